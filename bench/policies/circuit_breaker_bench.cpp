@@ -1,0 +1,3 @@
+#include <benchmark/benchmark.h>
+
+#include "policies/circuit_breaker.hpp"

@@ -1,0 +1,1 @@
+#include "policies/budget_ledger.hpp"

@@ -1,0 +1,1 @@
+#include "policies/circuit_breaker.hpp"

@@ -1,0 +1,1 @@
+#include "policies/concurrency_limits.hpp"

@@ -1,0 +1,1 @@
+#include "policies/doom_loop.hpp"

@@ -1,0 +1,1 @@
+#include "policies/retry_policy.hpp"

@@ -1,0 +1,1 @@
+#include "policies/session_cache.hpp"

@@ -1,0 +1,1 @@
+#include "policies/token_bucket.hpp"

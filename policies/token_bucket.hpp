@@ -1,0 +1,3 @@
+#pragma once
+
+namespace warden::policies {} // namespace warden::policies
