@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Process-level test of wardend: configuration checking and exit codes, a real
+# Prometheus scrape of /metrics (validated by promtool), and clean shutdown on
+# SIGTERM and SIGINT. Every wait is bounded.
+#
+# Usage: wardend_test.sh PATH_TO_WARDEND SOURCE_DIR
+set -uo pipefail
+
+wardend=$1
+source_dir=$2
+work=$(mktemp -d)
+trap 'kill -9 "${pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
+
+passed=0
+failed=0
+check() { # check NAME CONDITION...
+  local name=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "ok   - $name"
+  else
+    failed=$((failed + 1))
+    echo "FAIL - $name"
+  fi
+}
+contains() { grep -qF -- "$2" "$1"; }
+
+# --- configuration checking --------------------------------------------------
+
+"$wardend" --config "$source_dir/config/warden.toml" --check-config \
+  >"$work/out" 2>"$work/err"
+rc=$?
+check "the shipped configuration checks ok with exit 0" [ "$rc" -eq 0 ]
+check "check-config prints ok" contains "$work/out" "ok"
+
+"$wardend" --config "$work/absent.toml" --check-config >"$work/out" 2>"$work/err"
+rc=$?
+check "a missing configuration file exits 2" [ "$rc" -eq 2 ]
+check "a missing configuration file is named" contains "$work/err" "$work/absent.toml"
+
+cat >"$work/bad.toml" <<'TOML'
+[node]
+scheduler_threads = "four"
+
+[metrics]
+lisen = "127.0.0.1:9464"
+TOML
+"$wardend" --config "$work/bad.toml" --check-config >"$work/out" 2>"$work/err"
+rc=$?
+check "an invalid configuration exits 2" [ "$rc" -eq 2 ]
+check "every error is listed: the wrong type" contains "$work/err" "node.scheduler_threads"
+check "every error is listed: the unknown key" contains "$work/err" "metrics.lisen"
+check "the unknown key gets a suggestion" contains "$work/err" "listen"
+check "errors carry file and line" contains "$work/err" "$work/bad.toml:2"
+
+"$wardend" --config "$work/bad.toml" >"$work/out" 2>"$work/err"
+rc=$?
+check "wardend refuses to start on an invalid configuration with exit 2" [ "$rc" -eq 2 ]
+check "refusing to start lists the same errors" contains "$work/err" "metrics.lisen"
+
+"$wardend" --no-such-flag >"$work/out" 2>"$work/err"
+rc=$?
+check "an unknown flag exits 2" [ "$rc" -eq 2 ]
+check "an unknown flag is named" contains "$work/err" "no-such-flag"
+
+# --- running node --------------------------------------------------------------
+
+cat >"$work/node.toml" <<TOML
+[node]
+name = "test-node"
+data_dir = "$work/var"
+scheduler_threads = 2
+listen = "127.0.0.1:0"
+
+[metrics]
+listen = "127.0.0.1:0"
+TOML
+
+# start_node: starts wardend in the background and waits (at most 10 s) for
+# the line that names the metrics port.
+start_node() {
+  "$wardend" --config "$work/node.toml" >"$work/node.out" 2>"$work/node.err" &
+  pid=$!
+  port=""
+  for _ in $(seq 100); do
+    port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$work/node.out")
+    [ -n "$port" ] && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# stop_node SIGNAL: sends the signal and waits (at most 10 s) for the exit.
+stop_node() {
+  kill -s "$1" "$pid"
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  wait "$pid"
+}
+
+check "wardend starts and reports its metrics port" start_node
+check "the data directory is created" [ -d "$work/var" ]
+curl -sf --max-time 5 "http://127.0.0.1:$port/metrics" >"$work/metrics"
+check "/metrics answers" [ $? -eq 0 ]
+check "/metrics carries warden_build_info for the node" \
+  contains "$work/metrics" 'node="test-node"'
+if command -v promtool >/dev/null; then
+  promtool check metrics <"$work/metrics" >"$work/promtool" 2>&1
+  check "promtool accepts the exposition" [ $? -eq 0 ]
+else
+  check "promtool is installed (scripts/install-deps)" false
+fi
+stop_node TERM
+rc=$?
+check "SIGTERM stops wardend with exit 0" [ "$rc" -eq 0 ]
+check "wardend says it stopped" contains "$work/node.out" "stopped"
+
+check "wardend starts again on the same data directory" start_node
+stop_node INT
+rc=$?
+check "SIGINT stops wardend with exit 0" [ "$rc" -eq 0 ]
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
