@@ -54,6 +54,16 @@ class time_bucket_ring {
     return result;
   }
 
+  /// The sums of the oldest bucket of the window as seen at `now` (zero when
+  /// that bucket has seen nothing yet); does not modify the ring.
+  [[nodiscard]] Counts oldest(time_point now) const {
+    auto index = now < current_end_ ? index_ : index_of(now);
+    auto first = index - size() + 1;
+    if (first > index_)
+      return Counts{};
+    return ring_[wrap(first)];
+  }
+
   /// Forgets everything; the window restarts empty at `now`.
   void clear(time_point now) {
     std::fill(ring_.begin(), ring_.end(), Counts{});
