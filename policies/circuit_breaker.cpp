@@ -51,8 +51,9 @@ detail::outcome_window make_window(const circuit_breaker_config& cfg,
 double rate(std::uint32_t part, std::uint32_t whole) noexcept {
   // Dividing the two integers rounds once, to the double nearest the exact
   // ratio, so "3 of 10" compares equal to a threshold written as 0.3.
-  return whole == 0 ? 0.0
-                    : static_cast<double>(part) / static_cast<double>(whole);
+  if (part == 0) // the common case; also an empty window
+    return 0.0;
+  return static_cast<double>(part) / static_cast<double>(whole);
 }
 
 } // namespace
