@@ -133,11 +133,7 @@ void admission::set_tenant(tenant_id id, tenant_limits limits,
       throw std::length_error("admission: too many tenants");
     index = static_cast<std::uint32_t>(tenants_.size());
     tenants_.emplace_back();
-    for (auto& cs : classes_) {
-      cs.fifos.emplace_back();
-      cs.ring.resize(tenants_.size());
-      cs.sizes.resize(tenants_.size());
-    }
+    tcs_.resize(tenants_.size() * classes_.size());
   }
   tenants_[index] = tenant_node{id, limits, 0, 0, 0};
   tenant_index_.insert(id, index);
@@ -188,7 +184,9 @@ submit_decision admission::submit(request_id id, tenant_id tenant,
     if (queued_classes_ == 0 || lowest_class(queued_classes_) <= priority)
       return reject(rejection_reason::global_queue_full);
     auto lowest = lowest_class(queued_classes_);
-    decision.shed = shed(classes_[lowest].sizes.argmax(), lowest, now);
+    auto victim = classes_[lowest].buckets.argmax();
+    decision.shed =
+        shed(static_cast<std::uint32_t>(victim / classes_.size()), lowest, now);
   }
   auto slot = new_request_slot();
   auto& r = requests_[slot];
@@ -256,7 +254,7 @@ std::uint32_t admission::queued(tenant_id id,
   auto index = tenant_index_.find(id);
   if (index == npos || priority >= classes_.size())
     return 0;
-  return classes_[priority].sizes.count(index);
+  return tcs_[tc_index(index, priority)].bucket.count;
 }
 
 std::uint32_t admission::queue_depth(std::size_t priority) const noexcept {
@@ -321,7 +319,8 @@ void admission::start(std::uint32_t slot, std::uint32_t ti) {
 void admission::enqueue(std::uint32_t slot, std::uint32_t ti, std::size_t cls) {
   auto& r = requests_[slot];
   auto& cs = classes_[cls];
-  auto& f = cs.fifos[ti];
+  auto tci = tc_index(ti, cls);
+  auto& f = tcs_[tci];
   auto& t = tenants_[ti];
   r.state = slot_state::queued;
   r.tenant = ti;
@@ -341,13 +340,13 @@ void admission::enqueue(std::uint32_t slot, std::uint32_t ti, std::size_t cls) {
     cs.oldest = slot;
   cs.newest = slot;
   ++cs.depth;
-  cs.sizes.increment(ti);
+  cs.buckets.increment(tcs_, tci);
   ++t.queued;
   ++queued_total_;
   t.queued_classes |= bit(cls);
   queued_classes_ |= bit(cls);
   if (f.head == slot && t.in_flight < t.limits.in_flight_cap) {
-    cs.ring.push_back(ti);
+    cs.ring.push_back(tcs_, tci);
     dispatchable_ |= bit(cls);
   }
 }
@@ -357,7 +356,8 @@ void admission::unlink_queued(std::uint32_t slot) noexcept {
   std::size_t cls = r.priority;
   auto ti = r.tenant;
   auto& cs = classes_[cls];
-  auto& f = cs.fifos[ti];
+  auto tci = tc_index(ti, cls);
+  auto& f = tcs_[tci];
   auto& t = tenants_[ti];
   if (r.tenant_prev != npos)
     requests_[r.tenant_prev].tenant_next = r.tenant_next;
@@ -375,14 +375,14 @@ void admission::unlink_queued(std::uint32_t slot) noexcept {
     requests_[r.class_next].class_prev = r.class_prev;
   else
     cs.newest = r.class_prev;
-  cs.sizes.decrement(ti);
+  cs.buckets.decrement(tcs_, tci);
   --t.queued;
   --queued_total_;
   if (--cs.depth == 0)
     queued_classes_ &= ~bit(cls);
   if (f.head == npos) {
     t.queued_classes &= ~bit(cls);
-    cs.ring.remove(ti);
+    cs.ring.remove(tcs_, tci);
     if (cs.ring.empty())
       dispatchable_ &= ~bit(cls);
   }
@@ -402,7 +402,7 @@ void admission::finish(std::uint32_t slot,
 }
 
 shed_run admission::shed(std::uint32_t ti, std::size_t cls, time_point now) {
-  auto slot = classes_[cls].fifos[ti].tail;
+  auto slot = tcs_[tc_index(ti, cls)].tail;
   auto& r = requests_[slot];
   shed_run result{r.id, tenants_[ti].id, cls, now - r.enqueued,
                   shed_reason::shed_for_higher_priority};
@@ -416,7 +416,7 @@ void admission::deactivate(std::uint32_t ti) noexcept {
   for (auto mask = tenants_[ti].queued_classes; mask != 0; mask &= mask - 1) {
     auto cls = highest_class(mask);
     auto& ring = classes_[cls].ring;
-    ring.remove(ti);
+    ring.remove(tcs_, tc_index(ti, cls));
     if (ring.empty())
       dispatchable_ &= ~bit(cls);
   }
@@ -425,7 +425,7 @@ void admission::deactivate(std::uint32_t ti) noexcept {
 void admission::activate(std::uint32_t ti) noexcept {
   for (auto mask = tenants_[ti].queued_classes; mask != 0; mask &= mask - 1) {
     auto cls = highest_class(mask);
-    classes_[cls].ring.push_back(ti);
+    classes_[cls].ring.push_back(tcs_, tc_index(ti, cls));
     dispatchable_ |= bit(cls);
   }
 }
@@ -441,17 +441,19 @@ void admission::dispatch(std::vector<admitted_run>& admitted) {
       return;
     if (!now)
       now = clock_->now();
-    auto ti = cs.ring.front();
-    auto& t = tenants_[ti];
-    bool turn_over = cs.ring.charge_front(t.limits.weight);
-    auto slot = cs.fifos[ti].head;
+    auto tci = cs.ring.front();
+    auto& tc = tcs_[tci];
+    auto slot = tc.head;
     auto& r = requests_[slot];
+    auto ti = r.tenant;
+    auto& t = tenants_[ti];
+    bool turn_over = cs.ring.charge_front(tcs_, t.limits.weight);
     admitted.push_back(admitted_run{r.id, t.id, cls, *now - r.enqueued});
     unlink_queued(slot);
     start(slot, ti);
-    // Still active means still at the front: only ti itself may have left.
-    if (turn_over && cs.ring.contains(ti))
-      cs.ring.rotate();
+    // Still active means still at the front: only this node may have left.
+    if (turn_over && detail::drr_ring::contains(tcs_[tci].ring))
+      cs.ring.rotate(tcs_);
   }
 }
 

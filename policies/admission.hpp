@@ -310,21 +310,31 @@ class admission {
     std::uint64_t queued_classes = 0; // bit c: runs waiting in class c
   };
 
-  // The FIFO of one tenant in one class.
-  struct fifo {
-    std::uint32_t head = npos;
-    std::uint32_t tail = npos;
+  // The state of one tenant in one class, in one 32-byte node: its FIFO, its
+  // place in the class's round robin and its count of runs waiting there.
+  struct tenant_class {
+    std::uint32_t head = npos; // oldest waiting run of the tenant here
+    std::uint32_t tail = npos; // newest
+    detail::ring_link ring;
+    detail::bucket_link bucket;
   };
+  // Two nodes per cache line, none straddling two.
+  static_assert(sizeof(tenant_class) == 32);
 
   struct class_state {
     std::uint32_t limit = 0;
     std::uint32_t depth = 0;
     std::uint32_t oldest = npos; // class FIFO over all tenants
     std::uint32_t newest = npos;
-    std::vector<fifo> fifos;     // by tenant index
-    detail::drr_ring ring;       // tenants under cap with runs waiting
-    detail::count_buckets sizes; // runs waiting by tenant, for shedding
+    detail::drr_ring ring;         // tenants under cap with runs waiting
+    detail::count_buckets buckets; // runs waiting by tenant, for shedding
   };
+
+  // Index of the node of tenant `ti` in class `cls` within tcs_.
+  [[nodiscard]] std::uint32_t tc_index(std::uint32_t ti,
+                                       std::size_t cls) const noexcept {
+    return static_cast<std::uint32_t>(ti * classes_.size() + cls);
+  }
 
   std::uint32_t new_request_slot();
   void free_request_slot(std::uint32_t slot) noexcept;
@@ -342,6 +352,7 @@ class admission {
   const clock* clock_;
   std::vector<class_state> classes_;
   std::vector<tenant_node> tenants_;
+  std::vector<tenant_class> tcs_; // tenant-major: tcs_[tenant * P + class]
   std::vector<request_node> requests_;
   detail::id_map tenant_index_;
   detail::id_map request_index_;

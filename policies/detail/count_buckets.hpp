@@ -1,55 +1,56 @@
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 namespace warden::policies::detail {
 
-/// A count per member (members are dense indexes) with O(1) increment,
-/// decrement and "a member with the highest count". Members with the same
-/// count sit in one intrusive list per count; because counts move by one, the
-/// highest non-empty count moves by at most one per change. The most recent
-/// member to reach the highest count is the one `argmax` returns. Allocates
-/// only when the member set or the highest count grows. Not thread-safe.
+/// The count and links of one member of a `count_buckets`, kept inside the
+/// member's own node.
+struct bucket_link {
+  std::uint32_t prev = 0;
+  std::uint32_t next = 0;
+  /// The member's count.
+  std::uint32_t count = 0;
+};
+
+/// A count per member with O(1) increment, decrement and "a member with the
+/// highest count". Members with the same positive count sit in one intrusive
+/// list per count; because counts move by one, the highest non-empty count
+/// moves by at most one per change. `argmax` returns the member that most
+/// recently reached the highest count. Members are indexes into a
+/// caller-owned random-access container `nodes` whose elements have a `bucket`
+/// member of type `bucket_link`, passed to every call. Allocates only when
+/// the highest count ever seen grows. Not thread-safe.
 class count_buckets {
  public:
   /// No member.
   static constexpr std::uint32_t npos = 0xFFFFFFFFu;
 
-  /// Makes room for members [0, n); new members start at count 0.
-  void resize(std::size_t n) {
-    if (n > links_.size())
-      links_.resize(n);
-  }
-
-  /// The count of `member`.
-  [[nodiscard]] std::uint32_t count(std::uint32_t member) const noexcept {
-    return links_[member].count;
-  }
-
   /// Adds one to the count of `member`.
-  void increment(std::uint32_t member) {
-    auto& l = links_[member];
+  template <class Nodes>
+  void increment(Nodes& nodes, std::uint32_t member) {
+    auto& l = nodes[member].bucket;
     if (l.count > 0)
-      unlink(member);
+      unlink(nodes, member);
     ++l.count;
     if (l.count >= heads_.size())
       heads_.resize(l.count + 1u, npos);
-    push_front(member);
+    push_front(nodes, member);
     if (l.count > max_)
       max_ = l.count;
   }
 
   /// Takes one from the count of `member`, which must be positive.
-  void decrement(std::uint32_t member) noexcept {
-    auto& l = links_[member];
-    unlink(member);
+  template <class Nodes>
+  void decrement(Nodes& nodes, std::uint32_t member) noexcept {
+    auto& l = nodes[member].bucket;
+    unlink(nodes, member);
     if (l.count == max_ && heads_[max_] == npos)
       --max_;
     --l.count;
     if (l.count > 0)
-      push_front(member);
+      push_front(nodes, member);
   }
 
   /// The highest count of any member (0 when all are 0).
@@ -61,33 +62,28 @@ class count_buckets {
   }
 
  private:
-  struct link {
-    std::uint32_t prev = npos;
-    std::uint32_t next = npos;
-    std::uint32_t count = 0;
-  };
-
-  void push_front(std::uint32_t member) noexcept {
-    auto& l = links_[member];
+  template <class Nodes>
+  void push_front(Nodes& nodes, std::uint32_t member) noexcept {
+    auto& l = nodes[member].bucket;
     auto& head = heads_[l.count];
     l.prev = npos;
     l.next = head;
     if (head != npos)
-      links_[head].prev = member;
+      nodes[head].bucket.prev = member;
     head = member;
   }
 
-  void unlink(std::uint32_t member) noexcept {
-    auto& l = links_[member];
+  template <class Nodes>
+  void unlink(Nodes& nodes, std::uint32_t member) noexcept {
+    auto& l = nodes[member].bucket;
     if (l.prev != npos)
-      links_[l.prev].next = l.next;
+      nodes[l.prev].bucket.next = l.next;
     else
       heads_[l.count] = l.next;
     if (l.next != npos)
-      links_[l.next].prev = l.prev;
+      nodes[l.next].bucket.prev = l.prev;
   }
 
-  std::vector<link> links_;
   std::vector<std::uint32_t> heads_{npos};
   std::uint32_t max_ = 0;
 };
