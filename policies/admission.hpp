@@ -177,15 +177,20 @@ enum class cancel_outcome : std::uint8_t {
 /// turn; within a tenant and class, runs leave in FIFO order. A tenant at its
 /// in-flight cap leaves the round robin until one of its runs is released.
 ///
+/// A priority is an index into `admission_config::priorities`, 0 the highest.
+///
 /// When a queue is full, a run of higher priority than the lowest queued there
 /// sheds the newest run of that lowest class: from the submitting tenant's own
 /// queue when that is full; otherwise (global queue full) from the tenant with
-/// the most runs queued in the lowest class, which keeps a flooding tenant from
-/// costing others their place.
+/// the most runs queued in the lowest class (on a tie, the tenant that reached
+/// that count last), which keeps a flooding tenant from costing others their
+/// place. A run never sheds one of its own or a higher class.
 ///
-/// Every operation is O(1) amortized in the number of tenants and runs (O(P)
-/// in the number of priority classes P for a few of them); steady-state use
-/// allocates nothing. Not thread-safe: owned by one actor.
+/// Every operation is O(1) in the number of tenants and runs (plus O(P) for P
+/// priority classes, and O(k) for k runs admitted by one call); structures
+/// grow by doubling and are reused, so steady-state use allocates nothing
+/// once the caller's `admitted` vector has grown too. Not thread-safe: owned
+/// by one actor; the clock must outlive the queue.
 class admission {
  public:
   /// A caller-chosen run id, unique among queued and running runs.
