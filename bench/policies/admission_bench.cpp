@@ -5,8 +5,9 @@
 //
 // Tenants: 80% free (cap 2, weight 1), 15% pro (20, weight 4), 5% enterprise
 // (200, weight 16); global cap 4,096 with the default priority classes; every
-// run is "interactive" (class limit 3,840). The baseline is one insert and one
-// erase in a std::unordered_map, measured in the same run.
+// run is "interactive" (class limit 3,840). Baselines measured in the same
+// run: one insert and one erase in a small std::unordered_map, and two
+// dependent random reads among 100,000 tenants (memory latency).
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -124,5 +125,33 @@ void BM_baseline_unordered_map_insert_erase(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 BENCHMARK(BM_baseline_unordered_map_insert_erase);
+
+// Baseline: memory latency on this machine. Each iteration reads a random
+// slot of a 4 MiB index, then the 40-byte node it names among 100,000, and the
+// next iteration waits for that read: two dependent cache misses, as a submit
+// pays for its tenant (admission overlaps some misses across operations).
+void BM_baseline_random_tenant_touch(benchmark::State& state) {
+  struct node {
+    std::uint64_t id;
+    std::uint32_t counters[8];
+  };
+  std::vector<std::uint64_t> index(1 << 19);
+  std::vector<node> nodes(tenant_count);
+  random_engine rng{7};
+  for (auto& slot : index)
+    slot = rng() % tenant_count;
+  std::vector<std::uint64_t> picks(1 << 16);
+  for (auto& p : picks)
+    p = rng() % index.size();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto& n = nodes[index[picks[i & (picks.size() - 1)]]];
+    ++n.counters[0];
+    // The next touch waits for this one, as a submit waits for its tenant.
+    i += 1 + (n.id >> 63);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_baseline_random_tenant_touch);
 
 } // namespace
