@@ -1,3 +1,372 @@
 #pragma once
 
-namespace warden::policies {} // namespace warden::policies
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policies/clock.hpp"
+#include "policies/detail/count_buckets.hpp"
+#include "policies/detail/drr_ring.hpp"
+#include "policies/detail/id_map.hpp"
+
+namespace warden::policies {
+
+/// One priority class of admission. Classes are listed highest first.
+struct priority_class {
+  /// Name for config, logs and metric labels, e.g. "interactive".
+  std::string name;
+  /// Slots of global_cap that classes below this one may never take. Default 0.
+  std::uint32_t reserved = 0;
+};
+
+/// Bounds and priority classes of the admission queue.
+struct admission_config {
+  /// Runs in flight at once across all tenants (runs). Default 4096.
+  std::uint32_t global_cap = 4096;
+  /// Runs waiting at once across all tenants (runs). Default 100000.
+  std::uint32_t global_queue_cap = 100000;
+  /// Priority classes, highest first (1 to 64 classes). A run of class i is
+  /// admitted only while the global in-flight count is below global_cap minus
+  /// the reserved slots of the classes above i. The reserved slots of all
+  /// classes must add up to less than global_cap. Default critical (256
+  /// reserved), interactive (256 reserved), batch (0).
+  std::vector<priority_class> priorities = {
+      {"critical", 256}, {"interactive", 256}, {"batch", 0}};
+};
+
+/// One rule of `admission_config` that a value breaks.
+struct admission_config_problem {
+  /// Key relative to the admission section, e.g. `priorities[1].reserved`.
+  std::string key;
+  /// What is wrong and what is allowed.
+  std::string message;
+};
+
+/// Every rule `config` breaks, in field order; empty when it is valid.
+[[nodiscard]] std::vector<admission_config_problem>
+validate(const admission_config& config);
+
+/// Limits of one tenant. The product's tiers are `free_tier()`, `pro_tier()`
+/// and `enterprise_tier()`.
+struct tenant_limits {
+  /// Runs of the tenant in flight at once (runs). Default 2.
+  std::uint32_t in_flight_cap = 2;
+  /// Runs of the tenant waiting at once, all classes (runs). Default 20.
+  std::uint32_t queue_cap = 20;
+  /// Share of the tenant in the weighted fair order; 0 counts as 1. Default 1.
+  std::uint32_t weight = 1;
+};
+
+/// The free tier: 2 in flight, 20 queued, weight 1.
+[[nodiscard]] constexpr tenant_limits free_tier() noexcept {
+  return {2, 20, 1};
+}
+
+/// The pro tier: 20 in flight, 200 queued, weight 4.
+[[nodiscard]] constexpr tenant_limits pro_tier() noexcept {
+  return {20, 200, 4};
+}
+
+/// The enterprise tier: 200 in flight, 2000 queued, weight 16.
+[[nodiscard]] constexpr tenant_limits enterprise_tier() noexcept {
+  return {200, 2000, 16};
+}
+
+/// Why a submitted run was refused.
+enum class rejection_reason : std::uint8_t {
+  unknown_tenant,    ///< the tenant was never registered with set_tenant
+  unknown_priority,  ///< the priority index names no configured class
+  duplicate_request, ///< the request id is already queued or running
+  tenant_queue_full, ///< the tenant's queue is full of runs of equal or higher
+                     ///< priority
+  global_queue_full, ///< the global queue is full of runs of equal or higher
+                     ///< priority
+};
+
+/// Returns a stable, lower-case name for `x` (for logs and metric labels).
+const char* to_string(rejection_reason x) noexcept;
+
+/// Why a queued run was dropped to make room for another.
+enum class shed_reason : std::uint8_t {
+  shed_for_higher_priority, ///< a run of higher priority took its queue slot
+};
+
+/// Returns a stable, lower-case name for `x` (for logs and metric labels).
+const char* to_string(shed_reason x) noexcept;
+
+/// What `submit` did with a run.
+enum class admission_outcome : std::uint8_t {
+  admitted, ///< the run may start now
+  queued,   ///< the run waits; it is reported by a later release or cancel
+  rejected, ///< the run was refused; see the reason
+};
+
+/// Returns a stable, lower-case name for `x` (for logs and metric labels).
+const char* to_string(admission_outcome x) noexcept;
+
+/// A queued run that was dropped; its submitter must be told.
+struct shed_run {
+  /// The caller's id of the dropped run.
+  std::uint64_t request = 0;
+  /// Its tenant.
+  std::uint64_t tenant = 0;
+  /// Its priority class index.
+  std::size_t priority = 0;
+  /// How long it waited before it was dropped.
+  duration waited{0};
+  /// Why it was dropped.
+  shed_reason reason = shed_reason::shed_for_higher_priority;
+};
+
+/// A run that left the queue and may start now.
+struct admitted_run {
+  /// The caller's id of the run.
+  std::uint64_t request = 0;
+  /// Its tenant.
+  std::uint64_t tenant = 0;
+  /// Its priority class index.
+  std::size_t priority = 0;
+  /// How long it waited in the queue.
+  duration waited{0};
+};
+
+/// The answer of `submit`.
+struct submit_decision {
+  /// Admitted now, queued, or rejected.
+  admission_outcome outcome = admission_outcome::rejected;
+  /// Set exactly when the run was rejected.
+  std::optional<rejection_reason> reason;
+  /// Set when a queued run was dropped to make room for this one.
+  std::optional<shed_run> shed;
+
+  [[nodiscard]] bool admitted() const noexcept {
+    return outcome == admission_outcome::admitted;
+  }
+  [[nodiscard]] bool queued() const noexcept {
+    return outcome == admission_outcome::queued;
+  }
+  [[nodiscard]] bool rejected() const noexcept {
+    return outcome == admission_outcome::rejected;
+  }
+};
+
+/// Where a request stands.
+enum class request_state : std::uint8_t {
+  unknown, ///< never submitted, refused, shed, cancelled or released
+  queued,  ///< waiting for capacity
+  running, ///< admitted and not yet released
+};
+
+/// What `cancel` did.
+enum class cancel_outcome : std::uint8_t {
+  unknown_request, ///< the id is neither queued nor running; nothing changed
+  dequeued,        ///< the run was removed from the queue
+  released,        ///< the run was running; its slot was freed
+};
+
+/// The fair admission queue: decides which submitted runs may start.
+///
+/// Runs are admitted while their tenant is under its in-flight cap and the
+/// global in-flight count is under the capacity their priority class may use.
+/// Waiting runs are dispatched eagerly (no queued run is ever admissible after
+/// an operation returns) in strict priority order across classes; within a
+/// class, tenants take turns by deficit round robin with `weight` dispatches a
+/// turn; within a tenant and class, runs leave in FIFO order. A tenant at its
+/// in-flight cap leaves the round robin until one of its runs is released.
+///
+/// A priority is an index into `admission_config::priorities`, 0 the highest.
+///
+/// When a queue is full, a run of higher priority than the lowest queued there
+/// sheds the newest run of that lowest class: from the submitting tenant's own
+/// queue when that is full; otherwise (global queue full) from the tenant with
+/// the most runs queued in the lowest class (on a tie, the tenant that reached
+/// that count last), which keeps a flooding tenant from costing others their
+/// place. A run never sheds one of its own or a higher class.
+///
+/// Every operation is O(1) in the number of tenants and runs (plus O(P) for P
+/// priority classes, and O(k) for k runs admitted by one call); structures
+/// grow by doubling and are reused, so steady-state use allocates nothing
+/// once the caller's `admitted` vector has grown too. Not thread-safe: owned
+/// by one actor; the clock must outlive the queue.
+class admission {
+ public:
+  /// A caller-chosen run id, unique among queued and running runs.
+  using request_id = std::uint64_t;
+
+  /// A tenant id.
+  using tenant_id = std::uint64_t;
+
+  /// Starts empty. Throws std::invalid_argument when `validate(config)`
+  /// reports a problem (config loading should have refused it earlier).
+  admission(admission_config config, const clock& clk);
+
+  /// Registers `tenant` or changes its limits. A higher in-flight cap admits
+  /// waiting runs at once (appended to `admitted`); a lower cap or queue cap
+  /// drops nothing (the tenant is over its cap until runs finish).
+  void set_tenant(tenant_id tenant, tenant_limits limits,
+                  std::vector<admitted_run>& admitted);
+
+  /// Forgets `tenant` if it has nothing queued or running; returns whether it
+  /// was removed.
+  bool remove_tenant(tenant_id tenant);
+
+  /// Admits, queues or rejects run `request` of `tenant` in class `priority`.
+  [[nodiscard]] submit_decision submit(request_id request, tenant_id tenant,
+                                       std::size_t priority);
+
+  /// Ends the running run `request` (finished, timed out or cancelled), then
+  /// admits waiting runs into the freed capacity, appending them to
+  /// `admitted`. Returns false, changing nothing, when `request` is not
+  /// running.
+  bool release(request_id request, std::vector<admitted_run>& admitted);
+
+  /// Removes `request` from the queue, or releases it when it runs (then
+  /// appending newly admitted runs to `admitted`).
+  cancel_outcome cancel(request_id request,
+                        std::vector<admitted_run>& admitted);
+
+  /// Where `request` stands.
+  [[nodiscard]] request_state state(request_id request) const noexcept;
+
+  /// Whether `tenant` is registered.
+  [[nodiscard]] bool has_tenant(tenant_id tenant) const noexcept;
+
+  /// The limits of `tenant`, or nothing when it is unknown.
+  [[nodiscard]] std::optional<tenant_limits>
+  limits(tenant_id tenant) const noexcept;
+
+  /// Runs of `tenant` in flight; 0 for an unknown tenant.
+  [[nodiscard]] std::uint32_t in_flight(tenant_id tenant) const noexcept;
+
+  /// Runs of `tenant` waiting, all classes; 0 for an unknown tenant.
+  [[nodiscard]] std::uint32_t queued(tenant_id tenant) const noexcept;
+
+  /// Runs of `tenant` waiting in class `priority`; 0 when either is unknown.
+  [[nodiscard]] std::uint32_t queued(tenant_id tenant,
+                                     std::size_t priority) const noexcept;
+
+  /// Runs in flight across all tenants.
+  [[nodiscard]] std::uint32_t in_flight_total() const noexcept {
+    return in_flight_total_;
+  }
+
+  /// Runs waiting across all tenants and classes.
+  [[nodiscard]] std::uint32_t queued_total() const noexcept {
+    return queued_total_;
+  }
+
+  /// Runs waiting in class `priority`; 0 for an unknown class.
+  [[nodiscard]] std::uint32_t queue_depth(std::size_t priority) const noexcept;
+
+  /// How long the oldest run waiting in class `priority` has waited; zero when
+  /// none waits or the class is unknown.
+  [[nodiscard]] duration oldest_waiting_age(std::size_t priority) const;
+
+  /// The in-flight count below which class `priority` may still be admitted:
+  /// global_cap minus the reserved slots of the classes above it.
+  [[nodiscard]] std::uint32_t class_limit(std::size_t priority) const noexcept;
+
+  /// The index of the class called `name`, or nothing.
+  [[nodiscard]] std::optional<std::size_t>
+  priority_index(std::string_view name) const noexcept;
+
+  /// Number of priority classes.
+  [[nodiscard]] std::size_t priority_count() const noexcept {
+    return classes_.size();
+  }
+
+  /// Number of registered tenants.
+  [[nodiscard]] std::size_t tenant_count() const noexcept {
+    return tenant_index_.size();
+  }
+
+  /// The configuration this queue was built with.
+  [[nodiscard]] const admission_config& config() const noexcept {
+    return config_;
+  }
+
+ private:
+  static constexpr std::uint32_t npos = 0xFFFFFFFFu;
+
+  enum class slot_state : std::uint8_t { free, queued, running };
+
+  // A queued or running run. Queued runs are linked into their tenant's FIFO
+  // for their class and into their class's FIFO of all tenants (oldest first).
+  struct request_node {
+    request_id id = 0;
+    time_point enqueued{};
+    std::uint32_t tenant = npos;
+    std::uint32_t tenant_prev = npos;
+    std::uint32_t tenant_next = npos; // also the free-list link
+    std::uint32_t class_prev = npos;
+    std::uint32_t class_next = npos;
+    std::uint8_t priority = 0;
+    slot_state state = slot_state::free;
+  };
+
+  struct tenant_node {
+    tenant_id id = 0;
+    tenant_limits limits;
+    std::uint32_t in_flight = 0;
+    std::uint32_t queued = 0;
+    std::uint64_t queued_classes = 0; // bit c: runs waiting in class c
+  };
+
+  // The state of one tenant in one class, in one 32-byte node: its FIFO, its
+  // place in the class's round robin and its count of runs waiting there.
+  struct tenant_class {
+    std::uint32_t head = npos; // oldest waiting run of the tenant here
+    std::uint32_t tail = npos; // newest
+    detail::ring_link ring;
+    detail::bucket_link bucket;
+  };
+  // Two nodes per cache line, none straddling two.
+  static_assert(sizeof(tenant_class) == 32);
+
+  struct class_state {
+    std::uint32_t limit = 0;
+    std::uint32_t depth = 0;
+    std::uint32_t oldest = npos; // class FIFO over all tenants
+    std::uint32_t newest = npos;
+    detail::drr_ring ring;         // tenants under cap with runs waiting
+    detail::count_buckets buckets; // runs waiting by tenant, for shedding
+  };
+
+  // Index of the node of tenant `ti` in class `cls` within tcs_.
+  [[nodiscard]] std::uint32_t tc_index(std::uint32_t ti,
+                                       std::size_t cls) const noexcept {
+    return static_cast<std::uint32_t>(ti * classes_.size() + cls);
+  }
+
+  std::uint32_t new_request_slot();
+  void free_request_slot(std::uint32_t slot) noexcept;
+  void start(std::uint32_t slot, std::uint32_t tenant);
+  void enqueue(std::uint32_t slot, std::uint32_t tenant, std::size_t cls);
+  void unlink_queued(std::uint32_t slot) noexcept;
+  void finish(std::uint32_t slot, std::vector<admitted_run>& admitted);
+  shed_run shed(std::uint32_t tenant, std::size_t cls, time_point now);
+  void deactivate(std::uint32_t tenant) noexcept;
+  void activate(std::uint32_t tenant) noexcept;
+  void dispatch(std::vector<admitted_run>& admitted);
+  [[nodiscard]] const tenant_node* find_tenant(tenant_id id) const noexcept;
+
+  admission_config config_;
+  const clock* clock_;
+  std::vector<class_state> classes_;
+  std::vector<tenant_node> tenants_;
+  std::vector<tenant_class> tcs_; // tenant-major: tcs_[tenant * P + class]
+  std::vector<request_node> requests_;
+  detail::id_map tenant_index_;
+  detail::id_map request_index_;
+  std::vector<std::uint32_t> free_tenants_;
+  std::uint32_t free_requests_ = npos; // linked through tenant_next
+  std::uint64_t dispatchable_ = 0;     // bit c: ring of class c not empty
+  std::uint64_t queued_classes_ = 0;   // bit c: runs waiting in class c
+  std::uint32_t in_flight_total_ = 0;
+  std::uint32_t queued_total_ = 0;
+};
+
+} // namespace warden::policies

@@ -1,4 +1,797 @@
 #define CAF_SUITE policies.admission
-#include "policies/admission.hpp"
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <iterator>
+#include <unordered_map>
+#include <vector>
 
 #include <caf/test/unit_test.hpp>
+
+#include "policies/admission.hpp"
+#include "policies/clock.hpp"
+#include "tests/support/seed.hpp"
+
+using namespace warden::policies;
+using namespace std::chrono_literals;
+
+namespace {
+
+admission_config make_config(std::uint32_t global_cap,
+                             std::uint32_t global_queue_cap,
+                             std::vector<priority_class> classes) {
+  admission_config cfg;
+  cfg.global_cap = global_cap;
+  cfg.global_queue_cap = global_queue_cap;
+  cfg.priorities = std::move(classes);
+  return cfg;
+}
+
+// One class, no reservation.
+admission_config single_class(std::uint32_t global_cap,
+                              std::uint32_t global_queue_cap = 1000) {
+  return make_config(global_cap, global_queue_cap, {{"normal", 0}});
+}
+
+// Class 0 "high" and class 1 "low".
+admission_config two_classes(std::uint32_t global_cap,
+                             std::uint32_t global_queue_cap,
+                             std::uint32_t high_reserved = 0) {
+  return make_config(global_cap, global_queue_cap,
+                     {{"high", high_reserved}, {"low", 0}});
+}
+
+tenant_limits limits(std::uint32_t cap, std::uint32_t queue_cap,
+                     std::uint32_t weight = 1) {
+  return tenant_limits{cap, queue_cap, weight};
+}
+
+std::vector<std::uint64_t> ids(const std::vector<admitted_run>& runs) {
+  std::vector<std::uint64_t> result;
+  for (auto& r : runs)
+    result.push_back(r.request);
+  return result;
+}
+
+struct fixture {
+  manual_clock clk;
+  std::vector<admitted_run> out;
+
+  void set(admission& q, std::uint64_t tenant, tenant_limits l) {
+    q.set_tenant(tenant, l, out);
+  }
+
+  // Releases `request` and returns the runs it let in.
+  std::vector<admitted_run> release(admission& q, std::uint64_t request) {
+    out.clear();
+    if (!q.release(request, out))
+      return {admitted_run{~0ull, 0, 0, duration{0}}};
+    return out;
+  }
+};
+
+// A slow, plainly written model of the queue. It cannot tell which tenant the
+// round robin serves next, so it checks every reported admission instead:
+// FIFO within a tenant and class, capacity at that moment, strict priority.
+struct model {
+  struct run {
+    std::uint64_t tenant = 0;
+    std::size_t cls = 0;
+    bool running = false;
+    time_point enqueued{};
+  };
+  struct tenant {
+    bool known = false;
+    tenant_limits limits;
+    std::uint32_t in_flight = 0;
+    bool cap_lowered = false;
+    bool queue_cap_lowered = false;
+    std::vector<std::deque<std::uint64_t>> queues; // by class
+  };
+
+  admission_config cfg;
+  std::size_t classes;
+  std::vector<std::uint32_t> limit;
+  std::unordered_map<std::uint64_t, run> runs;
+  std::vector<tenant> tenants;
+  std::uint32_t in_flight = 0;
+  std::uint32_t queued = 0;
+  int violations = 0;
+  int sheds = 0;
+  int dispatches = 0;
+
+  model(admission_config config, std::size_t tenant_ids)
+      : cfg(std::move(config)), classes(cfg.priorities.size()) {
+    auto l = cfg.global_cap;
+    for (auto& c : cfg.priorities) {
+      limit.push_back(l);
+      l -= c.reserved;
+    }
+    tenants.resize(tenant_ids);
+    for (auto& t : tenants)
+      t.queues.resize(classes);
+  }
+
+  bool known(std::uint64_t t) const {
+    return t < tenants.size() && tenants[t].known;
+  }
+
+  std::uint32_t queued_of(std::uint64_t t) const {
+    std::size_t n = 0;
+    for (auto& f : tenants[t].queues)
+      n += f.size();
+    return static_cast<std::uint32_t>(n);
+  }
+
+  std::uint32_t depth(std::size_t cls) const {
+    std::size_t n = 0;
+    for (auto& t : tenants)
+      n += t.queues[cls].size();
+    return static_cast<std::uint32_t>(n);
+  }
+
+  void set_tenant(admission& q, std::uint64_t id, tenant_limits l,
+                  std::vector<admitted_run>& out, time_point now) {
+    out.clear();
+    q.set_tenant(id, l, out);
+    auto& t = tenants[id];
+    if (t.known) {
+      t.cap_lowered |= l.in_flight_cap < t.limits.in_flight_cap;
+      t.queue_cap_lowered |= l.queue_cap < t.limits.queue_cap;
+    }
+    t.known = true;
+    t.limits = l;
+    admitted(out, now);
+  }
+
+  void remove_tenant(admission& q, std::uint64_t id) {
+    bool idle = known(id) && tenants[id].in_flight == 0 && queued_of(id) == 0;
+    if (q.remove_tenant(id) != idle)
+      ++violations;
+    else if (idle)
+      tenants[id] =
+          tenant{false, {},    0,
+                 false, false, std::vector<std::deque<std::uint64_t>>(classes)};
+  }
+
+  void dequeue(std::uint64_t id) {
+    auto& r = runs[id];
+    auto& f = tenants[r.tenant].queues[r.cls];
+    f.erase(std::find(f.begin(), f.end(), id));
+    --queued;
+  }
+
+  void submit(admission& q, std::uint64_t id, std::uint64_t tid,
+              std::size_t cls, time_point now) {
+    auto d = q.submit(id, tid, cls);
+    std::optional<rejection_reason> want;
+    std::vector<std::uint64_t> victims;
+    bool admit = false;
+    if (cls >= classes) {
+      want = rejection_reason::unknown_priority;
+    } else if (runs.count(id) > 0) {
+      want = rejection_reason::duplicate_request;
+    } else if (!known(tid)) {
+      want = rejection_reason::unknown_tenant;
+    } else {
+      auto& t = tenants[tid];
+      auto lowest_of = [&](auto depth_of) {
+        for (auto c = classes; c-- > 0;)
+          if (depth_of(c) > 0)
+            return c;
+        return classes;
+      };
+      if (t.in_flight < t.limits.in_flight_cap && in_flight < limit[cls]) {
+        admit = true;
+      } else if (queued_of(tid) >= t.limits.queue_cap) {
+        auto low = lowest_of([&](std::size_t c) { return t.queues[c].size(); });
+        if (low == classes || low <= cls)
+          want = rejection_reason::tenant_queue_full;
+        else
+          victims.push_back(t.queues[low].back());
+      } else if (queued >= cfg.global_queue_cap) {
+        auto low = lowest_of([&](std::size_t c) { return depth(c); });
+        if (low == classes || low <= cls) {
+          want = rejection_reason::global_queue_full;
+        } else {
+          std::size_t most = 0;
+          for (auto& other : tenants)
+            most = std::max(most, other.queues[low].size());
+          for (auto& other : tenants)
+            if (other.queues[low].size() == most)
+              victims.push_back(other.queues[low].back());
+        }
+      }
+    }
+    if (want) {
+      if (!d.rejected() || d.reason != want || d.shed)
+        ++violations;
+      return;
+    }
+    if (admit) {
+      if (!d.admitted() || d.shed)
+        ++violations;
+      runs[id] = run{tid, cls, true, now};
+      ++tenants[tid].in_flight;
+      ++in_flight;
+      return;
+    }
+    if (!d.queued() || victims.empty() == d.shed.has_value()) {
+      ++violations;
+      return;
+    }
+    if (d.shed) {
+      ++sheds;
+      auto v = d.shed->request;
+      if (std::find(victims.begin(), victims.end(), v) == victims.end() ||
+          d.shed->reason != shed_reason::shed_for_higher_priority ||
+          d.shed->tenant != runs[v].tenant ||
+          d.shed->waited != now - runs[v].enqueued)
+        ++violations;
+      dequeue(v);
+      runs.erase(v);
+    }
+    runs[id] = run{tid, cls, false, now};
+    tenants[tid].queues[cls].push_back(id);
+    ++queued;
+  }
+
+  void admitted(const std::vector<admitted_run>& events, time_point now) {
+    std::size_t last = 0;
+    for (auto& e : events) {
+      ++dispatches;
+      auto i = runs.find(e.request);
+      if (i == runs.end() || i->second.running) {
+        ++violations;
+        continue;
+      }
+      auto& r = i->second;
+      auto& t = tenants[r.tenant];
+      if (t.queues[r.cls].front() != e.request || r.cls < last ||
+          t.in_flight >= t.limits.in_flight_cap || in_flight >= limit[r.cls] ||
+          e.tenant != r.tenant || e.priority != r.cls ||
+          e.waited != now - r.enqueued)
+        ++violations;
+      last = r.cls;
+      dequeue(e.request);
+      r.running = true;
+      ++t.in_flight;
+      ++in_flight;
+    }
+  }
+
+  void finish(std::uint64_t id) {
+    auto& r = runs[id];
+    --tenants[r.tenant].in_flight;
+    --in_flight;
+    runs.erase(id);
+  }
+
+  void check(const admission& q, time_point now) {
+    if (q.in_flight_total() != in_flight || in_flight > cfg.global_cap ||
+        q.queued_total() != queued || queued > cfg.global_queue_cap)
+      ++violations;
+    std::vector<std::uint32_t> running(classes, 0);
+    for (auto& [id, r] : runs) {
+      auto want = r.running ? request_state::running : request_state::queued;
+      if (q.state(id) != want)
+        ++violations;
+      if (r.running)
+        ++running[r.cls];
+    }
+    // Classes i and below together stay within class i's limit.
+    std::uint32_t at_or_below = 0;
+    for (auto c = classes; c-- > 0;) {
+      at_or_below += running[c];
+      if (at_or_below > limit[c])
+        ++violations;
+      if (q.queue_depth(c) != depth(c))
+        ++violations;
+      std::optional<time_point> oldest;
+      for (auto& t : tenants)
+        if (!t.queues[c].empty()) {
+          auto e = runs[t.queues[c].front()].enqueued;
+          oldest = oldest ? std::min(*oldest, e) : e;
+        }
+      if (q.oldest_waiting_age(c) != (oldest ? now - *oldest : duration{0}))
+        ++violations;
+    }
+    for (std::uint64_t id = 0; id < tenants.size(); ++id) {
+      auto& t = tenants[id];
+      if (q.has_tenant(id) != t.known || q.in_flight(id) != t.in_flight ||
+          q.queued(id) != queued_of(id))
+        ++violations;
+      if (!t.cap_lowered && t.in_flight > t.limits.in_flight_cap)
+        ++violations;
+      if (!t.queue_cap_lowered && queued_of(id) > t.limits.queue_cap)
+        ++violations;
+      for (std::size_t c = 0; c < classes; ++c) {
+        if (q.queued(id, c) != t.queues[c].size())
+          ++violations;
+        // Dispatch is eager: nothing queued may be admissible.
+        if (!t.queues[c].empty() && t.in_flight < t.limits.in_flight_cap &&
+            in_flight < limit[c])
+          ++violations;
+      }
+    }
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(admission_tests, fixture)
+
+CAF_TEST(
+    a run is admitted at once while its tenant and the global cap allow it) {
+  admission q{single_class(3), clk};
+  set(q, 7, limits(2, 10));
+  set(q, 8, limits(2, 10));
+  CAF_CHECK(q.submit(1, 7, 0).admitted());
+  CAF_CHECK(q.submit(2, 7, 0).admitted());
+  CAF_CHECK(q.submit(3, 7, 0).queued()); // tenant cap
+  CAF_CHECK(q.submit(4, 8, 0).admitted());
+  CAF_CHECK(q.submit(5, 8, 0).queued()); // global cap
+  CAF_CHECK_EQUAL(q.in_flight(7), 2u);
+  CAF_CHECK_EQUAL(q.in_flight(8), 1u);
+  CAF_CHECK_EQUAL(q.in_flight_total(), 3u);
+  CAF_CHECK_EQUAL(q.queued(7), 1u);
+  CAF_CHECK_EQUAL(q.queued_total(), 2u);
+  CAF_CHECK(q.state(1) == request_state::running);
+  CAF_CHECK(q.state(3) == request_state::queued);
+  CAF_CHECK(q.state(99) == request_state::unknown);
+}
+
+CAF_TEST(releasing a run admits the next waiting run and reports its wait) {
+  admission q{single_class(10), clk};
+  set(q, 1, limits(1, 10));
+  CAF_CHECK(q.submit(100, 1, 0).admitted());
+  CAF_CHECK(q.submit(101, 1, 0).queued());
+  clk.advance(5ms);
+  CAF_CHECK(q.submit(102, 1, 0).queued());
+  clk.advance(7ms);
+  auto first = release(q, 100);
+  CAF_REQUIRE_EQUAL(first.size(), 1u);
+  CAF_CHECK_EQUAL(first[0].request, 101u);
+  CAF_CHECK_EQUAL(first[0].tenant, 1u);
+  CAF_CHECK(first[0].waited == 12ms);
+  auto second = release(q, 101);
+  CAF_REQUIRE_EQUAL(second.size(), 1u);
+  CAF_CHECK_EQUAL(second[0].request, 102u);
+  CAF_CHECK(second[0].waited == 7ms);
+  CAF_CHECK(release(q, 102).empty());
+  CAF_CHECK_EQUAL(q.in_flight_total(), 0u);
+  std::vector<admitted_run> none;
+  CAF_CHECK(!q.release(102, none)); // already released
+}
+
+CAF_TEST(runs of one tenant and class leave the queue in FIFO order) {
+  admission q{single_class(100), clk};
+  set(q, 1, limits(1, 100));
+  CAF_CHECK(q.submit(0, 1, 0).admitted());
+  for (std::uint64_t i = 1; i <= 20; ++i)
+    CAF_CHECK(q.submit(i, 1, 0).queued());
+  std::vector<std::uint64_t> order;
+  for (std::uint64_t i = 0; i < 20; ++i) {
+    auto next = release(q, i);
+    for (auto id : ids(next))
+      order.push_back(id);
+  }
+  std::vector<std::uint64_t> expected;
+  for (std::uint64_t i = 1; i <= 20; ++i)
+    expected.push_back(i);
+  CAF_CHECK_EQUAL(order, expected);
+}
+
+CAF_TEST(low priority never takes the slots reserved for higher classes) {
+  auto cfg = make_config(10, 100, {{"high", 3}, {"mid", 2}, {"low", 0}});
+  admission q{cfg, clk};
+  CAF_CHECK_EQUAL(q.class_limit(0), 10u);
+  CAF_CHECK_EQUAL(q.class_limit(1), 7u);
+  CAF_CHECK_EQUAL(q.class_limit(2), 5u);
+  set(q, 1, limits(100, 100));
+  for (std::uint64_t i = 0; i < 8; ++i)
+    CAF_CHECK_EQUAL(q.submit(i, 1, 2).admitted(), i < 5);
+  for (std::uint64_t i = 10; i < 14; ++i)
+    CAF_CHECK_EQUAL(q.submit(i, 1, 1).admitted(), i < 12);
+  for (std::uint64_t i = 20; i < 25; ++i)
+    CAF_CHECK_EQUAL(q.submit(i, 1, 0).admitted(), i < 23);
+  CAF_CHECK_EQUAL(q.in_flight_total(), 10u);
+  // Freeing a low slot serves the highest class first.
+  auto next = release(q, 0);
+  CAF_CHECK_EQUAL(ids(next), std::vector<std::uint64_t>{23});
+  // Freeing a high slot does not let mid or low in while 10 - 3 are in use.
+  next = release(q, 20);
+  CAF_CHECK_EQUAL(ids(next), std::vector<std::uint64_t>{24});
+  next = release(q, 21);
+  CAF_CHECK(next.empty());
+  CAF_CHECK_EQUAL(q.queue_depth(1), 2u);
+  CAF_CHECK_EQUAL(q.queue_depth(2), 3u);
+}
+
+CAF_TEST(the highest class may use the whole global capacity) {
+  admission q{two_classes(4, 100, 3), clk};
+  set(q, 1, limits(100, 100));
+  for (std::uint64_t i = 0; i < 4; ++i)
+    CAF_CHECK(q.submit(i, 1, 0).admitted());
+  CAF_CHECK(q.submit(4, 1, 0).queued());
+  CAF_CHECK(q.submit(5, 1, 1).queued());
+  auto next = release(q, 0);
+  CAF_CHECK_EQUAL(ids(next), std::vector<std::uint64_t>{4});
+}
+
+CAF_TEST(waiting runs are dispatched by strict priority across classes) {
+  admission q{two_classes(1, 100), clk};
+  set(q, 1, limits(100, 100));
+  set(q, 2, limits(100, 100));
+  CAF_CHECK(q.submit(0, 1, 1).admitted());
+  CAF_CHECK(q.submit(1, 1, 1).queued());
+  CAF_CHECK(q.submit(2, 2, 1).queued());
+  CAF_CHECK(q.submit(3, 2, 0).queued());
+  CAF_CHECK(q.submit(4, 1, 0).queued());
+  std::vector<std::uint64_t> order;
+  for (std::uint64_t running = 0;;) {
+    auto next = release(q, running);
+    if (next.empty())
+      break;
+    running = next[0].request;
+    order.push_back(running);
+  }
+  CAF_CHECK_EQUAL(order, (std::vector<std::uint64_t>{3, 4, 1, 2}));
+}
+
+CAF_TEST(two equal weight tenants alternate when competing for a small cap) {
+  admission q{single_class(2, 2000), clk};
+  set(q, 1, limits(100, 1000));
+  set(q, 2, limits(100, 1000));
+  // Tenant 1 floods ten times its cap before tenant 2 shows up.
+  for (std::uint64_t i = 0; i < 1000; ++i)
+    (void)q.submit(1000 + i, 1, 0);
+  for (std::uint64_t i = 0; i < 20; ++i)
+    CAF_CHECK(q.submit(2000 + i, 2, 0).queued());
+  std::vector<std::uint64_t> running{1000, 1001};
+  std::vector<std::uint64_t> tenants;
+  for (int i = 0; i < 40; ++i) {
+    auto next = release(q, running.front());
+    running.erase(running.begin());
+    CAF_REQUIRE_EQUAL(next.size(), 1u);
+    running.push_back(next[0].request);
+    tenants.push_back(next[0].tenant);
+  }
+  auto alternations = 0;
+  for (std::size_t i = 1; i < tenants.size(); ++i)
+    if (tenants[i] != tenants[i - 1])
+      ++alternations;
+  CAF_CHECK_EQUAL(alternations, 39);
+  CAF_CHECK_EQUAL(std::count(tenants.begin(), tenants.end(), 2u), 20);
+  CAF_CHECK_EQUAL(q.queued(2), 0u);
+}
+
+CAF_TEST(dispatch shares follow tenant weights of one to three) {
+  admission q{single_class(4, 10000), clk};
+  set(q, 1, limits(1000, 5000, 1));
+  set(q, 2, limits(1000, 5000, 3));
+  for (std::uint64_t i = 0; i < 2000; ++i) {
+    (void)q.submit(10000 + i, 1, 0);
+    (void)q.submit(20000 + i, 2, 0);
+  }
+  std::vector<std::uint64_t> running{10000, 20000, 10001, 20001};
+  std::size_t by_tenant[3] = {0, 0, 0};
+  for (int i = 0; i < 2000; ++i) {
+    auto next = release(q, running.front());
+    running.erase(running.begin());
+    CAF_REQUIRE_EQUAL(next.size(), 1u);
+    running.push_back(next[0].request);
+    ++by_tenant[next[0].tenant];
+  }
+  CAF_MESSAGE("weight 1: " << by_tenant[1] << ", weight 3: " << by_tenant[2]);
+  CAF_CHECK_LESS_OR_EQUAL(
+      by_tenant[1] > 500 ? by_tenant[1] - 500 : 500 - by_tenant[1], 3u);
+  CAF_CHECK_EQUAL(by_tenant[1] + by_tenant[2], 2000u);
+}
+
+CAF_TEST(a tenant at its cap is skipped until one of its runs is released) {
+  admission q{single_class(4), clk};
+  set(q, 1, limits(1, 100));
+  set(q, 2, limits(100, 100));
+  CAF_CHECK(q.submit(1, 1, 0).admitted());
+  CAF_CHECK(q.submit(2, 1, 0).queued());
+  for (std::uint64_t i = 0; i < 3; ++i)
+    CAF_CHECK(q.submit(10 + i, 2, 0).admitted());
+  for (std::uint64_t i = 3; i < 10; ++i)
+    CAF_CHECK(q.submit(10 + i, 2, 0).queued());
+  // Tenant 1 is at its cap: tenant 2 gets every freed slot.
+  CAF_CHECK_EQUAL(ids(release(q, 10)), std::vector<std::uint64_t>{13});
+  CAF_CHECK_EQUAL(ids(release(q, 11)), std::vector<std::uint64_t>{14});
+  // Tenant 1's release puts it back at the end of the rotation: tenant 2,
+  // whose turn it is, takes this slot and tenant 1 the next one.
+  CAF_CHECK_EQUAL(ids(release(q, 1)), std::vector<std::uint64_t>{15});
+  CAF_CHECK_EQUAL(q.in_flight(1), 0u);
+  CAF_CHECK_EQUAL(ids(release(q, 12)), std::vector<std::uint64_t>{2});
+  CAF_CHECK_EQUAL(q.in_flight(1), 1u);
+  CAF_CHECK_EQUAL(q.queued(2), 4u);
+}
+
+CAF_TEST(a raised tenant cap admits waiting runs and a lowered one holds) {
+  admission q{single_class(100), clk};
+  set(q, 1, limits(1, 100));
+  CAF_CHECK(q.submit(1, 1, 0).admitted());
+  CAF_CHECK(q.submit(2, 1, 0).queued());
+  CAF_CHECK(q.submit(3, 1, 0).queued());
+  CAF_CHECK(q.submit(4, 1, 0).queued());
+  out.clear();
+  set(q, 1, limits(3, 100));
+  CAF_CHECK_EQUAL(ids(out), (std::vector<std::uint64_t>{2, 3}));
+  out.clear();
+  set(q, 1, limits(1, 100));
+  CAF_CHECK(out.empty());
+  CAF_CHECK(release(q, 1).empty()); // still 2 in flight, cap 1
+  CAF_CHECK(release(q, 2).empty());
+  CAF_CHECK_EQUAL(ids(release(q, 3)), std::vector<std::uint64_t>{4});
+  CAF_CHECK(q.limits(1).has_value());
+  CAF_CHECK(!q.limits(2).has_value());
+}
+
+CAF_TEST(a full tenant queue rejects equal priority and sheds lower priority) {
+  admission q{two_classes(100, 1000), clk};
+  set(q, 1, limits(1, 3));
+  CAF_CHECK(q.submit(1, 1, 1).admitted());
+  CAF_CHECK(q.submit(2, 1, 1).queued());
+  CAF_CHECK(q.submit(3, 1, 1).queued());
+  CAF_CHECK(q.submit(4, 1, 0).queued());
+  auto low = q.submit(5, 1, 1);
+  CAF_REQUIRE(low.rejected());
+  CAF_CHECK(*low.reason == rejection_reason::tenant_queue_full);
+  CAF_CHECK(!low.shed.has_value());
+  clk.advance(2s);
+  auto high = q.submit(6, 1, 0);
+  CAF_CHECK(high.queued());
+  CAF_REQUIRE(high.shed.has_value());
+  CAF_CHECK_EQUAL(high.shed->request, 3u); // the newest of the lowest class
+  CAF_CHECK_EQUAL(high.shed->tenant, 1u);
+  CAF_CHECK_EQUAL(high.shed->priority, 1u);
+  CAF_CHECK(high.shed->waited == 2s);
+  CAF_CHECK_EQUAL(to_string(high.shed->reason),
+                  std::string{"shed_for_higher_priority"});
+  CAF_CHECK(q.state(3) == request_state::unknown);
+  auto high2 = q.submit(7, 1, 0);
+  CAF_REQUIRE(high2.shed.has_value());
+  CAF_CHECK_EQUAL(high2.shed->request, 2u);
+  auto high3 = q.submit(8, 1, 0);
+  CAF_REQUIRE(high3.rejected());
+  CAF_CHECK_EQUAL(to_string(*high3.reason), std::string{"tenant_queue_full"});
+  CAF_CHECK_EQUAL(q.queued(1), 3u);
+  CAF_CHECK_EQUAL(q.queued(1, 0), 3u);
+  CAF_CHECK_EQUAL(q.queued(1, 1), 0u);
+}
+
+CAF_TEST(a full global queue sheds from the tenant with the most queued) {
+  admission q{two_classes(1, 5), clk};
+  for (std::uint64_t t = 1; t <= 4; ++t)
+    set(q, t, limits(10, 10));
+  CAF_CHECK(q.submit(1, 4, 0).admitted());
+  CAF_CHECK(q.submit(11, 1, 1).queued());
+  CAF_CHECK(q.submit(12, 1, 1).queued());
+  CAF_CHECK(q.submit(13, 1, 1).queued());
+  CAF_CHECK(q.submit(21, 2, 1).queued());
+  CAF_CHECK(q.submit(22, 2, 1).queued());
+  auto low = q.submit(31, 3, 1);
+  CAF_REQUIRE(low.rejected());
+  CAF_CHECK(*low.reason == rejection_reason::global_queue_full);
+  auto high = q.submit(32, 3, 0);
+  CAF_CHECK(high.queued());
+  CAF_REQUIRE(high.shed.has_value());
+  CAF_CHECK_EQUAL(high.shed->request, 13u); // tenant 1 had the most queued
+  CAF_CHECK_EQUAL(high.shed->tenant, 1u);
+  auto again = q.submit(33, 3, 0);
+  CAF_REQUIRE(again.shed.has_value());
+  // Tenants 1 and 2 now tie at two: either gives up its newest.
+  CAF_CHECK(again.shed->request == 12u || again.shed->request == 22u);
+  CAF_CHECK_EQUAL(q.queued_total(), 5u);
+  CAF_CHECK_EQUAL(q.queue_depth(0), 2u);
+  CAF_CHECK_EQUAL(q.queue_depth(1), 3u);
+}
+
+CAF_TEST(a zero queue cap rejects every run that cannot start at once) {
+  admission q{single_class(1, 0), clk};
+  set(q, 1, limits(5, 5));
+  set(q, 2, limits(5, 0));
+  CAF_CHECK(q.submit(1, 1, 0).admitted());
+  auto global = q.submit(2, 1, 0);
+  CAF_REQUIRE(global.rejected());
+  CAF_CHECK(*global.reason == rejection_reason::global_queue_full);
+  auto tenant = q.submit(3, 2, 0);
+  CAF_REQUIRE(tenant.rejected());
+  CAF_CHECK(*tenant.reason == rejection_reason::tenant_queue_full);
+}
+
+CAF_TEST(the oldest waiting age follows the clock) {
+  admission q{two_classes(1, 100), clk};
+  set(q, 1, limits(10, 100));
+  set(q, 2, limits(10, 100));
+  CAF_CHECK(q.oldest_waiting_age(1) == 0ns);
+  CAF_CHECK(q.submit(1, 1, 1).admitted());
+  CAF_CHECK(q.submit(2, 1, 1).queued());
+  clk.advance(3s);
+  CAF_CHECK(q.submit(3, 2, 1).queued());
+  clk.advance(1s);
+  CAF_CHECK(q.oldest_waiting_age(1) == 4s);
+  CAF_CHECK(q.oldest_waiting_age(0) == 0ns);
+  CAF_CHECK(q.oldest_waiting_age(9) == 0ns);
+  std::vector<admitted_run> none;
+  CAF_CHECK(q.cancel(2, none) == cancel_outcome::dequeued);
+  CAF_CHECK(q.oldest_waiting_age(1) == 1s);
+  clk.advance(500ms);
+  CAF_CHECK(q.oldest_waiting_age(1) == 1500ms);
+  CAF_CHECK_EQUAL(ids(release(q, 1)), std::vector<std::uint64_t>{3});
+  CAF_CHECK(q.oldest_waiting_age(1) == 0ns);
+}
+
+CAF_TEST(cancel removes a queued run or releases a running one) {
+  admission q{single_class(1), clk};
+  set(q, 1, limits(10, 10));
+  CAF_CHECK(q.submit(1, 1, 0).admitted());
+  CAF_CHECK(q.submit(2, 1, 0).queued());
+  CAF_CHECK(q.submit(3, 1, 0).queued());
+  out.clear();
+  CAF_CHECK(q.cancel(2, out) == cancel_outcome::dequeued);
+  CAF_CHECK(out.empty());
+  CAF_CHECK(q.state(2) == request_state::unknown);
+  CAF_CHECK(!q.release(3, out)); // queued runs are not released
+  CAF_CHECK(q.state(3) == request_state::queued);
+  CAF_CHECK(q.cancel(1, out) == cancel_outcome::released);
+  CAF_CHECK_EQUAL(ids(out), std::vector<std::uint64_t>{3});
+  CAF_CHECK(q.cancel(1, out) == cancel_outcome::unknown_request);
+  CAF_CHECK_EQUAL(q.queued_total(), 0u);
+  CAF_CHECK_EQUAL(q.in_flight_total(), 1u);
+}
+
+CAF_TEST(duplicate ids and unknown tenants and priorities are rejected) {
+  admission q{single_class(1), clk};
+  set(q, 1, limits(10, 10));
+  CAF_CHECK(q.submit(1, 1, 0).admitted());
+  CAF_CHECK(q.submit(2, 1, 0).queued());
+  auto running_dup = q.submit(1, 1, 0);
+  CAF_REQUIRE(running_dup.rejected());
+  CAF_CHECK(*running_dup.reason == rejection_reason::duplicate_request);
+  auto queued_dup = q.submit(2, 1, 0);
+  CAF_REQUIRE(queued_dup.rejected());
+  CAF_CHECK(*queued_dup.reason == rejection_reason::duplicate_request);
+  auto stranger = q.submit(3, 42, 0);
+  CAF_REQUIRE(stranger.rejected());
+  CAF_CHECK(*stranger.reason == rejection_reason::unknown_tenant);
+  auto bad_class = q.submit(4, 1, 1);
+  CAF_REQUIRE(bad_class.rejected());
+  CAF_CHECK(*bad_class.reason == rejection_reason::unknown_priority);
+  CAF_CHECK_EQUAL(q.queued_total(), 1u);
+  // An id may be used again once its run is gone.
+  CAF_CHECK_EQUAL(ids(release(q, 1)), std::vector<std::uint64_t>{2});
+  CAF_CHECK(q.submit(1, 1, 0).queued());
+}
+
+CAF_TEST(a tenant is removed only when it has nothing queued or running) {
+  admission q{single_class(1), clk};
+  set(q, 1, limits(10, 10));
+  CAF_CHECK(q.submit(1, 1, 0).admitted());
+  CAF_CHECK(!q.remove_tenant(1));
+  CAF_CHECK(release(q, 1).empty());
+  CAF_CHECK(q.remove_tenant(1));
+  CAF_CHECK(!q.has_tenant(1));
+  CAF_CHECK_EQUAL(q.tenant_count(), 0u);
+  auto gone = q.submit(2, 1, 0);
+  CAF_REQUIRE(gone.rejected());
+  CAF_CHECK(*gone.reason == rejection_reason::unknown_tenant);
+  set(q, 5, limits(1, 1)); // reuses the freed slot
+  CAF_CHECK(q.submit(3, 5, 0).admitted());
+  CAF_CHECK_EQUAL(q.in_flight(5), 1u);
+  CAF_CHECK_EQUAL(q.in_flight(1), 0u);
+}
+
+CAF_TEST(config validation names reservations that leave no capacity) {
+  CAF_CHECK(validate(admission_config{}).empty());
+  auto bad = make_config(10, 10, {{"high", 6}, {"low", 4}});
+  auto problems = validate(bad);
+  CAF_REQUIRE_EQUAL(problems.size(), 1u);
+  CAF_CHECK_EQUAL(problems[0].key, std::string{"priorities"});
+  CAF_CHECK(problems[0].message.find("global_cap 10") != std::string::npos);
+  auto nameless = make_config(0, 10, {{"", 0}, {"a", 0}, {"a", 0}});
+  CAF_CHECK_EQUAL(validate(nameless).size(), 3u);
+  CAF_CHECK_EQUAL(validate(make_config(10, 10, {})).size(), 1u);
+  auto threw = false;
+  try {
+    admission q{bad, clk};
+  } catch (const std::invalid_argument&) {
+    threw = true;
+  }
+  CAF_CHECK(threw);
+  admission q{admission_config{}, clk};
+  CAF_CHECK(q.priority_index("batch") == std::optional<std::size_t>{2});
+  CAF_CHECK(!q.priority_index("bulk").has_value());
+}
+
+CAF_TEST(
+    randomized operations keep every cap and agree with a reference model) {
+  auto seed = warden::test::test_seed();
+  CAF_MESSAGE("seed = " << seed);
+  random_engine rng{seed};
+  auto pick = [&](std::uint64_t n) { return n == 0 ? 0 : rng() % n; };
+  auto random_limits = [&] {
+    return limits(static_cast<std::uint32_t>(pick(6)),
+                  static_cast<std::uint32_t>(pick(8)),
+                  static_cast<std::uint32_t>(1 + pick(5)));
+  };
+  int violations = 0;
+  int sheds = 0;
+  int dispatches = 0;
+  for (int round = 0; round < 6; ++round) {
+    auto classes = 1 + pick(4);
+    admission_config cfg;
+    cfg.global_cap = static_cast<std::uint32_t>(4 + pick(60));
+    cfg.global_queue_cap =
+        static_cast<std::uint32_t>(round == 5 ? pick(4) : pick(200));
+    cfg.priorities.clear();
+    for (std::size_t c = 0; c < classes; ++c)
+      cfg.priorities.push_back(
+          {"class" + std::to_string(c),
+           static_cast<std::uint32_t>(pick(cfg.global_cap / (2 * classes)))});
+    auto tenant_ids = 200 + pick(100);
+    admission q{cfg, clk};
+    model m{cfg, tenant_ids};
+    for (std::uint64_t t = 0; t < tenant_ids; ++t)
+      m.set_tenant(q, t, random_limits(), out, clk.now());
+    std::uint64_t next_id = 1;
+    auto random_run = [&]() -> std::uint64_t {
+      if (m.runs.empty() || pick(10) == 0)
+        return next_id + 1000; // unknown
+      return std::next(m.runs.begin(), static_cast<long>(pick(m.runs.size())))
+          ->first;
+    };
+    for (int step = 0; step < 5000; ++step) {
+      clk.advance(std::chrono::microseconds{pick(1000)});
+      auto now = clk.now();
+      auto dice = pick(100);
+      out.clear();
+      if (dice < 50) {
+        auto id = pick(20) == 0 ? random_run() : next_id++;
+        m.submit(q, id, pick(tenant_ids + 5), pick(classes + (pick(20) == 0)),
+                 now);
+      } else if (dice < 75) {
+        auto id = random_run();
+        bool running = m.runs.count(id) > 0 && m.runs[id].running;
+        if (q.release(id, out) != running)
+          ++m.violations;
+        if (running)
+          m.finish(id);
+        m.admitted(out, now);
+      } else if (dice < 92) {
+        auto id = random_run();
+        auto i = m.runs.find(id);
+        auto want = i == m.runs.end()   ? cancel_outcome::unknown_request
+                    : i->second.running ? cancel_outcome::released
+                                        : cancel_outcome::dequeued;
+        if (q.cancel(id, out) != want)
+          ++m.violations;
+        if (want == cancel_outcome::released) {
+          m.finish(id);
+        } else if (want == cancel_outcome::dequeued) {
+          m.dequeue(id);
+          m.runs.erase(id);
+        }
+        m.admitted(out, now);
+      } else if (dice < 97) {
+        m.set_tenant(q, pick(tenant_ids), random_limits(), out, now);
+      } else {
+        m.remove_tenant(q, pick(tenant_ids));
+      }
+      m.check(q, now);
+    }
+    violations += m.violations;
+    sheds += m.sheds;
+    dispatches += m.dispatches;
+  }
+  CAF_MESSAGE(dispatches << " dispatches, " << sheds << " sheds");
+  CAF_CHECK_GREATER(sheds, 0);
+  CAF_CHECK_GREATER(dispatches, 0);
+  CAF_CHECK_EQUAL(violations, 0);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
