@@ -65,7 +65,8 @@ class token_bucket {
   /// Creates a full bucket; `time_source` must outlive it.
   token_bucket(const clock& time_source, token_bucket_config config);
 
-  /// Takes `n` tokens if they are available now.
+  /// Takes `n` tokens if they are available now; taking 0 always succeeds,
+  /// even in debt.
   [[nodiscard]] take_decision try_take(std::uint64_t n);
 
   /// Takes `estimate` tokens like try_take, before a call whose actual use is
