@@ -192,19 +192,22 @@ budget_ledger::account_state* budget_ledger::find(account_id id) {
   auto i = accounts_.find(id);
   if (i == accounts_.end())
     return nullptr;
-  auto& a = i->second;
-  if (a.is_tenant) {
-    // Renew a tenant's grant lazily, on its first use after a day boundary.
-    if (auto today = day_of(clock_.now()); today != a.day) {
-      a.day = today;
-      a.spent = {};
-      a.overrun = {};
-      a.overran = false;
-      for (auto f : fields)
-        a.remaining.*f = a.grant.*f - a.reserved.*f;
-    }
+  roll_day(i->second);
+  return &i->second;
+}
+
+void budget_ledger::roll_day(account_state& a) {
+  if (!a.is_tenant)
+    return;
+  // Renew a tenant's grant lazily, on its first use after a day boundary.
+  if (auto today = day_of(clock_.now()); today != a.day) {
+    a.day = today;
+    a.spent = {};
+    a.overrun = {};
+    a.overran = false;
+    for (auto f : fields)
+      a.remaining.*f = a.grant.*f - a.reserved.*f;
   }
-  return &a;
 }
 
 open_decision budget_ledger::open_tenant(const budget_amounts& daily_grant) {
@@ -277,7 +280,7 @@ reserve_decision budget_ledger::reserve_impl(account_id id,
   }
   ++a->open_reservations;
   auto rid = next_reservation_++;
-  reservations_.emplace(rid, reservation_state{id, final_turn, estimate});
+  reservations_.emplace(rid, reservation_state{a, final_turn, estimate});
   return reserve_decision{rid, std::nullopt};
 }
 
@@ -300,9 +303,8 @@ settle_result budget_ledger::settle(reservation_id id,
   }
   auto r = i->second;
   reservations_.erase(i);
-  // An open reservation always belongs to an open account: close settles
-  // the reservations of every account it removes.
-  auto& a = *find(r.account);
+  auto& a = *r.owner; // open: close settles reservations before erasing
+  roll_day(a);
   --a.open_reservations;
   for (auto f : fields) {
     auto estimate = r.amount.*f;
@@ -363,7 +365,7 @@ close_result budget_ledger::close(account_id id) {
   }
   if (held > 0) {
     for (auto i = reservations_.begin(); i != reservations_.end();) {
-      auto& a = accounts_.at(i->second.account);
+      auto& a = *i->second.owner;
       if (a.closing) {
         settle_at_estimate(i->second, a);
         ++result.settled_reservations;

@@ -322,13 +322,16 @@ class budget_ledger {
   };
 
   struct reservation_state {
-    account_id account = 0;
+    // Stable: map nodes never move, and close settles the reservations of
+    // an account before erasing it.
+    account_state* owner = nullptr;
     bool final_turn = false;
     budget_amounts amount;
   };
 
   [[nodiscard]] std::int64_t day_of(time_point t) const noexcept;
   account_state* find(account_id id);
+  void roll_day(account_state& a);
   reserve_decision reserve_impl(account_id id, const budget_amounts& estimate,
                                 bool final_turn);
   settle_result settle(reservation_id id, const budget_amounts* actual);

@@ -120,6 +120,12 @@ duration token_bucket::wait_for(const state& s, time_point now,
 }
 
 take_decision token_bucket::try_take(std::uint64_t n) {
+  if (unlimited() || n > capacity_)
+    return take_at(time_point{}, n); // no need to read the clock
+  return take_at(clock_.now(), n);
+}
+
+take_decision token_bucket::take_at(time_point now, std::uint64_t n) {
   take_decision result;
   if (unlimited()) {
     result.reservation.tokens = n;
@@ -129,7 +135,6 @@ take_decision token_bucket::try_take(std::uint64_t n) {
     result.outcome = take_outcome::too_large;
     return result;
   }
-  auto now = clock_.now();
   auto s = at(now);
   auto wanted = static_cast<std::int64_t>(n);
   if (n == 0 || s.level >= wanted) {
@@ -169,11 +174,17 @@ void token_bucket::reconcile(bucket_reservation reservation,
 }
 
 std::optional<duration> token_bucket::time_until(std::uint64_t n) const {
+  if (unlimited() || n == 0 || n > capacity_)
+    return time_until_at(time_point{}, n); // no need to read the clock
+  return time_until_at(clock_.now(), n);
+}
+
+std::optional<duration> token_bucket::time_until_at(time_point now,
+                                                    std::uint64_t n) const {
   if (unlimited() || n == 0)
     return duration::zero();
   if (n > capacity_)
     return std::nullopt;
-  auto now = clock_.now();
   return wait_for(at(now), now, n);
 }
 
@@ -194,13 +205,16 @@ rate_limits::rate_limits(const clock& time_source, rate_limits_config config)
 
 acquire_decision rate_limits::try_acquire(std::uint64_t estimated_tokens) {
   acquire_decision result;
-  auto token_wait = tokens_.time_until(estimated_tokens);
+  // Both buckets share one clock: read it once.
+  auto now = requests_.clock_.now();
+  auto token_wait = tokens_.time_until_at(now, estimated_tokens);
   if (!token_wait) {
     result.outcome = acquire_outcome::too_large;
     return result;
   }
   // A request bucket has a capacity of at least one, unless unlimited.
-  auto request_wait = requests_.time_until(1).value_or(duration::zero());
+  auto request_wait =
+      requests_.time_until_at(now, 1).value_or(duration::zero());
   auto wait = std::max(*token_wait, request_wait);
   if (wait > duration::zero()) {
     result.outcome = acquire_outcome::rate_limited;
@@ -208,9 +222,9 @@ acquire_decision rate_limits::try_acquire(std::uint64_t estimated_tokens) {
     return result;
   }
   // Both admit at this instant, so both takes succeed.
-  (void)requests_.try_take(1);
+  (void)requests_.take_at(now, 1);
   result.reservation.tokens =
-      tokens_.try_take(estimated_tokens).reservation.tokens;
+      tokens_.take_at(now, estimated_tokens).reservation.tokens;
   return result;
 }
 

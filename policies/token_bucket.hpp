@@ -104,6 +104,12 @@ class token_bucket {
     std::uint64_t credited; // tokens credited since anchor, already in level
   };
 
+  // rate_limits reads the shared clock once for both of its buckets.
+  friend class rate_limits;
+
+  [[nodiscard]] take_decision take_at(time_point now, std::uint64_t n);
+  [[nodiscard]] std::optional<duration> time_until_at(time_point now,
+                                                      std::uint64_t n) const;
   [[nodiscard]] state at(time_point now) const noexcept;
   [[nodiscard]] duration wait_for(const state& s, time_point now,
                                   std::uint64_t n) const noexcept;
