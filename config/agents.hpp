@@ -60,7 +60,8 @@ struct agent_settings {
   /// most once in the list. Default empty (no tools).
   std::vector<std::string> tools;
   /// Sessions of this agent running a turn at once on this node (the agent
-  /// pool's permits). Range [1, 1048576]. Default 100.
+  /// pool's permits); at most admission.global_cap. Range [1, 1048576].
+  /// Default 100.
   std::uint32_t max_concurrency = 100;
   /// Model calls one turn may make before it is ended. Range [1, 10000].
   /// Default 16.

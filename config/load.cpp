@@ -19,6 +19,7 @@ load_result load_file(const std::string& path) {
                        {config_error{path, 0, 0, "",
                                      "cannot read the configuration: "
                                      "is a directory"}}};
+  errno = 0;
   std::ifstream input{path, std::ios::binary};
   if (!input) {
     auto reason = errno != 0 ? std::strerror(errno) : "cannot open";

@@ -22,9 +22,11 @@ struct endpoint {
   /// Renders the endpoint the way the file writes it ("host:port").
   [[nodiscard]] std::string to_string() const;
 
+  /// Same host (as written) and same port.
   friend bool operator==(const endpoint& x, const endpoint& y) {
     return x.host == y.host && x.port == y.port;
   }
+  /// Negation of ==.
   friend bool operator!=(const endpoint& x, const endpoint& y) {
     return !(x == y);
   }
@@ -62,7 +64,8 @@ struct session_settings {
   /// Default 300000.
   std::uint64_t idle_ttl_ms = 300'000;
   /// Sessions kept resident at most; beyond that the least recently used is
-  /// passivated; 0 = no limit. Range [0, 1000000000]. Default 1000000.
+  /// passivated; 0 = no limit, else at least admission.global_cap (running
+  /// sessions stay resident). Range [0, 1000000000]. Default 1000000.
   std::uint64_t max_resident = 1'000'000;
 };
 

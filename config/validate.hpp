@@ -12,12 +12,15 @@ namespace warden::config {
 
 /// Where the keys of a configuration were found in its file, so that errors
 /// about them can name a line and column. Keys are dotted paths
-/// (`tools.search.timeout_ms`, `priorities[0].name`).
+/// (`tools.search.timeout_ms`, `priorities[0].name`). Not thread-safe; built
+/// by the reader, then only read.
 class source_map {
  public:
   /// A 1-based position in the file; 0 means unknown.
   struct position {
+    /// 1-based line; 0 when unknown.
     std::size_t line = 0;
+    /// 1-based column; 0 when unknown.
     std::size_t column = 0;
   };
 
@@ -65,6 +68,7 @@ class source_map {
 /// timeouts ...), and returns every problem found, in file order, each
 /// naming the dotted key and what is allowed. `where` gives the file and the
 /// positions of keys; pass a default one for settings built in C++.
+/// Thread-safe (it shares no state).
 [[nodiscard]] config_errors validate(const settings& value,
                                      const source_map& where = source_map{});
 

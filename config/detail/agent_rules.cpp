@@ -82,6 +82,14 @@ void check_tool_use(rule_context& context, const std::string& prefix,
 
 void check_limits(rule_context& context, const std::string& prefix,
                   const agent_settings& agent) {
+  auto global_cap = context.value().admission.global_cap;
+  if (agent.max_concurrency > global_cap &&
+      context.usable({"admission.global_cap"}))
+    context.report(prefix + ".max_concurrency",
+                   "must be at most admission.global_cap (" +
+                       std::to_string(global_cap) +
+                       "): more permits could never be used, got " +
+                       std::to_string(agent.max_concurrency));
   const auto& fanout = agent.fanout;
   if (fanout.max_children > fanout.max_descendants &&
       context.usable({prefix + ".fanout.max_descendants"}))

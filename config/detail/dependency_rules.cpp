@@ -48,7 +48,9 @@ void check_retry(rule_context& context, const std::string& prefix,
 void check_breaker(rule_context& context, const std::string& prefix,
                    const breaker_settings& breaker, std::uint32_t timeout_ms) {
   auto key = [&](const char* name) { return prefix + ".breaker." + name; };
-  if (breaker.window == breaker_window::count) {
+  if (!context.usable({key("window")})) {
+    // The window kind was rejected: rules that depend on it would guess.
+  } else if (breaker.window == breaker_window::count) {
     if (breaker.minimum_calls > breaker.window_size &&
         context.usable({key("window_size")}))
       context.report(key("minimum_calls"),

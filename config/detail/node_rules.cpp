@@ -47,6 +47,17 @@ void check_node_rules(rule_context& context) {
         break;
       }
   }
+  // Sessions running a turn stay resident, so the cap on resident sessions
+  // must hold every run the node admits.
+  const auto& sessions = context.value().sessions;
+  auto global_cap = context.value().admission.global_cap;
+  if (sessions.max_resident != 0 && sessions.max_resident < global_cap &&
+      context.usable({"admission.global_cap"}))
+    context.report("sessions.max_resident",
+                   "must be 0 (no limit) or at least admission.global_cap (" +
+                       std::to_string(global_cap) +
+                       ") since running sessions stay resident, got " +
+                       std::to_string(sessions.max_resident));
 }
 
 } // namespace warden::config::detail

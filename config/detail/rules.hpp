@@ -59,7 +59,7 @@ void sort_in_file_order(config_errors& errors);
 /// Path of the named table `name` under `section` ("tools.search").
 std::string entry_path(const char* section, const std::string& name);
 
-/// [node], [metrics] and [sessions].
+/// [node], [metrics] and [sessions] (against admission.global_cap).
 void check_node_rules(rule_context& context);
 
 /// [admission], [tiers], [tenants] and [[priorities]].

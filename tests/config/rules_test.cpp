@@ -222,6 +222,21 @@ CAF_TEST(a context larger than the run token budget is refused) {
                        "must be at most run_budget.tokens (10000)"));
 }
 
+CAF_TEST(an agent with more permits than the global cap is refused) {
+  CAF_CHECK(only_error(load("[admission]\nglobal_cap = 100\n[providers.p]\n"
+                            "[agents.a]\nprovider = \"p\"\n"
+                            "max_concurrency = 500\n"),
+                       "agents.a.max_concurrency", 6,
+                       "must be at most admission.global_cap (100)"));
+}
+
+CAF_TEST(fewer resident sessions than the global cap are refused) {
+  CAF_CHECK(only_error(load("[sessions]\nmax_resident = 1000\n"),
+                       "sessions.max_resident", 2,
+                       "must be 0 (no limit) or at least admission.global_cap "
+                       "(4096)"));
+}
+
 // Several problems
 // -------------------------------------------------------------
 

@@ -60,3 +60,9 @@ CAF_TEST(malformed text yields only the syntax error and default settings) {
   CAF_CHECK_EQUAL(result.value.admission.global_cap, 4096u);
   CAF_CHECK_EQUAL(result.errors[0].to_string().find("test.toml:3:1: "), 0u);
 }
+
+CAF_TEST(windows line endings and a byte order mark are accepted) {
+  auto result = load("\xEF\xBB\xBF[node]\r\nname = \"n1\"\r\n");
+  CAF_CHECK(result.ok());
+  CAF_CHECK_EQUAL(result.value.node.name, "n1");
+}
