@@ -48,16 +48,19 @@ std::string closest(std::string_view word,
   return best;
 }
 
-std::string not_one_of(std::string_view got,
-                       const std::vector<std::string>& allowed) {
+std::string must_be_one_of(const std::vector<std::string>& allowed) {
   std::string result = "must be one of ";
   for (std::size_t i = 0; i < allowed.size(); ++i) {
     if (i > 0)
       result += ", ";
     result += quoted(allowed[i]);
   }
-  result += "; got ";
-  result += quoted(got);
+  return result;
+}
+
+std::string not_one_of(std::string_view got,
+                       const std::vector<std::string>& allowed) {
+  auto result = must_be_one_of(allowed) + "; got " + quoted(got);
   if (auto guess = closest(got, allowed); !guess.empty())
     result += " (did you mean " + quoted(guess) + "?)";
   return result;

@@ -77,6 +77,10 @@ template <class E>
 [[nodiscard]] std::string closest(std::string_view word,
                                   const std::vector<std::string>& candidates);
 
+/// "must be one of "a", "b"".
+[[nodiscard]] std::string
+must_be_one_of(const std::vector<std::string>& allowed);
+
 /// "must be one of "a", "b"; got "c"" plus a suggestion when one is close.
 [[nodiscard]] std::string not_one_of(std::string_view got,
                                      const std::vector<std::string>& allowed);

@@ -280,15 +280,16 @@ class table_reader {
   std::optional<std::size_t> read_enum(const std::string& path,
                                        const toml::value& value,
                                        const std::vector<std::string>& names) {
-    std::string text = value.is_string() ? value.as_string().str : "";
-    for (std::size_t i = 0; i < names.size() && value.is_string(); ++i)
+    if (!value.is_string()) {
+      report(path, position_of(value),
+             must_be_one_of(names) + "; got " + type_name(value));
+      return std::nullopt;
+    }
+    const std::string& text = value.as_string();
+    for (std::size_t i = 0; i < names.size(); ++i)
       if (names[i] == text)
         return i;
-    auto message = not_one_of(text, names);
-    if (!value.is_string())
-      message = message.substr(0, message.find("; got ")) + "; got " +
-                type_name(value);
-    report(path, position_of(value), std::move(message));
+    report(path, position_of(value), not_one_of(text, names));
     return std::nullopt;
   }
 
