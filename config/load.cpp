@@ -1,16 +1,53 @@
 #include "config/load.hpp"
 
-// Placeholder until the TOML loader lands: accepts nothing.
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/detail/rules.hpp"
+#include "config/detail/toml_reader.hpp"
+#include "config/validate.hpp"
+
 namespace warden::config {
 
-std::string config_error::to_string() const { return file + ": " + message; }
-
 load_result load_file(const std::string& path) {
-  return load_result{{}, {config_error{path, 0, 0, "", "not implemented"}}};
+  std::error_code failure;
+  if (std::filesystem::is_directory(path, failure))
+    return load_result{{},
+                       {config_error{path, 0, 0, "",
+                                     "cannot read the configuration: "
+                                     "is a directory"}}};
+  errno = 0;
+  std::ifstream input{path, std::ios::binary};
+  if (!input) {
+    auto reason = errno != 0 ? std::strerror(errno) : "cannot open";
+    return load_result{{},
+                       {config_error{path, 0, 0, "",
+                                     std::string{"cannot read the "
+                                                 "configuration: "} +
+                                         reason}}};
+  }
+  std::ostringstream text;
+  text << input.rdbuf();
+  if (input.bad())
+    return load_result{{},
+                       {config_error{path, 0, 0, "",
+                                     "cannot read the configuration: "
+                                     "read error"}}};
+  return load_string(text.str(), path);
 }
 
-load_result load_string(std::string_view, const std::string& file_name) {
-  return load_result{{}, {config_error{file_name, 0, 0, "", "not implemented"}}};
+load_result load_string(std::string_view text, const std::string& file_name) {
+  load_result result;
+  source_map where{file_name};
+  if (!detail::read_toml(text, file_name, result.value, where, result.errors))
+    return result;
+  auto problems = validate(result.value, where);
+  result.errors.insert(result.errors.end(), problems.begin(), problems.end());
+  detail::sort_in_file_order(result.errors);
+  return result;
 }
 
 } // namespace warden::config

@@ -1,41 +1,104 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
+
+#include "config/admission.hpp"
+#include "config/agents.hpp"
+#include "config/dependencies.hpp"
 
 namespace warden::config {
 
-/// A host and port to listen on or connect to.
+/// A host and port to listen on or connect to, written "host:port" in the
+/// file ("[::1]:4242" for IPv6 addresses).
 struct endpoint {
-  /// Interface address; listeners default to the loopback interface.
+  /// Host name or address; listeners default to the loopback interface.
   std::string host = "127.0.0.1";
   /// TCP port; 0 asks the OS for an ephemeral port.
   std::uint16_t port = 0;
+
+  /// Renders the endpoint the way the file writes it ("host:port").
+  [[nodiscard]] std::string to_string() const;
+
+  /// Same host (as written) and same port.
+  friend bool operator==(const endpoint& x, const endpoint& y) {
+    return x.host == y.host && x.port == y.port;
+  }
+  /// Negation of ==.
+  friend bool operator!=(const endpoint& x, const endpoint& y) {
+    return !(x == y);
+  }
 };
 
 /// [node]: identity and resources of this node.
 struct node_settings {
-  /// Name of this node among its peers. Default "warden-1".
+  /// Name of this node among its peers: 1 to 64 characters of [A-Za-z0-9_-].
+  /// Default "warden-1".
   std::string name = "warden-1";
-  /// Directory of the node's database and files. Default "./var".
+  /// Directory of the node's database and files; relative paths are resolved
+  /// against wardend's working directory. Default "./var".
   std::string data_dir = "./var";
-  /// Scheduler worker threads; 0 means one per core. Default 0.
+  /// Scheduler worker threads; 0 means one per core. Range [0, 256].
+  /// Default 0.
   std::uint32_t scheduler_threads = 0;
   /// Where the node's entry actor is published. Default 127.0.0.1:4242.
   endpoint listen{"127.0.0.1", 4242};
+  /// Other nodes of the cluster ("host:port" each, port not 0, no duplicate,
+  /// not this node's own listen address). Default empty (a single node).
+  std::vector<endpoint> peers;
 };
 
 /// [metrics]: the Prometheus endpoint.
 struct metrics_settings {
-  /// Address of the /metrics endpoint. Default 127.0.0.1:9464.
+  /// Address of the /metrics endpoint; must differ from node.listen.
+  /// Default 127.0.0.1:9464.
   endpoint listen{"127.0.0.1", 9464};
 };
 
+/// [sessions]: residency of idle sessions.
+struct session_settings {
+  /// A session idle this long, in milliseconds, is passivated to disk;
+  /// 0 = never on idle time alone. Range [0, 2592000000] (30 days).
+  /// Default 300000.
+  std::uint64_t idle_ttl_ms = 300'000;
+  /// Sessions kept resident at most; beyond that the least recently used is
+  /// passivated; 0 = no limit, else at least admission.global_cap (running
+  /// sessions stay resident). Range [0, 1000000000]. Default 1000000.
+  std::uint64_t max_resident = 1'000'000;
+};
+
 /// A whole configuration file. Every field has its default in-class, so an
-/// empty file is a valid configuration.
+/// empty file is a valid configuration. Named tables ([tiers.<name>] ...)
+/// are maps from the name to the entry.
 struct settings {
+  /// [node].
   node_settings node;
+  /// [metrics].
   metrics_settings metrics;
+  /// [admission].
+  admission_settings admission;
+  /// [tiers.<name>]. Default none.
+  std::map<std::string, tier_settings> tiers;
+  /// [tenants.<name>]. Default none.
+  std::map<std::string, tenant_settings> tenants;
+  /// [[priorities]], highest first; 1 to 16 classes. Default: interactive
+  /// then batch, neither reserving anything (an absolute reservation cannot
+  /// follow global_cap; the shipped file reserves slots for interactive).
+  std::vector<priority_settings> priorities{{"interactive", 0}, {"batch", 0}};
+  /// [providers.<name>]. Default none.
+  std::map<std::string, provider_settings> providers;
+  /// [tools.<name>]. Default none.
+  std::map<std::string, tool_settings> tools;
+  /// [agents.<name>]. Default none.
+  std::map<std::string, agent_settings> agents;
+  /// [sessions].
+  session_settings sessions;
+
+  /// Name of the class that runs without an explicit priority get:
+  /// admission.default_priority, or the lowest class when that is empty.
+  [[nodiscard]] std::string default_priority() const;
 };
 
 } // namespace warden::config

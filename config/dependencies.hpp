@@ -1,0 +1,97 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "config/resilience.hpp"
+
+namespace warden::config {
+
+/// What implements a model provider.
+enum class provider_kind : std::uint8_t {
+  scripted, ///< the built-in deterministic provider (demo, tests, benchmarks)
+  openai,   ///< an OpenAI-compatible HTTP endpoint
+};
+
+/// Returns the name used in the file ("scripted", "openai").
+const char* to_string(provider_kind x) noexcept;
+
+/// [providers.<name>]: one model provider and how calls to it are governed.
+struct provider_settings {
+  /// What implements the provider. Default scripted.
+  provider_kind kind = provider_kind::scripted;
+  /// Script of replies, tool calls, usage and faults; scripted only. Empty =
+  /// the built-in script (answers at once). Relative paths are resolved
+  /// against wardend's working directory. Default empty.
+  std::string script;
+  /// Base URL, http:// or https://; required for openai, not allowed for
+  /// scripted. Default empty.
+  std::string endpoint;
+  /// Name of the environment variable that holds the API key; openai only.
+  /// Empty = no Authorization header. Default empty.
+  std::string api_key_env;
+  /// Timeout of one model call in milliseconds. Range [1, 3600000].
+  /// Default 60000.
+  std::uint32_t timeout_ms = 60'000;
+  /// Calls started per minute; 0 = unlimited. Range [0, 10000000]. Default 0.
+  std::uint32_t requests_per_minute = 0;
+  /// Tokens (prompt + completion) per minute; 0 = unlimited.
+  /// Range [0, 1000000000000]. Default 0.
+  std::uint64_t tokens_per_minute = 0;
+  /// How failed calls are retried. Default: 3 attempts (see retry_settings).
+  retry_settings retry;
+  /// The provider's circuit breaker. Default: see breaker_settings.
+  breaker_settings breaker;
+};
+
+/// What implements a tool.
+enum class tool_kind : std::uint8_t {
+  echo,        ///< returns its arguments
+  sleep,       ///< waits duration_ms, then returns
+  fail,        ///< fails its first `times` calls with error class `error`
+  spawn_agent, ///< runs a child session of agent `agent`
+  native,      ///< a tool registered from C++ under the same name
+};
+
+/// Returns the name used in the file ("echo", "sleep", ...).
+const char* to_string(tool_kind x) noexcept;
+
+/// What calling a tool does to the world; decides whether it may be retried.
+enum class side_effect_kind : std::uint8_t {
+  pure,       ///< no effect at all; safe to retry and to replay
+  idempotent, ///< repeating a call has the effect of one call; safe to retry
+  effectful,  ///< each call has an effect; never retried
+};
+
+/// Returns the name used in the file ("pure", "idempotent", "effectful").
+const char* to_string(side_effect_kind x) noexcept;
+
+/// [tools.<name>]: one tool agents may call and how calls to it are governed.
+struct tool_settings {
+  /// What implements the tool. Default native.
+  tool_kind kind = tool_kind::native;
+  /// Timeout of one call in milliseconds. Range [1, 3600000]. Default 10000.
+  std::uint32_t timeout_ms = 10'000;
+  /// What a call does to the world. Default effectful (the safe assumption).
+  side_effect_kind side_effect = side_effect_kind::effectful;
+  /// Calls started per minute; 0 = unlimited. Range [0, 10000000]. Default 0.
+  std::uint32_t requests_per_minute = 0;
+  /// Time a call takes, in milliseconds; sleep only. Range [0, 3600000].
+  /// Default 100.
+  std::uint32_t duration_ms = 100;
+  /// Calls that fail before the tool succeeds; 0 = every call fails; fail
+  /// only. Range [0, 1000000]. Default 1.
+  std::uint32_t times = 1;
+  /// Error class of the failures; fail only. Default transient.
+  error_class error = error_class::transient;
+  /// Agent whose session the tool spawns as a child; required for
+  /// spawn_agent, not allowed otherwise. Default empty.
+  std::string agent;
+  /// How failed calls are retried. Default: never (max_attempts 1); an
+  /// effectful tool may not be retried.
+  retry_settings retry = retry_settings::none();
+  /// The tool's circuit breaker. Default: see breaker_settings.
+  breaker_settings breaker;
+};
+
+} // namespace warden::config

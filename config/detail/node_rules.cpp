@@ -1,0 +1,63 @@
+#include "config/detail/rules.hpp"
+
+namespace warden::config::detail {
+
+namespace {
+
+bool is_wildcard(const std::string& host) {
+  return host == "0.0.0.0" || host == "::" || host.empty();
+}
+
+// Two listeners clash when they bind the same port on overlapping hosts;
+// ephemeral ports (0) never clash.
+bool clash(const endpoint& x, const endpoint& y) {
+  return x.port != 0 && x.port == y.port &&
+         (x.host == y.host || is_wildcard(x.host) || is_wildcard(y.host));
+}
+
+} // namespace
+
+void check_node_rules(rule_context& context) {
+  const auto& node = context.value().node;
+  const auto& metrics = context.value().metrics;
+  if (context.usable({"node.listen", "metrics.listen"}) &&
+      clash(node.listen, metrics.listen)) {
+    // Name the key the file sets, so that the error has a line.
+    if (context.present("metrics.listen") || !context.present("node.listen"))
+      context.report("metrics.listen",
+                     "must not use the port of node.listen (" +
+                         node.listen.to_string() + "), got " +
+                         metrics.listen.to_string());
+    else
+      context.report("node.listen",
+                     "must not use the port of metrics.listen (" +
+                         metrics.listen.to_string() + "), got " +
+                         node.listen.to_string());
+  }
+  for (std::size_t i = 0; i < node.peers.size(); ++i) {
+    auto key = "node.peers[" + std::to_string(i) + "]";
+    const auto& peer = node.peers[i];
+    if (peer == node.listen && context.usable({"node.listen"}))
+      context.report(key, "is this node's own listen address (" +
+                              peer.to_string() + "); list other nodes only");
+    for (std::size_t j = 0; j < i; ++j)
+      if (node.peers[j] == peer) {
+        context.report(key, "duplicate of node.peers[" + std::to_string(j) +
+                                "] (" + peer.to_string() + ")");
+        break;
+      }
+  }
+  // Sessions running a turn stay resident, so the cap on resident sessions
+  // must hold every run the node admits.
+  const auto& sessions = context.value().sessions;
+  auto global_cap = context.value().admission.global_cap;
+  if (sessions.max_resident != 0 && sessions.max_resident < global_cap &&
+      context.usable({"admission.global_cap"}))
+    context.report("sessions.max_resident",
+                   "must be 0 (no limit) or at least admission.global_cap (" +
+                       std::to_string(global_cap) +
+                       ") since running sessions stay resident, got " +
+                       std::to_string(sessions.max_resident));
+}
+
+} // namespace warden::config::detail

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/error.hpp"
+#include "config/settings.hpp"
+#include "config/validate.hpp"
+
+// The cross-field rules of validate(), one function per part of the file.
+namespace warden::config::detail {
+
+/// What a rule reads and where it reports.
+class rule_context {
+ public:
+  rule_context(const settings& value, const source_map& where,
+               config_errors& errors)
+      : value_(value), where_(where), errors_(errors) {}
+
+  [[nodiscard]] const settings& value() const noexcept { return value_; }
+
+  /// Whether the file sets `key`.
+  [[nodiscard]] bool present(const std::string& key) const {
+    return where_.present(key);
+  }
+
+  /// Whether no key of `keys` was rejected while reading (a rule about a
+  /// rejected value would only repeat the first error).
+  [[nodiscard]] bool usable(std::initializer_list<std::string> keys) const;
+
+  /// Reports `message` about `key`, unless `key` was rejected while reading.
+  void report(const std::string& key, std::string message);
+
+  /// Reports that `key` names `name`, which is not one of `defined` (the
+  /// names of the `what` tables, e.g. "tier").
+  void report_undefined(const std::string& key, const std::string& name,
+                        const char* what,
+                        const std::vector<std::string>& defined);
+
+ private:
+  const settings& value_;
+  const source_map& where_;
+  config_errors& errors_;
+};
+
+/// The names of a map's entries.
+template <class Map>
+std::vector<std::string> names_of(const Map& entries) {
+  std::vector<std::string> result;
+  for (const auto& entry : entries)
+    result.push_back(entry.first);
+  return result;
+}
+
+/// Sorts errors by line and column, those without a line (rules about
+/// absent keys, a missing file) last; keeps the order of equal positions.
+void sort_in_file_order(config_errors& errors);
+
+/// Path of the named table `name` under `section` ("tools.search").
+std::string entry_path(const char* section, const std::string& name);
+
+/// [node], [metrics] and [sessions] (against admission.global_cap).
+void check_node_rules(rule_context& context);
+
+/// [admission], [tiers], [tenants] and [[priorities]].
+void check_admission_rules(rule_context& context);
+
+/// [providers] and [tools], their retry and breaker tables included.
+void check_dependency_rules(rule_context& context);
+
+/// [agents] and their references to providers and tools.
+void check_agent_rules(rule_context& context);
+
+/// Checks every value against its range (settings built in C++ have not
+/// been through the reader), skipping keys the reader already rejected and
+/// marking the keys it rejects in `where`.
+void check_values(const settings& value, source_map& where,
+                  config_errors& errors);
+
+} // namespace warden::config::detail

@@ -1,0 +1,225 @@
+#pragma once
+
+#include "config/detail/checks.hpp"
+#include "config/settings.hpp"
+
+// The schema of the file, written once: for each table, its keys, the
+// members they fill and the rules their values follow. A visitor walks it:
+// the TOML reader (reading and refusing values, flagging unknown keys) and
+// the value checker of validate() (checking settings built in C++).
+//
+// A visitor V provides:
+//   field(key, integral&, int_range)        field(key, optional<integral>&,
+//   int_range) field(key, double&, real_range)         field(key, std::string&,
+//   text_rule) field(key, enum&)                       field(key,
+//   std::vector<enum>&) field(key, endpoint&, port_rule)        field(key,
+//   std::vector<endpoint>&, port_rule) field(key, std::vector<std::string>&,
+//   text_rule) table(key, T&)       named_tables(key, std::map<std::string,
+//   T>&) table_array(key, std::vector<T>&)
+namespace warden::config::detail {
+
+/// The allowed ranges, named once (the struct comments repeat them).
+namespace limits {
+inline constexpr int_range threads{0, 256};
+inline constexpr int_range cap{1, 1'048'576};
+inline constexpr int_range queue{0, 16'777'216};
+inline constexpr int_range reserved{0, 1'048'576};
+inline constexpr int_range weight{1, 10'000};
+inline constexpr int_range requests_per_minute{0, 10'000'000};
+inline constexpr int_range tokens_per_minute{0, 1'000'000'000'000};
+inline constexpr int_range daily_tokens{0, 1'000'000'000'000'000};
+inline constexpr int_range call_timeout_ms{1, 3'600'000};
+inline constexpr int_range attempts{1, 100};
+inline constexpr int_range backoff_ms{1, 3'600'000};
+inline constexpr real_range multiplier{1.0, 100.0};
+inline constexpr int_range max_elapsed_ms{0, 86'400'000};
+inline constexpr real_range ratio{0.0, 1.0};
+inline constexpr real_range rate{0.0, 1.0, true};
+inline constexpr int_range min_retries{0, 1'000'000};
+inline constexpr int_range window_ms{1'000, 3'600'000};
+inline constexpr int_range calls{1, 100'000};
+inline constexpr int_range open_ms{1, 86'400'000};
+inline constexpr int_range probes{1, 1'000};
+inline constexpr int_range duration_ms{0, 3'600'000};
+inline constexpr int_range times{0, 1'000'000};
+inline constexpr int_range iterations{1, 10'000};
+inline constexpr int_range turn_timeout_ms{1, 86'400'000};
+inline constexpr int_range context_tokens{1, 100'000'000};
+inline constexpr int_range run_tokens{0, 1'000'000'000'000};
+inline constexpr int_range cost_micros{0, 1'000'000'000'000'000};
+inline constexpr int_range wall_ms{0, 604'800'000};
+inline constexpr int_range depth{1, 64};
+inline constexpr int_range children{0, 10'000};
+inline constexpr int_range descendants{0, 1'000'000};
+inline constexpr int_range repeats{2, 1'000};
+inline constexpr int_range unparseable{1, 1'000};
+inline constexpr int_range idle_ttl_ms{0, 2'592'000'000};
+inline constexpr int_range resident{0, 1'000'000'000};
+/// Number of [[priorities]] classes.
+inline constexpr int_range priority_classes{1, 16};
+} // namespace limits
+
+template <class V>
+void describe(V& v, node_settings& x) {
+  v.field("name", x.name, text_rule::name);
+  v.field("data_dir", x.data_dir, text_rule::non_empty);
+  v.field("scheduler_threads", x.scheduler_threads, limits::threads);
+  v.field("listen", x.listen, port_rule::any);
+  v.field("peers", x.peers, port_rule::non_zero);
+}
+
+template <class V>
+void describe(V& v, metrics_settings& x) {
+  v.field("listen", x.listen, port_rule::any);
+}
+
+template <class V>
+void describe(V& v, admission_settings& x) {
+  v.field("global_cap", x.global_cap, limits::cap);
+  v.field("global_queue_cap", x.global_queue_cap, limits::queue);
+  v.field("default_priority", x.default_priority, text_rule::any);
+  v.field("default_tier", x.default_tier, text_rule::any);
+}
+
+// Tiers and tenants share their limit keys (tenants hold optionals).
+template <class V, class T>
+void describe_tier_limits(V& v, T& x) {
+  v.field("in_flight_cap", x.in_flight_cap, limits::cap);
+  v.field("queue_cap", x.queue_cap, limits::queue);
+  v.field("weight", x.weight, limits::weight);
+  v.field("daily_token_budget", x.daily_token_budget, limits::daily_tokens);
+  v.field("requests_per_minute", x.requests_per_minute,
+          limits::requests_per_minute);
+  v.field("tokens_per_minute", x.tokens_per_minute, limits::tokens_per_minute);
+}
+
+template <class V>
+void describe(V& v, tier_settings& x) {
+  describe_tier_limits(v, x);
+}
+
+template <class V>
+void describe(V& v, tenant_settings& x) {
+  v.field("tier", x.tier, text_rule::any);
+  describe_tier_limits(v, x);
+}
+
+template <class V>
+void describe(V& v, priority_settings& x) {
+  v.field("name", x.name, text_rule::name);
+  v.field("reserved", x.reserved, limits::reserved);
+}
+
+template <class V>
+void describe(V& v, retry_settings& x) {
+  v.field("max_attempts", x.max_attempts, limits::attempts);
+  v.field("initial_backoff_ms", x.initial_backoff_ms, limits::backoff_ms);
+  v.field("max_backoff_ms", x.max_backoff_ms, limits::backoff_ms);
+  v.field("multiplier", x.multiplier, limits::multiplier);
+  v.field("max_elapsed_ms", x.max_elapsed_ms, limits::max_elapsed_ms);
+  v.field("retry_on", x.retry_on);
+  v.field("budget_ratio", x.budget_ratio, limits::ratio);
+  v.field("budget_min_retries", x.budget_min_retries, limits::min_retries);
+  v.field("budget_window_ms", x.budget_window_ms, limits::window_ms);
+}
+
+template <class V>
+void describe(V& v, breaker_settings& x) {
+  v.field("window", x.window);
+  v.field("window_size", x.window_size, limits::calls);
+  v.field("window_ms", x.window_ms, limits::window_ms);
+  v.field("failure_rate", x.failure_rate, limits::rate);
+  v.field("slow_call_rate", x.slow_call_rate, limits::rate);
+  v.field("slow_call_ms", x.slow_call_ms, limits::call_timeout_ms);
+  v.field("minimum_calls", x.minimum_calls, limits::calls);
+  v.field("open_ms", x.open_ms, limits::open_ms);
+  v.field("half_open_probes", x.half_open_probes, limits::probes);
+}
+
+template <class V>
+void describe(V& v, provider_settings& x) {
+  v.field("kind", x.kind);
+  v.field("script", x.script, text_rule::any);
+  v.field("endpoint", x.endpoint, text_rule::url);
+  v.field("api_key_env", x.api_key_env, text_rule::env_var);
+  v.field("timeout_ms", x.timeout_ms, limits::call_timeout_ms);
+  v.field("requests_per_minute", x.requests_per_minute,
+          limits::requests_per_minute);
+  v.field("tokens_per_minute", x.tokens_per_minute, limits::tokens_per_minute);
+  v.table("retry", x.retry);
+  v.table("breaker", x.breaker);
+}
+
+template <class V>
+void describe(V& v, tool_settings& x) {
+  v.field("kind", x.kind);
+  v.field("timeout_ms", x.timeout_ms, limits::call_timeout_ms);
+  v.field("side_effect", x.side_effect);
+  v.field("requests_per_minute", x.requests_per_minute,
+          limits::requests_per_minute);
+  v.field("duration_ms", x.duration_ms, limits::duration_ms);
+  v.field("times", x.times, limits::times);
+  v.field("error", x.error);
+  v.field("agent", x.agent, text_rule::any);
+  v.table("retry", x.retry);
+  v.table("breaker", x.breaker);
+}
+
+template <class V>
+void describe(V& v, run_budget_settings& x) {
+  v.field("tokens", x.tokens, limits::run_tokens);
+  v.field("cost_micros", x.cost_micros, limits::cost_micros);
+  v.field("wall_ms", x.wall_ms, limits::wall_ms);
+}
+
+template <class V>
+void describe(V& v, fanout_settings& x) {
+  v.field("max_depth", x.max_depth, limits::depth);
+  v.field("max_children", x.max_children, limits::children);
+  v.field("max_descendants", x.max_descendants, limits::descendants);
+}
+
+template <class V>
+void describe(V& v, doom_loop_settings& x) {
+  v.field("repeat_threshold", x.repeat_threshold, limits::repeats);
+  v.field("window_calls", x.window_calls, limits::calls);
+  v.field("unparseable_threshold", x.unparseable_threshold,
+          limits::unparseable);
+}
+
+template <class V>
+void describe(V& v, agent_settings& x) {
+  v.field("provider", x.provider, text_rule::any);
+  v.field("model", x.model, text_rule::any);
+  v.field("tools", x.tools, text_rule::any);
+  v.field("max_concurrency", x.max_concurrency, limits::cap);
+  v.field("max_iterations", x.max_iterations, limits::iterations);
+  v.field("turn_timeout_ms", x.turn_timeout_ms, limits::turn_timeout_ms);
+  v.field("context_token_budget", x.context_token_budget,
+          limits::context_tokens);
+  v.table("run_budget", x.run_budget);
+  v.table("fanout", x.fanout);
+  v.table("doom_loop", x.doom_loop);
+}
+
+template <class V>
+void describe(V& v, session_settings& x) {
+  v.field("idle_ttl_ms", x.idle_ttl_ms, limits::idle_ttl_ms);
+  v.field("max_resident", x.max_resident, limits::resident);
+}
+
+template <class V>
+void describe(V& v, settings& x) {
+  v.table("node", x.node);
+  v.table("metrics", x.metrics);
+  v.table("admission", x.admission);
+  v.named_tables("tiers", x.tiers);
+  v.named_tables("tenants", x.tenants);
+  v.table_array("priorities", x.priorities);
+  v.named_tables("providers", x.providers);
+  v.named_tables("tools", x.tools);
+  v.named_tables("agents", x.agents);
+  v.table("sessions", x.sessions);
+}
+
+} // namespace warden::config::detail
