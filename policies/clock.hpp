@@ -16,7 +16,7 @@ using time_point = std::chrono::time_point<std::chrono::steady_clock, duration>;
 /// Implementations must be monotonic. Not required to be thread-safe: a policy
 /// object and its clock belong to one owner (usually one actor).
 class clock {
-public:
+ public:
   virtual ~clock() = default;
 
   /// The current instant.
@@ -25,16 +25,16 @@ public:
 
 /// The production clock: std::chrono::steady_clock.
 class steady_clock_source final : public clock {
-public:
+ public:
   [[nodiscard]] time_point now() const noexcept override {
     return std::chrono::time_point_cast<duration>(
-      std::chrono::steady_clock::now());
+        std::chrono::steady_clock::now());
   }
 };
 
 /// A clock that moves only when told to; for tests and simulations.
 class manual_clock final : public clock {
-public:
+ public:
   /// Starts at an arbitrary non-zero instant so that "zero" bugs show up.
   manual_clock() : now_(duration{std::chrono::hours{1}}) {}
 
@@ -43,7 +43,7 @@ public:
   /// Moves the clock forward by `d` (which must not be negative).
   void advance(duration d) noexcept { now_ += d; }
 
-private:
+ private:
   time_point now_;
 };
 

@@ -4,16 +4,16 @@ namespace warden::policies {
 
 const char* to_string(fanout_refusal x) noexcept {
   switch (x) {
-    case fanout_refusal::unknown_parent:
-      return "unknown_parent";
-    case fanout_refusal::duplicate_child:
-      return "duplicate_child";
-    case fanout_refusal::depth:
-      return "depth";
-    case fanout_refusal::children:
-      return "children";
-    case fanout_refusal::descendants:
-      return "descendants";
+  case fanout_refusal::unknown_parent:
+    return "unknown_parent";
+  case fanout_refusal::duplicate_child:
+    return "duplicate_child";
+  case fanout_refusal::depth:
+    return "depth";
+  case fanout_refusal::children:
+    return "children";
+  case fanout_refusal::descendants:
+    return "descendants";
   }
   return "unknown";
 }
@@ -27,7 +27,7 @@ fanout_decision refuse(fanout_refusal why, std::string reason) {
 } // namespace
 
 fanout_limits::fanout_limits(fanout_limits_config config, node_id root)
-  : config_(config) {
+    : config_(config) {
   nodes_.emplace(root, node{});
 }
 
@@ -35,31 +35,30 @@ fanout_decision fanout_limits::check(node_id parent) const {
   auto i = nodes_.find(parent);
   if (i == nodes_.end())
     return refuse(fanout_refusal::unknown_parent,
-                  "parent session " + std::to_string(parent)
-                    + " is not a live member of this run");
+                  "parent session " + std::to_string(parent) +
+                      " is not a live member of this run");
   const auto& p = i->second;
   if (p.depth + 1 > config_.max_depth)
     return refuse(fanout_refusal::depth,
-                  "a child would sit at depth " + std::to_string(p.depth + 1)
-                    + ", above max_depth "
-                    + std::to_string(config_.max_depth));
+                  "a child would sit at depth " + std::to_string(p.depth + 1) +
+                      ", above max_depth " + std::to_string(config_.max_depth));
   if (p.live_children >= config_.max_children)
     return refuse(fanout_refusal::children,
-                  "parent session " + std::to_string(parent) + " already has "
-                    + std::to_string(p.live_children)
-                    + " live children, the max_children limit");
+                  "parent session " + std::to_string(parent) + " already has " +
+                      std::to_string(p.live_children) +
+                      " live children, the max_children limit");
   if (descendants_ >= config_.max_descendants)
     return refuse(fanout_refusal::descendants,
-                  "this run already spawned " + std::to_string(descendants_)
-                    + " sessions, the max_descendants limit");
+                  "this run already spawned " + std::to_string(descendants_) +
+                      " sessions, the max_descendants limit");
   return {};
 }
 
 fanout_decision fanout_limits::spawn(node_id parent, node_id child) {
   if (nodes_.count(child) > 0)
     return refuse(fanout_refusal::duplicate_child,
-                  "session " + std::to_string(child)
-                    + " is already part of this run");
+                  "session " + std::to_string(child) +
+                      " is already part of this run");
   auto decision = check(parent);
   if (!decision.allowed())
     return decision;

@@ -14,13 +14,14 @@ struct fanout_limits_config {
   /// Children one session may have alive at the same time. Default 8.
   std::uint32_t max_children = 8;
   /// Sessions a root run may spawn over its whole life, the root itself not
-  /// counted; finished children still count (this bounds total cost). Default 64.
+  /// counted; finished children still count (this bounds total cost).
+  /// Default 64.
   std::uint32_t max_descendants = 64;
 };
 
 /// Why a spawn was refused.
 enum class fanout_refusal : std::uint8_t {
-  unknown_parent, ///< the parent is not (or no longer) part of the tree
+  unknown_parent,  ///< the parent is not (or no longer) part of the tree
   duplicate_child, ///< the child id is already part of the tree
   depth,           ///< the child would sit deeper than max_depth
   children,        ///< the parent already has max_children live children
@@ -43,7 +44,7 @@ struct fanout_decision {
 /// Tracks one root run's tree of sessions and decides whether a session may
 /// spawn another. Not thread-safe: owned by the run's supervisor.
 class fanout_limits {
-public:
+ public:
   /// Identifies a session within the run.
   using node_id = std::uint64_t;
 
@@ -72,13 +73,15 @@ public:
   }
 
   /// Sessions of the tree that have not finished, root included.
-  [[nodiscard]] std::size_t live_nodes() const noexcept { return nodes_.size(); }
+  [[nodiscard]] std::size_t live_nodes() const noexcept {
+    return nodes_.size();
+  }
 
   [[nodiscard]] const fanout_limits_config& config() const noexcept {
     return config_;
   }
 
-private:
+ private:
   struct node {
     std::optional<node_id> parent;
     std::uint32_t depth = 1;

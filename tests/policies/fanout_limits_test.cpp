@@ -1,14 +1,12 @@
 #define CAF_SUITE policies.fanout_limits
-#include "policies/fanout_limits.hpp"
-
-#include "policies/clock.hpp"
-
-#include <caf/test/unit_test.hpp>
-
 #include <map>
 #include <random>
 #include <vector>
 
+#include <caf/test/unit_test.hpp>
+
+#include "policies/clock.hpp"
+#include "policies/fanout_limits.hpp"
 #include "tests/support/seed.hpp"
 
 using namespace warden::policies;
@@ -37,8 +35,8 @@ CAF_TEST(a root may spawn children up to max_children live at once) {
   CAF_CHECK_EQUAL(tree.live_children(1), 2u);
 }
 
-CAF_TEST(a finished child frees a slot of its parent but still counts as a
-           descendant) {
+CAF_TEST(a finished child frees a slot of its parent but still counts
+             as a descendant) {
   fanout_limits tree{limits(3, 1, 2), 1};
   CAF_CHECK(tree.spawn(1, 2).allowed());
   CAF_CHECK(!tree.check(1).allowed());
@@ -110,7 +108,7 @@ CAF_TEST(randomized spawns and finishes never break any limit) {
     fanout_limits tree{cfg, 0};
     // A model of the tree: node -> (parent, depth), live nodes only.
     std::map<std::uint64_t, std::pair<std::uint64_t, std::uint32_t>> live{
-      {0, {0, 1}}};
+        {0, {0, 1}}};
     std::uint64_t next_id = 1;
     std::uint32_t spawned = 0;
     for (int step = 0; step < 400 && !live.empty(); ++step) {
@@ -122,14 +120,15 @@ CAF_TEST(randomized spawns and finishes never break any limit) {
         for (auto& kv : live)
           if (kv.first != 0 && kv.second.first == parent)
             ++children;
-        bool expect_ok = pick->second.second + 1 <= cfg.max_depth
-                         && children < cfg.max_children
-                         && spawned < cfg.max_descendants;
+        bool expect_ok = pick->second.second + 1 <= cfg.max_depth &&
+                         children < cfg.max_children &&
+                         spawned < cfg.max_descendants;
         auto decision = tree.spawn(parent, next_id);
         if (decision.allowed() != expect_ok)
           ++wrong_decisions;
         if (decision.allowed()) {
-          live.emplace(next_id, std::make_pair(parent, pick->second.second + 1));
+          live.emplace(next_id,
+                       std::make_pair(parent, pick->second.second + 1));
           ++spawned;
         }
         ++next_id;
@@ -140,8 +139,8 @@ CAF_TEST(randomized spawns and finishes never break any limit) {
       if (tree.descendants() != spawned || spawned > cfg.max_descendants)
         ++violations;
       for (auto& kv : live)
-        if (tree.depth(kv.first).value_or(0) > cfg.max_depth
-            || tree.live_children(kv.first) > cfg.max_children)
+        if (tree.depth(kv.first).value_or(0) > cfg.max_depth ||
+            tree.live_children(kv.first) > cfg.max_children)
           ++violations;
     }
   }
