@@ -1,0 +1,81 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+
+namespace warden {
+
+/// The errors Warden returns at actor boundaries, each named by what the
+/// caller should do. Carried as `caf::error` values of category `warden`; the
+/// error's context holds a reason sentence and, for the retry-later codes, a
+/// retry-after in milliseconds (see `make_error`, `error_reason`,
+/// `error_retry_after`). Zero is reserved by CAF for "no error".
+enum class error_code : std::uint8_t {
+  /// A budget (tenant per day, run, child) cannot cover the request: don't
+  /// retry until the budget is raised or renewed.
+  budget_exhausted = 1,
+  /// A concurrency cap (tenant in-flight, fan-out) refuses the request now:
+  /// retry later.
+  cap_exceeded,
+  /// A bounded queue is full or shed the request: retry later.
+  queue_full,
+  /// The dependency's circuit breaker is open: retry after the retry-after.
+  circuit_open,
+  /// A rate limit refuses the request: retry after the retry-after.
+  rate_limited,
+  /// The request is malformed (unknown agent, oversized payload, bad
+  /// priority, bad arguments): fix the request; never retry as is.
+  invalid_argument,
+  /// The run, session or tenant does not exist for this caller: don't retry.
+  not_found,
+  /// The node is draining and accepts no new work: retry on another node.
+  draining,
+  /// The operation ran out of time: retrying may help.
+  timeout,
+  /// The operation was cancelled by its owner: don't retry.
+  cancelled,
+  /// The agent looped or misbehaved (doom loop, iteration cap): don't retry
+  /// as is.
+  halted,
+  /// A dependency failed in a way not covered above: retrying may help.
+  dependency_failed,
+};
+
+/// The stable lower-case name of `x`.
+const char* to_string(error_code x) noexcept;
+
+/// The CAF error category of `error_code`.
+inline constexpr caf::atom_value error_category = caf::atom("warden");
+
+/// Converts `x` into a `caf::error` without a reason (found by ADL, so
+/// `caf::error e = error_code::timeout;` works).
+caf::error make_error(error_code x);
+
+/// An error with a reason sentence naming what is wrong.
+caf::error make_error(error_code x, std::string reason);
+
+/// An error with a reason and the time after which a retry may succeed.
+caf::error make_error(error_code x, std::string reason,
+                      std::chrono::milliseconds retry_after);
+
+/// The warden code of `err`, or nothing when `err` is of another category.
+std::optional<error_code> warden_code(const caf::error& err) noexcept;
+
+/// The reason sentence carried by a warden error; for other errors, CAF's
+/// rendering of the error.
+std::string error_reason(const caf::error& err);
+
+/// The retry-after carried by a warden error, if any.
+std::optional<std::chrono::milliseconds>
+error_retry_after(const caf::error& err);
+
+/// Registers the `warden` category so errors render with their names.
+void add_error_category(caf::actor_system_config& cfg);
+
+} // namespace warden

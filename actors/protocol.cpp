@@ -1,0 +1,67 @@
+#include "actors/protocol.hpp"
+
+#include "actors/error.hpp"
+
+namespace warden {
+
+const char* to_string(run_state x) noexcept {
+  switch (x) {
+  case run_state::queued:
+    return "queued";
+  case run_state::running:
+    return "running";
+  case run_state::succeeded:
+    return "succeeded";
+  case run_state::failed:
+    return "failed";
+  case run_state::cancelled:
+    return "cancelled";
+  case run_state::timed_out:
+    return "timed_out";
+  case run_state::shed:
+    return "shed";
+  }
+  return "unknown";
+}
+
+usage_totals& usage_totals::operator+=(const usage_totals& other) noexcept {
+  prompt_tokens += other.prompt_tokens;
+  completion_tokens += other.completion_tokens;
+  cost_micros += other.cost_micros;
+  model_calls += other.model_calls;
+  tool_calls += other.tool_calls;
+  retries += other.retries;
+  iterations += other.iterations;
+  return *this;
+}
+
+void add_message_types(caf::actor_system_config& cfg) {
+  add_error_category(cfg);
+  cfg.add_message_type<usage_totals>("warden.usage_totals")
+      .add_message_type<submit_run>("warden.submit_run")
+      .add_message_type<send_turn>("warden.send_turn")
+      .add_message_type<run_ack>("warden.run_ack")
+      .add_message_type<get_status>("warden.get_status")
+      .add_message_type<await_run>("warden.await_run")
+      .add_message_type<cancel_run>("warden.cancel_run")
+      .add_message_type<subscribe_run>("warden.subscribe_run")
+      .add_message_type<list_sessions>("warden.list_sessions")
+      .add_message_type<drain_node>("warden.drain_node")
+      .add_message_type<run_status>("warden.run_status")
+      .add_message_type<run_event>("warden.run_event")
+      .add_message_type<session_info>("warden.session_info")
+      .add_message_type<std::vector<session_info>>("warden.session_infos")
+      .add_message_type<session_list>("warden.session_list")
+      .add_message_type<drain_report>("warden.drain_report")
+      .add_message_type<chat_message>("warden.chat_message")
+      .add_message_type<std::vector<chat_message>>("warden.chat_messages")
+      .add_message_type<tool_call>("warden.tool_call")
+      .add_message_type<std::vector<tool_call>>("warden.tool_calls")
+      .add_message_type<model_request>("warden.model_request")
+      .add_message_type<model_reply>("warden.model_reply")
+      .add_message_type<tool_request>("warden.tool_request")
+      .add_message_type<tool_reply>("warden.tool_reply")
+      .add_message_type<cancel_calls>("warden.cancel_calls");
+}
+
+} // namespace warden

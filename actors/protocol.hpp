@@ -1,0 +1,380 @@
+#pragma once
+
+// The message protocol of a Warden node: one line of comment per message.
+//
+// Client messages (first section) cross processes: wardenctl and other nodes
+// send them to the node's published entry actor. Internal messages travel
+// between the node's own actors; they have inspect() too, so that sessions can
+// later migrate between nodes. Every type here is registered by
+// `add_message_types`, which both ends of a connection must call.
+//
+// Replies: a handler answers with the reply type named in its comment, or
+// with a `caf::error` of category `warden` (see actors/error.hpp).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
+
+namespace warden {
+
+/// Identifies a run (one turn of a session) on its node; 0 means none.
+using run_id = std::uint64_t;
+
+/// Identifies a session (a conversation) on its node; 0 means none.
+using session_id = std::uint64_t;
+
+/// Where a run is in its life. The last five are final.
+enum class run_state : std::uint8_t {
+  queued,    ///< accepted, waiting for admission or a pool permit
+  running,   ///< its session is working on it
+  succeeded, ///< produced a final answer
+  failed,    ///< ended with an error (reason says which)
+  cancelled, ///< cancelled by its owner, its parent, or a drain
+  timed_out, ///< ran out of its turn timeout
+  shed,      ///< dropped from a full queue for higher-priority work
+};
+
+/// The stable lower-case name of `x`.
+const char* to_string(run_state x) noexcept;
+
+/// Whether `x` is final (the run will not change any more).
+constexpr bool is_final(run_state x) noexcept {
+  return x >= run_state::succeeded;
+}
+
+/// What a run consumed, summed over its steps (children included once they
+/// finish).
+struct usage_totals {
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t completion_tokens = 0;
+  std::uint64_t cost_micros = 0;
+  std::uint32_t model_calls = 0;
+  std::uint32_t tool_calls = 0;
+  std::uint32_t retries = 0;
+  std::uint32_t iterations = 0;
+
+  [[nodiscard]] std::uint64_t tokens() const noexcept {
+    return prompt_tokens + completion_tokens;
+  }
+
+  usage_totals& operator+=(const usage_totals& other) noexcept;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, usage_totals& x) {
+  return f(caf::meta::type_name("usage_totals"), x.prompt_tokens,
+           x.completion_tokens, x.cost_micros, x.model_calls, x.tool_calls,
+           x.retries, x.iterations);
+}
+
+// -- client protocol ----------------------------------------------------------
+
+/// Submit a run: a new session of `agent` with `input` as its first turn.
+/// Reply: `run_ack`. An equal non-empty `idempotency_key` from the same tenant
+/// returns the first run's ack (duplicate = true) and creates nothing.
+struct submit_run {
+  std::string tenant;
+  std::string agent;
+  std::string input;
+  /// A priority class name; empty means the configured default.
+  std::string priority;
+  std::string idempotency_key;
+};
+
+/// Send one more turn to an existing session. Reply: `run_ack`.
+struct send_turn {
+  std::string tenant;
+  session_id session = 0;
+  std::string input;
+  std::string priority;
+  std::string idempotency_key;
+};
+
+/// The answer to `submit_run` and `send_turn`.
+struct run_ack {
+  run_id run = 0;
+  session_id session = 0;
+  /// True when an earlier run with the same idempotency key was returned.
+  bool duplicate = false;
+};
+
+/// Ask for a run's current status. Reply: `run_status`.
+struct get_status {
+  std::string tenant;
+  run_id run = 0;
+};
+
+/// Ask for a run's final status; the reply comes once the run is final.
+/// Reply: `run_status`.
+struct await_run {
+  std::string tenant;
+  run_id run = 0;
+};
+
+/// Cancel a run and its subtree. Reply: `run_status` (state as of now).
+struct cancel_run {
+  std::string tenant;
+  run_id run = 0;
+};
+
+/// Subscribe `subscriber` to a run's events (`run_event` messages, the last
+/// one final). Reply: `run_status`.
+struct subscribe_run {
+  std::string tenant;
+  run_id run = 0;
+  caf::actor subscriber;
+};
+
+/// List the tenant's sessions. Reply: `session_list`.
+struct list_sessions {
+  std::string tenant;
+};
+
+/// Refuse new work, let in-flight runs finish within the drain timeout,
+/// cancel the rest. Reply: `drain_report` once done.
+struct drain_node {};
+
+/// A run as a client sees it.
+struct run_status {
+  run_id run = 0;
+  session_id session = 0;
+  std::string tenant;
+  std::string agent;
+  run_state state = run_state::queued;
+  /// The final answer when succeeded; empty otherwise.
+  std::string output;
+  /// Why the run ended as it did (or is waiting), for people.
+  std::string reason;
+  usage_totals usage;
+};
+
+/// One step of a run as it happens, sent to subscribers.
+struct run_event {
+  run_id run = 0;
+  /// Events of one run are numbered from 1 without gaps.
+  std::uint64_t seq = 0;
+  run_state state = run_state::queued;
+  /// e.g. "admitted", "model_call", "tool_call", "child", "final".
+  std::string kind;
+  std::string detail;
+};
+
+/// One session in a `session_list`.
+struct session_info {
+  session_id session = 0;
+  std::string agent;
+  /// The session's latest run.
+  run_id last_run = 0;
+  run_state last_state = run_state::queued;
+  /// False when passivated (held in the snapshot store, not in memory).
+  bool resident = true;
+};
+
+/// The answer to `list_sessions`.
+struct session_list {
+  std::vector<session_info> sessions;
+};
+
+/// The answer to `drain_node`.
+struct drain_report {
+  std::uint32_t finished = 0;
+  std::uint32_t cancelled = 0;
+};
+
+// -- conversation and dependency calls ---------------------------------------
+
+/// Who said a chat message.
+enum class chat_role : std::uint8_t { system, user, assistant, tool };
+
+/// One message of a session's conversation.
+struct chat_message {
+  chat_role role = chat_role::user;
+  std::string content;
+  /// For role tool: the tool that produced the content.
+  std::string tool;
+};
+
+/// A tool call the model asked for.
+struct tool_call {
+  std::string tool;
+  /// The argument payload as the model wrote it (JSON text).
+  std::string arguments;
+};
+
+/// A call to a model provider. Reply: `model_reply`.
+struct model_request {
+  run_id run = 0;
+  session_id session = 0;
+  /// Number of the step within the run, from 1.
+  std::uint32_t step = 0;
+  std::vector<chat_message> messages;
+  /// Tools the model may call; empty for a tool-free (final) turn.
+  std::vector<std::string> tools;
+  /// True when this call asks to compact the conversation.
+  bool compaction = false;
+  /// The caller's estimate of the tokens the call will use.
+  std::uint64_t token_estimate = 0;
+};
+
+/// A provider's answer.
+struct model_reply {
+  std::string text;
+  std::vector<tool_call> tool_calls;
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t completion_tokens = 0;
+  std::uint64_t cost_micros = 0;
+  /// Retries the provider actor made before this answer.
+  std::uint32_t retries = 0;
+};
+
+/// A call to a tool. Reply: `tool_reply`.
+struct tool_request {
+  run_id run = 0;
+  session_id session = 0;
+  std::uint32_t step = 0;
+  /// Position of the call among the calls of one model reply.
+  std::uint32_t index = 0;
+  std::string tool;
+  std::string arguments;
+  /// "run/step/index": lets effectful tools deduplicate their side effects.
+  std::string idempotency_key;
+};
+
+/// A tool's answer.
+struct tool_reply {
+  std::string output;
+  std::uint32_t retries = 0;
+};
+
+/// Drop every in-flight or waiting call of `run` (turn timeout, cancel);
+/// their permits and reservations are returned. One-way.
+struct cancel_calls {
+  run_id run = 0;
+};
+
+// -- inspect ------------------------------------------------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submit_run& x) {
+  return f(caf::meta::type_name("submit_run"), x.tenant, x.agent, x.input,
+           x.priority, x.idempotency_key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, send_turn& x) {
+  return f(caf::meta::type_name("send_turn"), x.tenant, x.session, x.input,
+           x.priority, x.idempotency_key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_ack& x) {
+  return f(caf::meta::type_name("run_ack"), x.run, x.session, x.duplicate);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_status& x) {
+  return f(caf::meta::type_name("get_status"), x.tenant, x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, await_run& x) {
+  return f(caf::meta::type_name("await_run"), x.tenant, x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cancel_run& x) {
+  return f(caf::meta::type_name("cancel_run"), x.tenant, x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, subscribe_run& x) {
+  return f(caf::meta::type_name("subscribe_run"), x.tenant, x.run,
+           x.subscriber);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_sessions& x) {
+  return f(caf::meta::type_name("list_sessions"), x.tenant);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drain_node&) {
+  return f(caf::meta::type_name("drain_node"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_status& x) {
+  return f(caf::meta::type_name("run_status"), x.run, x.session, x.tenant,
+           x.agent, x.state, x.output, x.reason, x.usage);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_event& x) {
+  return f(caf::meta::type_name("run_event"), x.run, x.seq, x.state, x.kind,
+           x.detail);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_info& x) {
+  return f(caf::meta::type_name("session_info"), x.session, x.agent, x.last_run,
+           x.last_state, x.resident);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_list& x) {
+  return f(caf::meta::type_name("session_list"), x.sessions);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drain_report& x) {
+  return f(caf::meta::type_name("drain_report"), x.finished, x.cancelled);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
+  return f(caf::meta::type_name("chat_message"), x.role, x.content, x.tool);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tool_call& x) {
+  return f(caf::meta::type_name("tool_call"), x.tool, x.arguments);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, model_request& x) {
+  return f(caf::meta::type_name("model_request"), x.run, x.session, x.step,
+           x.messages, x.tools, x.compaction, x.token_estimate);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, model_reply& x) {
+  return f(caf::meta::type_name("model_reply"), x.text, x.tool_calls,
+           x.prompt_tokens, x.completion_tokens, x.cost_micros, x.retries);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tool_request& x) {
+  return f(caf::meta::type_name("tool_request"), x.run, x.session, x.step,
+           x.index, x.tool, x.arguments, x.idempotency_key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tool_reply& x) {
+  return f(caf::meta::type_name("tool_reply"), x.output, x.retries);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cancel_calls& x) {
+  return f(caf::meta::type_name("cancel_calls"), x.run);
+}
+
+/// Registers every message type of this header (and the error category) with
+/// `cfg`. Both ends of a connection must call it.
+void add_message_types(caf::actor_system_config& cfg);
+
+} // namespace warden

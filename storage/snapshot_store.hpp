@@ -1,0 +1,58 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "storage/journal.hpp"
+
+namespace warden::storage {
+
+/// Where passivated sessions live: session id -> serialized snapshot. Not
+/// thread-safe: one owner (the session registry) calls it.
+class snapshot_store {
+ public:
+  virtual ~snapshot_store() = default;
+
+  /// Stores (or replaces) the snapshot of `session`.
+  [[nodiscard]] virtual std::optional<storage_error> put(std::uint64_t session,
+                                                         std::string bytes) = 0;
+
+  /// The snapshot of `session`, if stored.
+  [[nodiscard]] virtual std::optional<std::string>
+  get(std::uint64_t session) const = 0;
+
+  /// Drops the snapshot of `session` (no-op when absent).
+  [[nodiscard]] virtual std::optional<storage_error>
+  erase(std::uint64_t session) = 0;
+
+  /// Snapshots held.
+  [[nodiscard]] virtual std::uint64_t size() const = 0;
+
+  /// Bytes held by snapshots (payloads only).
+  [[nodiscard]] virtual std::uint64_t bytes() const = 0;
+};
+
+/// Snapshots in memory, for tests and nodes without a data directory.
+class memory_snapshot_store final : public snapshot_store {
+ public:
+  [[nodiscard]] std::optional<storage_error> put(std::uint64_t session,
+                                                 std::string bytes) override;
+
+  [[nodiscard]] std::optional<std::string>
+  get(std::uint64_t session) const override;
+
+  [[nodiscard]] std::optional<storage_error>
+  erase(std::uint64_t session) override;
+
+  [[nodiscard]] std::uint64_t size() const override { return map_.size(); }
+
+  [[nodiscard]] std::uint64_t bytes() const override { return bytes_; }
+
+ private:
+  std::unordered_map<std::uint64_t, std::string> map_;
+  std::uint64_t bytes_ = 0;
+};
+
+} // namespace warden::storage

@@ -1,0 +1,96 @@
+#define CAF_SUITE actors.protocol
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
+#include <caf/test/dsl.hpp>
+
+#include "actors/error.hpp"
+#include "actors/protocol.hpp"
+
+using namespace warden;
+
+namespace {
+
+struct config : caf::actor_system_config {
+  config() { warden::add_message_types(*this); }
+};
+
+struct fixture : test_coordinator_fixture<config> {
+  /// Serializes `x` as a message, deserializes it, and returns the copy.
+  template <class T>
+  T round_trip(const T& x) {
+    std::vector<char> buf;
+    auto msg = caf::make_message(x);
+    caf::binary_serializer sink{sys, buf};
+    if (auto err = sink(msg))
+      CAF_FAIL("serialization failed: " << sys.render(err));
+    caf::message copy;
+    caf::binary_deserializer source{sys, buf};
+    if (auto err = source(copy))
+      CAF_FAIL("deserialization failed: " << sys.render(err));
+    if (!copy.match_elements<T>())
+      CAF_FAIL("round trip changed the type: " << to_string(copy));
+    return copy.get_as<T>(0);
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(protocol_tests, fixture)
+
+CAF_TEST(client messages survive serialization as registered types) {
+  submit_run submit{"acme", "researcher", "hello", "batch", "key-1"};
+  auto copy = round_trip(submit);
+  CAF_CHECK_EQUAL(copy.tenant, "acme");
+  CAF_CHECK_EQUAL(copy.agent, "researcher");
+  CAF_CHECK_EQUAL(copy.input, "hello");
+  CAF_CHECK_EQUAL(copy.priority, "batch");
+  CAF_CHECK_EQUAL(copy.idempotency_key, "key-1");
+  run_status status;
+  status.run = 42;
+  status.state = run_state::timed_out;
+  status.usage.prompt_tokens = 7;
+  status.usage.iterations = 3;
+  status.output = "done";
+  auto status_copy = round_trip(status);
+  CAF_CHECK_EQUAL(status_copy.run, 42u);
+  CAF_CHECK(status_copy.state == run_state::timed_out);
+  CAF_CHECK_EQUAL(status_copy.usage.prompt_tokens, 7u);
+  CAF_CHECK_EQUAL(status_copy.usage.iterations, 3u);
+  CAF_CHECK_EQUAL(status_copy.output, "done");
+}
+
+CAF_TEST(model replies keep their tool calls in order) {
+  model_reply reply;
+  reply.text = "thinking";
+  reply.tool_calls = {{"echo", R"({"text":"a"})"}, {"sleep", "{}"}};
+  reply.completion_tokens = 12;
+  auto copy = round_trip(reply);
+  CAF_REQUIRE_EQUAL(copy.tool_calls.size(), 2u);
+  CAF_CHECK_EQUAL(copy.tool_calls[0].tool, "echo");
+  CAF_CHECK_EQUAL(copy.tool_calls[0].arguments, R"({"text":"a"})");
+  CAF_CHECK_EQUAL(copy.tool_calls[1].tool, "sleep");
+  CAF_CHECK_EQUAL(copy.completion_tokens, 12u);
+}
+
+CAF_TEST(warden errors carry their code reason and retry after) {
+  caf::error err = make_error(error_code::rate_limited, "60 requests/min",
+                              std::chrono::milliseconds{250});
+  CAF_CHECK(warden_code(err) == error_code::rate_limited);
+  CAF_CHECK_EQUAL(error_reason(err), "60 requests/min");
+  CAF_CHECK(error_retry_after(err) == std::chrono::milliseconds{250});
+  CAF_CHECK_EQUAL(sys.render(err), "warden.rate_limited: 60 requests/min");
+  caf::error plain = error_code::not_found;
+  CAF_CHECK(warden_code(plain) == error_code::not_found);
+  CAF_CHECK(!error_retry_after(plain));
+  CAF_CHECK(!warden_code(caf::make_error(caf::sec::request_timeout)));
+}
+
+CAF_TEST(final states are exactly the last five) {
+  CAF_CHECK(!is_final(run_state::queued));
+  CAF_CHECK(!is_final(run_state::running));
+  CAF_CHECK(is_final(run_state::succeeded));
+  CAF_CHECK(is_final(run_state::shed));
+  CAF_CHECK_EQUAL(std::string{to_string(run_state::timed_out)}, "timed_out");
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
