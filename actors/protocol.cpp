@@ -61,7 +61,24 @@ void add_message_types(caf::actor_system_config& cfg) {
       .add_message_type<model_reply>("warden.model_reply")
       .add_message_type<tool_request>("warden.tool_request")
       .add_message_type<tool_reply>("warden.tool_reply")
-      .add_message_type<cancel_calls>("warden.cancel_calls");
+      .add_message_type<cancel_calls>("warden.cancel_calls")
+      .add_message_type<admit_run>("warden.admit_run")
+      .add_message_type<admission_verdict>("warden.admission_verdict")
+      .add_message_type<release_run>("warden.release_run")
+      .add_message_type<budget_grant>("warden.budget_grant")
+      .add_message_type<turn_input>("warden.turn_input")
+      .add_message_type<start_turn>("warden.start_turn")
+      .add_message_type<run_turn>("warden.run_turn")
+      .add_message_type<cancel_turn>("warden.cancel_turn")
+      .add_message_type<turn_finished>("warden.turn_finished")
+      .add_message_type<governed_model_call>("warden.governed_model_call")
+      .add_message_type<governed_tool_call>("warden.governed_tool_call")
+      .add_message_type<permit_release>("warden.permit_release")
+      .add_message_type<storage::journal_entry>("warden.journal_entry")
+      .add_message_type<std::vector<storage::journal_entry>>(
+          "warden.journal_entries")
+      .add_message_type<journal_append>("warden.journal_append")
+      .add_message_type<journal_ack>("warden.journal_ack");
 }
 
 } // namespace warden

@@ -20,6 +20,8 @@
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "storage/journal.hpp"
+
 namespace warden {
 
 /// Identifies a run (one turn of a session) on its node; 0 means none.
@@ -64,13 +66,6 @@ struct usage_totals {
 
   usage_totals& operator+=(const usage_totals& other) noexcept;
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, usage_totals& x) {
-  return f(caf::meta::type_name("usage_totals"), x.prompt_tokens,
-           x.completion_tokens, x.cost_micros, x.model_calls, x.tool_calls,
-           x.retries, x.iterations);
-}
 
 // -- client protocol ----------------------------------------------------------
 
@@ -257,124 +252,145 @@ struct cancel_calls {
   run_id run = 0;
 };
 
-// -- inspect ------------------------------------------------------------------
+// -- node-internal: admission
+// --------------------------------------------------
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, submit_run& x) {
-  return f(caf::meta::type_name("submit_run"), x.tenant, x.agent, x.input,
-           x.priority, x.idempotency_key);
-}
+/// Ask admission to admit `run` for `tenant` at priority class `priority`
+/// (index into the configured classes, 0 = highest). One-way; admission
+/// answers the sender with `admission_verdict`s: admitted (at once or after
+/// queueing), queued, rejected, or later shed.
+struct admit_run {
+  run_id run = 0;
+  std::string tenant;
+  std::uint8_t priority = 0;
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, send_turn& x) {
-  return f(caf::meta::type_name("send_turn"), x.tenant, x.session, x.input,
-           x.priority, x.idempotency_key);
-}
+/// What admission decided about a run.
+enum class admission_outcome : std::uint8_t {
+  admitted,
+  queued,
+  rejected,
+  shed
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, run_ack& x) {
-  return f(caf::meta::type_name("run_ack"), x.run, x.session, x.duplicate);
-}
+/// Admission's answer about one run (admission -> node).
+struct admission_verdict {
+  run_id run = 0;
+  admission_outcome outcome = admission_outcome::admitted;
+  /// For rejected and shed: a warden error_code value (queue_full, ...).
+  std::uint8_t code = 0;
+  /// For rejected and shed: why, for people.
+  std::string reason;
+  /// For admitted: how long the run waited in the queue, in nanoseconds.
+  std::int64_t waited_ns = 0;
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, get_status& x) {
-  return f(caf::meta::type_name("get_status"), x.tenant, x.run);
-}
+/// An admitted run finished, or a queued one is withdrawn: free its place.
+/// One-way (node -> admission).
+struct release_run {
+  run_id run = 0;
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, await_run& x) {
-  return f(caf::meta::type_name("await_run"), x.tenant, x.run);
-}
+// -- node-internal: pools and sessions
+// -----------------------------------------
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, cancel_run& x) {
-  return f(caf::meta::type_name("cancel_run"), x.tenant, x.run);
-}
+/// A budget granted to one turn (0 in a dimension means no limit).
+struct budget_grant {
+  std::uint64_t tokens = 0;
+  std::uint64_t cost_micros = 0;
+  std::uint64_t wall_ms = 0;
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, subscribe_run& x) {
-  return f(caf::meta::type_name("subscribe_run"), x.tenant, x.run,
-           x.subscriber);
-}
+/// One turn for a session to run.
+struct turn_input {
+  run_id run = 0;
+  session_id session = 0;
+  std::string tenant;
+  std::string input;
+  /// Depth of the session in its run tree; a root run is at depth 1.
+  std::uint32_t depth = 1;
+  budget_grant grant;
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, list_sessions& x) {
-  return f(caf::meta::type_name("list_sessions"), x.tenant);
-}
+/// Run `turn` on `session` once the agent's pool has a permit (node -> pool).
+/// One-way; the pool sends the node `turn_finished` when the turn ends.
+struct start_turn {
+  caf::actor session;
+  turn_input turn;
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, drain_node&) {
-  return f(caf::meta::type_name("drain_node"));
-}
+/// Run one turn (pool -> session). The session answers the sender with
+/// `turn_finished`; turns that arrive while one runs wait in the mailbox.
+struct run_turn {
+  turn_input turn;
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, run_status& x) {
-  return f(caf::meta::type_name("run_status"), x.run, x.session, x.tenant,
-           x.agent, x.state, x.output, x.reason, x.usage);
-}
+/// Stop `run` now with `state` (cancelled or timed_out). One-way: node ->
+/// pool (a waiting turn is dropped), pool -> session (a running turn stops).
+struct cancel_turn {
+  run_id run = 0;
+  run_state state = run_state::cancelled;
+  std::string reason;
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, run_event& x) {
-  return f(caf::meta::type_name("run_event"), x.run, x.seq, x.state, x.kind,
-           x.detail);
-}
+/// A turn ended (session -> pool -> node).
+struct turn_finished {
+  run_id run = 0;
+  session_id session = 0;
+  run_state state = run_state::succeeded;
+  std::string output;
+  std::string reason;
+  usage_totals usage;
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, session_info& x) {
-  return f(caf::meta::type_name("session_info"), x.session, x.agent, x.last_run,
-           x.last_state, x.resident);
-}
+// -- node-internal: governor
+// -----------------------------------------------------
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, session_list& x) {
-  return f(caf::meta::type_name("session_list"), x.sessions);
-}
+/// Which governor layer a permit is taken from.
+enum class permit_kind : std::uint8_t { model_stream, tool_call };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, drain_report& x) {
-  return f(caf::meta::type_name("drain_report"), x.finished, x.cancelled);
-}
+/// Call `provider` under a model-stream permit (session -> governor). The
+/// governor delegates the request, so the reply (`model_reply` or an error)
+/// comes straight from the provider to the session.
+struct governed_model_call {
+  caf::actor provider;
+  model_request request;
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
-  return f(caf::meta::type_name("chat_message"), x.role, x.content, x.tool);
-}
+/// Call `tool` under a tool-call permit (session -> governor); the reply
+/// (`tool_reply` or an error) comes straight from the tool runner.
+struct governed_tool_call {
+  caf::actor tool;
+  tool_request request;
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, tool_call& x) {
-  return f(caf::meta::type_name("tool_call"), x.tool, x.arguments);
-}
+/// A governed call ended (replied, failed, timed out or cancelled): its
+/// permit returns. One-way (dependency -> governor).
+struct permit_release {
+  permit_kind kind = permit_kind::model_stream;
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, model_request& x) {
-  return f(caf::meta::type_name("model_request"), x.run, x.session, x.step,
-           x.messages, x.tools, x.compaction, x.token_estimate);
-}
+// -- node-internal: journal
+// ------------------------------------------------------
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, model_reply& x) {
-  return f(caf::meta::type_name("model_reply"), x.text, x.tool_calls,
-           x.prompt_tokens, x.completion_tokens, x.cost_micros, x.retries);
-}
+/// Append entries as one batch (any actor -> journal). The journal answers
+/// the sender with `journal_ack` carrying the same ticket once the batch is
+/// durable, or with a `dependency_failed` error naming the operation.
+struct journal_append {
+  std::uint64_t ticket = 0;
+  std::vector<storage::journal_entry> entries;
+};
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, tool_request& x) {
-  return f(caf::meta::type_name("tool_request"), x.run, x.session, x.step,
-           x.index, x.tool, x.arguments, x.idempotency_key);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, tool_reply& x) {
-  return f(caf::meta::type_name("tool_reply"), x.output, x.retries);
-}
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, cancel_calls& x) {
-  return f(caf::meta::type_name("cancel_calls"), x.run);
-}
+/// A journal batch is durable.
+struct journal_ack {
+  std::uint64_t ticket = 0;
+};
 
 /// Registers every message type of this header (and the error category) with
 /// `cfg`. Both ends of a connection must call it.
 void add_message_types(caf::actor_system_config& cfg);
 
 } // namespace warden
+
+// The inspect() overloads of every type above.
+#include "actors/detail/protocol_inspect.hpp"

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+
+#include "config/agents.hpp"
+
+namespace warden {
+
+/// Everything a session needs to run its agent: the definition from the
+/// configuration and the actors it calls. Built once per agent by the node and
+/// shared, immutable, by all sessions of the agent.
+struct agent_runtime {
+  /// The agent's name (its [agents.<name>] table).
+  std::string name;
+  /// The agent's definition.
+  config::agent_settings settings;
+  /// The provider actor the agent's model calls go to.
+  caf::actor provider;
+  /// Tool name -> tool runner actor, for each tool the agent may call.
+  std::map<std::string, caf::actor> tools;
+  /// Grants model-stream and tool-call permits; every dependency call goes
+  /// through it (`governed_model_call`, `governed_tool_call`).
+  caf::actor governor;
+  /// Where the session appends its step results (`journal_append`).
+  caf::actor journal;
+};
+
+/// Shared, immutable agent runtime.
+using agent_runtime_ptr = std::shared_ptr<const agent_runtime>;
+
+} // namespace warden
