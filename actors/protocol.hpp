@@ -375,15 +375,17 @@ struct permit_release {
 
 /// Append entries as one batch (any actor -> journal). The journal answers
 /// the sender with `journal_ack` carrying the same ticket once the batch is
-/// durable, or with a `dependency_failed` error naming the operation.
+/// durable or has failed.
 struct journal_append {
   std::uint64_t ticket = 0;
   std::vector<storage::journal_entry> entries;
 };
 
-/// A journal batch is durable.
+/// A journal batch is durable (failure empty), or failed (failure names the
+/// storage operation and what went wrong).
 struct journal_ack {
   std::uint64_t ticket = 0;
+  std::string failure;
 };
 
 /// Registers every message type of this header (and the error category) with

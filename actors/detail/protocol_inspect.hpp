@@ -210,7 +210,7 @@ typename Inspector::result_type inspect(Inspector& f, journal_append& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, journal_ack& x) {
-  return f(caf::meta::type_name("journal_ack"), x.ticket);
+  return f(caf::meta::type_name("journal_ack"), x.ticket, x.failure);
 }
 
 } // namespace warden

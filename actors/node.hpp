@@ -1,0 +1,113 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/agent_runtime.hpp"
+#include "actors/protocol.hpp"
+
+namespace warden {
+
+/// Spawns the session actor of `id` for `agent`; the node monitors it.
+using session_factory =
+    std::function<caf::actor(caf::event_based_actor* node, session_id id,
+                             const agent_runtime_ptr& agent)>;
+
+/// The actors a node composes. Built by `start_node` (actors/node_start.hpp)
+/// from the configuration, or by tests from fakes.
+struct node_components {
+  /// Admits runs (`admit_run` / `admission_verdict` / `release_run`).
+  caf::actor admission;
+  /// Makes run records durable (`journal_append` / `journal_ack`).
+  caf::actor journal;
+  /// Agent name -> its pool (`start_turn` / `turn_finished` / `cancel_turn`).
+  std::map<std::string, caf::actor> pools;
+  /// Agent name -> what its sessions need.
+  std::map<std::string, agent_runtime_ptr> agents;
+  /// Creates session actors.
+  session_factory spawn_session;
+};
+
+/// How the node treats requests.
+struct node_options {
+  /// Priority class names, highest first (admission's order).
+  std::vector<std::string> priorities{"interactive", "batch"};
+  /// Index of the class used when a request names none.
+  std::uint8_t default_priority = 1;
+  /// Largest accepted input, in bytes. Default 1 MiB.
+  std::size_t max_input_bytes = 1 << 20;
+  /// Longest accepted tenant name, agent name or idempotency key, in bytes.
+  std::size_t max_name_bytes = 256;
+  /// How long a drain lets running turns finish before cancelling them.
+  std::chrono::milliseconds drain_timeout{30'000};
+};
+
+/// One run as the node tracks it.
+struct run_record {
+  run_status status;
+  std::uint8_t priority = 0;
+  /// The turn's input; dropped once the turn started.
+  std::string input;
+  std::string idempotency_key;
+  /// Both must hold before the turn starts: admitted by admission, and the
+  /// run record durable in the journal.
+  bool admitted = false;
+  bool durable = false;
+  /// The run record was sent to the journal (on the first verdict).
+  bool journaling = false;
+  bool started = false;
+  /// Answered with run_ack once the record is durable.
+  std::vector<caf::response_promise> acks;
+  /// Clients waiting for the final status (await_run).
+  std::vector<caf::response_promise> waiters;
+  /// Receivers of run_event messages.
+  std::vector<caf::actor> subscribers;
+  std::uint64_t events = 0;
+};
+
+/// One session as the node tracks it.
+struct session_record {
+  std::string tenant;
+  std::string agent;
+  caf::actor actor;
+  /// The latest accepted run of the session; 0 before the first.
+  run_id last_run = 0;
+};
+
+/// State of the node actor: the entry point of a node. Owns the run table,
+/// the sessions, idempotency keys, and the answers to clients.
+struct node_state {
+  static inline const char* name = "warden.node";
+
+  node_components components;
+  node_options options;
+  std::unordered_map<run_id, run_record> runs;
+  std::unordered_map<session_id, session_record> sessions;
+  /// tenant + '\0' + idempotency key -> run.
+  std::unordered_map<std::string, run_id> idempotency;
+  /// Journal ticket -> run whose record it makes durable.
+  std::unordered_map<std::uint64_t, run_id> tickets;
+  run_id next_run = 1;
+  session_id next_session = 1;
+  std::uint64_t next_ticket = 1;
+  /// Set by drain_node: new work is refused with `draining`.
+  bool draining = false;
+  /// Answered once every run is final.
+  std::vector<caf::response_promise> drain_waiters;
+  drain_report drained;
+};
+
+/// The node actor; see actors/README.md for the message flow.
+caf::behavior node_actor(caf::stateful_actor<node_state>* self,
+                         node_components components, node_options options);
+
+} // namespace warden
