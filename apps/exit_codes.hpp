@@ -8,5 +8,11 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1;
 /// An invalid configuration or command line: fix the input, then retry.
 inline constexpr int exit_usage = 2;
+/// wardenctl wait: the run ended, but not with success.
+inline constexpr int exit_run_unsuccessful = 3;
+/// wardenctl: no such run or session (for this tenant).
+inline constexpr int exit_not_found = 4;
+/// wardenctl: the node cannot be reached.
+inline constexpr int exit_unreachable = 5;
 
 } // namespace warden::apps

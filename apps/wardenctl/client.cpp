@@ -1,0 +1,194 @@
+// wardenctl's client side: connect to the node's published entry actor with
+// CAF's middleman and speak the protocol of actors/protocol.hpp.
+
+#include <iostream>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/error.hpp"
+#include "actors/protocol.hpp"
+#include "apps/exit_codes.hpp"
+#include "apps/wardenctl/commands.hpp"
+
+namespace warden::apps {
+
+namespace {
+
+using json = nlohmann::json;
+
+json to_json(const usage_totals& u) {
+  return {{"prompt_tokens", u.prompt_tokens},
+          {"completion_tokens", u.completion_tokens},
+          {"cost_micros", u.cost_micros},
+          {"model_calls", u.model_calls},
+          {"tool_calls", u.tool_calls},
+          {"retries", u.retries},
+          {"iterations", u.iterations}};
+}
+
+json to_json(const run_status& s) {
+  return {
+      {"run", s.run},       {"session", s.session},        {"tenant", s.tenant},
+      {"agent", s.agent},   {"state", to_string(s.state)}, {"output", s.output},
+      {"reason", s.reason}, {"usage", to_json(s.usage)}};
+}
+
+void print_status(const run_status& s) {
+  std::cout << "run " << s.run << ": " << to_string(s.state) << " (tenant "
+            << s.tenant << ", agent " << s.agent << ", session " << s.session
+            << ")\n";
+  if (!s.reason.empty())
+    std::cout << "reason: " << s.reason << '\n';
+  if (!s.output.empty())
+    std::cout << "output: " << s.output << '\n';
+  const auto& u = s.usage;
+  std::cout << "usage: " << u.tokens() << " tokens (" << u.prompt_tokens
+            << " prompt, " << u.completion_tokens << " completion), "
+            << u.model_calls << " model calls, " << u.tool_calls
+            << " tool calls, " << u.retries << " retries\n";
+}
+
+/// Prints the node's error and picks the exit code.
+int report(const ctl_command& cmd, caf::actor_system& sys,
+           const caf::error& err) {
+  auto code = warden_code(err);
+  auto reason = code ? error_reason(err) : sys.render(err);
+  if (cmd.json) {
+    std::cout << json{{"error", code ? to_string(*code) : "transport"},
+                      {"reason", reason}}
+                     .dump()
+              << '\n';
+  } else {
+    std::cerr << "wardenctl: " << (code ? to_string(*code) : "error") << ": "
+              << reason << '\n';
+  }
+  if (code == error_code::not_found)
+    return exit_not_found;
+  if (err == caf::sec::request_timeout)
+    std::cerr << "wardenctl: no answer within the timeout\n";
+  return exit_failure;
+}
+
+struct ctl_config : caf::actor_system_config {
+  ctl_config() {
+    load<caf::io::middleman>();
+    warden::add_message_types(*this);
+    set("scheduler.max-threads", 2);
+  }
+};
+
+} // namespace
+
+int run_ctl_command(const ctl_command& cmd) {
+  auto colon = cmd.node.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    std::cerr << "wardenctl: --node must be HOST:PORT, got `" << cmd.node
+              << "`\n";
+    return exit_usage;
+  }
+  auto host = cmd.node.substr(0, colon);
+  auto port = std::strtoul(cmd.node.c_str() + colon + 1, nullptr, 10);
+  if (port == 0 || port > 65535) {
+    std::cerr << "wardenctl: bad port in --node `" << cmd.node << "`\n";
+    return exit_usage;
+  }
+  ctl_config cfg;
+  caf::actor_system sys{cfg};
+  auto node =
+      sys.middleman().remote_actor(host, static_cast<std::uint16_t>(port));
+  if (!node) {
+    std::cerr << "wardenctl: cannot reach a node at " << cmd.node << ": "
+              << sys.render(node.error()) << '\n';
+    return exit_unreachable;
+  }
+  caf::scoped_actor self{sys};
+  bool waits = cmd.verb == "wait" || cmd.verb == "drain";
+  caf::duration timeout = caf::infinite;
+  if (cmd.timeout)
+    timeout = caf::duration{*cmd.timeout};
+  else if (!waits)
+    timeout = caf::duration{std::chrono::seconds{10}};
+  int rc = exit_ok;
+  auto on_error = [&](caf::error& err) { rc = report(cmd, sys, err); };
+  auto on_status = [&](run_status& s) {
+    if (cmd.json)
+      std::cout << to_json(s).dump() << '\n';
+    else if (cmd.verb == "wait" && s.state == run_state::succeeded)
+      std::cout << s.output << '\n';
+    else
+      print_status(s);
+    if (cmd.verb == "wait" && s.state != run_state::succeeded) {
+      if (!cmd.json)
+        std::cerr << "wardenctl: run " << s.run << " ended "
+                  << to_string(s.state) << ": " << s.reason << '\n';
+      rc = exit_run_unsuccessful;
+    }
+  };
+  if (cmd.verb == "submit") {
+    self->request(
+            *node, timeout,
+            submit_run{cmd.tenant, cmd.agent, cmd.input, cmd.priority, cmd.key})
+        .receive(
+            [&](run_ack& ack) {
+              if (cmd.json)
+                std::cout << json{{"run", ack.run},
+                                  {"session", ack.session},
+                                  {"duplicate", ack.duplicate}}
+                                 .dump()
+                          << '\n';
+              else
+                std::cout << ack.run << '\n';
+            },
+            on_error);
+  } else if (cmd.verb == "status") {
+    self->request(*node, timeout, get_status{cmd.tenant, cmd.run})
+        .receive(on_status, on_error);
+  } else if (cmd.verb == "wait") {
+    self->request(*node, timeout, await_run{cmd.tenant, cmd.run})
+        .receive(on_status, on_error);
+  } else if (cmd.verb == "cancel") {
+    self->request(*node, timeout, cancel_run{cmd.tenant, cmd.run})
+        .receive(on_status, on_error);
+  } else if (cmd.verb == "sessions") {
+    self->request(*node, timeout, list_sessions{cmd.tenant})
+        .receive(
+            [&](session_list& list) {
+              if (cmd.json) {
+                auto rows = json::array();
+                for (const auto& s : list.sessions)
+                  rows.push_back({{"session", s.session},
+                                  {"agent", s.agent},
+                                  {"last_run", s.last_run},
+                                  {"last_state", to_string(s.last_state)},
+                                  {"resident", s.resident}});
+                std::cout << rows.dump() << '\n';
+                return;
+              }
+              for (const auto& s : list.sessions)
+                std::cout << "session " << s.session << "  agent " << s.agent
+                          << "  last run " << s.last_run << " "
+                          << to_string(s.last_state)
+                          << (s.resident ? "" : "  (passivated)") << '\n';
+            },
+            on_error);
+  } else if (cmd.verb == "drain") {
+    self->request(*node, timeout, drain_node{})
+        .receive(
+            [&](drain_report& r) {
+              if (cmd.json)
+                std::cout << json{{"finished", r.finished},
+                                  {"cancelled", r.cancelled}}
+                                 .dump()
+                          << '\n';
+              else
+                std::cout << "drained: " << r.finished << " finished, "
+                          << r.cancelled << " cancelled\n";
+            },
+            on_error);
+  }
+  return rc;
+}
+
+} // namespace warden::apps

@@ -1,0 +1,9 @@
+// wardenctl: drives a Warden node from the command line.
+#include "apps/wardenctl/commands.hpp"
+
+int main(int argc, char** argv) {
+  auto parsed = warden::apps::parse_ctl_command(argc, argv);
+  if (!parsed.command)
+    return parsed.exit_code;
+  return warden::apps::run_ctl_command(*parsed.command);
+}

@@ -1,0 +1,124 @@
+#include <cstdlib>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+
+#include "apps/exit_codes.hpp"
+#include "apps/wardenctl/commands.hpp"
+
+namespace po = boost::program_options;
+
+namespace warden::apps {
+
+namespace {
+
+constexpr const char* usage = R"(Usage: wardenctl [options] COMMAND [RUN]
+
+Commands:
+  submit --tenant T --agent A --input TEXT [--priority P] [--key K]
+                      submit a run; prints its run id
+  status RUN          print the run's status
+  wait RUN            wait for the run to end; prints its output
+  cancel RUN          cancel the run and its subtree
+  sessions            list the tenant's sessions
+  drain               drain the node: refuse new runs, finish or cancel the rest
+
+Exit codes: 0 ok; 1 the node answered with an error; 2 bad command line;
+3 the run ended without success (wait); 4 no such run or session;
+5 the node cannot be reached.
+
+Options)";
+
+bool fail(const std::string& message) {
+  std::cerr << "wardenctl: " << message << "\nTry `wardenctl --help`.\n";
+  return false;
+}
+
+bool check(const ctl_command& cmd) {
+  static const char* verbs[] = {"submit", "status",   "wait",
+                                "cancel", "sessions", "drain"};
+  bool known = false;
+  for (auto verb : verbs)
+    known = known || cmd.verb == verb;
+  if (!known)
+    return fail("unknown command `" + cmd.verb + "`");
+  if (cmd.verb != "drain" && cmd.tenant.empty())
+    return fail(cmd.verb + " needs --tenant (or WARDEN_TENANT)");
+  if (cmd.verb == "submit" && cmd.agent.empty())
+    return fail("submit needs --agent");
+  bool needs_run =
+      cmd.verb == "status" || cmd.verb == "wait" || cmd.verb == "cancel";
+  if (needs_run && cmd.run == 0)
+    return fail(cmd.verb + " needs a run id (a positive number)");
+  return true;
+}
+
+} // namespace
+
+ctl_parse_result parse_ctl_command(int argc, char** argv) {
+  ctl_command cmd;
+  if (const char* tenant = std::getenv("WARDEN_TENANT"))
+    cmd.tenant = tenant;
+  std::int64_t timeout_s = -1;
+  std::string run_text;
+  po::options_description options{usage};
+  options.add_options()                      //
+      ("help,h", "print this help and exit") //
+      ("node", po::value(&cmd.node)->value_name("HOST:PORT"),
+       "the node to talk to (default 127.0.0.1:4242)")              //
+      ("tenant", po::value(&cmd.tenant)->value_name("T"), "tenant") //
+      ("agent", po::value(&cmd.agent)->value_name("A"),
+       "agent to run (submit)")("input",
+                                po::value(&cmd.input)->value_name("TEXT"),
+                                "the run's input (submit)") //
+      ("priority", po::value(&cmd.priority)->value_name("P"),
+       "priority class (submit; default: the node's)") //
+      ("key", po::value(&cmd.key)->value_name("K"),
+       "idempotency key (submit): the same key returns the same run") //
+      ("json", po::bool_switch(&cmd.json), "print JSON")              //
+      ("timeout", po::value(&timeout_s)->value_name("SECONDS"),
+       "how long to wait for the answer (default 10; wait and drain: none)");
+  po::options_description hidden;
+  hidden.add_options()("verb", po::value(&cmd.verb))("run",
+                                                     po::value(&run_text));
+  po::positional_options_description positional;
+  positional.add("verb", 1).add("run", 1);
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv)
+                  .options(all)
+                  .positional(positional)
+                  .run(),
+              vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    fail(e.what());
+    return {std::nullopt, exit_usage};
+  }
+  if (vm.count("help") > 0 || cmd.verb.empty()) {
+    std::cout << options << '\n';
+    return {std::nullopt, vm.count("help") > 0 ? exit_ok : exit_usage};
+  }
+  if (!run_text.empty()) {
+    char* end = nullptr;
+    auto value = std::strtoull(run_text.c_str(), &end, 10);
+    if (end == run_text.c_str() || *end != '\0') {
+      fail("run id `" + run_text + "` is not a number");
+      return {std::nullopt, exit_usage};
+    }
+    cmd.run = value;
+  }
+  if (timeout_s == 0 || timeout_s < -1) {
+    fail("--timeout must be a positive number of seconds");
+    return {std::nullopt, exit_usage};
+  }
+  if (timeout_s > 0)
+    cmd.timeout = std::chrono::seconds{timeout_s};
+  if (!check(cmd))
+    return {std::nullopt, exit_usage};
+  return {cmd, exit_ok};
+}
+
+} // namespace warden::apps
