@@ -95,6 +95,14 @@ std::string encode_accepted(node_ptr self, const run_record& r) {
   return std::string(buf.begin(), buf.end());
 }
 
+/// Counts a refused submission and passes the error on.
+caf::error refused(node_ptr self, caf::error err) {
+  if (auto& m = self->state.components.metrics)
+    if (auto code = warden_code(err))
+      m->count_rejected(*code);
+  return err;
+}
+
 void emit(node_ptr self, run_record& r, const char* kind, std::string detail) {
   if (r.subscribers.empty())
     return;
@@ -148,6 +156,14 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
     journal(self, 0, r, storage::entry_kind::run_final, to_string(state));
   if (release_admission)
     self->send(st.components.admission, release_run{r.status.run});
+  if (auto& m = st.components.metrics) {
+    auto seconds = -1.0;
+    if (r.started)
+      seconds =
+          std::chrono::duration<double>(self->clock().now() - r.started_at)
+              .count();
+    m->count_finished(state, r.status.usage, seconds);
+  }
   emit(self, r, "final", r.status.reason);
   r.subscribers.clear();
   for (auto& waiter : r.waiters)
@@ -172,8 +188,11 @@ void maybe_start(node_ptr self, run_record& r) {
   if (!session.actor) {
     session.actor = st.components.spawn_session(self, r.status.session, agent);
     self->monitor(session.actor);
+    if (auto& m = st.components.metrics)
+      m->count_resident(1);
   }
   r.started = true;
+  r.started_at = self->clock().now();
   r.status.state = run_state::running;
   emit(self, r, "started", {});
   turn_input turn{
@@ -204,6 +223,8 @@ caf::response_promise accept(node_ptr self, const std::string& tenant,
   r.acks.push_back(promise);
   if (!key.empty())
     st.idempotency.emplace(idempotency_slot(tenant, key), id);
+  if (auto& m = st.components.metrics)
+    m->count_submitted();
   self->send(st.components.admission, admit_run{id, tenant, priority});
   return promise;
 }
@@ -251,7 +272,8 @@ void on_verdict(node_ptr self, admission_verdict& v) {
     maybe_start(self, r);
     return;
   case admission_outcome::rejected: {
-    auto err = make_error(static_cast<error_code>(v.code), v.reason);
+    auto err =
+        refused(self, make_error(static_cast<error_code>(v.code), v.reason));
     for (auto& ack : r.acks)
       ack.deliver(err);
     r.acks.clear();
@@ -272,21 +294,24 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
   self->state.options = std::move(options);
   self->set_down_handler([self](caf::down_msg& down) {
     for (auto& kv : self->state.sessions)
-      if (kv.second.actor && kv.second.actor.address() == down.source)
+      if (kv.second.actor && kv.second.actor.address() == down.source) {
         kv.second.actor = nullptr;
+        if (auto& m = self->state.components.metrics)
+          m->count_resident(-1);
+      }
   });
   return {
       [self](submit_run& req) -> caf::result<run_ack> {
         auto& st = self->state;
         if (auto err =
                 check_request(self, req.tenant, req.input, req.idempotency_key))
-          return err;
+          return refused(self, std::move(err));
         if (st.components.agents.count(req.agent) == 0)
-          return make_error(error_code::invalid_argument,
-                            "unknown agent `" + req.agent + "`");
+          return refused(self, make_error(error_code::invalid_argument,
+                                          "unknown agent `" + req.agent + "`"));
         auto priority = resolve_priority(self, req.priority);
         if (!priority)
-          return std::move(priority.error());
+          return refused(self, std::move(priority.error()));
         if (!req.idempotency_key.empty()) {
           auto slot = idempotency_slot(req.tenant, req.idempotency_key);
           if (auto i = st.idempotency.find(slot); i != st.idempotency.end()) {
@@ -308,7 +333,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         auto& st = self->state;
         if (auto err =
                 check_request(self, req.tenant, req.input, req.idempotency_key))
-          return err;
+          return refused(self, std::move(err));
         auto s = st.sessions.find(req.session);
         if (s == st.sessions.end() || s->second.tenant != req.tenant)
           return make_error(error_code::not_found,
@@ -316,7 +341,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
                                 " for tenant " + req.tenant);
         auto priority = resolve_priority(self, req.priority);
         if (!priority)
-          return std::move(priority.error());
+          return refused(self, std::move(priority.error()));
         return accept(self, req.tenant, s->second.agent, req.session,
                       std::move(req.input), *priority, req.idempotency_key);
       },

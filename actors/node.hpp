@@ -9,10 +9,12 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/agent_runtime.hpp"
+#include "actors/node_metrics.hpp"
 #include "actors/protocol.hpp"
 
 namespace warden {
@@ -35,6 +37,8 @@ struct node_components {
   std::map<std::string, agent_runtime_ptr> agents;
   /// Creates session actors.
   session_factory spawn_session;
+  /// Metric handles; null when the node runs without metrics (tests).
+  std::shared_ptr<const node_metrics> metrics;
 };
 
 /// How the node treats requests.
@@ -65,6 +69,8 @@ struct run_record {
   /// The run record was sent to the journal (on the first verdict).
   bool journaling = false;
   bool started = false;
+  /// When the turn started (for the turn-duration histogram).
+  caf::actor_clock::time_point started_at;
   /// Answered with run_ack once the record is durable.
   std::vector<caf::response_promise> acks;
   /// Clients waiting for the final status (await_run).
