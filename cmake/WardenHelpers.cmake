@@ -13,7 +13,8 @@ function(warden_add_library name)
   add_library(${name} STATIC ${ARG_SOURCES})
   add_library(warden::${name} ALIAS ${name})
   target_include_directories(
-    ${name} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>)
+    ${name} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
+                   $<INSTALL_INTERFACE:include/warden>)
   target_compile_options(${name} PRIVATE ${WARDEN_WARNINGS})
   target_compile_features(${name} PUBLIC cxx_std_17)
   set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON
@@ -21,6 +22,15 @@ function(warden_add_library name)
   if(ARG_DEPENDS)
     target_link_libraries(${name} PUBLIC ${ARG_DEPENDS})
   endif()
+  set_target_properties(${name} PROPERTIES EXPORT_NAME ${name})
+  install(TARGETS ${name} EXPORT warden-targets
+          ARCHIVE DESTINATION lib LIBRARY DESTINATION lib)
+  # Headers keep their folder: <prefix>/include/warden/<folder>/<file>.hpp.
+  file(RELATIVE_PATH _folder ${PROJECT_SOURCE_DIR}
+       ${CMAKE_CURRENT_SOURCE_DIR})
+  install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/
+          DESTINATION include/warden/${_folder}
+          FILES_MATCHING PATTERN "*.hpp")
 endfunction()
 
 # warden_add_test_suites(BINARY SOURCES ... LIBS ... SUITES ...)
