@@ -1,0 +1,69 @@
+#include "actors/admission_metrics.hpp"
+
+namespace warden {
+
+const char* to_string(admission_refusal x) noexcept {
+  switch (x) {
+  case admission_refusal::unknown_tenant:
+    return "unknown_tenant";
+  case admission_refusal::unknown_priority:
+    return "unknown_priority";
+  case admission_refusal::duplicate_request:
+    return "duplicate_request";
+  case admission_refusal::tenant_queue_full:
+    return "tenant_queue_full";
+  case admission_refusal::global_queue_full:
+    return "global_queue_full";
+  case admission_refusal::shed_for_higher_priority:
+    return "shed_for_higher_priority";
+  }
+  return "unknown";
+}
+
+admission_metrics make_admission_metrics(prometheus::Registry& registry,
+                                         const config::settings& settings) {
+  admission_metrics result;
+  result.admitted = &prometheus::BuildCounter()
+                         .Name("warden_admission_runs_admitted_total")
+                         .Help("Runs admitted, at once or after waiting.")
+                         .Register(registry)
+                         .Add({});
+  auto& rejected = prometheus::BuildCounter()
+                       .Name("warden_admission_runs_rejected_total")
+                       .Help("Runs refused or shed by admission, by reason.")
+                       .Register(registry);
+  for (std::size_t i = 0; i < admission_refusal_count; ++i)
+    result.refused[i] = &rejected.Add(
+        {{"reason", to_string(static_cast<admission_refusal>(i))}});
+  auto& depth = prometheus::BuildGauge()
+                    .Name("warden_admission_queue_depth")
+                    .Help("Runs waiting for admission, by priority class.")
+                    .Register(registry);
+  auto& oldest =
+      prometheus::BuildGauge()
+          .Name("warden_admission_oldest_wait_seconds")
+          .Help("Age of the oldest run waiting, by priority class, seconds.")
+          .Register(registry);
+  for (const auto& priority : settings.priorities) {
+    result.queue_depth.push_back(&depth.Add({{"priority", priority.name}}));
+    result.oldest_wait.push_back(&oldest.Add({{"priority", priority.name}}));
+  }
+  auto& in_flight = prometheus::BuildGauge()
+                        .Name("warden_admission_in_flight")
+                        .Help("Runs in flight by configured tenant; _other "
+                              "sums the tenants without a [tenants] table.")
+                        .Register(registry);
+  for (const auto& [name, tenant] : settings.tenants)
+    result.tenant_in_flight.emplace(name, &in_flight.Add({{"tenant", name}}));
+  result.other_in_flight = &in_flight.Add({{"tenant", "_other"}});
+  result.wait = &prometheus::BuildHistogram()
+                     .Name("warden_admission_wait_seconds")
+                     .Help("Time admitted runs waited in the queue, seconds.")
+                     .Register(registry)
+                     .Add({}, prometheus::Histogram::BucketBoundaries{
+                                  0.001, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10,
+                                  30, 60, 300});
+  return result;
+}
+
+} // namespace warden

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "config/settings.hpp"
+
+namespace warden {
+
+/// Why admission refused or dropped a run, as counted by the
+/// `warden_admission_runs_rejected_total{reason}` metric.
+enum class admission_refusal : std::uint8_t {
+  unknown_tenant,           ///< no [tenants.<name>] table and no default tier
+  unknown_priority,         ///< the priority index names no class
+  duplicate_request,        ///< the run id is already queued or running
+  tenant_queue_full,        ///< the tenant's queue_cap is reached
+  global_queue_full,        ///< admission.global_queue_cap is reached
+  shed_for_higher_priority, ///< a queued run dropped for higher-priority work
+};
+
+/// Number of `admission_refusal` values.
+inline constexpr std::size_t admission_refusal_count = 6;
+
+/// The stable lower-case name of `x` (the metric's label value).
+const char* to_string(admission_refusal x) noexcept;
+
+/// The admission actor's metric handles, fetched once at startup. Every
+/// pointer may be null (that metric is not kept); the registry that owns the
+/// handles must outlive the actor. Label cardinality is bounded by the
+/// configuration: classes, configured tenants and the fixed refusal reasons.
+struct admission_metrics {
+  /// `warden_admission_runs_admitted_total`: runs admitted, at once or after
+  /// waiting.
+  prometheus::Counter* admitted = nullptr;
+  /// `warden_admission_runs_rejected_total{reason}`, indexed by
+  /// `admission_refusal`.
+  std::array<prometheus::Counter*, admission_refusal_count> refused{};
+  /// `warden_admission_queue_depth{priority}`: runs waiting, by class index.
+  std::vector<prometheus::Gauge*> queue_depth;
+  /// `warden_admission_oldest_wait_seconds{priority}`: age of the oldest
+  /// waiting run, by class index. Refreshed on every message admission
+  /// handles (and by its refresh timer when one is configured).
+  std::vector<prometheus::Gauge*> oldest_wait;
+  /// `warden_admission_in_flight{tenant}`: runs in flight of each configured
+  /// tenant.
+  std::map<std::string, prometheus::Gauge*, std::less<>> tenant_in_flight;
+  /// `warden_admission_in_flight{tenant="_other"}`: runs in flight of all
+  /// tenants without a [tenants.<name>] table.
+  prometheus::Gauge* other_in_flight = nullptr;
+  /// `warden_admission_wait_seconds`: time admitted runs waited (0 for runs
+  /// admitted at once).
+  prometheus::Histogram* wait = nullptr;
+};
+
+/// Registers the admission metrics in `registry` for the classes and tenants
+/// of `settings` and returns their handles. Call once, at startup.
+[[nodiscard]] admission_metrics
+make_admission_metrics(prometheus::Registry& registry,
+                       const config::settings& settings);
+
+} // namespace warden
