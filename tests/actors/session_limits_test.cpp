@@ -1,6 +1,7 @@
 #define CAF_SUITE actors.session_limits
 #include <caf/test/dsl.hpp>
 
+#include "actors/detail/tool_arguments.hpp"
 #include "actors/session_config.hpp"
 #include "tests/actors/session_fixture.hpp"
 
@@ -134,25 +135,37 @@ CAF_TEST(unparseable arguments are fed back and count toward a loop) {
 
 CAF_TEST(model calls reserve an estimate and commit their actual use) {
   start_session();
-  script({hold(reply("done", {}, 300, 100))});
+  script({hold(reply("step", {call("echo", "{}")}, 300, 100)),
+          hold(reply("done", {}, 50, 10))});
   send_turn(1, "hi", budget_grant{10'000, 0, 0});
   sched.run();
   auto* turn = session_st().turn();
   CAF_REQUIRE(turn != nullptr);
-  auto estimate = estimate_model_call(estimate_tokens(session_st().history()));
+  auto first = estimate_model_call(estimate_tokens(session_st().history()));
   auto before = turn->balance();
   CAF_REQUIRE(before);
-  CAF_CHECK_EQUAL(before->reserved.tokens, estimate.tokens);
+  CAF_CHECK_EQUAL(before->grant.tokens, 10'000u);
+  CAF_CHECK_EQUAL(before->reserved.tokens, first.tokens);
+  CAF_CHECK_EQUAL(before->spent.tokens, 0u);
   CAF_CHECK_EQUAL(before->final_turn_reserve.tokens, 1'250u);
-  CAF_CHECK_EQUAL(provider_st().requests.at(0).token_estimate, estimate.tokens);
-  // Commit happens in the reply handler; look at the balance from there.
-  CAF_CHECK(turn->reserved());
+  CAF_CHECK_EQUAL(provider_st().requests.at(0).token_estimate, first.tokens);
+  self->send(provider, release_atom::value);
+  sched.run();
+  // The first call is committed at its actual use; the second is reserved.
+  CAF_REQUIRE(session_st().turn() == turn);
+  auto second = estimate_model_call(estimate_tokens(session_st().history()));
+  auto during = turn->balance();
+  CAF_REQUIRE(during);
+  CAF_CHECK_EQUAL(during->spent.tokens, 400u);
+  CAF_CHECK_EQUAL(during->spent.iterations, 1u);
+  CAF_CHECK_EQUAL(during->reserved.tokens, second.tokens);
+  CAF_CHECK_EQUAL(provider_st().requests.at(1).token_estimate, second.tokens);
   self->send(provider, release_atom::value);
   sched.run();
   auto done = finished();
   CAF_REQUIRE(done);
   CAF_CHECK(done->state == run_state::succeeded);
-  CAF_CHECK_EQUAL(done->usage.tokens(), 400u);
+  CAF_CHECK_EQUAL(done->usage.tokens(), 460u);
 }
 
 CAF_TEST(an exhausted budget leads to the final call from the reserve) {
@@ -201,6 +214,30 @@ CAF_TEST(a cost budget spent by replies ends ordinary calls) {
   CAF_CHECK_EQUAL(done->output, "cheap final");
   CAF_CHECK(contains(done->reason, "budget exhausted"));
   CAF_CHECK(provider_st().requests.at(1).tools.empty());
+}
+
+CAF_TEST(tool arguments are compared in canonical json) {
+  using warden::detail::normalize_arguments;
+  auto x = normalize_arguments(R"({ "b": [1, 2], "a": {"d": 1, "c": null} })");
+  CAF_CHECK(x.ok);
+  CAF_CHECK_EQUAL(x.text, R"({"a":{"c":null,"d":1},"b":[1,2]})");
+  CAF_CHECK_EQUAL(normalize_arguments("  ").text, "{}");
+  CAF_CHECK(!normalize_arguments("{\"a\":").ok);
+}
+
+CAF_TEST(compaction keeps the newest messages within half the budget) {
+  conversation xs{{chat_role::user, std::string(40, 'a'), {}},      // 14
+                  {chat_role::assistant, std::string(40, 'b'), {}}, // 14
+                  {chat_role::user, std::string(40, 'c'), {}}};     // 14
+  CAF_CHECK_EQUAL(estimate_tokens(xs), 42u);
+  CAF_CHECK_EQUAL(compaction_split(xs, 40), 2u);  // keeps the last one
+  CAF_CHECK_EQUAL(compaction_split(xs, 56), 1u);  // keeps the last two
+  CAF_CHECK_EQUAL(compaction_split(xs, 10), 2u);  // always keeps the last
+  CAF_CHECK_EQUAL(compaction_split(xs, 100), 0u); // nothing older
+  apply_compaction(xs, 2, "summary");
+  CAF_REQUIRE_EQUAL(xs.size(), 2u);
+  CAF_CHECK(xs[0].role == chat_role::system);
+  CAF_CHECK_EQUAL(xs[1].content, std::string(40, 'c'));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -232,6 +232,21 @@ CAF_TEST(unknown tools bad arguments and spawn agent calls become errors) {
                   "error: tool-call queue is full");
 }
 
+CAF_TEST(a failed model call fails the turn with the reason) {
+  start_session();
+  script({fail_with<model_reply>(make_error(error_code::circuit_open,
+                                            "provider scripted is open",
+                                            std::chrono::milliseconds{500}))});
+  send_turn(1, "hi");
+  run();
+  auto done = finished();
+  CAF_REQUIRE(done);
+  CAF_CHECK(done->state == run_state::failed);
+  CAF_CHECK_EQUAL(done->reason, "model call failed: provider scripted is open");
+  CAF_CHECK_EQUAL(done->usage.model_calls, 0u);
+  CAF_CHECK_EQUAL(journaled(storage::entry_kind::run_final), 1u);
+}
+
 CAF_TEST(cancel turn ends the running turn at once and only that turn) {
   start_session();
   script({hold(reply("never"))});
