@@ -7,6 +7,7 @@
 #include <caf/actor.hpp>
 
 #include "config/agents.hpp"
+#include "config/dependencies.hpp"
 
 namespace warden {
 
@@ -22,6 +23,11 @@ struct agent_runtime {
   caf::actor provider;
   /// Tool name -> tool runner actor, for each tool the agent may call.
   std::map<std::string, caf::actor> tools;
+  /// Tool name -> its definition ([tools.<name>]: kind, timeout), for each
+  /// tool the agent may call. A session reads the call timeout and the kind
+  /// (spawn_agent tools have no runner) here; a tool missing from this map
+  /// gets the defaults of config::tool_settings.
+  std::map<std::string, config::tool_settings> tool_definitions;
   /// Grants model-stream and tool-call permits; every dependency call goes
   /// through it (`governed_model_call`, `governed_tool_call`).
   caf::actor governor;

@@ -343,6 +343,35 @@ struct turn_finished {
   usage_totals usage;
 };
 
+// -- node-internal: session snapshots
+// ------------------------------------------
+
+/// What a session counted over its life (kept across passivation).
+struct session_counters {
+  /// Turns the session ran to a final state.
+  std::uint64_t turns = 0;
+  /// The session's latest run; 0 before the first turn.
+  run_id last_run = 0;
+  /// How the latest run ended.
+  run_state last_state = run_state::queued;
+  /// Usage summed over every turn of the session.
+  usage_totals usage;
+};
+
+/// Everything needed to bring an idle session back (session -> node ->
+/// snapshot store); a session spawned from it continues the conversation.
+struct session_snapshot {
+  session_id session = 0;
+  /// The agent the session runs (its [agents.<name>] table).
+  std::string agent;
+  std::vector<chat_message> conversation;
+  session_counters counters;
+};
+
+/// Ask an idle session for its snapshot (node -> session). Reply:
+/// `session_snapshot`, or a `cap_exceeded` error while a turn runs.
+struct snapshot_session {};
+
 // -- node-internal: governor
 // -----------------------------------------------------
 

@@ -189,6 +189,23 @@ typename Inspector::result_type inspect(Inspector& f, turn_finished& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_counters& x) {
+  return f(caf::meta::type_name("session_counters"), x.turns, x.last_run,
+           x.last_state, x.usage);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_snapshot& x) {
+  return f(caf::meta::type_name("session_snapshot"), x.session, x.agent,
+           x.conversation, x.counters);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, snapshot_session&) {
+  return f(caf::meta::type_name("snapshot_session"));
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, governed_model_call& x) {
   return f(caf::meta::type_name("governed_model_call"), x.provider, x.request);
 }

@@ -1,0 +1,154 @@
+#include "actors/session.hpp"
+
+#include <utility>
+
+#include "actors/detail/session_journal.hpp"
+#include "actors/error.hpp"
+
+namespace warden {
+
+session_state::session_state(caf::stateful_actor<session_state>* self)
+    : self_(self) {
+  // nop
+}
+
+void session_state::init(session_id id, agent_runtime_ptr runtime) {
+  id_ = id;
+  runtime_ = std::move(runtime);
+}
+
+void session_state::restore(agent_runtime_ptr runtime,
+                            session_snapshot snapshot) {
+  id_ = snapshot.session;
+  runtime_ = std::move(runtime);
+  conversation_ = std::move(snapshot.conversation);
+  counters_ = snapshot.counters;
+}
+
+session_snapshot session_state::snapshot() const {
+  return {id_, runtime_ ? runtime_->name : std::string{}, conversation_,
+          counters_};
+}
+
+caf::behavior session_state::make_behavior() {
+  // Errors that arrive as plain messages (a journal that failed an append)
+  // must not end the session, which is CAF's default reaction.
+  self_->set_error_handler([](caf::error&) {});
+  return {
+      [this](run_turn& msg) -> caf::result<turn_finished> {
+        return handle_run_turn(msg.turn);
+      },
+      [this](const cancel_turn& msg) { handle_cancel_turn(msg); },
+      [this](turn_expired_atom, std::uint64_t serial) {
+        handle_turn_expired(serial);
+      },
+      [this](snapshot_session) -> caf::result<session_snapshot> {
+        return handle_snapshot();
+      },
+      [](const journal_ack&) {
+        // Durability of step records does not gate the loop.
+      },
+  };
+}
+
+caf::result<turn_finished> session_state::handle_run_turn(turn_input& input) {
+  if (turn_)
+    return caf::skip; // one turn at a time; this one waits in the mailbox
+  auto promise = self_->make_response_promise<turn_finished>();
+  auto timeout = std::chrono::milliseconds{runtime_->settings.turn_timeout_ms};
+  auto serial = counters_.turns + 1;
+  turn_ = std::make_unique<session_turn>(self_->system(), runtime_->settings,
+                                         std::move(input), promise, serial,
+                                         self_->clock().now() + timeout);
+  conversation_.push_back({chat_role::user, turn_->input.input, {}});
+  if (auto refusal = turn_->open_budget()) {
+    finish(run_state::failed, {}, "budget exhausted: " + *refusal);
+    return promise;
+  }
+  self_->delayed_send(self_, timeout, turn_expired_atom::value, serial);
+  next_step();
+  return promise;
+}
+
+void session_state::handle_cancel_turn(const cancel_turn& msg) {
+  if (!turn_ || turn_->input.run != msg.run)
+    return;
+  auto reason = msg.reason.empty() ? std::string{"cancelled"} : msg.reason;
+  stop(is_final(msg.state) ? msg.state : run_state::cancelled,
+       std::move(reason));
+}
+
+void session_state::handle_turn_expired(std::uint64_t serial) {
+  if (current(serial))
+    stop(run_state::timed_out, timeout_reason());
+}
+
+caf::result<session_snapshot> session_state::handle_snapshot() {
+  if (turn_)
+    return make_error(error_code::cap_exceeded,
+                      "session " + std::to_string(id_) +
+                          " is running a turn; snapshot it when idle");
+  return snapshot();
+}
+
+bool session_state::current(std::uint64_t serial) const noexcept {
+  return turn_ != nullptr && turn_->serial == serial;
+}
+
+void session_state::stop(run_state state, std::string reason) {
+  cancel_calls msg{turn_->input.run};
+  if (runtime_->governor)
+    self_->send(runtime_->governor, msg);
+  if (runtime_->provider)
+    self_->send(runtime_->provider, msg);
+  for (const auto& runner : turn_->runners)
+    self_->send(runner, msg);
+  finish(state, {}, std::move(reason));
+}
+
+void session_state::finish(run_state state, std::string output,
+                           std::string reason) {
+  turn_->refund();
+  turn_finished outcome{
+      turn_->input.run,  id_,         state, std::move(output),
+      std::move(reason), turn_->usage};
+  journal({detail::run_final_entry(outcome, turn_->step)});
+  counters_.turns += 1;
+  counters_.last_run = outcome.run;
+  counters_.last_state = state;
+  counters_.usage += outcome.usage;
+  // Free the turn before answering: the pool may send the next turn at once.
+  auto turn = std::move(turn_);
+  turn->promise.deliver(std::move(outcome));
+}
+
+void session_state::journal(std::vector<storage::journal_entry> entries) {
+  if (!runtime_->journal || entries.empty())
+    return;
+  self_->send(runtime_->journal,
+              journal_append{turn_->next_ticket++, std::move(entries)});
+}
+
+caf::timespan session_state::remaining() const {
+  return turn_->deadline - self_->clock().now();
+}
+
+std::string session_state::timeout_reason() const {
+  return "turn timeout of " +
+         std::to_string(runtime_->settings.turn_timeout_ms) + " ms reached";
+}
+
+caf::behavior session_actor(session_actor_type* self, session_id id,
+                            agent_runtime_ptr runtime) {
+  self->state.init(id, std::move(runtime));
+  return self->state.make_behavior();
+}
+
+caf::behavior restored_session_actor(session_actor_type* self,
+                                     agent_runtime_ptr runtime,
+                                     session_snapshot snapshot) {
+  self->state.restore(std::move(runtime), std::move(snapshot));
+  return self->state.make_behavior();
+}
+
+} // namespace warden

@@ -1,0 +1,172 @@
+#pragma once
+
+// The session actor: one per session id, a serial mailbox and no locks. It
+// keeps one conversation and runs the agent loop, one turn at a time:
+// model call -> tool calls in parallel -> model call -> ... -> final answer,
+// every dependency call through the governor. Turns that arrive while one
+// runs wait in the mailbox.
+//
+// Idle, a session holds its id, the shared agent runtime, the conversation
+// and a few counters; everything a turn needs (budget ledger, doom-loop
+// detector, calls in flight) lives in a `session_turn` freed when the turn
+// ends.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/atom.hpp>
+#include <caf/behavior.hpp>
+#include <caf/result.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/agent_runtime.hpp"
+#include "actors/protocol.hpp"
+#include "actors/session_conversation.hpp"
+#include "actors/session_turn.hpp"
+
+namespace warden {
+
+/// A session's own timer: (turn_expired_atom, serial) fires when the turn
+/// with that serial reaches its timeout.
+using turn_expired_atom = caf::atom_constant<caf::atom("turnexpire")>;
+
+/// The state of a session actor. Handlers are members; the agent loop's
+/// steps are in session_loop.cpp.
+class session_state {
+ public:
+  /// The actor's name in CAF's logs.
+  static inline const char* name = "warden.session";
+
+  /// An empty session of no agent; `session_actor` and
+  /// `restored_session_actor` fill it in.
+  explicit session_state(caf::stateful_actor<session_state>* self);
+
+  /// A new session `id` running the agent of `runtime`.
+  void init(session_id id, agent_runtime_ptr runtime);
+
+  /// A session brought back from `snapshot`, with its whole conversation.
+  void restore(agent_runtime_ptr runtime, session_snapshot snapshot);
+
+  /// The session's message handlers.
+  caf::behavior make_behavior();
+
+  /// The session's id.
+  [[nodiscard]] session_id id() const noexcept { return id_; }
+
+  /// The conversation so far, oldest message first.
+  [[nodiscard]] const conversation& history() const noexcept {
+    return conversation_;
+  }
+
+  /// What the session counted over its life.
+  [[nodiscard]] const session_counters& counters() const noexcept {
+    return counters_;
+  }
+
+  /// The running turn, or null when idle.
+  [[nodiscard]] session_turn* turn() noexcept { return turn_.get(); }
+
+  /// The session as a snapshot.
+  [[nodiscard]] session_snapshot snapshot() const;
+
+ private:
+  // -- handlers (session.cpp) -------------------------------------------------
+
+  caf::result<turn_finished> handle_run_turn(turn_input& input);
+  void handle_cancel_turn(const cancel_turn& msg);
+  void handle_turn_expired(std::uint64_t serial);
+  caf::result<session_snapshot> handle_snapshot();
+
+  /// Whether `serial` names the running turn.
+  [[nodiscard]] bool current(std::uint64_t serial) const noexcept;
+
+  /// Ends the running turn: refunds its reservation, journals and answers
+  /// the outcome, frees the turn.
+  void finish(run_state state, std::string output, std::string reason);
+
+  /// Ends the running turn early (timeout, cancel): as `finish`, after
+  /// telling the governor, the provider and the tool runners in use to drop
+  /// the turn's calls.
+  void stop(run_state state, std::string reason);
+
+  /// Appends `entries` to the journal (one-way; acks are ignored).
+  void journal(std::vector<storage::journal_entry> entries);
+
+  // -- the agent loop (session_loop.cpp) --------------------------------------
+
+  /// Decides and starts the next model call: compaction, an agent step, or
+  /// the tool-free final call.
+  void next_step();
+
+  /// Starts a compaction call when the conversation is over its budget;
+  /// false when none is needed or possible.
+  bool try_compaction();
+
+  /// Starts an agent step (tools offered) or, once headed for the end, the
+  /// tool-free final call.
+  void model_step();
+
+  /// Sends `request` through the governor with the turn's remaining time.
+  void send_model_request(model_request request);
+
+  void handle_model_reply(model_reply& reply);
+  void handle_model_error(const caf::error& err);
+  void handle_compaction_reply(const model_reply& reply);
+  void handle_agent_reply(model_reply& reply);
+
+  /// Starts every tool call of the latest reply at once; `nudge` is the
+  /// doom-loop reason to tell the model after the results, if any.
+  void start_tools(std::vector<tool_call> calls,
+                   const std::vector<detail::normalized_arguments>& args,
+                   std::optional<std::string> nudge);
+
+  /// Sends call `index` to its tool runner through the governor.
+  void call_tool(std::size_t index, const caf::actor& runner);
+
+  /// Serves call `index` of a spawn_agent tool. The seam where child
+  /// sessions will plug in; for now it answers that spawning is not
+  /// available.
+  void call_spawn_agent(std::size_t index);
+
+  /// Records the result of call `index`; goes on once all calls answered.
+  void tool_done(std::size_t index, std::string output, bool error);
+
+  /// Appends the tool results (and a nudge) and starts the next step.
+  void after_tools();
+
+  /// Time left until the turn's deadline (zero or negative when past it).
+  [[nodiscard]] caf::timespan remaining() const;
+
+  /// "turn timeout of N ms reached".
+  [[nodiscard]] std::string timeout_reason() const;
+
+  // -- state ------------------------------------------------------------------
+
+  caf::stateful_actor<session_state>* self_;
+  session_id id_ = 0;
+  agent_runtime_ptr runtime_;
+  conversation conversation_;
+  session_counters counters_;
+  std::unique_ptr<session_turn> turn_;
+};
+
+/// A session actor.
+using session_actor_type = caf::stateful_actor<session_state>;
+
+/// Behaviour of a new, empty session `id` of the agent in `runtime`. Spawn
+/// it with `sys.spawn<caf::lazy_init>(session_actor, id, runtime)`.
+caf::behavior session_actor(session_actor_type* self, session_id id,
+                            agent_runtime_ptr runtime);
+
+/// Behaviour of a session brought back from `snapshot` (reactivation after
+/// passivation); it continues the conversation.
+caf::behavior restored_session_actor(session_actor_type* self,
+                                     agent_runtime_ptr runtime,
+                                     session_snapshot snapshot);
+
+} // namespace warden

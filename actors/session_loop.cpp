@@ -1,0 +1,270 @@
+// The agent loop of a session: the steps between run_turn and turn_finished.
+
+#include <algorithm>
+#include <utility>
+
+#include "actors/detail/session_journal.hpp"
+#include "actors/error.hpp"
+#include "actors/session.hpp"
+#include "actors/session_config.hpp"
+
+namespace warden {
+
+namespace {
+
+std::uint64_t elapsed_ms(caf::timespan d) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  return ms > 0 ? static_cast<std::uint64_t>(ms) : 0;
+}
+
+} // namespace
+
+void session_state::next_step() {
+  if (remaining() <= caf::timespan::zero()) {
+    stop(run_state::timed_out, timeout_reason());
+    return;
+  }
+  const auto& settings = runtime_->settings;
+  if (!turn_->final_reason && turn_->tool_steps >= settings.max_iterations)
+    turn_->final_reason = "iteration cap of " +
+                          std::to_string(settings.max_iterations) +
+                          " model calls with tools reached; final answer "
+                          "without tools";
+  if (try_compaction())
+    return;
+  model_step();
+}
+
+bool session_state::try_compaction() {
+  auto budget = runtime_->settings.context_token_budget;
+  if (turn_->compacted || estimate_tokens(conversation_) <= budget)
+    return false;
+  // One attempt per step, whatever comes of it.
+  turn_->compacted = true;
+  auto split = compaction_split(conversation_, budget);
+  if (split == 0)
+    return false;
+  auto prompt = compaction_prompt(conversation_, split);
+  auto estimate = estimate_model_call(estimate_tokens(prompt));
+  if (turn_->reserve(estimate, false))
+    return false; // no budget for a summary: go on uncompacted
+  turn_->compaction_split = split;
+  turn_->call = detail::model_call_kind::compaction;
+  send_model_request({turn_->input.run,
+                      id_,
+                      ++turn_->step,
+                      std::move(prompt),
+                      {},
+                      true,
+                      estimate.tokens});
+  return true;
+}
+
+void session_state::model_step() {
+  auto estimate = estimate_model_call(estimate_tokens(conversation_));
+  if (!turn_->final_reason) {
+    auto refusal = turn_->budget_exhausted()
+                       ? std::optional<std::string>{"no budget left"}
+                       : turn_->reserve(estimate, false);
+    if (refusal)
+      turn_->final_reason =
+          "budget exhausted (" + *refusal + "); final answer without tools";
+  }
+  auto final_call = turn_->final_reason.has_value();
+  if (final_call) {
+    if (auto refusal = turn_->reserve(estimate, true)) {
+      finish(run_state::failed, {}, "budget exhausted: " + *refusal);
+      return;
+    }
+    turn_->call = detail::model_call_kind::final;
+  } else {
+    turn_->call = detail::model_call_kind::agent;
+    ++turn_->tool_steps;
+  }
+  ++turn_->usage.iterations;
+  model_request request{turn_->input.run, id_, ++turn_->step,
+                        conversation_,    {},  false,
+                        estimate.tokens};
+  if (!final_call)
+    request.tools = runtime_->settings.tools;
+  send_model_request(std::move(request));
+}
+
+void session_state::send_model_request(model_request request) {
+  auto timeout = remaining();
+  if (timeout <= caf::timespan::zero()) {
+    stop(run_state::timed_out, timeout_reason());
+    return;
+  }
+  turn_->call_started = self_->clock().now();
+  auto serial = turn_->serial;
+  self_
+      ->request(runtime_->governor, timeout,
+                governed_model_call{runtime_->provider, std::move(request)})
+      .then(
+          [this, serial](model_reply& reply) {
+            if (current(serial))
+              handle_model_reply(reply);
+          },
+          [this, serial](caf::error& err) {
+            if (current(serial))
+              handle_model_error(err);
+          });
+}
+
+void session_state::handle_model_reply(model_reply& reply) {
+  turn_->commit(reply, elapsed_ms(self_->clock().now() - turn_->call_started));
+  if (turn_->call == detail::model_call_kind::compaction)
+    handle_compaction_reply(reply);
+  else
+    handle_agent_reply(reply);
+}
+
+void session_state::handle_model_error(const caf::error& err) {
+  turn_->refund();
+  if (remaining() <= caf::timespan::zero()) {
+    stop(run_state::timed_out, timeout_reason());
+    return;
+  }
+  if (turn_->call == detail::model_call_kind::compaction) {
+    next_step(); // a failed summary leaves the history as it was
+    return;
+  }
+  finish(run_state::failed, {}, "model call failed: " + error_reason(err));
+}
+
+void session_state::handle_compaction_reply(const model_reply& reply) {
+  journal({detail::model_step_entry(turn_->input.run, turn_->step,
+                                    detail::model_call_kind::compaction, reply,
+                                    {})});
+  apply_compaction(conversation_, turn_->compaction_split, reply.text);
+  turn_->compaction_split = 0;
+  next_step();
+}
+
+void session_state::handle_agent_reply(model_reply& reply) {
+  auto kind = turn_->call;
+  if (kind == detail::model_call_kind::final || reply.tool_calls.empty()) {
+    journal({detail::model_step_entry(turn_->input.run, turn_->step, kind,
+                                      reply, {})});
+    conversation_.push_back({chat_role::assistant, reply.text, {}});
+    auto reason = turn_->final_reason.value_or(std::string{});
+    finish(run_state::succeeded, std::move(reply.text), std::move(reason));
+    return;
+  }
+  std::vector<detail::normalized_arguments> args;
+  auto doom = turn_->observe(reply.tool_calls, args);
+  journal({detail::model_step_entry(turn_->input.run, turn_->step, kind, reply,
+                                    doom)});
+  conversation_.push_back({chat_role::assistant, reply.text, {}});
+  if (doom.verdict == policies::doom_verdict::halt) {
+    finish(run_state::failed, {}, "doom loop: " + doom.reason);
+    return;
+  }
+  std::optional<std::string> nudge;
+  if (doom.verdict == policies::doom_verdict::nudge)
+    nudge = std::move(doom.reason);
+  start_tools(std::move(reply.tool_calls), args, std::move(nudge));
+}
+
+void session_state::start_tools(
+    std::vector<tool_call> calls,
+    const std::vector<detail::normalized_arguments>& args,
+    std::optional<std::string> nudge) {
+  turn_->begin_tools(std::move(calls));
+  turn_->nudge = std::move(nudge);
+  turn_->starting_tools = true;
+  for (std::size_t i = 0; i < turn_->calls.size(); ++i) {
+    const auto& tool = turn_->calls[i].tool;
+    if (!agent_may_call(*runtime_, tool)) {
+      tool_done(i, tool_error_output("unknown tool " + tool), true);
+    } else if (!args[i].ok) {
+      tool_done(
+          i, tool_error_output("arguments are not valid JSON: " + args[i].text),
+          true);
+    } else if (is_spawn_agent_tool(*runtime_, tool)) {
+      call_spawn_agent(i);
+    } else if (auto runner = runtime_->tools.find(tool);
+               runner != runtime_->tools.end() && runner->second) {
+      call_tool(i, runner->second);
+    } else {
+      tool_done(i, tool_error_output("tool " + tool + " has no runner"), true);
+    }
+  }
+  turn_->starting_tools = false;
+  if (turn_->open_tools() == 0)
+    after_tools();
+}
+
+void session_state::call_tool(std::size_t index, const caf::actor& runner) {
+  const auto& call = turn_->calls[index];
+  caf::timespan limit = tool_call_timeout(*runtime_, call.tool);
+  auto timeout = std::min(limit, remaining());
+  auto step = turn_->step;
+  auto position = static_cast<std::uint32_t>(index);
+  tool_request request{turn_->input.run,
+                       id_,
+                       step,
+                       position,
+                       call.tool,
+                       call.arguments,
+                       std::to_string(turn_->input.run) + "/" +
+                           std::to_string(step) + "/" +
+                           std::to_string(position)};
+  journal({detail::tool_started_entry(request)});
+  turn_->note_runner(runner);
+  ++turn_->usage.tool_calls;
+  auto serial = turn_->serial;
+  auto timeout_ms = elapsed_ms(timeout);
+  self_
+      ->request(runtime_->governor, timeout,
+                governed_tool_call{runner, std::move(request)})
+      .then(
+          [this, serial, step, index](tool_reply& reply) {
+            if (!current(serial) || turn_->step != step)
+              return;
+            turn_->usage.retries += reply.retries;
+            tool_done(index, std::move(reply.output), false);
+          },
+          [this, serial, step, index, timeout_ms](caf::error& err) {
+            if (!current(serial) || turn_->step != step)
+              return;
+            const auto& tool = turn_->calls[index].tool;
+            auto reason = err == caf::sec::request_timeout
+                              ? "tool " + tool + " timed out after " +
+                                    std::to_string(timeout_ms) + " ms"
+                              : error_reason(err);
+            tool_done(index, tool_error_output(reason), true);
+          });
+}
+
+void session_state::call_spawn_agent(std::size_t index) {
+  // Child sessions come with the supervisor: it will open a child run under
+  // this turn's budget, run it, and call tool_done with the child's answer.
+  tool_done(index, tool_error_output("spawn_agent is not available"), true);
+}
+
+void session_state::tool_done(std::size_t index, std::string output,
+                              bool error) {
+  if (index >= turn_->results.size() || turn_->results[index])
+    return;
+  journal({detail::tool_finished_entry(
+      turn_->input.run, turn_->step, static_cast<std::uint32_t>(index),
+      turn_->calls[index].tool, output, error)});
+  turn_->finish_tool(index, std::move(output));
+  if (turn_->open_tools() == 0 && !turn_->starting_tools)
+    after_tools();
+}
+
+void session_state::after_tools() {
+  for (std::size_t i = 0; i < turn_->calls.size(); ++i)
+    conversation_.push_back(tool_result_message(turn_->calls[i].tool,
+                                                std::move(*turn_->results[i])));
+  if (turn_->nudge)
+    conversation_.push_back(nudge_message(*turn_->nudge));
+  turn_->begin_tools({});
+  turn_->compacted = false;
+  next_step();
+}
+
+} // namespace warden

@@ -1,0 +1,147 @@
+#pragma once
+
+// The state of one running turn of a session. Allocated when the turn starts
+// and freed when it ends, so that an idle session holds only its
+// conversation and counters.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_clock.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/clock.hpp"
+#include "actors/detail/session_journal.hpp"
+#include "actors/detail/tool_arguments.hpp"
+#include "actors/protocol.hpp"
+#include "config/agents.hpp"
+#include "policies/budget_ledger.hpp"
+#include "policies/doom_loop.hpp"
+
+namespace warden {
+
+/// One running turn: who waits for it, its deadline, its budget account and
+/// doom-loop detector, its usage, and the model or tool calls in flight.
+/// Owned by the session's state; not thread-safe.
+class session_turn {
+ public:
+  /// Starts the bookkeeping of `input`; `settings` are the agent's.
+  session_turn(caf::actor_system& sys, const config::agent_settings& settings,
+               turn_input input,
+               caf::typed_response_promise<turn_finished> promise,
+               std::uint64_t serial, caf::actor_clock::time_point deadline);
+
+  session_turn(const session_turn&) = delete;
+  session_turn& operator=(const session_turn&) = delete;
+
+  // -- identity ---------------------------------------------------------------
+
+  /// The turn as the pool sent it.
+  turn_input input;
+  /// Answered with turn_finished when the turn ends.
+  caf::typed_response_promise<turn_finished> promise;
+  /// Distinguishes this turn from earlier ones: replies and timers of ended
+  /// turns carry an older serial and are ignored.
+  std::uint64_t serial;
+  /// When the turn times out (actor clock).
+  caf::actor_clock::time_point deadline;
+
+  // -- progress ---------------------------------------------------------------
+
+  /// Model calls made so far (compaction included); the step of the latest.
+  std::uint32_t step = 0;
+  /// Model calls made with tools offered (the iteration cap counts these).
+  std::uint32_t tool_steps = 0;
+  /// What the model call in flight is.
+  detail::model_call_kind call = detail::model_call_kind::agent;
+  /// When the model call in flight started.
+  caf::actor_clock::time_point call_started;
+  /// Set once the loop heads for its tool-free final call: why.
+  std::optional<std::string> final_reason;
+  /// Whether the conversation was compacted since the last model step (at
+  /// most one compaction per step).
+  bool compacted = false;
+  /// For a compaction call in flight: how many of the oldest messages its
+  /// summary replaces.
+  std::size_t compaction_split = 0;
+  /// What the turn consumed.
+  usage_totals usage;
+  /// Journal tickets of this turn.
+  std::uint64_t next_ticket;
+
+  // -- tool calls of the current step -----------------------------------------
+
+  /// The calls of the latest model reply.
+  std::vector<tool_call> calls;
+  /// Their results; empty until each finishes.
+  std::vector<std::optional<std::string>> results;
+  /// The doom-loop nudge to append after the results, if any.
+  std::optional<std::string> nudge;
+  /// True while the calls of a step are being started: results that come
+  /// at once must not move the loop on before every call started.
+  bool starting_tools = false;
+  /// Tool runners called during the turn (each once): cancel_calls goes to
+  /// them when the turn stops early.
+  std::vector<caf::actor> runners;
+
+  /// Starts a step with `calls`, all of them open.
+  void begin_tools(std::vector<tool_call> step_calls);
+
+  /// Records the result of call `index`; false when it already had one.
+  bool finish_tool(std::size_t index, std::string output);
+
+  /// Calls of the current step without a result.
+  [[nodiscard]] std::size_t open_tools() const noexcept { return open_tools_; }
+
+  /// Remembers `runner` for cancel_calls.
+  void note_runner(const caf::actor& runner);
+
+  // -- budget -----------------------------------------------------------------
+
+  /// Opens the turn's account with its grant and final-turn reserve; the
+  /// refusal's reason when the ledger refuses.
+  [[nodiscard]] std::optional<std::string> open_budget();
+
+  /// Reserves `estimate` for the next model call, from the final-turn
+  /// reserve when `final_call`; the refusal's reason when refused.
+  [[nodiscard]] std::optional<std::string>
+  reserve(const policies::budget_amounts& estimate, bool final_call);
+
+  /// Commits the reply's actual use to the open reservation and adds it to
+  /// the usage totals.
+  void commit(const model_reply& reply, std::uint64_t wall_ms);
+
+  /// Returns the open reservation, if any, unspent.
+  void refund();
+
+  /// Whether nothing is left for ordinary calls.
+  [[nodiscard]] bool budget_exhausted();
+
+  /// The run account's balance (tests, diagnostics).
+  [[nodiscard]] std::optional<policies::budget_balance> balance();
+
+  /// Whether a reservation is open.
+  [[nodiscard]] bool reserved() const noexcept { return reservation_ != 0; }
+
+  // -- doom loop --------------------------------------------------------------
+
+  /// Observes every call of a reply in order; returns the most severe
+  /// decision and, per call, its normalized arguments.
+  [[nodiscard]] policies::doom_decision
+  observe(const std::vector<tool_call>& step_calls,
+          std::vector<detail::normalized_arguments>& normalized);
+
+ private:
+  actor_clock_source clock_;
+  policies::budget_ledger ledger_;
+  policies::doom_loop doom_;
+  policies::account_id account_ = 0;
+  policies::reservation_id reservation_ = 0;
+  std::size_t open_tools_ = 0;
+};
+
+} // namespace warden
