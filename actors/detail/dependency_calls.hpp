@@ -100,9 +100,12 @@ class dependency_calls {
         backend_(std::move(backend)) {
     set_breaker_gauge(settings_.metrics.breaker_state,
                       policies::breaker_state::closed);
-    // A stopping actor still answers every caller and returns every permit.
-    self_->attach_functor([this](const caf::error&) { stop_all(); });
   }
+
+  /// Runs when the owning actor stops (its state is destroyed in on_exit,
+  /// in the actor's context): every caller still gets an answer and every
+  /// permit returns.
+  ~dependency_calls() { stop_all(); }
 
   dependency_calls(const dependency_calls&) = delete;
   dependency_calls& operator=(const dependency_calls&) = delete;
@@ -243,7 +246,8 @@ class dependency_calls {
       guard_.abandon(entry.guarded);
       increment(settings_.metrics.cancellations);
       entry.promise.deliver(guard_.cancelled("actor stopped").to_error());
-      release_permit();
+      if (settings_.governor)
+        caf::anon_send(settings_.governor, permit_release{settings_.permit});
     }
     calls_.clear();
   }
