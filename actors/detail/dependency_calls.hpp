@@ -6,11 +6,14 @@
 // permit_release per call. Included only by provider.cpp and tool_runner.cpp.
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
+#include <caf/actor_clock.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/behavior.hpp>
 #include <caf/event_based_actor.hpp>
@@ -24,10 +27,11 @@
 
 namespace warden::detail {
 
-/// The timer of one attempt fired (dependency actor -> itself). Local only.
-struct attempt_timed_out {
-  std::uint64_t call = 0;
-  std::uint32_t attempt = 1;
+/// The earliest attempt deadline may have passed (dependency actor ->
+/// itself). Local only.
+struct deadline_tick {
+  /// The deadline the tick was armed for.
+  caf::actor_clock::time_point at;
 };
 
 /// The backoff before a retry has passed (dependency actor -> itself).
@@ -37,7 +41,7 @@ struct retry_due {
 
 } // namespace warden::detail
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::attempt_timed_out)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::deadline_tick)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::retry_due)
 
 namespace warden::detail {
@@ -79,7 +83,10 @@ struct dependency_call_settings {
 };
 
 /// The calls of one dependency actor. Owned by the actor's state, used only
-/// from the actor's context.
+/// from the actor's context. Attempt deadlines live in an ordered queue with
+/// one timer armed for the earliest, instead of one timer per attempt: the
+/// actor clock holds a handful of entries per actor rather than one per call
+/// in flight.
 template <class Request, class Reply>
 class dependency_calls {
  public:
@@ -116,7 +123,7 @@ class dependency_calls {
         [this](Request& request) { receive(std::move(request)); },
         [this](attempt_succeeded<Reply>& msg) { on_success(msg); },
         [this](attempt_failed& msg) { on_failure(msg); },
-        [this](attempt_timed_out& msg) { on_timeout(msg); },
+        [this](deadline_tick& msg) { on_tick(msg); },
         [this](retry_due& msg) { on_retry_due(msg); },
         [this](cancel_calls& msg) { cancel_run(msg.run); },
     };
@@ -131,19 +138,25 @@ class dependency_calls {
   }
 
  private:
+  using time_point = caf::actor_clock::time_point;
+  using deadline_queue =
+      std::multimap<time_point, std::pair<std::uint64_t, std::uint32_t>>;
+
   struct call_entry {
     caf::response_promise promise;
     Request request;
     guarded_call guarded;
+    /// The deadline of the attempt in flight, if any.
+    std::optional<typename deadline_queue::iterator> deadline;
   };
 
   void receive(Request request) {
     increment(settings_.metrics.calls);
     auto id = ++last_call_;
     auto estimate = token_estimate_of(request);
-    calls_.emplace(id,
-                   call_entry{self_->make_response_promise(),
-                              std::move(request), guard_.begin_call(estimate)});
+    calls_.emplace(id, call_entry{self_->make_response_promise(),
+                                  std::move(request),
+                                  guard_.begin_call(estimate), std::nullopt});
     start_attempt(id);
   }
 
@@ -156,8 +169,9 @@ class dependency_calls {
     }
     increment(settings_.metrics.attempts);
     auto attempt = entry.guarded.attempt.attempt;
-    self_->delayed_send(self_, settings_.attempt_timeout,
-                        attempt_timed_out{id, attempt});
+    auto at = self_->clock().now() + settings_.attempt_timeout;
+    entry.deadline = deadlines_.emplace(at, std::make_pair(id, attempt));
+    arm(at);
     backend_->start(
         entry.request,
         attempt_ticket{caf::actor_cast<caf::actor>(self_), id, attempt});
@@ -178,6 +192,7 @@ class dependency_calls {
       return;
     observe_seconds(settings_.metrics.attempt_seconds,
                     self_->clock().now() - entry->guarded.started);
+    clear_deadline(*entry);
     guard_.succeeded(entry->guarded, tokens_used(msg.reply));
     msg.reply.retries = entry->guarded.retries;
     entry->promise.deliver(std::move(msg.reply));
@@ -193,20 +208,48 @@ class dependency_calls {
     }
   }
 
-  void on_timeout(attempt_timed_out& msg) {
-    if (auto* entry = current(msg.call, msg.attempt)) {
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    settings_.attempt_timeout)
-                    .count();
-      failed(msg.call, *entry,
-             attempt_failure{policies::error_class::timeout,
-                             "no answer within " + std::to_string(ms) + " ms",
-                             std::nullopt});
+  /// Schedules a tick at `at` unless one is armed for no later.
+  void arm(time_point at) {
+    if (armed_ && *armed_ <= at)
+      return;
+    armed_ = at;
+    self_->delayed_send(self_, at - self_->clock().now(), deadline_tick{at});
+  }
+
+  void clear_deadline(call_entry& entry) {
+    if (entry.deadline) {
+      deadlines_.erase(*entry.deadline);
+      entry.deadline.reset();
     }
+  }
+
+  /// Fails every attempt whose deadline has passed, then re-arms. Ticks
+  /// armed earlier than needed (their attempt ended) only re-arm.
+  void on_tick(const deadline_tick& msg) {
+    if (armed_ && *armed_ == msg.at)
+      armed_.reset();
+    auto now = self_->clock().now();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  settings_.attempt_timeout)
+                  .count();
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+      auto [id, attempt] = deadlines_.begin()->second;
+      deadlines_.erase(deadlines_.begin());
+      if (auto* entry = current(id, attempt)) {
+        entry->deadline.reset();
+        failed(id, *entry,
+               attempt_failure{policies::error_class::timeout,
+                               "no answer within " + std::to_string(ms) + " ms",
+                               std::nullopt});
+      }
+    }
+    if (!deadlines_.empty())
+      arm(deadlines_.begin()->first);
   }
 
   void failed(std::uint64_t id, call_entry& entry,
               const attempt_failure& failure) {
+    clear_deadline(entry);
     auto verdict = guard_.failed(entry.guarded, failure);
     if (!verdict.retry()) {
       finish(id, verdict.give_up->to_error());
@@ -231,6 +274,7 @@ class dependency_calls {
         ++i;
         continue;
       }
+      clear_deadline(i->second);
       guard_.abandon(i->second.guarded);
       increment(settings_.metrics.cancellations);
       i->second.promise.deliver(
@@ -250,10 +294,12 @@ class dependency_calls {
         caf::anon_send(settings_.governor, permit_release{settings_.permit});
     }
     calls_.clear();
+    deadlines_.clear();
   }
 
   void finish(std::uint64_t id, caf::error err) {
     auto i = calls_.find(id);
+    clear_deadline(i->second);
     increment(settings_.metrics.failures);
     i->second.promise.deliver(std::move(err));
     release_permit();
@@ -271,6 +317,9 @@ class dependency_calls {
   std::shared_ptr<backend_type> backend_;
   std::unordered_map<std::uint64_t, call_entry> calls_;
   std::uint64_t last_call_ = 0;
+  deadline_queue deadlines_;
+  /// When the tick in flight fires; empty when none is armed.
+  std::optional<time_point> armed_;
 };
 
 } // namespace warden::detail

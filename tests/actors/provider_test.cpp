@@ -225,6 +225,30 @@ CAF_TEST(a call whose attempts all time out fails with timeout) {
   CAF_CHECK_EQUAL(released(), 1u);
 }
 
+CAF_TEST(each attempt gets its own full timeout) {
+  model_script script;
+  script.faults = {fault(fault_kind::timeout, 2, 0)};
+  script.latency = {100, 100};
+  auto s = settings();
+  s.retry.max_attempts = 1;
+  start(s, script);
+  call(1, 1);
+  advance_ms(100);
+  CAF_CHECK_EQUAL(replies().size(), 1u);
+  advance_ms(400);
+  call(2, 2);
+  // The deadline timer armed for the first call fires at 1000 ms and finds
+  // nothing due; the second call's deadline is at 1500 ms.
+  advance_ms(500);
+  advance_ms(499);
+  CAF_CHECK(replies().empty());
+  advance_ms(1);
+  auto got = replies();
+  CAF_REQUIRE_EQUAL(got.size(), 1u);
+  CAF_CHECK(got[0].code() == error_code::timeout);
+  CAF_CHECK_EQUAL(released(), 2u);
+}
+
 CAF_TEST(timeouts are not retried when retry_on leaves them out) {
   model_script script;
   script.faults = {fault(fault_kind::timeout, 0, 0)};
