@@ -89,13 +89,16 @@ struct retry_verdict {
 
 /// Combines the circuit breaker, the retry policy and the rate limits of one
 /// dependency. Before an attempt: breaker, then rate limits (either may
-/// reject with a retry-after). After an attempt: the outcome goes to the
-/// breaker (with its duration) and the rate limits; a failure is retried or
-/// given up by the retry policy. Transient, timeout and rate_limited failures
-/// count against the breaker; a permanent failure counts as an answer (the
-/// dependency works, the request is wrong); a cancelled attempt is released
-/// without a verdict. Time comes from the injected clock. Not thread-safe:
-/// owned by one actor; not movable (the retry policy holds its generator).
+/// reject with a retry-after). A rejection ends the call at once, on a first
+/// attempt as on a retry: the guard never queues calls, so the caller (the
+/// session, holding the run's budget and deadline) decides whether to wait.
+/// After an attempt: the outcome goes to the breaker (with its duration) and
+/// the rate limits; a failure is retried or given up by the retry policy.
+/// Transient, timeout and rate_limited failures count against the breaker; a
+/// permanent failure counts as an answer (the dependency works, the request is
+/// wrong); a cancelled attempt is released without a verdict. Time comes from
+/// the injected clock. Not thread-safe: owned by one actor; not movable (the
+/// retry policy holds its generator).
 class dependency_guard {
  public:
   /// A guard with a closed breaker and full buckets; `clk` must outlive it.

@@ -139,6 +139,51 @@ CAF_TEST(latency is a timer and the reply comes when it expires) {
   CAF_CHECK_EQUAL(released(), 1u);
 }
 
+CAF_TEST(a uniform latency falls inside its range) {
+  model_script script;
+  script.seed = 5;
+  script.latency = {10, 30};
+  CAF_MESSAGE("script seed " << script.seed);
+  start(settings(), script);
+  for (run_id run = 1; run <= 5; ++run) {
+    call(run);
+    advance_ms(9);
+    auto early = replies().size();
+    advance_ms(21);
+    auto late = replies().size();
+    CAF_CHECK_EQUAL(early + late, 1u);
+    CAF_CHECK_EQUAL(early, 0u);
+  }
+}
+
+CAF_TEST(rate faults follow the seeded generator) {
+  model_script script;
+  script.seed = 77;
+  CAF_MESSAGE("script seed " << script.seed);
+  scripted_fault f;
+  f.kind = fault_kind::server_error;
+  f.rate = 0.5;
+  script.faults = {f};
+  auto s = settings();
+  s.retry.max_attempts = 1;
+  auto pattern = [&] {
+    start(s, script);
+    std::string result;
+    for (run_id run = 1; run <= 32; ++run) {
+      call(run);
+      auto got = replies();
+      result += got.size() == 1 && got[0].ok() ? 'o' : 'x';
+    }
+    return result;
+  };
+  auto first = pattern();
+  auto second = pattern();
+  CAF_MESSAGE("outcomes " << first);
+  CAF_CHECK_EQUAL(first, second);
+  CAF_CHECK_NOT_EQUAL(first.find('o'), std::string::npos);
+  CAF_CHECK_NOT_EQUAL(first.find('x'), std::string::npos);
+}
+
 CAF_TEST(server errors are retried after the drawn backoff) {
   model_script script;
   script.faults = {fault(fault_kind::server_error, 1, 2)};
