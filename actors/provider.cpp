@@ -1,0 +1,55 @@
+#include "actors/provider.hpp"
+
+#include <utility>
+
+#include "actors/error.hpp"
+#include "actors/policy_configs.hpp"
+#include "actors/scripted_model.hpp"
+
+namespace warden {
+
+caf::behavior provider_state::make_behavior(provider_config cfg) {
+  clock_.emplace(self_->system());
+  dependency_guard_config guard;
+  guard.name = "provider '" + cfg.name + "'";
+  guard.breaker = to_breaker_config(cfg.settings.breaker);
+  guard.retry = to_retry_config(cfg.settings.retry);
+  guard.rates = to_rate_limits_config(cfg.settings);
+  guard.seed = cfg.seed;
+  detail::dependency_call_settings settings;
+  settings.attempt_timeout = std::chrono::milliseconds{cfg.settings.timeout_ms};
+  settings.permit = permit_kind::model_stream;
+  settings.governor = std::move(cfg.governor);
+  settings.metrics = cfg.metrics;
+  if (!cfg.backend)
+    cfg.backend = std::make_shared<scripted_model>();
+  calls_ =
+      std::make_unique<detail::dependency_calls<model_request, model_reply>>(
+          self_, *clock_, std::move(guard), std::move(settings),
+          std::move(cfg.backend));
+  return calls_->make_behavior();
+}
+
+caf::behavior provider(caf::stateful_actor<provider_state>* self,
+                       provider_config cfg) {
+  return self->state.make_behavior(std::move(cfg));
+}
+
+caf::actor spawn_provider(caf::actor_system& sys, provider_config cfg) {
+  return sys.spawn(provider, std::move(cfg));
+}
+
+caf::expected<std::shared_ptr<model_backend>>
+make_model_backend(const config::provider_settings& settings) {
+  switch (settings.kind) {
+  case config::provider_kind::scripted:
+    return make_scripted_model(settings);
+  case config::provider_kind::openai:
+    break;
+  }
+  return make_error(error_code::invalid_argument,
+                    std::string{"provider kind "} + to_string(settings.kind) +
+                        " is not available in this build");
+}
+
+} // namespace warden

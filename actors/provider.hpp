@@ -1,0 +1,87 @@
+#pragma once
+
+// The provider actor: one per configured model provider. It receives
+// `model_request`s (delegated by the governor, so it answers the session
+// directly), runs each through the provider's guard (breaker, rate limits,
+// retries, per-attempt timeout) and its backend, and returns the
+// governor's model-stream permit once per request.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/clock.hpp"
+#include "actors/dependency_backend.hpp"
+#include "actors/dependency_metrics.hpp"
+#include "actors/detail/dependency_calls.hpp"
+#include "config/dependencies.hpp"
+
+namespace warden {
+
+/// What a provider actor is spawned with.
+struct provider_config {
+  /// The provider's name (its [providers.<name>] table).
+  std::string name;
+  /// Its settings: timeout, rate limits, retry, breaker.
+  config::provider_settings settings;
+  /// What answers the calls (make_model_backend); null: the scripted
+  /// model's standard workload.
+  std::shared_ptr<model_backend> backend;
+  /// Receives permit_release{model_stream} once per request; null (tests):
+  /// nothing is sent.
+  caf::actor governor;
+  /// Metric handles (null members skipped).
+  dependency_metrics metrics;
+  /// Seed of the retry jitter. Default 0.
+  std::uint64_t seed = 0;
+};
+
+/// The state of a provider actor.
+struct provider_state {
+  static inline const char* name = "warden.provider";
+
+  explicit provider_state(caf::event_based_actor* self) : self_(self) {}
+
+  /// Builds the guard and the call table from `cfg`, returns the handlers:
+  /// `model_request` -> `model_reply` (retries set) or a warden error
+  /// (circuit_open, rate_limited with retry-after, timeout,
+  /// dependency_failed, invalid_argument, cancelled) naming the provider;
+  /// `cancel_calls` drops every pending or waiting call of a run.
+  caf::behavior make_behavior(provider_config cfg);
+
+  /// Calls received and not yet answered.
+  [[nodiscard]] std::size_t pending() const noexcept {
+    return calls_ ? calls_->pending() : 0;
+  }
+
+  /// The provider's guard (breaker state, budget, buckets).
+  [[nodiscard]] const dependency_guard& guard() const {
+    return calls_->guard();
+  }
+
+ private:
+  caf::event_based_actor* self_;
+  std::optional<actor_clock_source> clock_;
+  std::unique_ptr<detail::dependency_calls<model_request, model_reply>> calls_;
+};
+
+/// The provider actor's behavior (spawn it with `cfg`).
+caf::behavior provider(caf::stateful_actor<provider_state>* self,
+                       provider_config cfg);
+
+/// Spawns a provider actor.
+caf::actor spawn_provider(caf::actor_system& sys, provider_config cfg);
+
+/// The backend of a provider from its settings: the scripted model (built-in
+/// workload or script file), or an error for kinds not available yet
+/// (openai) and for unreadable scripts.
+caf::expected<std::shared_ptr<model_backend>>
+make_model_backend(const config::provider_settings& settings);
+
+} // namespace warden

@@ -1,0 +1,93 @@
+#pragma once
+
+// What implements a tool: registered callables (inline or on a worker
+// thread) and the built-in kinds echo, sleep and fail.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/dependency_backend.hpp"
+#include "actors/tool_registry.hpp"
+#include "config/dependencies.hpp"
+
+namespace warden {
+
+/// Runs a blocking job away from the scheduler's threads. Thread-safe.
+using blocking_executor = std::function<void(std::function<void()> job)>;
+
+/// The default executor: each job runs on its own detached actor (its own
+/// thread), which ends with the job.
+blocking_executor detached_executor(caf::actor_system& sys);
+
+/// A registered callable. Non-blocking: runs inline in the runner's context.
+/// Blocking: runs on `executor`; when the attempt timed out meanwhile, the
+/// late result reaches the runner and is dropped there (the call already
+/// failed or moved on to its next attempt), while the worker runs to the end
+/// of the function (it cannot be interrupted).
+class callable_tool final : public tool_backend {
+ public:
+  /// `executor` is used only when `blocking`.
+  callable_tool(tool_function function, bool blocking,
+                blocking_executor executor = {});
+
+  void start(const tool_request& request,
+             const attempt_ticket& ticket) override;
+
+ private:
+  tool_function function_;
+  bool blocking_;
+  blocking_executor executor_;
+};
+
+/// Built-in echo: returns the "text" argument when the arguments are a JSON
+/// object with a string "text", else the raw arguments.
+tool_function echo_function();
+
+/// Built-in sleep: answers "slept <n> ms" after `duration` by a timer.
+class sleep_tool final : public tool_backend {
+ public:
+  explicit sleep_tool(policies::duration duration) : duration_(duration) {}
+
+  void start(const tool_request& request,
+             const attempt_ticket& ticket) override;
+
+ private:
+  policies::duration duration_;
+};
+
+/// Built-in fail: the first `times` attempts fail with `error` (0 = every
+/// attempt), later ones answer "ok after <n> failures". Counted per tool
+/// (one backend per tool runner), over all runs.
+class fail_tool final : public tool_backend {
+ public:
+  fail_tool(std::uint32_t times, policies::error_class error)
+      : times_(times), error_(error) {}
+
+  void start(const tool_request& request,
+             const attempt_ticket& ticket) override;
+
+  /// Attempts seen so far.
+  [[nodiscard]] std::uint64_t calls() const noexcept { return calls_; }
+
+ private:
+  std::uint32_t times_;
+  policies::error_class error_;
+  std::uint64_t calls_ = 0;
+};
+
+/// The backend of tool `name`: echo, sleep, fail, or the registered callable
+/// of a native tool (on `executor` when it blocks; default: detached
+/// actors of `sys`). An invalid_argument error for an unregistered native
+/// tool and for spawn_agent tools (the session routes those to the node).
+caf::expected<std::shared_ptr<tool_backend>>
+make_tool_backend(caf::actor_system& sys, const std::string& name,
+                  const config::tool_settings& settings,
+                  const tool_registry& registry,
+                  blocking_executor executor = {});
+
+} // namespace warden
