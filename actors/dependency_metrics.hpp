@@ -2,10 +2,13 @@
 
 // The metric handles of one dependency actor (a provider or a tool runner).
 
+#include <string>
+
 namespace prometheus {
 class Counter;
 class Gauge;
 class Histogram;
+class Registry;
 } // namespace prometheus
 
 namespace warden {
@@ -31,5 +34,11 @@ struct dependency_metrics {
   /// Duration of answered attempts, in seconds.
   prometheus::Histogram* attempt_seconds = nullptr;
 };
+
+/// Fetches the handles of dependency `name` of `kind` ("provider" or "tool")
+/// from `registry`: families warden_dependency_* labelled {kind, dependency}.
+dependency_metrics make_dependency_metrics(prometheus::Registry& registry,
+                                           const std::string& kind,
+                                           const std::string& name);
 
 } // namespace warden

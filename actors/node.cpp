@@ -292,6 +292,19 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
                          node_components components, node_options options) {
   self->state.components = std::move(components);
   self->state.options = std::move(options);
+  auto& parts = self->state.components;
+  for (const auto& [name, agent] : parts.agents)
+    if (parts.pools.count(name) == 0 && parts.spawn_pool)
+      parts.pools[name] = parts.spawn_pool(self, *agent);
+  // Stopping the node stops what it spawned: sessions first, then pools.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& kv : self->state.sessions)
+      if (kv.second.actor)
+        self->send_exit(kv.second.actor, msg.reason);
+    for (auto& kv : self->state.components.pools)
+      self->send_exit(kv.second, msg.reason);
+    self->quit(msg.reason);
+  });
   self->set_down_handler([self](caf::down_msg& down) {
     for (auto& kv : self->state.sessions)
       if (kv.second.actor && kv.second.actor.address() == down.source) {

@@ -24,6 +24,10 @@ using session_factory =
     std::function<caf::actor(caf::event_based_actor* node, session_id id,
                              const agent_runtime_ptr& agent)>;
 
+/// Spawns the pool of `agent`, reporting to `node`.
+using pool_factory = std::function<caf::actor(caf::event_based_actor* node,
+                                              const agent_runtime& agent)>;
+
 /// The actors a node composes. Built by `start_node` (actors/node_start.hpp)
 /// from the configuration, or by tests from fakes.
 struct node_components {
@@ -32,7 +36,10 @@ struct node_components {
   /// Makes run records durable (`journal_append` / `journal_ack`).
   caf::actor journal;
   /// Agent name -> its pool (`start_turn` / `turn_finished` / `cancel_turn`).
+  /// Agents without one get a pool from `spawn_pool` when the node starts;
+  /// the node stops the pools it spawned when it stops.
   std::map<std::string, caf::actor> pools;
+  pool_factory spawn_pool;
   /// Agent name -> what its sessions need.
   std::map<std::string, agent_runtime_ptr> agents;
   /// Creates session actors.

@@ -1,0 +1,161 @@
+#include "actors/node_start.hpp"
+
+#include <functional>
+
+#include <caf/all.hpp>
+#include <prometheus/registry.h>
+
+#include "actors/admission_actor.hpp"
+#include "actors/agent_pool.hpp"
+#include "actors/dependency_metrics.hpp"
+#include "actors/error.hpp"
+#include "actors/governor.hpp"
+#include "actors/journal_actor.hpp"
+#include "actors/node.hpp"
+#include "actors/provider.hpp"
+#include "actors/session.hpp"
+#include "actors/tool_runner.hpp"
+
+namespace warden {
+
+namespace {
+
+/// A per-name seed, so that jitter differs between dependencies but is the
+/// same from one start to the next.
+std::uint64_t seed_of(const std::string& name) {
+  return std::hash<std::string>{}(name) | 1;
+}
+
+/// The governor's layers, derived from the admission cap until the
+/// configuration has a [governor] section: the global layer equals
+/// admission.global_cap and each kind may take three quarters of it, so that
+/// a burst of one kind cannot starve the other.
+policies::concurrency_limits_config
+governor_limits(const config::settings& settings) {
+  policies::concurrency_limits_config limits;
+  auto global = std::max<std::uint32_t>(settings.admission.global_cap, 1);
+  limits.max_global = global;
+  limits.max_model_streams = std::max<std::uint32_t>(global * 3 / 4, 1);
+  limits.max_tool_calls = std::max<std::uint32_t>(global * 3 / 4, 1);
+  return limits;
+}
+
+node_options options_of(const config::settings& settings) {
+  node_options opts;
+  opts.priorities.clear();
+  for (const auto& p : settings.priorities)
+    opts.priorities.push_back(p.name);
+  if (opts.priorities.empty())
+    opts.priorities = {"interactive", "batch"};
+  auto fallback = settings.default_priority();
+  for (std::size_t i = 0; i < opts.priorities.size(); ++i)
+    if (opts.priorities[i] == fallback)
+      opts.default_priority = static_cast<std::uint8_t>(i);
+  return opts;
+}
+
+} // namespace
+
+caf::expected<node_handle> start_node(caf::actor_system& sys,
+                                      const config::settings& settings,
+                                      const tool_registry& tools,
+                                      prometheus::Registry* registry) {
+  node_handle handle;
+  auto fail = [&](caf::error err) {
+    stop_node(handle);
+    return err;
+  };
+  if (auto err = check_native_tools(tools, settings.tools))
+    return fail(std::move(err));
+  handle.components.push_back(
+      sys.spawn(journal_actor, std::make_shared<storage::memory_journal>()));
+  auto journal = handle.components.back();
+  admission_actor_config admission_cfg{settings, {}, {}};
+  if (registry)
+    admission_cfg.metrics = make_admission_metrics(*registry, settings);
+  auto admission = spawn_admission(sys, std::move(admission_cfg));
+  if (!admission)
+    return fail(std::move(admission.error()));
+  handle.components.push_back(*admission);
+  governor_config governor_cfg;
+  governor_cfg.limits = governor_limits(settings);
+  if (registry)
+    governor_cfg.metrics = make_governor_metrics(*registry);
+  auto governor = spawn_governor(sys, std::move(governor_cfg));
+  handle.components.push_back(governor);
+  std::map<std::string, caf::actor> providers;
+  for (const auto& [name, provider_settings] : settings.providers) {
+    auto backend = make_model_backend(provider_settings);
+    if (!backend)
+      return fail(make_error(error_code::invalid_argument,
+                             "provider " + name + ": " +
+                                 error_reason(backend.error())));
+    provider_config cfg{name, provider_settings, *backend, governor,
+                        {},   seed_of(name)};
+    if (registry)
+      cfg.metrics = make_dependency_metrics(*registry, "provider", name);
+    providers[name] = spawn_provider(sys, std::move(cfg));
+    handle.components.push_back(providers[name]);
+  }
+  std::map<std::string, caf::actor> runners;
+  for (const auto& [name, tool_settings] : settings.tools) {
+    if (tool_settings.kind == config::tool_kind::spawn_agent)
+      continue; // routed by sessions to the node, not run by a runner
+    auto cfg = make_tool_runner_config(sys, name, tool_settings, tools);
+    if (!cfg)
+      return fail(std::move(cfg.error()));
+    cfg->governor = governor;
+    cfg->seed = seed_of(name);
+    if (registry)
+      cfg->metrics = make_dependency_metrics(*registry, "tool", name);
+    runners[name] = spawn_tool_runner(sys, std::move(*cfg));
+    handle.components.push_back(runners[name]);
+  }
+  node_components parts;
+  parts.admission = *admission;
+  parts.journal = journal;
+  for (const auto& [name, agent] : settings.agents) {
+    auto runtime = std::make_shared<agent_runtime>();
+    runtime->name = name;
+    runtime->settings = agent;
+    runtime->provider = providers.at(agent.provider);
+    for (const auto& tool : agent.tools) {
+      runtime->tool_definitions[tool] = settings.tools.at(tool);
+      if (auto i = runners.find(tool); i != runners.end())
+        runtime->tools[tool] = i->second;
+    }
+    runtime->governor = governor;
+    runtime->journal = journal;
+    parts.agents[name] = std::move(runtime);
+  }
+  parts.spawn_session = [](caf::event_based_actor* node, session_id id,
+                           const agent_runtime_ptr& agent) {
+    return node->spawn<caf::lazy_init>(session_actor, id, agent);
+  };
+  parts.spawn_pool = [registry](caf::event_based_actor* node,
+                                const agent_runtime& agent) {
+    agent_pool_config cfg;
+    cfg.agent = agent.name;
+    cfg.max_concurrency = agent.settings.max_concurrency;
+    cfg.owner = caf::actor_cast<caf::actor>(node);
+    if (registry)
+      cfg.metrics = make_agent_pool_metrics(*registry, agent.name);
+    return spawn_agent_pool(node->system(), std::move(cfg));
+  };
+  if (registry)
+    parts.metrics =
+        std::make_shared<const node_metrics>(node_metrics::create(*registry));
+  handle.node = sys.spawn(node_actor, std::move(parts), options_of(settings));
+  return handle;
+}
+
+void stop_node(node_handle& handle) {
+  if (handle.node)
+    caf::anon_send_exit(handle.node, caf::exit_reason::user_shutdown);
+  for (auto i = handle.components.rbegin(); i != handle.components.rend(); ++i)
+    caf::anon_send_exit(*i, caf::exit_reason::user_shutdown);
+  handle.node = nullptr;
+  handle.components.clear();
+}
+
+} // namespace warden
