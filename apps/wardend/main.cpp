@@ -10,11 +10,14 @@
 #include <iostream>
 #include <thread>
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include "actors/error.hpp"
+#include "actors/node_start.hpp"
+#include "actors/protocol.hpp"
 #include "apps/exit_codes.hpp"
 #include "apps/wardend/cli.hpp"
 #include "apps/wardend/metrics_endpoint.hpp"
@@ -60,6 +63,23 @@ void register_node_metrics(prometheus::Registry& registry,
       .Set(std::chrono::duration<double>(now).count());
 }
 
+/// Drains the node: new runs are refused, running turns get the node's drain
+/// timeout, the rest are cancelled.
+void drain(caf::actor_system& system, const caf::actor& node) {
+  caf::scoped_actor self{system};
+  self->request(node, std::chrono::minutes{5}, drain_node{})
+      .receive(
+          [](drain_report& report) {
+            std::cout << "wardend: drained: " << report.finished
+                      << " finished, " << report.cancelled << " cancelled"
+                      << std::endl;
+          },
+          [&](caf::error& err) {
+            std::cerr << "wardend: drain failed: " << system.render(err)
+                      << std::endl;
+          });
+}
+
 int run_node(const config::settings& settings) {
   auto signals = block_shutdown_signals();
   std::error_code ec;
@@ -70,6 +90,8 @@ int run_node(const config::settings& settings) {
     return apps::exit_failure;
   }
   caf::actor_system_config cfg;
+  cfg.load<caf::io::middleman>();
+  add_message_types(cfg);
   auto threads = scheduler_threads(settings.node);
   cfg.set("scheduler.max-threads", threads);
   caf::actor_system system{cfg};
@@ -80,15 +102,35 @@ int run_node(const config::settings& settings) {
     return apps::exit_failure;
   }
   register_node_metrics(metrics->registry(), settings);
+  tool_registry tools; // wardend runs configured tools only
+  auto node = start_node(system, settings, tools, &metrics->registry());
+  if (!node) {
+    std::cerr << "wardend: cannot start the node: "
+              << error_reason(node.error()) << '\n';
+    return apps::exit_failure;
+  }
+  const auto& listen = settings.node.listen;
+  auto port =
+      system.middleman().publish(node->node, listen.port, listen.host.c_str());
+  if (!port) {
+    std::cerr << "wardend: cannot listen on " << listen.host << ':'
+              << listen.port << ": " << system.render(port.error()) << '\n';
+    stop_node(*node);
+    return apps::exit_failure;
+  }
   std::cout << "wardend: node " << settings.node.name << " up (" << threads
             << " scheduler threads, data in " << settings.node.data_dir << ")\n"
+            << "wardend: node listening on " << listen.host << ':' << *port
+            << '\n'
             << "wardend: metrics on http://" << settings.metrics.listen.host
             << ':' << metrics->port() << "/metrics\n"
             << "wardend: send SIGTERM or press Ctrl-C to stop" << std::endl;
   int received = 0;
   sigwait(&signals, &received);
   std::cout << "wardend: " << (received == SIGINT ? "SIGINT" : "SIGTERM")
-            << " received, shutting down" << std::endl;
+            << " received, draining" << std::endl;
+  drain(system, node->node);
+  stop_node(*node);
   metrics.reset();
   // `system` joins its scheduler threads when it goes out of scope.
   return apps::exit_ok;
