@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# End-to-end test with real processes: a wardend node driven by wardenctl over
+# CAF's network layer. Submit / wait / status / cancel, tenant isolation, bad
+# requests, idempotency, a Prometheus scrape checked by promtool, and a drain
+# on SIGTERM. Every wait is bounded.
+#
+# Usage: e2e_test.sh PATH_TO_WARDEND PATH_TO_WARDENCTL
+set -uo pipefail
+
+wardend=$1
+wardenctl=$2
+work=$(mktemp -d)
+trap 'kill -9 "${pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
+
+passed=0
+failed=0
+check() { # check NAME COMMAND...
+  local name=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "ok   - $name"
+  else
+    failed=$((failed + 1))
+    echo "FAIL - $name"
+  fi
+}
+contains() { grep -qF -- "$2" "$1"; }
+
+cat >"$work/node.toml" <<TOML
+[node]
+name = "e2e"
+data_dir = "$work/var"
+scheduler_threads = 2
+listen = "127.0.0.1:0"
+
+[metrics]
+listen = "127.0.0.1:0"
+
+[tiers.pro]
+in_flight_cap = 20
+queue_cap = 100
+
+[tenants.acme]
+tier = "pro"
+
+[tenants.globex]
+tier = "pro"
+
+[providers.scripted]
+kind = "scripted"
+timeout_ms = 5000
+
+[tools.echo]
+kind = "echo"
+side_effect = "pure"
+
+[tools.slow]
+kind = "sleep"
+duration_ms = 5000
+timeout_ms = 8000
+side_effect = "pure"
+
+[agents.quick]
+provider = "scripted"
+tools = ["echo"]
+
+[agents.slow]
+provider = "scripted"
+tools = ["slow", "echo"]
+turn_timeout_ms = 10000
+TOML
+
+"$wardend" --config "$work/node.toml" >"$work/node.out" 2>"$work/node.err" &
+pid=$!
+node_port=""
+for _ in $(seq 100); do
+  node_port=$(sed -n 's|.*node listening on 127.0.0.1:\([0-9]*\).*|\1|p' "$work/node.out")
+  metrics_port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$work/node.out")
+  [ -n "$node_port" ] && [ -n "$metrics_port" ] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+check "wardend starts and publishes the node" [ -n "$node_port" ]
+[ -n "$node_port" ] || { cat "$work/node.err"; echo "$passed passed, $((failed)) failed"; exit 1; }
+
+ctl() { timeout 20 "$wardenctl" --node "127.0.0.1:$node_port" "$@"; }
+
+run=$(ctl submit --tenant acme --agent quick --input "hello e2e")
+check "submit prints a run id" [ -n "$run" ]
+ctl wait "$run" --tenant acme >"$work/wait.out"
+rc=$?
+check "wait exits 0 for a succeeded run" [ "$rc" -eq 0 ]
+check "wait prints the answer" contains "$work/wait.out" "hello e2e"
+ctl status "$run" --tenant acme --json >"$work/status.json"
+check "status reports succeeded" contains "$work/status.json" '"state":"succeeded"'
+check "status reports the model calls" contains "$work/status.json" '"model_calls":2'
+
+ctl status "$run" --tenant globex >/dev/null 2>"$work/other.err"
+rc=$?
+check "another tenant gets not found (exit 4)" [ "$rc" -eq 4 ]
+ctl cancel "$run" --tenant globex >/dev/null 2>&1
+rc=$?
+check "another tenant cannot cancel (exit 4)" [ "$rc" -eq 4 ]
+
+ctl submit --tenant acme --agent nobody --input x >/dev/null 2>"$work/bad.err"
+rc=$?
+check "an unknown agent is refused (exit 1)" [ "$rc" -eq 1 ]
+check "the refusal names the agent" contains "$work/bad.err" "nobody"
+ctl status 424242 --tenant acme >/dev/null 2>&1
+rc=$?
+check "an unknown run is not found (exit 4)" [ "$rc" -eq 4 ]
+
+first=$(ctl submit --tenant acme --agent quick --input once --key k-1)
+again=$(ctl submit --tenant acme --agent quick --input once --key k-1)
+check "the same idempotency key returns the same run" [ "$first" = "$again" ]
+
+slow=$(ctl submit --tenant acme --agent slow --input "take your time")
+ctl cancel "$slow" --tenant acme >/dev/null
+ctl wait "$slow" --tenant acme >"$work/cancel.out" 2>"$work/cancel.err"
+rc=$?
+check "a cancelled run ends without success (exit 3)" [ "$rc" -eq 3 ]
+check "wait says the run was cancelled" contains "$work/cancel.err" "cancelled"
+
+ctl sessions --tenant acme >"$work/sessions.out"
+check "sessions lists the tenant's sessions" contains "$work/sessions.out" "agent quick"
+ctl sessions --tenant globex >"$work/sessions.other"
+check "another tenant sees none of them" [ ! -s "$work/sessions.other" ]
+
+curl -sf --max-time 5 "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics"
+check "/metrics answers" [ $? -eq 0 ]
+check "runs are counted" grep -q '^warden_runs_finished_total{state="succeeded"} [1-9]' "$work/metrics"
+check "the cancelled run is counted" grep -q '^warden_runs_finished_total{state="cancelled"} 1' "$work/metrics"
+check "provider calls are counted" grep -q '^warden_dependency_calls_total{dependency="scripted",kind="provider"} [1-9]' "$work/metrics"
+promtool check metrics <"$work/metrics" >"$work/promtool" 2>&1
+check "promtool accepts the exposition" [ $? -eq 0 ]
+
+kill -TERM "$pid"
+for _ in $(seq 100); do
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+wait "$pid"
+rc=$?
+check "SIGTERM drains and stops wardend with exit 0" [ "$rc" -eq 0 ]
+check "wardend reports the drain" contains "$work/node.out" "drained"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
