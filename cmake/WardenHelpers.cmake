@@ -12,9 +12,14 @@ function(warden_add_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPENDS" ${ARGN})
   add_library(${name} STATIC ${ARG_SOURCES})
   add_library(warden::${name} ALIAS ${name})
+  # Inside the project, headers include each other as "folder/file.hpp";
+  # programs using Warden write <warden/folder/file.hpp>, in the build tree
+  # (through the link below) and installed alike.
   target_include_directories(
     ${name} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>
-                   $<INSTALL_INTERFACE:include/warden>)
+                   $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include>
+                   $<INSTALL_INTERFACE:include/warden>
+                   $<INSTALL_INTERFACE:include>)
   target_compile_options(${name} PRIVATE ${WARDEN_WARNINGS})
   target_compile_features(${name} PUBLIC cxx_std_17)
   set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON
