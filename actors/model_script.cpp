@@ -146,12 +146,17 @@ fault_kind read_fault_kind(const toml::value& v) {
 scripted_fault read_fault(const toml::value& v) {
   require_table(v, "[[faults]]");
   only_keys(v, "[[faults]]",
-            {"kind", "step", "attempts", "rate", "retry_after_ms"});
+            {"kind", "step", "attempts", "rate", "retry_after_ms",
+             "from_attempt", "until_attempt"});
   scripted_fault fault;
   fault.kind = read_fault_kind(v);
   read_uint(v, "step", fault.step);
   read_uint(v, "attempts", fault.attempts);
   read_uint(v, "retry_after_ms", fault.retry_after_ms, 86'400'000);
+  read_uint(v, "from_attempt", fault.from_attempt);
+  read_uint(v, "until_attempt", fault.until_attempt);
+  if (fault.until_attempt != 0 && fault.until_attempt < fault.from_attempt)
+    fail(v, "'until_attempt' must not be below 'from_attempt'");
   if (const auto* rate = find(v, "rate")) {
     if (!rate->is_floating() && !rate->is_integer())
       fail(*rate, "'rate' must be a number");

@@ -45,6 +45,12 @@ struct scripted_fault {
   /// rate_limited only: the retry-after the failure carries, in
   /// milliseconds. Default 1000.
   std::uint32_t retry_after_ms = 1000;
+  /// A phase of the provider's life: the fault hits only attempts whose
+  /// number, counted over all calls of the provider from 1, lies in
+  /// [from_attempt, until_attempt]; 0 = unbounded. Lets a script make a
+  /// dependency fail for a while and then recover. Defaults 0.
+  std::uint64_t from_attempt = 0;
+  std::uint64_t until_attempt = 0;
 };
 
 /// The reply to one step, replacing the standard workload's.

@@ -128,6 +128,9 @@ const scripted_fault* scripted_model::fault_for(const model_request& request,
   for (const auto& fault : script_.faults) {
     if (fault.step != 0 && fault.step != request.step)
       continue;
+    if (attempts_ < fault.from_attempt ||
+        (fault.until_attempt != 0 && attempts_ > fault.until_attempt))
+      continue;
     if (fault.rate > 0.0) {
       // 53 random bits give a uniform double in [0, 1).
       auto draw = static_cast<double>(rng_() >> 11) * 0x1.0p-53;

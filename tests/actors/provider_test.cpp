@@ -212,6 +212,28 @@ CAF_TEST(server errors are retried after the drawn backoff) {
   CAF_CHECK_EQUAL(retries_counter.Value(), 2.0);
 }
 
+CAF_TEST(a fault phase hits only the attempts inside its window) {
+  model_script script;
+  auto phase = fault(fault_kind::server_error, 0, 0);
+  phase.from_attempt = 2;
+  phase.until_attempt = 3;
+  script.faults = {phase};
+  auto s = settings();
+  s.retry.max_attempts = 1;
+  start(s, script);
+  std::vector<bool> answered;
+  for (run_id run = 1; run <= 4; ++run) {
+    call(run);
+    auto got = replies();
+    CAF_REQUIRE_EQUAL(got.size(), 1u);
+    answered.push_back(got[0].ok());
+  }
+  CAF_CHECK_EQUAL(answered, (std::vector<bool>{true, false, false, true}));
+  CAF_CHECK(!parse_model_script("[[faults]]\nfrom_attempt = 5\n"
+                                "until_attempt = 4\n",
+                                "s.toml"));
+}
+
 CAF_TEST(retries stop at max_attempts with dependency_failed) {
   model_script script;
   script.faults = {fault(fault_kind::server_error, 0, 0)};
