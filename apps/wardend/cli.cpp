@@ -13,7 +13,7 @@ namespace warden::apps {
 cli_outcome parse_wardend_cli(int argc, char** argv) {
   wardend_options options;
   po::options_description description{
-      "Usage: wardend [--config FILE] [--check-config]\n\n"
+      "Usage: wardend [--config FILE] [--check-config] [--demo]\n\n"
       "Runs a Warden node from a TOML configuration.\n\nOptions"};
   description.add_options()                     //
       ("help,h", "print this help and exit")    //
@@ -25,7 +25,10 @@ cli_outcome parse_wardend_cli(int argc, char** argv) {
        "TOML configuration file") //
       ("check-config", po::bool_switch(&options.check_config),
        "validate the configuration, print `ok` or every error, and exit "
-       "(0 when valid, 2 otherwise)");
+       "(0 when valid, 2 otherwise)") //
+      ("demo", po::bool_switch(&options.demo),
+       "run a demo workload against the node and print its progress "
+       "(config/demo.toml unless --config is given)");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(description).run(),
@@ -40,6 +43,8 @@ cli_outcome parse_wardend_cli(int argc, char** argv) {
     std::cout << description << '\n';
     return {std::nullopt, exit_ok};
   }
+  if (options.demo && vm["config"].defaulted())
+    options.config_path = "config/demo.toml";
   if (vm.count("version") > 0) {
     std::cout << "wardend " << WARDEN_VERSION << '\n';
     return {std::nullopt, exit_ok};

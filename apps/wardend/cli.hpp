@@ -11,6 +11,8 @@ struct wardend_options {
   std::string config_path = "config/warden.toml";
   /// Validate the configuration, print `ok` or every error, and exit.
   bool check_config = false;
+  /// Run the demo workload against the node (config/demo.toml by default).
+  bool demo = false;
 };
 
 /// The outcome of parsing the command line: options to run with, or an exit

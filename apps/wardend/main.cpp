@@ -20,6 +20,7 @@
 #include "actors/protocol.hpp"
 #include "apps/exit_codes.hpp"
 #include "apps/wardend/cli.hpp"
+#include "apps/wardend/demo.hpp"
 #include "apps/wardend/metrics_endpoint.hpp"
 #include "config/load.hpp"
 
@@ -80,7 +81,7 @@ void drain(caf::actor_system& system, const caf::actor& node) {
           });
 }
 
-int run_node(const config::settings& settings) {
+int run_node(const config::settings& settings, bool demo) {
   auto signals = block_shutdown_signals();
   std::error_code ec;
   std::filesystem::create_directories(settings.node.data_dir, ec);
@@ -125,6 +126,8 @@ int run_node(const config::settings& settings) {
             << "wardend: metrics on http://" << settings.metrics.listen.host
             << ':' << metrics->port() << "/metrics\n"
             << "wardend: send SIGTERM or press Ctrl-C to stop" << std::endl;
+  if (demo)
+    apps::start_demo(system, node->node, settings, metrics->registry(), {});
   int received = 0;
   sigwait(&signals, &received);
   std::cout << "wardend: " << (received == SIGINT ? "SIGINT" : "SIGTERM")
@@ -155,7 +158,7 @@ int main(int argc, char** argv) {
     std::cout << "ok\n";
     return apps::exit_ok;
   }
-  auto rc = run_node(loaded.value);
+  auto rc = run_node(loaded.value, cli.options->demo);
   if (rc == apps::exit_ok)
     std::cout << "wardend: stopped" << std::endl;
   return rc;
