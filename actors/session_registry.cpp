@@ -168,13 +168,10 @@ bool session_registry::snapshot_refused(const caf::error&) {
     return false;
   auto id = i->second;
   auto& record = node_->sessions[id];
-  if (record.residency == session_residency::passivating) {
-    // The session was running a turn the node did not know about yet; it
-    // stays resident and becomes due again later.
+  // It stays resident, outside the cache until its next turn: asking again
+  // at every deadline would only repeat the refusal.
+  if (record.residency == session_residency::passivating)
     record.residency = session_residency::resident;
-    cache_->touch(id);
-    arm();
-  }
   return true;
 }
 

@@ -98,8 +98,10 @@ class session_registry {
   /// or drops it when the passivation was cancelled.
   void snapshot_taken(session_snapshot& snapshot);
 
-  /// An error message arrived at the node; true when it was a session
-  /// refusing its snapshot (it stays resident), false when it is not ours.
+  /// An error message arrived at the node; true when it came from one of
+  /// our sessions, false otherwise. A session refusing its snapshot stays
+  /// resident but is not considered for passivation (nor counted against
+  /// max_resident) until its next turn.
   bool snapshot_refused(const caf::error& err);
 
   /// A monitored session actor stopped; true when it was one of ours. The

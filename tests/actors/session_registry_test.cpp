@@ -33,15 +33,17 @@ caf::behavior admit_all(caf::event_based_actor* self) {
   };
 }
 
-/// A session that answers every turn at once and refuses every snapshot,
-/// as a real session does while it runs a turn.
-caf::behavior refusing_session(caf::event_based_actor*) {
+/// A session that answers every turn at once and refuses every snapshot
+/// (as a real session does while it runs a turn), counting the requests.
+caf::behavior refusing_session(caf::event_based_actor*,
+                               std::shared_ptr<int> asked) {
   return {
       [](run_turn& msg) {
         return turn_finished{
             msg.turn.run, msg.turn.session, run_state::succeeded, {}, {}, {}};
       },
-      [](snapshot_session) -> caf::result<session_snapshot> {
+      [asked](snapshot_session) -> caf::result<session_snapshot> {
+        ++*asked;
         return make_error(error_code::cap_exceeded, "busy");
       },
   };
@@ -326,18 +328,24 @@ CAF_TEST(a turn accepted while the snapshot is in flight runs after restore) {
 }
 
 CAF_TEST(a refused snapshot keeps the session resident and the node alive) {
-  start(
-      [](caf::event_based_actor* owner, session_id, const agent_runtime_ptr&) {
-        return owner->spawn(refusing_session);
-      });
+  auto asked = std::make_shared<int>(0);
+  start([asked](caf::event_based_actor* owner, session_id,
+                const agent_runtime_ptr&) {
+    return owner->spawn(refusing_session, asked);
+  });
   auto ack = submit("hello");
   wait(ttl);
+  CAF_CHECK_EQUAL(*asked, 1);
   CAF_CHECK(record(ack.session).residency == session_residency::resident);
   CAF_CHECK_EQUAL(store->size(), 0u);
-  // Asked again one TTL later; the node still answers.
-  wait(ttl);
-  CAF_CHECK(record(ack.session).residency == session_residency::resident);
   CAF_CHECK(status(ack.run).state == run_state::succeeded);
+  // Not asked again until its next turn.
+  wait(ttl);
+  CAF_CHECK_EQUAL(*asked, 1);
+  turn(ack.session, "again");
+  wait(ttl);
+  CAF_CHECK_EQUAL(*asked, 2);
+  CAF_CHECK(record(ack.session).residency == session_residency::resident);
 }
 
 CAF_TEST(metrics and session lists report residency) {
