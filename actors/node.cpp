@@ -183,13 +183,11 @@ void maybe_start(node_ptr self, run_record& r) {
   auto& st = self->state;
   if (!r.admitted || !r.durable || r.started || is_final(r.status.state))
     return;
-  auto& session = st.sessions[r.status.session];
   auto agent = st.components.agents.at(r.status.agent);
-  if (!session.actor) {
-    session.actor = st.components.spawn_session(self, r.status.session, agent);
-    self->monitor(session.actor);
-    if (auto& m = st.components.metrics)
-      m->count_resident(1);
+  auto session = st.registry.activate(r.status.session, agent);
+  if (!session) {
+    finish(self, r, run_state::failed, {}, error_reason(session.error()), {});
+    return;
   }
   r.started = true;
   r.started_at = self->clock().now();
@@ -200,7 +198,7 @@ void maybe_start(node_ptr self, run_record& r) {
       grant_of(*agent)};
   r.input.clear();
   self->send(st.components.pools.at(r.status.agent),
-             start_turn{session.actor, std::move(turn)});
+             start_turn{std::move(*session), std::move(turn)});
 }
 
 /// Creates a run of `session` and sends it to admission; the promise is
@@ -305,13 +303,14 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
       self->send_exit(kv.second, msg.reason);
     self->quit(msg.reason);
   });
-  self->set_down_handler([self](caf::down_msg& down) {
-    for (auto& kv : self->state.sessions)
-      if (kv.second.actor && kv.second.actor.address() == down.source) {
-        kv.second.actor = nullptr;
-        if (auto& m = self->state.components.metrics)
-          m->count_resident(-1);
-      }
+  self->state.registry.start(self, self->state);
+  self->set_down_handler(
+      [self](caf::down_msg& down) { self->state.registry.session_down(down); });
+  // Sessions refusing a snapshot answer with an error message; any other
+  // error message still stops the node, as CAF's default does.
+  self->set_error_handler([self](caf::error& err) {
+    if (!self->state.registry.snapshot_refused(err))
+      caf::scheduled_actor::default_error_handler(self, err);
   });
   return {
       [self](submit_run& req) -> caf::result<run_ack> {
@@ -389,8 +388,18 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         auto i = self->state.runs.find(done.run);
         if (i == self->state.runs.end())
           return;
-        finish(self, i->second, done.state, std::move(done.output),
+        auto& r = i->second;
+        finish(self, r, done.state, std::move(done.output),
                std::move(done.reason), done.usage);
+        // The pool reports each started turn exactly once.
+        if (r.started)
+          self->state.registry.turn_ended(r.status.session);
+      },
+      [self](session_snapshot& snapshot) {
+        self->state.registry.snapshot_taken(snapshot);
+      },
+      [self](passivate_atom, std::uint64_t serial) {
+        self->state.registry.timer_fired(serial);
       },
       [self](get_status& req) -> caf::result<run_status> {
         if (auto r = find_run(self, req.tenant, req.run))
@@ -434,7 +443,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
           if (s.tenant != req.tenant)
             continue;
           session_info info{id, s.agent, s.last_run, run_state::queued,
-                            static_cast<bool>(s.actor)};
+                            s.residency != session_residency::passivated};
           if (auto r = self->state.runs.find(s.last_run);
               r != self->state.runs.end())
             info.last_state = r->second.status.state;

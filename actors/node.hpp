@@ -16,6 +16,9 @@
 #include "actors/agent_runtime.hpp"
 #include "actors/node_metrics.hpp"
 #include "actors/protocol.hpp"
+#include "actors/session_registry.hpp"
+#include "policies/session_cache.hpp"
+#include "storage/snapshot_store.hpp"
 
 namespace warden {
 
@@ -44,6 +47,10 @@ struct node_components {
   std::map<std::string, agent_runtime_ptr> agents;
   /// Creates session actors.
   session_factory spawn_session;
+  /// Brings passivated sessions back; empty: `restored_session_actor`.
+  session_restorer restore_session;
+  /// Where passivated sessions are kept; null: a memory_snapshot_store.
+  std::shared_ptr<storage::snapshot_store> snapshots;
   /// Metric handles; null when the node runs without metrics (tests).
   std::shared_ptr<const node_metrics> metrics;
 };
@@ -60,6 +67,9 @@ struct node_options {
   std::size_t max_name_bytes = 256;
   /// How long a drain lets running turns finish before cancelling them.
   std::chrono::milliseconds drain_timeout{30'000};
+  /// When idle sessions are passivated ([sessions] idle_ttl_ms and
+  /// max_resident).
+  policies::session_cache_config sessions;
 };
 
 /// One run as the node tracks it.
@@ -94,6 +104,10 @@ struct session_record {
   caf::actor actor;
   /// The latest accepted run of the session; 0 before the first.
   run_id last_run = 0;
+  /// Where the session lives; kept by the session registry.
+  session_residency residency = session_residency::none;
+  /// Turns handed to the session's pool that have not finished.
+  std::uint32_t turns_in_flight = 0;
 };
 
 /// State of the node actor: the entry point of a node. Owns the run table,
@@ -105,6 +119,8 @@ struct node_state {
   node_options options;
   std::unordered_map<run_id, run_record> runs;
   std::unordered_map<session_id, session_record> sessions;
+  /// Activates, passivates and restores the sessions above.
+  session_registry registry;
   /// tenant + '\0' + idempotency key -> run.
   std::unordered_map<std::string, run_id> idempotency;
   /// Journal ticket -> run whose record it makes durable.

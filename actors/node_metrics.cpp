@@ -63,6 +63,10 @@ void node_metrics::count_resident(int delta) const {
   sessions_resident->Increment(delta);
 }
 
+void node_metrics::count_passivated(int delta) const {
+  sessions_passivated->Increment(delta);
+}
+
 void node_metrics::count_rejected(error_code code) const {
   auto index = static_cast<std::size_t>(code);
   if (index < code_count && rejected[index])

@@ -45,6 +45,8 @@ struct node_metrics {
   void count_rejected(error_code code) const;
   /// A session actor started (+1) or stopped (-1) being resident.
   void count_resident(int delta) const;
+  /// A session was passivated (+1) or restored (-1).
+  void count_passivated(int delta) const;
   void count_finished(run_state state, const usage_totals& usage,
                       double turn_seconds) const;
 };

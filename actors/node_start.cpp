@@ -1,6 +1,7 @@
 #include "actors/node_start.hpp"
 
 #include <functional>
+#include <limits>
 
 #include <caf/all.hpp>
 #include <prometheus/registry.h>
@@ -47,6 +48,16 @@ node_options options_of(const config::settings& settings) {
     opts.priorities.push_back(p.name);
   if (opts.priorities.empty())
     opts.priorities = {"interactive", "batch"};
+  // 0 means "never on idle time alone" / "no limit".
+  const auto& sessions = settings.sessions;
+  opts.sessions.idle_ttl =
+      sessions.idle_ttl_ms == 0
+          ? policies::duration::max()
+          : std::chrono::milliseconds{sessions.idle_ttl_ms};
+  opts.sessions.max_resident =
+      sessions.max_resident == 0
+          ? std::numeric_limits<std::size_t>::max()
+          : static_cast<std::size_t>(sessions.max_resident);
   auto fallback = settings.default_priority();
   for (std::size_t i = 0; i < opts.priorities.size(); ++i)
     if (opts.priorities[i] == fallback)
@@ -132,6 +143,13 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
                            const agent_runtime_ptr& agent) {
     return node->spawn<caf::lazy_init>(session_actor, id, agent);
   };
+  parts.restore_session = [](caf::event_based_actor* node,
+                             const agent_runtime_ptr& agent,
+                             session_snapshot snapshot) {
+    return node->spawn<caf::lazy_init>(restored_session_actor, agent,
+                                       std::move(snapshot));
+  };
+  parts.snapshots = std::make_shared<storage::memory_snapshot_store>();
   parts.spawn_pool = [registry](caf::event_based_actor* node,
                                 const agent_runtime& agent) {
     agent_pool_config cfg;

@@ -1,0 +1,250 @@
+#include "actors/session_registry.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/error.hpp"
+#include "actors/node.hpp"
+#include "actors/session.hpp"
+
+namespace warden {
+
+namespace {
+
+/// The first byte of every stored snapshot; a new encoding gets a new value.
+constexpr char snapshot_format = 1;
+
+std::string session_name(session_id id) {
+  return "session " + std::to_string(id);
+}
+
+} // namespace
+
+caf::expected<std::string> encode_snapshot(caf::actor_system& sys,
+                                           const session_snapshot& snapshot) {
+  std::vector<char> buf{snapshot_format};
+  caf::binary_serializer sink{sys, buf};
+  // inspect() takes a mutable reference; a serializer only reads from it.
+  if (auto err = sink(const_cast<session_snapshot&>(snapshot)))
+    return make_error(error_code::dependency_failed,
+                      "cannot encode the snapshot of " +
+                          session_name(snapshot.session) + ": " +
+                          sys.render(err));
+  return std::string(buf.begin(), buf.end());
+}
+
+caf::expected<session_snapshot> decode_snapshot(caf::actor_system& sys,
+                                                const std::string& bytes) {
+  if (bytes.empty() || bytes.front() != snapshot_format)
+    return make_error(error_code::dependency_failed,
+                      "stored snapshot has an unknown format");
+  caf::binary_deserializer source{sys, bytes.data() + 1, bytes.size() - 1};
+  session_snapshot result;
+  if (auto err = source(result))
+    return make_error(error_code::dependency_failed,
+                      "stored snapshot is unreadable: " + sys.render(err));
+  if (source.remaining() != 0)
+    return make_error(error_code::dependency_failed,
+                      "stored snapshot has " +
+                          std::to_string(source.remaining()) +
+                          " bytes past its end");
+  return result;
+}
+
+void session_registry::start(caf::event_based_actor* self, node_state& node) {
+  self_ = self;
+  node_ = &node;
+  clock_.emplace(self->system());
+  cache_.emplace(node.options.sessions, *clock_);
+  store_ = node.components.snapshots;
+  if (!store_)
+    store_ = std::make_shared<storage::memory_snapshot_store>();
+  restore_ = node.components.restore_session;
+  if (!restore_)
+    restore_ = [](caf::event_based_actor* owner, const agent_runtime_ptr& agent,
+                  session_snapshot snapshot) {
+      return owner->spawn<caf::lazy_init>(restored_session_actor, agent,
+                                          std::move(snapshot));
+    };
+}
+
+caf::expected<caf::actor>
+session_registry::activate(session_id id, const agent_runtime_ptr& agent) {
+  auto& record = node_->sessions[id];
+  switch (record.residency) {
+  case session_residency::none:
+    if (!attach(id, node_->components.spawn_session(self_, id, agent)))
+      return make_error(error_code::dependency_failed,
+                        "cannot spawn " + session_name(id));
+    break;
+  case session_residency::resident:
+    break;
+  case session_residency::passivating:
+    // Cancels the passivation: the live actor runs the turn, and the
+    // snapshot, when it arrives, is dropped (see snapshot_taken).
+    record.residency = session_residency::resident;
+    break;
+  case session_residency::passivated: {
+    auto bytes = store_->get(id);
+    if (!bytes)
+      return make_error(error_code::dependency_failed,
+                        session_name(id) +
+                            " is passivated but the snapshot store holds no "
+                            "snapshot of it");
+    auto snapshot = decode_snapshot(self_->system(), *bytes);
+    if (!snapshot)
+      return make_error(error_code::dependency_failed,
+                        session_name(id) + " cannot be restored: " +
+                            error_reason(snapshot.error()));
+    if (!attach(id, restore_(self_, agent, std::move(*snapshot))))
+      return make_error(error_code::dependency_failed,
+                        "cannot spawn the restored " + session_name(id));
+    // The restored actor holds the conversation now. A snapshot that cannot
+    // be erased is only stale: no one reads it while the session is
+    // resident, and the next passivation replaces it.
+    static_cast<void>(store_->erase(id));
+    --passivated_;
+    if (auto& m = node_->components.metrics)
+      m->count_passivated(-1);
+    break;
+  }
+  }
+  ++record.turns_in_flight;
+  cache_->set_busy(id, true);
+  check_capacity();
+  return record.actor;
+}
+
+void session_registry::turn_ended(session_id id) {
+  auto i = node_->sessions.find(id);
+  if (i == node_->sessions.end())
+    return;
+  auto& record = i->second;
+  if (record.turns_in_flight > 0)
+    --record.turns_in_flight;
+  if (record.residency != session_residency::resident)
+    return; // its actor died: nothing resident to track
+  if (record.turns_in_flight == 0)
+    cache_->set_busy(id, false);
+  else
+    cache_->touch(id);
+  check_capacity();
+}
+
+void session_registry::snapshot_taken(session_snapshot& snapshot) {
+  auto id = snapshot.session;
+  auto i = node_->sessions.find(id);
+  if (i == node_->sessions.end())
+    return;
+  auto& record = i->second;
+  if (record.residency != session_residency::passivating || !record.actor ||
+      record.actor.address() != self_->current_sender())
+    return; // cancelled by a turn, or not from the session's actor
+  auto bytes = encode_snapshot(self_->system(), snapshot);
+  auto stored = bytes && !store_->put(id, std::move(*bytes));
+  if (!stored) {
+    // The session stays resident and becomes due again later.
+    record.residency = session_residency::resident;
+    cache_->touch(id);
+    arm();
+    return;
+  }
+  auto actor = record.actor;
+  detach(id);
+  self_->send_exit(actor, caf::exit_reason::user_shutdown);
+  record.residency = session_residency::passivated;
+  ++passivated_;
+  if (auto& m = node_->components.metrics)
+    m->count_passivated(1);
+}
+
+bool session_registry::snapshot_refused(const caf::error&) {
+  auto i =
+      by_actor_.find(caf::actor_cast<caf::actor_addr>(self_->current_sender()));
+  if (i == by_actor_.end())
+    return false;
+  auto id = i->second;
+  auto& record = node_->sessions[id];
+  // It stays resident, outside the cache until its next turn: asking again
+  // at every deadline would only repeat the refusal.
+  if (record.residency == session_residency::passivating)
+    record.residency = session_residency::resident;
+  return true;
+}
+
+bool session_registry::session_down(const caf::down_msg& down) {
+  auto i = by_actor_.find(down.source);
+  if (i == by_actor_.end())
+    return false;
+  auto id = i->second;
+  detach(id);
+  node_->sessions[id].residency = session_residency::none;
+  cache_->remove(id);
+  return true;
+}
+
+void session_registry::timer_fired(std::uint64_t serial) {
+  if (serial != timer_serial_ || !armed_)
+    return; // superseded by an earlier deadline
+  armed_.reset();
+  passivate_due();
+}
+
+void session_registry::passivate_due() {
+  for (auto id : cache_->due()) {
+    auto i = node_->sessions.find(id);
+    if (i == node_->sessions.end() ||
+        i->second.residency != session_residency::resident || !i->second.actor)
+      continue;
+    i->second.residency = session_residency::passivating;
+    self_->send(i->second.actor, snapshot_session{});
+  }
+  arm();
+}
+
+bool session_registry::attach(session_id id, caf::actor actor) {
+  if (!actor)
+    return false;
+  auto& record = node_->sessions[id];
+  self_->monitor(actor);
+  by_actor_.emplace(actor.address(), id);
+  record.actor = std::move(actor);
+  record.residency = session_residency::resident;
+  if (auto& m = node_->components.metrics)
+    m->count_resident(1);
+  return true;
+}
+
+void session_registry::detach(session_id id) {
+  auto& record = node_->sessions[id];
+  if (!record.actor)
+    return;
+  self_->demonitor(record.actor);
+  by_actor_.erase(record.actor.address());
+  record.actor = nullptr;
+  if (auto& m = node_->components.metrics)
+    m->count_resident(-1);
+}
+
+void session_registry::check_capacity() {
+  if (cache_->resident() > cache_->config().max_resident)
+    passivate_due();
+  else
+    arm();
+}
+
+void session_registry::arm() {
+  auto next = cache_->next_deadline();
+  if (!next || *next == policies::time_point::max())
+    return; // nothing idle, or an idle TTL of "never"
+  if (armed_ && *armed_ <= *next)
+    return; // the armed timer fires first and re-arms
+  armed_ = *next;
+  auto delay = std::max(*next - clock_->now(), policies::duration::zero());
+  self_->delayed_send(self_, delay, passivate_atom::value, ++timer_serial_);
+}
+
+} // namespace warden

@@ -1,0 +1,163 @@
+#pragma once
+
+// The node's session registry: which sessions are resident (a live actor)
+// and which are passivated (a snapshot in the snapshot store).
+//
+// A session is activated by its first turn. While turns run it is busy; once
+// idle, `policies::session_cache` decides when it goes: after the idle TTL,
+// or earlier, least recently used first, while more than max_resident
+// sessions are resident. Passivating asks the session for its snapshot with a
+// plain send (`snapshot_session`; the reply is a `session_snapshot` message,
+// or an error message while a turn runs), stores the serialized snapshot,
+// and stops the actor. The next turn restores the session from the snapshot.
+//
+// A turn that arrives while a snapshot is in flight cancels the passivation:
+// the live actor runs the turn and the snapshot, when it arrives, is
+// dropped. Restoring erases the snapshot once the restored actor holds the
+// conversation, so the store holds exactly the passivated sessions (a stale
+// snapshot would hide every later turn from a restore).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/agent_runtime.hpp"
+#include "actors/clock.hpp"
+#include "actors/protocol.hpp"
+#include "policies/session_cache.hpp"
+#include "storage/snapshot_store.hpp"
+
+namespace warden {
+
+struct node_state;
+
+/// The registry's own timer: (passivate_atom, serial) fires at the cache's
+/// next deadline; only the latest serial counts.
+using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
+
+/// Where a session lives.
+enum class session_residency : std::uint8_t {
+  none,        ///< no actor yet (or it died): the next turn spawns a new one
+  resident,    ///< a live actor
+  passivating, ///< a live actor whose snapshot is on its way to the node
+  passivated,  ///< no actor; the snapshot store holds the session
+};
+
+/// Spawns a session actor for `agent` from `snapshot` (reactivation); the
+/// node monitors it.
+using session_restorer = std::function<caf::actor(
+    caf::event_based_actor* node, const agent_runtime_ptr& agent,
+    session_snapshot snapshot)>;
+
+/// Serializes `snapshot` for the snapshot store: a format byte (1) followed
+/// by the CAF binary encoding of the snapshot.
+[[nodiscard]] caf::expected<std::string>
+encode_snapshot(caf::actor_system& sys, const session_snapshot& snapshot);
+
+/// Reads a snapshot written by `encode_snapshot`; a `dependency_failed`
+/// error names what is wrong with the bytes.
+[[nodiscard]] caf::expected<session_snapshot>
+decode_snapshot(caf::actor_system& sys, const std::string& bytes);
+
+/// Activates, passivates and restores the sessions of one node. A plain
+/// class owned by `node_state`; every member runs in the node actor. It
+/// reads and updates the residency fields of the node's session records.
+class session_registry {
+ public:
+  /// Binds the registry to its node: the session table, the options
+  /// (`node_options::sessions`) and the components (`snapshots`,
+  /// `spawn_session`, `restore_session`, `metrics`). Without a snapshot
+  /// store it uses a `memory_snapshot_store`; without a restorer it spawns
+  /// `restored_session_actor`. Call once, before any other member.
+  void start(caf::event_based_actor* self, node_state& node);
+
+  /// The actor that runs the next turn of session `id`: the live one, a new
+  /// one on the first turn, or one restored from the snapshot store. Marks
+  /// the session busy until `turn_ended`. A `dependency_failed` error when
+  /// the stored snapshot is missing or unreadable; the session stays
+  /// passivated.
+  [[nodiscard]] caf::expected<caf::actor>
+  activate(session_id id, const agent_runtime_ptr& agent);
+
+  /// A turn of `id` handed out by `activate` ended; once none runs the
+  /// session is idle.
+  void turn_ended(session_id id);
+
+  /// The snapshot a passivating session sent: stores it and stops the actor,
+  /// or drops it when the passivation was cancelled.
+  void snapshot_taken(session_snapshot& snapshot);
+
+  /// An error message arrived at the node; true when it came from one of
+  /// our sessions, false otherwise. A session refusing its snapshot stays
+  /// resident but is not considered for passivation (nor counted against
+  /// max_resident) until its next turn.
+  bool snapshot_refused(const caf::error& err);
+
+  /// A monitored session actor stopped; true when it was one of ours. The
+  /// session's next turn starts a new, empty session.
+  bool session_down(const caf::down_msg& down);
+
+  /// The registry's timer fired.
+  void timer_fired(std::uint64_t serial);
+
+  /// Starts passivating every session the cache says is due now.
+  void passivate_due();
+
+  /// Sessions with a live actor (resident or passivating).
+  [[nodiscard]] std::size_t resident() const noexcept {
+    return by_actor_.size();
+  }
+
+  /// Sessions held in the snapshot store.
+  [[nodiscard]] std::size_t passivated() const noexcept { return passivated_; }
+
+  /// The snapshot store.
+  [[nodiscard]] const storage::snapshot_store& store() const noexcept {
+    return *store_;
+  }
+
+  /// The residency policy (for tests).
+  [[nodiscard]] const policies::session_cache& cache() const noexcept {
+    return *cache_;
+  }
+
+ private:
+  /// Makes `actor` the live actor of session `id` and monitors it; false
+  /// (and nothing changed) when `actor` is null.
+  bool attach(session_id id, caf::actor actor);
+
+  /// Forgets the live actor of session `id` (not its residency).
+  void detach(session_id id);
+
+  /// Passivates when more sessions are resident than allowed.
+  void check_capacity();
+
+  /// Arms the timer for the cache's next deadline unless one at least as
+  /// early is armed.
+  void arm();
+
+  caf::event_based_actor* self_ = nullptr;
+  node_state* node_ = nullptr;
+  std::optional<actor_clock_source> clock_;
+  // Declared after the clock it reads.
+  std::optional<policies::session_cache> cache_;
+  std::shared_ptr<storage::snapshot_store> store_;
+  session_restorer restore_;
+  std::unordered_map<caf::actor_addr, session_id> by_actor_;
+  std::size_t passivated_ = 0;
+  std::optional<policies::time_point> armed_;
+  std::uint64_t timer_serial_ = 0;
+};
+
+} // namespace warden
