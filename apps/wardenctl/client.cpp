@@ -126,22 +126,26 @@ int run_ctl_command(const ctl_command& cmd) {
       rc = exit_run_unsuccessful;
     }
   };
+  auto on_ack = [&](run_ack& ack) {
+    if (cmd.json)
+      std::cout << json{{"run", ack.run},
+                        {"session", ack.session},
+                        {"duplicate", ack.duplicate}}
+                       .dump()
+                << '\n';
+    else
+      std::cout << ack.run << '\n';
+  };
   if (cmd.verb == "submit") {
     self->request(
             *node, timeout,
             submit_run{cmd.tenant, cmd.agent, cmd.input, cmd.priority, cmd.key})
-        .receive(
-            [&](run_ack& ack) {
-              if (cmd.json)
-                std::cout << json{{"run", ack.run},
-                                  {"session", ack.session},
-                                  {"duplicate", ack.duplicate}}
-                                 .dump()
-                          << '\n';
-              else
-                std::cout << ack.run << '\n';
-            },
-            on_error);
+        .receive(on_ack, on_error);
+  } else if (cmd.verb == "turn") {
+    self->request(
+            *node, timeout,
+            send_turn{cmd.tenant, cmd.run, cmd.input, cmd.priority, cmd.key})
+        .receive(on_ack, on_error);
   } else if (cmd.verb == "status") {
     self->request(*node, timeout, get_status{cmd.tenant, cmd.run})
         .receive(on_status, on_error);

@@ -8,7 +8,7 @@ namespace warden::apps {
 
 /// One wardenctl invocation, parsed.
 struct ctl_command {
-  /// submit, status, wait, cancel, sessions, or drain.
+  /// submit, turn, status, wait, cancel, sessions, or drain.
   std::string verb;
   /// HOST:PORT of the node. Default 127.0.0.1:4242.
   std::string node = "127.0.0.1:4242";
@@ -18,7 +18,7 @@ struct ctl_command {
   std::string input;
   std::string priority;
   std::string key;
-  /// The run of status, wait and cancel.
+  /// The run of status, wait and cancel; the session of turn.
   std::uint64_t run = 0;
   /// Print machine-readable JSON instead of text.
   bool json = false;

@@ -17,6 +17,8 @@ constexpr const char* usage = R"(Usage: wardenctl [options] COMMAND [RUN]
 Commands:
   submit --tenant T --agent A --input TEXT [--priority P] [--key K]
                       submit a run; prints its run id
+  turn SESSION --tenant T --input TEXT [--priority P] [--key K]
+                      send another turn to a session; prints its run id
   status RUN          print the run's status
   wait RUN            wait for the run to end; prints its output
   cancel RUN          cancel the run and its subtree
@@ -35,7 +37,7 @@ bool fail(const std::string& message) {
 }
 
 bool check(const ctl_command& cmd) {
-  static const char* verbs[] = {"submit", "status",   "wait",
+  static const char* verbs[] = {"submit", "turn",     "status", "wait",
                                 "cancel", "sessions", "drain"};
   bool known = false;
   for (auto verb : verbs)
@@ -46,10 +48,13 @@ bool check(const ctl_command& cmd) {
     return fail(cmd.verb + " needs --tenant (or WARDEN_TENANT)");
   if (cmd.verb == "submit" && cmd.agent.empty())
     return fail("submit needs --agent");
-  bool needs_run =
-      cmd.verb == "status" || cmd.verb == "wait" || cmd.verb == "cancel";
+  bool needs_run = cmd.verb == "status" || cmd.verb == "wait" ||
+                   cmd.verb == "cancel" || cmd.verb == "turn";
   if (needs_run && cmd.run == 0)
-    return fail(cmd.verb + " needs a run id (a positive number)");
+    return fail(
+        cmd.verb +
+        (cmd.verb == "turn" ? " needs a session id" : " needs a run id") +
+        " (a positive number)");
   return true;
 }
 

@@ -65,6 +65,9 @@ side_effect = "pure"
 provider = "scripted"
 tools = ["echo"]
 
+[sessions]
+idle_ttl_ms = 300
+
 [agents.slow]
 provider = "scripted"
 tools = ["slow", "echo"]
@@ -95,6 +98,28 @@ check "wait prints the answer" contains "$work/wait.out" "hello e2e"
 ctl status "$run" --tenant acme --json >"$work/status.json"
 check "status reports succeeded" contains "$work/status.json" '"state":"succeeded"'
 check "status reports the model calls" contains "$work/status.json" '"model_calls":2'
+
+json_field() { sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p" "$1"; }
+session=$(json_field "$work/status.json" session)
+prompt1=$(json_field "$work/status.json" prompt_tokens)
+passivated=no
+for _ in $(seq 50); do
+  ctl sessions --tenant acme >"$work/sessions.idle"
+  grep -q "session $session .*(passivated)" "$work/sessions.idle" && { passivated=yes; break; }
+  sleep 0.1
+done
+check "an idle session is passivated after its TTL" [ "$passivated" = yes ]
+turn=$(ctl turn "$session" --tenant acme --input "hello e2e")
+ctl wait "$turn" --tenant acme >/dev/null
+rc=$?
+check "a turn on the passivated session succeeds" [ "$rc" -eq 0 ]
+ctl status "$turn" --tenant acme --json >"$work/turn.json"
+prompt2=$(json_field "$work/turn.json" prompt_tokens)
+check "the reactivated session still has its history (prompt $prompt1 -> $prompt2 tokens)" \
+  [ "${prompt2:-0}" -gt "${prompt1:-0}" ]
+ctl turn "$session" --tenant globex --input x >/dev/null 2>&1
+rc=$?
+check "another tenant cannot send a turn to the session (exit 4)" [ "$rc" -eq 4 ]
 
 ctl status "$run" --tenant globex >/dev/null 2>"$work/other.err"
 rc=$?
