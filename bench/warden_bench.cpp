@@ -144,7 +144,7 @@ phase_figures run_phase(std::vector<caf::actor>& clients, run_tally& tally,
 phase_figures run_raw(caf::actor_system& sys, const workload_params& params,
                       const std::vector<std::uint32_t>& windows) {
   auto targets = spawn_raw_targets(sys);
-  run_tally tally{params.runs};
+  auto tally = std::make_shared<run_tally>(params.runs);
   std::vector<caf::actor> clients;
   for (std::uint32_t i = 0; i < params.tenants; ++i) {
     raw_client_config cfg;
@@ -152,10 +152,10 @@ phase_figures run_raw(caf::actor_system& sys, const workload_params& params,
     cfg.tenant = tenant_name(i);
     cfg.window = windows[i];
     cfg.first_session = (std::uint64_t{i} << 32) + 1;
-    cfg.tally = &tally;
+    cfg.tally = tally;
     clients.push_back(sys.spawn(raw_client, std::move(cfg)));
   }
-  auto result = run_phase(clients, tally, [] {});
+  auto result = run_phase(clients, *tally, [] {});
   caf::anon_send_exit(targets->provider, caf::exit_reason::user_shutdown);
   for (const auto& tool : targets->tools)
     caf::anon_send_exit(tool, caf::exit_reason::user_shutdown);
@@ -166,7 +166,7 @@ std::vector<caf::actor>
 spawn_governed_clients(caf::actor_system& sys, const workload_params& params,
                        const caf::actor& node,
                        const std::vector<std::uint32_t>& windows,
-                       run_tally& tally) {
+                       const std::shared_ptr<run_tally>& tally) {
   std::vector<caf::actor> clients;
   for (std::uint32_t i = 0; i < params.tenants; ++i) {
     governed_client_config cfg;
@@ -175,7 +175,7 @@ spawn_governed_clients(caf::actor_system& sys, const workload_params& params,
     cfg.window = windows[i];
     cfg.agents = params.agents;
     cfg.first_agent = i % params.agents;
-    cfg.tally = &tally;
+    cfg.tally = tally;
     clients.push_back(sys.spawn(governed_client, std::move(cfg)));
   }
   return clients;
@@ -187,7 +187,8 @@ phase_figures run_half_load(caf::actor_system& sys,
                             const workload_params& params,
                             const node_handle& node, probe_samples& samples) {
   auto windows = client_windows(params, params.global_cap / 2);
-  run_tally tally{std::max<std::uint64_t>(params.runs / 2, 1)};
+  auto tally =
+      std::make_shared<run_tally>(std::max<std::uint64_t>(params.runs / 2, 1));
   auto clients = spawn_governed_clients(sys, params, node.node, windows, tally);
   auto admission = node.components.at(1); // journal, admission, governor, ...
   auto echo = sys.spawn(echo_actor);
@@ -196,11 +197,11 @@ phase_figures run_half_load(caf::actor_system& sys,
                 std::chrono::microseconds{params.probe_interval_us}, &samples);
   auto wait_for = [&](double share) {
     auto target =
-        static_cast<std::uint64_t>(share * static_cast<double>(tally.total()));
-    while (tally.finished() < target && tally.finished() < tally.total())
+        static_cast<std::uint64_t>(share * static_cast<double>(tally->total()));
+    while (tally->finished() < target && tally->finished() < tally->total())
       std::this_thread::sleep_for(std::chrono::microseconds{500});
   };
-  auto result = run_phase(clients, tally, [&] {
+  auto result = run_phase(clients, *tally, [&] {
     wait_for(0.05);
     caf::anon_send(probe, probe_tick_atom::value);
     wait_for(0.90);
@@ -358,10 +359,10 @@ int main(int argc, char** argv) {
   progress("raw: " + std::to_string(raw.steps_per_s()) + " steps/s");
 
   progress("governed phase: " + std::to_string(params.runs) + " runs");
-  run_tally governed_tally{params.runs};
+  auto governed_tally = std::make_shared<run_tally>(params.runs);
   auto clients =
       spawn_governed_clients(sys, params, node->node, windows, governed_tally);
-  auto governed = run_phase(clients, governed_tally, [] {});
+  auto governed = run_phase(clients, *governed_tally, [] {});
   progress("governed: " + std::to_string(governed.steps_per_s()) + " steps/s");
 
   progress("half-load phase with the admission probe");

@@ -7,6 +7,7 @@
 // request handlers.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <caf/actor.hpp>
@@ -32,8 +33,9 @@ struct governed_client_config {
   /// from `first_agent`.
   std::uint32_t agents = 1;
   std::uint32_t first_agent = 0;
-  /// The phase's tally (outlives the actor).
-  run_tally* tally = nullptr;
+  /// The phase's tally; shared, since a client may still claim from it
+  /// after the main thread saw the phase end.
+  std::shared_ptr<run_tally> tally;
 };
 
 /// State of a governed client.

@@ -63,7 +63,8 @@ struct raw_client_config {
   std::uint32_t window = 1;
   /// Session ids start at this value.
   session_id first_session = 1;
-  run_tally* tally = nullptr;
+  /// The phase's tally (shared: see governed_client_config::tally).
+  std::shared_ptr<run_tally> tally;
 };
 
 /// State of a raw client.
