@@ -46,7 +46,8 @@ constexpr std::chrono::seconds phase_timeout{600};
 
 const char* usage =
     "usage: warden-bench [--runs N] [--tenants N] [--idle-sessions N]\n"
-    "                    [--threads N] [--skip-idle] [--skip-raw]\n"
+    "                    [--threads N] [--max-throughput N] [--skip-idle]\n"
+    "                    [--skip-raw]\n"
     "                    [--skip-half-load] [--json-only]\n"
     "Runs the standard workload (DESIGN.md) and prints one JSON object.\n";
 
@@ -72,6 +73,8 @@ bool parse_args(int argc, char** argv, workload_params& params) {
       ok = number(params.idle_sessions);
     else if (arg == "--threads")
       ok = number(params.threads) && params.threads > 0;
+    else if (arg == "--max-throughput")
+      ok = number(params.max_throughput);
     else if (arg == "--skip-idle")
       params.skip_idle = true;
     else if (arg == "--skip-raw")
@@ -294,6 +297,7 @@ json_object workload_json(const workload_params& params,
   w.integer("steps_per_run", static_cast<std::uint64_t>(steps_per_run));
   w.integer("idle_sessions", params.skip_idle ? 0 : params.idle_sessions);
   w.integer("scheduler_threads", params.threads);
+  w.integer("scheduler_max_throughput", params.max_throughput);
   w.integer("probe_interval_us", params.probe_interval_us);
   return w;
 }
@@ -338,6 +342,9 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   add_message_types(cfg);
   cfg.set("scheduler.max-threads", static_cast<std::size_t>(params.threads));
+  if (params.max_throughput > 0)
+    cfg.set("scheduler.max-throughput",
+            static_cast<std::size_t>(params.max_throughput));
   caf::actor_system sys{cfg};
   tool_registry tools;
   auto node = start_node(sys, settings, tools, &registry);

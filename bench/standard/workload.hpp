@@ -27,6 +27,10 @@ struct workload_params {
   std::uint64_t idle_sessions = 1'000'000;
   /// Scheduler worker threads (scheduler.max-threads). Default 2.
   std::uint32_t threads = 2;
+  /// Messages an actor handles before it yields its thread
+  /// (scheduler.max-throughput); 0 keeps CAF's default (no limit).
+  /// Default 0.
+  std::uint64_t max_throughput = 0;
   /// Interval between two admission probes of the half-load phase, in
   /// microseconds. Default 250.
   std::uint32_t probe_interval_us = 250;
