@@ -7,9 +7,12 @@
 // thread, an HTTP response) or never (a hang; the actor's timeout ends it).
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 
+#include <caf/abstract_actor.hpp>
 #include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/send.hpp>
 
@@ -58,11 +61,85 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::attempt_failed)
 
 namespace warden {
 
+namespace detail {
+
+/// Where the outcome of an attempt goes when the backend reports it before
+/// its `start` returns, on the owner's own thread, without delay: the owner
+/// handles it right after `start` instead of receiving a message (a scripted
+/// model or an inline tool then costs no extra message per call). Set by the
+/// owner around `start` only (see `inline_outcome_scope`); a report from any
+/// other thread, later, or with a delay still travels as a message.
+struct inline_outcome_base {
+  /// The attempt the owner is starting.
+  const caf::abstract_actor* owner = nullptr;
+  std::uint64_t call = 0;
+  std::uint32_t attempt = 0;
+  /// Set when the attempt failed inline.
+  std::optional<attempt_failure> failure;
+
+  [[nodiscard]] bool matches(const attempt_ticket& ticket) const noexcept {
+    return !failure && ticket.call == call && ticket.attempt == attempt &&
+           caf::actor_cast<caf::abstract_actor*>(ticket.owner) == owner;
+  }
+};
+
+/// An inline outcome slot for replies of type `Reply`.
+template <class Reply>
+struct inline_outcome : inline_outcome_base {
+  /// Set when the attempt succeeded inline.
+  std::optional<Reply> reply;
+
+  [[nodiscard]] bool reported() const noexcept {
+    return reply.has_value() || failure.has_value();
+  }
+};
+
+/// The slot of the attempt being started on this thread, if any.
+template <class Reply>
+inline thread_local inline_outcome<Reply>* active_inline_outcome = nullptr;
+
+/// The failure slot of the attempt being started on this thread, if any.
+inline thread_local inline_outcome_base* active_inline_failure = nullptr;
+
+/// Makes `slot` the active slot while it lives (restores the previous one).
+template <class Reply>
+class inline_outcome_scope {
+ public:
+  explicit inline_outcome_scope(inline_outcome<Reply>& slot)
+      : previous_(active_inline_outcome<Reply>),
+        previous_failure_(active_inline_failure) {
+    active_inline_outcome<Reply> = &slot;
+    active_inline_failure = &slot;
+  }
+
+  ~inline_outcome_scope() {
+    active_inline_outcome<Reply> = previous_;
+    active_inline_failure = previous_failure_;
+  }
+
+  inline_outcome_scope(const inline_outcome_scope&) = delete;
+  inline_outcome_scope& operator=(const inline_outcome_scope&) = delete;
+
+ private:
+  inline_outcome<Reply>* previous_;
+  inline_outcome_base* previous_failure_;
+};
+
+} // namespace detail
+
 /// Reports the answer of the attempt `ticket` to its owner after `delay`
-/// (zero: at once). Thread-safe; never blocks.
+/// (zero: at once; inline when the owner is starting that attempt on this
+/// thread). Thread-safe; never blocks.
 template <class Reply>
 void report_success(const attempt_ticket& ticket, Reply reply,
                     policies::duration delay = policies::duration{0}) {
+  if (delay <= policies::duration{0}) {
+    auto* slot = detail::active_inline_outcome<Reply>;
+    if (slot != nullptr && !slot->reported() && slot->matches(ticket)) {
+      slot->reply = std::move(reply);
+      return;
+    }
+  }
   attempt_succeeded<Reply> msg{ticket.call, ticket.attempt, std::move(reply)};
   if (delay > policies::duration{0})
     caf::delayed_anon_send(ticket.owner, delay, std::move(msg));
@@ -71,10 +148,18 @@ void report_success(const attempt_ticket& ticket, Reply reply,
 }
 
 /// Reports the failure of the attempt `ticket` to its owner after `delay`
-/// (zero: at once). Thread-safe; never blocks.
+/// (zero: at once; inline as for `report_success`). Thread-safe; never
+/// blocks.
 inline void report_failure(const attempt_ticket& ticket,
                            attempt_failure failure,
                            policies::duration delay = policies::duration{0}) {
+  if (delay <= policies::duration{0}) {
+    auto* slot = detail::active_inline_failure;
+    if (slot != nullptr && slot->matches(ticket)) {
+      slot->failure = std::move(failure);
+      return;
+    }
+  }
   attempt_failed msg{ticket.call, ticket.attempt, std::move(failure)};
   if (delay > policies::duration{0})
     caf::delayed_anon_send(ticket.owner, delay, std::move(msg));

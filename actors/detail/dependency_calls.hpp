@@ -170,11 +170,29 @@ class dependency_calls {
     increment(settings_.metrics.attempts);
     auto attempt = entry.guarded.attempt.attempt;
     auto at = self_->clock().now() + settings_.attempt_timeout;
-    entry.deadline = deadlines_.emplace(at, std::make_pair(id, attempt));
-    arm(at);
-    backend_->start(
-        entry.request,
-        attempt_ticket{caf::actor_cast<caf::actor>(self_), id, attempt});
+    // A backend that answers before start() returns (scripted model, inline
+    // tools) reports into `outcome`; its attempt needs no deadline and its
+    // outcome no message.
+    inline_outcome<Reply> outcome;
+    outcome.owner = self_;
+    outcome.call = id;
+    outcome.attempt = attempt;
+    {
+      inline_outcome_scope<Reply> scope{outcome};
+      backend_->start(
+          entry.request,
+          attempt_ticket{caf::actor_cast<caf::actor>(self_), id, attempt});
+    }
+    if (outcome.reply) {
+      attempt_succeeded<Reply> msg{id, attempt, std::move(*outcome.reply)};
+      on_success(msg);
+    } else if (outcome.failure) {
+      attempt_failed msg{id, attempt, std::move(*outcome.failure)};
+      on_failure(msg);
+    } else {
+      entry.deadline = deadlines_.emplace(at, std::make_pair(id, attempt));
+      arm(at);
+    }
   }
 
   /// The call of an attempt still waited for, or null (late, stale).

@@ -1,12 +1,18 @@
 #include "actors/detail/session_journal.hpp"
 
-#include <nlohmann/json.hpp>
+#include "actors/detail/json_text.hpp"
 
 namespace warden::detail {
 
+// Payloads are written with json_text, members in sorted key order: the text
+// is what nlohmann::json's dump() gave for the same objects (its objects are
+// std::maps), without building a DOM on every step of every run.
+
 namespace {
 
-using json = nlohmann::json;
+/// Room for the keys, numbers and punctuation of a payload, on top of the
+/// strings it carries.
+constexpr std::size_t payload_overhead = 160;
 
 const char* to_string(model_call_kind x) noexcept {
   switch (x) {
@@ -20,18 +26,23 @@ const char* to_string(model_call_kind x) noexcept {
   return "unknown";
 }
 
-std::string dump(const json& x) {
-  return x.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-json to_json(const usage_totals& x) {
-  return json{{"prompt_tokens", x.prompt_tokens},
-              {"completion_tokens", x.completion_tokens},
-              {"cost_micros", x.cost_micros},
-              {"model_calls", x.model_calls},
-              {"tool_calls", x.tool_calls},
-              {"retries", x.retries},
-              {"iterations", x.iterations}};
+void write_usage(json_text& out, const usage_totals& x) {
+  out.begin_object()
+      .key("completion_tokens")
+      .value(x.completion_tokens)
+      .key("cost_micros")
+      .value(x.cost_micros)
+      .key("iterations")
+      .value(std::uint64_t{x.iterations})
+      .key("model_calls")
+      .value(std::uint64_t{x.model_calls})
+      .key("prompt_tokens")
+      .value(x.prompt_tokens)
+      .key("retries")
+      .value(std::uint64_t{x.retries})
+      .key("tool_calls")
+      .value(std::uint64_t{x.tool_calls})
+      .end_object();
 }
 
 } // namespace
@@ -40,30 +51,61 @@ storage::journal_entry model_step_entry(run_id run, std::uint32_t step,
                                         model_call_kind kind,
                                         const model_reply& reply,
                                         const policies::doom_decision& doom) {
-  auto calls = json::array();
+  auto size = payload_overhead + reply.text.size() + doom.reason.size();
   for (const auto& call : reply.tool_calls)
-    calls.push_back(json{{"tool", call.tool}, {"arguments", call.arguments}});
-  json payload{{"call", to_string(kind)},
-               {"text", reply.text},
-               {"tool_calls", std::move(calls)},
-               {"prompt_tokens", reply.prompt_tokens},
-               {"completion_tokens", reply.completion_tokens},
-               {"cost_micros", reply.cost_micros},
-               {"retries", reply.retries}};
+    size += call.tool.size() + call.arguments.size() + 32;
+  json_text out{size};
+  out.begin_object()
+      .key("call")
+      .value(to_string(kind))
+      .key("completion_tokens")
+      .value(reply.completion_tokens)
+      .key("cost_micros")
+      .value(reply.cost_micros);
   if (!doom.ok())
-    payload["doom"] = json{{"verdict", policies::to_string(doom.verdict)},
-                           {"cause", policies::to_string(doom.cause)},
-                           {"reason", doom.reason}};
-  return {run, step, storage::entry_kind::model_step, dump(payload)};
+    out.key("doom")
+        .begin_object()
+        .key("cause")
+        .value(policies::to_string(doom.cause))
+        .key("reason")
+        .value(doom.reason)
+        .key("verdict")
+        .value(policies::to_string(doom.verdict))
+        .end_object();
+  out.key("prompt_tokens")
+      .value(reply.prompt_tokens)
+      .key("retries")
+      .value(std::uint64_t{reply.retries})
+      .key("text")
+      .value(reply.text)
+      .key("tool_calls")
+      .begin_array();
+  for (const auto& call : reply.tool_calls)
+    out.begin_object()
+        .key("arguments")
+        .value(call.arguments)
+        .key("tool")
+        .value(call.tool)
+        .end_object();
+  out.end_array().end_object();
+  return {run, step, storage::entry_kind::model_step, out.take()};
 }
 
 storage::journal_entry tool_started_entry(const tool_request& request) {
-  json payload{{"index", request.index},
-               {"tool", request.tool},
-               {"arguments", request.arguments},
-               {"idempotency_key", request.idempotency_key}};
+  json_text out{payload_overhead + request.arguments.size() +
+                request.idempotency_key.size() + request.tool.size()};
+  out.begin_object()
+      .key("arguments")
+      .value(request.arguments)
+      .key("idempotency_key")
+      .value(request.idempotency_key)
+      .key("index")
+      .value(std::uint64_t{request.index})
+      .key("tool")
+      .value(request.tool)
+      .end_object();
   return {request.run, request.step, storage::entry_kind::tool_started,
-          dump(payload)};
+          out.take()};
 }
 
 storage::journal_entry tool_finished_entry(run_id run, std::uint32_t step,
@@ -71,18 +113,35 @@ storage::journal_entry tool_finished_entry(run_id run, std::uint32_t step,
                                            const std::string& tool,
                                            const std::string& output,
                                            bool error) {
-  json payload{
-      {"index", index}, {"tool", tool}, {"output", output}, {"error", error}};
-  return {run, step, storage::entry_kind::tool_finished, dump(payload)};
+  json_text out{payload_overhead + output.size() + tool.size()};
+  out.begin_object()
+      .key("error")
+      .value(error)
+      .key("index")
+      .value(std::uint64_t{index})
+      .key("output")
+      .value(output)
+      .key("tool")
+      .value(tool)
+      .end_object();
+  return {run, step, storage::entry_kind::tool_finished, out.take()};
 }
 
 storage::journal_entry run_final_entry(const turn_finished& outcome,
                                        std::uint32_t step) {
-  json payload{{"state", to_string(outcome.state)},
-               {"output", outcome.output},
-               {"reason", outcome.reason},
-               {"usage", to_json(outcome.usage)}};
-  return {outcome.run, step, storage::entry_kind::run_final, dump(payload)};
+  json_text out{payload_overhead + outcome.output.size() +
+                outcome.reason.size()};
+  out.begin_object()
+      .key("output")
+      .value(outcome.output)
+      .key("reason")
+      .value(outcome.reason)
+      .key("state")
+      .value(to_string(outcome.state))
+      .key("usage");
+  write_usage(out, outcome.usage);
+  out.end_object();
+  return {outcome.run, step, storage::entry_kind::run_final, out.take()};
 }
 
 } // namespace warden::detail

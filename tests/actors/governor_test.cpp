@@ -383,6 +383,11 @@ CAF_TEST(governor metrics follow permits and waiting calls) {
   finish(provider);
   CAF_CHECK_EQUAL(metrics.permits_in_use[2]->Value(), 0.0);
   CAF_CHECK_EQUAL(metrics.waiting[0]->Value(), 0.0);
+  // The handles die with `registry`: stop the governor before it does, so
+  // that no message handled by the fixture's teardown updates a gauge.
+  caf::anon_send_exit(governor, caf::exit_reason::kill);
+  run();
+  governor = nullptr;
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

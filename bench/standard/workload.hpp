@@ -1,0 +1,83 @@
+#pragma once
+
+// The standard benchmark workload of DESIGN.md as plain parameters, and the
+// node configuration built from them.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/settings.hpp"
+
+namespace warden::bench {
+
+/// What one run of warden-bench does; the defaults are the standard workload.
+struct workload_params {
+  /// Runs of the governed and of the raw phase. Default 100,000.
+  std::uint64_t runs = 100'000;
+  /// Tenants, spread over the free, pro and enterprise tiers. Default 1,000.
+  std::uint32_t tenants = 1'000;
+  /// Agent definitions. Default 10.
+  std::uint32_t agents = 10;
+  /// max_concurrency of every agent. Default 500.
+  std::uint32_t agent_max_concurrency = 500;
+  /// admission.global_cap. Default 4,096.
+  std::uint32_t global_cap = 4'096;
+  /// Resident idle sessions of the memory phase. Default 1,000,000.
+  std::uint64_t idle_sessions = 1'000'000;
+  /// Scheduler worker threads (scheduler.max-threads). Default 2.
+  std::uint32_t threads = 2;
+  /// Messages an actor handles before it yields its thread
+  /// (scheduler.max-throughput); 0 keeps CAF's default (no limit).
+  /// Default 0.
+  std::uint64_t max_throughput = 0;
+  /// Interval between two admission probes of the half-load phase, in
+  /// microseconds. Default 250.
+  std::uint32_t probe_interval_us = 250;
+  /// Skip the idle-session memory phase.
+  bool skip_idle = false;
+  /// Skip the raw CAF phase (profiling the governed one alone).
+  bool skip_raw = false;
+  /// Skip the half-load phase with the admission probe.
+  bool skip_half_load = false;
+  /// Print only the JSON object (no progress on stderr).
+  bool json_only = false;
+};
+
+/// A plan tier of the workload.
+struct tier_spec {
+  const char* name;
+  /// In-flight cap of each tenant of the tier.
+  std::uint32_t in_flight_cap;
+  /// Weight in the fair order.
+  std::uint32_t weight;
+};
+
+/// The three tiers: free (cap 2), pro (20), enterprise (200).
+const std::vector<tier_spec>& tiers();
+
+/// The tier index of tenant `i`: of every 20 tenants, 1 is enterprise
+/// (5 %), 5 are pro (25 %) and 14 are free (70 %).
+std::size_t tier_of(std::uint32_t tenant);
+
+/// The name of tenant `i` ("tenant-0042").
+std::string tenant_name(std::uint32_t tenant);
+
+/// The name of agent `i` ("agent-3").
+std::string agent_name(std::uint32_t agent);
+
+/// The tenant that carries admission probes (enterprise tier).
+inline constexpr const char* probe_tenant = "bench-probe";
+
+/// The node configuration of the workload: the tiers and tenants above, one
+/// scripted provider (zero latency, no faults), two pure echo tools, and
+/// `agents` agents that each offer both tools; everything in memory.
+config::settings make_settings(const workload_params& params);
+
+/// Per-tenant submission windows whose sum is at most `total` (and at least
+/// one per tenant): each tenant's in-flight cap scaled by total / sum of
+/// caps, so that every tenant stays under its tier's cap.
+std::vector<std::uint32_t> client_windows(const workload_params& params,
+                                          std::uint32_t total);
+
+} // namespace warden::bench
