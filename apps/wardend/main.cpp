@@ -90,12 +90,8 @@ int run_node(const config::settings& settings, bool demo) {
               << settings.node.data_dir << ": " << ec.message() << '\n';
     return apps::exit_failure;
   }
-  caf::actor_system_config cfg;
-  cfg.load<caf::io::middleman>();
-  add_message_types(cfg);
-  auto threads = scheduler_threads(settings.node);
-  cfg.set("scheduler.max-threads", threads);
-  caf::actor_system system{cfg};
+  // The metrics endpoint starts before the actor system so that it is
+  // destroyed after it: actors hold metric handles until they are gone.
   std::string error;
   auto metrics = apps::metrics_endpoint::start(settings.metrics.listen, error);
   if (!metrics) {
@@ -103,6 +99,12 @@ int run_node(const config::settings& settings, bool demo) {
     return apps::exit_failure;
   }
   register_node_metrics(metrics->registry(), settings);
+  caf::actor_system_config cfg;
+  cfg.load<caf::io::middleman>();
+  add_message_types(cfg);
+  auto threads = scheduler_threads(settings.node);
+  cfg.set("scheduler.max-threads", threads);
+  caf::actor_system system{cfg};
   tool_registry tools; // wardend runs configured tools only
   auto node = start_node(system, settings, tools, &metrics->registry());
   if (!node) {
@@ -134,7 +136,6 @@ int run_node(const config::settings& settings, bool demo) {
             << " received, draining" << std::endl;
   drain(system, node->node);
   stop_node(*node);
-  metrics.reset();
   // `system` joins its scheduler threads when it goes out of scope.
   return apps::exit_ok;
 }
