@@ -16,6 +16,7 @@
 #include "actors/agent_runtime.hpp"
 #include "actors/node_metrics.hpp"
 #include "actors/protocol.hpp"
+#include "actors/run_tree.hpp"
 
 namespace warden {
 
@@ -85,6 +86,8 @@ struct run_record {
   /// Receivers of run_event messages.
   std::vector<caf::actor> subscribers;
   std::uint64_t events = 0;
+  /// The run's place in its tree of spawned runs.
+  run_tree_link tree;
 };
 
 /// One session as the node tracks it.
@@ -117,6 +120,8 @@ struct node_state {
   /// Answered once every run is final.
   std::vector<caf::response_promise> drain_waiters;
   drain_report drained;
+  /// Supervisors of root runs that fan out (actors/node_children.hpp).
+  run_trees trees;
 };
 
 /// The node actor; see actors/README.md for the message flow.
