@@ -15,12 +15,14 @@ child_finished refusal(run_id run, const std::string& agent,
   return {run, agent, run_state::failed, true, {}, std::move(reason), {}};
 }
 
-/// The supervisor of the tree `r` belongs to, if the tree has one.
-caf::actor* supervisor_of(node_actor_ptr self, const run_record& r) {
-  auto root = r.tree.is_child() ? r.tree.root : r.status.run;
+/// The supervisor of the tree `r` belongs to; null when it has none (or
+/// it stopped).
+caf::actor supervisor_of(node_actor_ptr self, const run_record& r) {
+  if (r.tree.is_child())
+    return caf::actor_cast<caf::actor>(r.tree.supervisor);
   auto& supervisors = self->state.trees.supervisors;
-  auto i = supervisors.find(root);
-  return i == supervisors.end() ? nullptr : &i->second;
+  auto i = supervisors.find(r.status.run);
+  return i == supervisors.end() ? nullptr : i->second;
 }
 
 /// Adds `usage` of a final child to its parent `id`: to the parent's
@@ -104,7 +106,12 @@ void on_admit_child(node_actor_ptr self, admit_child& msg) {
   r.priority = priority;
   r.input = std::move(spawn.input);
   r.tree =
-      run_tree_link{spawn.root, spawn.parent, spawn.depth, spawn.grant, {}};
+      run_tree_link{spawn.root,
+                    spawn.parent,
+                    spawn.depth,
+                    spawn.grant,
+                    caf::actor_cast<caf::actor_addr>(self->current_sender()),
+                    {}};
   if (auto& m = st.components.metrics)
     m->count_submitted();
   self->send(st.components.admission, admit_run{spawn.child, tenant, priority});
@@ -139,9 +146,9 @@ void on_tree_run_final(node_actor_ptr self, run_record& r) {
   if (!supervisor)
     return;
   const auto& s = r.status;
-  self->send(*supervisor, child_finished{s.run, s.agent, s.state, false,
-                                         s.output, s.reason, s.usage});
-  if (!r.tree.is_child()) // the root ended: its supervisor stops
+  self->send(supervisor, child_finished{s.run, s.agent, s.state, false,
+                                        s.output, s.reason, s.usage});
+  if (!r.tree.is_child()) // the root ended: no more spawns in this tree
     self->state.trees.supervisors.erase(s.run);
 }
 
@@ -150,8 +157,8 @@ void on_tree_run_refused(node_actor_ptr self, const run_record& r,
   if (!r.tree.is_child())
     return;
   if (auto supervisor = supervisor_of(self, r))
-    self->send(*supervisor, refusal(r.status.run, r.status.agent,
-                                    "spawn refused by admission: " + reason));
+    self->send(supervisor, refusal(r.status.run, r.status.agent,
+                                   "spawn refused by admission: " + reason));
 }
 
 } // namespace warden

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
 
 #include "actors/protocol.hpp"
 
@@ -23,6 +24,9 @@ struct run_tree_link {
   std::uint32_t depth = 1;
   /// The budget the parent reserved for this child (children only).
   budget_grant grant;
+  /// The supervisor of the tree (children only): told when the run is
+  /// final. An address, so that old run records do not keep it alive.
+  caf::actor_addr supervisor;
   /// Usage of finished children (their own children included), added to
   /// the run's usage when it becomes final.
   usage_totals children_usage;
@@ -31,8 +35,10 @@ struct run_tree_link {
   [[nodiscard]] bool is_child() const noexcept { return parent != 0; }
 };
 
-/// The node's supervisors: root run -> the supervisor of its tree. An entry
-/// exists from the first spawn request of a root until the root is final.
+/// The node's supervisors: root run -> the supervisor of its tree, for
+/// routing spawn requests. An entry exists from the first spawn request of a
+/// root until the root is final; the supervisor itself lives on until the
+/// root's last child is final.
 struct run_trees {
   std::unordered_map<run_id, caf::actor> supervisors;
 };

@@ -39,6 +39,15 @@ caf::behavior supervisor_state::make_behavior() {
 }
 
 caf::result<child_finished> supervisor_state::spawn(spawn_child& msg) {
+  if (root_ended_)
+    return child_finished{0,
+                          msg.agent,
+                          run_state::failed,
+                          true,
+                          {},
+                          "spawn refused: the root run " +
+                              std::to_string(cfg_.root) + " has ended",
+                          {}};
   auto decision = limits_.spawn(msg.parent, msg.child);
   if (!decision.allowed())
     return child_finished{0,    msg.agent, run_state::failed,
@@ -71,6 +80,7 @@ void supervisor_state::finished(child_finished& msg) {
   cancel_subtree(msg.run, "its parent run " + std::to_string(msg.run) +
                               " ended " + to_string(msg.state));
   promise.deliver(std::move(msg));
+  stop_when_done();
 }
 
 void supervisor_state::deadline(run_id run) {
@@ -87,8 +97,15 @@ void supervisor_state::deadline(run_id run) {
 void supervisor_state::root_finished(const child_finished& msg) {
   auto reason = "the root run " + std::to_string(cfg_.root) + " ended " +
                 to_string(msg.state);
+  root_ended_ = true;
+  limits_.finish(cfg_.root);
   cancel_subtree(cfg_.root, reason);
-  stop(reason);
+  stop_when_done();
+}
+
+void supervisor_state::stop_when_done() {
+  if (root_ended_ && children_.empty())
+    self_->quit();
 }
 
 void supervisor_state::cancel_subtree(run_id run, const std::string& reason) {

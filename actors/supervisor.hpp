@@ -1,7 +1,9 @@
 #pragma once
 
 // The supervisor of one root run's tree of sessions: spawned by the node on
-// the first spawn_agent call of the root, stopped when the root is final.
+// the first spawn_agent call of the root. When the root is final it cancels
+// the live children and stops once the last of them is final (their parents
+// are cancelled before their answers arrive, so none is answered early).
 //
 //   session ──spawn_child──► node ──delegate──► supervisor   (fanout_limits)
 //                             ◄──admit_child───┘  the node creates the child
@@ -104,10 +106,15 @@ class supervisor_state {
   /// Delivers every pending promise with a cancellation and stops.
   void stop(const std::string& reason);
 
+  /// Stops once the root ended and no child is left.
+  void stop_when_done();
+
   caf::event_based_actor* self_;
   supervisor_config cfg_;
   policies::fanout_limits limits_;
   std::unordered_map<run_id, child> children_;
+  /// Set once the root run is final.
+  bool root_ended_ = false;
 };
 
 /// A supervisor actor.
