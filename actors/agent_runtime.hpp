@@ -28,6 +28,11 @@ struct agent_runtime {
   /// (spawn_agent tools have no runner) here; a tool missing from this map
   /// gets the defaults of config::tool_settings.
   std::map<std::string, config::tool_settings> tool_definitions;
+  /// Agent name -> its run budget, for each agent the spawn_agent tools of
+  /// this agent start: a child's grant is that budget capped by what the
+  /// parent's turn has left. An agent missing here is capped only by the
+  /// parent's turn.
+  std::map<std::string, config::run_budget_settings> child_budgets;
   /// Grants model-stream and tool-call permits; every dependency call goes
   /// through it (`governed_model_call`, `governed_tool_call`).
   caf::actor governor;

@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/error.hpp"
+#include "actors/node_children.hpp"
 
 namespace warden {
 
@@ -164,6 +165,7 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
               .count();
     m->count_finished(state, r.status.usage, seconds);
   }
+  on_tree_run_final(self, r);
   emit(self, r, "final", r.status.reason);
   r.subscribers.clear();
   for (auto& waiter : r.waiters)
@@ -193,9 +195,14 @@ void maybe_start(node_ptr self, run_record& r) {
   r.started_at = self->clock().now();
   r.status.state = run_state::running;
   emit(self, r, "started", {});
-  turn_input turn{
-      r.status.run,    r.status.session, r.status.tenant, std::move(r.input), 1,
-      grant_of(*agent)};
+  turn_input turn{r.status.run,
+                  r.status.session,
+                  r.status.tenant,
+                  std::move(r.input),
+                  1,
+                  grant_of(*agent),
+                  nullptr};
+  prepare_tree_turn(self, r, turn);
   r.input.clear();
   self->send(st.components.pools.at(r.status.agent),
              start_turn{std::move(*session), std::move(turn)});
@@ -275,6 +282,7 @@ void on_verdict(node_ptr self, admission_verdict& v) {
     for (auto& ack : r.acks)
       ack.deliver(err);
     r.acks.clear();
+    on_tree_run_refused(self, r, v.reason);
     forget(self, v.run);
     return;
   }
@@ -358,6 +366,12 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
                       std::move(req.input), *priority, req.idempotency_key);
       },
       [self](admission_verdict& verdict) { on_verdict(self, verdict); },
+      [self](spawn_child& msg) { return on_spawn_child(self, msg); },
+      [self](admit_child& msg) { on_admit_child(self, msg); },
+      [self](cancel_turn& msg) {
+        if (auto r = on_cancel_child(self, msg))
+          finish(self, *r, msg.state, {}, std::move(msg.reason), {});
+      },
       [self](journal_ack& ack) {
         auto& st = self->state;
         auto t = st.tickets.find(ack.ticket);

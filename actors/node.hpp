@@ -19,6 +19,7 @@
 #include "actors/session_registry.hpp"
 #include "policies/session_cache.hpp"
 #include "storage/snapshot_store.hpp"
+#include "actors/run_tree.hpp"
 
 namespace warden {
 
@@ -95,6 +96,8 @@ struct run_record {
   /// Receivers of run_event messages.
   std::vector<caf::actor> subscribers;
   std::uint64_t events = 0;
+  /// The run's place in its tree of spawned runs.
+  run_tree_link tree;
 };
 
 /// One session as the node tracks it.
@@ -133,6 +136,8 @@ struct node_state {
   /// Answered once every run is final.
   std::vector<caf::response_promise> drain_waiters;
   drain_report drained;
+  /// Supervisors of root runs that fan out (actors/node_children.hpp).
+  run_trees trees;
 };
 
 /// The node actor; see actors/README.md for the message flow.

@@ -131,7 +131,12 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     runtime->settings = agent;
     runtime->provider = providers.at(agent.provider);
     for (const auto& tool : agent.tools) {
-      runtime->tool_definitions[tool] = settings.tools.at(tool);
+      const auto& definition = settings.tools.at(tool);
+      runtime->tool_definitions[tool] = definition;
+      if (definition.kind == config::tool_kind::spawn_agent)
+        if (auto child = settings.agents.find(definition.agent);
+            child != settings.agents.end())
+          runtime->child_budgets[definition.agent] = child->second.run_budget;
       if (auto i = runners.find(tool); i != runners.end())
         runtime->tools[tool] = i->second;
     }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
@@ -310,6 +311,10 @@ struct turn_input {
   /// Depth of the session in its run tree; a root run is at depth 1.
   std::uint32_t depth = 1;
   budget_grant grant;
+  /// Serves the turn's spawn_agent calls (`spawn_child`): the node. Null
+  /// where spawning is not available; spawn_agent calls then answer an error.
+  /// An address, not a handle: a turn never keeps the node alive.
+  caf::actor_addr spawner;
 };
 
 /// Run `turn` on `session` once the agent's pool has a permit (node -> pool).
@@ -326,7 +331,8 @@ struct run_turn {
 };
 
 /// Stop `run` now with `state` (cancelled or timed_out). One-way: node ->
-/// pool (a waiting turn is dropped), pool -> session (a running turn stops).
+/// pool (a waiting turn is dropped), pool -> session (a running turn stops),
+/// supervisor -> node (a child run, started or not, ends).
 struct cancel_turn {
   run_id run = 0;
   run_state state = run_state::cancelled;
@@ -340,6 +346,57 @@ struct turn_finished {
   run_state state = run_state::succeeded;
   std::string output;
   std::string reason;
+  usage_totals usage;
+};
+
+// -- node-internal: fan-out (child runs)
+// ----------------------------------------
+
+/// Run a child session of `agent` with `input` for a spawn_agent call of the
+/// turn `parent` (session -> node, which fills in `root` and `child` and
+/// delegates it to the root run's supervisor). Reply: `child_finished`, once
+/// the child run is final or the spawn is refused.
+struct spawn_child {
+  /// The root run of the tree; set by the node.
+  run_id root = 0;
+  /// The run (turn) that called spawn_agent.
+  run_id parent = 0;
+  session_id parent_session = 0;
+  /// Depth of the child: the parent's depth + 1.
+  std::uint32_t depth = 2;
+  /// The child's agent (the tool's `agent`).
+  std::string agent;
+  /// The child's first (and only) turn.
+  std::string input;
+  /// The child's budget, already reserved out of the parent's turn.
+  budget_grant grant;
+  /// The spawn tool's timeout capped by the parent's deadline, in
+  /// milliseconds: the supervisor cancels the child (timed_out) after it.
+  std::uint64_t timeout_ms = 0;
+  /// The child run's id; set by the node.
+  run_id child = 0;
+};
+
+/// Create the child run of an allowed `spawn_child` and pass it through
+/// admission (charged to the root's tenant, at the root's priority) and the
+/// child agent's pool (supervisor -> node). One-way; the node answers with
+/// `child_finished` once the child is final.
+struct admit_child {
+  spawn_child spawn;
+};
+
+/// A run of a supervised tree is final (node -> supervisor, for the root and
+/// every child), or the answer to `spawn_child` (supervisor -> session).
+struct child_finished {
+  run_id run = 0;
+  std::string agent;
+  run_state state = run_state::failed;
+  /// True when the spawn was refused (fan-out limits, admission, a parent
+  /// or root that is gone): no child ran.
+  bool refused = false;
+  std::string output;
+  std::string reason;
+  /// What the run consumed, its own children included.
   usage_totals usage;
 };
 

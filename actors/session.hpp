@@ -128,10 +128,17 @@ class session_state {
   /// Sends call `index` to its tool runner through the governor.
   void call_tool(std::size_t index, const caf::actor& runner);
 
-  /// Serves call `index` of a spawn_agent tool. The seam where child
-  /// sessions will plug in; for now it answers that spawning is not
-  /// available.
+  /// Serves call `index` of a spawn_agent tool (session_spawn.cpp):
+  /// reserves the child's grant out of the turn's budget and asks the
+  /// turn's spawner (the node) for a child run of the tool's agent whose
+  /// input is the arguments' "text". The child's answer, or "error: ..."
+  /// for a refusal or a child that did not succeed, is the call's result.
   void call_spawn_agent(std::size_t index);
+
+  /// Records the outcome of the child of call `index`: settles its
+  /// reservation and finishes the call.
+  void child_done(std::size_t index, policies::reservation_id reservation,
+                  caf::actor_clock::time_point started, child_finished& child);
 
   /// Records the result of call `index`; goes on once all calls answered.
   void tool_done(std::size_t index, std::string output, bool error);

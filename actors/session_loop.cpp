@@ -238,12 +238,6 @@ void session_state::call_tool(std::size_t index, const caf::actor& runner) {
           });
 }
 
-void session_state::call_spawn_agent(std::size_t index) {
-  // Child sessions come with the supervisor: it will open a child run under
-  // this turn's budget, run it, and call tool_done with the child's answer.
-  tool_done(index, tool_error_output("spawn_agent is not available"), true);
-}
-
 void session_state::tool_done(std::size_t index, std::string output,
                               bool error) {
   if (index >= turn_->results.size() || turn_->results[index])

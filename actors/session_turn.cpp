@@ -89,6 +89,61 @@ void session_turn::refund() {
   }
 }
 
+child_reservation
+session_turn::reserve_child(const config::run_budget_settings& budget) {
+  using policies::budget_dimension;
+  child_reservation result;
+  auto balance = ledger_.balance(account_);
+  if (!balance) {
+    result.refusal = "the turn has no open budget account";
+    return result;
+  }
+  auto available = balance->available();
+  policies::budget_amounts amount;
+  // A dimension the turn does not limit passes the child's own limit on and
+  // reserves nothing; a limited one caps it and reserves the result.
+  auto cap = [&](budget_dimension d, std::uint64_t limit,
+                 std::uint64_t& granted, std::uint64_t& reserved) {
+    if (balance->grant.get(d) == policies::budget_amounts::unlimited) {
+      granted = limit;
+      return true;
+    }
+    auto have = available.get(d);
+    if (have == 0) {
+      result.refusal = std::string{"budget exhausted: no "} + to_string(d) +
+                       " left for a child";
+      return false;
+    }
+    granted = limit == 0 ? have : std::min(limit, have);
+    reserved = granted;
+    return true;
+  };
+  if (!cap(budget_dimension::tokens, budget.tokens, result.grant.tokens,
+           amount.tokens) ||
+      !cap(budget_dimension::cost, budget.cost_micros, result.grant.cost_micros,
+           amount.cost_micros) ||
+      !cap(budget_dimension::wall_time, budget.wall_ms, result.grant.wall_ms,
+           amount.wall_ms))
+    return result;
+  auto decision = ledger_.reserve(account_, amount);
+  if (!decision.admitted()) {
+    result.refusal = "budget exhausted: " + decision.refusal->reason();
+    return result;
+  }
+  result.reservation = decision.reservation;
+  return result;
+}
+
+void session_turn::settle_child(policies::reservation_id reservation,
+                                const usage_totals& used,
+                                std::uint64_t wall_ms) {
+  policies::budget_amounts actual;
+  actual.tokens = used.tokens();
+  actual.cost_micros = used.cost_micros;
+  actual.wall_ms = wall_ms;
+  ledger_.commit(reservation, actual);
+}
+
 bool session_turn::budget_exhausted() {
   return ledger_.exhausted(account_);
 }

@@ -24,6 +24,16 @@
 
 namespace warden {
 
+/// The budget a turn set aside for one child run.
+struct child_reservation {
+  /// What the child may use (0 in a dimension = unlimited).
+  budget_grant grant;
+  /// Holds the grant in the turn's account; 0 when refused.
+  policies::reservation_id reservation = 0;
+  /// Why no child may start, when refused.
+  std::optional<std::string> refusal;
+};
+
 /// One running turn: who waits for it, its deadline, its budget account and
 /// doom-loop detector, its usage, and the model or tool calls in flight.
 /// Owned by the session's state; not thread-safe.
@@ -117,6 +127,20 @@ class session_turn {
 
   /// Returns the open reservation, if any, unspent.
   void refund();
+
+  /// Reserves the grant of a child run: `budget` (the child agent's run
+  /// budget, 0 = unlimited) capped, in each dimension the turn limits, by
+  /// what the turn has available for ordinary calls. Refused when such a
+  /// dimension has nothing left. A child of an agent without a limit in a
+  /// dimension takes all the turn has left there.
+  [[nodiscard]] child_reservation
+  reserve_child(const config::run_budget_settings& budget);
+
+  /// Settles a child's reservation with what the child used (tokens and
+  /// cost of `used`, its subtree included) and the call's `wall_ms`; the
+  /// unused part returns to the turn.
+  void settle_child(policies::reservation_id reservation,
+                    const usage_totals& used, std::uint64_t wall_ms);
 
   /// Whether nothing is left for ordinary calls.
   [[nodiscard]] bool budget_exhausted();

@@ -164,7 +164,7 @@ typename Inspector::result_type inspect(Inspector& f, budget_grant& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_input& x) {
   return f(caf::meta::type_name("turn_input"), x.run, x.session, x.tenant,
-           x.input, x.depth, x.grant);
+           x.input, x.depth, x.grant, x.spawner);
 }
 
 template <class Inspector>
@@ -186,6 +186,24 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_finished& x) {
   return f(caf::meta::type_name("turn_finished"), x.run, x.session, x.state,
            x.output, x.reason, x.usage);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, spawn_child& x) {
+  return f(caf::meta::type_name("spawn_child"), x.root, x.parent,
+           x.parent_session, x.depth, x.agent, x.input, x.grant, x.timeout_ms,
+           x.child);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, admit_child& x) {
+  return f(caf::meta::type_name("admit_child"), x.spawn);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, child_finished& x) {
+  return f(caf::meta::type_name("child_finished"), x.run, x.agent, x.state,
+           x.refused, x.output, x.reason, x.usage);
 }
 
 template <class Inspector>

@@ -72,6 +72,25 @@ CAF_TEST(model replies keep their tool calls in order) {
   CAF_CHECK_EQUAL(copy.completion_tokens, 12u);
 }
 
+CAF_TEST(fan out messages survive serialization as registered types) {
+  spawn_child spawn{1, 2, 3, 3, "summarizer", "sum up", {100, 0, 50}, 900, 4};
+  auto copy = round_trip(admit_child{spawn}).spawn;
+  CAF_CHECK_EQUAL(copy.root, 1u);
+  CAF_CHECK_EQUAL(copy.parent, 2u);
+  CAF_CHECK_EQUAL(copy.depth, 3u);
+  CAF_CHECK_EQUAL(copy.agent, "summarizer");
+  CAF_CHECK_EQUAL(copy.grant.tokens, 100u);
+  CAF_CHECK_EQUAL(copy.timeout_ms, 900u);
+  CAF_CHECK_EQUAL(copy.child, 4u);
+  child_finished done{4, "summarizer", run_state::timed_out, false, "", "late",
+                      {}};
+  done.usage.model_calls = 2;
+  auto done_copy = round_trip(done);
+  CAF_CHECK(done_copy.state == run_state::timed_out);
+  CAF_CHECK_EQUAL(done_copy.reason, "late");
+  CAF_CHECK_EQUAL(done_copy.usage.model_calls, 2u);
+}
+
 CAF_TEST(warden errors carry their code reason and retry after) {
   caf::error err = make_error(error_code::rate_limited, "60 requests/min",
                               std::chrono::milliseconds{250});

@@ -1,0 +1,164 @@
+#include "actors/node_children.hpp"
+
+#include <utility>
+
+#include <caf/all.hpp>
+
+#include "actors/supervisor.hpp"
+
+namespace warden {
+
+namespace {
+
+child_finished refusal(run_id run, const std::string& agent,
+                       std::string reason) {
+  return {run, agent, run_state::failed, true, {}, std::move(reason), {}};
+}
+
+/// The supervisor of the tree `r` belongs to; null when it has none (or
+/// it stopped).
+caf::actor supervisor_of(node_actor_ptr self, const run_record& r) {
+  if (r.tree.is_child())
+    return caf::actor_cast<caf::actor>(r.tree.supervisor);
+  auto& supervisors = self->state.trees.supervisors;
+  auto i = supervisors.find(r.status.run);
+  return i == supervisors.end() ? nullptr : i->second;
+}
+
+/// Adds `usage` of a final child to its parent `id`: to the parent's
+/// pending children usage while it runs, else to its final usage and on up
+/// (a child that ends after its parent still counts for every ancestor).
+void add_to_ancestors(node_actor_ptr self, run_id id,
+                      const usage_totals& usage) {
+  auto& runs = self->state.runs;
+  while (id != 0) {
+    auto i = runs.find(id);
+    if (i == runs.end())
+      return;
+    auto& r = i->second;
+    if (!is_final(r.status.state)) {
+      r.tree.children_usage += usage;
+      return;
+    }
+    r.status.usage += usage;
+    id = r.tree.parent;
+  }
+}
+
+} // namespace
+
+caf::result<caf::message> on_spawn_child(node_actor_ptr self,
+                                         spawn_child& msg) {
+  auto& st = self->state;
+  auto refuse = [&](const std::string& why) {
+    auto promise = self->make_response_promise();
+    promise.deliver(refusal(0, msg.agent, "spawn refused: " + why));
+    return promise;
+  };
+  auto parent = st.runs.find(msg.parent);
+  if (parent == st.runs.end() || is_final(parent->second.status.state))
+    return refuse("the parent run " + std::to_string(msg.parent) +
+                  " is not running");
+  const auto& link = parent->second.tree;
+  auto root_id = link.is_child() ? link.root : msg.parent;
+  auto root = st.runs.find(root_id);
+  if (root == st.runs.end() || is_final(root->second.status.state))
+    return refuse("the root run " + std::to_string(root_id) + " has ended");
+  if (st.components.agents.count(msg.agent) == 0)
+    return refuse("unknown agent `" + msg.agent + "`");
+  msg.root = root_id;
+  msg.depth = link.depth + 1;
+  msg.child = st.next_run++;
+  auto& supervisor = st.trees.supervisors[root_id];
+  if (!supervisor) {
+    const auto& agent = root->second.status.agent;
+    supervisor_config cfg{root_id, agent,
+                          st.components.agents.at(agent)->settings.fanout,
+                          caf::actor_cast<caf::actor>(self)};
+    supervisor = spawn_supervisor(self, std::move(cfg));
+  }
+  return self->delegate(supervisor, std::move(msg));
+}
+
+void on_admit_child(node_actor_ptr self, admit_child& msg) {
+  auto& st = self->state;
+  auto& spawn = msg.spawn;
+  auto parent = st.runs.find(spawn.parent);
+  auto root = st.runs.find(spawn.root);
+  if (parent == st.runs.end() || is_final(parent->second.status.state) ||
+      root == st.runs.end() || is_final(root->second.status.state)) {
+    self->send(caf::actor_cast<caf::actor>(self->current_sender()),
+               refusal(spawn.child, spawn.agent,
+                       "spawn refused: the parent run " +
+                           std::to_string(spawn.parent) +
+                           " ended before the child started"));
+    return;
+  }
+  const auto& tenant = root->second.status.tenant;
+  auto priority = root->second.priority;
+  auto session = st.next_session++;
+  st.sessions[session] = session_record{tenant, spawn.agent, nullptr, 0};
+  auto& r = st.runs[spawn.child];
+  r.status.run = spawn.child;
+  r.status.session = session;
+  r.status.tenant = tenant;
+  r.status.agent = spawn.agent;
+  r.priority = priority;
+  r.input = std::move(spawn.input);
+  r.tree =
+      run_tree_link{spawn.root,
+                    spawn.parent,
+                    spawn.depth,
+                    spawn.grant,
+                    caf::actor_cast<caf::actor_addr>(self->current_sender()),
+                    {}};
+  if (auto& m = st.components.metrics)
+    m->count_submitted();
+  self->send(st.components.admission, admit_run{spawn.child, tenant, priority});
+}
+
+run_record* on_cancel_child(node_actor_ptr self, cancel_turn& msg) {
+  auto i = self->state.runs.find(msg.run);
+  if (i == self->state.runs.end() || is_final(i->second.status.state))
+    return nullptr;
+  auto& r = i->second;
+  if (!r.started)
+    return &r;
+  self->send(self->state.components.pools.at(r.status.agent), std::move(msg));
+  return nullptr;
+}
+
+void prepare_tree_turn(node_actor_ptr self, const run_record& r,
+                       turn_input& turn) {
+  turn.spawner = self->address();
+  if (!r.tree.is_child())
+    return;
+  turn.depth = r.tree.depth;
+  turn.grant = r.tree.grant;
+}
+
+void on_tree_run_final(node_actor_ptr self, run_record& r) {
+  r.status.usage += r.tree.children_usage;
+  r.tree.children_usage = {};
+  if (r.tree.is_child())
+    add_to_ancestors(self, r.tree.parent, r.status.usage);
+  auto supervisor = supervisor_of(self, r);
+  if (!supervisor)
+    return;
+  const auto& s = r.status;
+  self->send(supervisor, child_finished{s.run, s.agent, s.state, false,
+                                        s.output, s.reason, s.usage});
+  if (!r.tree.is_child()) // the root ended: no more spawns in this tree
+    self->state.trees.supervisors.erase(s.run);
+}
+
+void on_tree_run_refused(node_actor_ptr self, const run_record& r,
+                         const std::string& reason) {
+  if (!r.tree.is_child())
+    return;
+  if (auto supervisor = supervisor_of(self, r))
+    self->send(supervisor, refusal(r.status.run, r.status.agent,
+                                   "spawn refused by admission: " + reason));
+}
+
+} // namespace warden
