@@ -42,6 +42,9 @@ caf::behavior session_state::make_behavior() {
       [this](turn_expired_atom, std::uint64_t serial) {
         handle_turn_expired(serial);
       },
+      [this](tools_expired_atom, std::uint64_t serial, std::uint32_t step) {
+        handle_tools_expired(serial, step);
+      },
       [this](snapshot_session) -> caf::result<session_snapshot> {
         return handle_snapshot();
       },

@@ -35,6 +35,12 @@ namespace warden {
 /// with that serial reaches its timeout.
 using turn_expired_atom = caf::atom_constant<caf::atom("turnexpire")>;
 
+/// A session's backstop for one batch of tool calls: (tools_expired_atom,
+/// serial, step) ends every call of that step still without an answer. Tool
+/// runners enforce each tool's timeout themselves; this one timer per batch
+/// (instead of a timeout per request) covers a runner that never answers.
+using tools_expired_atom = caf::atom_constant<caf::atom("toolexpire")>;
+
 /// The state of a session actor. Handlers are members; the agent loop's
 /// steps are in session_loop.cpp.
 class session_state {
@@ -142,6 +148,9 @@ class session_state {
 
   /// Records the result of call `index`; goes on once all calls answered.
   void tool_done(std::size_t index, std::string output, bool error);
+
+  /// Ends the calls of `step` that runners have not answered by the backstop.
+  void handle_tools_expired(std::uint64_t serial, std::uint32_t step);
 
   /// Appends the tool results (and a nudge) and starts the next step.
   void after_tools();

@@ -91,15 +91,17 @@ void session_state::model_step() {
 }
 
 void session_state::send_model_request(model_request request) {
-  auto timeout = remaining();
-  if (timeout <= caf::timespan::zero()) {
+  if (remaining() <= caf::timespan::zero()) {
     stop(run_state::timed_out, timeout_reason());
     return;
   }
   turn_->call_started = self_->clock().now();
   auto serial = turn_->serial;
+  // No request timeout: the provider bounds each attempt itself and the turn
+  // deadline (one timer per turn) bounds the whole call. A timeout per request
+  // would wake CAF's clock thread for every call.
   self_
-      ->request(runtime_->governor, timeout,
+      ->request(runtime_->governor, caf::infinite,
                 governed_model_call{runtime_->provider, std::move(request)})
       .then(
           [this, serial](model_reply& reply) {
@@ -174,6 +176,7 @@ void session_state::start_tools(
   turn_->begin_tools(std::move(calls));
   turn_->nudge = std::move(nudge);
   turn_->starting_tools = true;
+  auto backstop = caf::timespan::zero();
   for (std::size_t i = 0; i < turn_->calls.size(); ++i) {
     const auto& tool = turn_->calls[i].tool;
     if (!agent_may_call(*runtime_, tool)) {
@@ -186,10 +189,40 @@ void session_state::start_tools(
       call_spawn_agent(i);
     } else if (auto runner = runtime_->tools.find(tool);
                runner != runtime_->tools.end() && runner->second) {
+      backstop = std::max(
+          backstop, std::min<caf::timespan>(tool_call_timeout(*runtime_, tool),
+                                            remaining()));
       call_tool(i, runner->second);
     } else {
       tool_done(i, tool_error_output("tool " + tool + " has no runner"), true);
     }
+  }
+  turn_->starting_tools = false;
+  if (turn_->open_tools() == 0) {
+    after_tools();
+    return;
+  }
+  if (backstop > caf::timespan::zero())
+    self_->delayed_send(self_, backstop, tools_expired_atom::value,
+                        turn_->serial, turn_->step);
+}
+
+void session_state::handle_tools_expired(std::uint64_t serial,
+                                         std::uint32_t step) {
+  if (!current(serial) || turn_->step != step)
+    return;
+  turn_->starting_tools = true;
+  for (std::size_t i = 0; i < turn_->calls.size(); ++i) {
+    if (turn_->results[i])
+      continue;
+    const auto& tool = turn_->calls[i].tool;
+    if (is_spawn_agent_tool(*runtime_, tool))
+      continue; // a child run has its own deadline
+    auto limit = elapsed_ms(tool_call_timeout(*runtime_, tool));
+    tool_done(i,
+              tool_error_output("tool " + tool + " timed out after " +
+                                std::to_string(limit) + " ms"),
+              true);
   }
   turn_->starting_tools = false;
   if (turn_->open_tools() == 0)
@@ -198,8 +231,6 @@ void session_state::start_tools(
 
 void session_state::call_tool(std::size_t index, const caf::actor& runner) {
   const auto& call = turn_->calls[index];
-  caf::timespan limit = tool_call_timeout(*runtime_, call.tool);
-  auto timeout = std::min(limit, remaining());
   auto step = turn_->step;
   auto position = static_cast<std::uint32_t>(index);
   tool_request request{turn_->input.run,
@@ -215,9 +246,10 @@ void session_state::call_tool(std::size_t index, const caf::actor& runner) {
   turn_->note_runner(runner);
   ++turn_->usage.tool_calls;
   auto serial = turn_->serial;
-  auto timeout_ms = elapsed_ms(timeout);
+  // No request timeout: the tool runner enforces the tool's timeout and
+  // answers with a timeout error; the turn deadline bounds the rest.
   self_
-      ->request(runtime_->governor, timeout,
+      ->request(runtime_->governor, caf::infinite,
                 governed_tool_call{runner, std::move(request)})
       .then(
           [this, serial, step, index](tool_reply& reply) {
@@ -226,14 +258,10 @@ void session_state::call_tool(std::size_t index, const caf::actor& runner) {
             turn_->usage.retries += reply.retries;
             tool_done(index, std::move(reply.output), false);
           },
-          [this, serial, step, index, timeout_ms](caf::error& err) {
+          [this, serial, step, index](caf::error& err) {
             if (!current(serial) || turn_->step != step)
               return;
-            const auto& tool = turn_->calls[index].tool;
-            auto reason = err == caf::sec::request_timeout
-                              ? "tool " + tool + " timed out after " +
-                                    std::to_string(timeout_ms) + " ms"
-                              : error_reason(err);
+            auto reason = error_reason(err);
             tool_done(index, tool_error_output(reason), true);
           });
 }
