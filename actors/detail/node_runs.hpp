@@ -1,0 +1,78 @@
+#pragma once
+
+// The node's run lifecycle: accepting a run, admission verdicts, durable
+// acknowledgement, starting its turn, and making it final. Private to the
+// node actor (actors/node.cpp); split out to keep each file one concept.
+
+#include <cstdint>
+#include <string>
+
+#include <caf/expected.hpp>
+#include <caf/response_promise.hpp>
+
+#include "actors/node.hpp"
+
+namespace warden::detail {
+
+using node_ptr = caf::stateful_actor<node_state>*;
+
+/// The idempotency table key of `key` from `tenant`.
+std::string idempotency_slot(const std::string& tenant, const std::string& key);
+
+/// The not_found answer for a run that is missing or belongs to another
+/// tenant: the same in both cases, so tenants learn nothing of each other.
+caf::error no_such_run(const std::string& tenant, run_id run);
+
+/// The run `id` if it belongs to `tenant`.
+run_record* find_run(node_ptr self, const std::string& tenant, run_id id);
+
+/// Checks the parts every request shares; returns an error naming the part.
+caf::error check_request(node_ptr self, const std::string& tenant,
+                         const std::string& input, const std::string& key);
+
+/// Resolves a priority class name ("" = the default) to its index.
+caf::expected<std::uint8_t> resolve_priority(node_ptr self,
+                                             const std::string& name);
+
+/// The budget of one root run of `agent`.
+budget_grant grant_of(const agent_runtime& agent);
+
+/// The journal payload of an accepted run: what resume needs to restart it.
+std::string encode_accepted(node_ptr self, const run_record& r);
+
+/// Counts a refused submission and passes the error on.
+caf::error refused(node_ptr self, caf::error err);
+
+/// Sends a run_event to the run's subscribers.
+void emit(node_ptr self, run_record& r, const char* kind, std::string detail);
+
+/// Appends one entry of the run to the journal (ticket 0: no ack awaited).
+void journal(node_ptr self, std::uint64_t ticket, const run_record& r,
+             storage::entry_kind kind, std::string payload);
+
+/// Answers drain waiters once no run is unfinished.
+void check_drained(node_ptr self);
+
+/// Makes `r` final: answers waiters and subscribers, journals the outcome,
+/// and frees its admission slot.
+void finish(node_ptr self, run_record& r, run_state state, std::string output,
+            std::string reason, const usage_totals& usage,
+            bool release_admission = true);
+
+/// Starts the turn once the run is both admitted and durable.
+void maybe_start(node_ptr self, run_record& r);
+
+/// Creates a run of `session` and sends it to admission; the promise is
+/// answered with run_ack once the run is admitted or queued, and durable.
+caf::response_promise accept(node_ptr self, const std::string& tenant,
+                             const std::string& agent, session_id session,
+                             std::string input, std::uint8_t priority,
+                             const std::string& key);
+
+/// Forgets a run that admission refused: it was never acknowledged.
+void forget(node_ptr self, run_id id);
+
+/// Applies admission's verdict on a run.
+void on_verdict(node_ptr self, admission_verdict& v);
+
+} // namespace warden::detail

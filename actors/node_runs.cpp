@@ -1,0 +1,289 @@
+#include "actors/detail/node_runs.hpp"
+
+#include <algorithm>
+
+#include <caf/all.hpp>
+
+#include "actors/error.hpp"
+#include "actors/node_children.hpp"
+
+namespace warden::detail {
+
+std::string idempotency_slot(const std::string& tenant,
+                             const std::string& key) {
+  std::string slot = tenant;
+  slot += '\0';
+  slot += key;
+  return slot;
+}
+
+caf::error no_such_run(const std::string& tenant, run_id run) {
+  // The same answer whether the run does not exist or belongs to another
+  // tenant: a tenant learns nothing about other tenants' runs.
+  return make_error(error_code::not_found,
+                    "no run " + std::to_string(run) + " for tenant " + tenant);
+}
+
+/// The run `id` if it belongs to `tenant`.
+run_record* find_run(node_ptr self, const std::string& tenant, run_id id) {
+  auto i = self->state.runs.find(id);
+  if (i == self->state.runs.end() || i->second.status.tenant != tenant)
+    return nullptr;
+  return &i->second;
+}
+
+/// Checks the parts every request shares; returns an error naming the part.
+caf::error check_request(node_ptr self, const std::string& tenant,
+                         const std::string& input, const std::string& key) {
+  const auto& opts = self->state.options;
+  if (self->state.draining)
+    return make_error(error_code::draining,
+                      "the node is draining and accepts no new runs");
+  if (tenant.empty() || tenant.size() > opts.max_name_bytes)
+    return make_error(error_code::invalid_argument,
+                      "tenant must be 1 to " +
+                          std::to_string(opts.max_name_bytes) + " bytes");
+  if (input.size() > opts.max_input_bytes)
+    return make_error(error_code::invalid_argument,
+                      "input of " + std::to_string(input.size()) +
+                          " bytes exceeds the limit of " +
+                          std::to_string(opts.max_input_bytes) + " bytes");
+  if (key.size() > opts.max_name_bytes)
+    return make_error(error_code::invalid_argument,
+                      "idempotency key exceeds " +
+                          std::to_string(opts.max_name_bytes) + " bytes");
+  return {};
+}
+
+/// Resolves a priority class name ("" = the default) to its index.
+caf::expected<std::uint8_t> resolve_priority(node_ptr self,
+                                             const std::string& name) {
+  const auto& opts = self->state.options;
+  if (name.empty())
+    return opts.default_priority;
+  auto i = std::find(opts.priorities.begin(), opts.priorities.end(), name);
+  if (i != opts.priorities.end())
+    return static_cast<std::uint8_t>(i - opts.priorities.begin());
+  std::string known;
+  for (const auto& p : opts.priorities)
+    known += (known.empty() ? "" : ", ") + p;
+  return make_error(error_code::invalid_argument,
+                    "unknown priority `" + name + "`; classes: " + known);
+}
+
+budget_grant grant_of(const agent_runtime& agent) {
+  const auto& b = agent.settings.run_budget;
+  return {b.tokens, b.cost_micros, b.wall_ms};
+}
+
+/// The journal payload of an accepted run: what resume needs to restart it.
+std::string encode_accepted(node_ptr self, const run_record& r) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{self->system(), buf};
+  auto s = r.status;
+  auto input = r.input;
+  auto key = r.idempotency_key;
+  auto priority = r.priority;
+  if (auto err =
+          sink(s.run, s.session, s.tenant, s.agent, input, priority, key))
+    return {};
+  return std::string(buf.begin(), buf.end());
+}
+
+/// Counts a refused submission and passes the error on.
+caf::error refused(node_ptr self, caf::error err) {
+  if (auto& m = self->state.components.metrics)
+    if (auto code = warden_code(err))
+      m->count_rejected(*code);
+  return err;
+}
+
+void emit(node_ptr self, run_record& r, const char* kind, std::string detail) {
+  if (r.subscribers.empty())
+    return;
+  run_event event{r.status.run, ++r.events, r.status.state, kind,
+                  std::move(detail)};
+  for (const auto& subscriber : r.subscribers)
+    self->send(subscriber, event);
+}
+
+void journal(node_ptr self, std::uint64_t ticket, const run_record& r,
+             storage::entry_kind kind, std::string payload) {
+  journal_append batch;
+  batch.ticket = ticket;
+  batch.entries.push_back({r.status.run, 0, kind, std::move(payload)});
+  self->send(self->state.components.journal, std::move(batch));
+}
+
+void check_drained(node_ptr self) {
+  auto& st = self->state;
+  if (!st.draining || st.drain_waiters.empty())
+    return;
+  auto busy = std::any_of(st.runs.begin(), st.runs.end(), [](const auto& kv) {
+    return !is_final(kv.second.status.state);
+  });
+  if (busy)
+    return;
+  for (auto& waiter : st.drain_waiters)
+    waiter.deliver(st.drained);
+  st.drain_waiters.clear();
+}
+
+/// Makes `r` final: answers waiters and subscribers, journals the outcome,
+/// and frees its admission slot.
+void finish(node_ptr self, run_record& r, run_state state, std::string output,
+            std::string reason, const usage_totals& usage,
+            bool release_admission) {
+  if (is_final(r.status.state))
+    return;
+  auto& st = self->state;
+  r.status.state = state;
+  r.status.output = std::move(output);
+  r.status.reason = std::move(reason);
+  r.status.usage = usage;
+  r.input.clear();
+  for (auto& ack : r.acks)
+    ack.deliver(make_error(state == run_state::shed ? error_code::queue_full
+                                                    : error_code::cancelled,
+                           r.status.reason));
+  r.acks.clear();
+  if (r.durable)
+    journal(self, 0, r, storage::entry_kind::run_final, to_string(state));
+  if (release_admission)
+    self->send(st.components.admission, release_run{r.status.run});
+  if (auto& m = st.components.metrics) {
+    auto seconds = -1.0;
+    if (r.started)
+      seconds =
+          std::chrono::duration<double>(self->clock().now() - r.started_at)
+              .count();
+    m->count_finished(state, r.status.usage, seconds);
+  }
+  on_tree_run_final(self, r);
+  emit(self, r, "final", r.status.reason);
+  r.subscribers.clear();
+  for (auto& waiter : r.waiters)
+    waiter.deliver(r.status);
+  r.waiters.clear();
+  if (st.draining) {
+    if (state == run_state::cancelled)
+      ++st.drained.cancelled;
+    else
+      ++st.drained.finished;
+  }
+  check_drained(self);
+}
+
+/// Starts the turn once the run is both admitted and durable.
+void maybe_start(node_ptr self, run_record& r) {
+  auto& st = self->state;
+  if (!r.admitted || !r.durable || r.started || is_final(r.status.state))
+    return;
+  auto agent = st.components.agents.at(r.status.agent);
+  auto session = st.registry.activate(r.status.session, agent);
+  if (!session) {
+    finish(self, r, run_state::failed, {}, error_reason(session.error()), {});
+    return;
+  }
+  r.started = true;
+  r.started_at = self->clock().now();
+  r.status.state = run_state::running;
+  emit(self, r, "started", {});
+  turn_input turn{r.status.run,
+                  r.status.session,
+                  r.status.tenant,
+                  std::move(r.input),
+                  1,
+                  grant_of(*agent),
+                  nullptr};
+  prepare_tree_turn(self, r, turn);
+  r.input.clear();
+  self->send(st.components.pools.at(r.status.agent),
+             start_turn{std::move(*session), std::move(turn)});
+}
+
+/// Creates a run of `session` and sends it to admission; the promise is
+/// answered with run_ack once the run is admitted or queued, and durable.
+caf::response_promise accept(node_ptr self, const std::string& tenant,
+                             const std::string& agent, session_id session,
+                             std::string input, std::uint8_t priority,
+                             const std::string& key) {
+  auto& st = self->state;
+  auto id = st.next_run++;
+  auto& r = st.runs[id];
+  r.status.run = id;
+  r.status.session = session;
+  r.status.tenant = tenant;
+  r.status.agent = agent;
+  r.priority = priority;
+  r.input = std::move(input);
+  r.idempotency_key = key;
+  auto promise = self->make_response_promise();
+  r.acks.push_back(promise);
+  if (!key.empty())
+    st.idempotency.emplace(idempotency_slot(tenant, key), id);
+  if (auto& m = st.components.metrics)
+    m->count_submitted();
+  self->send(st.components.admission, admit_run{id, tenant, priority});
+  return promise;
+}
+
+/// Forgets a run that admission refused: it was never acknowledged.
+void forget(node_ptr self, run_id id) {
+  auto& st = self->state;
+  auto i = st.runs.find(id);
+  if (i == st.runs.end())
+    return;
+  auto& r = i->second;
+  if (!r.idempotency_key.empty())
+    st.idempotency.erase(idempotency_slot(r.status.tenant, r.idempotency_key));
+  auto s = st.sessions.find(r.status.session);
+  if (s != st.sessions.end() && s->second.last_run == 0)
+    st.sessions.erase(s); // created for this run, which never existed
+
+  st.runs.erase(i);
+}
+
+void on_verdict(node_ptr self, admission_verdict& v) {
+  auto& st = self->state;
+  auto i = st.runs.find(v.run);
+  if (i == st.runs.end()) {
+    if (v.outcome == admission_outcome::admitted)
+      self->send(st.components.admission, release_run{v.run});
+    return;
+  }
+  auto& r = i->second;
+  switch (v.outcome) {
+  case admission_outcome::admitted:
+  case admission_outcome::queued:
+    if (v.outcome == admission_outcome::admitted)
+      r.admitted = true;
+    if (!r.journaling) {
+      // First verdict: make the record durable before acknowledging.
+      r.journaling = true;
+      st.sessions[r.status.session].last_run = v.run;
+      auto ticket = st.next_ticket++;
+      st.tickets.emplace(ticket, v.run);
+      journal(self, ticket, r, storage::entry_kind::run_accepted,
+              encode_accepted(self, r));
+    }
+    emit(self, r, r.admitted ? "admitted" : "queued", {});
+    maybe_start(self, r);
+    return;
+  case admission_outcome::rejected: {
+    auto err =
+        refused(self, make_error(static_cast<error_code>(v.code), v.reason));
+    for (auto& ack : r.acks)
+      ack.deliver(err);
+    r.acks.clear();
+    on_tree_run_refused(self, r, v.reason);
+    forget(self, v.run);
+    return;
+  }
+  case admission_outcome::shed:
+    finish(self, r, run_state::shed, {}, v.reason, {}, false);
+    return;
+  }
+}
+
+} // namespace warden::detail
