@@ -16,10 +16,10 @@
 #include "actors/agent_runtime.hpp"
 #include "actors/node_metrics.hpp"
 #include "actors/protocol.hpp"
+#include "actors/run_tree.hpp"
 #include "actors/session_registry.hpp"
 #include "policies/session_cache.hpp"
 #include "storage/snapshot_store.hpp"
-#include "actors/run_tree.hpp"
 
 namespace warden {
 

@@ -7,17 +7,16 @@
 //   find_package(warden CONFIG REQUIRED)
 //   target_link_libraries(app PRIVATE warden::runtime)
 
-#include <caf/all.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <iostream>
-
 #include <warden/actors/error.hpp>
 #include <warden/actors/node_start.hpp>
 #include <warden/actors/protocol.hpp>
 #include <warden/actors/tool_registry.hpp>
 #include <warden/config/settings.hpp>
+
+#include <caf/all.hpp>
 
 namespace {
 
@@ -81,32 +80,30 @@ int main() {
   auto await = [&](warden::run_id run) {
     self->request(node->node, std::chrono::seconds{10},
                   warden::await_run{"acme", run})
-      .receive(
-        [&](warden::run_status& status) {
-          std::cout << "run " << status.run << " "
-                    << warden::to_string(status.state) << ": "
-                    << status.output << " (" << status.usage.tool_calls
-                    << " tool calls)\n";
-          if (status.state != warden::run_state::succeeded)
-            rc = 1;
-        },
-        fail);
+        .receive(
+            [&](warden::run_status& status) {
+              std::cout << "run " << status.run << " "
+                        << warden::to_string(status.state) << ": "
+                        << status.output << " (" << status.usage.tool_calls
+                        << " tool calls)\n";
+              if (status.state != warden::run_state::succeeded)
+                rc = 1;
+            },
+            fail);
   };
   warden::session_id session = 0;
-  self
-    ->request(node->node, std::chrono::seconds{10},
-              warden::submit_run{"acme", "assistant", "hello", "", ""})
-    .receive(
-      [&](warden::run_ack& ack) {
-        session = ack.session;
-        await(ack.run);
-      },
-      fail);
+  self->request(node->node, std::chrono::seconds{10},
+                warden::submit_run{"acme", "assistant", "hello", "", ""})
+      .receive(
+          [&](warden::run_ack& ack) {
+            session = ack.session;
+            await(ack.run);
+          },
+          fail);
   if (session != 0)
-    self
-      ->request(node->node, std::chrono::seconds{10},
-                warden::send_turn{"acme", session, "and again", "", ""})
-      .receive([&](warden::run_ack& ack) { await(ack.run); }, fail);
+    self->request(node->node, std::chrono::seconds{10},
+                  warden::send_turn{"acme", session, "and again", "", ""})
+        .receive([&](warden::run_ack& ack) { await(ack.run); }, fail);
   warden::stop_node(*node);
   return rc;
 }
