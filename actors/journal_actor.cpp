@@ -17,7 +17,9 @@ caf::behavior journal_actor(caf::stateful_actor<journal_state>* self,
           ack.failure = failed->to_string();
         else
           ++self->state.batches;
-        if (sender)
+        // Ticket 0: the sender waits for nothing, so only a failure is worth
+        // a message.
+        if (sender && (batch.ticket != 0 || !ack.failure.empty()))
           self->send(sender, std::move(ack));
       },
   };

@@ -21,8 +21,8 @@ struct journal_state {
 /// The journal actor. `journal_append{ticket, entries}` appends the entries
 /// as one batch and answers the sender with `journal_ack{ticket, failure}`
 /// once the batch is durable (failure empty) or has failed (failure names the
-/// operation). Answers are plain sends, so senders hold no pending request
-/// handlers.
+/// operation); for ticket 0 it answers only failures. Answers are plain
+/// sends, so senders hold no pending request handlers.
 caf::behavior journal_actor(caf::stateful_actor<journal_state>* self,
                             std::shared_ptr<storage::journal> store);
 

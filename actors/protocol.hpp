@@ -461,7 +461,7 @@ struct permit_release {
 
 /// Append entries as one batch (any actor -> journal). The journal answers
 /// the sender with `journal_ack` carrying the same ticket once the batch is
-/// durable or has failed.
+/// durable or has failed; ticket 0 asks for an answer only on failure.
 struct journal_append {
   std::uint64_t ticket = 0;
   std::vector<storage::journal_entry> entries;

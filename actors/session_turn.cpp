@@ -17,7 +17,6 @@ session_turn::session_turn(caf::actor_system& sys,
       promise(std::move(rp)),
       serial(serial_value),
       deadline(deadline_value),
-      next_ticket(serial_value << 32),
       clock_(sys),
       ledger_(clock_),
       doom_(make_doom_loop_config(settings.doom_loop), clock_) {

@@ -80,8 +80,6 @@ class session_turn {
   std::size_t compaction_split = 0;
   /// What the turn consumed.
   usage_totals usage;
-  /// Journal tickets of this turn.
-  std::uint64_t next_ticket;
 
   // -- tool calls of the current step -----------------------------------------
 

@@ -1,0 +1,73 @@
+#define CAF_SUITE actors.journal
+#include <caf/test/dsl.hpp>
+
+#include "actors/journal_actor.hpp"
+#include "actors/protocol.hpp"
+
+using namespace warden;
+
+namespace {
+
+struct config : caf::actor_system_config {
+  config() { warden::add_message_types(*this); }
+};
+
+/// A journal whose appends always fail.
+class broken_journal final : public storage::journal {
+ public:
+  std::optional<storage::storage_error>
+  append(const std::vector<storage::journal_entry>&) override {
+    return storage::storage_error{"journal append", "disk full"};
+  }
+  std::vector<storage::journal_entry> entries_of(std::uint64_t) const override {
+    return {};
+  }
+  std::uint64_t size() const override { return 0; }
+};
+
+struct fixture : test_coordinator_fixture<config> {
+  journal_append batch(std::uint64_t ticket) {
+    return {ticket, {{7, 1, storage::entry_kind::model_step, "step"}}};
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(journal_tests, fixture)
+
+CAF_TEST(a ticketed append is acknowledged once stored) {
+  auto store = std::make_shared<storage::memory_journal>();
+  auto journal = sys.spawn(journal_actor, store);
+  self->send(journal, batch(5));
+  run();
+  std::uint64_t acked = 0;
+  self->receive([&](journal_ack& ack) { acked = ack.ticket; },
+                caf::after(std::chrono::seconds{0}) >> [] {});
+  CAF_CHECK_EQUAL(acked, 5u);
+  CAF_CHECK_EQUAL(store->size(), 1u);
+}
+
+CAF_TEST(ticket zero is stored without an answer) {
+  auto store = std::make_shared<storage::memory_journal>();
+  auto journal = sys.spawn(journal_actor, store);
+  self->send(journal, batch(0));
+  run();
+  CAF_CHECK_EQUAL(self->mailbox().size(), 0u);
+  CAF_CHECK_EQUAL(store->size(), 1u);
+}
+
+CAF_TEST(a failed append is reported even for ticket zero) {
+  auto journal = sys.spawn(journal_actor, std::make_shared<broken_journal>());
+  self->send(journal, batch(0));
+  run();
+  bool reported = false;
+  self->receive(
+      [&](journal_ack& ack) {
+        reported =
+            ack.ticket == 0 && ack.failure == "journal append: disk full";
+      },
+      caf::after(std::chrono::seconds{0}) >> [] {});
+  CAF_CHECK(reported);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
