@@ -9,23 +9,7 @@ set -uo pipefail
 
 wardend=$1
 wardenctl=$2
-work=$(mktemp -d)
-trap 'kill -9 "${pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
-
-passed=0
-failed=0
-check() { # check NAME COMMAND...
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "ok   - $name"
-  else
-    failed=$((failed + 1))
-    echo "FAIL - $name"
-  fi
-}
-contains() { grep -qF -- "$2" "$1"; }
+source "$(dirname "$0")/lib.sh"
 
 cat >"$work/node.toml" <<TOML
 [node]
@@ -85,7 +69,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 check "wardend starts and publishes the node" [ -n "$node_port" ]
-[ -n "$node_port" ] || { cat "$work/node.err"; echo "$passed passed, $((failed)) failed"; exit 1; }
+[ -n "$node_port" ] || { cat "$work/node.err"; finish; exit 1; }
 
 ctl() { timeout 20 "$wardenctl" --node "127.0.0.1:$node_port" "$@"; }
 
@@ -170,5 +154,4 @@ rc=$?
 check "SIGTERM drains and stops wardend with exit 0" [ "$rc" -eq 0 ]
 check "wardend reports the drain" contains "$work/node.out" "drained"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -8,23 +8,7 @@ set -uo pipefail
 
 wardend=$1
 source_dir=$2
-work=$(mktemp -d)
-trap 'kill -9 "${pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
-
-passed=0
-failed=0
-check() { # check NAME CONDITION...
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "ok   - $name"
-  else
-    failed=$((failed + 1))
-    echo "FAIL - $name"
-  fi
-}
-contains() { grep -qF -- "$2" "$1"; }
+source "$(dirname "$0")/lib.sh"
 
 # --- configuration checking --------------------------------------------------
 
@@ -124,5 +108,4 @@ stop_node INT
 rc=$?
 check "SIGINT stops wardend with exit 0" [ "$rc" -eq 0 ]
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
