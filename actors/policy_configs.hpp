@@ -5,6 +5,10 @@
 // dependency. Units change here: the file speaks milliseconds, the policies
 // nanosecond durations.
 
+#include <cstdint>
+#include <string>
+
+#include "actors/dependency_guard.hpp"
 #include "config/dependencies.hpp"
 #include "config/resilience.hpp"
 #include "policies/circuit_breaker.hpp"
@@ -33,5 +37,19 @@ to_rate_limits_config(const config::provider_settings& x);
 /// The rate limits of a tool: requests per minute only.
 policies::rate_limits_config
 to_rate_limits_config(const config::tool_settings& x);
+
+/// The guard of one dependency (a provider or a tool) from its settings:
+/// breaker, retry policy and rate limits; `name` appears in every reason.
+template <class Settings>
+dependency_guard_config guard_config_of(std::string name, const Settings& x,
+                                        std::uint64_t seed) {
+  dependency_guard_config guard;
+  guard.name = std::move(name);
+  guard.breaker = to_breaker_config(x.breaker);
+  guard.retry = to_retry_config(x.retry);
+  guard.rates = to_rate_limits_config(x);
+  guard.seed = seed;
+  return guard;
+}
 
 } // namespace warden

@@ -10,12 +10,8 @@ namespace warden {
 
 caf::behavior provider_state::make_behavior(provider_config cfg) {
   clock_.emplace(self_->system());
-  dependency_guard_config guard;
-  guard.name = "provider '" + cfg.name + "'";
-  guard.breaker = to_breaker_config(cfg.settings.breaker);
-  guard.retry = to_retry_config(cfg.settings.retry);
-  guard.rates = to_rate_limits_config(cfg.settings);
-  guard.seed = cfg.seed;
+  auto guard =
+      guard_config_of("provider '" + cfg.name + "'", cfg.settings, cfg.seed);
   detail::dependency_call_settings settings;
   settings.attempt_timeout = std::chrono::milliseconds{cfg.settings.timeout_ms};
   settings.permit = permit_kind::model_stream;

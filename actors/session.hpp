@@ -132,6 +132,10 @@ class session_state {
                    std::optional<std::string> nudge);
 
   /// Sends call `index` to its tool runner through the governor.
+  /// The request for call `index` of the current step, with its idempotency
+  /// key "run/step/index"; journaled as tool_started before it is sent.
+  [[nodiscard]] tool_request tool_request_for(std::size_t index) const;
+
   void call_tool(std::size_t index, const caf::actor& runner);
 
   /// Serves call `index` of a spawn_agent tool (session_spawn.cpp):

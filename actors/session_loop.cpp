@@ -229,19 +229,23 @@ void session_state::handle_tools_expired(std::uint64_t serial,
     after_tools();
 }
 
-void session_state::call_tool(std::size_t index, const caf::actor& runner) {
+tool_request session_state::tool_request_for(std::size_t index) const {
   const auto& call = turn_->calls[index];
   auto step = turn_->step;
   auto position = static_cast<std::uint32_t>(index);
-  tool_request request{turn_->input.run,
-                       id_,
-                       step,
-                       position,
-                       call.tool,
-                       call.arguments,
-                       std::to_string(turn_->input.run) + "/" +
-                           std::to_string(step) + "/" +
-                           std::to_string(position)};
+  return {turn_->input.run,
+          id_,
+          step,
+          position,
+          call.tool,
+          call.arguments,
+          std::to_string(turn_->input.run) + "/" + std::to_string(step) + "/" +
+              std::to_string(position)};
+}
+
+void session_state::call_tool(std::size_t index, const caf::actor& runner) {
+  auto step = turn_->step;
+  auto request = tool_request_for(index);
   journal({detail::tool_started_entry(request)});
   turn_->note_runner(runner);
   ++turn_->usage.tool_calls;

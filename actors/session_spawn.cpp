@@ -76,16 +76,7 @@ void session_state::call_spawn_agent(std::size_t index) {
   auto child_timeout =
       std::min<std::uint64_t>(definition->second.timeout_ms, to_ms(left));
   auto step = turn_->step;
-  auto position = static_cast<std::uint32_t>(index);
-  tool_request record{turn_->input.run,
-                      id_,
-                      step,
-                      position,
-                      call.tool,
-                      call.arguments,
-                      std::to_string(turn_->input.run) + "/" +
-                          std::to_string(step) + "/" +
-                          std::to_string(position)};
+  auto record = tool_request_for(index);
   journal({detail::tool_started_entry(record)});
   ++turn_->usage.tool_calls;
   spawn_child request{0,

@@ -8,16 +8,12 @@ namespace warden {
 
 caf::behavior tool_runner_state::make_behavior(tool_runner_config cfg) {
   clock_.emplace(self_->system());
-  dependency_guard_config guard;
-  guard.name = "tool '" + cfg.name + "'";
-  guard.breaker = to_breaker_config(cfg.settings.breaker);
-  guard.retry = to_retry_config(cfg.settings.retry);
-  guard.rates = to_rate_limits_config(cfg.settings);
+  auto guard =
+      guard_config_of("tool '" + cfg.name + "'", cfg.settings, cfg.seed);
   // Config validation already refuses retries of effectful tools; the guard
   // holds the line whatever the retry settings say.
   guard.never_retry =
       cfg.settings.side_effect == config::side_effect_kind::effectful;
-  guard.seed = cfg.seed;
   detail::dependency_call_settings settings;
   settings.attempt_timeout = std::chrono::milliseconds{cfg.settings.timeout_ms};
   settings.permit = permit_kind::tool_call;
