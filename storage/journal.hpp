@@ -1,23 +1,34 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
+
+#include "storage/error.hpp"
+#include "storage/records.hpp"
 
 namespace warden::storage {
 
-/// What a journal entry records. Payloads are opaque bytes to storage; the
-/// runtime serializes them.
+/// What a journal entry records. Payloads are opaque bytes to storage except
+/// where noted; the runtime serializes them. Values are stored: append new
+/// kinds at the end, never renumber.
 enum class entry_kind : std::uint8_t {
-  run_accepted,  ///< a run record, written before the submitter is answered
+  /// A new run; the payload is an encoded stored_run. Storage also writes it
+  /// to the run records and, with a key, to the idempotency keys.
+  run_accepted,
   run_admitted,  ///< the run left the admission queue
   model_step,    ///< a model reply with its usage
   tool_started,  ///< a tool call began (effectful calls need this on resume)
   tool_finished, ///< a tool call's result
   child_spawned, ///< a child run was started by this run
   budget_charge, ///< a budget commit
-  run_final,     ///< the run's final outcome
+  run_final,     ///< the turn's final outcome, as the session saw it
+  /// The run's record as it now stands (an encoded stored_run): storage
+  /// replaces the run record with it. Final records start retention.
+  run_record,
 };
 
 /// The stable lower-case name of `x`.
@@ -32,50 +43,92 @@ struct journal_entry {
   std::string payload;
 };
 
-/// A failed storage operation: which one, and what went wrong.
-struct storage_error {
-  /// e.g. "journal append", "snapshot put".
-  std::string operation;
-  std::string message;
-
-  [[nodiscard]] std::string to_string() const {
-    return operation + ": " + message;
-  }
+/// The highest ids storage has seen, so that a restarted node never reuses
+/// one.
+struct id_watermarks {
+  std::uint64_t run = 0;
+  std::uint64_t session = 0;
 };
 
-/// The append-only record of every state change. `append` returns only once
-/// the batch is durable as far as the implementation can make it (the
-/// in-memory journal: at once; RocksDB: after a synced write). Not
-/// thread-safe: one owner (the journal actor) calls it.
+/// The durable record of every state change: run records, idempotency keys
+/// and each run's journal. Writes (`append`, `expire`) come from one owner,
+/// the journal actor; reads may come from any thread at the same time.
 class journal {
  public:
   virtual ~journal() = default;
 
-  /// Appends `batch` atomically: all entries or none.
+  /// Appends `batch` atomically: all entries or none. Returns once the batch
+  /// is as durable as the implementation makes it (in memory: at once;
+  /// RocksDB: after one synced write for the whole batch). run_accepted and
+  /// run_record entries whose payload does not decode fail the batch.
   [[nodiscard]] virtual std::optional<storage_error>
   append(const std::vector<journal_entry>& batch) = 0;
 
   /// The entries of `run` in append order.
-  [[nodiscard]] virtual std::vector<journal_entry>
+  [[nodiscard]] virtual read_result<std::vector<journal_entry>>
   entries_of(std::uint64_t run) const = 0;
 
-  /// Entries held.
+  /// The record of `run`, if stored.
+  [[nodiscard]] virtual read_result<std::optional<stored_run>>
+  find_run(std::uint64_t run) const = 0;
+
+  /// The run created with idempotency `key` by `tenant`, if any.
+  [[nodiscard]] virtual read_result<std::optional<std::uint64_t>>
+  find_idempotent(const std::string& tenant, const std::string& key) const = 0;
+
+  /// Every run whose record is not final, in run id order.
+  [[nodiscard]] virtual read_result<std::vector<stored_run>>
+  unfinished_runs() const = 0;
+
+  /// The highest run and session ids of every record ever appended.
+  [[nodiscard]] virtual read_result<id_watermarks> watermarks() const = 0;
+
+  /// Deletes up to `max_runs` final runs that became final before
+  /// `cutoff_ms` (Unix ms): record, idempotency key and journal. Returns how
+  /// many were deleted.
+  [[nodiscard]] virtual read_result<std::uint64_t>
+  expire(std::uint64_t cutoff_ms, std::uint64_t max_runs) = 0;
+
+  /// Journal entries held.
   [[nodiscard]] virtual std::uint64_t size() const = 0;
 };
 
-/// A journal in memory: durable for the life of the process only.
+/// A journal in memory: durable for the life of the process only. Thread-
+/// safe (one mutex).
 class memory_journal final : public journal {
  public:
   [[nodiscard]] std::optional<storage_error>
   append(const std::vector<journal_entry>& batch) override;
 
-  [[nodiscard]] std::vector<journal_entry>
+  [[nodiscard]] read_result<std::vector<journal_entry>>
   entries_of(std::uint64_t run) const override;
 
-  [[nodiscard]] std::uint64_t size() const override { return entries_.size(); }
+  [[nodiscard]] read_result<std::optional<stored_run>>
+  find_run(std::uint64_t run) const override;
+
+  [[nodiscard]] read_result<std::optional<std::uint64_t>>
+  find_idempotent(const std::string& tenant,
+                  const std::string& key) const override;
+
+  [[nodiscard]] read_result<std::vector<stored_run>>
+  unfinished_runs() const override;
+
+  [[nodiscard]] read_result<id_watermarks> watermarks() const override;
+
+  [[nodiscard]] read_result<std::uint64_t>
+  expire(std::uint64_t cutoff_ms, std::uint64_t max_runs) override;
+
+  [[nodiscard]] std::uint64_t size() const override;
 
  private:
-  std::vector<journal_entry> entries_;
+  mutable std::mutex mtx_;
+  /// run -> its entries in append order.
+  std::unordered_map<std::uint64_t, std::vector<journal_entry>> entries_;
+  std::unordered_map<std::uint64_t, stored_run> runs_;
+  /// storage key of (tenant, key) -> run.
+  std::unordered_map<std::string, std::uint64_t> idempotency_;
+  id_watermarks marks_;
+  std::uint64_t size_ = 0;
 };
 
 } // namespace warden::storage

@@ -1,0 +1,68 @@
+#pragma once
+
+// The records storage keeps besides opaque journal payloads: run records
+// (runs column family, also the payload of run_accepted and run_record
+// journal entries) and the versioned envelope every stored value carries.
+// Encoding: see storage/README.md.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "storage/error.hpp"
+
+namespace warden::storage {
+
+/// Format version at the front of every value this build writes. A value of
+/// another version is refused with an error naming both versions.
+inline constexpr std::uint8_t record_format = 1;
+
+/// What a run consumed, as stored.
+struct stored_usage {
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t completion_tokens = 0;
+  std::uint64_t cost_micros = 0;
+  std::uint32_t model_calls = 0;
+  std::uint32_t tool_calls = 0;
+  std::uint32_t retries = 0;
+  std::uint32_t iterations = 0;
+};
+
+/// A run's record: enough to answer status and result after a restart, to
+/// resume it when unfinished, and to honour its idempotency key.
+struct stored_run {
+  std::uint64_t run = 0;
+  std::uint64_t session = 0;
+  /// The run that spawned this one; 0 for a root run.
+  std::uint64_t parent = 0;
+  /// Depth in its run tree; a root run is at depth 1.
+  std::uint32_t depth = 1;
+  std::string tenant;
+  std::string agent;
+  /// The turn's input (kept until the run is final, for resume).
+  std::string input;
+  /// Empty when the submitter gave none.
+  std::string idempotency_key;
+  /// Index of the priority class.
+  std::uint8_t priority = 0;
+  /// The runtime's run state (actors/protocol.hpp `run_state`), opaque here.
+  std::uint8_t state = 0;
+  /// Whether the run will not change any more (retention may drop it).
+  bool final = false;
+  std::string output;
+  std::string reason;
+  stored_usage usage;
+  /// When the run became final, Unix milliseconds; 0 while unfinished.
+  std::uint64_t finished_at_ms = 0;
+};
+
+/// `x` as bytes: the format version, then its fields.
+[[nodiscard]] std::string encode(const stored_run& x);
+
+/// Reads a stored_run from `bytes`; the error names what is wrong (an
+/// unknown format version, a truncated or overlong record).
+[[nodiscard]] std::optional<storage_error> decode(std::string_view bytes,
+                                                  stored_run& out);
+
+} // namespace warden::storage

@@ -1,0 +1,58 @@
+#pragma once
+
+// The RocksDB implementations of storage::journal and storage::snapshot_store,
+// sharing one database per node. Layout, record formats and the recovery
+// mode: storage/README.md.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "storage/error.hpp"
+#include "storage/journal.hpp"
+#include "storage/snapshot_store.hpp"
+
+namespace warden::storage {
+
+/// How to open a node's database.
+struct rocks_options {
+  /// Directory of the database (wardend: `<node.data_dir>/db`). Created with
+  /// its parents when missing.
+  std::string path;
+  /// Sync the WAL on every journal append (one fsync per group-committed
+  /// batch). Off only for benchmarks that measure the difference.
+  bool sync = true;
+  /// Recorded in the meta column family when the database is created.
+  std::string node_name;
+};
+
+/// A node's open database: its journal and its snapshot store. Both stay
+/// usable as long as either is held.
+struct rocks_storage {
+  std::shared_ptr<journal> journal;
+  std::shared_ptr<snapshot_store> snapshots;
+};
+
+/// The database, or why it cannot be used.
+struct rocks_open_result {
+  rocks_storage storage;
+  std::optional<storage_error> error;
+};
+
+/// Opens (or creates) the database at `opts.path`. Refuses, with an error
+/// naming the path and the problem: a directory that holds something other
+/// than a Warden database (foreign files, a RocksDB database without
+/// Warden's column families or meta record), a database of another storage
+/// format, and one RocksDB reports as corrupt.
+[[nodiscard]] rocks_open_result open_rocks(const rocks_options& opts);
+
+/// The raw ceiling of synced writes on the disk under `path`: writes
+/// `records` values of `value_bytes` each, in synced WriteBatches of
+/// `batch_size`, into a scratch database created (and removed) there.
+/// Returns records per second, or the error.
+[[nodiscard]] read_result<double>
+measure_sync_batch_ceiling(const std::string& path, std::uint64_t records,
+                           std::uint64_t batch_size, std::size_t value_bytes);
+
+} // namespace warden::storage
