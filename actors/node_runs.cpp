@@ -6,6 +6,7 @@
 
 #include "actors/error.hpp"
 #include "actors/node_children.hpp"
+#include "storage/records.hpp"
 
 namespace warden::detail {
 
@@ -76,18 +77,21 @@ budget_grant grant_of(const agent_runtime& agent) {
   return {b.tokens, b.cost_micros, b.wall_ms};
 }
 
-/// The journal payload of an accepted run: what resume needs to restart it.
-std::string encode_accepted(node_ptr self, const run_record& r) {
-  std::vector<char> buf;
-  caf::binary_serializer sink{self->system(), buf};
-  auto s = r.status;
-  auto input = r.input;
-  auto key = r.idempotency_key;
-  auto priority = r.priority;
-  if (auto err =
-          sink(s.run, s.session, s.tenant, s.agent, input, priority, key))
-    return {};
-  return std::string(buf.begin(), buf.end());
+/// The journal payload of an accepted run: its record, what resume needs to
+/// restart it.
+std::string encode_accepted(const run_record& r) {
+  storage::stored_run x;
+  x.run = r.status.run;
+  x.session = r.status.session;
+  x.parent = r.tree.parent;
+  x.depth = r.tree.depth;
+  x.tenant = r.status.tenant;
+  x.agent = r.status.agent;
+  x.input = r.input;
+  x.idempotency_key = r.idempotency_key;
+  x.priority = r.priority;
+  x.state = static_cast<std::uint8_t>(r.status.state);
+  return storage::encode(x);
 }
 
 /// Counts a refused submission and passes the error on.
@@ -265,7 +269,7 @@ void on_verdict(node_ptr self, admission_verdict& v) {
       auto ticket = st.next_ticket++;
       st.tickets.emplace(ticket, v.run);
       journal(self, ticket, r, storage::entry_kind::run_accepted,
-              encode_accepted(self, r));
+              encode_accepted(r));
     }
     emit(self, r, r.admitted ? "admitted" : "queued", {});
     maybe_start(self, r);

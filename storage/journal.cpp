@@ -1,5 +1,11 @@
 #include "storage/journal.hpp"
 
+#include <algorithm>
+#include <tuple>
+
+#include "storage/detail/batch.hpp"
+#include "storage/keys.hpp"
+
 namespace warden::storage {
 
 const char* to_string(entry_kind x) noexcept {
@@ -20,22 +26,138 @@ const char* to_string(entry_kind x) noexcept {
     return "budget_charge";
   case entry_kind::run_final:
     return "run_final";
+  case entry_kind::run_record:
+    return "run_record";
   }
   return "unknown";
 }
 
+namespace detail {
+
+bool carries_run_record(entry_kind x) noexcept {
+  return x == entry_kind::run_accepted || x == entry_kind::run_record;
+}
+
 std::optional<storage_error>
-memory_journal::append(const std::vector<journal_entry>& batch) {
-  entries_.insert(entries_.end(), batch.begin(), batch.end());
+decode_run_records(const std::vector<journal_entry>& batch,
+                   std::vector<stored_run>& out) {
+  out.clear();
+  for (const auto& e : batch) {
+    if (!carries_run_record(e.kind))
+      continue;
+    stored_run record;
+    auto subject = "the " + std::string{to_string(e.kind)} + " entry of run " +
+                   std::to_string(e.run);
+    if (auto err = decode(e.payload, record))
+      return storage_error{"journal append",
+                           subject + " holds no run record: " + err->message};
+    if (record.run != e.run)
+      return storage_error{"journal append", subject +
+                                                 " holds the record of run " +
+                                                 std::to_string(record.run)};
+    out.push_back(std::move(record));
+  }
   return std::nullopt;
 }
 
-std::vector<journal_entry> memory_journal::entries_of(std::uint64_t run) const {
-  std::vector<journal_entry> result;
-  for (const auto& e : entries_)
-    if (e.run == run)
-      result.push_back(e);
+} // namespace detail
+
+std::optional<storage_error>
+memory_journal::append(const std::vector<journal_entry>& batch) {
+  std::vector<stored_run> records;
+  if (auto err = detail::decode_run_records(batch, records))
+    return err;
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto record = records.begin();
+  for (const auto& e : batch) {
+    if (detail::carries_run_record(e.kind)) {
+      auto& x = *record++;
+      marks_.run = std::max(marks_.run, x.run);
+      marks_.session = std::max(marks_.session, x.session);
+      if (e.kind == entry_kind::run_accepted && !x.idempotency_key.empty())
+        idempotency_[keys::idempotency(x.tenant, x.idempotency_key)] = x.run;
+      runs_[x.run] = std::move(x);
+    }
+    entries_[e.run].push_back(e);
+    ++size_;
+  }
+  return std::nullopt;
+}
+
+read_result<std::vector<journal_entry>>
+memory_journal::entries_of(std::uint64_t run) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (auto i = entries_.find(run); i != entries_.end())
+    return {i->second, std::nullopt};
+  return {};
+}
+
+read_result<std::optional<stored_run>>
+memory_journal::find_run(std::uint64_t run) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (auto i = runs_.find(run); i != runs_.end())
+    return {i->second, std::nullopt};
+  return {};
+}
+
+read_result<std::optional<std::uint64_t>>
+memory_journal::find_idempotent(const std::string& tenant,
+                                const std::string& key) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (auto i = idempotency_.find(keys::idempotency(tenant, key));
+      i != idempotency_.end())
+    return {i->second, std::nullopt};
+  return {};
+}
+
+read_result<std::vector<stored_run>> memory_journal::unfinished_runs() const {
+  read_result<std::vector<stored_run>> result;
+  std::lock_guard<std::mutex> guard{mtx_};
+  for (const auto& [id, x] : runs_)
+    if (!x.final)
+      result.value.push_back(x);
+  std::sort(result.value.begin(), result.value.end(),
+            [](const auto& a, const auto& b) { return a.run < b.run; });
   return result;
+}
+
+read_result<id_watermarks> memory_journal::watermarks() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return {marks_, std::nullopt};
+}
+
+read_result<std::uint64_t> memory_journal::expire(std::uint64_t cutoff_ms,
+                                                  std::uint64_t max_runs) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  // Oldest first, as the RocksDB retention index orders them.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> due;
+  for (const auto& [id, x] : runs_)
+    if (x.final && x.finished_at_ms < cutoff_ms)
+      due.emplace_back(x.finished_at_ms, id);
+  std::sort(due.begin(), due.end());
+  if (due.size() > max_runs)
+    due.resize(static_cast<std::size_t>(max_runs));
+  for (const auto& [finished_at, id] : due) {
+    auto i = runs_.find(id);
+    const auto& x = i->second;
+    if (!x.idempotency_key.empty()) {
+      auto j =
+          idempotency_.find(keys::idempotency(x.tenant, x.idempotency_key));
+      if (j != idempotency_.end() && j->second == id)
+        idempotency_.erase(j);
+    }
+    runs_.erase(i);
+    if (auto j = entries_.find(id); j != entries_.end()) {
+      size_ -= j->second.size();
+      entries_.erase(j);
+    }
+  }
+  return {due.size(), std::nullopt};
+}
+
+std::uint64_t memory_journal::size() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return size_;
 }
 
 } // namespace warden::storage

@@ -19,7 +19,27 @@ class broken_journal final : public storage::journal {
   append(const std::vector<storage::journal_entry>&) override {
     return storage::storage_error{"journal append", "disk full"};
   }
-  std::vector<storage::journal_entry> entries_of(std::uint64_t) const override {
+  storage::read_result<std::vector<storage::journal_entry>>
+  entries_of(std::uint64_t) const override {
+    return {};
+  }
+  storage::read_result<std::optional<storage::stored_run>>
+  find_run(std::uint64_t) const override {
+    return {};
+  }
+  storage::read_result<std::optional<std::uint64_t>>
+  find_idempotent(const std::string&, const std::string&) const override {
+    return {};
+  }
+  storage::read_result<std::vector<storage::stored_run>>
+  unfinished_runs() const override {
+    return {};
+  }
+  storage::read_result<storage::id_watermarks> watermarks() const override {
+    return {};
+  }
+  storage::read_result<std::uint64_t> expire(std::uint64_t,
+                                             std::uint64_t) override {
     return {};
   }
   std::uint64_t size() const override { return 0; }

@@ -6,20 +6,122 @@
 
 using namespace warden::storage;
 
+namespace {
+
+stored_run make_run(std::uint64_t run, std::uint64_t session,
+                    std::string key = {}) {
+  stored_run x;
+  x.run = run;
+  x.session = session;
+  x.tenant = "acme";
+  x.agent = "helper";
+  x.input = "hello";
+  x.idempotency_key = std::move(key);
+  return x;
+}
+
+stored_run finished(stored_run x, std::uint64_t at_ms) {
+  x.final = true;
+  x.finished_at_ms = at_ms;
+  x.input.clear();
+  x.output = "done";
+  return x;
+}
+
+journal_entry accepted(const stored_run& x) {
+  return {x.run, 0, entry_kind::run_accepted, encode(x)};
+}
+
+journal_entry record(const stored_run& x) {
+  return {x.run, 0, entry_kind::run_record, encode(x)};
+}
+
+} // namespace
+
 CAF_TEST(the memory journal returns the entries of one run in append order) {
   memory_journal journal;
-  auto failed = journal.append({{1, 0, entry_kind::run_accepted, "a"},
-                                {2, 0, entry_kind::run_accepted, "b"},
+  auto failed = journal.append({accepted(make_run(1, 10)),
+                                accepted(make_run(2, 10)),
                                 {1, 1, entry_kind::model_step, "c"}});
   CAF_CHECK(!failed);
   CAF_CHECK(!journal.append({{1, 2, entry_kind::run_final, "d"}}));
   auto entries = journal.entries_of(1);
-  CAF_REQUIRE_EQUAL(entries.size(), 3u);
-  CAF_CHECK_EQUAL(entries[0].payload, "a");
-  CAF_CHECK_EQUAL(entries[1].payload, "c");
-  CAF_CHECK(entries[2].kind == entry_kind::run_final);
+  CAF_REQUIRE(entries);
+  CAF_REQUIRE_EQUAL(entries.value.size(), 3u);
+  CAF_CHECK(entries.value[0].kind == entry_kind::run_accepted);
+  CAF_CHECK_EQUAL(entries.value[1].payload, "c");
+  CAF_CHECK(entries.value[2].kind == entry_kind::run_final);
   CAF_CHECK_EQUAL(journal.size(), 4u);
-  CAF_CHECK(journal.entries_of(3).empty());
+  CAF_CHECK(journal.entries_of(3).value.empty());
+}
+
+CAF_TEST(a run record that does not decode fails the whole batch) {
+  memory_journal journal;
+  auto failed = journal.append(
+      {accepted(make_run(1, 10)), {2, 0, entry_kind::run_accepted, "garbage"}});
+  CAF_REQUIRE(failed);
+  CAF_CHECK_EQUAL(failed->operation, "journal append");
+  CAF_MESSAGE(failed->to_string());
+  CAF_CHECK(failed->message.find("run 2") != std::string::npos);
+  CAF_CHECK(failed->message.find("run_accepted") != std::string::npos);
+  CAF_CHECK_EQUAL(journal.size(), 0u);
+  CAF_CHECK(!journal.find_run(1).value);
+  CAF_CHECK_EQUAL(journal.watermarks().value.run, 0u);
+}
+
+CAF_TEST(accepted runs keep their record and idempotency key) {
+  memory_journal journal;
+  CAF_CHECK(!journal.append({accepted(make_run(4, 7, "k1"))}));
+  auto found = journal.find_idempotent("acme", "k1");
+  CAF_CHECK(found.value == std::optional<std::uint64_t>{4});
+  CAF_CHECK(!journal.find_idempotent("other", "k1").value);
+  auto run = journal.find_run(4);
+  CAF_REQUIRE(run.value);
+  CAF_CHECK_EQUAL(run.value->input, "hello");
+  CAF_CHECK(!journal.append({record(finished(make_run(4, 7, "k1"), 50))}));
+  run = journal.find_run(4);
+  CAF_REQUIRE(run.value);
+  CAF_CHECK(run.value->final);
+  CAF_CHECK_EQUAL(run.value->output, "done");
+}
+
+CAF_TEST(unfinished runs and watermarks follow the records) {
+  memory_journal journal;
+  CAF_CHECK(!journal.append({accepted(make_run(9, 3)), accepted(make_run(2, 8)),
+                             accepted(make_run(5, 1))}));
+  CAF_CHECK(!journal.append({record(finished(make_run(9, 3), 10))}));
+  auto unfinished = journal.unfinished_runs();
+  CAF_REQUIRE_EQUAL(unfinished.value.size(), 2u);
+  CAF_CHECK_EQUAL(unfinished.value[0].run, 2u);
+  CAF_CHECK_EQUAL(unfinished.value[1].run, 5u);
+  auto marks = journal.watermarks().value;
+  CAF_CHECK_EQUAL(marks.run, 9u);
+  CAF_CHECK_EQUAL(marks.session, 8u);
+}
+
+CAF_TEST(expire deletes only final runs finished before the cutoff) {
+  memory_journal journal;
+  CAF_CHECK(!journal.append(
+      {accepted(make_run(1, 1, "a")), accepted(make_run(2, 1, "b")),
+       accepted(make_run(3, 1, "c")), accepted(make_run(4, 1, "d"))}));
+  CAF_CHECK(!journal.append({record(finished(make_run(1, 1, "a"), 100)),
+                             record(finished(make_run(2, 1, "b"), 200)),
+                             record(finished(make_run(3, 1, "c"), 300))}));
+  CAF_CHECK_EQUAL(journal.size(), 7u);
+  auto expired = journal.expire(300, 1);
+  CAF_CHECK_EQUAL(expired.value, 1u);
+  CAF_CHECK(!journal.find_run(1).value);
+  CAF_CHECK(journal.find_run(2).value);
+  expired = journal.expire(300, 10);
+  CAF_CHECK_EQUAL(expired.value, 1u);
+  CAF_CHECK(!journal.find_run(2).value);
+  CAF_CHECK(!journal.find_idempotent("acme", "b").value);
+  CAF_CHECK(journal.entries_of(2).value.empty());
+  CAF_CHECK(journal.find_run(3).value);
+  CAF_CHECK(journal.find_run(4).value);
+  CAF_CHECK(journal.find_idempotent("acme", "d").value);
+  CAF_CHECK_EQUAL(journal.size(), 3u);
+  CAF_CHECK_EQUAL(journal.watermarks().value.run, 4u);
 }
 
 CAF_TEST(the memory snapshot store replaces erases and counts bytes) {
