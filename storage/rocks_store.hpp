@@ -15,6 +15,11 @@
 
 namespace warden::storage {
 
+/// Version of the database layout this build reads and writes (meta key
+/// "format" holds "warden-storage <version>"). A database of another version
+/// is refused with an error naming both.
+inline constexpr std::uint32_t storage_format = 1;
+
 /// How to open a node's database.
 struct rocks_options {
   /// Directory of the database (wardend: `<node.data_dir>/db`). Created with
@@ -30,7 +35,7 @@ struct rocks_options {
 /// A node's open database: its journal and its snapshot store. Both stay
 /// usable as long as either is held.
 struct rocks_storage {
-  std::shared_ptr<journal> journal;
+  std::shared_ptr<storage::journal> journal;
   std::shared_ptr<snapshot_store> snapshots;
 };
 

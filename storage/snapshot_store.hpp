@@ -19,9 +19,17 @@ class snapshot_store {
   [[nodiscard]] virtual std::optional<storage_error> put(std::uint64_t session,
                                                          std::string bytes) = 0;
 
-  /// The snapshot of `session`, if stored.
+  /// The snapshot of `session`, if stored; also absent when it cannot be
+  /// read (`read` tells the two apart).
   [[nodiscard]] virtual std::optional<std::string>
   get(std::uint64_t session) const = 0;
+
+  /// The snapshot of `session`, if stored, or why it cannot be read (a disk
+  /// error, an unknown format). The default reads through `get`.
+  [[nodiscard]] virtual read_result<std::optional<std::string>>
+  read(std::uint64_t session) const {
+    return {get(session), std::nullopt};
+  }
 
   /// Drops the snapshot of `session` (no-op when absent).
   [[nodiscard]] virtual std::optional<storage_error>

@@ -1,0 +1,107 @@
+#pragma once
+
+// The open RocksDB database shared by the rocks journal and the rocks
+// snapshot store. Private to storage/: only .cpp files include it, so
+// RocksDB's headers stay out of storage's public headers.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <rocksdb/db.h>
+
+#include "storage/error.hpp"
+#include "storage/rocks_store.hpp"
+
+namespace warden::storage::detail {
+
+/// Warden's column families, in the order of `column_family_names`.
+enum class cf : std::size_t {
+  runs,
+  journal,
+  sessions,
+  idempotency,
+  budgets,
+  meta,
+};
+
+/// Number of Warden's column families (the default one not counted).
+inline constexpr std::size_t cf_count = 6;
+
+/// The names of Warden's column families, indexed by `cf`.
+inline constexpr std::array<const char*, cf_count> column_family_names{
+    "runs", "journal", "sessions", "idempotency", "budgets", "meta"};
+
+/// Meta keys.
+namespace meta {
+inline constexpr const char* format = "format";
+inline constexpr const char* node = "node";
+inline constexpr const char* journal_seq = "journal_seq";
+inline constexpr const char* journal_entries = "journal_entries";
+inline constexpr const char* max_run = "max_run";
+inline constexpr const char* max_session = "max_session";
+} // namespace meta
+
+/// `status` as a storage error of `operation`; nullopt when it is OK.
+[[nodiscard]] std::optional<storage_error>
+to_error(const rocksdb::Status& status, std::string operation);
+
+/// Marks a status whose failure changes nothing for the caller (e.g. closing
+/// a database being abandoned). The one place statuses are dropped.
+void ignore_status(const rocksdb::Status& status) noexcept;
+
+/// A number as a stored value: the format byte, then a varint.
+[[nodiscard]] std::string encode_number(std::uint64_t x);
+
+/// Reads a value written by encode_number; the error names the problem.
+[[nodiscard]] std::optional<std::string> decode_number(std::string_view bytes,
+                                                       std::uint64_t& out);
+
+/// One open database with Warden's column families. Thread-safe (RocksDB's
+/// DB is); closes the database when the last holder lets go.
+class rocks_db {
+ public:
+  rocks_db(std::string path, std::unique_ptr<rocksdb::DB> db,
+           std::vector<rocksdb::ColumnFamilyHandle*> handles);
+
+  rocks_db(const rocks_db&) = delete;
+  rocks_db& operator=(const rocks_db&) = delete;
+
+  ~rocks_db();
+
+  /// The database.
+  [[nodiscard]] rocksdb::DB& db() noexcept { return *db_; }
+
+  /// The handle of column family `x`.
+  [[nodiscard]] rocksdb::ColumnFamilyHandle* operator[](cf x) const noexcept {
+    return handles_[static_cast<std::size_t>(x)];
+  }
+
+  /// The directory of the database.
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+  /// Reads the number under meta key `key` (0 when absent).
+  [[nodiscard]] read_result<std::uint64_t> read_number(const char* key);
+
+ private:
+  std::string path_;
+  std::unique_ptr<rocksdb::DB> db_;
+  /// Warden's column families in `cf` order, then any others the database
+  /// holds (opened because RocksDB requires it, never used).
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+/// Opens (or creates) the database at `opts.path` and checks that it is a
+/// Warden database of this format.
+struct open_db_result {
+  std::shared_ptr<rocks_db> db;
+  std::optional<storage_error> error;
+};
+
+/// See open_rocks: the checks and the options chosen (storage/README.md).
+[[nodiscard]] open_db_result open_db(const rocks_options& opts);
+
+} // namespace warden::storage::detail

@@ -1,0 +1,334 @@
+#include "storage/detail/rocks_journal.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <rocksdb/write_batch.h>
+
+#include "storage/detail/batch.hpp"
+#include "storage/detail/codec.hpp"
+#include "storage/detail/rocks_db.hpp"
+#include "storage/keys.hpp"
+
+namespace warden::storage::detail {
+
+namespace {
+
+constexpr auto last_kind = static_cast<std::uint8_t>(entry_kind::run_record);
+
+std::string encode_entry(const journal_entry& e) {
+  std::string out;
+  out.reserve(8 + e.payload.size());
+  out.push_back(static_cast<char>(record_format));
+  out.push_back(static_cast<char>(e.kind));
+  put_varint(out, e.step);
+  out += e.payload;
+  return out;
+}
+
+std::optional<std::string> decode_entry(std::string_view bytes,
+                                        journal_entry& out) {
+  reader r{bytes};
+  if (auto problem = read_format(r))
+    return problem;
+  std::uint8_t kind = 0;
+  if (r.byte(kind) != read_status::ok)
+    return std::string{"truncated entry (field `kind`)"};
+  if (kind > last_kind)
+    return "unknown entry kind " + std::to_string(kind);
+  std::uint64_t step = 0;
+  if (auto st = r.varint(step); st != read_status::ok)
+    return std::string{st == read_status::truncated
+                           ? "truncated entry (field `step`)"
+                           : "malformed varint (field `step`)"};
+  if (step > std::numeric_limits<std::uint32_t>::max())
+    return "field `step` out of range (" + std::to_string(step) + ")";
+  out.kind = static_cast<entry_kind>(kind);
+  out.step = static_cast<std::uint32_t>(step);
+  out.payload.assign(r.rest().data(), r.rest().size());
+  return std::nullopt;
+}
+
+/// The exclusive end of the journal keys of `run` (also for the last id).
+std::string journal_end(std::uint64_t run) {
+  if (run == std::numeric_limits<std::uint64_t>::max())
+    return keys::journal_prefix(run) + std::string(9, '\xff');
+  return keys::journal_prefix(run + 1);
+}
+
+std::string run_subject(std::uint64_t run) {
+  return "read run " + std::to_string(run);
+}
+
+/// Reads and decodes the record of `run`; `found` tells whether it exists.
+std::optional<storage_error> get_run(rocks_db& db, std::uint64_t run,
+                                     bool& found, stored_run& out) {
+  std::string value;
+  auto status =
+      db.db().Get(rocksdb::ReadOptions{}, db[cf::runs], keys::run(run), &value);
+  found = !status.IsNotFound();
+  if (!found)
+    return std::nullopt;
+  if (auto err = to_error(status, run_subject(run)))
+    return err;
+  if (auto err = decode(value, out))
+    return storage_error{run_subject(run), err->message};
+  return std::nullopt;
+}
+
+} // namespace
+
+read_result<rocks_journal::counters> load_counters(rocks_db& db) {
+  read_result<rocks_journal::counters> result;
+  auto load = [&](const char* key, std::uint64_t& out) {
+    if (result.error)
+      return;
+    auto x = db.read_number(key);
+    out = x.value;
+    result.error = std::move(x.error);
+  };
+  load(meta::journal_seq, result.value.seq);
+  load(meta::journal_entries, result.value.entries);
+  load(meta::max_run, result.value.marks.run);
+  load(meta::max_session, result.value.marks.session);
+  return result;
+}
+
+rocks_journal::rocks_journal(std::shared_ptr<rocks_db> db, bool sync,
+                             counters loaded)
+    : db_(std::move(db)),
+      sync_(sync),
+      seq_(loaded.seq),
+      entries_(loaded.entries),
+      max_run_(loaded.marks.run),
+      max_session_(loaded.marks.session) {}
+
+std::optional<storage_error>
+rocks_journal::append(const std::vector<journal_entry>& batch) {
+  const std::string operation = "journal append";
+  if (batch.empty())
+    return std::nullopt;
+  std::vector<stored_run> records;
+  if (auto err = decode_run_records(batch, records))
+    return err;
+  std::lock_guard<std::mutex> guard{write_mtx_};
+  auto& db = *db_;
+  rocksdb::WriteBatch wb;
+  rocksdb::Status st;
+  auto put = [&](cf family, const std::string& key, const std::string& value) {
+    if (st.ok())
+      st = wb.Put(db[family], key, value);
+  };
+  auto seq = seq_;
+  auto max_run = max_run_.load();
+  auto max_session = max_session_.load();
+  auto record = records.begin();
+  for (const auto& e : batch) {
+    put(cf::journal, keys::journal(e.run, ++seq), encode_entry(e));
+    if (!carries_run_record(e.kind))
+      continue;
+    const auto& x = *record++;
+    put(cf::runs, keys::run(x.run), e.payload);
+    if (e.kind == entry_kind::run_accepted && !x.idempotency_key.empty())
+      put(cf::idempotency, keys::idempotency(x.tenant, x.idempotency_key),
+          encode_number(x.run));
+    if (x.final)
+      put(cf::runs, keys::finished(x.finished_at_ms, x.run), {});
+    max_run = std::max(max_run, x.run);
+    max_session = std::max(max_session, x.session);
+  }
+  auto entries = entries_.load() + batch.size();
+  put(cf::meta, meta::journal_seq, encode_number(seq));
+  put(cf::meta, meta::journal_entries, encode_number(entries));
+  if (max_run != max_run_.load())
+    put(cf::meta, meta::max_run, encode_number(max_run));
+  if (max_session != max_session_.load())
+    put(cf::meta, meta::max_session, encode_number(max_session));
+  if (auto err = to_error(st, operation))
+    return err;
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  if (auto err = to_error(db.db().Write(wo, &wb), operation))
+    return err;
+  seq_ = seq;
+  entries_ = entries;
+  max_run_ = max_run;
+  max_session_ = max_session;
+  return std::nullopt;
+}
+
+read_result<std::vector<journal_entry>>
+rocks_journal::entries_of(std::uint64_t run) const {
+  auto operation = "read journal of run " + std::to_string(run);
+  auto& db = *db_;
+  auto end = journal_end(run);
+  rocksdb::Slice upper{end};
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it{
+      db.db().NewIterator(ro, db[cf::journal])};
+  read_result<std::vector<journal_entry>> result;
+  for (it->Seek(keys::journal_prefix(run)); it->Valid(); it->Next()) {
+    journal_entry e;
+    e.run = run;
+    auto value = it->value();
+    if (auto problem = decode_entry({value.data(), value.size()}, e)) {
+      auto seq = keys::read_u64({it->key().data(), it->key().size()}, 8);
+      return read_failure<std::vector<journal_entry>>(
+          operation,
+          "entry " + std::to_string(seq.value_or(0)) + ": " + *problem);
+    }
+    result.value.push_back(std::move(e));
+  }
+  if (auto err = to_error(it->status(), operation))
+    result.error = std::move(err);
+  return result;
+}
+
+read_result<std::optional<stored_run>>
+rocks_journal::find_run(std::uint64_t run) const {
+  read_result<std::optional<stored_run>> result;
+  bool found = false;
+  stored_run x;
+  if (auto err = get_run(*db_, run, found, x))
+    result.error = std::move(err);
+  else if (found)
+    result.value = std::move(x);
+  return result;
+}
+
+read_result<std::optional<std::uint64_t>>
+rocks_journal::find_idempotent(const std::string& tenant,
+                               const std::string& key) const {
+  auto operation =
+      "read idempotency key `" + key + "` of tenant `" + tenant + "`";
+  auto& db = *db_;
+  std::string value;
+  auto status = db.db().Get(rocksdb::ReadOptions{}, db[cf::idempotency],
+                            keys::idempotency(tenant, key), &value);
+  read_result<std::optional<std::uint64_t>> result;
+  if (status.IsNotFound())
+    return result;
+  if (auto err = to_error(status, operation)) {
+    result.error = std::move(err);
+    return result;
+  }
+  std::uint64_t run = 0;
+  if (auto problem = decode_number(value, run))
+    result.error = storage_error{operation, std::move(*problem)};
+  else
+    result.value = run;
+  return result;
+}
+
+read_result<std::vector<stored_run>> rocks_journal::unfinished_runs() const {
+  auto& db = *db_;
+  std::string end{"s"};
+  rocksdb::Slice upper{end};
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it{db.db().NewIterator(ro, db[cf::runs])};
+  read_result<std::vector<stored_run>> result;
+  for (it->Seek("r"); it->Valid(); it->Next()) {
+    stored_run x;
+    auto value = it->value();
+    if (auto err = decode({value.data(), value.size()}, x)) {
+      auto run = keys::read_u64({it->key().data(), it->key().size()}, 1);
+      return read_failure<std::vector<stored_run>>(run_subject(run.value_or(0)),
+                                                   err->message);
+    }
+    if (!x.final)
+      result.value.push_back(std::move(x));
+  }
+  if (auto err = to_error(it->status(), "read unfinished runs"))
+    result.error = std::move(err);
+  return result;
+}
+
+read_result<id_watermarks> rocks_journal::watermarks() const {
+  return {{max_run_.load(), max_session_.load()}, std::nullopt};
+}
+
+read_result<std::uint64_t> rocks_journal::expire(std::uint64_t cutoff_ms,
+                                                 std::uint64_t max_runs) {
+  const std::string operation = "journal expire";
+  read_result<std::uint64_t> result;
+  if (max_runs == 0)
+    return result;
+  std::lock_guard<std::mutex> guard{write_mtx_};
+  auto& db = *db_;
+  // Every retention key below (cutoff_ms, 0) finished before the cutoff.
+  auto end = keys::finished(cutoff_ms, 0);
+  rocksdb::Slice upper{end};
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it{db.db().NewIterator(ro, db[cf::runs])};
+  rocksdb::WriteBatch wb;
+  rocksdb::Status st;
+  std::uint64_t removed_entries = 0;
+  for (it->Seek("f"); it->Valid() && result.value < max_runs; it->Next()) {
+    auto key = it->key();
+    std::string_view k{key.data(), key.size()};
+    if (st.ok())
+      st = wb.Delete(db[cf::runs], key);
+    auto at = keys::read_u64(k, 1);
+    auto run = keys::read_u64(k, 9);
+    if (!at || !run)
+      continue; // a malformed index key: dropping it is all there is to do
+    stored_run x;
+    bool found = false;
+    if (auto err = get_run(db, *run, found, x)) {
+      result.error = std::move(err);
+      return result;
+    }
+    // A stale index key (the record was replaced, or is gone): dropped.
+    if (!found || !x.final || x.finished_at_ms != *at)
+      continue;
+    if (st.ok())
+      st = wb.Delete(db[cf::runs], keys::run(*run));
+    if (!x.idempotency_key.empty()) {
+      auto slot = keys::idempotency(x.tenant, x.idempotency_key);
+      auto owner = find_idempotent(x.tenant, x.idempotency_key);
+      if (owner.error) {
+        result.error = std::move(owner.error);
+        return result;
+      }
+      if (owner.value == *run && st.ok())
+        st = wb.Delete(db[cf::idempotency], slot);
+    }
+    auto entries = entries_of(*run);
+    if (entries.error) {
+      result.error = std::move(entries.error);
+      return result;
+    }
+    removed_entries += entries.value.size();
+    if (st.ok())
+      st = wb.DeleteRange(db[cf::journal], keys::journal_prefix(*run),
+                          journal_end(*run));
+    ++result.value;
+  }
+  if (auto err = to_error(it->status(), operation)) {
+    result.error = std::move(err);
+    return result;
+  }
+  if (wb.Count() == 0)
+    return result;
+  auto entries = entries_.load();
+  entries -= std::min(entries, removed_entries);
+  if (st.ok())
+    st = wb.Put(db[cf::meta], meta::journal_entries, encode_number(entries));
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  if (st.ok())
+    st = db.db().Write(wo, &wb);
+  if (auto err = to_error(st, operation))
+    return read_failure<std::uint64_t>(err->operation, err->message);
+  entries_ = entries;
+  return result;
+}
+
+std::uint64_t rocks_journal::size() const {
+  return entries_.load();
+}
+
+} // namespace warden::storage::detail

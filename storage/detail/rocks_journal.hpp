@@ -1,0 +1,66 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+#include "storage/journal.hpp"
+
+namespace warden::storage::detail {
+
+class rocks_db;
+
+/// The journal in RocksDB (column families runs, journal, idempotency and
+/// meta). Writes (append, expire) from one owner at a time (a mutex orders
+/// them anyway); reads from any thread.
+class rocks_journal final : public journal {
+ public:
+  /// Counters as stored in meta when the database was opened.
+  struct counters {
+    std::uint64_t seq = 0;
+    std::uint64_t entries = 0;
+    id_watermarks marks;
+  };
+
+  /// A journal over `db`, whose meta records held `loaded`.
+  rocks_journal(std::shared_ptr<rocks_db> db, bool sync, counters loaded);
+
+  [[nodiscard]] std::optional<storage_error>
+  append(const std::vector<journal_entry>& batch) override;
+
+  [[nodiscard]] read_result<std::vector<journal_entry>>
+  entries_of(std::uint64_t run) const override;
+
+  [[nodiscard]] read_result<std::optional<stored_run>>
+  find_run(std::uint64_t run) const override;
+
+  [[nodiscard]] read_result<std::optional<std::uint64_t>>
+  find_idempotent(const std::string& tenant,
+                  const std::string& key) const override;
+
+  [[nodiscard]] read_result<std::vector<stored_run>>
+  unfinished_runs() const override;
+
+  [[nodiscard]] read_result<id_watermarks> watermarks() const override;
+
+  [[nodiscard]] read_result<std::uint64_t>
+  expire(std::uint64_t cutoff_ms, std::uint64_t max_runs) override;
+
+  [[nodiscard]] std::uint64_t size() const override;
+
+ private:
+  std::shared_ptr<rocks_db> db_;
+  bool sync_;
+  /// Orders writers; the counters below change only under it.
+  std::mutex write_mtx_;
+  /// The last journal sequence number written.
+  std::uint64_t seq_;
+  std::atomic<std::uint64_t> entries_;
+  std::atomic<std::uint64_t> max_run_;
+  std::atomic<std::uint64_t> max_session_;
+};
+
+/// Loads the journal's counters from meta.
+[[nodiscard]] read_result<rocks_journal::counters> load_counters(rocks_db& db);
+
+} // namespace warden::storage::detail

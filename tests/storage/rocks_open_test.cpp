@@ -1,0 +1,228 @@
+#define CAF_SUITE storage.rocks_open
+#include <fstream>
+
+#include <caf/test/unit_test.hpp>
+
+#include "storage/rocks_store.hpp"
+#include "tests/storage/rocks_support.hpp"
+
+using namespace warden::storage;
+using warden::storage::test::scratch_dir;
+using warden::storage::test::snapshot_files;
+using warden::storage::test::with_raw_db;
+
+namespace {
+
+rocks_options options_for(const std::string& path) {
+  return {path, true, "node-a"};
+}
+
+/// Creates a Warden database at `path` holding one run and its journal.
+void create_database(const std::string& path) {
+  auto opened = open_rocks(options_for(path));
+  if (opened.error)
+    CAF_FAIL("cannot create " << path << ": " << opened.error->to_string());
+  stored_run x;
+  x.run = 1;
+  x.session = 1;
+  x.tenant = "acme";
+  CAF_CHECK(!opened.storage.journal->append(
+      {{1, 0, entry_kind::run_accepted, encode(x)}}));
+}
+
+std::string refusal(const std::string& path) {
+  auto opened = open_rocks(options_for(path));
+  if (!opened.error)
+    return "(opened)";
+  CAF_MESSAGE(opened.error->to_string());
+  return opened.error->to_string();
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// The first file of `dir` whose name starts with `prefix`.
+std::string file_named(const std::string& dir, const std::string& prefix,
+                       const std::string& suffix = {}) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    auto name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 && name.size() >= suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return entry.path().string();
+  }
+  return {};
+}
+
+} // namespace
+
+CAF_TEST(a new database is created with its parents and opens again) {
+  scratch_dir dir;
+  auto path = dir / "var/node/db";
+  create_database(path);
+  CAF_CHECK(std::filesystem::exists(path + "/CURRENT"));
+  std::string format;
+  std::string node;
+  CAF_REQUIRE(with_raw_db(path, [&](auto& db, auto& cfs) {
+    CAF_CHECK_EQUAL(cfs.size(), 7u);
+    CAF_CHECK(
+        db.Get(rocksdb::ReadOptions{}, cfs["meta"], "format", &format).ok());
+    CAF_CHECK(db.Get(rocksdb::ReadOptions{}, cfs["meta"], "node", &node).ok());
+  }));
+  CAF_CHECK_EQUAL(format, "warden-storage 1");
+  CAF_CHECK_EQUAL(node, "node-a");
+  auto opened = open_rocks(options_for(path));
+  CAF_REQUIRE(!opened.error);
+  CAF_CHECK(opened.storage.journal->find_run(1).value);
+}
+
+CAF_TEST(a directory holding other files is refused) {
+  scratch_dir dir;
+  std::filesystem::create_directories(dir / "db");
+  std::ofstream{dir / "db/notes.txt"} << "mine";
+  auto text = refusal(dir / "db");
+  CAF_CHECK(contains(text, "open " + (dir / "db") + ": "));
+  CAF_CHECK(contains(text, "not a Warden database"));
+  CAF_CHECK(contains(text, "notes.txt"));
+  CAF_CHECK(!std::filesystem::exists(dir / "db/CURRENT"));
+}
+
+CAF_TEST(a path that is a file is refused) {
+  scratch_dir dir;
+  std::ofstream{dir / "db"} << "x";
+  auto text = refusal(dir / "db");
+  CAF_CHECK(contains(text, "open " + (dir / "db") + ": not a directory"));
+}
+
+CAF_TEST(a foreign RocksDB database is refused and left unmodified) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    CAF_REQUIRE(rocksdb::DB::Open(options, path, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db{raw};
+    CAF_CHECK(db->Put(rocksdb::WriteOptions{}, "their", "data").ok());
+    CAF_CHECK(db->Close().ok());
+  }
+  auto before = snapshot_files(path);
+  auto text = refusal(path);
+  CAF_CHECK(contains(text, "open " + path + ": not a Warden database"));
+  CAF_CHECK(contains(text, "`default`"));
+  CAF_CHECK(snapshot_files(path) == before);
+}
+
+CAF_TEST(a database of another storage format names both versions) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  create_database(path);
+  CAF_REQUIRE(with_raw_db(path, [&](auto& db, auto& cfs) {
+    CAF_CHECK(db.Put(rocksdb::WriteOptions{}, cfs["meta"], "format",
+                     "warden-storage 2")
+                  .ok());
+  }));
+  CAF_CHECK_EQUAL(refusal(path),
+                  "open " + path +
+                      ": storage format 2 is unknown (this build reads 1)");
+}
+
+CAF_TEST(a database with Warden column families but a foreign format record is
+             refused) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  create_database(path);
+  CAF_REQUIRE(with_raw_db(path, [&](auto& db, auto& cfs) {
+    CAF_CHECK(
+        db.Put(rocksdb::WriteOptions{}, cfs["meta"], "format", "other 1").ok());
+  }));
+  CAF_CHECK(
+      contains(refusal(path), "open " + path + ": not a Warden database"));
+}
+
+CAF_TEST(a corrupt CURRENT file is refused naming the path) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  create_database(path);
+  std::ofstream{path + "/CURRENT", std::ios::trunc} << "garbage";
+  auto text = refusal(path);
+  CAF_CHECK(contains(text, "open " + path + ": "));
+  CAF_CHECK(text != "(opened)");
+}
+
+CAF_TEST(a corrupt MANIFEST is refused naming the path) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  create_database(path);
+  auto manifest = file_named(path, "MANIFEST-");
+  CAF_REQUIRE(!manifest.empty());
+  {
+    std::fstream f{manifest, std::ios::in | std::ios::out | std::ios::binary};
+    f.seekp(10);
+    f.write("\xde\xad\xbe\xef\xde\xad\xbe\xef", 8);
+  }
+  auto text = refusal(path);
+  CAF_CHECK(contains(text, "open " + path + ": Corruption"));
+}
+
+CAF_TEST(a truncated table file is refused naming the path) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  create_database(path);
+  CAF_REQUIRE(with_raw_db(path, [&](auto& db, auto& cfs) {
+    for (auto& [name, handle] : cfs)
+      CAF_CHECK(db.Flush(rocksdb::FlushOptions{}, handle).ok());
+  }));
+  auto table = file_named(path, "", ".sst");
+  CAF_REQUIRE(!table.empty());
+  std::filesystem::resize_file(table, std::filesystem::file_size(table) / 2);
+  auto text = refusal(path);
+  CAF_CHECK(contains(text, "open " + path + ": Corruption"));
+}
+
+CAF_TEST(a torn tail of the write ahead log is dropped at open) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  {
+    auto opened = open_rocks(options_for(path));
+    CAF_REQUIRE(!opened.error);
+    auto& j = *opened.storage.journal;
+    for (std::uint32_t step = 1; step <= 20; ++step)
+      CAF_CHECK(!j.append(
+          {{9, step, entry_kind::model_step, std::string(100, 'p')}}));
+  }
+  auto wal = file_named(path, "", ".log");
+  CAF_REQUIRE(!wal.empty());
+  // Cut the last record in half, as a crash in the middle of a write does.
+  std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 60);
+  auto opened = open_rocks(options_for(path));
+  CAF_REQUIRE(!opened.error);
+  auto entries = opened.storage.journal->entries_of(9);
+  CAF_REQUIRE(entries);
+  CAF_MESSAGE(entries.value.size() << " of 20 entries recovered");
+  CAF_CHECK_GREATER_OR_EQUAL(entries.value.size(), 18u);
+  CAF_CHECK_LESS(entries.value.size(), 20u);
+  int gaps = 0;
+  for (std::size_t i = 0; i < entries.value.size(); ++i)
+    if (entries.value[i].step != i + 1)
+      ++gaps;
+  CAF_CHECK_EQUAL(gaps, 0);
+}
+
+CAF_TEST(a database already open in this process is refused) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  auto first = open_rocks(options_for(path));
+  CAF_REQUIRE(!first.error);
+  auto text = refusal(path);
+  CAF_CHECK(contains(text, "open " + path + ": IO error"));
+}
+
+CAF_TEST(the sync ceiling measurement leaves no files behind) {
+  scratch_dir dir;
+  auto rate = measure_sync_batch_ceiling(dir / "bench", 200, 50, 100);
+  CAF_REQUIRE(rate);
+  CAF_MESSAGE(rate.value << " records/s");
+  CAF_CHECK_GREATER(rate.value, 0.0);
+  CAF_CHECK(std::filesystem::is_empty(dir / "bench"));
+}
