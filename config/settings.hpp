@@ -69,6 +69,20 @@ struct session_settings {
   std::uint64_t max_resident = 1'000'000;
 };
 
+/// [storage]: the node's database (`<node.data_dir>/db`).
+struct storage_settings {
+  /// Finished runs' records and journals are deleted this long, in
+  /// milliseconds, after they finished; 0 = keep forever.
+  /// Range [0, 31536000000] (365 days). Default 604800000 (7 days).
+  std::uint64_t retention_ms = 604'800'000;
+  /// Most journal entries in one group-committed (synced) write.
+  /// Range [1, 1000000]. Default 4096.
+  std::uint32_t max_batch_entries = 4096;
+  /// How often retention sweeps, in milliseconds. Range [100, 86400000].
+  /// Default 60000.
+  std::uint64_t sweep_interval_ms = 60'000;
+};
+
 /// A whole configuration file. Every field has its default in-class, so an
 /// empty file is a valid configuration. Named tables ([tiers.<name>] ...)
 /// are maps from the name to the entry.
@@ -95,6 +109,8 @@ struct settings {
   std::map<std::string, agent_settings> agents;
   /// [sessions].
   session_settings sessions;
+  /// [storage].
+  storage_settings storage;
 
   /// Name of the class that runs without an explicit priority get:
   /// admission.default_priority, or the lowest class when that is empty.

@@ -55,6 +55,9 @@ inline constexpr int_range repeats{2, 1'000};
 inline constexpr int_range unparseable{1, 1'000};
 inline constexpr int_range idle_ttl_ms{0, 2'592'000'000};
 inline constexpr int_range resident{0, 1'000'000'000};
+inline constexpr int_range retention_ms{0, 31'536'000'000};
+inline constexpr int_range batch_entries{1, 1'000'000};
+inline constexpr int_range sweep_interval_ms{100, 86'400'000};
 /// Number of [[priorities]] classes.
 inline constexpr int_range priority_classes{1, 16};
 } // namespace limits
@@ -209,6 +212,13 @@ void describe(V& v, session_settings& x) {
 }
 
 template <class V>
+void describe(V& v, storage_settings& x) {
+  v.field("retention_ms", x.retention_ms, limits::retention_ms);
+  v.field("max_batch_entries", x.max_batch_entries, limits::batch_entries);
+  v.field("sweep_interval_ms", x.sweep_interval_ms, limits::sweep_interval_ms);
+}
+
+template <class V>
 void describe(V& v, settings& x) {
   v.table("node", x.node);
   v.table("metrics", x.metrics);
@@ -220,6 +230,7 @@ void describe(V& v, settings& x) {
   v.named_tables("tools", x.tools);
   v.named_tables("agents", x.agents);
   v.table("sessions", x.sessions);
+  v.table("storage", x.storage);
 }
 
 } // namespace warden::config::detail

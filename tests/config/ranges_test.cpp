@@ -103,3 +103,41 @@ CAF_TEST(a rejected value keeps its default and triggers no other rule) {
                        "must be in [1, 1048576], got -5"));
   CAF_CHECK_EQUAL(result.value.admission.global_cap, 4096u);
 }
+
+CAF_TEST(a retention beyond a year is refused) {
+  CAF_CHECK(only_error(load("[storage]\nretention_ms = 31536000001\n"),
+                       "storage.retention_ms", 2,
+                       "must be in [0, 31536000000], got 31536000001"));
+}
+
+CAF_TEST(a journal batch of zero entries is refused) {
+  CAF_CHECK(only_error(load("[storage]\nmax_batch_entries = 0\n"),
+                       "storage.max_batch_entries", 2,
+                       "must be in [1, 1000000], got 0"));
+  CAF_CHECK(only_error(load("[storage]\nmax_batch_entries = 1000001\n"),
+                       "storage.max_batch_entries", 2,
+                       "must be in [1, 1000000], got 1000001"));
+}
+
+CAF_TEST(a retention sweep more often than every 100 ms is refused) {
+  CAF_CHECK(only_error(load("[storage]\nretention_ms = 0\n"
+                            "sweep_interval_ms = 99\n"),
+                       "storage.sweep_interval_ms", 3,
+                       "must be in [100, 86400000], got 99"));
+}
+
+CAF_TEST(storage keys at the ends of their ranges are accepted) {
+  auto low = load("[storage]\nretention_ms = 0\nmax_batch_entries = 1\n"
+                  "sweep_interval_ms = 100\n");
+  CAF_CHECK(low.ok());
+  CAF_CHECK_EQUAL(low.value.storage.retention_ms, 0u);
+  CAF_CHECK_EQUAL(low.value.storage.max_batch_entries, 1u);
+  CAF_CHECK_EQUAL(low.value.storage.sweep_interval_ms, 100u);
+  auto high = load("[storage]\nretention_ms = 31536000000\n"
+                   "max_batch_entries = 1000000\n"
+                   "sweep_interval_ms = 86400000\n");
+  CAF_CHECK(high.ok());
+  CAF_CHECK_EQUAL(high.value.storage.retention_ms, 31536000000u);
+  CAF_CHECK_EQUAL(high.value.storage.max_batch_entries, 1000000u);
+  CAF_CHECK_EQUAL(high.value.storage.sweep_interval_ms, 86400000u);
+}

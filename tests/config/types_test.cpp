@@ -90,6 +90,11 @@ CAF_TEST(a duration without its unit suffix suggests the key with the unit) {
                        "did you mean `timeout_ms`?"));
 }
 
+CAF_TEST(a misspelt storage key suggests the right one) {
+  CAF_CHECK(only_error(load("[storage]\nretention = 5\n"), "storage.retention",
+                       2, "did you mean `retention_ms`?"));
+}
+
 CAF_TEST(an unknown key far from any key lists the valid keys) {
   CAF_CHECK(only_error(load("[sessions]\ncolour = 1\n"), "sessions.colour", 2,
                        "unknown key; expected one of `idle_ttl_ms`, "
