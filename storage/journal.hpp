@@ -60,7 +60,8 @@ class journal {
   /// Appends `batch` atomically: all entries or none. Returns once the batch
   /// is as durable as the implementation makes it (in memory: at once;
   /// RocksDB: after one synced write for the whole batch). run_accepted and
-  /// run_record entries whose payload does not decode fail the batch.
+  /// run_record entries whose payload does not decode, or holds the record
+  /// of another run than the entry's, fail the whole batch.
   [[nodiscard]] virtual std::optional<storage_error>
   append(const std::vector<journal_entry>& batch) = 0;
 

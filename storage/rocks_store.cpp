@@ -1,5 +1,6 @@
 #include "storage/rocks_store.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
