@@ -1,7 +1,11 @@
 #include "actors/tool_backends.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <exception>
+#include <fcntl.h>
+#include <unistd.h>
 #include <utility>
 
 #include <caf/blocking_actor.hpp>
@@ -31,6 +35,24 @@ void run_and_report(const tool_function& function, const tool_request& request,
     report_success(ticket, tool_reply{std::move(*result.output), 0});
   else
     report_failure(ticket, std::move(result.failure));
+}
+
+/// The line a call with `key` and `arguments` appends, newline included.
+std::string append_line(const std::string& key, const std::string& arguments) {
+  std::string line;
+  line.reserve(key.size() + arguments.size() + 2);
+  line += key;
+  line += '\t';
+  for (auto c : arguments) {
+    if (c == '\n')
+      line += "\\n";
+    else if (c == '\r')
+      line += "\\r";
+    else
+      line += c;
+  }
+  line += '\n';
+  return line;
 }
 
 } // namespace
@@ -92,6 +114,39 @@ void fail_tool::start(const tool_request&, const attempt_ticket& ticket) {
       tool_reply{"ok after " + std::to_string(times_) + " failures", 0});
 }
 
+append_file_tool::~append_file_tool() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+void append_file_tool::start(const tool_request& request,
+                             const attempt_ticket& ticket) {
+  auto fail = [&](const char* what, int error) {
+    report_failure(ticket,
+                   attempt_failure{policies::error_class::transient,
+                                   std::string{"cannot "} + what + " '" +
+                                       path_ + "': " + std::strerror(error),
+                                   std::nullopt});
+  };
+  if (fd_ < 0) {
+    fd_ =
+        ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+      return fail("open", errno);
+  }
+  auto line = append_line(request.idempotency_key, request.arguments);
+  auto written = ::write(fd_, line.data(), line.size());
+  if (written < 0 || static_cast<std::size_t>(written) != line.size()) {
+    // A short write (a full disk) leaves a partial line: say so, and start
+    // afresh on the next call.
+    auto error = written < 0 ? errno : EIO;
+    ::close(fd_);
+    fd_ = -1;
+    return fail(written < 0 ? "append to" : "append a whole line to", error);
+  }
+  report_success(ticket, tool_reply{"appended", 0});
+}
+
 caf::expected<std::shared_ptr<tool_backend>>
 make_tool_backend(caf::actor_system& sys, const std::string& name,
                   const config::tool_settings& settings,
@@ -106,6 +161,8 @@ make_tool_backend(caf::actor_system& sys, const std::string& name,
   case config::tool_kind::fail:
     return result{std::make_shared<fail_tool>(settings.times,
                                               to_policy_class(settings.error))};
+  case config::tool_kind::append_file:
+    return result{std::make_shared<append_file_tool>(settings.path)};
   case config::tool_kind::spawn_agent:
     return make_error(error_code::invalid_argument,
                       "tool '" + name +

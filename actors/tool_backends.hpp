@@ -1,7 +1,7 @@
 #pragma once
 
 // What implements a tool: registered callables (inline or on a worker
-// thread) and the built-in kinds echo, sleep and fail.
+// thread) and the built-in kinds echo, sleep, fail and append_file.
 
 #include <cstdint>
 #include <functional>
@@ -80,10 +80,40 @@ class fail_tool final : public tool_backend {
   std::uint64_t calls_ = 0;
 };
 
-/// The backend of tool `name`: echo, sleep, fail, or the registered callable
-/// of a native tool (on `executor` when it blocks; default: detached
-/// actors of `sys`). An invalid_argument error for an unregistered native
-/// tool and for spawn_agent tools (the session routes those to the node).
+/// Built-in append_file: each call appends one line to the file at `path`,
+/// its idempotency key, a tab, its arguments (line breaks in them written as
+/// the two characters \n and \r) and a newline, and answers "appended".
+/// The file is opened on the first call with O_APPEND and kept open; each
+/// line is one write(), so lines of concurrent writers never mix. The write
+/// runs inline on the runner's thread: one small append to the page cache,
+/// no fsync. A failed open or write is a transient failure (the dependency
+/// failed; an effectful tool is never retried) naming the path and the
+/// errno text; the file is reopened on the next call. Nothing is
+/// deduplicated: the file is the witness of every execution of a step. Not
+/// thread-safe (one backend per tool runner).
+class append_file_tool final : public tool_backend {
+ public:
+  explicit append_file_tool(std::string path) : path_(std::move(path)) {}
+
+  append_file_tool(const append_file_tool&) = delete;
+  append_file_tool& operator=(const append_file_tool&) = delete;
+
+  /// Closes the file.
+  ~append_file_tool() override;
+
+  void start(const tool_request& request,
+             const attempt_ticket& ticket) override;
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+/// The backend of tool `name`: echo, sleep, fail, append_file, or the
+/// registered callable of a native tool (on `executor` when it blocks; default:
+/// detached actors of `sys`). An invalid_argument error for an unregistered
+/// native tool and for spawn_agent tools (the session routes those to the
+/// node).
 caf::expected<std::shared_ptr<tool_backend>>
 make_tool_backend(caf::actor_system& sys, const std::string& name,
                   const config::tool_settings& settings,

@@ -49,6 +49,7 @@ enum class tool_kind : std::uint8_t {
   echo,        ///< returns its arguments
   sleep,       ///< waits duration_ms, then returns
   fail,        ///< fails its first `times` calls with error class `error`
+  append_file, ///< appends a line per call to the file at `path`
   spawn_agent, ///< runs a child session of agent `agent`
   native,      ///< a tool registered from C++ under the same name
 };
@@ -87,6 +88,10 @@ struct tool_settings {
   /// Agent whose session the tool spawns as a child; required for
   /// spawn_agent, not allowed otherwise. Default empty.
   std::string agent;
+  /// File each call appends one line to; required for append_file, not
+  /// allowed otherwise. Relative paths are resolved against wardend's working
+  /// directory. Default empty.
+  std::string path;
   /// How failed calls are retried. Default: never (max_attempts 1); an
   /// effectful tool may not be retried.
   retry_settings retry = retry_settings::none();

@@ -57,6 +57,17 @@ void rule_context::report(const std::string& key, std::string message) {
     errors_.push_back(where_.error(key, std::move(message)));
 }
 
+void rule_context::report_missing(const std::string& key,
+                                  const std::string& required_by,
+                                  std::string message) {
+  if (where_.invalid(key) || where_.invalid(required_by))
+    return;
+  // An empty value is reported where it is written.
+  auto at = where_.find(where_.present(key) ? key : required_by);
+  errors_.push_back(
+      config_error{where_.file(), at.line, at.column, key, std::move(message)});
+}
+
 void rule_context::report_undefined(const std::string& key,
                                     const std::string& name, const char* what,
                                     const std::vector<std::string>& defined) {

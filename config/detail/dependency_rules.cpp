@@ -120,6 +120,7 @@ void check_tool(rule_context& context, const std::string& prefix,
     only_for("duration_ms", tool_kind::sleep);
     only_for("times", tool_kind::fail);
     only_for("error", tool_kind::fail);
+    only_for("path", tool_kind::append_file);
   }
   if (!kind_known) {
     // The kind was rejected: rules that depend on it would only guess.
@@ -137,6 +138,10 @@ void check_tool(rule_context& context, const std::string& prefix,
                                       "\"spawn_agent\", not " +
                                           kind_name(kind.c_str()));
   }
+  if (kind_known && tool.kind == tool_kind::append_file && tool.path.empty())
+    context.report_missing(prefix + ".path", prefix + ".kind",
+                           "is required for kind = \"append_file\": the file "
+                           "each call appends a line to");
   if (tool.side_effect == side_effect_kind::effectful &&
       tool.retry.max_attempts > 1 && context.usable({prefix + ".side_effect"}))
     context.report(prefix + ".retry.max_attempts",

@@ -31,6 +31,13 @@ class rule_context {
   /// Reports `message` about `key`, unless `key` was rejected while reading.
   void report(const std::string& key, std::string message);
 
+  /// Reports `message` about the required `key`, which is absent or empty:
+  /// at its own position when the file sets it, else at the position of
+  /// `required_by` (the key whose value makes `key` required); nothing when
+  /// either was rejected while reading.
+  void report_missing(const std::string& key, const std::string& required_by,
+                      std::string message);
+
   /// Reports that `key` names `name`, which is not one of `defined` (the
   /// names of the `what` tables, e.g. "tier").
   void report_undefined(const std::string& key, const std::string& name,

@@ -164,6 +164,7 @@ void describe(V& v, tool_settings& x) {
   v.field("times", x.times, limits::times);
   v.field("error", x.error);
   v.field("agent", x.agent, text_rule::any);
+  v.field("path", x.path, text_rule::any);
   v.table("retry", x.retry);
   v.table("breaker", x.breaker);
 }

@@ -45,7 +45,7 @@ CAF_TEST(the shipped configuration describes the demo node) {
   CAF_REQUIRE_EQUAL(cfg.providers.count("scripted"), 1u);
   CAF_CHECK(cfg.providers.at("scripted").kind == provider_kind::scripted);
   for (auto kind : {tool_kind::echo, tool_kind::sleep, tool_kind::fail,
-                    tool_kind::spawn_agent}) {
+                    tool_kind::append_file, tool_kind::spawn_agent}) {
     auto count = 0;
     for (const auto& entry : cfg.tools)
       count += entry.second.kind == kind ? 1 : 0;

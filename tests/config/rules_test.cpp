@@ -2,6 +2,7 @@
 #include <caf/test/unit_test.hpp>
 
 #include "config/load.hpp"
+#include "config/validate.hpp"
 #include "tests/config/support.hpp"
 
 using warden::config::test::has_error;
@@ -178,6 +179,50 @@ CAF_TEST(a key of another tool kind is refused) {
       only_error(load("[tools.t]\nkind = \"echo\"\nduration_ms = 10\n"),
                  "tools.t.duration_ms", 3,
                  "only applies to kind = \"sleep\", not kind = \"echo\""));
+}
+
+CAF_TEST(
+    an append_file tool without a path is refused on the line of its kind) {
+  CAF_CHECK(only_error(load("[tools.log]\ntimeout_ms = 100\n"
+                            "kind = \"append_file\"\n"),
+                       "tools.log.path", 3,
+                       "is required for kind = \"append_file\""));
+}
+
+CAF_TEST(an empty append_file path is refused on its own line) {
+  CAF_CHECK(only_error(load("[tools.log]\nkind = \"append_file\"\n"
+                            "path = \"\"\n"),
+                       "tools.log.path", 3,
+                       "is required for kind = \"append_file\""));
+}
+
+CAF_TEST(a path on a tool of another kind is refused) {
+  CAF_CHECK(only_error(
+      load("[tools.t]\nkind = \"sleep\"\npath = \"out.log\"\n"), "tools.t.path",
+      3, "only applies to kind = \"append_file\", not kind = \"sleep\""));
+}
+
+CAF_TEST(an append_file tool with a path loads as an effectful tool) {
+  auto result = load("[tools.log]\nkind = \"append_file\"\n"
+                     "path = \"var/effects.log\"\n");
+  CAF_CHECK(result.ok());
+  if (!result.ok())
+    CAF_MESSAGE("errors:" << render(result.errors));
+  const auto& tools = result.value.tools;
+  CAF_REQUIRE_EQUAL(tools.count("log"), 1u);
+  CAF_CHECK(tools.at("log").kind == warden::config::tool_kind::append_file);
+  CAF_CHECK_EQUAL(tools.at("log").path, "var/effects.log");
+  CAF_CHECK(tools.at("log").side_effect ==
+            warden::config::side_effect_kind::effectful);
+}
+
+CAF_TEST(an append_file tool built in code without a path is refused) {
+  warden::config::settings cfg;
+  cfg.tools["log"].kind = warden::config::tool_kind::append_file;
+  auto errors = warden::config::validate(cfg);
+  CAF_REQUIRE_EQUAL(errors.size(), 1u);
+  CAF_CHECK_EQUAL(errors[0].key, "tools.log.path");
+  CAF_CHECK_EQUAL(errors[0].line, 0u);
 }
 
 // Agents ----------------------------------------------------------------------
