@@ -36,6 +36,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
     self->quit(msg.reason);
   });
   self->state.registry.start(self, self->state);
+  recover(self);
   self->set_down_handler(
       [self](caf::down_msg& down) { self->state.registry.session_down(down); });
   // Sessions refusing a snapshot answer with an error message; any other
@@ -66,6 +67,12 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
             r.acks.push_back(promise);
             return promise;
           }
+          auto earlier =
+              stored_duplicate(self, req.tenant, req.idempotency_key);
+          if (!earlier)
+            return refused(self, std::move(earlier.error()));
+          if (*earlier)
+            return **earlier;
         }
         auto session = st.next_session++;
         st.sessions[session] =
@@ -142,12 +149,12 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
       [self](get_status& req) -> caf::result<run_status> {
         if (auto r = find_run(self, req.tenant, req.run))
           return r->status;
-        return no_such_run(req.tenant, req.run);
+        return stored_status(self, req.tenant, req.run);
       },
       [self](await_run& req) -> caf::result<run_status> {
         auto r = find_run(self, req.tenant, req.run);
         if (!r)
-          return no_such_run(req.tenant, req.run);
+          return stored_status(self, req.tenant, req.run);
         if (is_final(r->status.state))
           return r->status;
         auto promise = self->make_response_promise();
@@ -156,8 +163,8 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
       },
       [self](cancel_run& req) -> caf::result<run_status> {
         auto r = find_run(self, req.tenant, req.run);
-        if (!r)
-          return no_such_run(req.tenant, req.run);
+        if (!r) // stored runs are final: cancelling changes nothing
+          return stored_status(self, req.tenant, req.run);
         if (r->started)
           self->send(self->state.components.pools.at(r->status.agent),
                      cancel_turn{req.run, run_state::cancelled,
@@ -170,7 +177,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
       [self](subscribe_run& req) -> caf::result<run_status> {
         auto r = find_run(self, req.tenant, req.run);
         if (!r)
-          return no_such_run(req.tenant, req.run);
+          return stored_status(self, req.tenant, req.run);
         if (!is_final(r->status.state) && req.subscriber)
           r->subscribers.push_back(req.subscriber);
         return r->status;

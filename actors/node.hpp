@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -19,6 +20,7 @@
 #include "actors/run_tree.hpp"
 #include "actors/session_registry.hpp"
 #include "policies/session_cache.hpp"
+#include "storage/journal.hpp"
 #include "storage/snapshot_store.hpp"
 
 namespace warden {
@@ -52,6 +54,15 @@ struct node_components {
   session_restorer restore_session;
   /// Where passivated sessions are kept; null: a memory_snapshot_store.
   std::shared_ptr<storage::snapshot_store> snapshots;
+  /// The journal's store, read by the node: records of runs no longer in
+  /// memory (finished before a restart), idempotency keys, and the journal
+  /// of a run it resumes. Null: the node reads nothing back.
+  std::shared_ptr<const storage::journal> store;
+  /// Unfinished runs found in the store when the node started; the node
+  /// resumes them (actors/README.md, "Resume").
+  std::vector<storage::stored_run> recovered;
+  /// The highest ids the store has seen; new ids start above them.
+  storage::id_watermarks watermarks;
   /// Metric handles; null when the node runs without metrics (tests).
   std::shared_ptr<const node_metrics> metrics;
 };
@@ -68,6 +79,10 @@ struct node_options {
   std::size_t max_name_bytes = 256;
   /// How long a drain lets running turns finish before cancelling them.
   std::chrono::milliseconds drain_timeout{30'000};
+  /// Recovered runs under admission at once, at most; the rest wait in the
+  /// node and follow as those finish, so recovery never floods admission's
+  /// queues.
+  std::size_t resume_window = 4096;
   /// When idle sessions are passivated ([sessions] idle_ttl_ms and
   /// max_resident).
   policies::session_cache_config sessions;
@@ -87,6 +102,11 @@ struct run_record {
   /// The run record was sent to the journal (on the first verdict).
   bool journaling = false;
   bool started = false;
+  /// The run was found unfinished in the store at start: its turn replays
+  /// the journaled steps before doing new ones.
+  bool recovered = false;
+  /// A recovered run in the resume window (counted in `resuming`).
+  bool resuming = false;
   /// When the turn started (for the turn-duration histogram).
   caf::actor_clock::time_point started_at;
   /// Answered with run_ack once the record is durable.
@@ -124,7 +144,7 @@ struct node_state {
   std::unordered_map<session_id, session_record> sessions;
   /// Activates, passivates and restores the sessions above.
   session_registry registry;
-  /// tenant + '\0' + idempotency key -> run.
+  /// storage::keys::idempotency(tenant, key) -> run.
   std::unordered_map<std::string, run_id> idempotency;
   /// Journal ticket -> run whose record it makes durable.
   std::unordered_map<std::uint64_t, run_id> tickets;
@@ -136,6 +156,13 @@ struct node_state {
   /// Answered once every run is final.
   std::vector<caf::response_promise> drain_waiters;
   drain_report drained;
+  /// Recovered runs not yet sent to admission, oldest first.
+  std::deque<run_id> resume_backlog;
+  /// Recovered runs admission refused for now (full queue, cap): they go
+  /// back to the backlog when any run ends.
+  std::vector<run_id> resume_parked;
+  /// Recovered runs sent to admission and not yet final.
+  std::size_t resuming = 0;
   /// Supervisors of root runs that fan out (actors/node_children.hpp).
   run_trees trees;
 };

@@ -6,16 +6,91 @@
 
 #include "actors/error.hpp"
 #include "actors/node_children.hpp"
-#include "storage/records.hpp"
+#include "storage/keys.hpp"
 
 namespace warden::detail {
 
+namespace {
+
+/// Whether admission's refusal of a recovered run is only for now (a full
+/// queue or a cap), so that the run can go back to the backlog.
+bool refused_for_now(const admission_verdict& v) {
+  auto code = static_cast<error_code>(v.code);
+  return code == error_code::queue_full || code == error_code::cap_exceeded;
+}
+
+/// Sends recovered runs to admission while the window has room.
+void feed_recovered(node_ptr self) {
+  auto& st = self->state;
+  while (!st.resume_backlog.empty() &&
+         st.resuming < std::max<std::size_t>(st.options.resume_window, 1)) {
+    auto id = st.resume_backlog.front();
+    st.resume_backlog.pop_front();
+    auto i = st.runs.find(id);
+    if (i == st.runs.end() || is_final(i->second.status.state))
+      continue;
+    ++st.resuming;
+    auto& r = i->second;
+    r.resuming = true;
+    self->send(st.components.admission,
+               admit_run{id, r.status.tenant, r.priority});
+  }
+}
+
+} // namespace
+
 std::string idempotency_slot(const std::string& tenant,
                              const std::string& key) {
-  std::string slot = tenant;
-  slot += '\0';
-  slot += key;
-  return slot;
+  return storage::keys::idempotency(tenant, key);
+}
+
+std::uint64_t unix_ms() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+}
+
+storage::stored_run stored_of(const run_record& r) {
+  storage::stored_run s;
+  const auto& st = r.status;
+  s.run = st.run;
+  s.session = st.session;
+  s.parent = r.tree.parent;
+  s.depth = r.tree.depth;
+  s.tenant = st.tenant;
+  s.agent = st.agent;
+  s.input = r.input;
+  s.idempotency_key = r.idempotency_key;
+  s.priority = r.priority;
+  s.state = static_cast<std::uint8_t>(st.state);
+  s.final = is_final(st.state);
+  s.output = st.output;
+  s.reason = st.reason;
+  s.usage = {st.usage.prompt_tokens, st.usage.completion_tokens,
+             st.usage.cost_micros,   st.usage.model_calls,
+             st.usage.tool_calls,    st.usage.retries,
+             st.usage.iterations};
+  s.finished_at_ms = s.final ? unix_ms() : 0;
+  return s;
+}
+
+run_status status_of(const storage::stored_run& s) {
+  run_status st;
+  st.run = s.run;
+  st.session = s.session;
+  st.tenant = s.tenant;
+  st.agent = s.agent;
+  st.state = static_cast<run_state>(s.state);
+  st.output = s.output;
+  st.reason = s.reason;
+  st.usage.prompt_tokens = s.usage.prompt_tokens;
+  st.usage.completion_tokens = s.usage.completion_tokens;
+  st.usage.cost_micros = s.usage.cost_micros;
+  st.usage.model_calls = s.usage.model_calls;
+  st.usage.tool_calls = s.usage.tool_calls;
+  st.usage.retries = s.usage.retries;
+  st.usage.iterations = s.usage.iterations;
+  return st;
 }
 
 caf::error no_such_run(const std::string& tenant, run_id run) {
@@ -31,6 +106,44 @@ run_record* find_run(node_ptr self, const std::string& tenant, run_id id) {
   if (i == self->state.runs.end() || i->second.status.tenant != tenant)
     return nullptr;
   return &i->second;
+}
+
+caf::expected<run_status> stored_status(node_ptr self,
+                                        const std::string& tenant, run_id id) {
+  const auto& store = self->state.components.store;
+  if (!store)
+    return no_such_run(tenant, id);
+  auto found = store->find_run(id);
+  if (!found)
+    return make_error(error_code::dependency_failed,
+                      "the run store failed: " + found.error->to_string());
+  if (!found.value || found.value->tenant != tenant)
+    return no_such_run(tenant, id);
+  return status_of(*found.value);
+}
+
+caf::expected<std::optional<run_ack>>
+stored_duplicate(node_ptr self, const std::string& tenant,
+                 const std::string& key) {
+  const auto& store = self->state.components.store;
+  if (!store)
+    return std::optional<run_ack>{};
+  auto failed = [](const storage::storage_error& err) {
+    return make_error(error_code::dependency_failed,
+                      "the run store failed: " + err.to_string());
+  };
+  auto id = store->find_idempotent(tenant, key);
+  if (!id)
+    return failed(*id.error);
+  if (!id.value)
+    return std::optional<run_ack>{};
+  auto run = store->find_run(*id.value);
+  if (!run)
+    return failed(*run.error);
+  if (!run.value || run.value->tenant != tenant)
+    return std::optional<run_ack>{};
+  return std::optional<run_ack>{
+      run_ack{run.value->run, run.value->session, true}};
 }
 
 /// Checks the parts every request shares; returns an error naming the part.
@@ -75,23 +188,6 @@ caf::expected<std::uint8_t> resolve_priority(node_ptr self,
 budget_grant grant_of(const agent_runtime& agent) {
   const auto& b = agent.settings.run_budget;
   return {b.tokens, b.cost_micros, b.wall_ms};
-}
-
-/// The journal payload of an accepted run: its record, what resume needs to
-/// restart it.
-std::string encode_accepted(const run_record& r) {
-  storage::stored_run x;
-  x.run = r.status.run;
-  x.session = r.status.session;
-  x.parent = r.tree.parent;
-  x.depth = r.tree.depth;
-  x.tenant = r.status.tenant;
-  x.agent = r.status.agent;
-  x.input = r.input;
-  x.idempotency_key = r.idempotency_key;
-  x.priority = r.priority;
-  x.state = static_cast<std::uint8_t>(r.status.state);
-  return storage::encode(x);
 }
 
 /// Counts a refused submission and passes the error on.
@@ -151,10 +247,19 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
                                                     : error_code::cancelled,
                            r.status.reason));
   r.acks.clear();
-  if (r.durable)
-    journal(self, 0, r, storage::entry_kind::run_final, to_string(state));
   if (release_admission)
     self->send(st.components.admission, release_run{r.status.run});
+  if (r.resuming) {
+    r.resuming = false;
+    --st.resuming;
+  }
+  if (!st.resume_parked.empty() || !st.resume_backlog.empty()) {
+    // Room was freed: parked runs try again, behind the backlog.
+    st.resume_backlog.insert(st.resume_backlog.end(), st.resume_parked.begin(),
+                             st.resume_parked.end());
+    st.resume_parked.clear();
+    feed_recovered(self);
+  }
   if (auto& m = st.components.metrics) {
     auto seconds = -1.0;
     if (r.started)
@@ -164,6 +269,10 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
     m->count_finished(state, r.status.usage, seconds);
   }
   on_tree_run_final(self, r);
+  // After the accepted record (same sender, same journal: in order).
+  if (r.journaling)
+    journal(self, 0, r, storage::entry_kind::run_record,
+            storage::encode(stored_of(r)));
   emit(self, r, "final", r.status.reason);
   r.subscribers.clear();
   for (auto& waiter : r.waiters)
@@ -189,6 +298,20 @@ void maybe_start(node_ptr self, run_record& r) {
     finish(self, r, run_state::failed, {}, error_reason(session.error()), {});
     return;
   }
+  std::vector<storage::journal_entry> replay;
+  if (r.recovered && st.components.store) {
+    auto entries = st.components.store->entries_of(r.status.run);
+    if (!entries) {
+      finish(self, r, run_state::failed, {},
+             "resume failed: " + entries.error->to_string(), {});
+      return;
+    }
+    for (auto& e : entries.value)
+      if (e.kind == storage::entry_kind::model_step ||
+          e.kind == storage::entry_kind::tool_started ||
+          e.kind == storage::entry_kind::tool_finished)
+        replay.push_back(std::move(e));
+  }
   r.started = true;
   r.started_at = self->clock().now();
   r.status.state = run_state::running;
@@ -199,7 +322,9 @@ void maybe_start(node_ptr self, run_record& r) {
                   std::move(r.input),
                   1,
                   grant_of(*agent),
-                  nullptr};
+                  nullptr,
+                  {}};
+  turn.replay = std::move(replay);
   prepare_tree_turn(self, r, turn);
   r.input.clear();
   self->send(st.components.pools.at(r.status.agent),
@@ -269,12 +394,25 @@ void on_verdict(node_ptr self, admission_verdict& v) {
       auto ticket = st.next_ticket++;
       st.tickets.emplace(ticket, v.run);
       journal(self, ticket, r, storage::entry_kind::run_accepted,
-              encode_accepted(r));
+              storage::encode(stored_of(r)));
     }
     emit(self, r, r.admitted ? "admitted" : "queued", {});
     maybe_start(self, r);
     return;
   case admission_outcome::rejected: {
+    if (r.recovered) {
+      // Acknowledged before the restart: never forgotten. A full queue or a
+      // cap means other runs hold the room: retry once one of them ends.
+      r.resuming = false;
+      --st.resuming;
+      if (refused_for_now(v))
+        st.resume_parked.push_back(v.run);
+      else
+        finish(self, r, run_state::failed, {},
+               "not resumed: admission refused it: " + v.reason, {}, false);
+      feed_recovered(self);
+      return;
+    }
     auto err =
         refused(self, make_error(static_cast<error_code>(v.code), v.reason));
     for (auto& ack : r.acks)
@@ -288,6 +426,50 @@ void on_verdict(node_ptr self, admission_verdict& v) {
     finish(self, r, run_state::shed, {}, v.reason, {}, false);
     return;
   }
+}
+
+void recover(node_ptr self) {
+  auto& st = self->state;
+  auto& parts = st.components;
+  st.next_run = std::max(st.next_run, parts.watermarks.run + 1);
+  st.next_session = std::max(st.next_session, parts.watermarks.session + 1);
+  auto recovered = std::move(parts.recovered);
+  parts.recovered.clear();
+  for (auto& s : recovered) {
+    auto& r = st.runs[s.run];
+    r.status = status_of(s);
+    r.status.state = run_state::queued;
+    r.status.reason = "resumed after a restart";
+    r.priority = s.priority;
+    r.input = std::move(s.input);
+    r.idempotency_key = s.idempotency_key;
+    r.durable = r.journaling = r.recovered = true;
+    r.tree.parent = s.parent;
+    r.tree.depth = s.depth;
+    if (!r.idempotency_key.empty())
+      st.idempotency.emplace(idempotency_slot(s.tenant, s.idempotency_key),
+                             s.run);
+    auto& session = st.sessions[s.session];
+    session.tenant = s.tenant;
+    session.agent = s.agent;
+    session.last_run = std::max(session.last_run, s.run);
+    if (s.parent != 0) {
+      // A child resumes through its parent: the parent's spawn call has no
+      // recorded result, so its replay starts a new child.
+      finish(self, r, run_state::cancelled, {},
+             "interrupted by a restart; the parent run starts its child again",
+             {}, false);
+      continue;
+    }
+    if (parts.agents.count(s.agent) == 0) {
+      finish(self, r, run_state::failed, {},
+             "not resumed: agent `" + s.agent + "` is no longer configured", {},
+             false);
+      continue;
+    }
+    st.resume_backlog.push_back(s.run);
+  }
+  feed_recovered(self);
 }
 
 } // namespace warden::detail

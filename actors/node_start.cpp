@@ -1,5 +1,6 @@
 #include "actors/node_start.hpp"
 
+#include <filesystem>
 #include <functional>
 #include <limits>
 
@@ -16,6 +17,7 @@
 #include "actors/provider.hpp"
 #include "actors/session.hpp"
 #include "actors/tool_runner.hpp"
+#include "storage/rocks_store.hpp"
 
 namespace warden {
 
@@ -39,6 +41,54 @@ governor_limits(const config::settings& settings) {
   limits.max_model_streams = std::max<std::uint32_t>(global * 3 / 4, 1);
   limits.max_tool_calls = std::max<std::uint32_t>(global * 3 / 4, 1);
   return limits;
+}
+
+/// The node's journal and snapshot store: RocksDB in
+/// `<node.data_dir>/db`, or memory.
+caf::expected<storage::rocks_storage>
+open_stores(const config::settings& settings, const node_storage& choice) {
+  if (choice.in_memory)
+    return storage::rocks_storage{
+        std::make_shared<storage::memory_journal>(),
+        std::make_shared<storage::memory_snapshot_store>()};
+  storage::rocks_options opts;
+  opts.path = (std::filesystem::path{settings.node.data_dir} / "db").string();
+  opts.node_name = settings.node.name;
+  auto opened = storage::open_rocks(opts);
+  if (opened.error)
+    return make_error(error_code::dependency_failed,
+                      "storage: " + opened.error->to_string());
+  return std::move(opened.storage);
+}
+
+/// Reads what the node needs to resume: the id watermarks and the
+/// unfinished runs.
+caf::error load_recovery(const storage::journal& store,
+                         node_components& parts) {
+  auto marks = store.watermarks();
+  if (!marks)
+    return make_error(error_code::dependency_failed,
+                      "storage: " + marks.error->to_string());
+  parts.watermarks = marks.value;
+  auto unfinished = store.unfinished_runs();
+  if (!unfinished)
+    return make_error(error_code::dependency_failed,
+                      "storage: " + unfinished.error->to_string());
+  parts.recovered = std::move(unfinished.value);
+  return {};
+}
+
+journal_options journal_options_of(const config::settings& settings,
+                                   const node_storage& choice) {
+  journal_options opts;
+  const auto& s = settings.storage;
+  opts.max_batch_entries = static_cast<std::size_t>(s.max_batch_entries);
+  using ms = std::chrono::milliseconds;
+  opts.retention = ms{static_cast<ms::rep>(s.retention_ms)};
+  opts.sweep_interval = ms{static_cast<ms::rep>(s.sweep_interval_ms)};
+  if (choice.unsafe_ack_before_write)
+    opts.unsafe_write_behind = std::chrono::milliseconds{200};
+  return opts;
 }
 
 node_options options_of(const config::settings& settings) {
@@ -70,7 +120,8 @@ node_options options_of(const config::settings& settings) {
 caf::expected<node_handle> start_node(caf::actor_system& sys,
                                       const config::settings& settings,
                                       const tool_registry& tools,
-                                      prometheus::Registry* registry) {
+                                      prometheus::Registry* registry,
+                                      const node_storage& storage) {
   node_handle handle;
   auto fail = [&](caf::error err) {
     stop_node(handle);
@@ -78,8 +129,22 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   };
   if (auto err = check_native_tools(tools, settings.tools))
     return fail(std::move(err));
+  auto stores = open_stores(settings, storage);
+  if (!stores)
+    return fail(std::move(stores.error()));
+  node_components parts;
+  parts.store = stores->journal;
+  if (auto err = load_recovery(*stores->journal, parts))
+    return fail(std::move(err));
+  parts.snapshots = stores->snapshots;
+  auto journal_opts = journal_options_of(settings, storage);
+  // Detached: a synced write blocks the journal's own thread, never a
+  // scheduler thread.
   handle.components.push_back(
-      sys.spawn(journal_actor, std::make_shared<storage::memory_journal>()));
+      storage.in_memory
+          ? sys.spawn(journal_actor, stores->journal, std::move(journal_opts))
+          : sys.spawn<caf::detached>(journal_actor, stores->journal,
+                                     std::move(journal_opts)));
   auto journal = handle.components.back();
   admission_actor_config admission_cfg{settings, {}, {}};
   if (registry)
@@ -122,7 +187,6 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     runners[name] = spawn_tool_runner(sys, std::move(*cfg));
     handle.components.push_back(runners[name]);
   }
-  node_components parts;
   parts.admission = *admission;
   parts.journal = journal;
   for (const auto& [name, agent] : settings.agents) {
@@ -154,7 +218,6 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     return node->spawn<caf::lazy_init>(restored_session_actor, agent,
                                        std::move(snapshot));
   };
-  parts.snapshots = std::make_shared<storage::memory_snapshot_store>();
   parts.spawn_pool = [registry](caf::event_based_actor* node,
                                 const agent_runtime& agent) {
     agent_pool_config cfg;

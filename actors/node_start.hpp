@@ -24,15 +24,31 @@ struct node_handle {
   std::vector<caf::actor> components;
 };
 
+/// Where a node keeps its state.
+struct node_storage {
+  /// Everything in memory, lost with the process (tests, benchmarks of the
+  /// runtime alone, embedding without a data directory). Default: RocksDB
+  /// in `<node.data_dir>/db`.
+  bool in_memory = false;
+  /// UNSAFE, for the crash test's negative control only: acknowledge runs
+  /// before their record is written, and write the journal only every
+  /// 200 ms (see journal_options::unsafe_write_behind).
+  bool unsafe_ack_before_write = false;
+};
+
 /// Starts a node from validated `settings`, in this order: journal,
 /// admission, governor, providers, tool runners, then the node actor (which
 /// spawns one pool per agent and the sessions). `tools` holds the native
 /// tools registered from C++; `registry` receives every metric (null: no
-/// metrics). Returns an error naming the component that could not start;
-/// nothing is left running then.
+/// metrics). With durable `storage`, the database is opened first (refused
+/// when foreign or corrupt) and the node resumes the runs it finds
+/// unfinished. Returns an error naming the component that could not start
+/// (for the database: its path and the problem); nothing is left running
+/// then.
 [[nodiscard]] caf::expected<node_handle>
 start_node(caf::actor_system& sys, const config::settings& settings,
-           const tool_registry& tools, prometheus::Registry* registry);
+           const tool_registry& tools, prometheus::Registry* registry,
+           const node_storage& storage = {});
 
 /// Stops the node (which stops its pools and sessions) and then its
 /// components in the reverse order of their start.

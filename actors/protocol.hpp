@@ -315,6 +315,10 @@ struct turn_input {
   /// where spawning is not available; spawn_agent calls then answer an error.
   /// An address, not a handle: a turn never keeps the node alive.
   caf::actor_addr spawner;
+  /// For a run resumed after a restart: its journaled steps (model_step,
+  /// tool_started, tool_finished), in order. The session replays them
+  /// instead of calling again; empty for a new run.
+  std::vector<storage::journal_entry> replay;
 };
 
 /// Run `turn` on `session` once the agent's pool has a permit (node -> pool).

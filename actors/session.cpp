@@ -48,9 +48,7 @@ caf::behavior session_state::make_behavior() {
       [this](snapshot_session) -> caf::result<session_snapshot> {
         return handle_snapshot();
       },
-      [](const journal_ack&) {
-        // Durability of step records does not gate the loop.
-      },
+      [this](const journal_ack& ack) { handle_journal_ack(ack); },
   };
 }
 

@@ -138,6 +138,18 @@ class session_state {
 
   void call_tool(std::size_t index, const caf::actor& runner);
 
+  /// Sends call `index` (its `request`) to `runner` through the governor.
+  void dispatch_tool(std::size_t index, const caf::actor& runner,
+                     tool_request request);
+
+  /// An effectful call's start is durable (or failed): run it (or fail it).
+  void handle_journal_ack(const journal_ack& ack);
+
+  /// Journals the reply of the current model call, unless it was replayed
+  /// from the journal.
+  void journal_reply(const model_reply& reply,
+                     const policies::doom_decision& doom);
+
   /// Serves call `index` of a spawn_agent tool (session_spawn.cpp):
   /// reserves the child's grant out of the turn's budget and asks the
   /// turn's spawner (the node) for a child run of the tool's agent whose
@@ -150,8 +162,10 @@ class session_state {
   void child_done(std::size_t index, policies::reservation_id reservation,
                   caf::actor_clock::time_point started, child_finished& child);
 
-  /// Records the result of call `index`; goes on once all calls answered.
-  void tool_done(std::size_t index, std::string output, bool error);
+  /// Records the result of call `index` (journaling it unless `journaled`);
+  /// goes on once all calls answered.
+  void tool_done(std::size_t index, std::string output, bool error,
+                 bool journaled = false);
 
   /// Ends the calls of `step` that runners have not answered by the backstop.
   void handle_tools_expired(std::uint64_t serial, std::uint32_t step);
@@ -173,6 +187,8 @@ class session_state {
   conversation conversation_;
   session_counters counters_;
   std::unique_ptr<session_turn> turn_;
+  /// Tickets of journal appends the session waits for.
+  std::uint64_t journal_tickets_ = 0;
 };
 
 /// A session actor.

@@ -73,6 +73,14 @@ bool is_spawn_agent_tool(const agent_runtime& runtime,
          i->second.kind == config::tool_kind::spawn_agent;
 }
 
+config::side_effect_kind tool_side_effect(const agent_runtime& runtime,
+                                          const std::string& tool) {
+  if (auto i = runtime.tool_definitions.find(tool);
+      i != runtime.tool_definitions.end())
+    return i->second.side_effect;
+  return config::tool_settings{}.side_effect;
+}
+
 bool agent_may_call(const agent_runtime& runtime, const std::string& tool) {
   const auto& tools = runtime.settings.tools;
   return std::find(tools.begin(), tools.end(), tool) != tools.end();

@@ -66,6 +66,11 @@ tool_call_timeout(const agent_runtime& runtime, const std::string& tool);
 [[nodiscard]] bool is_spawn_agent_tool(const agent_runtime& runtime,
                                        const std::string& tool);
 
+/// What a call of `tool` does to the world (its definition's side_effect,
+/// else the default: effectful).
+[[nodiscard]] config::side_effect_kind
+tool_side_effect(const agent_runtime& runtime, const std::string& tool);
+
 /// Whether `tool` is in the agent's list of tools.
 [[nodiscard]] bool agent_may_call(const agent_runtime& runtime,
                                   const std::string& tool);

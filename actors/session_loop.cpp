@@ -96,6 +96,12 @@ void session_state::send_model_request(model_request request) {
     return;
   }
   turn_->call_started = self_->clock().now();
+  if (auto reply = turn_->replay.model_step(request.step, turn_->call)) {
+    // Made before a restart: the journaled reply stands for the call.
+    turn_->replayed_reply = true;
+    handle_model_reply(*reply);
+    return;
+  }
   auto serial = turn_->serial;
   // No request timeout: the provider bounds each attempt itself and the turn
   // deadline (one timer per turn) bounds the whole call. A timeout per request
@@ -135,10 +141,16 @@ void session_state::handle_model_error(const caf::error& err) {
   finish(run_state::failed, {}, "model call failed: " + error_reason(err));
 }
 
+void session_state::journal_reply(const model_reply& reply,
+                                  const policies::doom_decision& doom) {
+  if (std::exchange(turn_->replayed_reply, false))
+    return; // journaled before the restart
+  journal({detail::model_step_entry(turn_->input.run, turn_->step, turn_->call,
+                                    reply, doom)});
+}
+
 void session_state::handle_compaction_reply(const model_reply& reply) {
-  journal({detail::model_step_entry(turn_->input.run, turn_->step,
-                                    detail::model_call_kind::compaction, reply,
-                                    {})});
+  journal_reply(reply, {});
   apply_compaction(conversation_, turn_->compaction_split, reply.text);
   turn_->compaction_split = 0;
   next_step();
@@ -147,8 +159,7 @@ void session_state::handle_compaction_reply(const model_reply& reply) {
 void session_state::handle_agent_reply(model_reply& reply) {
   auto kind = turn_->call;
   if (kind == detail::model_call_kind::final || reply.tool_calls.empty()) {
-    journal({detail::model_step_entry(turn_->input.run, turn_->step, kind,
-                                      reply, {})});
+    journal_reply(reply, {});
     conversation_.push_back({chat_role::assistant, reply.text, {}});
     auto reason = turn_->final_reason.value_or(std::string{});
     finish(run_state::succeeded, std::move(reply.text), std::move(reason));
@@ -156,8 +167,7 @@ void session_state::handle_agent_reply(model_reply& reply) {
   }
   std::vector<detail::normalized_arguments> args;
   auto doom = turn_->observe(reply.tool_calls, args);
-  journal({detail::model_step_entry(turn_->input.run, turn_->step, kind, reply,
-                                    doom)});
+  journal_reply(reply, doom);
   conversation_.push_back({chat_role::assistant, reply.text, {}});
   if (doom.verdict == policies::doom_verdict::halt) {
     finish(run_state::failed, {}, "doom loop: " + doom.reason);
@@ -179,7 +189,20 @@ void session_state::start_tools(
   auto backstop = caf::timespan::zero();
   for (std::size_t i = 0; i < turn_->calls.size(); ++i) {
     const auto& tool = turn_->calls[i].tool;
-    if (!agent_may_call(*runtime_, tool)) {
+    auto past = turn_->replay.tool(turn_->step, static_cast<std::uint32_t>(i));
+    if (past.result) {
+      // Finished before a restart: its journaled result stands.
+      tool_done(i, std::move(past.result->first), past.result->second, true);
+    } else if (past.started && !is_spawn_agent_tool(*runtime_, tool) &&
+               tool_side_effect(*runtime_, tool) ==
+                   config::side_effect_kind::effectful) {
+      tool_done(i,
+                tool_error_output(
+                    "outcome unknown: the call started before a restart and "
+                    "no result was recorded; an effectful call is not "
+                    "repeated"),
+                true);
+    } else if (!agent_may_call(*runtime_, tool)) {
       tool_done(i, tool_error_output("unknown tool " + tool), true);
     } else if (!args[i].ok) {
       tool_done(
@@ -244,11 +267,54 @@ tool_request session_state::tool_request_for(std::size_t index) const {
 }
 
 void session_state::call_tool(std::size_t index, const caf::actor& runner) {
-  auto step = turn_->step;
   auto request = tool_request_for(index);
-  journal({detail::tool_started_entry(request)});
   turn_->note_runner(runner);
   ++turn_->usage.tool_calls;
+  auto entry = detail::tool_started_entry(request);
+  if (runtime_->journal && tool_side_effect(*runtime_, request.tool) ==
+                               config::side_effect_kind::effectful) {
+    // Write-ahead: an effectful call runs only once its start is durable,
+    // so that after a crash it is reported as of unknown outcome instead of
+    // being made a second time.
+    auto ticket = ++journal_tickets_;
+    turn_->awaiting_start.emplace(ticket, index);
+    self_->send(runtime_->journal, journal_append{ticket, {std::move(entry)}});
+    return;
+  }
+  journal({std::move(entry)});
+  dispatch_tool(index, runner, std::move(request));
+}
+
+void session_state::handle_journal_ack(const journal_ack& ack) {
+  if (!turn_)
+    return;
+  auto i = turn_->awaiting_start.find(ack.ticket);
+  if (i == turn_->awaiting_start.end())
+    return; // a step record's failure: the loop does not wait for those
+  auto index = i->second;
+  turn_->awaiting_start.erase(i);
+  if (!ack.failure.empty()) {
+    tool_done(index,
+              tool_error_output("not started: its start could not be "
+                                "journaled: " +
+                                ack.failure),
+              true);
+    return;
+  }
+  auto request = tool_request_for(index);
+  auto runner = runtime_->tools.find(request.tool);
+  if (runner == runtime_->tools.end() || !runner->second) {
+    tool_done(index,
+              tool_error_output("tool " + request.tool + " has no runner"),
+              true);
+    return;
+  }
+  dispatch_tool(index, runner->second, std::move(request));
+}
+
+void session_state::dispatch_tool(std::size_t index, const caf::actor& runner,
+                                  tool_request request) {
+  auto step = turn_->step;
   auto serial = turn_->serial;
   // No request timeout: the tool runner enforces the tool's timeout and
   // answers with a timeout error; the turn deadline bounds the rest.
@@ -270,13 +336,14 @@ void session_state::call_tool(std::size_t index, const caf::actor& runner) {
           });
 }
 
-void session_state::tool_done(std::size_t index, std::string output,
-                              bool error) {
+void session_state::tool_done(std::size_t index, std::string output, bool error,
+                              bool journaled) {
   if (index >= turn_->results.size() || turn_->results[index])
     return;
-  journal({detail::tool_finished_entry(
-      turn_->input.run, turn_->step, static_cast<std::uint32_t>(index),
-      turn_->calls[index].tool, output, error)});
+  if (!journaled)
+    journal({detail::tool_finished_entry(
+        turn_->input.run, turn_->step, static_cast<std::uint32_t>(index),
+        turn_->calls[index].tool, output, error)});
   turn_->finish_tool(index, std::move(output));
   if (turn_->open_tools() == 0 && !turn_->starting_tools)
     after_tools();

@@ -20,7 +20,10 @@ session_turn::session_turn(caf::actor_system& sys,
       clock_(sys),
       ledger_(clock_),
       doom_(make_doom_loop_config(settings.doom_loop), clock_) {
-  // nop
+  if (!input.replay.empty()) {
+    replay = detail::turn_replay{input.replay};
+    input.replay = {};
+  }
 }
 
 void session_turn::begin_tools(std::vector<tool_call> step_calls) {

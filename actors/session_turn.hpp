@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 
 #include "actors/clock.hpp"
 #include "actors/detail/session_journal.hpp"
+#include "actors/detail/session_replay.hpp"
 #include "actors/detail/tool_arguments.hpp"
 #include "actors/protocol.hpp"
 #include "config/agents.hpp"
@@ -92,6 +94,9 @@ class session_turn {
   /// True while the calls of a step are being started: results that come
   /// at once must not move the loop on before every call started.
   bool starting_tools = false;
+  /// Effectful calls waiting for their tool_started entry to be durable
+  /// before they run: journal ticket -> call index.
+  std::map<std::uint64_t, std::size_t> awaiting_start;
   /// Tool runners called during the turn (each once): cancel_calls goes to
   /// them when the turn stops early.
   std::vector<caf::actor> runners;
@@ -107,6 +112,14 @@ class session_turn {
 
   /// Remembers `runner` for cancel_calls.
   void note_runner(const caf::actor& runner);
+
+  // -- resume -----------------------------------------------------------------
+
+  /// The journaled steps of a run resumed after a restart (empty for a new
+  /// run): replayed instead of called again.
+  detail::turn_replay replay;
+  /// The reply being handled came from `replay`: it is already journaled.
+  bool replayed_reply = false;
 
   // -- budget -----------------------------------------------------------------
 

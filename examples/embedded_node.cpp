@@ -65,7 +65,12 @@ int main() {
     std::cerr << "cannot register tool: " << sys.render(err) << '\n';
     return 1;
   }
-  auto node = warden::start_node(sys, make_settings(), tools, nullptr);
+  // In memory: this example keeps nothing. A node given a data directory
+  // (the default, `node_storage{}`) keeps runs in RocksDB there and resumes
+  // unfinished ones when it starts again.
+  warden::node_storage storage;
+  storage.in_memory = true;
+  auto node = warden::start_node(sys, make_settings(), tools, nullptr, storage);
   if (!node) {
     std::cerr << "cannot start node: " << warden::error_reason(node.error())
               << '\n';

@@ -5,6 +5,7 @@
 // node actor (actors/node.cpp); split out to keep each file one concept.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <caf/expected.hpp>
@@ -37,8 +38,27 @@ caf::expected<std::uint8_t> resolve_priority(node_ptr self,
 /// The budget of one root run of `agent`.
 budget_grant grant_of(const agent_runtime& agent);
 
-/// The journal payload of an accepted run: what resume needs to restart it.
-std::string encode_accepted(node_ptr self, const run_record& r);
+/// The run record storage keeps of `r` (final ones stamped with the time).
+storage::stored_run stored_of(const run_record& r);
+
+/// The status of a stored run.
+run_status status_of(const storage::stored_run& s);
+
+/// The status of run `id` from the store, for a run no longer in memory:
+/// not_found unless it is stored and belongs to `tenant`.
+caf::expected<run_status> stored_status(node_ptr self,
+                                        const std::string& tenant, run_id id);
+
+/// The ack of the stored run `tenant` created with idempotency `key`, for a
+/// key no longer in memory (a run from before a restart).
+/// Fails when the store cannot be read.
+caf::expected<std::optional<run_ack>>
+stored_duplicate(node_ptr self, const std::string& tenant,
+                 const std::string& key);
+
+/// Takes over the unfinished runs found in the store: they go back through
+/// admission (a window at a time) and their turns replay their journals.
+void recover(node_ptr self);
 
 /// Counts a refused submission and passes the error on.
 caf::error refused(node_ptr self, caf::error err);

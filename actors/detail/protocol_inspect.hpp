@@ -164,7 +164,7 @@ typename Inspector::result_type inspect(Inspector& f, budget_grant& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_input& x) {
   return f(caf::meta::type_name("turn_input"), x.run, x.session, x.tenant,
-           x.input, x.depth, x.grant, x.spawner);
+           x.input, x.depth, x.grant, x.spawner, x.replay);
 }
 
 template <class Inspector>

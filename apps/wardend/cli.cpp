@@ -28,7 +28,12 @@ cli_outcome parse_wardend_cli(int argc, char** argv) {
        "(0 when valid, 2 otherwise)") //
       ("demo", po::bool_switch(&options.demo),
        "run a demo workload against the node and print its progress "
-       "(config/demo.toml unless --config is given)");
+       "(config/demo.toml unless --config is given)") //
+      ("unsafe-ack-before-write",
+       po::bool_switch(&options.unsafe_ack_before_write),
+       "TESTING ONLY, loses acknowledged runs on a crash: acknowledge runs "
+       "before their record is written and write the journal every 200 ms "
+       "(the crash test's negative control)");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(description).run(),

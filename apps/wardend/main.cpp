@@ -81,7 +81,9 @@ void drain(caf::actor_system& system, const caf::actor& node) {
           });
 }
 
-int run_node(const config::settings& settings, bool demo) {
+int run_node(const config::settings& settings,
+             const apps::wardend_options& opts) {
+  auto demo = opts.demo;
   auto signals = block_shutdown_signals();
   std::error_code ec;
   std::filesystem::create_directories(settings.node.data_dir, ec);
@@ -106,7 +108,13 @@ int run_node(const config::settings& settings, bool demo) {
   cfg.set("scheduler.max-threads", threads);
   caf::actor_system system{cfg};
   tool_registry tools; // wardend runs configured tools only
-  auto node = start_node(system, settings, tools, &metrics->registry());
+  node_storage storage;
+  storage.unsafe_ack_before_write = opts.unsafe_ack_before_write;
+  if (storage.unsafe_ack_before_write)
+    std::cerr << "wardend: WARNING: --unsafe-ack-before-write: acknowledged "
+                 "runs can be lost on a crash (testing only)\n";
+  auto node =
+      start_node(system, settings, tools, &metrics->registry(), storage);
   if (!node) {
     std::cerr << "wardend: cannot start the node: "
               << error_reason(node.error()) << '\n';
@@ -159,7 +167,7 @@ int main(int argc, char** argv) {
     std::cout << "ok\n";
     return apps::exit_ok;
   }
-  auto rc = run_node(loaded.value, cli.options->demo);
+  auto rc = run_node(loaded.value, *cli.options);
   if (rc == apps::exit_ok)
     std::cout << "wardend: stopped" << std::endl;
   return rc;

@@ -70,7 +70,8 @@ struct fixture : test_coordinator_fixture<test_config> {
   fixture() {
     admission = sys.spawn(recording_admission);
     journal =
-        sys.spawn(journal_actor, std::make_shared<storage::memory_journal>());
+        sys.spawn(journal_actor, std::make_shared<storage::memory_journal>(),
+                  journal_options{});
     governor = sys.spawn(fake_governor);
     researcher_model = sys.spawn(fake_dependency<model_request, model_reply>);
     helper_model = sys.spawn(fake_dependency<model_request, model_reply>);

@@ -79,7 +79,8 @@ struct fixture : test_coordinator_fixture<test_config> {
     for (const auto& err : loaded.errors)
       CAF_MESSAGE(err.to_string());
     CAF_REQUIRE(loaded.ok());
-    auto started = start_node(sys, loaded.value, tool_registry{}, nullptr);
+    auto started = start_node(sys, loaded.value, tool_registry{}, nullptr,
+                              node_storage{true, false});
     CAF_REQUIRE(started);
     handle = std::move(*started);
     run();

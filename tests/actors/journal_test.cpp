@@ -57,7 +57,7 @@ CAF_TEST_FIXTURE_SCOPE(journal_tests, fixture)
 
 CAF_TEST(a ticketed append is acknowledged once stored) {
   auto store = std::make_shared<storage::memory_journal>();
-  auto journal = sys.spawn(journal_actor, store);
+  auto journal = sys.spawn(journal_actor, store, journal_options{});
   self->send(journal, batch(5));
   run();
   std::uint64_t acked = 0;
@@ -69,7 +69,7 @@ CAF_TEST(a ticketed append is acknowledged once stored) {
 
 CAF_TEST(ticket zero is stored without an answer) {
   auto store = std::make_shared<storage::memory_journal>();
-  auto journal = sys.spawn(journal_actor, store);
+  auto journal = sys.spawn(journal_actor, store, journal_options{});
   self->send(journal, batch(0));
   run();
   CAF_CHECK_EQUAL(self->mailbox().size(), 0u);
@@ -77,7 +77,8 @@ CAF_TEST(ticket zero is stored without an answer) {
 }
 
 CAF_TEST(a failed append is reported even for ticket zero) {
-  auto journal = sys.spawn(journal_actor, std::make_shared<broken_journal>());
+  auto journal = sys.spawn(journal_actor, std::make_shared<broken_journal>(),
+                           journal_options{});
   self->send(journal, batch(0));
   run();
   bool reported = false;

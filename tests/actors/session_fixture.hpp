@@ -226,7 +226,7 @@ struct fixture : test_coordinator_fixture<test_config> {
   }
 
   void send_turn(run_id run, std::string input, budget_grant grant = {}) {
-    turn_input turn{run, sid, "acme", std::move(input), 1, grant, nullptr};
+    turn_input turn{run, sid, "acme", std::move(input), 1, grant, nullptr, {}};
     self->send(session, run_turn{std::move(turn)});
   }
 

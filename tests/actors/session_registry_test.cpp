@@ -57,7 +57,8 @@ struct fixture : test_coordinator_fixture<session_test::test_config> {
       std::make_shared<storage::memory_snapshot_store>();
   caf::actor admission = sys.spawn(admit_all);
   caf::actor journal =
-      sys.spawn(journal_actor, std::make_shared<storage::memory_journal>());
+      sys.spawn(journal_actor, std::make_shared<storage::memory_journal>(),
+                journal_options{});
   caf::actor provider = sys.spawn(fake_dependency<model_request, model_reply>);
   caf::actor governor = sys.spawn(fake_governor);
   caf::actor node;

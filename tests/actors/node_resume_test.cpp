@@ -1,0 +1,173 @@
+#define CAF_SUITE actors.node_resume
+#include <caf/test/dsl.hpp>
+
+#include "node_fixture.hpp"
+
+using namespace node_test;
+
+namespace {
+
+/// The run record a node journals when it accepts a run.
+storage::journal_entry accepted(run_id run, session_id session,
+                                std::string key = {}, run_id parent = 0) {
+  storage::stored_run s;
+  s.run = run;
+  s.session = session;
+  s.parent = parent;
+  s.depth = parent == 0 ? 1 : 2;
+  s.tenant = "acme";
+  s.agent = "researcher";
+  s.input = "input of run " + std::to_string(run);
+  s.idempotency_key = std::move(key);
+  return {run, 0, storage::entry_kind::run_accepted, storage::encode(s)};
+}
+
+struct resume_fixture : fixture {
+  /// Stops the node as a crash would and starts a new one on the same store.
+  void restart(std::size_t resume_window = 4096) {
+    caf::anon_send_exit(node, caf::exit_reason::kill);
+    run();
+    pool_state().started.clear();
+    node = start(store, resume_window);
+    run();
+  }
+
+  /// Puts `entries` in the store as if an earlier node had written them.
+  void preload(std::vector<storage::journal_entry> entries) {
+    CAF_REQUIRE(!store->append(entries).has_value());
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(node_resume_tests, resume_fixture)
+
+CAF_TEST(a run unfinished in the store resumes with its journaled steps) {
+  preload({accepted(5, 3, "k5"),
+           {5, 1, storage::entry_kind::model_step, "{\"call\":\"agent\"}"},
+           {5, 1, storage::entry_kind::tool_started, "{\"index\":0}"},
+           {5, 0, storage::entry_kind::run_admitted, ""}});
+  restart();
+  CAF_REQUIRE_EQUAL(pool_state().started.size(), 1u);
+  const auto& turn = pool_state().started[0].turn;
+  CAF_CHECK_EQUAL(turn.run, 5u);
+  CAF_CHECK_EQUAL(turn.session, 3u);
+  CAF_CHECK_EQUAL(turn.input, "input of run 5");
+  // Step entries only, in order; run-level entries stay behind.
+  CAF_REQUIRE_EQUAL(turn.replay.size(), 2u);
+  CAF_CHECK(turn.replay[0].kind == storage::entry_kind::model_step);
+  CAF_CHECK(turn.replay[1].kind == storage::entry_kind::tool_started);
+  // New ids start above what the store has seen.
+  auto fresh = submit("acme");
+  CAF_CHECK(fresh.run > 5);
+  CAF_CHECK(fresh.session > 3);
+  // The resumed run keeps its idempotency key.
+  auto again = submit("acme", "k5");
+  CAF_CHECK_EQUAL(again.run, 5u);
+  CAF_CHECK(again.duplicate);
+}
+
+CAF_TEST(status result and idempotency of a finished run survive a restart) {
+  auto first = submit("acme", "k1");
+  finish_turn(first.run);
+  restart();
+  CAF_CHECK(pool_state().started.empty()); // nothing left to resume
+  self->send(node, get_status{"acme", first.run});
+  auto status = next<run_status>();
+  CAF_CHECK(status.state == run_state::succeeded);
+  CAF_CHECK_EQUAL(status.output, "answer");
+  CAF_CHECK_EQUAL(status.usage.prompt_tokens, 10u);
+  self->send(node, await_run{"acme", first.run});
+  CAF_CHECK_EQUAL(next<run_status>().output, "answer");
+  auto again = submit("acme", "k1");
+  CAF_CHECK_EQUAL(again.run, first.run);
+  CAF_CHECK_EQUAL(again.session, first.session);
+  CAF_CHECK(again.duplicate);
+  // Another tenant learns nothing of it, before or after a restart.
+  self->send(node, get_status{"globex", first.run});
+  CAF_CHECK(warden_code(next_error()) == error_code::not_found);
+  auto other = submit("globex", "k1");
+  CAF_CHECK(other.run != first.run);
+  CAF_CHECK(!other.duplicate);
+}
+
+CAF_TEST(an acknowledged run unfinished at a crash runs once after restart) {
+  auto first = submit("acme", "k2");
+  CAF_REQUIRE_EQUAL(pool_state().started.size(), 1u);
+  restart();
+  CAF_REQUIRE_EQUAL(pool_state().started.size(), 1u);
+  CAF_CHECK_EQUAL(pool_state().started[0].turn.run, first.run);
+  CAF_CHECK_EQUAL(pool_state().started[0].turn.input, "hello");
+  finish_turn(first.run);
+  self->send(node, get_status{"acme", first.run});
+  CAF_CHECK(next<run_status>().state == run_state::succeeded);
+  restart();
+  CAF_CHECK(pool_state().started.empty());
+  self->send(node, get_status{"acme", first.run});
+  CAF_CHECK(next<run_status>().state == run_state::succeeded);
+}
+
+CAF_TEST(a child run found unfinished is cancelled for its parent to redo) {
+  preload({accepted(8, 4), accepted(9, 5, {}, 8)});
+  restart();
+  CAF_REQUIRE_EQUAL(pool_state().started.size(), 1u);
+  CAF_CHECK_EQUAL(pool_state().started[0].turn.run, 8u);
+  self->send(node, get_status{"acme", 9});
+  auto child = next<run_status>();
+  CAF_CHECK(child.state == run_state::cancelled);
+  CAF_CHECK(child.reason.find("restart") != std::string::npos);
+  // Its final record is durable: the next start does not see it again.
+  restart();
+  CAF_REQUIRE_EQUAL(pool_state().started.size(), 1u);
+  CAF_CHECK_EQUAL(pool_state().started[0].turn.run, 8u);
+}
+
+CAF_TEST(recovered runs go back through admission a window at a time) {
+  std::vector<storage::journal_entry> entries;
+  for (run_id id = 1; id <= 5; ++id)
+    entries.push_back(accepted(id, id));
+  preload(std::move(entries));
+  restart(2);
+  CAF_REQUIRE_EQUAL(pool_state().started.size(), 2u);
+  CAF_CHECK_EQUAL(pool_state().started[0].turn.run, 1u);
+  CAF_CHECK_EQUAL(pool_state().started[1].turn.run, 2u);
+  finish_turn(1);
+  CAF_REQUIRE_EQUAL(pool_state().started.size(), 3u);
+  CAF_CHECK_EQUAL(pool_state().started[2].turn.run, 3u);
+  finish_turn(2);
+  finish_turn(3);
+  finish_turn(4);
+  finish_turn(5);
+  CAF_CHECK_EQUAL(pool_state().started.size(), 5u);
+  for (run_id id = 1; id <= 5; ++id) {
+    self->send(node, get_status{"acme", id});
+    CAF_CHECK(next<run_status>().state == run_state::succeeded);
+  }
+}
+
+CAF_TEST(a recovered run refused by a full queue waits and is never lost) {
+  std::vector<storage::journal_entry> entries;
+  for (run_id id = 1; id <= 3; ++id)
+    entries.push_back(accepted(id, id));
+  preload(std::move(entries));
+  admission_state().mode = admission_outcome::rejected;
+  restart();
+  CAF_CHECK(pool_state().started.empty());
+  for (run_id id = 1; id <= 3; ++id) {
+    self->send(node, get_status{"acme", id});
+    CAF_CHECK(next<run_status>().state == run_state::queued);
+  }
+  // Room frees when another run ends: the parked runs try again.
+  admission_state().mode = admission_outcome::admitted;
+  auto other = submit("globex");
+  finish_turn(other.run);
+  CAF_REQUIRE_EQUAL(pool_state().started.size(), 4u);
+  for (run_id id = 1; id <= 3; ++id)
+    finish_turn(id);
+  for (run_id id = 1; id <= 3; ++id) {
+    self->send(node, get_status{"acme", id});
+    CAF_CHECK(next<run_status>().state == run_state::succeeded);
+  }
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
