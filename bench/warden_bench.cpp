@@ -12,6 +12,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -25,8 +27,10 @@
 #include "actors/node_start.hpp"
 #include "actors/protocol.hpp"
 #include "config/validate.hpp"
+#include "storage/rocks_store.hpp"
 
 #include "bench/standard/admission_probe.hpp"
+#include "bench/standard/durable.hpp"
 #include "bench/standard/governed_client.hpp"
 #include "bench/standard/idle_sessions.hpp"
 #include "bench/standard/measure.hpp"
@@ -49,7 +53,10 @@ const char* usage =
     "                    [--threads N] [--max-throughput N] [--skip-idle]\n"
     "                    [--skip-raw]\n"
     "                    [--skip-half-load] [--json-only]\n"
-    "Runs the standard workload (DESIGN.md) and prints one JSON object.\n";
+    "                    [--durable DIR [--recovery-runs N]\n"
+    "                     [--passivated-sessions N]]\n"
+    "Runs the standard workload (DESIGN.md) and prints one JSON object.\n"
+    "--durable runs its durable mode instead, with databases under DIR.\n";
 
 bool parse_args(int argc, char** argv, workload_params& params) {
   for (int i = 1; i < argc; ++i) {
@@ -83,6 +90,12 @@ bool parse_args(int argc, char** argv, workload_params& params) {
       params.skip_half_load = true;
     else if (arg == "--json-only")
       params.json_only = true;
+    else if (arg == "--durable" && i + 1 < argc)
+      params.durable_dir = argv[++i];
+    else if (arg == "--recovery-runs")
+      ok = number(params.recovery_runs) && params.recovery_runs > 0;
+    else if (arg == "--passivated-sessions")
+      ok = number(params.passivated_sessions) && params.passivated_sessions > 0;
     else
       ok = false;
     if (!ok) {
@@ -322,6 +335,118 @@ json_object phase_json(const phase_figures& f) {
 
 } // namespace
 
+/// Journal entries of one run of the workload: run_accepted, two model
+/// steps, two tool_started and two tool_finished, run_final, run_record.
+constexpr double entries_per_run = 9.0;
+
+/// The durable mode: the governed workload on a RocksDB journal, the raw
+/// synced-batch ceiling of the same disk, recovery of a crashed node's
+/// unfinished runs, and the disk bytes of a passivated session.
+int run_durable(const workload_params& params, config::settings settings,
+                const std::function<void(const std::string&)>& progress) {
+  namespace fs = std::filesystem;
+  fs::path dir{params.durable_dir};
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  fs::create_directories(dir, ec);
+  if (ec) {
+    std::cerr << "warden-bench: cannot create " << dir << ": " << ec.message()
+              << '\n';
+    return 1;
+  }
+  // Seeded first, while this process has no threads to fork with.
+  progress("seeding a crashed node with " +
+           std::to_string(params.recovery_runs) + " unfinished runs");
+  std::string error;
+  auto crashed = dir / "crashed";
+  if (!seed_crashed_node((crashed / "db").string(), params.recovery_runs,
+                         agent_name(0), error)) {
+    std::cerr << "warden-bench: " << error << '\n';
+    return 1;
+  }
+  progress("synced WriteBatch ceiling");
+  auto ceiling = storage::measure_sync_batch_ceiling(
+      (dir / "ceiling").string(), 200'000, 1'000, ceiling_value_bytes);
+  auto ceiling_100 = storage::measure_sync_batch_ceiling(
+      (dir / "ceiling").string(), 50'000, 100, ceiling_value_bytes);
+  if (!ceiling || !ceiling_100) {
+    std::cerr << "warden-bench: ceiling: "
+              << (ceiling ? *ceiling_100.error : *ceiling.error).to_string()
+              << '\n';
+    return 1;
+  }
+  prometheus::Registry registry;
+  caf::actor_system_config cfg;
+  add_message_types(cfg);
+  cfg.set("scheduler.max-threads", static_cast<std::size_t>(params.threads));
+  caf::actor_system sys{cfg};
+  tool_registry tools;
+  auto windows = client_windows(params, params.global_cap);
+
+  progress("durable governed phase: " + std::to_string(params.runs) + " runs");
+  settings.node.data_dir = (dir / "node").string();
+  auto node = start_node(sys, settings, tools, &registry);
+  if (!node) {
+    std::cerr << "warden-bench: cannot start the node: "
+              << error_reason(node.error()) << '\n';
+    return 1;
+  }
+  auto tally = std::make_shared<run_tally>(params.runs);
+  auto clients =
+      spawn_governed_clients(sys, params, node->node, windows, tally);
+  auto durable = run_phase(clients, *tally, [] {});
+  stop_node(*node);
+  progress("durable: " + std::to_string(durable.steps_per_s()) + " steps/s");
+
+  progress("recovery of " + std::to_string(params.recovery_runs) +
+           " unfinished runs after kill -9");
+  settings.node.data_dir = crashed.string();
+  auto recovery_start = wall_clock::now();
+  auto recovered = start_node(sys, settings, tools, nullptr);
+  double recovery_seconds = -1;
+  if (recovered) {
+    // The node answers once it has taken every recovered run back.
+    caf::scoped_actor self{sys};
+    self->request(recovered->node, std::chrono::seconds{60},
+                  get_status{tenant_name(1), 1})
+        .receive([&](run_status&) {}, [&](caf::error&) {});
+    recovery_seconds = seconds_between(recovery_start, wall_clock::now());
+    stop_node(*recovered);
+  } else {
+    std::cerr << "warden-bench: recovery: " << error_reason(recovered.error())
+              << '\n';
+  }
+
+  progress("passivated session disk bytes");
+  auto disk_bytes = passivated_session_disk_bytes(
+      sys, (dir / "passivated").string(), params.passivated_sessions, error);
+  if (disk_bytes < 0)
+    std::cerr << "warden-bench: passivated sessions: " << error << '\n';
+
+  auto entries_per_s = durable.runs_per_s() * entries_per_run;
+  json_object out;
+  out.string("benchmark", "warden-bench standard workload, durable mode");
+  out.integer("runs", params.runs);
+  out.number("durable_steps_per_s", durable.steps_per_s());
+  out.number("durable_runs_per_s", durable.runs_per_s());
+  out.number("durable_journal_entries_per_s", entries_per_s);
+  out.number("sync_batch_ceiling_records_per_s", ceiling.value);
+  out.number("sync_batch_100_records_per_s", ceiling_100.value);
+  out.number("steps_vs_ceiling", durable.steps_per_s() / ceiling.value);
+  out.number("entries_vs_ceiling", entries_per_s / ceiling.value);
+  out.integer("recovered_runs", params.recovery_runs);
+  out.number("recovery_seconds_100k",
+             recovery_seconds * 100'000.0 /
+                 static_cast<double>(params.recovery_runs));
+  out.number("recovery_seconds", recovery_seconds);
+  out.number("passivated_session_disk_bytes", disk_bytes);
+  out.integer("passivated_sessions", params.passivated_sessions);
+  out.integer("peak_rss_bytes", peak_resident_bytes());
+  out.object("durable", phase_json(durable));
+  std::cout << out.str() << std::endl;
+  return durable.completed && recovery_seconds >= 0 && disk_bytes >= 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   workload_params params;
   if (!parse_args(argc, argv, params))
@@ -336,6 +461,8 @@ int main(int argc, char** argv) {
       std::cerr << e.to_string() << '\n';
     return 2;
   }
+  if (!params.durable_dir.empty())
+    return run_durable(params, settings, progress);
   // The registry outlives the actor system: actors still stopping when main
   // returns may update metrics until the system has joined them.
   prometheus::Registry registry;
@@ -347,7 +474,8 @@ int main(int argc, char** argv) {
             static_cast<std::size_t>(params.max_throughput));
   caf::actor_system sys{cfg};
   tool_registry tools;
-  auto node = start_node(sys, settings, tools, &registry);
+  auto node =
+      start_node(sys, settings, tools, &registry, node_storage{true, false});
   if (!node) {
     std::cerr << "warden-bench: cannot start the node: "
               << error_reason(node.error()) << '\n';

@@ -42,6 +42,14 @@ struct workload_params {
   bool skip_half_load = false;
   /// Print only the JSON object (no progress on stderr).
   bool json_only = false;
+  /// Non-empty: run the durable mode instead, with its databases under this
+  /// directory (removed and recreated).
+  std::string durable_dir;
+  /// Unfinished runs left by the crashed node the durable mode recovers.
+  /// Default 100,000.
+  std::uint64_t recovery_runs = 100'000;
+  /// Sessions of the passivated-session disk measurement. Default 100,000.
+  std::uint64_t passivated_sessions = 100'000;
 };
 
 /// A plan tier of the workload.
