@@ -104,6 +104,8 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
           finish(self, *r, msg.state, {}, std::move(msg.reason), {});
       },
       [self](journal_ack& ack) {
+        if (evict(self, ack))
+          return;
         auto& st = self->state;
         auto t = st.tickets.find(ack.ticket);
         if (t == st.tickets.end())
@@ -187,7 +189,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         for (const auto& [id, s] : self->state.sessions) {
           if (s.tenant != req.tenant)
             continue;
-          session_info info{id, s.agent, s.last_run, run_state::queued,
+          session_info info{id, s.agent, s.last_run, s.last_state,
                             s.residency != session_residency::passivated};
           if (auto r = self->state.runs.find(s.last_run);
               r != self->state.runs.end())

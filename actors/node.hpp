@@ -127,6 +127,9 @@ struct session_record {
   caf::actor actor;
   /// The latest accepted run of the session; 0 before the first.
   run_id last_run = 0;
+  /// The state of `last_run` as of its latest change here (its record may
+  /// have left memory once final).
+  run_state last_state = run_state::queued;
   /// Where the session lives; kept by the session registry.
   session_residency residency = session_residency::none;
   /// Turns handed to the session's pool that have not finished.
@@ -148,6 +151,9 @@ struct node_state {
   std::unordered_map<std::string, run_id> idempotency;
   /// Journal ticket -> run whose record it makes durable.
   std::unordered_map<std::uint64_t, run_id> tickets;
+  /// Journal ticket -> final run whose final record it makes durable; the
+  /// run leaves memory on the ack (the store answers for it from then on).
+  std::unordered_map<std::uint64_t, run_id> evictions;
   run_id next_run = 1;
   session_id next_session = 1;
   std::uint64_t next_ticket = 1;

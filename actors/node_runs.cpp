@@ -215,6 +215,26 @@ void journal(node_ptr self, std::uint64_t ticket, const run_record& r,
   self->send(self->state.components.journal, std::move(batch));
 }
 
+bool evict(node_ptr self, const journal_ack& ack) {
+  auto& st = self->state;
+  auto t = st.evictions.find(ack.ticket);
+  if (t == st.evictions.end())
+    return false;
+  auto id = t->second;
+  st.evictions.erase(t);
+  auto i = st.runs.find(id);
+  // A final record that failed to write keeps the run in memory: the store
+  // could not answer for it.
+  if (!ack.failure.empty() || i == st.runs.end() ||
+      !is_final(i->second.status.state))
+    return true;
+  auto& r = i->second;
+  if (!r.idempotency_key.empty())
+    st.idempotency.erase(idempotency_slot(r.status.tenant, r.idempotency_key));
+  st.runs.erase(i);
+  return true;
+}
+
 void check_drained(node_ptr self) {
   auto& st = self->state;
   if (!st.draining || st.drain_waiters.empty())
@@ -269,10 +289,20 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
     m->count_finished(state, r.status.usage, seconds);
   }
   on_tree_run_final(self, r);
-  // After the accepted record (same sender, same journal: in order).
-  if (r.journaling)
-    journal(self, 0, r, storage::entry_kind::run_record,
+  if (auto i = st.sessions.find(r.status.session);
+      i != st.sessions.end() && i->second.last_run == r.status.run)
+    i->second.last_state = state;
+  // After the accepted record (same sender, same journal: in order). With a
+  // store to answer for it, the run leaves memory once this is durable.
+  if (r.journaling) {
+    std::uint64_t ticket = 0;
+    if (st.components.store) {
+      ticket = st.next_ticket++;
+      st.evictions.emplace(ticket, r.status.run);
+    }
+    journal(self, ticket, r, storage::entry_kind::run_record,
             storage::encode(stored_of(r)));
+  }
   emit(self, r, "final", r.status.reason);
   r.subscribers.clear();
   for (auto& waiter : r.waiters)

@@ -70,6 +70,10 @@ void emit(node_ptr self, run_record& r, const char* kind, std::string detail);
 void journal(node_ptr self, std::uint64_t ticket, const run_record& r,
              storage::entry_kind kind, std::string payload);
 
+/// Handles the ack of a final record: the run leaves memory (the store
+/// answers for it). False when `ack` is not such an ack.
+bool evict(node_ptr self, const journal_ack& ack);
+
 /// Answers drain waiters once no run is unfinished.
 void check_drained(node_ptr self);
 

@@ -170,4 +170,22 @@ CAF_TEST(a recovered run refused by a full queue waits and is never lost) {
   }
 }
 
+CAF_TEST(a final run leaves memory once durable and the store answers for it) {
+  auto first = submit("acme", "k9");
+  auto& st = deref<caf::stateful_actor<node_state>>(node).state;
+  CAF_CHECK_EQUAL(st.runs.count(first.run), 1u);
+  finish_turn(first.run);
+  CAF_CHECK_EQUAL(st.runs.count(first.run), 0u);
+  CAF_CHECK(st.idempotency.empty());
+  self->send(node, await_run{"acme", first.run});
+  CAF_CHECK_EQUAL(next<run_status>().output, "answer");
+  auto again = submit("acme", "k9");
+  CAF_CHECK_EQUAL(again.run, first.run);
+  CAF_CHECK(again.duplicate);
+  self->send(node, list_sessions{"acme"});
+  auto listed = next<session_list>();
+  CAF_REQUIRE_EQUAL(listed.sessions.size(), 1u);
+  CAF_CHECK(listed.sessions[0].last_state == run_state::succeeded);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
