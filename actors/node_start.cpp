@@ -134,6 +134,7 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     return fail(std::move(stores.error()));
   node_components parts;
   parts.store = stores->journal;
+  handle.store = stores->journal;
   if (auto err = load_recovery(*stores->journal, parts))
     return fail(std::move(err));
   parts.snapshots = stores->snapshots;
@@ -242,6 +243,7 @@ void stop_node(node_handle& handle) {
     caf::anon_send_exit(*i, caf::exit_reason::user_shutdown);
   handle.node = nullptr;
   handle.components.clear();
+  handle.store = nullptr;
 }
 
 } // namespace warden

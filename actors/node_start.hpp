@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -8,6 +9,7 @@
 
 #include "actors/tool_registry.hpp"
 #include "config/settings.hpp"
+#include "storage/journal.hpp"
 
 namespace prometheus {
 class Registry;
@@ -22,6 +24,8 @@ struct node_handle {
   /// The node's components in start order: journal, admission, governor,
   /// providers, tool runners. The node owns its pools and sessions itself.
   std::vector<caf::actor> components;
+  /// The node's store, for reading (sizes, records) while the node runs.
+  std::shared_ptr<const storage::journal> store;
 };
 
 /// Where a node keeps its state.

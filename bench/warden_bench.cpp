@@ -270,6 +270,13 @@ class json_object {
   void object(const std::string& key, const json_object& value) {
     raw(key, value.str());
   }
+  void integers(const std::string& key,
+                const std::vector<std::uint64_t>& values) {
+    std::string list;
+    for (auto x : values)
+      list += (list.empty() ? "" : ", ") + std::to_string(x);
+    raw(key, "[" + list + "]");
+  }
   [[nodiscard]] std::string str() const { return "{" + body_ + "}"; }
 
  private:
@@ -335,6 +342,48 @@ json_object phase_json(const phase_figures& f) {
 
 } // namespace
 
+/// A steady workload on a node whose retention is one second: waves of runs,
+/// with the journal's live entries and the database's disk bytes after each.
+/// Bounded retention shows as entries that stop growing.
+json_object run_retention_waves(caf::actor_system& sys,
+                                const workload_params& params,
+                                config::settings settings,
+                                const tool_registry& tools,
+                                const std::vector<std::uint32_t>& windows,
+                                const std::string& data_dir) {
+  constexpr int waves = 24;
+  settings.node.data_dir = data_dir;
+  settings.storage.retention_ms = 1'000;
+  settings.storage.sweep_interval_ms = 250;
+  json_object out;
+  out.integer("retention_ms", settings.storage.retention_ms);
+  auto node = start_node(sys, settings, tools, nullptr);
+  if (!node) {
+    out.string("error", error_reason(node.error()));
+    return out;
+  }
+  auto wave_params = params;
+  wave_params.runs = std::max<std::uint64_t>(params.runs / 4, 1);
+  out.integer("runs_per_wave", wave_params.runs);
+  std::vector<std::uint64_t> entries;
+  std::vector<std::uint64_t> bytes;
+  for (int wave = 0; wave < waves; ++wave) {
+    auto tally = std::make_shared<run_tally>(wave_params.runs);
+    auto clients =
+        spawn_governed_clients(sys, wave_params, node->node, windows, tally);
+    run_phase(clients, *tally, [] {});
+    // Let the finished runs age past the retention before the next wave
+    // (whose writes trigger the sweep).
+    std::this_thread::sleep_for(std::chrono::milliseconds{1'100});
+    entries.push_back(node->store->size());
+    bytes.push_back(directory_bytes(data_dir));
+  }
+  stop_node(*node);
+  out.integers("journal_entries_after_wave", entries);
+  out.integers("db_bytes_after_wave", bytes);
+  return out;
+}
+
 /// Journal entries of one run of the workload: run_accepted, two model
 /// steps, two tool_started and two tool_finished, run_final, run_record.
 constexpr double entries_per_run = 9.0;
@@ -398,6 +447,10 @@ int run_durable(const workload_params& params, config::settings settings,
   stop_node(*node);
   progress("durable: " + std::to_string(durable.steps_per_s()) + " steps/s");
 
+  progress("steady workload under a short retention");
+  auto retention = run_retention_waves(sys, params, settings, tools, windows,
+                                       (dir / "steady").string());
+
   progress("recovery of " + std::to_string(params.recovery_runs) +
            " unfinished runs after kill -9");
   settings.node.data_dir = crashed.string();
@@ -443,6 +496,7 @@ int run_durable(const workload_params& params, config::settings settings,
   out.integer("passivated_sessions", params.passivated_sessions);
   out.integer("peak_rss_bytes", peak_resident_bytes());
   out.object("durable", phase_json(durable));
+  out.object("retention", retention);
   std::cout << out.str() << std::endl;
   return durable.completed && recovery_seconds >= 0 && disk_bytes >= 0 ? 0 : 1;
 }

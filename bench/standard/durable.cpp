@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <random>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +31,19 @@ void append_run(std::vector<storage::journal_entry>& batch, std::uint64_t run,
                    R"({"call":"agent","completion_tokens":5,"cost_micros":0,)"
                    R"("prompt_tokens":10,"retries":0,"text":"step one",)"
                    R"("tool_calls":[]})"});
+}
+
+/// `n` pseudo-random lower-case words of 3 to 9 letters.
+std::string words(std::mt19937_64& rng, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) {
+    auto length = 3 + rng() % 7;
+    if (!out.empty())
+      out += ' ';
+    for (std::uint64_t j = 0; j < length; ++j)
+      out += static_cast<char>('a' + rng() % 26);
+  }
+  return out;
 }
 
 } // namespace
@@ -98,6 +112,7 @@ double passivated_session_disk_bytes(caf::actor_system& sys,
     }
     return 1;
   };
+  std::mt19937_64 rng{42};
   std::uint64_t empty_bytes = 0;
   {
     auto opened = storage::open_rocks(opts);
@@ -110,9 +125,11 @@ double passivated_session_disk_bytes(caf::actor_system& sys,
       session_snapshot snapshot;
       snapshot.session = id;
       snapshot.agent = "researcher";
+      // Text that differs between sessions, so that compression sees what
+      // it would see in production rather than one repeated record.
       snapshot.conversation = {
-          {chat_role::user, "What is the weather in Paris?", {}},
-          {chat_role::assistant, "Sunny, 21 degrees.", {}}};
+          {chat_role::user, "Question " + words(rng, 6), {}},
+          {chat_role::assistant, "Answer " + words(rng, 10), {}}};
       snapshot.counters.turns = 1;
       snapshot.counters.last_run = id;
       auto bytes = encode_snapshot(sys, snapshot);

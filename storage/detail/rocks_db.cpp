@@ -96,6 +96,12 @@ rocksdb::Options database_options(bool fresh) {
   // explains why this is the right mode for synced acknowledgements).
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   options.keep_log_file_num = 4;
+  // Journal entries live briefly (retention deletes them): small memtables
+  // and a bound on the WAL make RocksDB flush and compact often enough that
+  // deleted entries leave the disk, so the database stays bounded under a
+  // steady workload (storage/README.md, "Retention").
+  options.write_buffer_size = 16 << 20;
+  options.max_total_wal_size = 64 << 20;
   return options;
 }
 
