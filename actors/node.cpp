@@ -85,15 +85,15 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         if (auto err =
                 check_request(self, req.tenant, req.input, req.idempotency_key))
           return refused(self, std::move(err));
-        auto s = st.sessions.find(req.session);
-        if (s == st.sessions.end() || s->second.tenant != req.tenant)
+        auto* s = st.registry.known(req.session);
+        if (s == nullptr || s->tenant != req.tenant)
           return make_error(error_code::not_found,
                             "no session " + std::to_string(req.session) +
                                 " for tenant " + req.tenant);
         auto priority = resolve_priority(self, req.priority);
         if (!priority)
           return refused(self, std::move(priority.error()));
-        return accept(self, req.tenant, s->second.agent, req.session,
+        return accept(self, req.tenant, s->agent, req.session,
                       std::move(req.input), *priority, req.idempotency_key);
       },
       [self](admission_verdict& verdict) { on_verdict(self, verdict); },
@@ -196,6 +196,12 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
             info.last_state = r->second.status.state;
           result.sessions.push_back(std::move(info));
         }
+        self->state.registry.visit_passivated(
+            req.tenant, [&](session_id id, const session_snapshot& snapshot) {
+              result.sessions.push_back({id, snapshot.agent,
+                                         snapshot.counters.last_run,
+                                         snapshot.counters.last_state, false});
+            });
         std::sort(
             result.sessions.begin(), result.sessions.end(),
             [](const auto& x, const auto& y) { return x.session < y.session; });

@@ -420,7 +420,8 @@ void on_verdict(node_ptr self, admission_verdict& v) {
     if (!r.journaling) {
       // First verdict: make the record durable before acknowledging.
       r.journaling = true;
-      st.sessions[r.status.session].last_run = v.run;
+      if (auto* session = st.registry.known(r.status.session))
+        session->last_run = v.run;
       auto ticket = st.next_ticket++;
       st.tickets.emplace(ticket, v.run);
       journal(self, ticket, r, storage::entry_kind::run_accepted,
@@ -479,7 +480,9 @@ void recover(node_ptr self) {
     if (!r.idempotency_key.empty())
       st.idempotency.emplace(idempotency_slot(s.tenant, s.idempotency_key),
                              s.run);
-    auto& session = st.sessions[s.session];
+    // A session passivated before the restart keeps its history.
+    auto* known = st.registry.known(s.session);
+    auto& session = known ? *known : st.sessions[s.session];
     session.tenant = s.tenant;
     session.agent = s.agent;
     session.last_run = std::max(session.last_run, s.run);

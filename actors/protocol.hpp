@@ -427,6 +427,9 @@ struct session_snapshot {
   std::string agent;
   std::vector<chat_message> conversation;
   session_counters counters;
+  /// The tenant owning the session; filled in by the node when it stores
+  /// the snapshot, so that a passivated session needs no record in memory.
+  std::string tenant;
 };
 
 /// Ask an idle session for its snapshot (node -> session). Reply:

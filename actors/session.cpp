@@ -26,8 +26,11 @@ void session_state::restore(agent_runtime_ptr runtime,
 }
 
 session_snapshot session_state::snapshot() const {
-  return {id_, runtime_ ? runtime_->name : std::string{}, conversation_,
-          counters_};
+  return {id_,
+          runtime_ ? runtime_->name : std::string{},
+          conversation_,
+          counters_,
+          {}};
 }
 
 caf::behavior session_state::make_behavior() {

@@ -62,6 +62,10 @@ void session_registry::start(caf::event_based_actor* self, node_state& node) {
   store_ = node.components.snapshots;
   if (!store_)
     store_ = std::make_shared<storage::memory_snapshot_store>();
+  // Sessions passivated before a restart are known from the store alone.
+  passivated_ = static_cast<std::size_t>(store_->size());
+  if (auto& m = node.components.metrics)
+    m->count_passivated(static_cast<int>(passivated_));
   restore_ = node.components.restore_session;
   if (!restore_)
     restore_ = [](caf::event_based_actor* owner, const agent_runtime_ptr& agent,
@@ -71,8 +75,42 @@ void session_registry::start(caf::event_based_actor* self, node_state& node) {
     };
 }
 
+session_record* session_registry::known(session_id id) {
+  if (auto i = node_->sessions.find(id); i != node_->sessions.end())
+    return &i->second;
+  auto bytes = store_->get(id);
+  if (!bytes)
+    return nullptr;
+  auto snapshot = decode_snapshot(self_->system(), *bytes);
+  if (!snapshot)
+    return nullptr;
+  auto& record = node_->sessions[id];
+  record.tenant = std::move(snapshot->tenant);
+  record.agent = std::move(snapshot->agent);
+  record.last_run = snapshot->counters.last_run;
+  record.last_state = snapshot->counters.last_state;
+  record.residency = session_residency::passivated;
+  return &record;
+}
+
+void session_registry::visit_passivated(
+    const std::string& tenant,
+    const std::function<void(session_id, const session_snapshot&)>& fn) {
+  auto err = store_->visit([&](std::uint64_t id, const std::string& bytes) {
+    if (node_->sessions.count(id) > 0)
+      return true; // listed from memory
+    auto snapshot = decode_snapshot(self_->system(), bytes);
+    if (snapshot && snapshot->tenant == tenant)
+      fn(id, *snapshot);
+    return true;
+  });
+  static_cast<void>(err); // a listing shows what it could read
+}
+
 caf::expected<caf::actor>
 session_registry::activate(session_id id, const agent_runtime_ptr& agent) {
+  if (known(id) == nullptr)
+    node_->sessions[id]; // a new session: its first turn spawns it
   auto& record = node_->sessions[id];
   switch (record.residency) {
   case session_residency::none:
@@ -143,6 +181,7 @@ void session_registry::snapshot_taken(session_snapshot& snapshot) {
   if (record.residency != session_residency::passivating || !record.actor ||
       record.actor.address() != self_->current_sender())
     return; // cancelled by a turn, or not from the session's actor
+  snapshot.tenant = record.tenant;
   auto bytes = encode_snapshot(self_->system(), snapshot);
   auto stored = bytes && !store_->put(id, std::move(*bytes));
   if (!stored) {
@@ -159,6 +198,11 @@ void session_registry::snapshot_taken(session_snapshot& snapshot) {
   ++passivated_;
   if (auto& m = node_->components.metrics)
     m->count_passivated(1);
+  // The snapshot carries what the record held: the record leaves memory, so
+  // that resident memory is bounded by resident sessions while the sessions
+  // known on disk are not (`known` brings it back).
+  if (record.turns_in_flight == 0)
+    node_->sessions.erase(i);
 }
 
 bool session_registry::snapshot_refused(const caf::error&) {

@@ -41,6 +41,7 @@
 namespace warden {
 
 struct node_state;
+struct session_record;
 
 /// The registry's own timer: (passivate_atom, serial) fires at the cache's
 /// next deadline; only the latest serial counts.
@@ -81,6 +82,17 @@ class session_registry {
   /// store it uses a `memory_snapshot_store`; without a restorer it spawns
   /// `restored_session_actor`. Call once, before any other member.
   void start(caf::event_based_actor* self, node_state& node);
+
+  /// The record of session `id`: the one in memory, else one rebuilt from
+  /// its stored snapshot (a passivated session keeps no record in memory),
+  /// else null.
+  [[nodiscard]] session_record* known(session_id id);
+
+  /// Calls `fn(id, snapshot)` for each passivated session of `tenant` whose
+  /// record is not in memory (list_sessions). O(passivated sessions).
+  void visit_passivated(
+      const std::string& tenant,
+      const std::function<void(session_id, const session_snapshot&)>& fn);
 
   /// The actor that runs the next turn of session `id`: the live one, a new
   /// one on the first turn, or one restored from the snapshot store. Marks

@@ -1,5 +1,8 @@
 #include "storage/snapshot_store.hpp"
 
+#include <algorithm>
+#include <vector>
+
 namespace warden::storage {
 
 std::optional<storage_error> memory_snapshot_store::put(std::uint64_t session,
@@ -24,6 +27,19 @@ memory_snapshot_store::erase(std::uint64_t session) {
     bytes_ -= i->second.size();
     map_.erase(i);
   }
+  return std::nullopt;
+}
+
+std::optional<storage_error> memory_snapshot_store::visit(
+    const std::function<bool(std::uint64_t, const std::string&)>& fn) const {
+  std::vector<std::uint64_t> ids;
+  ids.reserve(map_.size());
+  for (const auto& kv : map_)
+    ids.push_back(kv.first);
+  std::sort(ids.begin(), ids.end());
+  for (auto id : ids)
+    if (!fn(id, map_.at(id)))
+      break;
   return std::nullopt;
 }
 

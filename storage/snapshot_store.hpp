@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -35,6 +36,12 @@ class snapshot_store {
   [[nodiscard]] virtual std::optional<storage_error>
   erase(std::uint64_t session) = 0;
 
+  /// Calls `fn(session, bytes)` for every snapshot held, in session id
+  /// order; stops early when `fn` returns false. O(snapshots held).
+  [[nodiscard]] virtual std::optional<storage_error>
+  visit(const std::function<bool(std::uint64_t, const std::string&)>& fn)
+      const = 0;
+
   /// Snapshots held.
   [[nodiscard]] virtual std::uint64_t size() const = 0;
 
@@ -53,6 +60,10 @@ class memory_snapshot_store final : public snapshot_store {
 
   [[nodiscard]] std::optional<storage_error>
   erase(std::uint64_t session) override;
+
+  [[nodiscard]] std::optional<storage_error>
+  visit(const std::function<bool(std::uint64_t, const std::string&)>& fn)
+      const override;
 
   [[nodiscard]] std::uint64_t size() const override { return map_.size(); }
 

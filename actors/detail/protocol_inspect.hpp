@@ -215,7 +215,7 @@ typename Inspector::result_type inspect(Inspector& f, session_counters& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_snapshot& x) {
   return f(caf::meta::type_name("session_snapshot"), x.session, x.agent,
-           x.conversation, x.counters);
+           x.conversation, x.counters, x.tenant);
 }
 
 template <class Inspector>

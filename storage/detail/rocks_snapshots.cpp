@@ -112,4 +112,24 @@ rocks_snapshot_store::read(std::uint64_t session) const {
   return result;
 }
 
+std::optional<storage_error> rocks_snapshot_store::visit(
+    const std::function<bool(std::uint64_t, const std::string&)>& fn) const {
+  auto& db = *db_;
+  std::unique_ptr<rocksdb::Iterator> it{
+      db.db().NewIterator(rocksdb::ReadOptions{}, db[cf::sessions])};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto key = it->key();
+    auto id = keys::read_u64(std::string_view{key.data(), key.size()}, 0);
+    if (!id)
+      continue;
+    auto value = it->value();
+    reader r{std::string_view{value.data(), value.size()}};
+    if (auto problem = read_format(r))
+      return storage_error{subject("read", *id), std::move(*problem)};
+    if (!fn(*id, std::string{r.rest()}))
+      return std::nullopt;
+  }
+  return to_error(it->status(), "visit snapshots");
+}
+
 } // namespace warden::storage::detail

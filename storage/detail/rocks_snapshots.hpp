@@ -31,6 +31,10 @@ class rocks_snapshot_store final : public snapshot_store {
   [[nodiscard]] std::optional<storage_error>
   erase(std::uint64_t session) override;
 
+  [[nodiscard]] std::optional<storage_error>
+  visit(const std::function<bool(std::uint64_t, const std::string&)>& fn)
+      const override;
+
   [[nodiscard]] std::uint64_t size() const override { return size_; }
 
   [[nodiscard]] std::uint64_t bytes() const override { return bytes_; }

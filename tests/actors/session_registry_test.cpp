@@ -155,7 +155,13 @@ struct fixture : test_coordinator_fixture<session_test::test_config> {
     return deref<caf::stateful_actor<node_state>>(node).state;
   }
 
-  session_record& record(session_id id) { return node_st().sessions.at(id); }
+  /// The record of session `id`, brought back from its snapshot when the
+  /// session is passivated (its record then leaves memory).
+  session_record& record(session_id id) {
+    auto* found = node_st().registry.known(id);
+    CAF_REQUIRE(found != nullptr);
+    return *found;
+  }
 
   bool passivated(session_id id) {
     return record(id).residency == session_residency::passivated;
@@ -209,6 +215,8 @@ CAF_TEST(an idle session is passivated after exactly its idle TTL) {
   CAF_CHECK(record(first).residency == session_residency::resident);
   CAF_CHECK_EQUAL(store->size(), 0u);
   wait(std::chrono::nanoseconds{1});
+  // Passivated: the snapshot holds the session, no record stays in memory.
+  CAF_CHECK_EQUAL(node_st().sessions.count(first), 0u);
   CAF_CHECK(passivated(first));
   CAF_CHECK(!record(first).actor);
   CAF_CHECK(record(later).residency == session_residency::resident);
@@ -376,6 +384,8 @@ CAF_TEST(the snapshot store holds each passivated session and its bytes) {
   auto snapshot =
       deref<session_actor_type>(record(ack.session).actor).state.snapshot();
   CAF_REQUIRE_EQUAL(snapshot.conversation.size(), 2u);
+  // The node adds the owning tenant before storing it.
+  snapshot.tenant = "acme";
   auto expected = encode_snapshot(sys, snapshot);
   CAF_REQUIRE(expected);
   wait(ttl);
@@ -424,6 +434,43 @@ CAF_TEST(snapshots survive encoding and damaged bytes are refused) {
   CAF_CHECK(!decode_snapshot(sys, bytes->substr(0, bytes->size() - 3)));
   CAF_CHECK(!decode_snapshot(sys, *bytes + "x"));
   CAF_CHECK(!decode_snapshot(sys, ""));
+}
+
+CAF_TEST(a passivated session is known from its snapshot alone even after a
+             restart) {
+  start();
+  auto ack = submit("What is the capital of France?");
+  wait(ttl);
+  CAF_REQUIRE_EQUAL(store->size(), 1u);
+  // A new node over the same store: it has no record of the session.
+  caf::anon_send_exit(node, caf::exit_reason::kill);
+  sched.run();
+  start();
+  CAF_CHECK_EQUAL(node_st().sessions.count(ack.session), 0u);
+  CAF_CHECK_EQUAL(node_st().registry.passivated(), 1u);
+  auto listed = sessions();
+  CAF_REQUIRE_EQUAL(listed.size(), 1u);
+  CAF_CHECK_EQUAL(listed[0].session, ack.session);
+  CAF_CHECK(!listed[0].resident);
+  CAF_CHECK(listed[0].last_state == run_state::succeeded);
+  // Another tenant neither sees nor reaches it.
+  self->send(node, list_sessions{"globex"});
+  CAF_CHECK(take<session_list>().sessions.empty());
+  self->send(node, send_turn{"globex", ack.session, "hi", "", ""});
+  sched.run();
+  bool refused = false;
+  self->receive(
+      [&](caf::error& err) {
+        refused = warden_code(err) == error_code::not_found;
+      },
+      caf::after(std::chrono::seconds{0}) >> [] {});
+  CAF_CHECK(refused);
+  // Its tenant's next turn restores the whole history.
+  auto next = turn(ack.session, "And of Italy?");
+  CAF_CHECK(status(next.run).state == run_state::succeeded);
+  auto prompt = last_prompt();
+  CAF_CHECK(contains(prompt, "What is the capital of France?"));
+  CAF_CHECK(contains(prompt, "And of Italy?"));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
