@@ -158,6 +158,14 @@ open_db_result open_db(const rocks_options& opts) {
       if (std::find(held.begin(), held.end(), name) == held.end())
         missing += (missing.empty() ? "`" : ", `") + std::string{name} + "`";
     if (!missing.empty()) {
+      // A damaged MANIFEST can list fewer column families than it holds: a
+      // read-only open (which changes nothing) tells corruption from a
+      // foreign database.
+      rocksdb::DB* probe = nullptr;
+      auto opened = rocksdb::DB::OpenForReadOnly(options, opts.path, &probe);
+      std::unique_ptr<rocksdb::DB> closer{probe};
+      if (opened.IsCorruption())
+        return {nullptr, to_error(opened, operation)};
       std::string have;
       for (const auto& name : held)
         have += (have.empty() ? "`" : ", `") + name + "`";

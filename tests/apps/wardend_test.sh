@@ -107,5 +107,43 @@ check "wardend starts again on the same data directory" start_node
 stop_node INT
 rc=$?
 check "SIGINT stops wardend with exit 0" [ "$rc" -eq 0 ]
+check "the node keeps its database in data_dir/db" [ -f "$work/var/db/CURRENT" ]
+
+# --- a database wardend must not use -------------------------------------------
+
+# refuses WHAT: wardend must exit 1 at start, naming the database and WHAT.
+refuses() {
+  "$wardend" --config "$work/node.toml" >"$work/node.out" 2>"$work/node.err" &
+  pid=$!
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+    return 1
+  fi
+  wait "$pid"
+  local rc=$?
+  [ "$rc" -eq 1 ] && contains "$work/node.err" "$work/var/db" &&
+    contains "$work/node.err" "$1"
+}
+
+mv "$work/var/db" "$work/var/db.good"
+mkdir -p "$work/var/db"
+echo "someone else's file" >"$work/var/db/notes.txt"
+check "a directory of foreign files is refused, path and problem named" \
+  refuses "not a Warden database"
+rm -rf "$work/var/db"
+cp -r "$work/var/db.good" "$work/var/db"
+manifest="$work/var/db/$(cat "$work/var/db/CURRENT")"
+printf 'garbage' | dd of="$manifest" bs=1 seek=0 conv=notrunc 2>/dev/null
+check "a database with a corrupt MANIFEST is refused, path named" \
+  refuses "Corruption"
+rm -rf "$work/var/db"
+mv "$work/var/db.good" "$work/var/db"
+check "the good database is still accepted" start_node
+stop_node TERM
 
 finish
