@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <malloc.h>
+#include <jemalloc/jemalloc.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <thread>
@@ -34,14 +34,24 @@ double process_cpu_seconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
+// warden-bench links jemalloc (bench/CMakeLists.txt): its statistics and
+// purging go through mallctl.
+
 std::uint64_t trimmed_resident_bytes() {
-  malloc_trim(0);
+  auto purge = "arena." + std::to_string(MALLCTL_ARENAS_ALL) + ".purge";
+  mallctl(purge.c_str(), nullptr, nullptr, nullptr, 0);
   return resident_bytes();
 }
 
 std::uint64_t heap_bytes_in_use() {
-  auto info = mallinfo2();
-  return info.uordblks + info.hblkhd;
+  std::uint64_t epoch = 1;
+  auto size = sizeof(epoch);
+  mallctl("epoch", &epoch, &size, &epoch, size);
+  std::size_t allocated = 0;
+  size = sizeof(allocated);
+  if (mallctl("stats.allocated", &allocated, &size, nullptr, 0) != 0)
+    return 0;
+  return allocated;
 }
 
 double quantile(std::vector<std::int64_t>& samples, double q) {

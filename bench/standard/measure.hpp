@@ -23,11 +23,11 @@ std::uint64_t resident_bytes();
 /// Peak resident set size so far, in bytes (getrusage ru_maxrss).
 std::uint64_t peak_resident_bytes();
 
-/// Resident bytes after returning free heap pages to the OS (malloc_trim),
+/// Resident bytes after returning free heap pages to the OS (jemalloc purge),
 /// so that memory freed earlier is not counted as in use.
 std::uint64_t trimmed_resident_bytes();
 
-/// Bytes the allocator hands out now, summed over its arenas (mallinfo2).
+/// Bytes the allocator hands out now (jemalloc stats.allocated).
 std::uint64_t heap_bytes_in_use();
 
 /// CPU time the process used so far (all threads, user + system), in
