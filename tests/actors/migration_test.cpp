@@ -31,6 +31,17 @@ caf::behavior admit_all(caf::event_based_actor* self) {
   };
 }
 
+/// A journal whose every append fails (a full disk).
+caf::behavior failing_journal(caf::event_based_actor* self) {
+  return {
+      [self](journal_append& batch) {
+        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+        self->send(sender,
+                   journal_ack{batch.ticket, "journal append: disk full"});
+      },
+  };
+}
+
 /// One node with its own journal, run store and snapshot store.
 struct node_parts {
   std::shared_ptr<storage::memory_journal> store =
@@ -65,9 +76,11 @@ struct fixture : test_coordinator_fixture<session_test::test_config> {
     sched.run();
   }
 
-  /// Spawns `n` with real pools and sessions of agent `researcher`.
-  void start(node_parts& n) {
-    n.journal = sys.spawn(journal_actor, n.store, journal_options{});
+  /// Spawns `n` with real pools and sessions of agent `researcher`; with
+  /// `failing`, every journal append of `n` fails.
+  void start(node_parts& n, bool failing = false) {
+    n.journal = failing ? sys.spawn(failing_journal)
+                        : sys.spawn(journal_actor, n.store, journal_options{});
     auto runtime = std::make_shared<agent_runtime>();
     runtime->name = "researcher";
     runtime->provider = provider;
@@ -422,6 +435,21 @@ CAF_TEST(an import whose run already exists here is refused) {
   CAF_CHECK(warden_code(err) == error_code::invalid_argument);
   CAF_CHECK(
       has_text(err, "run " + std::to_string(taken.run) + " already exists"));
+}
+
+CAF_TEST(an import the journal cannot write leaves nothing behind) {
+  auto ack = submit(a, "first question");
+  auto sent = export_of(a, ack.session);
+  node_parts c;
+  start(c, true);
+  auto err = import_error(c, sent);
+  CAF_CHECK(warden_code(err) == error_code::dependency_failed);
+  CAF_CHECK(has_text(err, "disk full"));
+  CAF_CHECK(sessions(c, "acme").empty());
+  CAF_CHECK_EQUAL(c.snapshots->size(), 0u);
+  CAF_CHECK(state_of(c).imports.empty());
+  caf::anon_send_exit(c.node, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(c.journal, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(an import into a draining node is refused) {
