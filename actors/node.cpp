@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/detail/node_migration.hpp"
 #include "actors/detail/node_runs.hpp"
 #include "actors/error.hpp"
 #include "actors/node_children.hpp"
@@ -37,12 +38,15 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
   });
   self->state.registry.start(self, self->state);
   recover(self);
-  self->set_down_handler(
-      [self](caf::down_msg& down) { self->state.registry.session_down(down); });
+  self->set_down_handler([self](caf::down_msg& down) {
+    on_export_source_down(self, down);
+    self->state.registry.session_down(down);
+  });
   // Sessions refusing a snapshot answer with an error message; any other
   // error message still stops the node, as CAF's default does.
   self->set_error_handler([self](caf::error& err) {
-    if (!self->state.registry.snapshot_refused(err))
+    auto for_export = on_export_refused(self, err);
+    if (!self->state.registry.snapshot_refused(err) && !for_export)
       caf::scheduled_actor::default_error_handler(self, err);
   });
   return {
@@ -104,7 +108,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
           finish(self, *r, msg.state, {}, std::move(msg.reason), {});
       },
       [self](journal_ack& ack) {
-        if (evict(self, ack))
+        if (evict(self, ack) || on_import_durable(self, ack))
           return;
         auto& st = self->state;
         auto t = st.tickets.find(ack.ticket);
@@ -143,8 +147,13 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
           self->state.registry.turn_ended(r.status.session);
       },
       [self](session_snapshot& snapshot) {
+        on_export_snapshot(self, snapshot);
         self->state.registry.snapshot_taken(snapshot);
       },
+      [self](const export_session& req) {
+        return on_export_session(self, req);
+      },
+      [self](import_session& req) { return on_import_session(self, req); },
       [self](passivate_atom, std::uint64_t serial) {
         self->state.registry.timer_fired(serial);
       },

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
 #include <caf/actor_clock.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
@@ -136,6 +137,23 @@ struct session_record {
   std::uint32_t turns_in_flight = 0;
 };
 
+/// An `export_session` waiting for the snapshot of its resident session
+/// (actors/node_migration.cpp).
+struct pending_export {
+  session_id session = 0;
+  std::string tenant;
+  /// The session actor asked for its snapshot.
+  caf::actor_addr source;
+  caf::response_promise promise;
+};
+
+/// An `import_session` whose runs and journal are on their way to the
+/// journal; its snapshot is already in the snapshot store.
+struct pending_import {
+  session_export exported;
+  caf::response_promise promise;
+};
+
 /// State of the node actor: the entry point of a node. Owns the run table,
 /// the sessions, idempotency keys, and the answers to clients.
 struct node_state {
@@ -171,6 +189,10 @@ struct node_state {
   std::size_t resuming = 0;
   /// Supervisors of root runs that fan out (actors/node_children.hpp).
   run_trees trees;
+  /// Exports waiting for a resident session's snapshot.
+  std::vector<pending_export> exports;
+  /// Journal ticket -> import waiting for its entries to be durable.
+  std::unordered_map<std::uint64_t, pending_import> imports;
 };
 
 /// The node actor; see actors/README.md for the message flow.

@@ -3,9 +3,10 @@
 // The message protocol of a Warden node: one line of comment per message.
 //
 // Client messages (first section) cross processes: wardenctl and other nodes
-// send them to the node's published entry actor. Internal messages travel
-// between the node's own actors; they have inspect() too, so that sessions can
-// later migrate between nodes. Every type here is registered by
+// send them to the node's published entry actor, as are the session
+// migration messages (`export_session`, `import_session`). Internal messages
+// travel between the node's own actors; they have inspect() too, so that
+// they can cross nodes later. Every type here is registered by
 // `add_message_types`, which both ends of a connection must call.
 //
 // Replies: a handler answers with the reply type named in its comment, or
@@ -435,6 +436,61 @@ struct session_snapshot {
 /// Ask an idle session for its snapshot (node -> session). Reply:
 /// `session_snapshot`, or a `cap_exceeded` error while a turn runs.
 struct snapshot_session {};
+
+// -- session migration (node to node)
+// ------------------------------------------
+
+/// The version of `session_export` this build writes and reads; an import
+/// of another version is refused. A change of the fields below gets a new
+/// value.
+inline constexpr std::uint32_t session_export_format = 1;
+
+/// Export an idle session with its history, to be imported on another node.
+/// Reply: `session_export`. The session stays where it is (resident or
+/// passivated): exporting copies, it moves nothing. Refused with `not_found`
+/// when the session is missing or another tenant's (the same answer), and
+/// with `cap_exceeded` while one of its runs is queued or running (retry
+/// once it is idle). Accepted while the node drains.
+struct export_session {
+  std::string tenant;
+  session_id session = 0;
+};
+
+/// A session as it moves between nodes: what `import_session` needs to
+/// continue it elsewhere. Survives CAF binary serialization.
+struct session_export {
+  /// The encoding of this value: `session_export_format` when written.
+  std::uint32_t format = session_export_format;
+  session_id session = 0;
+  std::string tenant;
+  std::string agent;
+  /// The conversation and counters, as a passivation would store them.
+  session_snapshot snapshot;
+  /// The records of the session's runs the exporting node knows (those in
+  /// memory, and its latest run from the store), in run id order; all final
+  /// (exports refuse unfinished runs).
+  std::vector<storage::stored_run> runs;
+  /// The journal entries of the session's latest run, in append order (what
+  /// continuing it needs: its steps and records).
+  std::vector<storage::journal_entry> journal;
+};
+
+/// Import an exported session (node -> node). Reply: `session_imported` once
+/// its runs and journal are durable on this node; the session is then
+/// passivated here, listed for its tenant, and its next turn continues the
+/// conversation. Refused with `invalid_argument` for an unknown format, a
+/// session or run id or idempotency key that already exists here, an agent
+/// not configured here, or parts that do not belong to the session; with
+/// `draining` while the node drains; `dependency_failed` when the snapshot
+/// or the journal cannot be written.
+struct import_session {
+  session_export exported;
+};
+
+/// The answer to `import_session`.
+struct session_imported {
+  session_id session = 0;
+};
 
 // -- node-internal: governor
 // -----------------------------------------------------

@@ -230,6 +230,30 @@ bool session_registry::session_down(const caf::down_msg& down) {
   return true;
 }
 
+caf::error session_registry::stage(const session_snapshot& snapshot) {
+  auto bytes = encode_snapshot(self_->system(), snapshot);
+  if (!bytes)
+    return std::move(bytes.error());
+  if (auto err = store_->put(snapshot.session, std::move(*bytes)))
+    return make_error(error_code::dependency_failed,
+                      "cannot store the snapshot of imported " +
+                          session_name(snapshot.session) + ": " +
+                          err->to_string());
+  return {};
+}
+
+void session_registry::adopt(session_id id) {
+  node_->sessions[id].residency = session_residency::passivated;
+  ++passivated_;
+  if (auto& m = node_->components.metrics)
+    m->count_passivated(1);
+}
+
+void session_registry::discard(session_id id) {
+  // A snapshot left behind is only wasted space: no record points to it.
+  static_cast<void>(store_->erase(id));
+}
+
 void session_registry::timer_fired(std::uint64_t serial) {
   if (serial != timer_serial_ || !armed_)
     return; // superseded by an earlier deadline

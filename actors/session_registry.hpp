@@ -120,6 +120,19 @@ class session_registry {
   /// session's next turn starts a new, empty session.
   bool session_down(const caf::down_msg& down);
 
+  /// Stores the snapshot of a session imported from another node before the
+  /// node knows the session (no record yet); `adopt` makes it a passivated
+  /// session once the import is durable, `discard` drops it when the import
+  /// fails. A `dependency_failed` error names what could not be written.
+  [[nodiscard]] caf::error stage(const session_snapshot& snapshot);
+
+  /// Makes the staged session `id`, whose record the node just created, a
+  /// passivated session: its next turn restores it.
+  void adopt(session_id id);
+
+  /// Drops the staged snapshot of `id` (an import that failed).
+  void discard(session_id id);
+
   /// The registry's timer fired.
   void timer_fired(std::uint64_t serial);
 

@@ -14,6 +14,20 @@ typename Inspector::result_type inspect(Inspector& f, journal_entry& x) {
            x.payload);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_usage& x) {
+  return f(caf::meta::type_name("stored_usage"), x.prompt_tokens,
+           x.completion_tokens, x.cost_micros, x.model_calls, x.tool_calls,
+           x.retries, x.iterations);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_run& x) {
+  return f(caf::meta::type_name("stored_run"), x.run, x.session, x.parent,
+           x.depth, x.tenant, x.agent, x.input, x.idempotency_key, x.priority,
+           x.state, x.final, x.output, x.reason, x.usage, x.finished_at_ms);
+}
+
 } // namespace warden::storage
 
 namespace warden {
@@ -221,6 +235,27 @@ typename Inspector::result_type inspect(Inspector& f, session_snapshot& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, snapshot_session&) {
   return f(caf::meta::type_name("snapshot_session"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, export_session& x) {
+  return f(caf::meta::type_name("export_session"), x.tenant, x.session);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_export& x) {
+  return f(caf::meta::type_name("session_export"), x.format, x.session,
+           x.tenant, x.agent, x.snapshot, x.runs, x.journal);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, import_session& x) {
+  return f(caf::meta::type_name("import_session"), x.exported);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_imported& x) {
+  return f(caf::meta::type_name("session_imported"), x.session);
 }
 
 template <class Inspector>

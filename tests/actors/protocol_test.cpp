@@ -91,6 +91,45 @@ CAF_TEST(fan out messages survive serialization as registered types) {
   CAF_CHECK_EQUAL(done_copy.usage.model_calls, 2u);
 }
 
+CAF_TEST(migration messages survive serialization as registered types) {
+  CAF_CHECK_EQUAL(round_trip(export_session{"acme", 7}).session, 7u);
+  CAF_CHECK_EQUAL(round_trip(session_imported{7}).session, 7u);
+  session_export x;
+  x.session = 7;
+  x.tenant = "acme";
+  x.agent = "researcher";
+  x.snapshot.session = 7;
+  x.snapshot.conversation = {{chat_role::user, "hello", ""}};
+  x.snapshot.counters.turns = 1;
+  storage::stored_run r;
+  r.run = 9;
+  r.session = 7;
+  r.idempotency_key = "k";
+  r.state = static_cast<std::uint8_t>(run_state::succeeded);
+  r.final = true;
+  r.output = "hi";
+  r.usage.completion_tokens = 5;
+  r.finished_at_ms = 1234;
+  x.runs.push_back(r);
+  x.journal.push_back({9, 1, storage::entry_kind::model_step, "{}"});
+  auto copy = round_trip(import_session{x}).exported;
+  CAF_CHECK_EQUAL(copy.format, session_export_format);
+  CAF_CHECK_EQUAL(copy.tenant, "acme");
+  CAF_REQUIRE_EQUAL(copy.snapshot.conversation.size(), 1u);
+  CAF_CHECK_EQUAL(copy.snapshot.conversation[0].content, "hello");
+  CAF_CHECK_EQUAL(copy.snapshot.counters.turns, 1u);
+  CAF_REQUIRE_EQUAL(copy.runs.size(), 1u);
+  CAF_CHECK_EQUAL(copy.runs[0].run, 9u);
+  CAF_CHECK_EQUAL(copy.runs[0].idempotency_key, "k");
+  CAF_CHECK(copy.runs[0].final);
+  CAF_CHECK_EQUAL(copy.runs[0].output, "hi");
+  CAF_CHECK_EQUAL(copy.runs[0].usage.completion_tokens, 5u);
+  CAF_CHECK_EQUAL(copy.runs[0].finished_at_ms, 1234u);
+  CAF_REQUIRE_EQUAL(copy.journal.size(), 1u);
+  CAF_CHECK(copy.journal[0].kind == storage::entry_kind::model_step);
+  CAF_CHECK_EQUAL(copy.journal[0].step, 1u);
+}
+
 CAF_TEST(warden errors carry their code reason and retry after) {
   caf::error err = make_error(error_code::rate_limited, "60 requests/min",
                               std::chrono::milliseconds{250});
