@@ -122,7 +122,10 @@ int run_node(const config::settings& settings,
   }
   const auto& listen = settings.node.listen;
   auto port =
-      system.middleman().publish(node->node, listen.port, listen.host.c_str());
+      // SO_REUSEADDR: a restarted node binds its port again at once, even
+      // while connections of the previous process linger in TIME_WAIT.
+      system.middleman().publish(node->node, listen.port, listen.host.c_str(),
+                                 true);
   if (!port) {
     std::cerr << "wardend: cannot listen on " << listen.host << ':'
               << listen.port << ": " << system.render(port.error()) << '\n';
