@@ -36,6 +36,13 @@ tenant_limits_of(const config::tier_settings& tier,
   return {effective.in_flight_cap, effective.queue_cap, effective.weight};
 }
 
+std::uint64_t daily_token_budget_of(const config::tier_settings& tier,
+                                    const config::tenant_settings* tenant) {
+  return tenant != nullptr && tenant->daily_token_budget
+             ? *tenant->daily_token_budget
+             : tier.daily_token_budget;
+}
+
 policies::admission_config
 admission_config_of(const config::settings& settings) {
   policies::admission_config result;
@@ -53,6 +60,11 @@ admission_state::admission_state(caf::event_based_actor* self)
 void admission_state::init(admission_actor_config cfg) {
   cfg_ = std::move(cfg);
   queue_.emplace(admission_config_of(cfg_.settings), clock_);
+  budgets_.emplace(cfg_.tokens_day,
+                   policies::daily_budget::counters{cfg_.daily_tokens.begin(),
+                                                    cfg_.daily_tokens.end()});
+  budgets_->advance_to(wall_now());
+  cfg_.daily_tokens.clear();
   // Configured tenants are registered for good, so their ids never change.
   for (const auto& [tenant_name, tenant] : cfg_.settings.tenants) {
     auto tier = cfg_.settings.tiers.find(tenant.tier);
@@ -65,10 +77,15 @@ void admission_state::init(admission_actor_config cfg) {
     if (auto gauge = cfg_.metrics.tenant_in_flight.find(tenant_name);
         gauge != cfg_.metrics.tenant_in_flight.end())
       entry->in_flight = gauge->second;
+    if (auto gauge = cfg_.metrics.tenant_daily_tokens.find(tenant_name);
+        gauge != cfg_.metrics.tenant_daily_tokens.end())
+      entry->daily_tokens = gauge->second;
+    entry->daily_token_budget = daily_token_budget_of(tier->second, &tenant);
     queue_->set_tenant(entry->id, tenant_limits_of(tier->second, &tenant),
                        admitted_);
     tenants_.emplace(tenant_name, std::move(entry));
   }
+  reset_daily_gauges();
 }
 
 caf::behavior admission_state::make_behavior() {
@@ -76,7 +93,7 @@ caf::behavior admission_state::make_behavior() {
       [this](const admit_run& msg) {
         admit(msg, caf::actor_cast<caf::actor>(self_->current_sender()));
       },
-      [this](const release_run& msg) { release(msg.run); },
+      [this](const release_run& msg) { release(msg); },
       [this](refresh_atom) {
         refresh_armed_ = false;
         refresh_gauges();
@@ -102,6 +119,7 @@ admission_tenant* admission_state::tenant_for(const std::string& tenant_name) {
   entry->name = tenant_name;
   entry->id = next_tenant_++;
   entry->in_flight = cfg_.metrics.other_in_flight;
+  entry->daily_token_budget = daily_token_budget_of(tier->second, nullptr);
   queue_->set_tenant(entry->id, tenant_limits_of(tier->second, nullptr),
                      admitted_);
   return tenants_.emplace(tenant_name, std::move(entry)).first->second.get();
@@ -127,6 +145,18 @@ void admission_state::admit(const admit_run& msg, const caf::actor& sender) {
                               "` has no [tenants] table and "
                               "admission.default_tier is empty"));
     return;
+  }
+  advance_day(wall_now());
+  if (!msg.accepted && tenant->daily_token_budget != 0) {
+    auto budget = budgets_->check(msg.tenant, tenant->daily_token_budget);
+    if (!budget.allowed()) {
+      count_refusal(admission_refusal::daily_budget_exhausted);
+      reply(refusal_verdict(msg.run, admission_outcome::rejected,
+                            error_code::budget_exhausted,
+                            std::move(budget.reason)));
+      forget_if_idle(tenant);
+      return;
+    }
   }
   auto decision = queue_->submit(msg.run, tenant->id, msg.priority);
   if (decision.rejected()) {
@@ -190,11 +220,15 @@ void admission_state::admit(const admit_run& msg, const caf::actor& sender) {
   arm_refresh();
 }
 
-void admission_state::release(run_id run) {
+void admission_state::release(const release_run& msg) {
+  auto run = msg.run;
   auto i = runs_.find(run);
   if (i == runs_.end())
     return;
   auto* tenant = i->second.tenant;
+  if (msg.tokens > 0)
+    charge(*tenant, msg.tokens,
+           msg.finished_at_ms != 0 ? msg.finished_at_ms : wall_now());
   if (i->second.running && tenant->in_flight != nullptr)
     tenant->in_flight->Decrement();
   runs_.erase(i);
@@ -261,6 +295,57 @@ void admission_state::shed(const policies::shed_run& victim,
 void admission_state::count_refusal(admission_refusal reason) {
   if (auto* counter = cfg_.metrics.refused[static_cast<std::size_t>(reason)])
     counter->Increment();
+}
+
+std::uint64_t admission_state::wall_now() const {
+  if (cfg_.wall_clock)
+    return cfg_.wall_clock();
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+}
+
+void admission_state::advance_day(std::uint64_t now_ms) {
+  if (budgets_->advance_to(now_ms))
+    reset_daily_gauges();
+}
+
+void admission_state::charge(const admission_tenant& tenant,
+                             std::uint64_t tokens,
+                             std::uint64_t finished_at_ms) {
+  auto day = budgets_->day();
+  if (!budgets_->charge(tenant.name, tokens, finished_at_ms))
+    return; // a run of a day that is over: it counted for that day
+  if (budgets_->day() != day) {
+    // The run moved the day: every other counter was dropped.
+    reset_daily_gauges();
+    return;
+  }
+  if (tenant.configured) {
+    if (tenant.daily_tokens != nullptr)
+      tenant.daily_tokens->Set(
+          static_cast<double>(budgets_->used(tenant.name)));
+    return;
+  }
+  other_daily_tokens_ = policies::saturating_add(other_daily_tokens_, tokens);
+  if (cfg_.metrics.other_daily_tokens != nullptr)
+    cfg_.metrics.other_daily_tokens->Set(
+        static_cast<double>(other_daily_tokens_));
+}
+
+void admission_state::reset_daily_gauges() {
+  other_daily_tokens_ = 0;
+  for (const auto& [tenant, used] : budgets_->used_today()) {
+    auto i = tenants_.find(tenant);
+    if (i == tenants_.end() || !i->second->configured)
+      other_daily_tokens_ = policies::saturating_add(other_daily_tokens_, used);
+  }
+  for (const auto& [tenant, gauge] : cfg_.metrics.tenant_daily_tokens)
+    if (gauge != nullptr)
+      gauge->Set(static_cast<double>(budgets_->used(tenant)));
+  if (cfg_.metrics.other_daily_tokens != nullptr)
+    cfg_.metrics.other_daily_tokens->Set(
+        static_cast<double>(other_daily_tokens_));
 }
 
 void admission_state::refresh_gauges() {

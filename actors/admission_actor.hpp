@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +20,7 @@
 #include "actors/protocol.hpp"
 #include "config/settings.hpp"
 #include "policies/admission.hpp"
+#include "policies/daily_budget.hpp"
 
 namespace warden {
 
@@ -32,6 +35,17 @@ struct admission_actor_config {
   /// message arrives; zero turns the timer off (they are refreshed on every
   /// message anyway). Default 1 s.
   std::chrono::milliseconds metrics_refresh{1000};
+  /// Unix milliseconds now: calendar time, for the UTC day of the daily
+  /// token budgets (the actor clock is steady time). Empty: the system
+  /// clock. Tests set it.
+  std::function<std::uint64_t()> wall_clock{};
+  /// The UTC day (`policies::utc_day`) that `daily_tokens` counts. Counters
+  /// of a day before today are dropped at spawn. Default 0.
+  std::uint64_t tokens_day = 0;
+  /// Tokens each tenant used on `tokens_day`; start_node reads them from
+  /// the journal (`storage::journal::daily_tokens`), so that the budgets
+  /// hold across restarts. Default empty.
+  std::map<std::string, std::uint64_t> daily_tokens{};
 };
 
 /// The policy's limits for `settings`' tier `tier` with the overrides of
@@ -39,6 +53,13 @@ struct admission_actor_config {
 [[nodiscard]] policies::tenant_limits
 tenant_limits_of(const config::tier_settings& tier,
                  const config::tenant_settings* tenant);
+
+/// The daily token budget of tier `tier` with the override of tenant
+/// `tenant` (null for a tenant without a [tenants.<name>] table); 0 =
+/// unlimited.
+[[nodiscard]] std::uint64_t
+daily_token_budget_of(const config::tier_settings& tier,
+                      const config::tenant_settings* tenant);
 
 /// The admission queue's configuration built from `settings`.
 [[nodiscard]] policies::admission_config
@@ -55,6 +76,11 @@ struct admission_tenant {
   bool configured = false;
   /// The tenant's `warden_admission_in_flight` gauge; may be null.
   prometheus::Gauge* in_flight = nullptr;
+  /// Tokens the tenant may use per UTC day; 0 = unlimited.
+  std::uint64_t daily_token_budget = 0;
+  /// The tenant's `warden_tenant_daily_tokens` gauge (null for tenants
+  /// without a [tenants.<name>] table: they add to `_other`).
+  prometheus::Gauge* daily_tokens = nullptr;
 };
 
 /// One run queued or running in admission.
@@ -79,6 +105,13 @@ struct admission_run {
 /// the runs admitted into the freed slot. Everything is one-way: admission
 /// holds no request handlers, and each message costs O(P + k) for P priority
 /// classes and k runs admitted by it.
+///
+/// Daily token budgets: `release_run` adds a run's tokens to its tenant's
+/// counter of the UTC day the run ended; an `admit_run` that is not
+/// `accepted` is rejected with budget_exhausted while the tenant's counter
+/// has reached its budget. Work already accepted (resumed and child runs,
+/// runs already queued) is honoured. Counters start from the configuration
+/// and drop to zero at 00:00 UTC of the injected wall clock.
 struct admission_state {
   static inline const char* name = "warden.admission";
 
@@ -96,7 +129,7 @@ struct admission_state {
   void admit(const admit_run& msg, const caf::actor& sender);
 
   /// Handles `release_run`.
-  void release(run_id run);
+  void release(const release_run& msg);
 
   /// The policy (for tests and metrics).
   [[nodiscard]] const policies::admission& queue() const noexcept {
@@ -110,6 +143,11 @@ struct admission_state {
   /// Number of runs queued or running.
   [[nodiscard]] std::size_t runs() const noexcept { return runs_.size(); }
 
+  /// Every tenant's tokens of the current UTC day (for tests and metrics).
+  [[nodiscard]] const policies::daily_budget& budgets() const noexcept {
+    return *budgets_;
+  }
+
  private:
   admission_tenant* tenant_for(const std::string& tenant_name);
   void forget_if_idle(admission_tenant* tenant);
@@ -117,6 +155,11 @@ struct admission_state {
   void announce(const std::vector<policies::admitted_run>& admitted);
   void shed(const policies::shed_run& victim, const std::string& by_class);
   void count_refusal(admission_refusal reason);
+  std::uint64_t wall_now() const;
+  void advance_day(std::uint64_t now_ms);
+  void charge(const admission_tenant& tenant, std::uint64_t tokens,
+              std::uint64_t finished_at_ms);
+  void reset_daily_gauges();
   void refresh_gauges();
   void arm_refresh();
 
@@ -124,6 +167,9 @@ struct admission_state {
   admission_actor_config cfg_;
   actor_clock_source clock_;
   std::optional<policies::admission> queue_;
+  std::optional<policies::daily_budget> budgets_;
+  /// Tokens of today summed over tenants without a [tenants.<name>] table.
+  std::uint64_t other_daily_tokens_ = 0;
   std::unordered_map<std::string, std::unique_ptr<admission_tenant>> tenants_;
   std::unordered_map<run_id, admission_run> runs_;
   std::vector<policies::admitted_run> admitted_; // reused buffer

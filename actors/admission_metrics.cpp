@@ -16,6 +16,8 @@ const char* to_string(admission_refusal x) noexcept {
     return "global_queue_full";
   case admission_refusal::shed_for_higher_priority:
     return "shed_for_higher_priority";
+  case admission_refusal::daily_budget_exhausted:
+    return "daily_budget_exhausted";
   }
   return "unknown";
 }
@@ -56,6 +58,15 @@ admission_metrics make_admission_metrics(prometheus::Registry& registry,
   for (const auto& [name, tenant] : settings.tenants)
     result.tenant_in_flight.emplace(name, &in_flight.Add({{"tenant", name}}));
   result.other_in_flight = &in_flight.Add({{"tenant", "_other"}});
+  auto& daily = prometheus::BuildGauge()
+                    .Name("warden_tenant_daily_tokens")
+                    .Help("Tokens used on the current UTC day by configured "
+                          "tenant (runs that ended today); _other sums the "
+                          "tenants without a [tenants] table.")
+                    .Register(registry);
+  for (const auto& [name, tenant] : settings.tenants)
+    result.tenant_daily_tokens.emplace(name, &daily.Add({{"tenant", name}}));
+  result.other_daily_tokens = &daily.Add({{"tenant", "_other"}});
   result.wait = &prometheus::BuildHistogram()
                      .Name("warden_admission_wait_seconds")
                      .Help("Time admitted runs waited in the queue, seconds.")

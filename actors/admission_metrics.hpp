@@ -24,10 +24,11 @@ enum class admission_refusal : std::uint8_t {
   tenant_queue_full,        ///< the tenant's queue_cap is reached
   global_queue_full,        ///< admission.global_queue_cap is reached
   shed_for_higher_priority, ///< a queued run dropped for higher-priority work
+  daily_budget_exhausted,   ///< the tenant used its daily token budget
 };
 
 /// Number of `admission_refusal` values.
-inline constexpr std::size_t admission_refusal_count = 6;
+inline constexpr std::size_t admission_refusal_count = 7;
 
 /// The stable lower-case name of `x` (the metric's label value).
 const char* to_string(admission_refusal x) noexcept;
@@ -58,6 +59,12 @@ struct admission_metrics {
   /// `warden_admission_wait_seconds`: time admitted runs waited (0 for runs
   /// admitted at once).
   prometheus::Histogram* wait = nullptr;
+  /// `warden_tenant_daily_tokens{tenant}`: tokens each configured tenant
+  /// used on the current UTC day (counted when its runs end).
+  std::map<std::string, prometheus::Gauge*, std::less<>> tenant_daily_tokens;
+  /// `warden_tenant_daily_tokens{tenant="_other"}`: the same, summed over
+  /// the tenants without a [tenants.<name>] table.
+  prometheus::Gauge* other_daily_tokens = nullptr;
 };
 
 /// Registers the admission metrics in `registry` for the classes and tenants

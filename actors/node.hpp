@@ -110,6 +110,9 @@ struct run_record {
   bool resuming = false;
   /// When the turn started (for the turn-duration histogram).
   caf::actor_clock::time_point started_at;
+  /// When the run became final, Unix milliseconds (0 before): its final
+  /// record and admission's daily token counter use the same value.
+  std::uint64_t finished_at_ms = 0;
   /// Answered with run_ack once the record is durable.
   std::vector<caf::response_promise> acks;
   /// Clients waiting for the final status (await_run).

@@ -114,7 +114,9 @@ void on_admit_child(node_actor_ptr self, admit_child& msg) {
                     {}};
   if (auto& m = st.components.metrics)
     m->count_submitted();
-  self->send(st.components.admission, admit_run{spawn.child, tenant, priority});
+  // Part of a tree already accepted: the daily budget does not refuse it.
+  self->send(st.components.admission,
+             admit_run{spawn.child, tenant, priority, true});
 }
 
 run_record* on_cancel_child(node_actor_ptr self, cancel_turn& msg) {

@@ -33,7 +33,7 @@ void feed_recovered(node_ptr self) {
     auto& r = i->second;
     r.resuming = true;
     self->send(st.components.admission,
-               admit_run{id, r.status.tenant, r.priority});
+               admit_run{id, r.status.tenant, r.priority, true});
   }
 }
 
@@ -70,7 +70,9 @@ storage::stored_run stored_of(const run_record& r) {
              st.usage.cost_micros,   st.usage.model_calls,
              st.usage.tool_calls,    st.usage.retries,
              st.usage.iterations};
-  s.finished_at_ms = s.final ? unix_ms() : 0;
+  s.finished_at_ms = !s.final                ? 0
+                     : r.finished_at_ms != 0 ? r.finished_at_ms
+                                             : unix_ms();
   return s;
 }
 
@@ -262,13 +264,21 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
   r.status.reason = std::move(reason);
   r.status.usage = usage;
   r.input.clear();
+  r.finished_at_ms = unix_ms();
   for (auto& ack : r.acks)
     ack.deliver(make_error(state == run_state::shed ? error_code::queue_full
                                                     : error_code::cancelled,
                            r.status.reason));
   r.acks.clear();
-  if (release_admission)
-    self->send(st.components.admission, release_run{r.status.run});
+  if (release_admission) {
+    // A root's tokens cover its tree (the final record counts the same):
+    // its own and those of its children that ended before it.
+    auto tokens = r.tree.is_child() ? 0
+                                    : r.status.usage.tokens() +
+                                          r.tree.children_usage.tokens();
+    self->send(st.components.admission,
+               release_run{r.status.run, tokens, r.finished_at_ms});
+  }
   if (r.resuming) {
     r.resuming = false;
     --st.resuming;

@@ -78,6 +78,22 @@ caf::error load_recovery(const storage::journal& store,
   return {};
 }
 
+/// Reads every tenant's tokens of today into `admission`, so that the daily
+/// token budgets hold across a restart.
+caf::error load_daily_tokens(const storage::journal& store,
+                             admission_actor_config& admission) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto today = policies::utc_day(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now).count()));
+  auto tokens = store.daily_tokens(today);
+  if (!tokens)
+    return make_error(error_code::dependency_failed,
+                      "storage: " + tokens.error->to_string());
+  admission.tokens_day = today;
+  admission.daily_tokens = std::move(tokens.value);
+  return {};
+}
+
 journal_options journal_options_of(const config::settings& settings,
                                    const node_storage& choice) {
   journal_options opts;
@@ -147,7 +163,10 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
           : sys.spawn<caf::detached>(journal_actor, stores->journal,
                                      std::move(journal_opts)));
   auto journal = handle.components.back();
-  admission_actor_config admission_cfg{settings, {}, {}};
+  admission_actor_config admission_cfg;
+  admission_cfg.settings = settings;
+  if (auto err = load_daily_tokens(*stores->journal, admission_cfg))
+    return fail(std::move(err));
   if (registry)
     admission_cfg.metrics = make_admission_metrics(*registry, settings);
   auto admission = spawn_admission(sys, std::move(admission_cfg));

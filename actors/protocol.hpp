@@ -260,11 +260,16 @@ struct cancel_calls {
 /// Ask admission to admit `run` for `tenant` at priority class `priority`
 /// (index into the configured classes, 0 = highest). One-way; admission
 /// answers the sender with `admission_verdict`s: admitted (at once or after
-/// queueing), queued, rejected, or later shed.
+/// queueing), queued, rejected (budget_exhausted when the tenant used its
+/// daily token budget), or later shed.
 struct admit_run {
   run_id run = 0;
   std::string tenant;
   std::uint8_t priority = 0;
+  /// True for work the node already accepted (a run resumed after a
+  /// restart, a child run of an admitted tree): the tenant's daily token
+  /// budget does not refuse it. New submissions leave it false.
+  bool accepted = false;
 };
 
 /// What admission decided about a run.
@@ -287,10 +292,18 @@ struct admission_verdict {
   std::int64_t waited_ns = 0;
 };
 
-/// An admitted run finished, or a queued one is withdrawn: free its place.
-/// One-way (node -> admission).
+/// An admitted run finished, or a queued one is withdrawn: free its place,
+/// and add its tokens to its tenant's daily counter. One-way (node ->
+/// admission).
 struct release_run {
   run_id run = 0;
+  /// Tokens (prompt + completion) that count toward the tenant's daily
+  /// budget: a root run's usage, its children's included; 0 for a child run
+  /// (its root counts it) and for a run that did not run.
+  std::uint64_t tokens = 0;
+  /// When the run became final, Unix milliseconds: the UTC day its tokens
+  /// count for, the same as in its stored record. 0: admission's wall clock.
+  std::uint64_t finished_at_ms = 0;
 };
 
 // -- node-internal: pools and sessions

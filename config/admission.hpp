@@ -34,7 +34,9 @@ struct tier_settings {
   /// Share of capacity in the weighted fair order across tenants.
   /// Range [1, 10000]. Default 1.
   std::uint32_t weight = 1;
-  /// Tokens one tenant may use per UTC day; 0 = unlimited.
+  /// Tokens one tenant may use per UTC day; 0 = unlimited. Admission
+  /// refuses new runs (budget_exhausted) once the tenant's runs that ended
+  /// that day used this many; runs already accepted go on.
   /// Range [0, 1000000000000000]. Default 0.
   std::uint64_t daily_token_budget = 0;
   /// Runs one tenant may submit per minute; 0 = unlimited.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "policies/daily_budget.hpp"
 #include "storage/detail/batch.hpp"
 #include "storage/keys.hpp"
 
@@ -60,6 +61,13 @@ decode_run_records(const std::vector<journal_entry>& batch,
   return std::nullopt;
 }
 
+std::uint64_t daily_tokens_of(const stored_run& x, bool was_final) noexcept {
+  if (!x.final || was_final || x.parent != 0)
+    return 0;
+  return policies::saturating_add(x.usage.prompt_tokens,
+                                  x.usage.completion_tokens);
+}
+
 } // namespace detail
 
 std::optional<storage_error>
@@ -76,7 +84,12 @@ memory_journal::append(const std::vector<journal_entry>& batch) {
       marks_.session = std::max(marks_.session, x.session);
       if (e.kind == entry_kind::run_accepted && !x.idempotency_key.empty())
         idempotency_[keys::idempotency(x.tenant, x.idempotency_key)] = x.run;
-      runs_[x.run] = std::move(x);
+      auto& stored = runs_[x.run];
+      if (auto tokens = detail::daily_tokens_of(x, stored.final)) {
+        auto& counter = budgets_[policies::utc_day(x.finished_at_ms)][x.tenant];
+        counter = policies::saturating_add(counter, tokens);
+      }
+      stored = std::move(x);
     }
     entries_[e.run].push_back(e);
     ++size_;
@@ -88,6 +101,14 @@ read_result<std::vector<journal_entry>>
 memory_journal::entries_of(std::uint64_t run) const {
   std::lock_guard<std::mutex> guard{mtx_};
   if (auto i = entries_.find(run); i != entries_.end())
+    return {i->second, std::nullopt};
+  return {};
+}
+
+read_result<std::map<std::string, std::uint64_t>>
+memory_journal::daily_tokens(std::uint64_t day) const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (auto i = budgets_.find(day); i != budgets_.end())
     return {i->second, std::nullopt};
   return {};
 }
@@ -129,6 +150,8 @@ read_result<id_watermarks> memory_journal::watermarks() const {
 read_result<std::uint64_t> memory_journal::expire(std::uint64_t cutoff_ms,
                                                   std::uint64_t max_runs) {
   std::lock_guard<std::mutex> guard{mtx_};
+  budgets_.erase(budgets_.begin(),
+                 budgets_.lower_bound(policies::utc_day(cutoff_ms)));
   // Oldest first, as the RocksDB retention index orders them.
   std::vector<std::pair<std::uint64_t, std::uint64_t>> due;
   for (const auto& [id, x] : runs_)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -69,6 +70,15 @@ class journal {
   [[nodiscard]] virtual read_result<std::vector<journal_entry>>
   entries_of(std::uint64_t run) const = 0;
 
+  /// Every tenant's tokens of UTC day `day` (days since 1970-01-01,
+  /// `policies::utc_day`): the prompt and completion tokens of each root run
+  /// (parent 0) whose first final record, appended with a finished_at_ms in
+  /// that day, carried them. A root's usage covers its children, so child
+  /// records count nothing; a second final record of a run counts nothing.
+  /// Tenants without tokens that day are absent.
+  [[nodiscard]] virtual read_result<std::map<std::string, std::uint64_t>>
+  daily_tokens(std::uint64_t day) const = 0;
+
   /// The record of `run`, if stored.
   [[nodiscard]] virtual read_result<std::optional<stored_run>>
   find_run(std::uint64_t run) const = 0;
@@ -85,8 +95,10 @@ class journal {
   [[nodiscard]] virtual read_result<id_watermarks> watermarks() const = 0;
 
   /// Deletes up to `max_runs` final runs that became final before
-  /// `cutoff_ms` (Unix ms): record, idempotency key and journal. Returns how
-  /// many were deleted.
+  /// `cutoff_ms` (Unix ms): record, idempotency key and journal. Also drops
+  /// the daily token counters of every UTC day before the day of
+  /// `cutoff_ms` (those of that day and later stay). Returns how many runs
+  /// were deleted.
   [[nodiscard]] virtual read_result<std::uint64_t>
   expire(std::uint64_t cutoff_ms, std::uint64_t max_runs) = 0;
 
@@ -103,6 +115,9 @@ class memory_journal final : public journal {
 
   [[nodiscard]] read_result<std::vector<journal_entry>>
   entries_of(std::uint64_t run) const override;
+
+  [[nodiscard]] read_result<std::map<std::string, std::uint64_t>>
+  daily_tokens(std::uint64_t day) const override;
 
   [[nodiscard]] read_result<std::optional<stored_run>>
   find_run(std::uint64_t run) const override;
@@ -122,6 +137,8 @@ class memory_journal final : public journal {
   [[nodiscard]] std::uint64_t size() const override;
 
  private:
+  /// UTC day -> tenant -> tokens.
+  std::map<std::uint64_t, std::map<std::string, std::uint64_t>> budgets_;
   mutable std::mutex mtx_;
   /// run -> its entries in append order.
   std::unordered_map<std::uint64_t, std::vector<journal_entry>> entries_;

@@ -65,6 +65,21 @@ std::string idempotency(std::string_view tenant, std::string_view key) {
   return out;
 }
 
+std::string budget(std::uint64_t day, std::string_view tenant) {
+  std::string out;
+  out.reserve(8 + tenant.size());
+  put_u64(out, day);
+  out.append(tenant.data(), tenant.size());
+  return out;
+}
+
+std::string budget_prefix(std::uint64_t day) {
+  std::string out;
+  out.reserve(8);
+  put_u64(out, day);
+  return out;
+}
+
 std::optional<std::uint64_t> read_u64(std::string_view key,
                                       std::size_t offset) {
   if (offset > key.size() || key.size() - offset < 8)

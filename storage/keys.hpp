@@ -31,6 +31,14 @@ namespace warden::storage::keys {
 [[nodiscard]] std::string idempotency(std::string_view tenant,
                                       std::string_view key);
 
+/// budgets: UTC day (8, days since 1970-01-01) + tenant. The day comes
+/// first, so one day's counters are one prefix scan and retention drops
+/// whole days with one range; the tenant is the rest of the key.
+[[nodiscard]] std::string budget(std::uint64_t day, std::string_view tenant);
+
+/// budgets: the 8-byte prefix of every counter of `day`.
+[[nodiscard]] std::string budget_prefix(std::uint64_t day);
+
 /// The big-endian integer at `offset` of `key`, if the key is long enough.
 [[nodiscard]] std::optional<std::uint64_t> read_u64(std::string_view key,
                                                     std::size_t offset);

@@ -155,7 +155,8 @@ typename Inspector::result_type inspect(Inspector& f, cancel_calls& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, admit_run& x) {
-  return f(caf::meta::type_name("admit_run"), x.run, x.tenant, x.priority);
+  return f(caf::meta::type_name("admit_run"), x.run, x.tenant, x.priority,
+           x.accepted);
 }
 
 template <class Inspector>
@@ -166,7 +167,8 @@ typename Inspector::result_type inspect(Inspector& f, admission_verdict& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, release_run& x) {
-  return f(caf::meta::type_name("release_run"), x.run);
+  return f(caf::meta::type_name("release_run"), x.run, x.tokens,
+           x.finished_at_ms);
 }
 
 template <class Inspector>

@@ -3,6 +3,7 @@
 // Checks every journal implementation applies to a batch before writing any
 // of it.
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -21,5 +22,12 @@ namespace warden::storage::detail {
 [[nodiscard]] std::optional<storage_error>
 decode_run_records(const std::vector<journal_entry>& batch,
                    std::vector<stored_run>& out);
+
+/// The tokens `x` adds to its tenant's counter of the UTC day of its
+/// finished_at_ms when it replaces a record that `was_final` or not: the
+/// prompt and completion tokens of a root run's first final record, else 0
+/// (a child's tokens are in its root's usage).
+[[nodiscard]] std::uint64_t daily_tokens_of(const stored_run& x,
+                                            bool was_final) noexcept;
 
 } // namespace warden::storage::detail

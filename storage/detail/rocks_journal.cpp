@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <unordered_set>
+#include <utility>
 
 #include <rocksdb/write_batch.h>
 
+#include "policies/daily_budget.hpp"
 #include "storage/detail/batch.hpp"
 #include "storage/detail/codec.hpp"
 #include "storage/detail/rocks_db.hpp"
@@ -122,12 +126,40 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
   auto seq = seq_;
   auto max_run = max_run_.load();
   auto max_session = max_session_.load();
+  // The daily token counters this batch changes, (day, tenant) -> value,
+  // and the runs whose record it made final (a second one counts nothing).
+  std::map<std::pair<std::uint64_t, std::string>, std::uint64_t> changed;
+  std::unordered_set<std::uint64_t> made_final;
   auto record = records.begin();
   for (const auto& e : batch) {
     put(cf::journal, keys::journal(e.run, ++seq), encode_entry(e));
     if (!carries_run_record(e.kind))
       continue;
     const auto& x = *record++;
+    if (daily_tokens_of(x, false) > 0) {
+      auto was_final = made_final.count(x.run) > 0;
+      if (!was_final) {
+        stored_run old;
+        bool found = false;
+        if (auto err = get_run(db, x.run, found, old))
+          return storage_error{operation, err->to_string()};
+        was_final = found && old.final;
+      }
+      if (auto tokens = daily_tokens_of(x, was_final)) {
+        auto day = policies::utc_day(x.finished_at_ms);
+        auto slot = changed.find({day, x.tenant});
+        if (slot == changed.end()) {
+          auto stored = stored_tokens(day, x.tenant);
+          if (stored.error)
+            return storage_error{operation, stored.error->to_string()};
+          slot = changed.emplace(std::make_pair(day, x.tenant), stored.value)
+                     .first;
+        }
+        slot->second = policies::saturating_add(slot->second, tokens);
+      }
+    }
+    if (x.final)
+      made_final.insert(x.run);
     put(cf::runs, keys::run(x.run), e.payload);
     if (e.kind == entry_kind::run_accepted && !x.idempotency_key.empty())
       put(cf::idempotency, keys::idempotency(x.tenant, x.idempotency_key),
@@ -137,6 +169,9 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
     max_run = std::max(max_run, x.run);
     max_session = std::max(max_session, x.session);
   }
+  for (const auto& [slot, tokens] : changed)
+    put(cf::budgets, keys::budget(slot.first, slot.second),
+        encode_number(tokens));
   auto entries = entries_.load() + batch.size();
   put(cf::meta, meta::journal_seq, encode_number(seq));
   put(cf::meta, meta::journal_entries, encode_number(entries));
@@ -154,6 +189,15 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
   entries_ = entries;
   max_run_ = max_run;
   max_session_ = max_session;
+  // In day order: a later day replaces the cached one.
+  for (auto& [slot, tokens] : changed) {
+    if (slot.first > budget_day_) {
+      budget_day_ = slot.first;
+      budget_cache_.clear();
+    }
+    if (slot.first == budget_day_)
+      budget_cache_[slot.second] = tokens;
+  }
   return std::nullopt;
 }
 
@@ -253,8 +297,6 @@ read_result<std::uint64_t> rocks_journal::expire(std::uint64_t cutoff_ms,
                                                  std::uint64_t max_runs) {
   const std::string operation = "journal expire";
   read_result<std::uint64_t> result;
-  if (max_runs == 0)
-    return result;
   std::lock_guard<std::mutex> guard{write_mtx_};
   auto& db = *db_;
   // Every retention key below (cutoff_ms, 0) finished before the cutoff.
@@ -265,6 +307,11 @@ read_result<std::uint64_t> rocks_journal::expire(std::uint64_t cutoff_ms,
   std::unique_ptr<rocksdb::Iterator> it{db.db().NewIterator(ro, db[cf::runs])};
   rocksdb::WriteBatch wb;
   rocksdb::Status st;
+  // Whole days of counters, once a day: range tombstones stay rare.
+  auto kept_from = policies::utc_day(cutoff_ms);
+  if (kept_from > budgets_kept_from_)
+    st = wb.DeleteRange(db[cf::budgets], keys::budget_prefix(0),
+                        keys::budget_prefix(kept_from));
   std::uint64_t removed_entries = 0;
   for (it->Seek("f"); it->Valid() && result.value < max_runs; it->Next()) {
     auto key = it->key();
@@ -324,6 +371,11 @@ read_result<std::uint64_t> rocks_journal::expire(std::uint64_t cutoff_ms,
   if (auto err = to_error(st, operation))
     return read_failure<std::uint64_t>(err->operation, err->message);
   entries_ = entries;
+  if (kept_from > budgets_kept_from_) {
+    budgets_kept_from_ = kept_from;
+    if (budget_day_ < kept_from)
+      budget_cache_.clear();
+  }
   return result;
 }
 

@@ -1,8 +1,11 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "storage/journal.hpp"
 
@@ -10,9 +13,9 @@ namespace warden::storage::detail {
 
 class rocks_db;
 
-/// The journal in RocksDB (column families runs, journal, idempotency and
-/// meta). Writes (append, expire) from one owner at a time (a mutex orders
-/// them anyway); reads from any thread.
+/// The journal in RocksDB (column families runs, journal, idempotency,
+/// budgets and meta). Writes (append, expire) from one owner at a time (a mutex
+/// orders them anyway); reads from any thread.
 class rocks_journal final : public journal {
  public:
   /// Counters as stored in meta when the database was opened.
@@ -30,6 +33,9 @@ class rocks_journal final : public journal {
 
   [[nodiscard]] read_result<std::vector<journal_entry>>
   entries_of(std::uint64_t run) const override;
+
+  [[nodiscard]] read_result<std::map<std::string, std::uint64_t>>
+  daily_tokens(std::uint64_t day) const override;
 
   [[nodiscard]] read_result<std::optional<stored_run>>
   find_run(std::uint64_t run) const override;
@@ -58,6 +64,18 @@ class rocks_journal final : public journal {
   std::atomic<std::uint64_t> entries_;
   std::atomic<std::uint64_t> max_run_;
   std::atomic<std::uint64_t> max_session_;
+  /// The latest UTC day a counter was written for, and the counters of that
+  /// day as stored, for the tenants written since the open (a tenant not
+  /// cached is read from the database once).
+  std::uint64_t budget_day_ = 0;
+  std::unordered_map<std::string, std::uint64_t> budget_cache_;
+  /// Counters of the days below this one were dropped by `expire`.
+  std::uint64_t budgets_kept_from_ = 0;
+
+  /// The stored counter of (`day`, `tenant`), from the cache when it holds
+  /// that day and tenant.
+  [[nodiscard]] read_result<std::uint64_t>
+  stored_tokens(std::uint64_t day, const std::string& tenant);
 };
 
 /// Loads the journal's counters from meta.

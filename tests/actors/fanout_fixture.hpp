@@ -27,6 +27,7 @@ struct recording_admission_state {
   static inline const char* name = "recording_admission";
   std::vector<admit_run> seen;
   std::vector<run_id> released;
+  std::vector<release_run> releases;
   std::set<run_id> reject;
 };
 
@@ -44,7 +45,10 @@ recording_admission(caf::stateful_actor<recording_admission_state>* self) {
         }
         self->send(caf::actor_cast<caf::actor>(self->current_sender()), v);
       },
-      [self](release_run& req) { self->state.released.push_back(req.run); },
+      [self](release_run& req) {
+        self->state.released.push_back(req.run);
+        self->state.releases.push_back(req);
+      },
   };
 }
 

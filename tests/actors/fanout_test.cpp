@@ -178,6 +178,16 @@ CAF_TEST(children pass admission charged to the root tenant at its priority) {
   CAF_CHECK_EQUAL(seen[1].priority, 0u);
   CAF_CHECK_EQUAL(admission_st().released.size(), 2u);
   CAF_CHECK(status(ack.run + 1, "globex").state == run_state::succeeded);
+  // The child belongs to an accepted tree: the daily budget lets it pass,
+  // and its tokens count once, in the root's.
+  CAF_CHECK(!seen[0].accepted);
+  CAF_CHECK(seen[1].accepted);
+  std::uint64_t child_tokens = 1, root_tokens = 0;
+  for (const auto& release : admission_st().releases)
+    (release.run == ack.run ? root_tokens : child_tokens) = release.tokens;
+  CAF_CHECK_EQUAL(child_tokens, 0u);
+  CAF_CHECK_EQUAL(root_tokens, status(ack.run, "globex").usage.tokens());
+  CAF_CHECK(root_tokens > 0);
 }
 
 CAF_TEST(a child refused by admission becomes an error tool result) {

@@ -23,6 +23,10 @@ class broken_journal final : public storage::journal {
   entries_of(std::uint64_t) const override {
     return {};
   }
+  storage::read_result<std::map<std::string, std::uint64_t>>
+  daily_tokens(std::uint64_t) const override {
+    return {};
+  }
   storage::read_result<std::optional<storage::stored_run>>
   find_run(std::uint64_t) const override {
     return {};

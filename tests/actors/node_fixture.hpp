@@ -23,12 +23,16 @@ struct fake_admission_state {
   admission_outcome mode = admission_outcome::admitted;
   std::vector<run_id> released;
   std::vector<run_id> queued;
+  /// Every admit_run and release_run received, in order.
+  std::vector<admit_run> admits;
+  std::vector<release_run> releases;
 };
 
 inline caf::behavior
 fake_admission(caf::stateful_actor<fake_admission_state>* self) {
   return {
       [self](admit_run& req) {
+        self->state.admits.push_back(req);
         auto sender = caf::actor_cast<caf::actor>(self->current_sender());
         admission_verdict v{req.run, self->state.mode, 0, {}, 0};
         if (self->state.mode == admission_outcome::rejected) {
@@ -39,7 +43,10 @@ fake_admission(caf::stateful_actor<fake_admission_state>* self) {
           self->state.queued.push_back(req.run);
         self->send(sender, v);
       },
-      [self](release_run& req) { self->state.released.push_back(req.run); },
+      [self](release_run& req) {
+        self->state.released.push_back(req.run);
+        self->state.releases.push_back(req);
+      },
   };
 }
 

@@ -98,6 +98,10 @@ CAF_TEST(an acknowledged run unfinished at a crash runs once after restart) {
   CAF_REQUIRE_EQUAL(pool_state().started.size(), 1u);
   CAF_CHECK_EQUAL(pool_state().started[0].turn.run, first.run);
   CAF_CHECK_EQUAL(pool_state().started[0].turn.input, "hello");
+  // Accepted before the crash: the daily token budget does not refuse it.
+  CAF_REQUIRE(!admission_state().admits.empty());
+  CAF_CHECK_EQUAL(admission_state().admits.back().run, first.run);
+  CAF_CHECK(admission_state().admits.back().accepted);
   finish_turn(first.run);
   self->send(node, get_status{"acme", first.run});
   CAF_CHECK(next<run_status>().state == run_state::succeeded);

@@ -1,6 +1,8 @@
 #define CAF_SUITE actors.node
 #include <caf/test/dsl.hpp>
 
+#include "policies/daily_budget.hpp"
+
 #include "node_fixture.hpp"
 
 using namespace node_test;
@@ -22,6 +24,23 @@ CAF_TEST(a submitted run is acknowledged started and awaited to its result) {
   CAF_CHECK_EQUAL(status.output, "answer");
   CAF_CHECK_EQUAL(status.usage.prompt_tokens, 10u);
   CAF_CHECK_EQUAL(admission_state().released.size(), 1u);
+}
+
+CAF_TEST(a finished run gives admission the tokens and day its record counts) {
+  auto ack = submit("acme");
+  CAF_REQUIRE_EQUAL(admission_state().admits.size(), 1u);
+  CAF_CHECK(!admission_state().admits[0].accepted);
+  finish_turn(ack.run);
+  CAF_REQUIRE_EQUAL(admission_state().releases.size(), 1u);
+  const auto& release = admission_state().releases[0];
+  CAF_CHECK_EQUAL(release.run, ack.run);
+  CAF_CHECK_EQUAL(release.tokens, 10u);
+  auto stored = store->find_run(ack.run);
+  CAF_REQUIRE(stored.value);
+  CAF_CHECK(stored.value->final);
+  CAF_CHECK_EQUAL(stored.value->finished_at_ms, release.finished_at_ms);
+  auto day = policies::utc_day(release.finished_at_ms);
+  CAF_CHECK_EQUAL(store->daily_tokens(day).value["acme"], 10u);
 }
 
 CAF_TEST(the same idempotency key from the same tenant returns the same run) {

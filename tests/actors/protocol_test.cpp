@@ -130,6 +130,18 @@ CAF_TEST(migration messages survive serialization as registered types) {
   CAF_CHECK_EQUAL(copy.journal[0].step, 1u);
 }
 
+CAF_TEST(admission messages keep the accepted flag and the tokens of a run) {
+  auto admit = round_trip(admit_run{7, "acme", 1, true});
+  CAF_CHECK_EQUAL(admit.run, 7u);
+  CAF_CHECK_EQUAL(admit.tenant, "acme");
+  CAF_CHECK_EQUAL(admit.priority, 1u);
+  CAF_CHECK(admit.accepted);
+  auto release = round_trip(release_run{7, 1'500, 1'714'564'800'000});
+  CAF_CHECK_EQUAL(release.run, 7u);
+  CAF_CHECK_EQUAL(release.tokens, 1'500u);
+  CAF_CHECK_EQUAL(release.finished_at_ms, 1'714'564'800'000u);
+}
+
 CAF_TEST(warden errors carry their code reason and retry after) {
   caf::error err = make_error(error_code::rate_limited, "60 requests/min",
                               std::chrono::milliseconds{250});

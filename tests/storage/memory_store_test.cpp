@@ -28,6 +28,19 @@ stored_run finished(stored_run x, std::uint64_t at_ms) {
   return x;
 }
 
+/// `x` with `prompt` and `completion` tokens, under `tenant`.
+stored_run used(stored_run x, std::string tenant, std::uint64_t prompt,
+                std::uint64_t completion) {
+  x.tenant = std::move(tenant);
+  x.usage.prompt_tokens = prompt;
+  x.usage.completion_tokens = completion;
+  return x;
+}
+
+/// 2024-05-01 as a UTC day number.
+constexpr std::uint64_t day = 19'844;
+constexpr std::uint64_t day_ms = 86'400'000;
+
 journal_entry accepted(const stored_run& x) {
   return {x.run, 0, entry_kind::run_accepted, encode(x)};
 }
@@ -122,6 +135,47 @@ CAF_TEST(expire deletes only final runs finished before the cutoff) {
   CAF_CHECK(journal.find_idempotent("acme", "d").value);
   CAF_CHECK_EQUAL(journal.size(), 3u);
   CAF_CHECK_EQUAL(journal.watermarks().value.run, 4u);
+}
+
+CAF_TEST(final root runs add their tokens to the daily counter of their tenant
+             once) {
+  memory_journal journal;
+  auto a = used(make_run(1, 1), "acme", 100, 20);
+  auto b = used(make_run(2, 2), "acme", 5, 5);
+  auto c = used(make_run(3, 3), "globex", 7, 0);
+  auto child = used(make_run(4, 4), "acme", 1000, 1000);
+  child.parent = 1;
+  CAF_CHECK(!journal.append(
+      {accepted(a), accepted(b), accepted(c), accepted(child)}));
+  CAF_CHECK(journal.daily_tokens(day).value.empty());
+  auto noon = day * day_ms + day_ms / 2;
+  CAF_CHECK(!journal.append(
+      {record(finished(a, noon)), record(finished(child, noon))}));
+  // A second final record of run 1, in a batch and alone, counts nothing.
+  CAF_CHECK(
+      !journal.append({record(finished(b, noon)), record(finished(b, noon)),
+                       record(finished(c, noon))}));
+  CAF_CHECK(!journal.append({record(finished(a, noon + 1))}));
+  auto tokens = journal.daily_tokens(day);
+  CAF_REQUIRE(tokens);
+  CAF_CHECK_EQUAL(tokens.value.size(), 2u);
+  CAF_CHECK_EQUAL(tokens.value["acme"], 130u);
+  CAF_CHECK_EQUAL(tokens.value["globex"], 7u);
+}
+
+CAF_TEST(a run counts for the UTC day it finished in and expire drops
+             earlier days) {
+  memory_journal journal;
+  auto late = used(make_run(1, 1), "acme", 10, 0);
+  auto early = used(make_run(2, 2), "acme", 0, 3);
+  CAF_CHECK(!journal.append({accepted(late), accepted(early)}));
+  CAF_CHECK(!journal.append({record(finished(late, (day + 1) * day_ms - 1)),
+                             record(finished(early, (day + 1) * day_ms))}));
+  CAF_CHECK_EQUAL(journal.daily_tokens(day).value["acme"], 10u);
+  CAF_CHECK_EQUAL(journal.daily_tokens(day + 1).value["acme"], 3u);
+  CAF_CHECK(journal.expire((day + 1) * day_ms + 5, 0));
+  CAF_CHECK(journal.daily_tokens(day).value.empty());
+  CAF_CHECK_EQUAL(journal.daily_tokens(day + 1).value["acme"], 3u);
 }
 
 CAF_TEST(the memory snapshot store replaces erases and counts bytes) {

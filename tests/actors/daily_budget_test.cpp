@@ -1,0 +1,242 @@
+#define CAF_SUITE actors.daily_budget
+#include <memory>
+#include <vector>
+
+#include <caf/test/dsl.hpp>
+#include <prometheus/registry.h>
+
+#include "actors/admission_actor.hpp"
+#include "actors/error.hpp"
+#include "actors/protocol.hpp"
+#include "storage/journal.hpp"
+
+using namespace warden;
+
+namespace {
+
+struct test_config : caf::actor_system_config {
+  test_config() { warden::add_message_types(*this); }
+};
+
+/// 2024-05-01 as a UTC day number, the milliseconds of a day, and noon.
+constexpr std::uint64_t day = 19'844;
+constexpr std::uint64_t day_ms = policies::day_ms;
+constexpr std::uint64_t noon = day * day_ms + day_ms / 2;
+
+caf::behavior fake_node(caf::event_based_actor*,
+                        std::shared_ptr<std::vector<admission_verdict>> log) {
+  return {
+      [=](admission_verdict& verdict) { log->push_back(std::move(verdict)); },
+  };
+}
+
+/// Tier `free` (1,000 tokens a day) with tenants acme and globex, tier
+/// `unlimited` (0) with tenant initech; other tenants get `free`.
+config::settings budget_settings() {
+  config::settings result;
+  config::tier_settings free;
+  free.daily_token_budget = 1000;
+  result.tiers["free"] = free;
+  result.tiers["unlimited"] = config::tier_settings{};
+  result.tenants["acme"].tier = "free";
+  result.tenants["globex"].tier = "free";
+  result.tenants["initech"].tier = "unlimited";
+  result.admission.default_tier = "free";
+  return result;
+}
+
+/// A run record as the node journals it.
+storage::stored_run record_of(run_id run, const std::string& tenant,
+                              std::uint64_t tokens, bool final) {
+  storage::stored_run x;
+  x.run = run;
+  x.session = run;
+  x.tenant = tenant;
+  x.agent = "helper";
+  x.final = final;
+  x.usage.completion_tokens = final ? tokens : 0;
+  x.finished_at_ms = final ? noon : 0;
+  return x;
+}
+
+struct fixture : test_coordinator_fixture<test_config> {
+  std::shared_ptr<std::vector<admission_verdict>> log =
+      std::make_shared<std::vector<admission_verdict>>();
+  caf::actor node = sys.spawn(fake_node, log);
+  caf::actor admission;
+  /// The wall clock admission reads, Unix ms.
+  std::shared_ptr<std::uint64_t> wall = std::make_shared<std::uint64_t>(noon);
+  prometheus::Registry registry;
+  admission_metrics metrics;
+
+  void start(std::uint64_t tokens_day = day,
+             std::map<std::string, std::uint64_t> tokens = {}) {
+    auto settings = budget_settings();
+    metrics = make_admission_metrics(registry, settings);
+    admission_actor_config cfg;
+    cfg.settings = std::move(settings);
+    cfg.metrics = metrics;
+    cfg.metrics_refresh = std::chrono::milliseconds{0};
+    cfg.wall_clock = [clock = wall] { return *clock; };
+    cfg.tokens_day = tokens_day;
+    cfg.daily_tokens = std::move(tokens);
+    auto spawned = spawn_admission(sys, std::move(cfg));
+    CAF_REQUIRE(spawned);
+    admission = std::move(*spawned);
+    sched.run();
+  }
+
+  /// Stops the admission actor, as a restart of the node would.
+  void stop() {
+    caf::anon_send_exit(admission, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  admission_verdict admit(run_id run, std::string tenant,
+                          bool accepted = false) {
+    caf::send_as(node, admission,
+                 admit_run{run, std::move(tenant), 1, accepted});
+    sched.run();
+    CAF_REQUIRE(!log->empty());
+    CAF_REQUIRE_EQUAL(log->back().run, run);
+    return log->back();
+  }
+
+  /// Admits `run` and releases it with `tokens` used, finished now.
+  void use(run_id run, const std::string& tenant, std::uint64_t tokens) {
+    CAF_REQUIRE(admit(run, tenant).outcome == admission_outcome::admitted);
+    caf::send_as(node, admission, release_run{run, tokens, *wall});
+    sched.run();
+  }
+
+  admission_state& state() { return deref<admission_actor>(admission).state; }
+
+  double gauge(const std::string& tenant) {
+    if (tenant == "_other")
+      return metrics.other_daily_tokens->Value();
+    return metrics.tenant_daily_tokens.at(tenant)->Value();
+  }
+};
+
+bool budget_refusal(const admission_verdict& v) {
+  return v.outcome == admission_outcome::rejected &&
+         v.code == static_cast<std::uint8_t>(error_code::budget_exhausted);
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(daily_budget_tests, fixture)
+
+CAF_TEST(a tenant over its daily budget is refused with budget_exhausted and the
+             reason) {
+  start();
+  use(1, "acme", 999);
+  CAF_CHECK(admit(2, "acme").outcome == admission_outcome::admitted);
+  caf::send_as(node, admission, release_run{2, 1, *wall});
+  sched.run();
+  auto refused = admit(3, "acme");
+  CAF_CHECK(budget_refusal(refused));
+  CAF_CHECK_EQUAL(refused.reason, "tenant `acme` used 1,000 of its 1,000 "
+                                  "daily tokens; resets at 00:00 UTC");
+  CAF_MESSAGE(refused.reason);
+  CAF_CHECK_EQUAL(state().runs(), 0u);
+  auto counted = metrics.refused[static_cast<std::size_t>(
+      admission_refusal::daily_budget_exhausted)];
+  CAF_CHECK_EQUAL(counted->Value(), 1.0);
+  // Other tenants of the same tier are not touched.
+  CAF_CHECK(admit(4, "globex").outcome == admission_outcome::admitted);
+}
+
+CAF_TEST(an unlimited budget never refuses) {
+  start(day, {{"initech", 5'000'000'000}});
+  use(1, "initech", 1'000'000'000);
+  CAF_CHECK_EQUAL(state().budgets().used("initech"), 6'000'000'000u);
+  CAF_CHECK(admit(2, "initech").outcome == admission_outcome::admitted);
+  CAF_CHECK_EQUAL(gauge("initech"), 6e9);
+}
+
+CAF_TEST(work already accepted is admitted while the budget is exhausted) {
+  start(day, {{"acme", 1000}});
+  CAF_CHECK(budget_refusal(admit(1, "acme")));
+  // A run resumed after a restart, or a child of an admitted run.
+  CAF_CHECK(admit(2, "acme", true).outcome == admission_outcome::admitted);
+  CAF_CHECK_EQUAL(state().runs(), 1u);
+}
+
+CAF_TEST(the counter resets when the UTC day changes) {
+  start();
+  use(1, "acme", 1000);
+  CAF_CHECK(budget_refusal(admit(2, "acme")));
+  *wall = (day + 1) * day_ms - 1;
+  CAF_CHECK(budget_refusal(admit(3, "acme")));
+  *wall = (day + 1) * day_ms;
+  CAF_CHECK(admit(4, "acme").outcome == admission_outcome::admitted);
+  CAF_CHECK_EQUAL(state().budgets().day(), day + 1);
+  CAF_CHECK_EQUAL(gauge("acme"), 0.0);
+  // A run that ended before midnight counted for its own day, not today.
+  caf::send_as(node, admission, release_run{4, 5000, (day + 1) * day_ms - 2});
+  sched.run();
+  CAF_CHECK_EQUAL(state().budgets().used("acme"), 0u);
+  CAF_CHECK(admit(5, "acme").outcome == admission_outcome::admitted);
+}
+
+CAF_TEST(a run that ends after midnight moves the counters to the new day) {
+  start(day, {{"acme", 1000}, {"globex", 1000}});
+  CAF_CHECK(admit(1, "globex", true).outcome == admission_outcome::admitted);
+  caf::send_as(node, admission, release_run{1, 10, (day + 1) * day_ms + 1});
+  sched.run();
+  CAF_CHECK_EQUAL(state().budgets().used("globex"), 10u);
+  CAF_CHECK_EQUAL(state().budgets().used("acme"), 0u);
+  CAF_CHECK_EQUAL(gauge("globex"), 10.0);
+  CAF_CHECK_EQUAL(gauge("acme"), 0.0);
+}
+
+CAF_TEST(the counter comes back after a restart from the journal) {
+  storage::memory_journal journal;
+  start();
+  // What the node does for each run: journal its records, release it.
+  auto finish = [&](run_id run, std::uint64_t tokens) {
+    CAF_REQUIRE(
+        !journal.append({{run, 0, storage::entry_kind::run_accepted,
+                          storage::encode(record_of(run, "acme", 0, false))}}));
+    use(run, "acme", tokens);
+    CAF_REQUIRE(!journal.append(
+        {{run, 0, storage::entry_kind::run_record,
+          storage::encode(record_of(run, "acme", tokens, true))}}));
+  };
+  finish(1, 600);
+  finish(2, 500);
+  auto before = admit(3, "acme");
+  CAF_CHECK(budget_refusal(before));
+  stop();
+  auto stored = journal.daily_tokens(day);
+  CAF_REQUIRE(stored);
+  start(day, stored.value);
+  CAF_CHECK_EQUAL(state().budgets().used("acme"), 1100u);
+  CAF_CHECK_EQUAL(gauge("acme"), 1100.0);
+  auto after = admit(4, "acme");
+  CAF_CHECK(budget_refusal(after));
+  CAF_CHECK_EQUAL(after.reason, before.reason);
+  CAF_MESSAGE(after.reason);
+}
+
+CAF_TEST(counters of an earlier day given at spawn are dropped) {
+  start(day - 1, {{"acme", 1000}});
+  CAF_CHECK_EQUAL(state().budgets().day(), day);
+  CAF_CHECK(admit(1, "acme").outcome == admission_outcome::admitted);
+}
+
+CAF_TEST(tenants without a tenants table share the other gauge) {
+  start(day, {{"walk-in-1", 300}, {"acme", 5}});
+  CAF_CHECK_EQUAL(gauge("_other"), 300.0);
+  CAF_CHECK_EQUAL(gauge("acme"), 5.0);
+  use(1, "walk-in-2", 200);
+  CAF_CHECK_EQUAL(gauge("_other"), 500.0);
+  // They have the default tier's budget, each their own.
+  use(2, "walk-in-1", 700);
+  CAF_CHECK(budget_refusal(admit(3, "walk-in-1")));
+  CAF_CHECK(admit(4, "walk-in-2").outcome == admission_outcome::admitted);
+  CAF_CHECK_EQUAL(gauge("_other"), 1200.0);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
