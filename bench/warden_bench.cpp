@@ -432,6 +432,32 @@ int run_durable(const workload_params& params, config::settings settings,
   tool_registry tools;
   auto windows = client_windows(params, params.global_cap);
 
+  // First, as a restarted process would: nothing else has run yet.
+  progress("recovery of " + std::to_string(params.recovery_runs) +
+           " unfinished runs after kill -9");
+  settings.node.data_dir = crashed.string();
+  auto recovery_start = wall_clock::now();
+  auto recovered = start_node(sys, settings, tools, nullptr);
+  double recovery_seconds = -1;
+  if (recovered) {
+    // The node answers once it has taken every recovered run back.
+    caf::scoped_actor self{sys};
+    bool answered = false;
+    self->request(recovered->node, std::chrono::seconds{60},
+                  get_status{tenant_name(1), 1})
+        .receive([&](run_status&) { answered = true; },
+                 [&](caf::error& err) {
+                   std::cerr << "warden-bench: recovery: " << error_reason(err)
+                             << '\n';
+                 });
+    if (answered)
+      recovery_seconds = seconds_between(recovery_start, wall_clock::now());
+    stop_node(*recovered);
+  } else {
+    std::cerr << "warden-bench: recovery: " << error_reason(recovered.error())
+              << '\n';
+  }
+
   progress("durable governed phase: " + std::to_string(params.runs) + " runs");
   settings.node.data_dir = (dir / "node").string();
   auto node = start_node(sys, settings, tools, &registry);
@@ -450,25 +476,6 @@ int run_durable(const workload_params& params, config::settings settings,
   progress("steady workload under a short retention");
   auto retention = run_retention_waves(sys, params, settings, tools, windows,
                                        (dir / "steady").string());
-
-  progress("recovery of " + std::to_string(params.recovery_runs) +
-           " unfinished runs after kill -9");
-  settings.node.data_dir = crashed.string();
-  auto recovery_start = wall_clock::now();
-  auto recovered = start_node(sys, settings, tools, nullptr);
-  double recovery_seconds = -1;
-  if (recovered) {
-    // The node answers once it has taken every recovered run back.
-    caf::scoped_actor self{sys};
-    self->request(recovered->node, std::chrono::seconds{60},
-                  get_status{tenant_name(1), 1})
-        .receive([&](run_status&) {}, [&](caf::error&) {});
-    recovery_seconds = seconds_between(recovery_start, wall_clock::now());
-    stop_node(*recovered);
-  } else {
-    std::cerr << "warden-bench: recovery: " << error_reason(recovered.error())
-              << '\n';
-  }
 
   progress("passivated session disk bytes");
   auto disk_bytes = passivated_session_disk_bytes(
