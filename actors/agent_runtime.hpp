@@ -38,6 +38,10 @@ struct agent_runtime {
   caf::actor governor;
   /// Where the session appends its step results (`journal_append`).
   caf::actor journal;
+  /// Journal the session's snapshot with each turn's final entry
+  /// (`session_checkpoint`), so that a session resident at a crash comes
+  /// back with its conversation. Set for durable nodes.
+  bool checkpoint = false;
 };
 
 /// Shared, immutable agent runtime.

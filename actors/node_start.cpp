@@ -226,6 +226,7 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     }
     runtime->governor = governor;
     runtime->journal = journal;
+    runtime->checkpoint = !storage.in_memory;
     parts.agents[name] = std::move(runtime);
   }
   parts.spawn_session = [](caf::event_based_actor* node, session_id id,

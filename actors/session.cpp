@@ -4,6 +4,8 @@
 
 #include "actors/detail/session_journal.hpp"
 #include "actors/error.hpp"
+#include "actors/session_registry.hpp"
+#include "storage/keys.hpp"
 
 namespace warden {
 
@@ -116,11 +118,21 @@ void session_state::finish(run_state state, std::string output,
   turn_finished outcome{
       turn_->input.run,  id_,         state, std::move(output),
       std::move(reason), turn_->usage};
-  journal({detail::run_final_entry(outcome, turn_->step)});
+  std::vector<storage::journal_entry> entries{
+      detail::run_final_entry(outcome, turn_->step)};
   counters_.turns += 1;
   counters_.last_run = outcome.run;
   counters_.last_state = state;
   counters_.usage += outcome.usage;
+  if (runtime_->checkpoint) {
+    auto snap = snapshot();
+    snap.tenant = turn_->input.tenant;
+    if (auto bytes = encode_snapshot(self_->system(), snap))
+      entries.push_back({outcome.run, turn_->step,
+                         storage::entry_kind::session_checkpoint,
+                         storage::keys::session(id_) + *bytes});
+  }
+  journal(std::move(entries));
   // Free the turn before answering: the pool may send the next turn at once.
   auto turn = std::move(turn_);
   turn->promise.deliver(std::move(outcome));

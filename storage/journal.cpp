@@ -29,6 +29,8 @@ const char* to_string(entry_kind x) noexcept {
     return "run_final";
   case entry_kind::run_record:
     return "run_record";
+  case entry_kind::session_checkpoint:
+    return "session_checkpoint";
   }
   return "unknown";
 }
@@ -44,6 +46,11 @@ decode_run_records(const std::vector<journal_entry>& batch,
                    std::vector<stored_run>& out) {
   out.clear();
   for (const auto& e : batch) {
+    if (e.kind == entry_kind::session_checkpoint && e.payload.size() < 8)
+      return storage_error{"journal append",
+                           "a session_checkpoint entry of run " +
+                               std::to_string(e.run) +
+                               " is shorter than its session id"};
     if (!carries_run_record(e.kind))
       continue;
     stored_run record;
@@ -78,6 +85,8 @@ memory_journal::append(const std::vector<journal_entry>& batch) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto record = records.begin();
   for (const auto& e : batch) {
+    if (e.kind == entry_kind::session_checkpoint)
+      continue; // see entry_kind::session_checkpoint
     if (detail::carries_run_record(e.kind)) {
       auto& x = *record++;
       marks_.run = std::max(marks_.run, x.run);

@@ -30,6 +30,13 @@ enum class entry_kind : std::uint8_t {
   /// The run's record as it now stands (an encoded stored_run): storage
   /// replaces the run record with it. Final records start retention.
   run_record,
+  /// A session's state at the end of a turn: the payload is the session id
+  /// (8 bytes, big-endian) followed by the snapshot bytes. The RocksDB
+  /// journal stores it as the session's snapshot (sessions column family),
+  /// not as a journal entry, so that a session known before a crash comes
+  /// back with its conversation; the memory journal ignores it (nothing
+  /// survives its process anyway).
+  session_checkpoint,
 };
 
 /// The stable lower-case name of `x`.

@@ -131,7 +131,17 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
   std::map<std::pair<std::uint64_t, std::string>, std::uint64_t> changed;
   std::unordered_set<std::uint64_t> made_final;
   auto record = records.begin();
+  std::uint64_t journaled = 0;
   for (const auto& e : batch) {
+    if (e.kind == entry_kind::session_checkpoint) {
+      // The session's snapshot, in the format of the snapshot store.
+      auto session = keys::read_u64(e.payload, 0);
+      std::string value(1, static_cast<char>(record_format));
+      value.append(e.payload, 8, std::string::npos);
+      put(cf::sessions, keys::session(*session), value);
+      continue;
+    }
+    ++journaled;
     put(cf::journal, keys::journal(e.run, ++seq), encode_entry(e));
     if (!carries_run_record(e.kind))
       continue;
@@ -172,7 +182,7 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
   for (const auto& [slot, tokens] : changed)
     put(cf::budgets, keys::budget(slot.first, slot.second),
         encode_number(tokens));
-  auto entries = entries_.load() + batch.size();
+  auto entries = entries_.load() + journaled;
   put(cf::meta, meta::journal_seq, encode_number(seq));
   put(cf::meta, meta::journal_entries, encode_number(entries));
   if (max_run != max_run_.load())

@@ -2,6 +2,8 @@
 #include <caf/test/dsl.hpp>
 
 #include "actors/detail/session_journal.hpp"
+#include "actors/session_registry.hpp"
+#include "storage/keys.hpp"
 #include "tests/actors/session_fixture.hpp"
 
 using namespace session_test;
@@ -160,6 +162,27 @@ CAF_TEST(a pure call needs no durable start) {
   run();
   CAF_CHECK_EQUAL(tool_st(search).requests.size(), 1u);
   CAF_CHECK(finished());
+}
+
+CAF_TEST(a durable session journals its snapshot with each final entry) {
+  runtime.checkpoint = true;
+  start_session();
+  send_turn(resumed, "question");
+  run();
+  CAF_REQUIRE(finished());
+  const auto& entries = journal_st().entries;
+  CAF_REQUIRE(entries.size() >= 2u);
+  const auto& last = entries.back();
+  CAF_REQUIRE(last.kind == storage::entry_kind::session_checkpoint);
+  CAF_CHECK(entries[entries.size() - 2].kind == storage::entry_kind::run_final);
+  CAF_CHECK_EQUAL(last.payload.substr(0, 8), storage::keys::session(sid));
+  auto snapshot = decode_snapshot(sys, last.payload.substr(8));
+  CAF_REQUIRE(snapshot);
+  CAF_CHECK_EQUAL(snapshot->tenant, "acme");
+  CAF_CHECK_EQUAL(snapshot->counters.turns, 1u);
+  CAF_REQUIRE_EQUAL(snapshot->conversation.size(), 2u);
+  CAF_CHECK_EQUAL(snapshot->conversation[0].content, "question");
+  CAF_CHECK_EQUAL(snapshot->conversation[1].content, "fallback answer");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

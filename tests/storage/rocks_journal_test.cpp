@@ -248,3 +248,35 @@ CAF_TEST(the journal stays usable while only it is held) {
   CAF_CHECK(!j->append({accepted(make_run(1, 1))}));
   CAF_CHECK(j->find_run(1).value);
 }
+
+CAF_TEST(a session checkpoint becomes the session snapshot and no entry) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  {
+    auto opened = open_rocks({path, true, "node-a"});
+    CAF_REQUIRE(!opened.error);
+    auto& j = *opened.storage.journal;
+    CAF_CHECK(!j.append({accepted(make_run(1, 10)),
+                         {1, 2, entry_kind::session_checkpoint,
+                          keys::session(10) + "state after turn 1"}}));
+    CAF_CHECK(!j.append({{1, 3, entry_kind::session_checkpoint,
+                          keys::session(10) + "state after turn 2"}}));
+    CAF_CHECK_EQUAL(j.size(), 1u);
+    CAF_CHECK(opened.storage.snapshots->get(10) ==
+              std::optional<std::string>{"state after turn 2"});
+    // Too short to hold a session id: the whole batch is refused.
+    auto err = j.append({accepted(make_run(2, 11)),
+                         {2, 1, entry_kind::session_checkpoint, "short"}});
+    CAF_REQUIRE(err.has_value());
+    CAF_CHECK(err->message.find("session id") != std::string::npos);
+    CAF_CHECK(!j.find_run(2).value.has_value());
+  }
+  auto opened = open_rocks({path, true, "node-a"});
+  CAF_REQUIRE(!opened.error);
+  CAF_CHECK_EQUAL(opened.storage.snapshots->size(), 1u);
+  CAF_CHECK(opened.storage.snapshots->get(10) ==
+            std::optional<std::string>{"state after turn 2"});
+  auto entries = opened.storage.journal->entries_of(1);
+  CAF_REQUIRE(entries);
+  CAF_CHECK_EQUAL(entries.value.size(), 1u);
+}
