@@ -144,6 +144,44 @@ check "provider calls are counted" grep -q '^warden_dependency_calls_total{depen
 promtool check metrics <"$work/metrics" >"$work/promtool" 2>&1
 check "promtool accepts the exposition" [ $? -eq 0 ]
 
+# --- kill -9 and restart: what was acknowledged is still there -----------------
+
+crash_run=$(ctl submit --tenant acme --agent quick --input "before the crash")
+ctl wait "$crash_run" --tenant acme >/dev/null
+ctl status "$crash_run" --tenant acme --json >"$work/crash1.json"
+crash_session=$(json_field "$work/crash1.json" session)
+crash_prompt1=$(json_field "$work/crash1.json" prompt_tokens)
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+"$wardend" --config "$work/node.toml" >"$work/node.out" 2>"$work/node.err" &
+pid=$!
+node_port=""
+for _ in $(seq 100); do
+  node_port=$(sed -n 's|.*node listening on 127.0.0.1:\([0-9]*\).*|\1|p' "$work/node.out")
+  metrics_port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$work/node.out")
+  [ -n "$node_port" ] && [ -n "$metrics_port" ] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+check "wardend starts again after kill -9 on the same data" [ -n "$node_port" ]
+ctl status "$run" --tenant acme --json >"$work/after.json"
+check "a run finished before the crash keeps its status and result" \
+  contains "$work/after.json" '"state":"succeeded"'
+again=$(ctl submit --tenant acme --agent quick --input once --key k-1)
+check "an idempotency key from before the crash returns the same run" \
+  [ "$first" = "$again" ]
+ctl sessions --tenant acme >"$work/sessions.after"
+check "the session of the last run is known after the crash" \
+  grep -q "session $crash_session " "$work/sessions.after"
+next=$(ctl turn "$crash_session" --tenant acme --input "after the crash")
+ctl wait "$next" --tenant acme >/dev/null
+rc=$?
+check "a turn on that session succeeds after the crash" [ "$rc" -eq 0 ]
+ctl status "$next" --tenant acme --json >"$work/crash2.json"
+crash_prompt2=$(json_field "$work/crash2.json" prompt_tokens)
+check "the session kept its history through the crash (prompt $crash_prompt1 -> $crash_prompt2 tokens)" \
+  [ "${crash_prompt2:-0}" -gt "${crash_prompt1:-0}" ]
+
 kill -TERM "$pid"
 for _ in $(seq 100); do
   kill -0 "$pid" 2>/dev/null || break
