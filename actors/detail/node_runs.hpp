@@ -56,6 +56,13 @@ caf::expected<std::optional<run_ack>>
 stored_duplicate(node_ptr self, const std::string& tenant,
                  const std::string& key);
 
+/// Whether admission's refusal of a recovered run is only for now (a full
+/// queue or a cap), so that the run can wait for room (node_recovery.cpp).
+bool refused_for_now(const admission_verdict& v);
+
+/// Sends recovered runs to admission while the resume window has room.
+void feed_recovered(node_ptr self);
+
 /// Takes over the unfinished runs found in the store: they go back through
 /// admission (a window at a time) and their turns replay their journals.
 void recover(node_ptr self);
