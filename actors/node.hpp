@@ -78,7 +78,8 @@ struct node_options {
   std::size_t max_input_bytes = 1 << 20;
   /// Longest accepted tenant name, agent name or idempotency key, in bytes.
   std::size_t max_name_bytes = 256;
-  /// How long a drain lets running turns finish before cancelling them.
+  /// How long a drain lets running turns finish before cancelling them
+  /// ([node] drain_timeout_ms).
   std::chrono::milliseconds drain_timeout{30'000};
   /// Recovered runs under admission at once, at most; the rest wait in the
   /// node and follow as those finish, so recovery never floods admission's

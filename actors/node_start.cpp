@@ -114,6 +114,9 @@ node_options options_of(const config::settings& settings) {
     opts.priorities.push_back(p.name);
   if (opts.priorities.empty())
     opts.priorities = {"interactive", "batch"};
+  opts.drain_timeout =
+      std::chrono::milliseconds{static_cast<std::chrono::milliseconds::rep>(
+          settings.node.drain_timeout_ms)};
   // 0 means "never on idle time alone" / "no limit".
   const auto& sessions = settings.sessions;
   opts.sessions.idle_ttl =

@@ -43,6 +43,10 @@ struct node_settings {
   /// Scheduler worker threads; 0 means one per core. Range [0, 256].
   /// Default 0.
   std::uint32_t scheduler_threads = 0;
+  /// How long a drain (SIGTERM, SIGINT, `wardenctl drain`) lets running
+  /// turns finish before cancelling them, in milliseconds. Range
+  /// [0, 3600000]. Default 30000.
+  std::uint64_t drain_timeout_ms = 30'000;
   /// Where the node's entry actor is published. Default 127.0.0.1:4242.
   endpoint listen{"127.0.0.1", 4242};
   /// Other nodes of the cluster ("host:port" each, port not 0, no duplicate,

@@ -58,6 +58,8 @@ inline constexpr int_range resident{0, 1'000'000'000};
 inline constexpr int_range retention_ms{0, 31'536'000'000};
 inline constexpr int_range batch_entries{1, 1'000'000};
 inline constexpr int_range sweep_interval_ms{100, 86'400'000};
+/// node.drain_timeout_ms: up to one hour.
+inline constexpr int_range drain_timeout_ms{0, 3'600'000};
 /// Number of [[priorities]] classes.
 inline constexpr int_range priority_classes{1, 16};
 } // namespace limits
@@ -67,6 +69,7 @@ void describe(V& v, node_settings& x) {
   v.field("name", x.name, text_rule::name);
   v.field("data_dir", x.data_dir, text_rule::non_empty);
   v.field("scheduler_threads", x.scheduler_threads, limits::threads);
+  v.field("drain_timeout_ms", x.drain_timeout_ms, limits::drain_timeout_ms);
   v.field("listen", x.listen, port_rule::any);
   v.field("peers", x.peers, port_rule::non_zero);
 }

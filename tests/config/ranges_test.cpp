@@ -104,6 +104,15 @@ CAF_TEST(a rejected value keeps its default and triggers no other rule) {
   CAF_CHECK_EQUAL(result.value.admission.global_cap, 4096u);
 }
 
+CAF_TEST(a drain timeout beyond an hour is refused) {
+  CAF_CHECK(only_error(load("[node]\ndrain_timeout_ms = 3600001\n"),
+                       "node.drain_timeout_ms", 2,
+                       "must be in [0, 3600000], got 3600001"));
+  auto ok = load("[node]\ndrain_timeout_ms = 0\n");
+  CAF_CHECK(ok.ok());
+  CAF_CHECK_EQUAL(ok.value.node.drain_timeout_ms, 0u);
+}
+
 CAF_TEST(a retention beyond a year is refused) {
   CAF_CHECK(only_error(load("[storage]\nretention_ms = 31536000001\n"),
                        "storage.retention_ms", 2,
