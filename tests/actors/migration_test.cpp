@@ -8,6 +8,7 @@
 #include "actors/node.hpp"
 #include "actors/session.hpp"
 #include "actors/session_registry.hpp"
+#include "tests/support/round_trip.hpp"
 
 #include "session_fixture.hpp"
 
@@ -192,17 +193,7 @@ struct fixture : test_coordinator_fixture<session_test::test_config> {
   /// Sends `x` through CAF's binary serialization as a message, as a remote
   /// node receives it.
   session_export serialized(const session_export& x) {
-    std::vector<char> buf;
-    auto msg = caf::make_message(x);
-    caf::binary_serializer sink{sys, buf};
-    if (auto err = sink(msg))
-      CAF_FAIL("serialization failed: " << sys.render(err));
-    caf::message copy;
-    caf::binary_deserializer source{sys, buf};
-    if (auto err = source(copy))
-      CAF_FAIL("deserialization failed: " << sys.render(err));
-    CAF_REQUIRE(copy.match_elements<session_export>());
-    return copy.get_as<session_export>(0);
+    return warden::test::round_trip(sys, x);
   }
 };
 

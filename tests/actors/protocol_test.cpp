@@ -5,6 +5,7 @@
 
 #include "actors/error.hpp"
 #include "actors/protocol.hpp"
+#include "tests/support/round_trip.hpp"
 
 using namespace warden;
 
@@ -18,18 +19,7 @@ struct fixture : test_coordinator_fixture<config> {
   /// Serializes `x` as a message, deserializes it, and returns the copy.
   template <class T>
   T round_trip(const T& x) {
-    std::vector<char> buf;
-    auto msg = caf::make_message(x);
-    caf::binary_serializer sink{sys, buf};
-    if (auto err = sink(msg))
-      CAF_FAIL("serialization failed: " << sys.render(err));
-    caf::message copy;
-    caf::binary_deserializer source{sys, buf};
-    if (auto err = source(copy))
-      CAF_FAIL("deserialization failed: " << sys.render(err));
-    if (!copy.match_elements<T>())
-      CAF_FAIL("round trip changed the type: " << to_string(copy));
-    return copy.get_as<T>(0);
+    return warden::test::round_trip(sys, x);
   }
 };
 
