@@ -39,6 +39,7 @@ caf::behavior agent_pool_state::make_behavior() {
       [this](start_turn& msg) { start(msg); },
       [this](turn_finished& msg) { finished(msg); },
       [this](cancel_turn& msg) { cancel(msg); },
+      [this](turn_deadline_atom, std::uint64_t serial) { expire(serial); },
   };
 }
 
@@ -70,8 +71,14 @@ void agent_pool_state::launch(start_turn msg, policies::permit permit) {
   if (fresh)
     self_->monitor(msg.session);
   entry->second.push_back(run);
-  running_.emplace(
-      run, running_turn{msg.session, msg.turn.session, std::move(permit)});
+  auto deadline = caf::actor_clock::time_point::max();
+  if (cfg_.turn_timeout > caf::timespan::zero()) {
+    deadline = self_->clock().now() + cfg_.turn_timeout;
+    msg.turn.deadline_watched = true;
+    watch(run, deadline);
+  }
+  running_.emplace(run, running_turn{msg.session, msg.turn.session,
+                                     std::move(permit), deadline});
   self_->send(msg.session, run_turn{std::move(msg.turn)});
 }
 
@@ -80,6 +87,7 @@ void agent_pool_state::finished(turn_finished& msg) {
   if (i == running_.end())
     return; // already reported (its session died first)
   auto session = i->second.handle.address();
+  deadlines_.erase({i->second.deadline, msg.run});
   running_.erase(i); // returns the permit
   forget(msg.run, session);
   report(std::move(msg));
@@ -118,6 +126,7 @@ void agent_pool_state::session_down(const caf::down_msg& msg) {
     if (turn == running_.end())
       continue;
     auto session = turn->second.session;
+    deadlines_.erase({turn->second.deadline, run});
     running_.erase(turn); // returns the permit
     report({run, session, run_state::failed, {}, why, {}});
   }
@@ -155,6 +164,40 @@ void agent_pool_state::forget(run_id run, const caf::actor_addr& session) {
 
 void agent_pool_state::report(turn_finished msg) {
   self_->send(cfg_.owner, std::move(msg));
+}
+
+void agent_pool_state::watch(run_id run,
+                             caf::actor_clock::time_point deadline) {
+  deadlines_.emplace(deadline, run);
+  arm();
+}
+
+void agent_pool_state::arm() {
+  if (deadlines_.empty())
+    return;
+  auto next = deadlines_.begin()->first;
+  if (armed_ && *armed_ <= next)
+    return; // the armed timer fires first and re-arms
+  armed_ = next;
+  auto delay = std::max(next - self_->clock().now(), caf::timespan::zero());
+  self_->delayed_send(self_, delay, turn_deadline_atom::value, ++timer_serial_);
+}
+
+void agent_pool_state::expire(std::uint64_t serial) {
+  if (serial != timer_serial_)
+    return; // an earlier deadline re-armed the timer since
+  armed_.reset();
+  auto now = self_->clock().now();
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    auto run = deadlines_.begin()->second;
+    deadlines_.erase(deadlines_.begin());
+    // The turn keeps its permit until its session answers timed_out (or
+    // dies): the permit comes back with the turn's reservations.
+    if (auto i = running_.find(run); i != running_.end())
+      self_->send(i->second.handle,
+                  cancel_turn{run, run_state::timed_out, std::string{}});
+  }
+  arm();
 }
 
 void agent_pool_state::update_gauges() {

@@ -3,13 +3,16 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/atom.hpp>
 #include <caf/stateful_actor.hpp>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
@@ -33,6 +36,10 @@ struct agent_pool_metrics {
 make_agent_pool_metrics(prometheus::Registry& registry,
                         const std::string& agent);
 
+/// An agent pool's own timer: (turn_deadline_atom, serial) fires at the
+/// earliest deadline of its running turns.
+using turn_deadline_atom = caf::atom_constant<caf::atom("turndue")>;
+
 /// What an agent pool is spawned with.
 struct agent_pool_config {
   /// The agent's name (for reasons and metrics).
@@ -42,6 +49,10 @@ struct agent_pool_config {
   /// The node: sends `start_turn` and `cancel_turn`, receives every
   /// `turn_finished`.
   caf::actor owner;
+  /// The agent's turn timeout: a running turn still running this long
+  /// after its start is cancelled as timed_out. Zero: the pool watches no
+  /// deadline (its sessions arm their own timers).
+  caf::timespan turn_timeout = caf::timespan::zero();
   /// Metric handles.
   agent_pool_metrics metrics;
 };
@@ -54,10 +65,17 @@ struct running_turn {
   session_id session = 0;
   /// The pool permit; returns on destruction.
   policies::permit permit;
+  /// When the turn times out; max() when the pool watches no deadline.
+  caf::actor_clock::time_point deadline = caf::actor_clock::time_point::max();
 };
 
 /// State of one agent's pool: at most max_concurrency turns run at once,
 /// the others wait in FIFO order.
+///
+/// The pool also watches its running turns' deadlines (`turn_timeout`):
+/// one timer for the earliest deadline, re-armed when it fires or when an
+/// earlier one arrives, instead of a timer per turn (every timer is a trip
+/// through CAF's clock thread).
 ///
 /// A session is monitored while it holds at least one permit (one monitor
 /// per session, dropped when its last turn ends), so a dead session's
@@ -98,6 +116,9 @@ struct agent_pool_state {
   void forget(run_id run, const caf::actor_addr& session);
   void report(turn_finished msg);
   void update_gauges();
+  void watch(run_id run, caf::actor_clock::time_point deadline);
+  void arm();
+  void expire(std::uint64_t serial);
 
   caf::event_based_actor* self_;
   agent_pool_config cfg_;
@@ -109,6 +130,11 @@ struct agent_pool_state {
   // FIFO of waiting runs; ids no longer in queued_ (cancelled) are skipped.
   std::deque<run_id> order_;
   std::unordered_map<run_id, start_turn> queued_;
+  // Deadlines of running turns, earliest first.
+  std::set<std::pair<caf::actor_clock::time_point, run_id>> deadlines_;
+  // When the armed timer fires, and its serial (older timers are ignored).
+  std::optional<caf::actor_clock::time_point> armed_;
+  std::uint64_t timer_serial_ = 0;
 };
 
 /// An agent pool's actor type.

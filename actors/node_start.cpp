@@ -247,6 +247,8 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     agent_pool_config cfg;
     cfg.agent = agent.name;
     cfg.max_concurrency = agent.settings.max_concurrency;
+    cfg.turn_timeout =
+        std::chrono::milliseconds{agent.settings.turn_timeout_ms};
     cfg.owner = caf::actor_cast<caf::actor>(node);
     if (registry)
       cfg.metrics = make_agent_pool_metrics(*registry, agent.name);

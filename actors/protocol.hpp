@@ -333,6 +333,10 @@ struct turn_input {
   /// tool_started, tool_finished), in order. The session replays them
   /// instead of calling again; empty for a new run.
   std::vector<storage::journal_entry> replay;
+  /// Whether the agent's pool watches the turn's deadline (and sends
+  /// `cancel_turn` with state timed_out when it passes), so that the session
+  /// arms no timer of its own; false when the session is driven directly.
+  bool deadline_watched = false;
 };
 
 /// Run `turn` on `session` once the agent's pool has a permit (node -> pool).
@@ -350,7 +354,9 @@ struct run_turn {
 
 /// Stop `run` now with `state` (cancelled or timed_out). One-way: node ->
 /// pool (a waiting turn is dropped), pool -> session (a running turn stops),
-/// supervisor -> node (a child run, started or not, ends).
+/// supervisor -> node (a child run, started or not, ends). A timed_out
+/// cancel with an empty reason is the pool's turn deadline: the session
+/// names its turn timeout.
 struct cancel_turn {
   run_id run = 0;
   run_state state = run_state::cancelled;

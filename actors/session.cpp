@@ -47,9 +47,6 @@ caf::behavior session_state::make_behavior() {
       [this](turn_expired_atom, std::uint64_t serial) {
         handle_turn_expired(serial);
       },
-      [this](tools_expired_atom, std::uint64_t serial, std::uint32_t step) {
-        handle_tools_expired(serial, step);
-      },
       [this](snapshot_session) -> caf::result<session_snapshot> {
         return handle_snapshot();
       },
@@ -71,7 +68,8 @@ caf::result<turn_finished> session_state::handle_run_turn(turn_input& input) {
     finish(run_state::failed, {}, "budget exhausted: " + *refusal);
     return promise;
   }
-  self_->delayed_send(self_, timeout, turn_expired_atom::value, serial);
+  if (!turn_->input.deadline_watched) // else the pool cancels it in time
+    self_->delayed_send(self_, timeout, turn_expired_atom::value, serial);
   next_step();
   return promise;
 }
@@ -79,9 +77,11 @@ caf::result<turn_finished> session_state::handle_run_turn(turn_input& input) {
 void session_state::handle_cancel_turn(const cancel_turn& msg) {
   if (!turn_ || turn_->input.run != msg.run)
     return;
-  auto reason = msg.reason.empty() ? std::string{"cancelled"} : msg.reason;
-  stop(is_final(msg.state) ? msg.state : run_state::cancelled,
-       std::move(reason));
+  auto state = is_final(msg.state) ? msg.state : run_state::cancelled;
+  auto reason = msg.reason;
+  if (reason.empty())
+    reason = state == run_state::timed_out ? timeout_reason() : "cancelled";
+  stop(state, std::move(reason));
 }
 
 void session_state::handle_turn_expired(std::uint64_t serial) {

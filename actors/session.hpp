@@ -32,14 +32,10 @@
 namespace warden {
 
 /// A session's own timer: (turn_expired_atom, serial) fires when the turn
-/// with that serial reaches its timeout.
+/// with that serial reaches its timeout. Armed only for turns whose deadline
+/// no pool watches (`turn_input::deadline_watched`): a timer is a trip
+/// through CAF's clock thread, which costs more than the rest of a step.
 using turn_expired_atom = caf::atom_constant<caf::atom("turnexpire")>;
-
-/// A session's backstop for one batch of tool calls: (tools_expired_atom,
-/// serial, step) ends every call of that step still without an answer. Tool
-/// runners enforce each tool's timeout themselves; this one timer per batch
-/// (instead of a timeout per request) covers a runner that never answers.
-using tools_expired_atom = caf::atom_constant<caf::atom("toolexpire")>;
 
 /// The state of a session actor. Handlers are members; the agent loop's
 /// steps are in session_loop.cpp.
@@ -166,9 +162,6 @@ class session_state {
   /// goes on once all calls answered.
   void tool_done(std::size_t index, std::string output, bool error,
                  bool journaled = false);
-
-  /// Ends the calls of `step` that runners have not answered by the backstop.
-  void handle_tools_expired(std::uint64_t serial, std::uint32_t step);
 
   /// Appends the tool results (and a nudge) and starts the next step.
   void after_tools();

@@ -186,7 +186,6 @@ void session_state::start_tools(
   turn_->begin_tools(std::move(calls));
   turn_->nudge = std::move(nudge);
   turn_->starting_tools = true;
-  auto backstop = caf::timespan::zero();
   for (std::size_t i = 0; i < turn_->calls.size(); ++i) {
     const auto& tool = turn_->calls[i].tool;
     auto past = turn_->replay.tool(turn_->step, static_cast<std::uint32_t>(i));
@@ -212,40 +211,10 @@ void session_state::start_tools(
       call_spawn_agent(i);
     } else if (auto runner = runtime_->tools.find(tool);
                runner != runtime_->tools.end() && runner->second) {
-      backstop = std::max(
-          backstop, std::min<caf::timespan>(tool_call_timeout(*runtime_, tool),
-                                            remaining()));
       call_tool(i, runner->second);
     } else {
       tool_done(i, tool_error_output("tool " + tool + " has no runner"), true);
     }
-  }
-  turn_->starting_tools = false;
-  if (turn_->open_tools() == 0) {
-    after_tools();
-    return;
-  }
-  if (backstop > caf::timespan::zero())
-    self_->delayed_send(self_, backstop, tools_expired_atom::value,
-                        turn_->serial, turn_->step);
-}
-
-void session_state::handle_tools_expired(std::uint64_t serial,
-                                         std::uint32_t step) {
-  if (!current(serial) || turn_->step != step)
-    return;
-  turn_->starting_tools = true;
-  for (std::size_t i = 0; i < turn_->calls.size(); ++i) {
-    if (turn_->results[i])
-      continue;
-    const auto& tool = turn_->calls[i].tool;
-    if (is_spawn_agent_tool(*runtime_, tool))
-      continue; // a child run has its own deadline
-    auto limit = elapsed_ms(tool_call_timeout(*runtime_, tool));
-    tool_done(i,
-              tool_error_output("tool " + tool + " timed out after " +
-                                std::to_string(limit) + " ms"),
-              true);
   }
   turn_->starting_tools = false;
   if (turn_->open_tools() == 0)

@@ -180,7 +180,7 @@ typename Inspector::result_type inspect(Inspector& f, budget_grant& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_input& x) {
   return f(caf::meta::type_name("turn_input"), x.run, x.session, x.tenant,
-           x.input, x.depth, x.grant, x.spawner, x.replay);
+           x.input, x.depth, x.grant, x.spawner, x.replay, x.deadline_watched);
 }
 
 template <class Inspector>

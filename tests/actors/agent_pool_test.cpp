@@ -30,6 +30,8 @@ struct pool_log {
   std::vector<cancel_turn> cancels;
   /// turn_finished messages the node got, in order.
   std::vector<turn_finished> finished;
+  /// Runs whose turn came with deadline_watched set.
+  std::set<run_id> watched;
 };
 
 caf::behavior fake_node(caf::event_based_actor*,
@@ -49,6 +51,8 @@ caf::behavior fake_session(caf::event_based_actor* self,
         *pool = caf::actor_cast<caf::actor>(self->current_sender());
         log->started.push_back(msg.turn.run);
         log->running.insert(msg.turn.run);
+        if (msg.turn.deadline_watched)
+          log->watched.insert(msg.turn.run);
       },
       [=](finish_atom, run_id run) {
         log->running.erase(run);
@@ -69,10 +73,12 @@ struct fixture : test_coordinator_fixture<config> {
   caf::actor node = sys.spawn(fake_node, log);
   caf::actor pool;
 
-  void start(std::uint32_t max_concurrency) {
+  void start(std::uint32_t max_concurrency,
+             caf::timespan turn_timeout = caf::timespan::zero()) {
     agent_pool_config cfg;
     cfg.agent = "researcher";
     cfg.max_concurrency = max_concurrency;
+    cfg.turn_timeout = turn_timeout;
     cfg.owner = node;
     pool = spawn_agent_pool(sys, std::move(cfg));
     sched.run();
@@ -117,6 +123,52 @@ struct fixture : test_coordinator_fixture<config> {
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(agent_pool_tests, fixture)
+
+CAF_TEST(the pool times out running turns with one timer for all of them) {
+  using std::chrono::milliseconds;
+  start(2, milliseconds{1'000});
+  auto s1 = session(), s2 = session(), s3 = session();
+  turn(s1, 1);
+  advance_time(milliseconds{100});
+  turn(s2, 2);
+  turn(s3, 3); // waits for a permit: no deadline yet
+  CAF_CHECK_EQUAL(log->watched, (std::set<run_id>{1, 2}));
+  CAF_CHECK_EQUAL(sched.clock().schedule().size(), 1u);
+  advance_time(milliseconds{899});
+  CAF_CHECK(log->cancels.empty());
+  advance_time(milliseconds{1});
+  sched.run();
+  // Run 1 reached its deadline; its permit went to run 3 (deadline 2000).
+  CAF_REQUIRE_EQUAL(log->cancels.size(), 1u);
+  CAF_CHECK_EQUAL(log->cancels[0].run, 1u);
+  CAF_CHECK(log->cancels[0].state == run_state::timed_out);
+  CAF_CHECK_EQUAL(log->cancels[0].reason, "");
+  CAF_CHECK_EQUAL(reports(1), (std::vector<run_state>{run_state::timed_out}));
+  CAF_CHECK_EQUAL(log->started, (std::vector<run_id>{1, 2, 3}));
+  finish(s2, 2); // before its deadline at 1100: never cancelled
+  advance_time(milliseconds{999});
+  sched.run();
+  CAF_CHECK_EQUAL(log->cancels.size(), 1u);
+  advance_time(milliseconds{1});
+  sched.run();
+  CAF_REQUIRE_EQUAL(log->cancels.size(), 2u);
+  CAF_CHECK_EQUAL(log->cancels[1].run, 3u);
+  CAF_CHECK_EQUAL(state().in_use(), 0u);
+  // Nothing runs: no timer stays armed for finished turns.
+  advance_time(milliseconds{10'000});
+  sched.run();
+  CAF_CHECK_EQUAL(log->cancels.size(), 2u);
+  CAF_CHECK(!sched.has_pending_timeout());
+}
+
+CAF_TEST(a pool without a turn timeout leaves the deadline to the session) {
+  start(1);
+  auto s1 = session();
+  turn(s1, 1);
+  CAF_CHECK(log->watched.empty());
+  CAF_CHECK(!sched.has_pending_timeout());
+  finish(s1, 1);
+}
 
 CAF_TEST(turns beyond max_concurrency wait and start in FIFO order) {
   start(2);
