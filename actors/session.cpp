@@ -133,6 +133,7 @@ void session_state::finish(run_state state, std::string output,
                          storage::keys::session(id_) + *bytes});
   }
   journal(std::move(entries));
+  flush_journal();
   // Free the turn before answering: the pool may send the next turn at once.
   auto turn = std::move(turn_);
   turn->promise.deliver(std::move(outcome));
@@ -141,9 +142,22 @@ void session_state::finish(run_state state, std::string output,
 void session_state::journal(std::vector<storage::journal_entry> entries) {
   if (!runtime_->journal || entries.empty())
     return;
+  if (turn_) {
+    auto& unsent = turn_->unsent;
+    unsent.insert(unsent.end(), std::make_move_iterator(entries.begin()),
+                  std::make_move_iterator(entries.end()));
+    return;
+  }
   // Ticket 0: the loop does not wait for step records to be durable, so the
   // journal answers only if an append fails.
   self_->send(runtime_->journal, journal_append{0, std::move(entries)});
+}
+
+void session_state::flush_journal() {
+  if (!turn_ || turn_->unsent.empty())
+    return;
+  self_->send(runtime_->journal, journal_append{0, std::move(turn_->unsent)});
+  turn_->unsent.clear();
 }
 
 caf::timespan session_state::remaining() const {

@@ -96,8 +96,12 @@ class session_state {
   /// the turn's calls.
   void stop(run_state state, std::string reason);
 
-  /// Appends `entries` to the journal (one-way; acks are ignored).
+  /// Appends `entries` to the journal (one-way; acks are ignored): during
+  /// a turn they wait in the turn's `unsent` records for `flush_journal`.
   void journal(std::vector<storage::journal_entry> entries);
+
+  /// Sends the turn's unsent records to the journal as one append.
+  void flush_journal();
 
   // -- the agent loop (session_loop.cpp) --------------------------------------
 

@@ -102,6 +102,7 @@ void session_state::send_model_request(model_request request) {
     handle_model_reply(*reply);
     return;
   }
+  flush_journal();
   auto serial = turn_->serial;
   // No request timeout: the provider bounds each attempt itself and the turn
   // deadline (one timer per turn) bounds the whole call. A timeout per request
@@ -217,6 +218,7 @@ void session_state::start_tools(
     }
   }
   turn_->starting_tools = false;
+  flush_journal();
   if (turn_->open_tools() == 0)
     after_tools();
 }
@@ -247,7 +249,10 @@ void session_state::call_tool(std::size_t index, const caf::actor& runner) {
     // being made a second time.
     auto ticket = ++journal_tickets_;
     turn_->awaiting_start.emplace(ticket, index);
-    self_->send(runtime_->journal, journal_append{ticket, {std::move(entry)}});
+    auto entries = std::move(turn_->unsent); // the records before it first
+    turn_->unsent.clear();
+    entries.push_back(std::move(entry));
+    self_->send(runtime_->journal, journal_append{ticket, std::move(entries)});
     return;
   }
   journal({std::move(entry)});
@@ -309,10 +314,18 @@ void session_state::tool_done(std::size_t index, std::string output, bool error,
                               bool journaled) {
   if (index >= turn_->results.size() || turn_->results[index])
     return;
-  if (!journaled)
-    journal({detail::tool_finished_entry(
-        turn_->input.run, turn_->step, static_cast<std::uint32_t>(index),
-        turn_->calls[index].tool, output, error)});
+  if (!journaled) {
+    const auto& tool = turn_->calls[index].tool;
+    journal({detail::tool_finished_entry(turn_->input.run, turn_->step,
+                                         static_cast<std::uint32_t>(index),
+                                         tool, output, error)});
+    // A pure or idempotent call's result may wait for the step's other
+    // calls (after a crash the call is simply made again); an effectful
+    // call's result is recorded now, or a restart would report it unknown.
+    if (tool_side_effect(*runtime_, tool) ==
+        config::side_effect_kind::effectful)
+      flush_journal();
+  }
   turn_->finish_tool(index, std::move(output));
   if (turn_->open_tools() == 0 && !turn_->starting_tools)
     after_tools();

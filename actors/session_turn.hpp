@@ -100,6 +100,11 @@ class session_turn {
   /// Tool runners called during the turn (each once): cancel_calls goes to
   /// them when the turn stops early.
   std::vector<caf::actor> runners;
+  /// Step records not yet sent to the journal: they leave together when the
+  /// session next calls out (a model call, the calls of a step), an
+  /// effectful call's result arrives, or the turn ends. One append message
+  /// per step instead of one per record; the order is kept.
+  std::vector<storage::journal_entry> unsent;
 
   /// Starts a step with `calls`, all of them open.
   void begin_tools(std::vector<tool_call> step_calls);
