@@ -63,7 +63,7 @@ caf::behavior governor_state::make_behavior() {
         return call(permit_kind::tool_call, run, msg.tool,
                     caf::make_message(std::move(msg.request)));
       },
-      [this](const permit_release& msg) { release(msg.kind); },
+      [this](const permit_release& msg) { release(msg.kind, msg.count); },
       [this](const cancel_calls& msg) { cancel(msg.run); },
   };
 }
@@ -117,7 +117,7 @@ governed_target& governor_state::target_entry(const caf::actor& target) {
   return entry->second;
 }
 
-void governor_state::release(permit_kind kind) {
+void governor_state::release(permit_kind kind, std::uint32_t count) {
   auto entry =
       targets_.find(self_->current_sender() ? self_->current_sender()->address()
                                             : caf::actor_addr{});
@@ -125,8 +125,10 @@ void governor_state::release(permit_kind kind) {
     return; // not a dependency we delegated to
   auto& held = entry->second.held[index(kind)];
   if (held.empty())
-    return;        // more releases than calls: nothing of this kind is held
-  held.pop_back(); // returns one slot of the kind's layer and of the global
+    return; // more releases than calls: nothing of this kind is held
+  // Each permit dropped returns one slot of the kind's layer and of the
+  // global one; more releases than permits held drop them all.
+  held.resize(held.size() - std::min<std::size_t>(held.size(), count));
   serve();
   update_gauges();
 }

@@ -70,7 +70,7 @@ struct governed_waiting_call {
 /// What the governor knows of one dependency actor.
 struct governed_target {
   /// Permits held by calls delegated to the target, by permit_kind; a
-  /// `permit_release` of a kind drops one.
+  /// `permit_release` of a kind drops `count`.
   std::array<std::vector<policies::permit>, 2> held;
   /// Ids of the calls waiting for this target.
   std::unordered_set<std::uint64_t> waiting;
@@ -125,7 +125,7 @@ struct governor_state {
                                  const caf::actor& target,
                                  caf::message request);
   governed_target& target_entry(const caf::actor& target);
-  void release(permit_kind kind);
+  void release(permit_kind kind, std::uint32_t count);
   void cancel(run_id run);
   void target_down(const caf::down_msg& msg);
   void serve();

@@ -532,10 +532,13 @@ struct governed_tool_call {
   tool_request request;
 };
 
-/// A governed call ended (replied, failed, timed out or cancelled): its
-/// permit returns. One-way (dependency -> governor).
+/// Governed calls ended (replied, failed, timed out or cancelled): their
+/// permits return. One-way (dependency -> governor); a dependency sends one
+/// for the calls it ended while working through its mailbox.
 struct permit_release {
   permit_kind kind = permit_kind::model_stream;
+  /// How many permits of `kind` return.
+  std::uint32_t count = 1;
 };
 
 // -- node-internal: journal

@@ -1,9 +1,10 @@
 #pragma once
 
 // The call table shared by the provider and the tool runner: one logical
-// call per request, attempts through the dependency's guard, a timer per
-// attempt, retries by delayed messages to self, cancellation by run, and one
-// permit_release per call. Included only by provider.cpp and tool_runner.cpp.
+// call per request, attempts through the dependency's guard, attempt
+// deadlines under one timer, retries by delayed messages to self,
+// cancellation by run, and permits returned to the governor in batches.
+// Included only by provider.cpp and tool_runner.cpp.
 
 #include <cstdint>
 #include <map>
@@ -35,6 +36,10 @@ struct deadline_tick {
 };
 
 /// The backoff before a retry has passed (dependency actor -> itself).
+/// A dependency's note to itself: send the governor the permits of the
+/// calls ended since the last release.
+struct release_due {};
+
 struct retry_due {
   std::uint64_t call = 0;
 };
@@ -43,6 +48,7 @@ struct retry_due {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::deadline_tick)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::retry_due)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::release_due)
 
 namespace warden::detail {
 
@@ -125,6 +131,7 @@ class dependency_calls {
         [this](attempt_failed& msg) { on_failure(msg); },
         [this](deadline_tick& msg) { on_tick(msg); },
         [this](retry_due& msg) { on_retry_due(msg); },
+        [this](release_due&) { send_releases(); },
         [this](cancel_calls& msg) { cancel_run(msg.run); },
     };
   }
@@ -308,9 +315,12 @@ class dependency_calls {
       guard_.abandon(entry.guarded);
       increment(settings_.metrics.cancellations);
       entry.promise.deliver(guard_.cancelled("actor stopped").to_error());
-      if (settings_.governor)
-        caf::anon_send(settings_.governor, permit_release{settings_.permit});
+      ++unreleased_;
     }
+    if (settings_.governor && unreleased_ > 0)
+      caf::anon_send(settings_.governor,
+                     permit_release{settings_.permit, unreleased_});
+    unreleased_ = 0;
     calls_.clear();
     deadlines_.clear();
   }
@@ -324,9 +334,23 @@ class dependency_calls {
     calls_.erase(i);
   }
 
+  /// Counts the permit of a call that ended. The governor gets the count
+  /// once the messages already in the mailbox are handled (a self-sent
+  /// release_due queues behind them): one permit_release for a busy
+  /// stretch instead of one per call.
   void release_permit() {
-    if (settings_.governor)
-      self_->send(settings_.governor, permit_release{settings_.permit});
+    if (!settings_.governor)
+      return;
+    if (unreleased_++ == 0)
+      self_->send(self_, release_due{});
+  }
+
+  void send_releases() {
+    if (unreleased_ == 0)
+      return;
+    self_->send(settings_.governor,
+                permit_release{settings_.permit, unreleased_});
+    unreleased_ = 0;
   }
 
   caf::event_based_actor* self_;
@@ -338,6 +362,8 @@ class dependency_calls {
   deadline_queue deadlines_;
   /// When the tick in flight fires; empty when none is armed.
   std::optional<time_point> armed_;
+  /// Permits of ended calls not yet returned (see release_permit).
+  std::uint32_t unreleased_ = 0;
 };
 
 } // namespace warden::detail

@@ -272,7 +272,7 @@ typename Inspector::result_type inspect(Inspector& f, governed_tool_call& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, permit_release& x) {
-  return f(caf::meta::type_name("permit_release"), x.kind);
+  return f(caf::meta::type_name("permit_release"), x.kind, x.count);
 }
 
 template <class Inspector>

@@ -33,9 +33,9 @@ fake_governor(caf::stateful_actor<fake_governor_state>* self) {
   return {
       [self](permit_release& x) {
         if (x.kind == permit_kind::model_stream)
-          ++self->state.model_stream;
+          self->state.model_stream += x.count;
         else
-          ++self->state.tool_call;
+          self->state.tool_call += x.count;
       },
   };
 }
