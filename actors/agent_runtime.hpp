@@ -6,6 +6,7 @@
 
 #include <caf/actor.hpp>
 
+#include "actors/session_metrics.hpp"
 #include "config/agents.hpp"
 #include "config/dependencies.hpp"
 
@@ -42,6 +43,8 @@ struct agent_runtime {
   /// (`session_checkpoint`), so that a session resident at a crash comes
   /// back with its conversation. Set for durable nodes.
   bool checkpoint = false;
+  /// The agent's metric handles (null members are skipped).
+  session_metrics metrics;
 };
 
 /// Shared, immutable agent runtime.

@@ -58,6 +58,8 @@ dependency_metrics make_dependency_metrics(prometheus::Registry& registry,
                          "Calls rejected by an open breaker or a rate limit");
   m.failures = counter("warden_dependency_failures_total",
                        "Calls that ended with an error other than cancelled");
+  m.timeouts = counter("warden_dependency_timeouts_total",
+                       "Attempts that timed out, retried ones included");
   m.cancellations = counter("warden_dependency_cancellations_total",
                             "Calls cancelled by their caller or by shutdown");
   m.attempt_seconds =

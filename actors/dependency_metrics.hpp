@@ -27,8 +27,12 @@ struct dependency_metrics {
   prometheus::Counter* retries = nullptr;
   /// Calls rejected before an attempt (circuit open, rate limited).
   prometheus::Counter* rejections = nullptr;
-  /// Calls that ended with an error other than cancelled.
+  /// Calls that ended with an error other than cancelled (a call that gave
+  /// up after timeouts counts here once, and under `timeouts` per attempt).
   prometheus::Counter* failures = nullptr;
+  /// Attempts that timed out: no answer within the dependency's timeout_ms,
+  /// or a backend that reported a timeout. Retried attempts count too.
+  prometheus::Counter* timeouts = nullptr;
   /// Calls cancelled by their caller (cancel_calls) or by shutdown.
   prometheus::Counter* cancellations = nullptr;
   /// Duration of answered attempts, in seconds.

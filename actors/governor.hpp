@@ -37,16 +37,16 @@ struct governor_metrics {
 [[nodiscard]] governor_metrics
 make_governor_metrics(prometheus::Registry& registry);
 
-/// What the governor is spawned with. There is no [governor] section in the
-/// configuration yet; the proposed keys are named on each field.
+/// What the governor is spawned with; the node fills it from the [governor]
+/// section of the configuration (config::effective_governor).
 struct governor_config {
-  /// Layer capacities (proposed keys governor.max_model_streams,
-  /// governor.max_tool_calls, governor.max_global; defaults 3072, 3072,
-  /// 4096).
+  /// Layer capacities (governor.max_model_streams, governor.max_tool_calls,
+  /// governor.max_global; defaults here 3072, 3072, 4096, the values the
+  /// configuration derives from admission.global_cap = 4096).
   policies::concurrency_limits_config limits;
   /// Calls waiting for a permit, per kind, at most; a call beyond it is
-  /// refused with queue_full (proposed key governor.max_waiting_calls).
-  /// Unit: calls. Default 65536.
+  /// refused with queue_full (governor.max_waiting_calls). Unit: calls.
+  /// Default 65536.
   std::uint32_t max_waiting = 65'536;
   /// Metric handles.
   governor_metrics metrics;

@@ -16,6 +16,7 @@
 #include "actors/node.hpp"
 #include "actors/provider.hpp"
 #include "actors/session.hpp"
+#include "actors/session_metrics.hpp"
 #include "actors/tool_runner.hpp"
 #include "storage/rocks_store.hpp"
 
@@ -29,18 +30,17 @@ std::uint64_t seed_of(const std::string& name) {
   return std::hash<std::string>{}(name) | 1;
 }
 
-/// The governor's layers, derived from the admission cap until the
-/// configuration has a [governor] section: the global layer equals
-/// admission.global_cap and each kind may take three quarters of it, so that
-/// a burst of one kind cannot starve the other.
-policies::concurrency_limits_config
-governor_limits(const config::settings& settings) {
-  policies::concurrency_limits_config limits;
-  auto global = std::max<std::uint32_t>(settings.admission.global_cap, 1);
-  limits.max_global = global;
-  limits.max_model_streams = std::max<std::uint32_t>(global * 3 / 4, 1);
-  limits.max_tool_calls = std::max<std::uint32_t>(global * 3 / 4, 1);
-  return limits;
+/// The governor's layers from [governor]: absent keys derive from
+/// admission.global_cap (config::effective_governor).
+governor_config governor_config_of(const config::settings& settings) {
+  auto resolved =
+      config::effective_governor(settings.governor, settings.admission);
+  governor_config result;
+  result.limits.max_global = resolved.global;
+  result.limits.max_model_streams = resolved.model_streams;
+  result.limits.max_tool_calls = resolved.tool_calls;
+  result.max_waiting = resolved.waiting_calls;
+  return result;
 }
 
 /// The node's journal and snapshot store: RocksDB in
@@ -176,8 +176,7 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   if (!admission)
     return fail(std::move(admission.error()));
   handle.components.push_back(*admission);
-  governor_config governor_cfg;
-  governor_cfg.limits = governor_limits(settings);
+  auto governor_cfg = governor_config_of(settings);
   if (registry)
     governor_cfg.metrics = make_governor_metrics(*registry);
   auto governor = spawn_governor(sys, std::move(governor_cfg));
@@ -230,6 +229,8 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     runtime->governor = governor;
     runtime->journal = journal;
     runtime->checkpoint = !storage.in_memory;
+    if (registry)
+      runtime->metrics = make_session_metrics(*registry, name);
     parts.agents[name] = std::move(runtime);
   }
   parts.spawn_session = [](caf::event_based_actor* node, session_id id,

@@ -102,6 +102,8 @@ bool session_state::current(std::uint64_t serial) const noexcept {
 }
 
 void session_state::stop(run_state state, std::string reason) {
+  if (state == run_state::timed_out)
+    runtime_->metrics.count_turn_timeout();
   cancel_calls msg{turn_->input.run};
   if (runtime_->governor)
     self_->send(runtime_->governor, msg);

@@ -25,11 +25,13 @@ void session_state::next_step() {
     return;
   }
   const auto& settings = runtime_->settings;
-  if (!turn_->final_reason && turn_->tool_steps >= settings.max_iterations)
+  if (!turn_->final_reason && turn_->tool_steps >= settings.max_iterations) {
+    runtime_->metrics.count_iteration_limit_halt();
     turn_->final_reason = "iteration cap of " +
                           std::to_string(settings.max_iterations) +
                           " model calls with tools reached; final answer "
                           "without tools";
+  }
   if (try_compaction())
     return;
   model_step();
@@ -171,6 +173,7 @@ void session_state::handle_agent_reply(model_reply& reply) {
   journal_reply(reply, doom);
   conversation_.push_back({chat_role::assistant, reply.text, {}});
   if (doom.verdict == policies::doom_verdict::halt) {
+    runtime_->metrics.count_doom_loop_halt();
     finish(run_state::failed, {}, "doom loop: " + doom.reason);
     return;
   }

@@ -8,6 +8,7 @@
 #include "config/admission.hpp"
 #include "config/agents.hpp"
 #include "config/dependencies.hpp"
+#include "config/governor.hpp"
 
 namespace warden::config {
 
@@ -97,6 +98,8 @@ struct settings {
   metrics_settings metrics;
   /// [admission].
   admission_settings admission;
+  /// [governor]; absent keys derive from admission.global_cap.
+  governor_settings governor;
   /// [tiers.<name>]. Default none.
   std::map<std::string, tier_settings> tiers;
   /// [tenants.<name>]. Default none.

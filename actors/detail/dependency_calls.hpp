@@ -275,6 +275,8 @@ class dependency_calls {
   void failed(std::uint64_t id, call_entry& entry,
               const attempt_failure& failure) {
     clear_deadline(entry);
+    if (failure.error == policies::error_class::timeout)
+      increment(settings_.metrics.timeouts);
     auto verdict = guard_.failed(entry.guarded, failure);
     if (!verdict.retry()) {
       finish(id, verdict.give_up->to_error());

@@ -72,6 +72,9 @@ void check_node_rules(rule_context& context);
 /// [admission], [tiers], [tenants] and [[priorities]].
 void check_admission_rules(rule_context& context);
 
+/// [governor] (its kind limits against its global limit).
+void check_governor_rules(rule_context& context);
+
 /// [providers] and [tools], their retry and breaker tables included.
 void check_dependency_rules(rule_context& context);
 

@@ -87,6 +87,14 @@ void describe(V& v, admission_settings& x) {
   v.field("default_tier", x.default_tier, text_rule::any);
 }
 
+template <class V>
+void describe(V& v, governor_settings& x) {
+  v.field("max_global", x.max_global, limits::cap);
+  v.field("max_model_streams", x.max_model_streams, limits::cap);
+  v.field("max_tool_calls", x.max_tool_calls, limits::cap);
+  v.field("max_waiting_calls", x.max_waiting_calls, limits::queue);
+}
+
 // Tiers and tenants share their limit keys (tenants hold optionals).
 template <class V, class T>
 void describe_tier_limits(V& v, T& x) {
@@ -227,6 +235,7 @@ void describe(V& v, settings& x) {
   v.table("node", x.node);
   v.table("metrics", x.metrics);
   v.table("admission", x.admission);
+  v.table("governor", x.governor);
   v.named_tables("tiers", x.tiers);
   v.named_tables("tenants", x.tenants);
   v.table_array("priorities", x.priorities);

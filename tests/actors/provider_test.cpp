@@ -21,6 +21,8 @@ struct fixture : test::dependency_fixture_base {
   prometheus::Gauge breaker_gauge;
   prometheus::Counter attempts_counter;
   prometheus::Counter retries_counter;
+  prometheus::Counter timeouts_counter;
+  prometheus::Counter failures_counter;
   std::shared_ptr<scripted_model> model;
   caf::actor prov;
 
@@ -48,6 +50,8 @@ struct fixture : test::dependency_fixture_base {
     cfg.metrics.breaker_state = &breaker_gauge;
     cfg.metrics.attempts = &attempts_counter;
     cfg.metrics.retries = &retries_counter;
+    cfg.metrics.timeouts = &timeouts_counter;
+    cfg.metrics.failures = &failures_counter;
     cfg.seed = seed;
     CAF_MESSAGE("retry jitter seed " << seed);
     prov = sys.spawn(provider, std::move(cfg));
@@ -271,6 +275,8 @@ CAF_TEST(an attempt without an answer times out and is retried) {
   CAF_REQUIRE(got[0].ok());
   CAF_CHECK_EQUAL(got[0].reply->retries, 1u);
   CAF_CHECK_EQUAL(released(), 1u);
+  CAF_CHECK_EQUAL(timeouts_counter.Value(), 1.0);
+  CAF_CHECK_EQUAL(failures_counter.Value(), 0.0);
 }
 
 CAF_TEST(a call whose attempts all time out fails with timeout) {
@@ -290,6 +296,9 @@ CAF_TEST(a call whose attempts all time out fails with timeout) {
   CAF_REQUIRE_EQUAL(got.size(), 1u);
   CAF_CHECK(got[0].code() == error_code::timeout);
   CAF_CHECK_EQUAL(released(), 1u);
+  // Each timed-out attempt counts; the call fails once.
+  CAF_CHECK_EQUAL(timeouts_counter.Value(), 2.0);
+  CAF_CHECK_EQUAL(failures_counter.Value(), 1.0);
 }
 
 CAF_TEST(each attempt gets its own full timeout) {

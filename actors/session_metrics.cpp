@@ -1,0 +1,51 @@
+#include "actors/session_metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
+namespace warden {
+
+namespace {
+
+void increment(prometheus::Counter* counter) noexcept {
+  if (counter != nullptr)
+    counter->Increment();
+}
+
+} // namespace
+
+void session_metrics::count_doom_loop_halt() const noexcept {
+  increment(doom_loop_halts);
+}
+
+void session_metrics::count_iteration_limit_halt() const noexcept {
+  increment(iteration_limit_halts);
+}
+
+void session_metrics::count_turn_timeout() const noexcept {
+  increment(turn_timeouts);
+}
+
+session_metrics make_session_metrics(prometheus::Registry& registry,
+                                     const std::string& agent) {
+  const prometheus::Labels labels{{"agent", agent}};
+  auto counter = [&](const char* metric, const char* help) {
+    return &prometheus::BuildCounter()
+                .Name(metric)
+                .Help(help)
+                .Register(registry)
+                .Add(labels);
+  };
+  session_metrics m;
+  m.doom_loop_halts = counter("warden_doom_loop_halts_total",
+                              "Turns failed by the doom-loop detector");
+  m.iteration_limit_halts =
+      counter("warden_iteration_limit_halts_total",
+              "Turns whose tool loop max_iterations stopped (a tool-free "
+              "final call follows)");
+  m.turn_timeouts = counter("warden_turn_timeouts_total",
+                            "Turns ended by their turn_timeout_ms");
+  return m;
+}
+
+} // namespace warden
