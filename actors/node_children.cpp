@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/detail/node_runs.hpp"
 #include "actors/supervisor.hpp"
 
 namespace warden {
@@ -45,6 +46,31 @@ void add_to_ancestors(node_actor_ptr self, run_id id,
   }
 }
 
+/// Takes the recovered child `r` into the tree the supervisor at
+/// `supervisor` allowed it in, and sends it to admission; its turn replays
+/// its journal (it keeps its run id, session and input).
+void adopt_child(node_actor_ptr self, run_record& r, const spawn_child& spawn,
+                 const caf::actor_addr& supervisor, std::uint8_t priority) {
+  if (is_final(r.status.state)) {
+    // Ended while the supervisor decided (a drain): the call gets that.
+    const auto& s = r.status;
+    self->send(caf::actor_cast<caf::actor>(supervisor),
+               child_finished{s.run, s.agent, s.state, false, s.output,
+                              s.reason, s.usage});
+    return;
+  }
+  r.tree.root = spawn.root;
+  r.tree.depth = spawn.depth;
+  r.tree.grant = spawn.grant;
+  r.tree.supervisor = supervisor;
+  r.priority = priority;
+  r.status.reason = "resumed after a restart by its parent run " +
+                    std::to_string(spawn.parent);
+  // Accepted before the restart: the daily budget does not refuse it.
+  self->send(self->state.components.admission,
+             admit_run{r.status.run, r.status.tenant, priority, true});
+}
+
 } // namespace
 
 caf::result<caf::message> on_spawn_child(node_actor_ptr self,
@@ -68,7 +94,21 @@ caf::result<caf::message> on_spawn_child(node_actor_ptr self,
     return refuse("unknown agent `" + msg.agent + "`");
   msg.root = root_id;
   msg.depth = link.depth + 1;
-  msg.child = st.next_run++;
+  msg.child = 0;
+  if (msg.resumed) {
+    // A call the parent made before a restart: its child answers it.
+    if (auto adopted = detail::take_adoptable(self, msg)) {
+      msg.child = *adopted;
+    } else if (auto done = detail::stored_child(self, msg)) {
+      if (!done->refused) // its usage was the parent's before the restart
+        add_to_ancestors(self, msg.parent, done->usage);
+      auto promise = self->make_response_promise();
+      promise.deliver(std::move(*done));
+      return promise;
+    }
+  }
+  if (msg.child == 0)
+    msg.child = st.next_run++;
   auto& supervisor = st.trees.supervisors[root_id];
   if (!supervisor) {
     const auto& agent = root->second.status.agent;
@@ -96,6 +136,11 @@ void on_admit_child(node_actor_ptr self, admit_child& msg) {
   }
   const auto& tenant = root->second.status.tenant;
   auto priority = root->second.priority;
+  auto supervisor = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  if (auto existing = st.runs.find(spawn.child); existing != st.runs.end()) {
+    adopt_child(self, existing->second, spawn, supervisor, priority);
+    return;
+  }
   auto session = st.next_session++;
   st.sessions[session] = session_record{tenant, spawn.agent, nullptr, 0};
   auto& r = st.runs[spawn.child];
@@ -105,13 +150,8 @@ void on_admit_child(node_actor_ptr self, admit_child& msg) {
   r.status.agent = spawn.agent;
   r.priority = priority;
   r.input = std::move(spawn.input);
-  r.tree =
-      run_tree_link{spawn.root,
-                    spawn.parent,
-                    spawn.depth,
-                    spawn.grant,
-                    caf::actor_cast<caf::actor_addr>(self->current_sender()),
-                    {}};
+  r.tree = run_tree_link{spawn.root, spawn.parent, spawn.depth,    spawn.grant,
+                         supervisor, {},           spawn.call_key, {}};
   if (auto& m = st.components.metrics)
     m->count_submitted();
   // Part of a tree already accepted: the daily budget does not refuse it.

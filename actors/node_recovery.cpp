@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "actors/detail/node_runs.hpp"
+#include "actors/detail/session_replay.hpp"
 #include "actors/error.hpp"
 
 namespace warden::detail {
@@ -36,6 +37,108 @@ void feed_recovered(node_ptr self) {
   }
 }
 
+namespace {
+
+/// What the journal of `run` shows it used (nothing when it cannot be read:
+/// the run's record then shows no usage, as before).
+usage_totals usage_in_journal(node_ptr self, run_id run) {
+  const auto& store = self->state.components.store;
+  if (!store)
+    return {};
+  auto entries = store->entries_of(run);
+  return entries ? journaled_usage(entries.value) : usage_totals{};
+}
+
+/// A recovered unfinished child waits for its parent's replayed spawn call
+/// when the parent resumes too; otherwise nobody will ask for it again.
+void recover_child(node_ptr self, run_record& r) {
+  auto& st = self->state;
+  auto parent = st.runs.find(r.tree.parent);
+  std::string why;
+  if (parent == st.runs.end() || is_final(parent->second.status.state))
+    why = "its parent run " + std::to_string(r.tree.parent) +
+          " is not running after the restart";
+  else if (r.tree.call_key.empty())
+    why = "its record names no spawn call";
+  if (why.empty()) {
+    parent->second.tree.recovered_children.push_back(r.status.run);
+    st.trees.adoptable[r.tree.call_key] = r.status.run;
+    return;
+  }
+  finish(self, r, run_state::cancelled, {}, "not resumed: " + why,
+         usage_in_journal(self, r.status.run), false);
+}
+
+} // namespace
+
+std::optional<run_id> take_adoptable(node_ptr self, const spawn_child& msg) {
+  auto& st = self->state;
+  auto i = st.trees.adoptable.find(msg.call_key);
+  if (i == st.trees.adoptable.end())
+    return std::nullopt;
+  auto r = st.runs.find(i->second);
+  if (r == st.runs.end() || is_final(r->second.status.state) ||
+      r->second.tree.parent != msg.parent ||
+      r->second.status.agent != msg.agent)
+    return std::nullopt; // another call than before: a new child
+  st.trees.adoptable.erase(i);
+  return r->first;
+}
+
+std::optional<child_finished> stored_child(node_ptr self,
+                                           const spawn_child& msg) {
+  const auto& store = self->state.components.store;
+  if (!store || msg.call_key.empty())
+    return std::nullopt;
+  auto refusal = [&](const storage::storage_error& err) {
+    return child_finished{
+        0,
+        msg.agent,
+        run_state::failed,
+        true,
+        {},
+        "spawn refused: the run store failed: " + err.to_string(),
+        {}};
+  };
+  auto id = store->find_idempotent(std::string{storage::spawn_call_tenant},
+                                   msg.call_key);
+  if (!id)
+    return refusal(*id.error);
+  if (!id.value)
+    return std::nullopt;
+  auto found = store->find_run(*id.value);
+  if (!found)
+    return refusal(*found.error);
+  if (!found.value || !found.value->final ||
+      found.value->parent != msg.parent || found.value->agent != msg.agent)
+    return std::nullopt;
+  auto status = status_of(*found.value);
+  return child_finished{status.run,    status.agent,  status.state, false,
+                        status.output, status.reason, status.usage};
+}
+
+void end_unadopted_children(node_ptr self, run_record& r) {
+  auto& st = self->state;
+  auto children = std::move(r.tree.recovered_children);
+  r.tree.recovered_children.clear();
+  for (auto id : children) {
+    auto i = st.runs.find(id);
+    if (i == st.runs.end())
+      continue;
+    auto& child = i->second;
+    // Adopted ones belong to the supervisor, which cancels them.
+    if (is_final(child.status.state) || child.tree.supervisor)
+      continue;
+    if (auto j = st.trees.adoptable.find(child.tree.call_key);
+        j != st.trees.adoptable.end() && j->second == id)
+      st.trees.adoptable.erase(j);
+    finish(self, child, run_state::cancelled, {},
+           "not resumed: its parent run " + std::to_string(r.status.run) +
+               " ended after the restart without asking for it again",
+           usage_in_journal(self, id), false);
+  }
+}
+
 void recover(node_ptr self) {
   auto& st = self->state;
   auto& parts = st.components;
@@ -50,11 +153,12 @@ void recover(node_ptr self) {
     r.status.reason = "resumed after a restart";
     r.priority = s.priority;
     r.input = std::move(s.input);
-    r.idempotency_key = s.idempotency_key;
+    if (s.parent == 0)
+      r.idempotency_key = s.idempotency_key;
     r.durable = r.journaling = r.recovered = true;
     r.tree.parent = s.parent;
     r.tree.depth = s.depth;
-    if (!r.idempotency_key.empty())
+    if (!r.idempotency_key.empty() && s.parent == 0)
       st.idempotency.emplace(idempotency_slot(s.tenant, s.idempotency_key),
                              s.run);
     // A session passivated before the restart keeps its history.
@@ -64,11 +168,8 @@ void recover(node_ptr self) {
     session.agent = s.agent;
     session.last_run = std::max(session.last_run, s.run);
     if (s.parent != 0) {
-      // A child resumes through its parent: the parent's spawn call has no
-      // recorded result, so its replay starts a new child.
-      finish(self, r, run_state::cancelled, {},
-             "interrupted by a restart; the parent run starts its child again",
-             {}, false);
+      r.tree.call_key = s.idempotency_key;
+      recover_child(self, r);
       continue;
     }
     if (parts.agents.count(s.agent) == 0) {

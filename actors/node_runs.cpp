@@ -31,7 +31,8 @@ storage::stored_run stored_of(const run_record& r) {
   s.tenant = st.tenant;
   s.agent = st.agent;
   s.input = r.input;
-  s.idempotency_key = r.idempotency_key;
+  // A child's key is its spawn call's (storage::idempotency_tenant).
+  s.idempotency_key = r.tree.is_child() ? r.tree.call_key : r.idempotency_key;
   s.priority = r.priority;
   s.state = static_cast<std::uint8_t>(st.state);
   s.final = is_final(st.state);
@@ -229,6 +230,8 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
             bool release_admission) {
   if (is_final(r.status.state))
     return;
+  // Before `r` is final, so that their usage joins its children's.
+  end_unadopted_children(self, r);
   auto& st = self->state;
   r.status.state = state;
   r.status.output = std::move(output);
@@ -412,6 +415,12 @@ void on_verdict(node_ptr self, admission_verdict& v) {
     maybe_start(self, r);
     return;
   case admission_outcome::rejected: {
+    if (r.recovered && r.tree.is_child()) {
+      // An adopted child: its parent's spawn call learns why.
+      finish(self, r, run_state::failed, {},
+             "not resumed: admission refused it: " + v.reason, {}, false);
+      return;
+    }
     if (r.recovered) {
       // Acknowledged before the restart: never forgotten. A full queue or a
       // cap means other runs hold the room: retry once one of them ends.

@@ -397,8 +397,17 @@ struct spawn_child {
   /// The spawn tool's timeout capped by the parent's deadline, in
   /// milliseconds: the supervisor cancels the child (timed_out) after it.
   std::uint64_t timeout_ms = 0;
-  /// The child run's id; set by the node.
+  /// The child run's id; set by the node (an existing run when it adopts a
+  /// child recovered after a restart).
   run_id child = 0;
+  /// The spawn call's key, "<parent run>/<step>/<index>" (the form of a tool
+  /// call's idempotency key): stored as the child run's idempotency key, so
+  /// that the parent's replay finds the child after a restart.
+  std::string call_key;
+  /// The parent's journal shows this call started before a restart: the
+  /// node answers it with the child that call started (resumed when
+  /// unfinished, its stored outcome when final) instead of a new one.
+  bool resumed = false;
 };
 
 /// Create the child run of an allowed `spawn_child` and pass it through

@@ -5,7 +5,9 @@
 // that fans out. The logic is in actors/node_children.cpp.
 
 #include <cstdint>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
@@ -30,6 +32,13 @@ struct run_tree_link {
   /// Usage of finished children (their own children included), added to
   /// the run's usage when it becomes final.
   usage_totals children_usage;
+  /// The key of the spawn call that started this run (children only): its
+  /// stored idempotency key, by which the parent's replay finds it.
+  std::string call_key;
+  /// Children of this run found unfinished after a restart, waiting for
+  /// this run's replayed spawn calls to adopt them; those not adopted are
+  /// cancelled when this run ends.
+  std::vector<run_id> recovered_children;
 
   /// Whether the run is a child of another run.
   [[nodiscard]] bool is_child() const noexcept { return parent != 0; }
@@ -41,6 +50,9 @@ struct run_tree_link {
 /// root's last child is final.
 struct run_trees {
   std::unordered_map<run_id, caf::actor> supervisors;
+  /// Spawn call key -> child run found unfinished after a restart and not
+  /// yet adopted by its parent's replayed call.
+  std::unordered_map<std::string, run_id> adoptable;
 };
 
 } // namespace warden

@@ -155,7 +155,9 @@ class session_state {
   /// turn's spawner (the node) for a child run of the tool's agent whose
   /// input is the arguments' "text". The child's answer, or "error: ..."
   /// for a refusal or a child that did not succeed, is the call's result.
-  void call_spawn_agent(std::size_t index);
+  /// `resumed`: the call was journaled as started before a restart, so the
+  /// node answers it with the child it started then.
+  void call_spawn_agent(std::size_t index, bool resumed);
 
   /// Records the outcome of the child of call `index`: settles its
   /// reservation and finishes the call.

@@ -212,7 +212,7 @@ void session_state::start_tools(
           i, tool_error_output("arguments are not valid JSON: " + args[i].text),
           true);
     } else if (is_spawn_agent_tool(*runtime_, tool)) {
-      call_spawn_agent(i);
+      call_spawn_agent(i, past.started);
     } else if (auto runner = runtime_->tools.find(tool);
                runner != runtime_->tools.end() && runner->second) {
       call_tool(i, runner->second);

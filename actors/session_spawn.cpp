@@ -44,7 +44,7 @@ std::string child_failure(const child_finished& child) {
 
 } // namespace
 
-void session_state::call_spawn_agent(std::size_t index) {
+void session_state::call_spawn_agent(std::size_t index, bool resumed) {
   const auto& call = turn_->calls[index];
   auto spawner = caf::actor_cast<caf::actor>(turn_->input.spawner);
   auto definition = runtime_->tool_definitions.find(call.tool);
@@ -87,7 +87,9 @@ void session_state::call_spawn_agent(std::size_t index) {
                       child_input(call.arguments),
                       reserved.grant,
                       child_timeout,
-                      0};
+                      0,
+                      record.idempotency_key,
+                      resumed};
   auto serial = turn_->serial;
   auto reservation = reserved.reservation;
   auto started = self_->clock().now();

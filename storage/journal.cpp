@@ -92,7 +92,8 @@ memory_journal::append(const std::vector<journal_entry>& batch) {
       marks_.run = std::max(marks_.run, x.run);
       marks_.session = std::max(marks_.session, x.session);
       if (e.kind == entry_kind::run_accepted && !x.idempotency_key.empty())
-        idempotency_[keys::idempotency(x.tenant, x.idempotency_key)] = x.run;
+        idempotency_[keys::idempotency(idempotency_tenant(x),
+                                       x.idempotency_key)] = x.run;
       auto& stored = runs_[x.run];
       if (auto tokens = detail::daily_tokens_of(x, stored.final)) {
         auto& counter = budgets_[policies::utc_day(x.finished_at_ms)][x.tenant];
@@ -173,8 +174,8 @@ read_result<std::uint64_t> memory_journal::expire(std::uint64_t cutoff_ms,
     auto i = runs_.find(id);
     const auto& x = i->second;
     if (!x.idempotency_key.empty()) {
-      auto j =
-          idempotency_.find(keys::idempotency(x.tenant, x.idempotency_key));
+      auto j = idempotency_.find(
+          keys::idempotency(idempotency_tenant(x), x.idempotency_key));
       if (j != idempotency_.end() && j->second == id)
         idempotency_.erase(j);
     }

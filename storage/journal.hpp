@@ -90,7 +90,9 @@ class journal {
   [[nodiscard]] virtual read_result<std::optional<stored_run>>
   find_run(std::uint64_t run) const = 0;
 
-  /// The run created with idempotency `key` by `tenant`, if any.
+  /// The run created with idempotency `key` by `tenant`, if any. With
+  /// `spawn_call_tenant`: the child run started by the spawn_agent call
+  /// whose key is `key`.
   [[nodiscard]] virtual read_result<std::optional<std::uint64_t>>
   find_idempotent(const std::string& tenant, const std::string& key) const = 0;
 

@@ -42,7 +42,11 @@ struct stored_run {
   std::string agent;
   /// The turn's input (kept until the run is final, for resume).
   std::string input;
-  /// Empty when the submitter gave none.
+  /// A root run (parent 0): the submitter's idempotency key, empty when it
+  /// gave none. A child run: the key of the spawn_agent call that started
+  /// it ("<parent run>/<step>/<index>"), by which the parent's replay finds
+  /// it after a restart; indexed under `spawn_call_tenant`, never in a
+  /// tenant's own key namespace.
   std::string idempotency_key;
   /// Index of the priority class.
   std::uint8_t priority = 0;
@@ -56,6 +60,18 @@ struct stored_run {
   /// When the run became final, Unix milliseconds; 0 while unfinished.
   std::uint64_t finished_at_ms = 0;
 };
+
+/// The tenant under which the idempotency index holds the spawn call keys of
+/// child runs. No run has an empty tenant (requests naming none are
+/// refused), so these keys never meet a tenant's own.
+inline constexpr std::string_view spawn_call_tenant{};
+
+/// The tenant whose idempotency namespace holds `x.idempotency_key`: its
+/// own for a root run, `spawn_call_tenant` for a child run.
+[[nodiscard]] inline std::string_view
+idempotency_tenant(const stored_run& x) noexcept {
+  return x.parent != 0 ? spawn_call_tenant : std::string_view{x.tenant};
+}
 
 /// `x` as bytes: the format version, then its fields.
 [[nodiscard]] std::string encode(const stored_run& x);

@@ -67,6 +67,22 @@ void feed_recovered(node_ptr self);
 /// admission (a window at a time) and their turns replay their journals.
 void recover(node_ptr self);
 
+/// The child run recovered after a restart that the replayed spawn call
+/// `msg` started before it (same call key, parent and agent), taken out of
+/// the adoptable ones; nullopt when there is none.
+std::optional<run_id> take_adoptable(node_ptr self, const spawn_child& msg);
+
+/// The answer to the replayed spawn call `msg` whose child was already final
+/// before the restart: its stored outcome (or a refusal naming a store
+/// failure); nullopt when the store holds no final child of that call.
+std::optional<child_finished> stored_child(node_ptr self,
+                                           const spawn_child& msg);
+
+/// Called first when `r` is about to become final: cancels its recovered
+/// children that no replayed spawn call adopted, with the usage their
+/// journals show (which joins `r`'s children usage).
+void end_unadopted_children(node_ptr self, run_record& r);
+
 /// Counts a refused submission and passes the error on.
 caf::error refused(node_ptr self, caf::error err);
 

@@ -208,7 +208,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, spawn_child& x) {
   return f(caf::meta::type_name("spawn_child"), x.root, x.parent,
            x.parent_session, x.depth, x.agent, x.input, x.grant, x.timeout_ms,
-           x.child);
+           x.child, x.call_key, x.resumed);
 }
 
 template <class Inspector>

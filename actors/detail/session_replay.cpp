@@ -1,5 +1,7 @@
 #include "actors/detail/session_replay.hpp"
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 namespace warden::detail {
@@ -113,6 +115,35 @@ replayed_tool turn_replay::tool(std::uint32_t step, std::uint32_t index) const {
   if (auto i = tools_.find({step, index}); i != tools_.end())
     return i->second;
   return {};
+}
+
+usage_totals
+journaled_usage(const std::vector<storage::journal_entry>& entries) {
+  usage_totals result;
+  // A call made again after an earlier restart is journaled twice.
+  std::set<std::pair<std::uint32_t, std::uint32_t>> calls;
+  for (const auto& e : entries) {
+    if (e.kind == storage::entry_kind::tool_started) {
+      if (auto tool = parse_tool(e.payload, false))
+        calls.emplace(e.step, tool->first);
+      continue;
+    }
+    if (e.kind != storage::entry_kind::model_step)
+      continue;
+    auto step = parse_model_step(e.payload);
+    if (!step)
+      continue;
+    const auto& reply = step->second;
+    result.prompt_tokens += reply.prompt_tokens;
+    result.completion_tokens += reply.completion_tokens;
+    result.cost_micros += reply.cost_micros;
+    result.retries += reply.retries;
+    ++result.model_calls;
+    if (step->first != model_call_kind::compaction)
+      ++result.iterations;
+  }
+  result.tool_calls = static_cast<std::uint32_t>(calls.size());
+  return result;
 }
 
 } // namespace warden::detail

@@ -60,4 +60,11 @@ class turn_replay {
   bool stopped_ = true;
 };
 
+/// What the journaled steps in `entries` used: the tokens, cost, retries and
+/// calls of their model replies, and their tool calls (one per started
+/// call). For a run that ends without being resumed, so that what it spent
+/// before a restart is not lost.
+[[nodiscard]] usage_totals
+journaled_usage(const std::vector<storage::journal_entry>& entries);
+
 } // namespace warden::detail

@@ -172,7 +172,8 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
       made_final.insert(x.run);
     put(cf::runs, keys::run(x.run), e.payload);
     if (e.kind == entry_kind::run_accepted && !x.idempotency_key.empty())
-      put(cf::idempotency, keys::idempotency(x.tenant, x.idempotency_key),
+      put(cf::idempotency,
+          keys::idempotency(idempotency_tenant(x), x.idempotency_key),
           encode_number(x.run));
     if (x.final)
       put(cf::runs, keys::finished(x.finished_at_ms, x.run), {});
@@ -344,8 +345,9 @@ read_result<std::uint64_t> rocks_journal::expire(std::uint64_t cutoff_ms,
     if (st.ok())
       st = wb.Delete(db[cf::runs], keys::run(*run));
     if (!x.idempotency_key.empty()) {
-      auto slot = keys::idempotency(x.tenant, x.idempotency_key);
-      auto owner = find_idempotent(x.tenant, x.idempotency_key);
+      auto tenant = std::string{idempotency_tenant(x)};
+      auto slot = keys::idempotency(tenant, x.idempotency_key);
+      auto owner = find_idempotent(tenant, x.idempotency_key);
       if (owner.error) {
         result.error = std::move(owner.error);
         return result;

@@ -4,8 +4,11 @@
 // real journal, and fake providers (one per agent) behind a fake governor,
 // for the fan-out suites. Include after caf/test/dsl.hpp.
 
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -70,12 +73,15 @@ struct fixture : test_coordinator_fixture<test_config> {
   config::agent_settings helper;
   /// The spawn_agent tool both agents have: a child of agent helper.
   config::tool_settings delegate;
+  /// Further tools, with their runners, that the agents may be given.
+  std::map<std::string, std::pair<config::tool_settings, caf::actor>> tools;
+  /// The store behind the journal, read back by a node that resumes.
+  std::shared_ptr<storage::memory_journal> store =
+      std::make_shared<storage::memory_journal>();
 
   fixture() {
     admission = sys.spawn(recording_admission);
-    journal =
-        sys.spawn(journal_actor, std::make_shared<storage::memory_journal>(),
-                  journal_options{});
+    journal = sys.spawn(journal_actor, store, journal_options{});
     governor = sys.spawn(fake_governor);
     researcher_model = sys.spawn(fake_dependency<model_request, model_reply>);
     helper_model = sys.spawn(fake_dependency<model_request, model_reply>);
@@ -111,15 +117,25 @@ struct fixture : test_coordinator_fixture<test_config> {
     result->settings = settings;
     result->provider = model;
     result->tool_definitions["delegate"] = delegate;
+    for (const auto& [name, tool] : tools) {
+      result->tool_definitions[name] = tool.first;
+      result->tools[name] = tool.second;
+    }
     result->child_budgets["helper"] = helper.run_budget;
     result->governor = governor;
     result->journal = journal;
     return result;
   }
 
-  /// Spawns the node with the agents as configured by the test.
-  void start() {
+  /// Spawns the node with the agents as configured by the test; with
+  /// `resume`, on the store, taking back the runs it holds unfinished.
+  void start(bool resume = false) {
     node_components parts;
+    if (resume) {
+      parts.store = store;
+      parts.recovered = store->unfinished_runs().value;
+      parts.watermarks = store->watermarks().value;
+    }
     parts.admission = admission;
     parts.journal = journal;
     parts.agents["researcher"] =

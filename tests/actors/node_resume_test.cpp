@@ -22,6 +22,16 @@ storage::journal_entry accepted(run_id run, session_id session,
   return {run, 0, storage::entry_kind::run_accepted, storage::encode(s)};
 }
 
+/// A journaled agent step of `run` whose reply used `prompt` tokens.
+storage::journal_entry model_step(run_id run, std::uint32_t step,
+                                  std::uint64_t prompt) {
+  return {run, step, storage::entry_kind::model_step,
+          "{\"call\":\"agent\",\"text\":\"t\",\"prompt_tokens\":" +
+              std::to_string(prompt) +
+              ",\"completion_tokens\":0,\"cost_micros\":0,\"retries\":0,"
+              "\"tool_calls\":[]}"};
+}
+
 struct resume_fixture : fixture {
   /// Stops the node as a crash would and starts a new one on the same store.
   void restart(std::size_t resume_window = 4096) {
@@ -111,7 +121,54 @@ CAF_TEST(an acknowledged run unfinished at a crash runs once after restart) {
   CAF_CHECK(next<run_status>().state == run_state::succeeded);
 }
 
-CAF_TEST(a child run found unfinished is cancelled for its parent to redo) {
+CAF_TEST(a child whose parent ended before the restart is cancelled at once) {
+  auto parent = accepted(8, 4);
+  storage::stored_run done;
+  CAF_REQUIRE(!storage::decode(parent.payload, done));
+  done.final = true;
+  done.state = static_cast<std::uint8_t>(run_state::succeeded);
+  done.finished_at_ms = 1'000;
+  preload({parent,
+           {8, 0, storage::entry_kind::run_record, storage::encode(done)},
+           accepted(9, 5, "8/1/0", 8),
+           model_step(9, 1, 7)});
+  restart();
+  CAF_CHECK(pool_state().started.empty());
+  self->send(node, get_status{"acme", 9});
+  auto child = next<run_status>();
+  CAF_CHECK(child.state == run_state::cancelled);
+  CAF_CHECK(child.reason.find("parent run 8") != std::string::npos);
+  // What it used before the crash stays on its record.
+  CAF_CHECK_EQUAL(child.usage.prompt_tokens, 7u);
+  // Its final record is durable: the next start does not see it again.
+  restart();
+  CAF_CHECK(pool_state().started.empty());
+}
+
+CAF_TEST(a recovered child its parent never asks for ends with the parent) {
+  preload({accepted(8, 4), accepted(9, 5, "8/1/0", 8), model_step(9, 1, 7)});
+  restart();
+  // The child waits for its parent's replay to take it back.
+  CAF_REQUIRE_EQUAL(pool_state().started.size(), 1u);
+  CAF_CHECK_EQUAL(pool_state().started[0].turn.run, 8u);
+  auto& st = deref<caf::stateful_actor<node_state>>(node).state;
+  CAF_CHECK_EQUAL(st.trees.adoptable.count("8/1/0"), 1u);
+  self->send(node, get_status{"acme", 9});
+  CAF_CHECK(next<run_status>().state == run_state::queued);
+  finish_turn(8);
+  self->send(node, get_status{"acme", 9});
+  auto child = next<run_status>();
+  CAF_CHECK(child.state == run_state::cancelled);
+  CAF_CHECK(child.reason.find("parent run 8 ended") != std::string::npos);
+  CAF_CHECK(st.trees.adoptable.empty());
+  // Its journaled usage joins its parent's, once.
+  self->send(node, get_status{"acme", 8});
+  CAF_CHECK_EQUAL(next<run_status>().usage.prompt_tokens, 17u);
+  restart();
+  CAF_CHECK(pool_state().started.empty());
+}
+
+CAF_TEST(a child record without a spawn call key is not resumed) {
   preload({accepted(8, 4), accepted(9, 5, {}, 8)});
   restart();
   CAF_REQUIRE_EQUAL(pool_state().started.size(), 1u);
@@ -119,11 +176,7 @@ CAF_TEST(a child run found unfinished is cancelled for its parent to redo) {
   self->send(node, get_status{"acme", 9});
   auto child = next<run_status>();
   CAF_CHECK(child.state == run_state::cancelled);
-  CAF_CHECK(child.reason.find("restart") != std::string::npos);
-  // Its final record is durable: the next start does not see it again.
-  restart();
-  CAF_REQUIRE_EQUAL(pool_state().started.size(), 1u);
-  CAF_CHECK_EQUAL(pool_state().started[0].turn.run, 8u);
+  CAF_CHECK(child.reason.find("spawn call") != std::string::npos);
 }
 
 CAF_TEST(recovered runs go back through admission a window at a time) {

@@ -63,7 +63,8 @@ CAF_TEST(model replies keep their tool calls in order) {
 }
 
 CAF_TEST(fan out messages survive serialization as registered types) {
-  spawn_child spawn{1, 2, 3, 3, "summarizer", "sum up", {100, 0, 50}, 900, 4};
+  spawn_child spawn{1,   2, 3,       3,   "summarizer", "sum up", {100, 0, 50},
+                    900, 4, "2/1/0", true};
   auto copy = round_trip(admit_child{spawn}).spawn;
   CAF_CHECK_EQUAL(copy.root, 1u);
   CAF_CHECK_EQUAL(copy.parent, 2u);
@@ -72,6 +73,8 @@ CAF_TEST(fan out messages survive serialization as registered types) {
   CAF_CHECK_EQUAL(copy.grant.tokens, 100u);
   CAF_CHECK_EQUAL(copy.timeout_ms, 900u);
   CAF_CHECK_EQUAL(copy.child, 4u);
+  CAF_CHECK_EQUAL(copy.call_key, "2/1/0");
+  CAF_CHECK(copy.resumed);
   child_finished done{4, "summarizer", run_state::timed_out, false, "", "late",
                       {}};
   done.usage.model_calls = 2;

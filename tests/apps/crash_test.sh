@@ -12,7 +12,12 @@
 #   duplicate runs per key      keys answered with two different run ids
 #   finished steps executed twice
 #                               idempotency keys (run/step/index) on more
-#                               than one line of the effects log
+#                               than one line of the effects log, plus
+#                               child calls made twice: half the submitters
+#                               use agent `spawner`, whose worker child
+#                               appends {"text":"<key>"}, so a child started
+#                               again under a new run id (new call keys)
+#                               shows as a second line with those arguments
 #   runs not final              runs still not ended after the bounded wait
 #
 # It passes when all four are 0. With --negative-control the node runs with
@@ -46,7 +51,6 @@ kills=${CRASH_KILLS:-$([ "$negative" -eq 1 ] && echo 8 || echo 20)}
 min_seconds=${CRASH_SECONDS:-0}
 submitters=4
 tenant=crash
-agent=crasher
 RANDOM=$seed
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/warden-crash.XXXXXX")
@@ -94,11 +98,23 @@ echo "crash test ($mode): seed $seed, at least $kills kills and" \
 
 # --- the node ----------------------------------------------------------------
 
-# write_config PORT: the node's config and model script, with PORT.
+# agent_of KEY: the agent of submission KEY ("s<submitter>-<i>"): odd
+# submitters use `crasher` (three effectful appends per run), even ones
+# `spawner` (a worker child run does the effectful append).
+agent_of() {
+  local n=${1#s}
+  n=${n%%-*}
+  if [ $((n % 2)) -eq 0 ]; then echo spawner; else echo crasher; fi
+}
+
+# write_config PORT: the node's config and model scripts, with PORT.
 write_config() {
   sed -e "s|@SEED@|$seed|" "$here/crash/script.toml" >"$work/script.toml"
+  sed -e "s|@SEED@|$seed|" "$here/crash/standard.toml" >"$work/standard.toml"
   sed -e "s|@WORK@|$work|g" -e "s|@NODE_PORT@|$1|" \
-    -e "s|@SCRIPT@|$work/script.toml|" "$here/crash/node.toml" >"$work/node.toml"
+    -e "s|@SCRIPT@|$work/script.toml|" \
+    -e "s|@STANDARD_SCRIPT@|$work/standard.toml|" \
+    "$here/crash/node.toml" >"$work/node.toml"
 }
 
 # ctl SECONDS ARGS...: one bounded wardenctl call against the node.
@@ -199,8 +215,8 @@ submitter() {
     i=$((i + 1))
     key="s$n-$i"
     echo "$key" >>"$work/tried.$n"
-    bounded 10 "$work/out.$n" submit --tenant "$tenant" --agent "$agent" \
-      --input "$key" --key "$key"
+    bounded 10 "$work/out.$n" submit --tenant "$tenant" \
+      --agent "$(agent_of "$key")" --input "$key" --key "$key"
     out=$(<"$work/out.$n")
     if [ "$rc" -eq 0 ] && [[ $out =~ ^[0-9]+$ ]]; then
       echo "$key $out" >>"$work/acked.$n"
@@ -278,8 +294,8 @@ resubmit() {
   duplicate=-
   for attempt in 1 2 3 4 5; do
     [ "$attempt" -gt 1 ] && [ "$(seconds_left 10)" -lt 1 ] && return
-    bounded 10 "$2" submit --tenant "$tenant" --agent "$agent" --input "$1" \
-      --key "$1" --json
+    bounded 10 "$2" submit --tenant "$tenant" --agent "$(agent_of "$1")" \
+      --input "$1" --key "$1" --json
     text=$(<"$2")
     if [[ $text =~ \"run\":([0-9]+) ]]; then
       run=${BASH_REMATCH[1]}
@@ -369,16 +385,26 @@ duplicates=$(awk '{ runs[$1 " " $2] = 1 } END {
     for (key in count) if (count[key] > 1) n++
     print n + 0 }' "$work/answers.txt")
 twice=0
-[ -f "$work/effects.log" ] &&
+child_twice=0
+child_lines=0
+if [ -f "$work/effects.log" ]; then
   twice=$(awk -F '\t' '{ seen[$1]++ } END {
       for (key in seen) if (seen[key] > 1) n++
       print n + 0 }' "$work/effects.log")
+  # A worker's append names its submission: one line per key at most.
+  child_calls='$2 ~ /^\{"text":"s[0-9]+-[0-9]+"\}$/'
+  child_lines=$(awk -F '\t' "$child_calls" "$work/effects.log" | wc -l)
+  child_twice=$(awk -F '\t' "$child_calls"' { seen[$2]++ } END {
+      for (key in seen) if (seen[key] > 1) n++
+      print n + 0 }' "$work/effects.log")
+  twice=$((twice + child_twice))
+fi
 not_final=$(awk '$3 == "-" || ($6 != 0 && $6 != 3)' "$work/verified.txt" | wc -l)
 effects=0
 [ -f "$work/effects.log" ] && effects=$(wc -l <"$work/effects.log")
 
 echo "verified $(wc -l <"$work/verified.txt") keys, $effects effect lines" \
-  "($(elapsed))"
+  "($child_lines by child runs, $child_twice of those repeated) ($(elapsed))"
 [ "$unanswered" -eq 0 ] ||
   echo "keys the node never answered on resubmission: $unanswered"
 echo "acknowledged runs lost: $lost"

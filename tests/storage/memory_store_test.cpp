@@ -98,6 +98,21 @@ CAF_TEST(accepted runs keep their record and idempotency key) {
   CAF_CHECK_EQUAL(run.value->output, "done");
 }
 
+CAF_TEST(a child run is indexed by its spawn call key outside its tenant) {
+  memory_journal journal;
+  auto child = make_run(5, 2, "4/1/0");
+  child.parent = 4;
+  child.depth = 2;
+  CAF_CHECK(!journal.append({accepted(child)}));
+  auto found = journal.find_idempotent(std::string{spawn_call_tenant}, "4/1/0");
+  CAF_CHECK(found.value == std::optional<std::uint64_t>{5});
+  CAF_CHECK(!journal.find_idempotent("acme", "4/1/0").value);
+  CAF_CHECK(!journal.append({record(finished(child, 10))}));
+  CAF_CHECK_EQUAL(journal.expire(20, 10).value, 1u);
+  CAF_CHECK(
+      !journal.find_idempotent(std::string{spawn_call_tenant}, "4/1/0").value);
+}
+
 CAF_TEST(unfinished runs and watermarks follow the records) {
   memory_journal journal;
   CAF_CHECK(!journal.append({accepted(make_run(9, 3)), accepted(make_run(2, 8)),

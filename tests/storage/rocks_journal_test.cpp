@@ -125,6 +125,28 @@ CAF_TEST(idempotency keys and run records survive close and reopen) {
   CAF_CHECK_EQUAL(run.value->finished_at_ms, 500u);
 }
 
+CAF_TEST(a child run is found by its spawn call key and never by its tenant) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  auto child = make_run(8, 4, "7/1/0");
+  child.parent = 7;
+  child.depth = 2;
+  {
+    auto j = open_journal(path);
+    CAF_CHECK(!j->append({accepted(child)}));
+  }
+  auto j = open_journal(path);
+  auto found = j->find_idempotent(std::string{spawn_call_tenant}, "7/1/0");
+  CAF_REQUIRE(found);
+  CAF_CHECK(found.value == std::optional<std::uint64_t>{8});
+  // The tenant's own key namespace does not see the call key.
+  CAF_CHECK(!j->find_idempotent("acme", "7/1/0").value);
+  // Retention drops the call key with the run.
+  CAF_CHECK(!j->append({record(finished(child, 100))}));
+  CAF_CHECK_EQUAL(j->expire(200, 10).value, 1u);
+  CAF_CHECK(!j->find_idempotent(std::string{spawn_call_tenant}, "7/1/0").value);
+}
+
 CAF_TEST(unfinished runs and watermarks survive reopen and retention) {
   scratch_dir dir;
   auto path = dir / "db";
