@@ -5,8 +5,9 @@
 //   governed  100,000 runs through a real node started with start_node
 //             (admission, pools, governor, providers, tool runners, journal,
 //             Prometheus metrics), one client actor per tenant
-//   half load the governed workload again with half of global_cap in
-//             flight, while a probe times admit_run -> admitted verdict
+//   half load the governed workload again at half the governed phase's
+//             runs/s (open loop), while a probe times admit_run ->
+//             admitted verdict
 //   idle      1,000,000 idle sessions restored from snapshots: RSS / session
 // and prints one JSON object on stdout (progress goes to stderr).
 
@@ -34,6 +35,7 @@
 #include "bench/standard/governed_client.hpp"
 #include "bench/standard/idle_sessions.hpp"
 #include "bench/standard/measure.hpp"
+#include "bench/standard/pacer.hpp"
 #include "bench/standard/raw_flow.hpp"
 #include "bench/standard/workload.hpp"
 
@@ -52,7 +54,8 @@ const char* usage =
     "usage: warden-bench [--runs N] [--tenants N] [--idle-sessions N]\n"
     "                    [--threads N] [--max-throughput N] [--skip-idle]\n"
     "                    [--skip-raw]\n"
-    "                    [--skip-half-load] [--json-only]\n"
+    "                    [--skip-half-load] [--half-load-rate N]\n"
+    "                    [--half-load-closed] [--seed N] [--json-only]\n"
     "                    [--durable DIR [--recovery-runs N]\n"
     "                     [--passivated-sessions N]]\n"
     "Runs the standard workload (DESIGN.md) and prints one JSON object.\n"
@@ -88,6 +91,12 @@ bool parse_args(int argc, char** argv, workload_params& params) {
       params.skip_raw = true;
     else if (arg == "--skip-half-load")
       params.skip_half_load = true;
+    else if (arg == "--half-load-rate")
+      ok = number(params.half_load_rate) && params.half_load_rate > 0;
+    else if (arg == "--seed")
+      ok = number(params.seed);
+    else if (arg == "--half-load-closed")
+      params.half_load_closed = true;
     else if (arg == "--json-only")
       params.json_only = true;
     else if (arg == "--durable" && i + 1 < argc)
@@ -178,11 +187,10 @@ phase_figures run_raw(caf::actor_system& sys, const workload_params& params,
   return result;
 }
 
-std::vector<caf::actor>
-spawn_governed_clients(caf::actor_system& sys, const workload_params& params,
-                       const caf::actor& node,
-                       const std::vector<std::uint32_t>& windows,
-                       const std::shared_ptr<run_tally>& tally) {
+std::vector<caf::actor> spawn_governed_clients(
+    caf::actor_system& sys, const workload_params& params,
+    const caf::actor& node, const std::vector<std::uint32_t>& windows,
+    const std::shared_ptr<run_tally>& tally, bool paced = false) {
   std::vector<caf::actor> clients;
   for (std::uint32_t i = 0; i < params.tenants; ++i) {
     governed_client_config cfg;
@@ -192,20 +200,36 @@ spawn_governed_clients(caf::actor_system& sys, const workload_params& params,
     cfg.agents = params.agents;
     cfg.first_agent = i % params.agents;
     cfg.tally = tally;
+    cfg.paced = paced;
     clients.push_back(sys.spawn(governed_client, std::move(cfg)));
   }
   return clients;
 }
 
-/// The half-load phase: the governed workload with half of global_cap in
-/// flight, probed while between 5 % and 90 % of its runs are done.
+/// The half-load phase, probed while between 5 % and 90 % of its runs are
+/// done: the governed workload offered at `rate` runs/s (open loop, the
+/// full-load windows as upper bounds), or with `rate` 0 as a closed loop
+/// with half of global_cap in flight.
 phase_figures run_half_load(caf::actor_system& sys,
                             const workload_params& params,
-                            const node_handle& node, probe_samples& samples) {
-  auto windows = client_windows(params, params.global_cap / 2);
+                            const node_handle& node, double rate,
+                            probe_samples& samples) {
+  auto paced = rate > 0;
+  auto windows =
+      client_windows(params, paced ? params.global_cap : params.global_cap / 2);
   auto tally =
       std::make_shared<run_tally>(std::max<std::uint64_t>(params.runs / 2, 1));
-  auto clients = spawn_governed_clients(sys, params, node.node, windows, tally);
+  auto clients =
+      spawn_governed_clients(sys, params, node.node, windows, tally, paced);
+  caf::actor pace;
+  if (paced) {
+    pacer_config cfg;
+    cfg.rate = rate;
+    cfg.seed = params.seed;
+    for (std::size_t i = 0; i < clients.size(); ++i)
+      cfg.slots.insert(cfg.slots.end(), windows[i], clients[i]);
+    pace = sys.spawn(pacer, std::move(cfg));
+  }
   auto admission = node.components.at(1); // journal, admission, governor, ...
   auto echo = sys.spawn(echo_actor);
   auto probe =
@@ -218,6 +242,8 @@ phase_figures run_half_load(caf::actor_system& sys,
       std::this_thread::sleep_for(std::chrono::microseconds{500});
   };
   auto result = run_phase(clients, *tally, [&] {
+    if (pace)
+      caf::anon_send(pace, go_atom::value);
     wait_for(0.05);
     caf::anon_send(probe, probe_tick_atom::value);
     wait_for(0.90);
@@ -227,6 +253,8 @@ phase_figures run_half_load(caf::actor_system& sys,
   });
   caf::anon_send_exit(probe, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(echo, caf::exit_reason::user_shutdown);
+  if (pace)
+    caf::anon_send_exit(pace, caf::exit_reason::user_shutdown);
   return result;
 }
 
@@ -543,7 +571,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto windows = client_windows(params, params.global_cap);
-  auto half_windows = client_windows(params, params.global_cap / 2);
+  auto half_windows =
+      client_windows(params, params.half_load_closed ? params.global_cap / 2
+                                                     : params.global_cap);
   std::uint32_t half_total = 0;
   for (auto x : half_windows)
     half_total += x;
@@ -564,8 +594,12 @@ int main(int argc, char** argv) {
   progress("half-load phase with the admission probe");
   probe_samples samples;
   phase_figures half;
+  double half_rate = 0;
+  if (!params.half_load_closed)
+    half_rate = params.half_load_rate > 0 ? params.half_load_rate
+                                          : governed.runs_per_s() / 2;
   if (!params.skip_half_load)
-    half = run_half_load(sys, params, *node, samples);
+    half = run_half_load(sys, params, *node, half_rate, samples);
   auto admission_p50 = quantile(samples.admission_ns, 0.50) / 1e3;
   auto admission_p99 = quantile(samples.admission_ns, 0.99) / 1e3;
   auto admission_max = quantile(samples.admission_ns, 1.0) / 1e3;
@@ -589,6 +623,9 @@ int main(int argc, char** argv) {
   json_object out;
   out.string("benchmark", "warden-bench standard workload");
   out.object("workload", workload_json(params, windows, half_total));
+  out.string("half_load_mode", params.half_load_closed ? "closed" : "open");
+  out.number("half_load_offered_runs_per_s", half_rate);
+  out.integer("seed", params.seed);
   out.number("governed_steps_per_s", governed.steps_per_s());
   out.number("raw_caf_steps_per_s", raw.steps_per_s());
   out.number("ratio", raw.steps_per_s() > 0

@@ -4,6 +4,7 @@
 
 #include "actors/protocol.hpp"
 
+#include "bench/standard/pacer.hpp"
 #include "bench/standard/workload.hpp"
 
 namespace warden::bench {
@@ -14,7 +15,10 @@ using client_ptr = caf::stateful_actor<governed_client_state>*;
 
 void fill(client_ptr self) {
   auto& st = self->state;
-  while (st.outstanding < st.cfg.window && st.cfg.tally->claim()) {
+  while (st.outstanding < st.cfg.window && (!st.cfg.paced || st.tokens > 0) &&
+         st.cfg.tally->claim()) {
+    if (st.cfg.paced)
+      --st.tokens;
     auto n = st.submitted++;
     auto agent =
         static_cast<std::uint32_t>((st.cfg.first_agent + n) % st.cfg.agents);
@@ -39,6 +43,10 @@ caf::behavior governed_client(client_ptr self, governed_client_config cfg) {
   self->state.cfg = std::move(cfg);
   return {
       [self](go_atom) { fill(self); },
+      [self](submit_token_atom) {
+        ++self->state.tokens;
+        fill(self);
+      },
       [self](const run_ack& ack) {
         self->send(self->state.cfg.node,
                    await_run{self->state.cfg.tenant, ack.run});

@@ -36,6 +36,10 @@ struct governed_client_config {
   /// The phase's tally; shared, since a client may still claim from it
   /// after the main thread saw the phase end.
   std::shared_ptr<run_tally> tally;
+  /// Open loop: submit one run per submit_token_atom from the pacer
+  /// (bench/standard/pacer.hpp), a token that finds the window full waits
+  /// for a run to end; false: closed loop, the window refills as runs end.
+  bool paced = false;
 };
 
 /// State of a governed client.
@@ -44,6 +48,8 @@ struct governed_client_state {
   governed_client_config cfg;
   std::uint32_t outstanding = 0;
   std::uint64_t submitted = 0;
+  /// Tokens received and not yet used (paced mode).
+  std::uint64_t tokens = 0;
 };
 
 /// The governed client's behaviour.

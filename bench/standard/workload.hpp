@@ -40,6 +40,15 @@ struct workload_params {
   bool skip_raw = false;
   /// Skip the half-load phase with the admission probe.
   bool skip_half_load = false;
+  /// Runs per second the half-load phase offers (open loop); 0: half the
+  /// governed phase's runs/s measured in the same run. Default 0.
+  double half_load_rate = 0;
+  /// Run the half-load phase as a closed loop with half of global_cap in
+  /// flight instead (the node is then saturated: every run that ends
+  /// starts another). Default false.
+  bool half_load_closed = false;
+  /// Seed of the half-load phase's arrival times. Default 20261124.
+  std::uint64_t seed = 20'261'124;
   /// Print only the JSON object (no progress on stderr).
   bool json_only = false;
   /// Non-empty: run the durable mode instead, with its databases under this
