@@ -40,7 +40,7 @@ void write_pending(journal_ptr self) {
   auto& st = self->state;
   if (st.pending.empty())
     return;
-  auto failed = st.store->append(st.pending);
+  auto failed = st.store->append_owned(std::move(st.pending));
   if (!failed) {
     ++st.batches;
     st.entries += st.pending.size();

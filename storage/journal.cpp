@@ -79,12 +79,18 @@ std::uint64_t daily_tokens_of(const stored_run& x, bool was_final) noexcept {
 
 std::optional<storage_error>
 memory_journal::append(const std::vector<journal_entry>& batch) {
+  auto copy = batch;
+  return append_owned(std::move(copy));
+}
+
+std::optional<storage_error>
+memory_journal::append_owned(std::vector<journal_entry>&& batch) {
   std::vector<stored_run> records;
   if (auto err = detail::decode_run_records(batch, records))
     return err;
   std::lock_guard<std::mutex> guard{mtx_};
   auto record = records.begin();
-  for (const auto& e : batch) {
+  for (auto& e : batch) {
     if (e.kind == entry_kind::session_checkpoint)
       continue; // see entry_kind::session_checkpoint
     if (detail::carries_run_record(e.kind)) {
@@ -101,7 +107,7 @@ memory_journal::append(const std::vector<journal_entry>& batch) {
       }
       stored = std::move(x);
     }
-    entries_[e.run].push_back(e);
+    entries_[e.run].push_back(std::move(e));
     ++size_;
   }
   return std::nullopt;

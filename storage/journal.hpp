@@ -73,6 +73,14 @@ class journal {
   [[nodiscard]] virtual std::optional<storage_error>
   append(const std::vector<journal_entry>& batch) = 0;
 
+  /// `append` for a batch the caller gives up: an implementation that keeps
+  /// entries in memory moves them instead of copying. `batch` is left in a
+  /// valid but unspecified state.
+  [[nodiscard]] virtual std::optional<storage_error>
+  append_owned(std::vector<journal_entry>&& batch) {
+    return append(batch);
+  }
+
   /// The entries of `run` in append order.
   [[nodiscard]] virtual read_result<std::vector<journal_entry>>
   entries_of(std::uint64_t run) const = 0;
@@ -121,6 +129,9 @@ class memory_journal final : public journal {
  public:
   [[nodiscard]] std::optional<storage_error>
   append(const std::vector<journal_entry>& batch) override;
+
+  [[nodiscard]] std::optional<storage_error>
+  append_owned(std::vector<journal_entry>&& batch) override;
 
   [[nodiscard]] read_result<std::vector<journal_entry>>
   entries_of(std::uint64_t run) const override;
