@@ -1,10 +1,12 @@
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
 
 #include "actors/tool_registry.hpp"
@@ -39,6 +41,17 @@ struct node_storage {
   /// 200 ms (see journal_options::unsafe_write_behind).
   bool unsafe_ack_before_write = false;
 };
+
+/// Scheduler worker threads of a node with `node` settings: its
+/// scheduler_threads, or one per core when that is 0.
+[[nodiscard]] std::size_t
+scheduler_threads_of(const config::node_settings& node);
+
+/// Sets the scheduler of `cfg` (threads and policy) from `node`: do this
+/// before the actor system is created. "auto" is sharing for up to 2
+/// worker threads and stealing above.
+void configure_scheduler(caf::actor_system_config& cfg,
+                         const config::node_settings& node);
 
 /// Starts a node from validated `settings`, in this order: journal,
 /// admission, governor, providers, tool runners, then the node actor (which

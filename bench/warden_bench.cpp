@@ -1,6 +1,7 @@
 // warden-bench: the standard workload of DESIGN.md in one process.
 //
-// Phases, in order, on one actor system (scheduler.max-threads = 2):
+// Phases, in order, on one actor system (2 worker threads, the node's
+// scheduler policy: auto, i.e. sharing):
 //   raw       the same message flow on plain CAF (bench/standard/raw_flow)
 //   governed  100,000 runs through a real node started with start_node
 //             (admission, pools, governor, providers, tool runners, journal,
@@ -53,6 +54,7 @@ constexpr std::chrono::seconds phase_timeout{600};
 const char* usage =
     "usage: warden-bench [--runs N] [--tenants N] [--idle-sessions N]\n"
     "                    [--threads N] [--max-throughput N] [--skip-idle]\n"
+    "                    [--scheduler auto|sharing|stealing]\n"
     "                    [--skip-raw]\n"
     "                    [--skip-half-load] [--half-load-rate N]\n"
     "                    [--half-load-closed] [--seed N] [--json-only]\n"
@@ -85,7 +87,14 @@ bool parse_args(int argc, char** argv, workload_params& params) {
       ok = number(params.threads) && params.threads > 0;
     else if (arg == "--max-throughput")
       ok = number(params.max_throughput);
-    else if (arg == "--skip-idle")
+    else if (arg == "--scheduler" && i + 1 < argc) {
+      std::string name = argv[++i];
+      ok = name == "auto" || name == "sharing" || name == "stealing";
+      params.scheduler = name == "sharing" ? config::scheduler_policy::sharing
+                         : name == "stealing"
+                             ? config::scheduler_policy::stealing
+                             : config::scheduler_policy::automatic;
+    } else if (arg == "--skip-idle")
       params.skip_idle = true;
     else if (arg == "--skip-raw")
       params.skip_raw = true;
@@ -346,6 +355,7 @@ json_object workload_json(const workload_params& params,
   w.integer("idle_sessions", params.skip_idle ? 0 : params.idle_sessions);
   w.integer("scheduler_threads", params.threads);
   w.integer("scheduler_max_throughput", params.max_throughput);
+  w.string("scheduler_policy", config::to_string(params.scheduler));
   w.integer("probe_interval_us", params.probe_interval_us);
   return w;
 }
@@ -455,7 +465,7 @@ int run_durable(const workload_params& params, config::settings settings,
   prometheus::Registry registry;
   caf::actor_system_config cfg;
   add_message_types(cfg);
-  cfg.set("scheduler.max-threads", static_cast<std::size_t>(params.threads));
+  configure_scheduler(cfg, settings.node);
   caf::actor_system sys{cfg};
   tool_registry tools;
   auto windows = client_windows(params, params.global_cap);
@@ -557,7 +567,7 @@ int main(int argc, char** argv) {
   prometheus::Registry registry;
   caf::actor_system_config cfg;
   add_message_types(cfg);
-  cfg.set("scheduler.max-threads", static_cast<std::size_t>(params.threads));
+  configure_scheduler(cfg, settings.node);
   if (params.max_throughput > 0)
     cfg.set("scheduler.max-throughput",
             static_cast<std::size_t>(params.max_throughput));

@@ -31,6 +31,10 @@ const char* to_string(side_effect_kind x) noexcept {
   return detail::name_of(x).data();
 }
 
+const char* to_string(scheduler_policy x) noexcept {
+  return detail::name_of(x).data();
+}
+
 std::string endpoint::to_string() const {
   // IPv6 addresses are written in brackets so that the port stays apart.
   if (host.find(':') != std::string::npos)

@@ -33,6 +33,19 @@ struct endpoint {
   }
 };
 
+/// How the node's scheduler hands ready actors to its worker threads.
+enum class scheduler_policy : std::uint8_t {
+  /// sharing up to 2 worker threads, stealing above.
+  automatic,
+  /// One queue all workers take from (CAF's `sharing`).
+  sharing,
+  /// A queue per worker, idle workers steal (CAF's `stealing`).
+  stealing,
+};
+
+/// Returns the name used in the file ("auto", "sharing", "stealing").
+const char* to_string(scheduler_policy x) noexcept;
+
 /// [node]: identity and resources of this node.
 struct node_settings {
   /// Name of this node among its peers: 1 to 64 characters of [A-Za-z0-9_-].
@@ -44,6 +57,10 @@ struct node_settings {
   /// Scheduler worker threads; 0 means one per core. Range [0, 256].
   /// Default 0.
   std::uint32_t scheduler_threads = 0;
+  /// How the scheduler hands ready actors to its workers. "auto" picks
+  /// sharing for up to 2 worker threads (measured faster there: bench/
+  /// README.md) and stealing above. Default "auto".
+  scheduler_policy scheduler = scheduler_policy::automatic;
   /// How long a drain (SIGTERM, SIGINT, `wardenctl drain`) lets running
   /// turns finish before cancelling them, in milliseconds. Range
   /// [0, 3600000]. Default 30000.

@@ -39,13 +39,6 @@ sigset_t block_shutdown_signals() {
   return signals;
 }
 
-std::size_t scheduler_threads(const config::node_settings& node) {
-  if (node.scheduler_threads > 0)
-    return node.scheduler_threads;
-  auto cores = std::thread::hardware_concurrency();
-  return cores > 0 ? cores : 1;
-}
-
 /// Publishes the node's identity: warden_build_info and start time.
 void register_node_metrics(prometheus::Registry& registry,
                            const config::settings& settings) {
@@ -104,8 +97,8 @@ int run_node(const config::settings& settings,
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
   add_message_types(cfg);
-  auto threads = scheduler_threads(settings.node);
-  cfg.set("scheduler.max-threads", threads);
+  configure_scheduler(cfg, settings.node);
+  auto threads = scheduler_threads_of(settings.node);
   caf::actor_system system{cfg};
   tool_registry tools; // wardend runs configured tools only
   node_storage storage;

@@ -32,6 +32,7 @@ config::settings make_settings(const workload_params& params) {
   config::settings s;
   s.node.name = "bench";
   s.node.scheduler_threads = params.threads;
+  s.node.scheduler = params.scheduler;
   s.admission.global_cap = params.global_cap;
   s.admission.global_queue_cap = 65'536;
   for (const auto& tier : tiers()) {

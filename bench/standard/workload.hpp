@@ -27,6 +27,9 @@ struct workload_params {
   std::uint64_t idle_sessions = 1'000'000;
   /// Scheduler worker threads (scheduler.max-threads). Default 2.
   std::uint32_t threads = 2;
+  /// The node's scheduler policy ([node] scheduler). Default auto (sharing
+  /// with 2 threads).
+  config::scheduler_policy scheduler = config::scheduler_policy::automatic;
   /// Messages an actor handles before it yields its thread
   /// (scheduler.max-throughput); 0 keeps CAF's default (no limit).
   /// Default 0.

@@ -40,6 +40,12 @@ struct enum_names<error_class> {
 };
 
 template <>
+struct enum_names<scheduler_policy> {
+  static constexpr std::array<std::string_view, 3> values{"auto", "sharing",
+                                                          "stealing"};
+};
+
+template <>
 struct enum_names<breaker_window> {
   static constexpr std::array<std::string_view, 2> values{"count", "time"};
 };

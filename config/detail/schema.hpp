@@ -69,6 +69,7 @@ void describe(V& v, node_settings& x) {
   v.field("name", x.name, text_rule::name);
   v.field("data_dir", x.data_dir, text_rule::non_empty);
   v.field("scheduler_threads", x.scheduler_threads, limits::threads);
+  v.field("scheduler", x.scheduler);
   v.field("drain_timeout_ms", x.drain_timeout_ms, limits::drain_timeout_ms);
   v.field("listen", x.listen, port_rule::any);
   v.field("peers", x.peers, port_rule::non_zero);

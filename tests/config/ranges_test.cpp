@@ -19,6 +19,19 @@ CAF_TEST(more than 256 scheduler threads are refused) {
                        "must be in [0, 256], got 1000"));
 }
 
+CAF_TEST(the scheduler policy takes auto sharing or stealing) {
+  auto sharing = load("[node]\nscheduler = \"sharing\"\n");
+  CAF_CHECK(sharing.ok());
+  CAF_CHECK(sharing.value.node.scheduler ==
+            warden::config::scheduler_policy::sharing);
+  CAF_CHECK(load("").value.node.scheduler ==
+            warden::config::scheduler_policy::automatic);
+  CAF_CHECK(only_error(load("[node]\nscheduler = \"stealin\"\n"),
+                       "node.scheduler", 2,
+                       "must be one of \"auto\", \"sharing\", \"stealing\"; "
+                       "got \"stealin\" (did you mean \"stealing\"?)"));
+}
+
 CAF_TEST(a negative value for an unsigned field names the range) {
   CAF_CHECK(only_error(load("[tiers.free]\nweight = -1\n"), "tiers.free.weight",
                        2, "must be in [1, 10000], got -1"));
