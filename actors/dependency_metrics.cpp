@@ -8,6 +8,7 @@
 #include <prometheus/registry.h>
 
 #include "actors/detail/dependency_calls.hpp"
+#include "actors/detail/metric_handles.hpp"
 
 namespace warden::detail {
 
@@ -37,11 +38,7 @@ dependency_metrics make_dependency_metrics(prometheus::Registry& registry,
                                            const std::string& name) {
   const prometheus::Labels labels{{"kind", kind}, {"dependency", name}};
   auto counter = [&](const char* metric, const char* help) {
-    return &prometheus::BuildCounter()
-                .Name(metric)
-                .Help(help)
-                .Register(registry)
-                .Add(labels);
+    return detail::counter_handle(registry, metric, help, labels);
   };
   dependency_metrics m;
   m.breaker_state = &prometheus::BuildGauge()

@@ -3,6 +3,8 @@
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
 
+#include "actors/detail/metric_handles.hpp"
+
 namespace warden {
 
 namespace {
@@ -30,11 +32,7 @@ session_metrics make_session_metrics(prometheus::Registry& registry,
                                      const std::string& agent) {
   const prometheus::Labels labels{{"agent", agent}};
   auto counter = [&](const char* metric, const char* help) {
-    return &prometheus::BuildCounter()
-                .Name(metric)
-                .Help(help)
-                .Register(registry)
-                .Add(labels);
+    return detail::counter_handle(registry, metric, help, labels);
   };
   session_metrics m;
   m.doom_loop_halts = counter("warden_doom_loop_halts_total",
