@@ -126,6 +126,8 @@ fake_governor(caf::stateful_actor<fake_governor_state>* self) {
 struct fake_journal_state {
   static inline const char* name = "fake_journal";
   std::vector<storage::journal_entry> entries;
+  /// Entries per append message, in arrival order.
+  std::vector<std::size_t> batches;
   bool fail = false;
 };
 
@@ -140,6 +142,7 @@ fake_journal(caf::stateful_actor<fake_journal_state>* self) {
                                         "journal append: disk full"));
           return;
         }
+        st.batches.push_back(batch.entries.size());
         for (auto& x : batch.entries)
           st.entries.push_back(std::move(x));
         self->send(sender, journal_ack{batch.ticket, {}});

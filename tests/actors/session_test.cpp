@@ -363,6 +363,49 @@ CAF_TEST(usage totals add up model and tool retries and session counters) {
   CAF_CHECK_EQUAL(totals.cost_micros, 500u);
 }
 
+CAF_TEST(the records of a step leave in one append and in order) {
+  using storage::entry_kind;
+  for (auto tool : {"echo", "search"})
+    runtime.tool_definitions[tool].side_effect =
+        warden::config::side_effect_kind::pure;
+  start_session();
+  script({answer(reply("look", {call("echo", "{}"), call("search", "{}")})),
+          answer(reply("the answer"))});
+  send_turn(1, "question");
+  run();
+  CAF_REQUIRE(finished());
+  // The reply and the calls' starts go out with the calls; the results with
+  // the next model call; the last reply with the final outcome.
+  CAF_CHECK_EQUAL(journal_st().batches, (std::vector<std::size_t>{3, 2, 2}));
+  std::vector<entry_kind> kinds;
+  for (const auto& e : journal_st().entries)
+    kinds.push_back(e.kind);
+  CAF_CHECK(kinds == (std::vector<entry_kind>{
+                         entry_kind::model_step, entry_kind::tool_started,
+                         entry_kind::tool_started, entry_kind::tool_finished,
+                         entry_kind::tool_finished, entry_kind::model_step,
+                         entry_kind::run_final}));
+}
+
+CAF_TEST(an effectful call result is journaled before the other calls end) {
+  runtime.tool_definitions["echo"].side_effect =
+      warden::config::side_effect_kind::pure;
+  start_session();
+  script({answer(reply("look", {call("echo", "{}"), call("search", "{}")})),
+          answer(reply("the answer"))});
+  tool_st(echo).script.push_back(hold(tool_output("late echo")));
+  send_turn(1, "question");
+  sched.run(); // run() would also fire the turn timeout
+  // Write-ahead: the reply and echo's start ride with search's start, which
+  // the session waits for; search's result is sent as soon as it arrives.
+  CAF_CHECK_EQUAL(journal_st().batches, (std::vector<std::size_t>{3, 1}));
+  CAF_CHECK_EQUAL(journaled(storage::entry_kind::tool_finished), 1u);
+  self->send(echo, release_atom::value);
+  run();
+  CAF_REQUIRE(finished());
+  CAF_CHECK_EQUAL(journal_st().batches, (std::vector<std::size_t>{3, 1, 1, 2}));
+}
+
 CAF_TEST(a failing journal does not stop the session) {
   journal_st().fail = true;
   start_session();
