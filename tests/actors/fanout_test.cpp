@@ -244,7 +244,10 @@ CAF_TEST(a parent that times out takes its children with it) {
   auto ack = submit("go");
   CAF_CHECK(status(ack.run + 1).state == run_state::running);
   run();
+  // The researcher's pool watched the deadline; the session names it.
   CAF_CHECK(status(ack.run).state == run_state::timed_out);
+  CAF_CHECK_EQUAL(status(ack.run).reason, "turn timeout of 5000 ms reached");
+  CAF_CHECK_EQUAL(pool_st("researcher").in_use(), 0u);
   auto child = status(ack.run + 1);
   CAF_CHECK(child.state == run_state::cancelled);
   CAF_CHECK_EQUAL(child.reason,
