@@ -126,7 +126,7 @@ CAF_TEST(an effectful call runs only once its start is durable) {
   start_session();
   script({answer(reply("writing", {call("search", R"({"q":"x"})")}))});
   send_turn(resumed, "question");
-  // sched.run(): no timer fires (the tool batch's backstop would end it).
+  // sched.run(): no timer fires (the turn timeout would end it).
   sched.run();
   CAF_CHECK(tool_st(search).requests.empty());
   CAF_CHECK(!finished());
