@@ -9,7 +9,6 @@
 namespace warden {
 
 caf::behavior provider_state::make_behavior(provider_config cfg) {
-  clock_.emplace(self_->system());
   auto guard =
       guard_config_of("provider '" + cfg.name + "'", cfg.settings, cfg.seed);
   detail::dependency_call_settings settings;
@@ -19,11 +18,7 @@ caf::behavior provider_state::make_behavior(provider_config cfg) {
   settings.metrics = cfg.metrics;
   if (!cfg.backend)
     cfg.backend = std::make_shared<scripted_model>();
-  calls_ =
-      std::make_unique<detail::dependency_calls<model_request, model_reply>>(
-          self_, *clock_, std::move(guard), std::move(settings),
-          std::move(cfg.backend));
-  return calls_->make_behavior();
+  return start(std::move(guard), std::move(settings), std::move(cfg.backend));
 }
 
 caf::behavior provider(caf::stateful_actor<provider_state>* self,

@@ -43,10 +43,11 @@ struct provider_config {
 };
 
 /// The state of a provider actor.
-struct provider_state {
+struct provider_state
+    : detail::dependency_state_base<model_request, model_reply> {
   static inline const char* name = "warden.provider";
 
-  explicit provider_state(caf::event_based_actor* self) : self_(self) {}
+  using dependency_state_base::dependency_state_base;
 
   /// Builds the guard and the call table from `cfg`, returns the handlers:
   /// `model_request` -> `model_reply` (retries set) or a warden error
@@ -54,21 +55,6 @@ struct provider_state {
   /// dependency_failed, invalid_argument, cancelled) naming the provider;
   /// `cancel_calls` drops every pending or waiting call of a run.
   caf::behavior make_behavior(provider_config cfg);
-
-  /// Calls received and not yet answered.
-  [[nodiscard]] std::size_t pending() const noexcept {
-    return calls_ ? calls_->pending() : 0;
-  }
-
-  /// The provider's guard (breaker state, budget, buckets).
-  [[nodiscard]] const dependency_guard& guard() const {
-    return calls_->guard();
-  }
-
- private:
-  caf::event_based_actor* self_;
-  std::optional<actor_clock_source> clock_;
-  std::unique_ptr<detail::dependency_calls<model_request, model_reply>> calls_;
 };
 
 /// The provider actor's behavior (spawn it with `cfg`).

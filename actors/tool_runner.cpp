@@ -7,7 +7,6 @@
 namespace warden {
 
 caf::behavior tool_runner_state::make_behavior(tool_runner_config cfg) {
-  clock_.emplace(self_->system());
   auto guard =
       guard_config_of("tool '" + cfg.name + "'", cfg.settings, cfg.seed);
   // Config validation already refuses retries of effectful tools; the guard
@@ -21,10 +20,7 @@ caf::behavior tool_runner_state::make_behavior(tool_runner_config cfg) {
   settings.metrics = cfg.metrics;
   if (!cfg.backend)
     cfg.backend = std::make_shared<callable_tool>(echo_function(), false);
-  calls_ = std::make_unique<detail::dependency_calls<tool_request, tool_reply>>(
-      self_, *clock_, std::move(guard), std::move(settings),
-      std::move(cfg.backend));
-  return calls_->make_behavior();
+  return start(std::move(guard), std::move(settings), std::move(cfg.backend));
 }
 
 caf::behavior tool_runner(caf::stateful_actor<tool_runner_state>* self,

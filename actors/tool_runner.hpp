@@ -44,10 +44,11 @@ struct tool_runner_config {
 };
 
 /// The state of a tool runner actor.
-struct tool_runner_state {
+struct tool_runner_state
+    : detail::dependency_state_base<tool_request, tool_reply> {
   static inline const char* name = "warden.tool_runner";
 
-  explicit tool_runner_state(caf::event_based_actor* self) : self_(self) {}
+  using dependency_state_base::dependency_state_base;
 
   /// Builds the guard and the call table from `cfg`, returns the handlers:
   /// `tool_request` -> `tool_reply` (retries set) or a warden error
@@ -55,21 +56,6 @@ struct tool_runner_state {
   /// dependency_failed, invalid_argument, cancelled) naming the tool;
   /// `cancel_calls` drops every pending or waiting call of a run.
   caf::behavior make_behavior(tool_runner_config cfg);
-
-  /// Calls received and not yet answered.
-  [[nodiscard]] std::size_t pending() const noexcept {
-    return calls_ ? calls_->pending() : 0;
-  }
-
-  /// The tool's guard (breaker state, budget, bucket).
-  [[nodiscard]] const dependency_guard& guard() const {
-    return calls_->guard();
-  }
-
- private:
-  caf::event_based_actor* self_;
-  std::optional<actor_clock_source> clock_;
-  std::unique_ptr<detail::dependency_calls<tool_request, tool_reply>> calls_;
 };
 
 /// The tool runner actor's behavior (spawn it with `cfg`).
