@@ -279,7 +279,7 @@ echo "submitted $(wc -l <"$work/tried.txt") keys:" \
 
 # --- resubmit, await, verify -------------------------------------------------------
 
-verify_deadline=$(($(now_ms) + 60000))
+verify_deadline=$(($(now_ms) + 90000))
 # seconds_left MAX: whole seconds to the verification deadline, at most MAX.
 seconds_left() {
   local left=$(((verify_deadline - $(now_ms)) / 1000))
@@ -331,7 +331,7 @@ verify_worker() {
   while read -r key acked run duplicate status; do
     result=-
     if [ "$run" != - ]; then
-      seconds=$(seconds_left 20)
+      seconds=$(seconds_left 45)
       result=x
       if [ "$seconds" -ge 1 ]; then
         bounded "$seconds" "$2.tmp" wait "$run" --tenant "$tenant"
@@ -411,6 +411,15 @@ echo "acknowledged runs lost: $lost"
 echo "duplicate runs per key: $duplicates"
 echo "finished steps executed twice: $twice"
 echo "runs not final: $not_final"
+if [ "$not_final" -gt 0 ]; then
+  echo "first runs not final (key, acked run, run now, duplicate, status, wait) and their status now:"
+  awk '$3 == "-" || ($6 != 0 && $6 != 3)' "$work/verified.txt" | head -n 5 |
+    while read -r key acked run rest; do
+      echo "  $key $acked $run $rest"
+      [ "$run" != - ] && ctl 5 status "$run" --tenant "$tenant" --json 2>&1 |
+        sed 's/^/    /'
+    done
+fi
 if [ "$lost" -gt 0 ]; then
   echo "first lost keys (key, acked run, run now, duplicate, status, wait):"
   awk "$is_lost" "$work/verified.txt" | head -n 5 | sed 's/^/  /'
