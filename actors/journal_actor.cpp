@@ -40,10 +40,11 @@ void write_pending(journal_ptr self) {
   auto& st = self->state;
   if (st.pending.empty())
     return;
+  auto count = st.pending.size();
   auto failed = st.store->append_owned(std::move(st.pending));
   if (!failed) {
     ++st.batches;
-    st.entries += st.pending.size();
+    st.entries += count;
   }
   st.pending.clear();
   auto waiting = std::move(st.waiting);

@@ -158,7 +158,7 @@ void recover(node_ptr self) {
     r.durable = r.journaling = r.recovered = true;
     r.tree.parent = s.parent;
     r.tree.depth = s.depth;
-    if (!r.idempotency_key.empty() && s.parent == 0)
+    if (!r.idempotency_key.empty())
       st.idempotency.emplace(idempotency_slot(s.tenant, s.idempotency_key),
                              s.run);
     // A session passivated before the restart keeps its history.

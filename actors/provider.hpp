@@ -4,7 +4,7 @@
 // `model_request`s (delegated by the governor, so it answers the session
 // directly), runs each through the provider's guard (breaker, rate limits,
 // retries, per-attempt timeout) and its backend, and returns the
-// governor's model-stream permit once per request.
+// governor's model-stream permits (one per request, sent in batches).
 
 #include <cstdint>
 #include <memory>
@@ -33,7 +33,8 @@ struct provider_config {
   /// What answers the calls (make_model_backend); null: the scripted
   /// model's standard workload.
   std::shared_ptr<model_backend> backend;
-  /// Receives permit_release{model_stream} once per request; null (tests):
+  /// Receives permit_release{model_stream, count} for ended requests, in
+  /// batches; null (tests):
   /// nothing is sent.
   caf::actor governor;
   /// Metric handles (null members skipped).

@@ -158,8 +158,8 @@ void session_state::journal(std::vector<storage::journal_entry> entries) {
 void session_state::flush_journal() {
   if (!turn_ || turn_->unsent.empty())
     return;
-  self_->send(runtime_->journal, journal_append{0, std::move(turn_->unsent)});
-  turn_->unsent.clear();
+  self_->send(runtime_->journal,
+              journal_append{0, std::exchange(turn_->unsent, {})});
 }
 
 caf::timespan session_state::remaining() const {

@@ -107,8 +107,8 @@ void session_state::send_model_request(model_request request) {
   flush_journal();
   auto serial = turn_->serial;
   // No request timeout: the provider bounds each attempt itself and the turn
-  // deadline (one timer per turn) bounds the whole call. A timeout per request
-  // would wake CAF's clock thread for every call.
+  // deadline (watched by the agent pool) bounds the whole call. A timeout per
+  // request would wake CAF's clock thread for every call.
   self_
       ->request(runtime_->governor, caf::infinite,
                 governed_model_call{runtime_->provider, std::move(request)})
@@ -252,8 +252,7 @@ void session_state::call_tool(std::size_t index, const caf::actor& runner) {
     // being made a second time.
     auto ticket = ++journal_tickets_;
     turn_->awaiting_start.emplace(ticket, index);
-    auto entries = std::move(turn_->unsent); // the records before it first
-    turn_->unsent.clear();
+    auto entries = std::exchange(turn_->unsent, {}); // the records before it
     entries.push_back(std::move(entry));
     self_->send(runtime_->journal, journal_append{ticket, std::move(entries)});
     return;

@@ -4,7 +4,8 @@
 // excepted). It receives `tool_request`s (delegated by the governor, so it
 // answers the session directly), runs each through the tool's guard
 // (breaker, rate limit, retries unless effectful, per-attempt timeout) and
-// its backend, and returns the governor's tool-call permit once per request.
+// its backend, and returns the governor's tool-call permits (one per
+// request, sent in batches).
 
 #include <cstdint>
 #include <memory>
@@ -34,7 +35,8 @@ struct tool_runner_config {
   config::tool_settings settings;
   /// What runs the calls (make_tool_backend); null: echo.
   std::shared_ptr<tool_backend> backend;
-  /// Receives permit_release{tool_call} once per request; null (tests):
+  /// Receives permit_release{tool_call, count} for ended requests, in
+  /// batches; null (tests):
   /// nothing is sent.
   caf::actor governor;
   /// Metric handles (null members skipped).

@@ -36,11 +36,11 @@ struct deadline_tick {
   caf::actor_clock::time_point at;
 };
 
-/// The backoff before a retry has passed (dependency actor -> itself).
 /// A dependency's note to itself: send the governor the permits of the
 /// calls ended since the last release.
 struct release_due {};
 
+/// The backoff before a retry has passed (dependency actor -> itself).
 struct retry_due {
   std::uint64_t call = 0;
 };

@@ -80,6 +80,18 @@ CAF_TEST(ticket zero is stored without an answer) {
   CAF_CHECK_EQUAL(store->size(), 1u);
 }
 
+CAF_TEST(the journal counts the entries it wrote from a memory store) {
+  auto store = std::make_shared<storage::memory_journal>();
+  auto journal = sys.spawn(journal_actor, store, journal_options{});
+  self->send(journal, batch(0));
+  self->send(journal, batch(0));
+  run();
+  auto& st = deref<caf::stateful_actor<journal_state>>(journal).state;
+  CAF_CHECK_EQUAL(st.batches, 1u);
+  CAF_CHECK_EQUAL(st.entries, 2u);
+  CAF_CHECK_EQUAL(store->size(), 2u);
+}
+
 CAF_TEST(a failed append is reported even for ticket zero) {
   auto journal = sys.spawn(journal_actor, std::make_shared<broken_journal>(),
                            journal_options{});

@@ -3,8 +3,11 @@
 
 #include "storage/journal.hpp"
 #include "storage/snapshot_store.hpp"
+#include "tests/storage/journal_support.hpp"
 
 using namespace warden::storage;
+using warden::storage::test::accepted;
+using warden::storage::test::record;
 
 namespace {
 
@@ -40,14 +43,6 @@ stored_run used(stored_run x, std::string tenant, std::uint64_t prompt,
 /// 2024-05-01 as a UTC day number.
 constexpr std::uint64_t day = 19'844;
 constexpr std::uint64_t day_ms = 86'400'000;
-
-journal_entry accepted(const stored_run& x) {
-  return {x.run, 0, entry_kind::run_accepted, encode(x)};
-}
-
-journal_entry record(const stored_run& x) {
-  return {x.run, 0, entry_kind::run_record, encode(x)};
-}
 
 } // namespace
 

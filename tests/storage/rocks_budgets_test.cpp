@@ -3,9 +3,13 @@
 
 #include "storage/keys.hpp"
 #include "storage/rocks_store.hpp"
+#include "tests/storage/journal_support.hpp"
 #include "tests/storage/rocks_support.hpp"
 
 using namespace warden::storage;
+using warden::storage::test::accepted;
+using warden::storage::test::open_journal;
+using warden::storage::test::record;
 using warden::storage::test::scratch_dir;
 using warden::storage::test::with_raw_db;
 
@@ -34,21 +38,6 @@ stored_run finished(stored_run x, std::uint64_t at_ms) {
   x.finished_at_ms = at_ms;
   x.input.clear();
   return x;
-}
-
-journal_entry accepted(const stored_run& x) {
-  return {x.run, 0, entry_kind::run_accepted, encode(x)};
-}
-
-journal_entry record(const stored_run& x) {
-  return {x.run, 0, entry_kind::run_record, encode(x)};
-}
-
-std::shared_ptr<journal> open_journal(const std::string& path) {
-  auto opened = open_rocks({path, true, "node-a"});
-  if (opened.error)
-    CAF_FAIL("cannot open " << path << ": " << opened.error->to_string());
-  return opened.storage.journal;
 }
 
 /// The tokens of `tenant` on `d`, 0 when absent.

@@ -12,8 +12,11 @@
 #include <string>
 #include <vector>
 
+#include <caf/test/unit_test.hpp>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+
+#include "storage/rocks_store.hpp"
 
 namespace warden::storage::test {
 
@@ -42,6 +45,15 @@ struct scratch_dir {
     return (path / name).string();
   }
 };
+
+/// The journal of a database opened (created if needed) at `path`; fails
+/// the test when it cannot be opened.
+inline std::shared_ptr<journal> open_journal(const std::string& path) {
+  auto opened = open_rocks({path, true, "node-a"});
+  if (opened.error)
+    CAF_FAIL("cannot open " << path << ": " << opened.error->to_string());
+  return opened.storage.journal;
+}
 
 /// Every file under `dir` with its contents, to tell whether anything changed.
 inline std::map<std::string, std::string>
