@@ -14,6 +14,7 @@ namespace warden {
 namespace {
 
 using drain_deadline_atom = caf::atom_constant<caf::atom("drain_dl")>;
+using wait_bound_atom = caf::atom_constant<caf::atom("wait_bound")>;
 
 } // namespace
 
@@ -169,8 +170,28 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         if (is_final(r->status.state))
           return r->status;
         auto promise = self->make_response_promise();
-        r->waiters.push_back(promise);
+        std::uint64_t serial = 0;
+        if (req.max_wait_ms > 0) {
+          serial = self->state.next_waiter++;
+          self->delayed_send(self, std::chrono::milliseconds{req.max_wait_ms},
+                             wait_bound_atom::value, req.run, serial);
+        }
+        r->waiters.push_back({promise, serial});
         return promise;
+      },
+      [self](wait_bound_atom, run_id run, std::uint64_t serial) {
+        // A run that ended meanwhile answered its waiters already.
+        auto i = self->state.runs.find(run);
+        if (i == self->state.runs.end())
+          return;
+        auto& waiters = i->second.waiters;
+        auto w =
+            std::find_if(waiters.begin(), waiters.end(),
+                         [&](const auto& x) { return x.serial == serial; });
+        if (w == waiters.end())
+          return;
+        w->promise.deliver(i->second.status);
+        waiters.erase(w);
       },
       [self](cancel_run& req) -> caf::result<run_status> {
         auto r = find_run(self, req.tenant, req.run);

@@ -90,6 +90,13 @@ struct node_options {
   policies::session_cache_config sessions;
 };
 
+/// A client waiting for a run to end (await_run).
+struct run_waiter {
+  caf::response_promise promise;
+  /// Names the waiter in its bound's timer; 0 when it waits without bound.
+  std::uint64_t serial = 0;
+};
+
 /// One run as the node tracks it.
 struct run_record {
   run_status status;
@@ -117,7 +124,7 @@ struct run_record {
   /// Answered with run_ack once the record is durable.
   std::vector<caf::response_promise> acks;
   /// Clients waiting for the final status (await_run).
-  std::vector<caf::response_promise> waiters;
+  std::vector<run_waiter> waiters;
   /// Receivers of run_event messages.
   std::vector<caf::actor> subscribers;
   std::uint64_t events = 0;
@@ -179,6 +186,8 @@ struct node_state {
   run_id next_run = 1;
   session_id next_session = 1;
   std::uint64_t next_ticket = 1;
+  /// Names the next bounded await_run (see run_waiter).
+  std::uint64_t next_waiter = 1;
   /// Set by drain_node: new work is refused with `draining`.
   bool draining = false;
   /// Answered once every run is final.

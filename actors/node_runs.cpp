@@ -290,7 +290,7 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
   emit(self, r, "final", r.status.reason);
   r.subscribers.clear();
   for (auto& waiter : r.waiters)
-    waiter.deliver(r.status);
+    waiter.promise.deliver(r.status);
   r.waiters.clear();
   if (st.draining) {
     if (state == run_state::cancelled)

@@ -106,11 +106,16 @@ struct get_status {
   run_id run = 0;
 };
 
-/// Ask for a run's final status; the reply comes once the run is final.
-/// Reply: `run_status`.
+/// Ask for a run's final status; the reply comes once the run is final, or
+/// after `max_wait_ms` (when not 0) with the status as of then. A client
+/// waiting long asks again and again with a bound, so that an answer lost
+/// with its connection costs one bound, not the whole wait. Reply:
+/// `run_status`.
 struct await_run {
   std::string tenant;
   run_id run = 0;
+  /// 0: until the run is final.
+  std::uint32_t max_wait_ms = 0;
 };
 
 /// Cancel a run and its subtree. Reply: `run_status` (state as of now).

@@ -63,7 +63,8 @@ typename Inspector::result_type inspect(Inspector& f, get_status& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, await_run& x) {
-  return f(caf::meta::type_name("await_run"), x.tenant, x.run);
+  return f(caf::meta::type_name("await_run"), x.tenant, x.run,
+           x.max_wait_ms);
 }
 
 template <class Inspector>

@@ -66,8 +66,6 @@ int report(const ctl_command& cmd, caf::actor_system& sys,
   }
   if (code == error_code::not_found)
     return exit_not_found;
-  if (err == caf::sec::request_timeout)
-    std::cerr << "wardenctl: no answer within the timeout\n";
   return exit_failure;
 }
 
@@ -81,7 +79,14 @@ struct ctl_config : caf::actor_system_config {
 
 } // namespace
 
-int run_ctl_command(const ctl_command& cmd) {
+void report_no_answer(const ctl_command& cmd, const std::string& why) {
+  if (cmd.json)
+    std::cout << json{{"error", "no_answer"}, {"reason", why}}.dump() << '\n';
+  else
+    std::cerr << "wardenctl: " << why << '\n';
+}
+
+int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
   auto colon = cmd.node.rfind(':');
   if (colon == std::string::npos || colon == 0) {
     std::cerr << "wardenctl: --node must be HOST:PORT, got `" << cmd.node
@@ -104,14 +109,31 @@ int run_ctl_command(const ctl_command& cmd) {
     return exit_unreachable;
   }
   caf::scoped_actor self{sys};
-  bool waits = cmd.verb == "wait" || cmd.verb == "drain";
+  using clock = std::chrono::steady_clock;
+  // What is left of the command's time, at least 1 ms (none: no limit).
+  auto left = [&]() -> std::optional<std::chrono::milliseconds> {
+    if (!attempt.deadline)
+      return std::nullopt;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        *attempt.deadline - clock::now());
+    return std::max(ms, std::chrono::milliseconds{1});
+  };
   caf::duration timeout = caf::infinite;
-  if (cmd.timeout)
-    timeout = caf::duration{*cmd.timeout};
-  else if (!waits)
-    timeout = caf::duration{std::chrono::seconds{10}};
+  if (attempt.answer_timeout)
+    timeout = caf::duration{*attempt.answer_timeout};
+  else if (auto ms = left())
+    timeout = caf::duration{*ms};
   int rc = exit_ok;
-  auto on_error = [&](caf::error& err) { rc = report(cmd, sys, err); };
+  auto on_error = [&](caf::error& err) {
+    if (err != caf::sec::request_timeout) {
+      rc = report(cmd, sys, err);
+    } else if (attempt.retryable) {
+      rc = exit_answer_lost;
+    } else {
+      report_no_answer(cmd, "no answer within the timeout");
+      rc = exit_failure;
+    }
+  };
   auto on_status = [&](run_status& s) {
     if (cmd.json)
       std::cout << to_json(s).dump() << '\n';
@@ -150,8 +172,34 @@ int run_ctl_command(const ctl_command& cmd) {
     self->request(*node, timeout, get_status{cmd.tenant, cmd.run})
         .receive(on_status, on_error);
   } else if (cmd.verb == "wait") {
-    self->request(*node, timeout, await_run{cmd.tenant, cmd.run})
-        .receive(on_status, on_error);
+    // Asks again after each bound, so that a lost answer costs one bound.
+    for (bool waiting = true; waiting;) {
+      auto bound = wait_poll;
+      if (auto ms = left())
+        bound = std::min(bound, *ms);
+      self->request(*node, caf::duration{bound + answer_grace},
+                    await_run{cmd.tenant, cmd.run,
+                              static_cast<std::uint32_t>(bound.count())})
+          .receive(
+              [&](run_status& s) {
+                if (is_final(s.state)) {
+                  on_status(s);
+                  waiting = false;
+                } else if (attempt.deadline &&
+                           clock::now() >= *attempt.deadline) {
+                  report_no_answer(cmd, "run " + std::to_string(s.run) +
+                                            " did not end within the "
+                                            "timeout; it is " +
+                                            to_string(s.state));
+                  rc = exit_failure;
+                  waiting = false;
+                }
+              },
+              [&](caf::error& err) {
+                on_error(err);
+                waiting = false;
+              });
+    }
   } else if (cmd.verb == "cancel") {
     self->request(*node, timeout, cancel_run{cmd.tenant, cmd.run})
         .receive(on_status, on_error);

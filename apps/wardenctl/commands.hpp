@@ -37,7 +37,41 @@ struct ctl_parse_result {
 /// Parses wardenctl's command line; prints help and usage errors.
 [[nodiscard]] ctl_parse_result parse_ctl_command(int argc, char** argv);
 
-/// Connects to the node, runs `cmd`, prints the answer; returns the exit code.
+/// Runs `cmd`, retrying an answer that never came where asking again is
+/// safe, and prints the answer; returns the exit code (attempts.cpp).
 [[nodiscard]] int run_ctl_command(const ctl_command& cmd);
+
+/// How one attempt at a command goes.
+struct ctl_attempt {
+  /// An answer that has not come after this long counts as lost (none: wait
+  /// for it until `deadline`).
+  std::optional<std::chrono::milliseconds> answer_timeout;
+  /// When the whole command ends; none: never (wait, drain).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  /// Whether a lost answer ends the attempt with `exit_answer_lost`, to be
+  /// retried, instead of being reported.
+  bool retryable = false;
+};
+
+/// An attempt whose answer was lost: the caller may try again. Never leaves
+/// wardenctl.
+inline constexpr int exit_answer_lost = 75;
+
+/// While waiting for a run, the longest one await_run asks the node to hold
+/// its answer; a wait asks again after each.
+inline constexpr std::chrono::milliseconds wait_poll{5000};
+
+/// How long an answer may take beyond what the request asked the node to
+/// wait before it counts as lost.
+inline constexpr std::chrono::milliseconds answer_grace{3000};
+
+/// Connects to the node, makes one attempt at `cmd`, prints the answer (or
+/// nothing, when it returns `exit_answer_lost`); returns the exit code
+/// (client.cpp).
+[[nodiscard]] int run_ctl_attempt(const ctl_command& cmd,
+                                  const ctl_attempt& attempt);
+
+/// Prints that no answer came (text or JSON, as `cmd` asks).
+void report_no_answer(const ctl_command& cmd, const std::string& why);
 
 } // namespace warden::apps

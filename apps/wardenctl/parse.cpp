@@ -25,9 +25,13 @@ Commands:
   sessions            list the tenant's sessions
   drain               drain the node: refuse new runs, finish or cancel the rest
 
-Exit codes: 0 ok; 1 the node answered with an error; 2 bad command line;
-3 the run ended without success (wait); 4 no such run or session;
-5 the node cannot be reached.
+An answer that does not come is asked for again, from a new connection,
+within the timeout: for every command but a submit or turn without --key,
+which would start a second run.
+
+Exit codes: 0 ok; 1 the node answered with an error, or no answer came in
+time; 2 bad command line; 3 the run ended without success (wait); 4 no such
+run or session; 5 the node cannot be reached.
 
 Options)";
 

@@ -148,6 +148,38 @@ CAF_TEST(a drain cancels what is still running at its deadline) {
   CAF_CHECK_EQUAL(report.cancelled, 1u);
 }
 
+CAF_TEST(a bounded wait answers the status as of its bound) {
+  auto ack = submit("acme");
+  self->send(node, await_run{"acme", ack.run, 2000});
+  self->send(node, await_run{"acme", ack.run});
+  // sched.run() delivers messages without firing timers (run() fires them).
+  sched.run();
+  CAF_CHECK_EQUAL(self->mailbox().size(), 0u);
+  advance_time(std::chrono::milliseconds{1999});
+  sched.run();
+  CAF_CHECK_EQUAL(self->mailbox().size(), 0u);
+  advance_time(std::chrono::milliseconds{1});
+  auto bounded = next<run_status>();
+  CAF_CHECK(bounded.state == run_state::running);
+  CAF_CHECK(no_reply()); // the unbounded wait goes on
+  finish_turn(ack.run);
+  auto final_status = next<run_status>();
+  CAF_CHECK(final_status.state == run_state::succeeded);
+  CAF_CHECK(no_reply());
+}
+
+CAF_TEST(a bounded wait is answered once : by the end or by its bound) {
+  auto ack = submit("acme");
+  self->send(node, await_run{"acme", ack.run, 2000});
+  finish_turn(ack.run);
+  CAF_CHECK(next<run_status>().state == run_state::succeeded);
+  advance_time(std::chrono::seconds{2});
+  CAF_CHECK(no_reply());
+  // A final run answers a bounded wait at once.
+  self->send(node, await_run{"acme", ack.run, 2000});
+  CAF_CHECK(next<run_status>().state == run_state::succeeded);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
 
 CAF_TEST_FIXTURE_SCOPE(durable_ack_tests, slow_journal_fixture)

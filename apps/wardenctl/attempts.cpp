@@ -1,0 +1,111 @@
+// wardenctl's attempts: a command whose answer never comes is asked again,
+// where asking again is safe, each time from a fresh child process.
+//
+// Why a fresh process: CAF 0.17's middleman names a node by host and process
+// id and keeps one connection per node, with no way to drop it. A node that
+// loses track of a connection (CAF 0.17.6 can: when a client's socket closes
+// and the next client gets the same descriptor before the node has cleaned
+// up, the newcomer's requests arrive without a sender and their answers go
+// nowhere) never answers on it again; another connection from the same
+// process is routed to the lost one. A child process has its own id, so its
+// connection is new to the node.
+
+#include <algorithm>
+#include <csignal>
+#include <iostream>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "apps/exit_codes.hpp"
+#include "apps/wardenctl/commands.hpp"
+
+namespace warden::apps {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+/// The first attempt's bound on a single answer; each retry doubles it.
+constexpr milliseconds first_answer_timeout{3000};
+constexpr milliseconds longest_answer_timeout{60000};
+
+/// Whether asking again cannot do anything twice: reads, cancel and drain
+/// are idempotent, and a submission or turn is only with an idempotency key.
+bool retry_safe(const ctl_command& cmd) {
+  if (cmd.verb == "submit" || cmd.verb == "turn")
+    return !cmd.key.empty();
+  return true;
+}
+
+/// Runs `attempt` in a child process; returns its exit code, or
+/// exit_failure when it died by a signal.
+int run_in_child(const ctl_command& cmd, const ctl_attempt& attempt) {
+  std::cout.flush();
+  auto parent = getpid();
+  auto child = fork();
+  if (child < 0) {
+    std::cerr << "wardenctl: cannot start an attempt: fork failed\n";
+    return exit_failure;
+  }
+  if (child == 0) {
+    // Ends with wardenctl, whoever kills it.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+      _exit(exit_failure);
+    auto rc = run_ctl_attempt(cmd, attempt);
+    std::cout.flush();
+    std::cerr.flush();
+    _exit(rc);
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0)
+    if (errno != EINTR)
+      return exit_failure;
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  std::cerr << "wardenctl: an attempt died by signal " << WTERMSIG(status)
+            << '\n';
+  return exit_failure;
+}
+
+} // namespace
+
+int run_ctl_command(const ctl_command& cmd) {
+  ctl_attempt attempt;
+  auto waits = cmd.verb == "wait" || cmd.verb == "drain";
+  if (cmd.timeout)
+    attempt.deadline = clock::now() + *cmd.timeout;
+  else if (!waits)
+    attempt.deadline = clock::now() + std::chrono::seconds{10};
+  if (!retry_safe(cmd)) {
+    auto rc = run_ctl_attempt(cmd, attempt);
+    if (rc == exit_answer_lost) // not retryable: reported as failed
+      rc = exit_failure;
+    return rc;
+  }
+  attempt.retryable = true;
+  auto answer_timeout = first_answer_timeout;
+  for (int attempts = 1;; ++attempts) {
+    if (cmd.verb != "wait") { // wait bounds each of its requests itself
+      attempt.answer_timeout = answer_timeout;
+      if (attempt.deadline)
+        attempt.answer_timeout = std::min(
+            answer_timeout,
+            std::max(milliseconds{1}, std::chrono::duration_cast<milliseconds>(
+                                          *attempt.deadline - clock::now())));
+    }
+    auto rc = run_in_child(cmd, attempt);
+    if (rc != exit_answer_lost)
+      return rc;
+    if (attempt.deadline && clock::now() >= *attempt.deadline) {
+      report_no_answer(cmd, "no answer within the timeout (" +
+                                std::to_string(attempts) + " attempts)");
+      return exit_failure;
+    }
+    answer_timeout = std::min(answer_timeout * 2, longest_answer_timeout);
+  }
+}
+
+} // namespace warden::apps

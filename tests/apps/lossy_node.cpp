@@ -1,0 +1,89 @@
+// A stand-in for a node whose answers get lost: it speaks wardenctl's
+// protocol but ignores the first get_status, await_run and keyed submit_run
+// it receives, and every submit_run without a key; each request it receives
+// is printed as a line ("<request> <run or key>"), so that a test can count
+// how often wardenctl asked. Prints its port, then serves until killed.
+//
+// Usage: warden-lossy-node
+
+#include <iostream>
+#include <set>
+#include <string>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "actors/protocol.hpp"
+
+namespace {
+
+using namespace warden;
+
+struct lossy_state {
+  /// The requests already ignored once.
+  std::set<std::string> ignored;
+};
+
+/// Whether `request` is to be answered: not the first time it is seen.
+bool answer(caf::stateful_actor<lossy_state>* self,
+            const std::string& request) {
+  std::cout << request << std::endl;
+  return !self->state.ignored.insert(request).second;
+}
+
+run_status succeeded(run_id run) {
+  run_status s;
+  s.run = run;
+  s.session = run;
+  s.tenant = "acme";
+  s.agent = "researcher";
+  s.state = run_state::succeeded;
+  s.output = "answer";
+  return s;
+}
+
+caf::behavior lossy_node(caf::stateful_actor<lossy_state>* self) {
+  return {
+      [self](get_status& req) -> caf::result<run_status> {
+        if (!answer(self, "status " + std::to_string(req.run)))
+          return caf::delegated<run_status>{};
+        return succeeded(req.run);
+      },
+      [self](await_run& req) -> caf::result<run_status> {
+        if (!answer(self, "wait " + std::to_string(req.run)))
+          return caf::delegated<run_status>{};
+        return succeeded(req.run);
+      },
+      [self](submit_run& req) -> caf::result<run_ack> {
+        if (!answer(self, "submit " + req.idempotency_key) ||
+            req.idempotency_key.empty())
+          return caf::delegated<run_ack>{};
+        return run_ack{42, 42, true};
+      },
+  };
+}
+
+struct config : caf::actor_system_config {
+  config() {
+    load<caf::io::middleman>();
+    warden::add_message_types(*this);
+    set("scheduler.max-threads", 1);
+  }
+};
+
+} // namespace
+
+int main() {
+  config cfg;
+  caf::actor_system sys{cfg};
+  auto node = sys.spawn(lossy_node);
+  auto port = sys.middleman().publish(node, 0, "127.0.0.1");
+  if (!port) {
+    std::cerr << "warden-lossy-node: " << sys.render(port.error()) << '\n';
+    return 1;
+  }
+  std::cout << "port " << *port << std::endl;
+  // Serves until killed.
+  caf::scoped_actor self{sys};
+  self->receive([](caf::exit_msg&) {});
+}
