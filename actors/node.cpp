@@ -158,6 +158,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
       [self](passivate_atom, std::uint64_t serial) {
         self->state.registry.timer_fired(serial);
       },
+      [self](expire_atom) { self->state.registry.expire_idle(); },
       [self](get_status& req) -> caf::result<run_status> {
         if (auto r = find_run(self, req.tenant, req.run))
           return r->status;

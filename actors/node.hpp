@@ -88,6 +88,11 @@ struct node_options {
   /// When idle sessions are passivated ([sessions] idle_ttl_ms and
   /// max_resident).
   policies::session_cache_config sessions;
+  /// Passivated sessions idle this long are forgotten ([sessions]
+  /// expire_after_ms); 0: never.
+  std::chrono::milliseconds session_expiry{0};
+  /// How often expiry looks for them ([storage] sweep_interval_ms).
+  std::chrono::milliseconds sweep_interval{60'000};
 };
 
 /// A client waiting for a run to end (await_run).

@@ -52,6 +52,12 @@ node_metrics node_metrics::create(prometheus::Registry& registry) {
                        .Register(registry);
   m.sessions_resident = &sessions.Add({{"residency", "resident"}});
   m.sessions_passivated = &sessions.Add({{"residency", "passivated"}});
+  m.sessions_expired =
+      &prometheus::BuildCounter()
+           .Name("warden_sessions_expired_total")
+           .Help("Passivated sessions forgotten after their idle expiry")
+           .Register(registry)
+           .Add({});
   return m;
 }
 
@@ -65,6 +71,11 @@ void node_metrics::count_resident(int delta) const {
 
 void node_metrics::count_passivated(int delta) const {
   sessions_passivated->Increment(delta);
+}
+
+void node_metrics::count_expired(std::size_t n) const {
+  sessions_expired->Increment(static_cast<double>(n));
+  sessions_passivated->Decrement(static_cast<double>(n));
 }
 
 void node_metrics::count_rejected(error_code code) const {

@@ -37,6 +37,9 @@ struct node_metrics {
   /// warden_sessions{residency="resident"|"passivated"}.
   prometheus::Gauge* sessions_resident = nullptr;
   prometheus::Gauge* sessions_passivated = nullptr;
+  /// warden_sessions_expired_total: passivated sessions forgotten after
+  /// [sessions] expire_after_ms of idleness.
+  prometheus::Counter* sessions_expired = nullptr;
 
   /// Creates the families in `registry` and fetches every handle.
   static node_metrics create(prometheus::Registry& registry);
@@ -47,6 +50,8 @@ struct node_metrics {
   void count_resident(int delta) const;
   /// A session was passivated (+1) or restored (-1).
   void count_passivated(int delta) const;
+  /// `n` passivated sessions expired (they leave the passivated gauge too).
+  void count_expired(std::size_t n) const;
   void count_finished(run_state state, const usage_totals& usage,
                       double turn_seconds) const;
 };

@@ -127,6 +127,11 @@ node_options options_of(const config::settings& settings) {
       sessions.max_resident == 0
           ? std::numeric_limits<std::size_t>::max()
           : static_cast<std::size_t>(sessions.max_resident);
+  opts.session_expiry = std::chrono::milliseconds{
+      static_cast<std::chrono::milliseconds::rep>(sessions.expire_after_ms)};
+  opts.sweep_interval =
+      std::chrono::milliseconds{static_cast<std::chrono::milliseconds::rep>(
+          settings.storage.sweep_interval_ms)};
   auto fallback = settings.default_priority();
   for (std::size_t i = 0; i < opts.priorities.size(); ++i)
     if (opts.priorities[i] == fallback)
@@ -154,6 +159,7 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   node_components parts;
   parts.store = stores->journal;
   handle.store = stores->journal;
+  handle.snapshots = stores->snapshots;
   if (auto err = load_recovery(*stores->journal, parts))
     return fail(std::move(err));
   parts.snapshots = stores->snapshots;
@@ -270,6 +276,7 @@ void stop_node(node_handle& handle) {
   handle.node = nullptr;
   handle.components.clear();
   handle.store = nullptr;
+  handle.snapshots = nullptr;
 }
 
 } // namespace warden

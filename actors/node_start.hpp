@@ -12,6 +12,7 @@
 #include "actors/tool_registry.hpp"
 #include "config/settings.hpp"
 #include "storage/journal.hpp"
+#include "storage/snapshot_store.hpp"
 
 namespace prometheus {
 class Registry;
@@ -28,6 +29,9 @@ struct node_handle {
   std::vector<caf::actor> components;
   /// The node's store, for reading (sizes, records) while the node runs.
   std::shared_ptr<const storage::journal> store;
+  /// The node's snapshot store (null in memory), for reading while the node
+  /// runs: `visit` scans what the database holds.
+  std::shared_ptr<const storage::snapshot_store> snapshots;
 };
 
 /// Where a node keeps its state.

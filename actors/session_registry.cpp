@@ -66,6 +66,12 @@ void session_registry::start(caf::event_based_actor* self, node_state& node) {
   passivated_ = static_cast<std::size_t>(store_->size());
   if (auto& m = node.components.metrics)
     m->count_passivated(static_cast<int>(passivated_));
+  wall_at_start_ms_ = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  clock_at_start_ = self->clock().now();
+  arm_expiry(false);
   restore_ = node.components.restore_session;
   if (!restore_)
     restore_ = [](caf::event_based_actor* owner, const agent_runtime_ptr& agent,
@@ -183,7 +189,7 @@ void session_registry::snapshot_taken(session_snapshot& snapshot) {
     return; // cancelled by a turn, or not from the session's actor
   snapshot.tenant = record.tenant;
   auto bytes = encode_snapshot(self_->system(), snapshot);
-  auto stored = bytes && !store_->put(id, std::move(*bytes));
+  auto stored = bytes && !store_->put(id, std::move(*bytes), wall_ms());
   if (!stored) {
     // The session stays resident and becomes due again later.
     record.residency = session_residency::resident;
@@ -203,6 +209,7 @@ void session_registry::snapshot_taken(session_snapshot& snapshot) {
   // known on disk are not (`known` brings it back).
   if (record.turns_in_flight == 0)
     node_->sessions.erase(i);
+  arm_expiry(false);
 }
 
 bool session_registry::snapshot_refused(const caf::error&) {
@@ -234,7 +241,7 @@ caf::error session_registry::stage(const session_snapshot& snapshot) {
   auto bytes = encode_snapshot(self_->system(), snapshot);
   if (!bytes)
     return std::move(bytes.error());
-  if (auto err = store_->put(snapshot.session, std::move(*bytes)))
+  if (auto err = store_->put(snapshot.session, std::move(*bytes), wall_ms()))
     return make_error(error_code::dependency_failed,
                       "cannot store the snapshot of imported " +
                           session_name(snapshot.session) + ": " +
@@ -247,6 +254,52 @@ void session_registry::adopt(session_id id) {
   ++passivated_;
   if (auto& m = node_->components.metrics)
     m->count_passivated(1);
+  arm_expiry(false);
+}
+
+void session_registry::expire_idle() {
+  expiry_armed_ = false;
+  auto expiry =
+      static_cast<std::uint64_t>(node_->options.session_expiry.count());
+  auto now = wall_ms();
+  if (expiry == 0 || now <= expiry)
+    return arm_expiry(false);
+  auto& sessions = node_->sessions;
+  auto expired = store_->expire(now - expiry, expiry_batch, [&](session_id id) {
+    // In memory: a passivated one with no turn on its way may go.
+    auto i = sessions.find(id);
+    return i == sessions.end() ||
+           (i->second.residency == session_residency::passivated &&
+            i->second.turns_in_flight == 0);
+  });
+  // A store that fails now is asked again at the next sweep.
+  for (auto id : expired.value.sessions)
+    sessions.erase(id);
+  auto n = std::min(passivated_, expired.value.sessions.size());
+  passivated_ -= n;
+  if (auto& m = node_->components.metrics; m && n > 0)
+    m->count_expired(n);
+  arm_expiry(expired.value.more);
+}
+
+void session_registry::arm_expiry(bool soon) {
+  if (expiry_armed_ || node_->options.session_expiry.count() <= 0)
+    return;
+  if (soon) {
+    self_->send(self_, expire_atom::value);
+  } else if (store_->size() > 0) {
+    self_->delayed_send(self_, node_->options.sweep_interval,
+                        expire_atom::value);
+  } else {
+    return;
+  }
+  expiry_armed_ = true;
+}
+
+std::uint64_t session_registry::wall_ms() const {
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      self_->clock().now() - clock_at_start_);
+  return wall_at_start_ms_ + static_cast<std::uint64_t>(elapsed.count());
 }
 
 void session_registry::discard(session_id id) {

@@ -47,6 +47,10 @@ struct session_record;
 /// next deadline; only the latest serial counts.
 using passivate_atom = caf::atom_constant<caf::atom("passivate")>;
 
+/// The registry's expiry sweep: (expire_atom) makes the node call
+/// `expire_idle`.
+using expire_atom = caf::atom_constant<caf::atom("sessexpire")>;
+
 /// Where a session lives.
 enum class session_residency : std::uint8_t {
   none,        ///< no actor yet (or it died): the next turn spawns a new one
@@ -139,6 +143,15 @@ class session_registry {
   /// Starts passivating every session the cache says is due now.
   void passivate_due();
 
+  /// Forgets the passivated sessions idle past `node_options::
+  /// session_expiry` (up to `expiry_batch` per call; more follow at once),
+  /// then arms the next sweep while the store holds snapshots. Resident
+  /// sessions and those with a turn on its way are kept.
+  void expire_idle();
+
+  /// Sessions forgotten by one `expire_idle` at most.
+  static constexpr std::size_t expiry_batch = 1024;
+
   /// Sessions with a live actor (resident or passivating).
   [[nodiscard]] std::size_t resident() const noexcept {
     return by_actor_.size();
@@ -172,6 +185,14 @@ class session_registry {
   /// early is armed.
   void arm();
 
+  /// Arms the expiry sweep (when expiry is on and none is armed): after
+  /// `sweep_interval`, or at once when `soon`.
+  void arm_expiry(bool soon);
+
+  /// Unix milliseconds now: the wall clock at start, advanced by the actor
+  /// clock (deterministic under the test coordinator).
+  [[nodiscard]] std::uint64_t wall_ms() const;
+
   caf::event_based_actor* self_ = nullptr;
   node_state* node_ = nullptr;
   std::optional<actor_clock_source> clock_;
@@ -183,6 +204,9 @@ class session_registry {
   std::size_t passivated_ = 0;
   std::optional<policies::time_point> armed_;
   std::uint64_t timer_serial_ = 0;
+  bool expiry_armed_ = false;
+  std::uint64_t wall_at_start_ms_ = 0;
+  caf::actor_clock::time_point clock_at_start_;
 };
 
 } // namespace warden

@@ -380,21 +380,37 @@ json_object phase_json(const phase_figures& f) {
 
 } // namespace
 
-/// A steady workload on a node whose retention is one second: waves of runs,
-/// with the journal's live entries and the database's disk bytes after each.
-/// Bounded retention shows as entries that stop growing.
+/// Sessions whose snapshots `snapshots` holds (a scan of the database).
+std::uint64_t stored_sessions(const storage::snapshot_store& snapshots) {
+  std::uint64_t n = 0;
+  auto err = snapshots.visit([&](std::uint64_t, const std::string&) {
+    ++n;
+    return true;
+  });
+  return err ? 0 : n;
+}
+
+/// A steady workload on a node whose retention is one second: `waves` waves
+/// of runs (each in a new session), with the journal's live entries, the
+/// sessions stored and the database's disk bytes after each. Sessions
+/// passivate after 500 ms idle and, when `expire_sessions`, expire 1 s
+/// later. Bounded retention shows as figures that stop growing.
 json_object run_retention_waves(caf::actor_system& sys,
                                 const workload_params& params,
                                 config::settings settings,
                                 const tool_registry& tools,
                                 const std::vector<std::uint32_t>& windows,
-                                const std::string& data_dir) {
-  constexpr int waves = 24;
+                                const std::string& data_dir, int waves,
+                                bool expire_sessions) {
   settings.node.data_dir = data_dir;
   settings.storage.retention_ms = 1'000;
   settings.storage.sweep_interval_ms = 250;
+  settings.sessions.idle_ttl_ms = 500;
+  settings.sessions.expire_after_ms = expire_sessions ? 1'000 : 0;
   json_object out;
   out.integer("retention_ms", settings.storage.retention_ms);
+  out.integer("session_idle_ttl_ms", settings.sessions.idle_ttl_ms);
+  out.integer("session_expire_after_ms", settings.sessions.expire_after_ms);
   auto node = start_node(sys, settings, tools, nullptr);
   if (!node) {
     out.string("error", error_reason(node.error()));
@@ -404,6 +420,7 @@ json_object run_retention_waves(caf::actor_system& sys,
   wave_params.runs = std::max<std::uint64_t>(params.runs / 4, 1);
   out.integer("runs_per_wave", wave_params.runs);
   std::vector<std::uint64_t> entries;
+  std::vector<std::uint64_t> sessions;
   std::vector<std::uint64_t> bytes;
   for (int wave = 0; wave < waves; ++wave) {
     auto tally = std::make_shared<run_tally>(wave_params.runs);
@@ -414,10 +431,12 @@ json_object run_retention_waves(caf::actor_system& sys,
     // (whose writes trigger the sweep).
     std::this_thread::sleep_for(std::chrono::milliseconds{1'100});
     entries.push_back(node->store->size());
+    sessions.push_back(stored_sessions(*node->snapshots));
     bytes.push_back(directory_bytes(data_dir));
   }
   stop_node(*node);
   out.integers("journal_entries_after_wave", entries);
+  out.integers("sessions_stored_after_wave", sessions);
   out.integers("db_bytes_after_wave", bytes);
   return out;
 }
@@ -513,7 +532,11 @@ int run_durable(const workload_params& params, config::settings settings,
 
   progress("steady workload under a short retention");
   auto retention = run_retention_waves(sys, params, settings, tools, windows,
-                                       (dir / "steady").string());
+                                       (dir / "steady").string(), 24, true);
+  progress("the same without session expiry (baseline), 8 waves");
+  auto no_expiry =
+      run_retention_waves(sys, params, settings, tools, windows,
+                          (dir / "steady-no-expiry").string(), 8, false);
 
   progress("passivated session disk bytes");
   auto disk_bytes = passivated_session_disk_bytes(
@@ -542,6 +565,7 @@ int run_durable(const workload_params& params, config::settings settings,
   out.integer("peak_rss_bytes", peak_resident_bytes());
   out.object("durable", phase_json(durable));
   out.object("retention", retention);
+  out.object("retention_without_session_expiry", no_expiry);
   std::cout << out.str() << std::endl;
   return durable.completed && recovery_seconds >= 0 && disk_bytes >= 0 ? 0 : 1;
 }

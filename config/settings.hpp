@@ -89,6 +89,13 @@ struct session_settings {
   /// passivated; 0 = no limit, else at least admission.global_cap (running
   /// sessions stay resident). Range [0, 1000000000]. Default 1000000.
   std::uint64_t max_resident = 1'000'000;
+  /// A passivated session is forgotten (its snapshot deleted; a turn for it
+  /// is refused as unknown) once it has been idle this long, in
+  /// milliseconds, counted from its last turn's end (or from its
+  /// passivation, at most idle_ttl_ms later); 0 = keep forever. Resident
+  /// sessions never expire. Range [0, 31536000000] (365 days). Default
+  /// 2592000000 (30 days).
+  std::uint64_t expire_after_ms = 2'592'000'000;
 };
 
 /// [storage]: the node's database (`<node.data_dir>/db`).

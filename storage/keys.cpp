@@ -30,6 +30,15 @@ std::string finished(std::uint64_t finished_at_ms, std::uint64_t run) {
   return out;
 }
 
+std::string session_expiry(std::uint64_t written_at_ms, std::uint64_t session) {
+  std::string out;
+  out.reserve(session_expiry_key_size);
+  out.push_back('e');
+  put_u64(out, written_at_ms);
+  put_u64(out, session);
+  return out;
+}
+
 std::string journal(std::uint64_t run, std::uint64_t seq) {
   std::string out;
   out.reserve(16);

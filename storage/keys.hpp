@@ -23,8 +23,19 @@ namespace warden::storage::keys {
 /// journal: the 8-byte prefix of every entry of `run`.
 [[nodiscard]] std::string journal_prefix(std::uint64_t run);
 
-/// sessions: session id (8).
+/// sessions: session id (8): the snapshot.
 [[nodiscard]] std::string session(std::uint64_t session);
+
+/// sessions: 'e' + written_at_ms (8) + session id (8): the expiry index.
+/// 17 bytes, where a snapshot's key has 8: the length tells them apart.
+[[nodiscard]] std::string session_expiry(std::uint64_t written_at_ms,
+                                         std::uint64_t session);
+
+/// The length of a `session` key.
+inline constexpr std::size_t session_key_size = 8;
+
+/// The length of a `session_expiry` key.
+inline constexpr std::size_t session_expiry_key_size = 17;
 
 /// idempotency: tenant length (2) + tenant + key; the length prefix keeps
 /// ("a", "bc") and ("ab", "c") apart.

@@ -137,7 +137,7 @@ double passivated_session_disk_bytes(caf::actor_system& sys,
         error = "cannot encode a snapshot";
         return -1;
       }
-      if (auto err = opened.storage.snapshots->put(id, std::move(*bytes))) {
+      if (auto err = opened.storage.snapshots->put(id, std::move(*bytes), 0)) {
         error = err->to_string();
         return -1;
       }

@@ -222,6 +222,7 @@ template <class V>
 void describe(V& v, session_settings& x) {
   v.field("idle_ttl_ms", x.idle_ttl_ms, limits::idle_ttl_ms);
   v.field("max_resident", x.max_resident, limits::resident);
+  v.field("expire_after_ms", x.expire_after_ms, limits::retention_ms);
 }
 
 template <class V>

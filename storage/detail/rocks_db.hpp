@@ -43,7 +43,13 @@ inline constexpr const char* journal_seq = "journal_seq";
 inline constexpr const char* journal_entries = "journal_entries";
 inline constexpr const char* max_run = "max_run";
 inline constexpr const char* max_session = "max_session";
+/// Set once every snapshot has an expiry index entry (see
+/// rocks_snapshot_store).
+inline constexpr const char* sessions_indexed = "sessions_indexed";
 } // namespace meta
+
+/// Unix milliseconds now (the wall clock): when snapshots are written.
+[[nodiscard]] std::uint64_t unix_ms_now();
 
 /// `status` as a storage error of `operation`; nullopt when it is OK.
 [[nodiscard]] std::optional<storage_error>

@@ -12,6 +12,7 @@
 #include "storage/detail/batch.hpp"
 #include "storage/detail/codec.hpp"
 #include "storage/detail/rocks_db.hpp"
+#include "storage/detail/rocks_snapshots.hpp"
 #include "storage/keys.hpp"
 
 namespace warden::storage::detail {
@@ -132,6 +133,8 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
   std::unordered_set<std::uint64_t> made_final;
   auto record = records.begin();
   std::uint64_t journaled = 0;
+  // When checkpoints are written: their sessions' idleness counts from now.
+  auto now_ms = unix_ms_now();
   for (const auto& e : batch) {
     if (e.kind == entry_kind::session_checkpoint) {
       // The session's snapshot, in the format of the snapshot store.
@@ -139,6 +142,8 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
       std::string value(1, static_cast<char>(record_format));
       value.append(e.payload, 8, std::string::npos);
       put(cf::sessions, keys::session(*session), value);
+      put(cf::sessions, keys::session_expiry(now_ms, *session),
+          session_fingerprint(value));
       continue;
     }
     ++journaled;

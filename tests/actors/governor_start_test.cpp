@@ -5,6 +5,7 @@
 #include <prometheus/registry.h>
 
 #include "actors/governor.hpp"
+#include "actors/node.hpp"
 #include "actors/node_start.hpp"
 #include "actors/tool_registry.hpp"
 #include "config/load.hpp"
@@ -91,6 +92,15 @@ CAF_TEST(the node registers the session counters of each agent) {
   CAF_CHECK(exposed("warden_doom_loop_halts_total"));
   CAF_CHECK(exposed("warden_iteration_limit_halts_total"));
   CAF_CHECK(exposed("warden_turn_timeouts_total"));
+}
+
+CAF_TEST(the node takes session expiry and its sweep from the configuration) {
+  start("[sessions]\nexpire_after_ms = 90000\n"
+        "[storage]\nsweep_interval_ms = 500\n");
+  auto& options =
+      deref<caf::stateful_actor<node_state>>(handle.node).state.options;
+  CAF_CHECK_EQUAL(options.session_expiry.count(), 90000);
+  CAF_CHECK_EQUAL(options.sweep_interval.count(), 500);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -65,6 +65,7 @@ CAF_TEST(the shipped configuration describes the demo node) {
   CAF_CHECK_EQUAL(initech.weight, cfg.tiers.at("pro").weight);
   CAF_CHECK_GREATER(cfg.sessions.idle_ttl_ms, 0u);
   CAF_CHECK_GREATER(cfg.sessions.max_resident, 0u);
+  CAF_CHECK_EQUAL(cfg.sessions.expire_after_ms, 2592000000u);
   CAF_CHECK_EQUAL(cfg.storage.retention_ms, 604800000u);
   CAF_CHECK_EQUAL(cfg.storage.max_batch_entries, 4096u);
   CAF_CHECK_EQUAL(cfg.storage.sweep_interval_ms, 60000u);
@@ -92,6 +93,7 @@ CAF_TEST(an empty file gives every default) {
   CAF_CHECK(cfg.providers.empty() && cfg.tools.empty());
   CAF_CHECK_EQUAL(cfg.sessions.idle_ttl_ms, defaults.sessions.idle_ttl_ms);
   CAF_CHECK_EQUAL(cfg.sessions.max_resident, defaults.sessions.max_resident);
+  CAF_CHECK_EQUAL(cfg.sessions.expire_after_ms, 2592000000u);
   CAF_CHECK_EQUAL(cfg.storage.retention_ms, 604800000u);
   CAF_CHECK_EQUAL(cfg.storage.max_batch_entries, 4096u);
   CAF_CHECK_EQUAL(cfg.storage.sweep_interval_ms, 60000u);

@@ -132,6 +132,15 @@ CAF_TEST(a retention beyond a year is refused) {
                        "must be in [0, 31536000000], got 31536000001"));
 }
 
+CAF_TEST(a session expiry beyond a year is refused and 0 keeps sessions) {
+  CAF_CHECK(only_error(load("[sessions]\nexpire_after_ms = 31536000001\n"),
+                       "sessions.expire_after_ms", 2,
+                       "must be in [0, 31536000000], got 31536000001"));
+  auto never = load("[sessions]\nexpire_after_ms = 0\n");
+  CAF_CHECK(never.ok());
+  CAF_CHECK_EQUAL(never.value.sessions.expire_after_ms, 0u);
+}
+
 CAF_TEST(a journal batch of zero entries is refused) {
   CAF_CHECK(only_error(load("[storage]\nmax_batch_entries = 0\n"),
                        "storage.max_batch_entries", 2,

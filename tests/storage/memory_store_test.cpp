@@ -190,10 +190,10 @@ CAF_TEST(a run counts for the UTC day it finished in and expire drops
 
 CAF_TEST(the memory snapshot store replaces erases and counts bytes) {
   memory_snapshot_store store;
-  CAF_CHECK(!store.put(7, "12345"));
-  CAF_CHECK(!store.put(8, "xy"));
+  CAF_CHECK(!store.put(7, "12345", 0));
+  CAF_CHECK(!store.put(8, "xy", 0));
   CAF_CHECK_EQUAL(store.bytes(), 7u);
-  CAF_CHECK(!store.put(7, "1"));
+  CAF_CHECK(!store.put(7, "1", 0));
   CAF_CHECK_EQUAL(store.bytes(), 3u);
   CAF_CHECK(store.get(7) == std::optional<std::string>{"1"});
   CAF_CHECK(!store.erase(7));
@@ -201,4 +201,25 @@ CAF_TEST(the memory snapshot store replaces erases and counts bytes) {
   CAF_CHECK(!store.get(7));
   CAF_CHECK_EQUAL(store.size(), 1u);
   CAF_CHECK_EQUAL(store.bytes(), 2u);
+}
+
+CAF_TEST(memory snapshots expire by their latest write like stored ones) {
+  memory_snapshot_store store;
+  auto any = [](std::uint64_t) { return true; };
+  CAF_CHECK(!store.put(1, "a", 100));
+  CAF_CHECK(!store.put(2, "b", 200));
+  CAF_CHECK(!store.put(3, "c", 300));
+  CAF_CHECK(!store.put(1, "a2", 400));
+  auto kept = store.expire(350, 1, [](std::uint64_t id) { return id != 2; });
+  CAF_CHECK(kept.value.sessions.empty());
+  CAF_CHECK(kept.value.more);
+  auto first = store.expire(350, 10, any);
+  CAF_CHECK(first.value.sessions == std::vector<std::uint64_t>{3});
+  CAF_CHECK(store.get(2) == std::optional<std::string>{"b"});
+  CAF_CHECK_EQUAL(store.size(), 2u);
+  CAF_CHECK_EQUAL(store.bytes(), 3u);
+  CAF_CHECK(!store.erase(2));
+  auto second = store.expire(450, 10, any);
+  CAF_CHECK(second.value.sessions == std::vector<std::uint64_t>{1});
+  CAF_CHECK_EQUAL(store.size(), 0u);
 }
