@@ -11,6 +11,7 @@
 // connection is new to the node.
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <iostream>
 #include <sys/prctl.h>
@@ -79,12 +80,8 @@ int run_ctl_command(const ctl_command& cmd) {
     attempt.deadline = clock::now() + *cmd.timeout;
   else if (!waits)
     attempt.deadline = clock::now() + std::chrono::seconds{10};
-  if (!retry_safe(cmd)) {
-    auto rc = run_ctl_attempt(cmd, attempt);
-    if (rc == exit_answer_lost) // not retryable: reported as failed
-      rc = exit_failure;
-    return rc;
-  }
+  if (!retry_safe(cmd)) // one attempt, which reports a lost answer itself
+    return run_ctl_attempt(cmd, attempt);
   attempt.retryable = true;
   auto answer_timeout = first_answer_timeout;
   for (int attempts = 1;; ++attempts) {
