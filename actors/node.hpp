@@ -126,6 +126,9 @@ struct run_record {
   /// When the run became final, Unix milliseconds (0 before): its final
   /// record and admission's daily token counter use the same value.
   std::uint64_t finished_at_ms = 0;
+  /// A child that ended after every ancestor that would count its usage:
+  /// its own final record and release count its tokens for the day.
+  bool counts_own_tokens = false;
   /// Answered with run_ack once the record is durable.
   std::vector<caf::response_promise> acks;
   /// Clients waiting for the final status (await_run).

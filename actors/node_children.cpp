@@ -73,6 +73,20 @@ void adopt_child(node_actor_ptr self, run_record& r, const spawn_child& spawn,
 
 } // namespace
 
+bool counted_by_ancestor(node_actor_ptr self, const run_record& r) {
+  // The walk of add_to_ancestors, without adding.
+  const auto& runs = self->state.runs;
+  for (auto id = r.tree.parent; id != 0;) {
+    auto i = runs.find(id);
+    if (i == runs.end())
+      return false;
+    if (!is_final(i->second.status.state))
+      return true;
+    id = i->second.tree.parent;
+  }
+  return false;
+}
+
 caf::result<caf::message> on_spawn_child(node_actor_ptr self,
                                          spawn_child& msg) {
   auto& st = self->state;

@@ -43,6 +43,13 @@ void on_admit_child(node_actor_ptr self, admit_child& msg);
 void prepare_tree_turn(node_actor_ptr self, const run_record& r,
                        turn_input& turn);
 
+/// Whether an unfinished ancestor of child `r` will count `r`'s usage when
+/// `r` ends (the first ancestor up the tree that is in memory and not final;
+/// none for a root, or past an ancestor no longer in memory). A child none
+/// will count counts its own tokens (stored_run::counts_own_tokens).
+[[nodiscard]] bool counted_by_ancestor(node_actor_ptr self,
+                                       const run_record& r);
+
 /// Called when `r` became final, after its state, output and reason were
 /// set: adds its children's usage to its own, its own to its parent's, and
 /// tells the supervisor of its tree (which stops with the root).

@@ -45,6 +45,7 @@ storage::stored_run stored_of(const run_record& r) {
   s.finished_at_ms = !s.final                ? 0
                      : r.finished_at_ms != 0 ? r.finished_at_ms
                                              : unix_ms();
+  s.counts_own_tokens = s.final && r.counts_own_tokens;
   return s;
 }
 
@@ -244,12 +245,15 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
                                                     : error_code::cancelled,
                            r.status.reason));
   r.acks.clear();
+  // A root's tokens cover its tree (the final record counts the same): its
+  // own and those of its children that ended before it. A child that ends
+  // after its root counts its own subtree's the same way.
+  r.counts_own_tokens = r.tree.is_child() && !counted_by_ancestor(self, r);
   if (release_admission) {
-    // A root's tokens cover its tree (the final record counts the same):
-    // its own and those of its children that ended before it.
-    auto tokens = r.tree.is_child() ? 0
-                                    : r.status.usage.tokens() +
-                                          r.tree.children_usage.tokens();
+    auto tokens =
+        r.tree.is_child() && !r.counts_own_tokens
+            ? 0
+            : r.status.usage.tokens() + r.tree.children_usage.tokens();
     self->send(st.components.admission,
                release_run{r.status.run, tokens, r.finished_at_ms});
   }

@@ -475,8 +475,8 @@ struct snapshot_session {};
 
 /// The version of `session_export` this build writes and reads; an import
 /// of another version is refused. A change of the fields below gets a new
-/// value.
-inline constexpr std::uint32_t session_export_format = 1;
+/// value (2: run records carry `counts_own_tokens`).
+inline constexpr std::uint32_t session_export_format = 2;
 
 /// Export an idle session with its history, to be imported on another node.
 /// Reply: `session_export`. The session stays where it is (resident or

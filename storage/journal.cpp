@@ -69,7 +69,7 @@ decode_run_records(const std::vector<journal_entry>& batch,
 }
 
 std::uint64_t daily_tokens_of(const stored_run& x, bool was_final) noexcept {
-  if (!x.final || was_final || x.parent != 0)
+  if (!x.final || was_final || (x.parent != 0 && !x.counts_own_tokens))
     return 0;
   return policies::saturating_add(x.usage.prompt_tokens,
                                   x.usage.completion_tokens);

@@ -80,7 +80,7 @@ std::string encode(const stored_run& x) {
   std::string out;
   out.reserve(64 + x.tenant.size() + x.agent.size() + x.input.size() +
               x.idempotency_key.size() + x.output.size() + x.reason.size());
-  out.push_back(static_cast<char>(record_format));
+  out.push_back(static_cast<char>(run_record_format));
   put_varint(out, x.run);
   put_varint(out, x.session);
   put_varint(out, x.parent);
@@ -102,12 +102,14 @@ std::string encode(const stored_run& x) {
   put_varint(out, x.usage.retries);
   put_varint(out, x.usage.iterations);
   put_varint(out, x.finished_at_ms);
+  put_varint(out, x.counts_own_tokens ? 1 : 0);
   return out;
 }
 
 std::optional<storage_error> decode(std::string_view bytes, stored_run& out) {
   detail::reader r{bytes};
-  if (auto problem = detail::read_format(r))
+  std::uint8_t format = 0;
+  if (auto problem = detail::read_format(r, run_record_format, format))
     return decode_error(std::move(*problem));
   stored_run x;
   field_reader f{r};
@@ -132,6 +134,8 @@ std::optional<storage_error> decode(std::string_view bytes, stored_run& out) {
   f.integer("retries", x.usage.retries);
   f.integer("iterations", x.usage.iterations);
   f.integer("finished_at_ms", x.finished_at_ms);
+  if (format >= 2)
+    f.boolean("counts_own_tokens", x.counts_own_tokens);
   if (f.problem())
     return decode_error(std::move(*f.problem()));
   if (!r.rest().empty())

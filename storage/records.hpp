@@ -14,9 +14,15 @@
 
 namespace warden::storage {
 
-/// Format version at the front of every value this build writes. A value of
-/// another version is refused with an error naming both versions.
+/// Format version at the front of every value this build writes but run
+/// records. A value of another version is refused with an error naming both
+/// versions.
 inline constexpr std::uint8_t record_format = 1;
+
+/// Format version of the run records (`stored_run`) this build writes: 2
+/// added `counts_own_tokens`. Records of version 1 are still read (as not
+/// counting their own tokens).
+inline constexpr std::uint8_t run_record_format = 2;
 
 /// What a run consumed, as stored.
 struct stored_usage {
@@ -59,6 +65,10 @@ struct stored_run {
   stored_usage usage;
   /// When the run became final, Unix milliseconds; 0 while unfinished.
   std::uint64_t finished_at_ms = 0;
+  /// A child run that ended after its root (no ancestor is left to count
+  /// it): its final record adds its usage's tokens to its tenant's daily
+  /// counter itself. Since run record format 2.
+  bool counts_own_tokens = false;
 };
 
 /// The tenant under which the idempotency index holds the spawn call keys of

@@ -25,7 +25,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_run& x) {
   return f(caf::meta::type_name("stored_run"), x.run, x.session, x.parent,
            x.depth, x.tenant, x.agent, x.input, x.idempotency_key, x.priority,
-           x.state, x.final, x.output, x.reason, x.usage, x.finished_at_ms);
+           x.state, x.final, x.output, x.reason, x.usage, x.finished_at_ms,
+           x.counts_own_tokens);
 }
 
 } // namespace warden::storage
@@ -63,8 +64,7 @@ typename Inspector::result_type inspect(Inspector& f, get_status& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, await_run& x) {
-  return f(caf::meta::type_name("await_run"), x.tenant, x.run,
-           x.max_wait_ms);
+  return f(caf::meta::type_name("await_run"), x.tenant, x.run, x.max_wait_ms);
 }
 
 template <class Inspector>

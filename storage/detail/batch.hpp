@@ -25,8 +25,9 @@ decode_run_records(const std::vector<journal_entry>& batch,
 
 /// The tokens `x` adds to its tenant's counter of the UTC day of its
 /// finished_at_ms when it replaces a record that `was_final` or not: the
-/// prompt and completion tokens of a root run's first final record, else 0
-/// (a child's tokens are in its root's usage).
+/// prompt and completion tokens of a root run's first final record, and of
+/// a child's that `counts_own_tokens` (it ended after its root), else 0 (a
+/// child's tokens are in its root's usage).
 [[nodiscard]] std::uint64_t daily_tokens_of(const stored_run& x,
                                             bool was_final) noexcept;
 

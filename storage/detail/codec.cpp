@@ -60,11 +60,17 @@ read_status reader::bytes(std::string_view& x) noexcept {
 
 std::optional<std::string> read_format(reader& r) {
   std::uint8_t format = 0;
+  return read_format(r, record_format, format);
+}
+
+std::optional<std::string> read_format(reader& r, std::uint8_t newest,
+                                       std::uint8_t& format) {
   if (r.byte(format) != read_status::ok)
     return std::string{"empty record (no format byte)"};
-  if (format != record_format)
+  if (format < 1 || format > newest)
     return "record format " + std::to_string(format) +
-           " is unknown (this build reads " + std::to_string(record_format) +
+           " is unknown (this build reads " +
+           (newest == 1 ? std::string{"1"} : "1 to " + std::to_string(newest)) +
            ")";
   return std::nullopt;
 }

@@ -51,4 +51,10 @@ class reader {
 /// (this build reads 1)", or a truncation for an empty value).
 [[nodiscard]] std::optional<std::string> read_format(reader& r);
 
+/// Reads the format byte into `format`: nullopt when it is 1 to `newest`,
+/// else the problem ("record format 7 is unknown (this build reads 1 to
+/// 2)").
+[[nodiscard]] std::optional<std::string>
+read_format(reader& r, std::uint8_t newest, std::uint8_t& format);
+
 } // namespace warden::storage::detail

@@ -1,11 +1,31 @@
 #define CAF_SUITE actors.fanout
 #include <caf/test/dsl.hpp>
 
+#include "policies/daily_budget.hpp"
 #include "tests/actors/fanout_fixture.hpp"
 
 using namespace fanout_test;
 
-CAF_TEST_FIXTURE_SCOPE(fanout_tests, fanout_test::fixture)
+namespace {
+
+/// The fan-out fixture with a tree of three levels started: the root
+/// (researcher) spawns a helper, which spawns a helper whose model call is
+/// held; each answered call costs 15 tokens.
+struct three_levels : fanout_test::fixture {
+  run_ack start_three_levels() {
+    start();
+    model_st(researcher_model)
+        .script.push_back(answer(reply("delegating", {spawn_call("level 2")})));
+    model_st(helper_model)
+        .script.push_back(answer(reply("deeper", {spawn_call("level 3")})));
+    model_st(helper_model).script.push_back(hold(reply("never")));
+    return submit("go");
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(fanout_tests, three_levels)
 
 CAF_TEST(a child answers the spawn call and its usage adds up in the root) {
   start();
@@ -204,13 +224,7 @@ CAF_TEST(a child refused by admission becomes an error tool result) {
 }
 
 CAF_TEST(cancelling the root cancels every descendant and returns permits) {
-  start();
-  model_st(researcher_model)
-      .script.push_back(answer(reply("delegating", {spawn_call("level 2")})));
-  model_st(helper_model)
-      .script.push_back(answer(reply("deeper", {spawn_call("level 3")})));
-  model_st(helper_model).script.push_back(hold(reply("never")));
-  auto ack = submit("go");
+  auto ack = start_three_levels();
   for (run_id run = ack.run; run < ack.run + 3; ++run)
     CAF_CHECK(status(run).state == run_state::running);
   CAF_CHECK_EQUAL(node_st().runs.at(ack.run + 2).tree.depth, 3u);
@@ -232,6 +246,26 @@ CAF_TEST(cancelling the root cancels every descendant and returns permits) {
   self->receive([&](caf::down_msg&) { down = true; },
                 caf::after(std::chrono::seconds{0}) >> [] {});
   CAF_CHECK(down);
+}
+
+CAF_TEST(children that end after their root count their tokens for the day) {
+  auto ack = start_three_levels();
+  CAF_CHECK(status(ack.run + 2).state == run_state::running);
+  // The root ends first; its children are cancelled after it.
+  self->send(node, cancel_run{"acme", ack.run});
+  next<run_status>();
+  sched.run();
+  // Two answered calls of 15 tokens: the root's and level 2's.
+  CAF_CHECK_EQUAL(status(ack.run).usage.tokens(), 30u);
+  std::uint64_t released = 0;
+  for (const auto& r : admission_st().releases)
+    released += r.tokens;
+  CAF_CHECK_EQUAL(released, 30u);
+  auto day = policies::utc_day(admission_st().releases.back().finished_at_ms);
+  CAF_CHECK_EQUAL(store->daily_tokens(day).value["acme"], 30u);
+  auto late = store->find_run(ack.run + 1).value;
+  CAF_REQUIRE(late);
+  CAF_CHECK(late->counts_own_tokens);
 }
 
 CAF_TEST(a parent that times out takes its children with it) {

@@ -103,6 +103,7 @@ CAF_TEST(migration messages survive serialization as registered types) {
   r.output = "hi";
   r.usage.completion_tokens = 5;
   r.finished_at_ms = 1234;
+  r.counts_own_tokens = true;
   x.runs.push_back(r);
   x.journal.push_back({9, 1, storage::entry_kind::model_step, "{}"});
   auto copy = round_trip(import_session{x}).exported;
@@ -118,6 +119,7 @@ CAF_TEST(migration messages survive serialization as registered types) {
   CAF_CHECK_EQUAL(copy.runs[0].output, "hi");
   CAF_CHECK_EQUAL(copy.runs[0].usage.completion_tokens, 5u);
   CAF_CHECK_EQUAL(copy.runs[0].finished_at_ms, 1234u);
+  CAF_CHECK(copy.runs[0].counts_own_tokens);
   CAF_REQUIRE_EQUAL(copy.journal.size(), 1u);
   CAF_CHECK(copy.journal[0].kind == storage::entry_kind::model_step);
   CAF_CHECK_EQUAL(copy.journal[0].step, 1u);

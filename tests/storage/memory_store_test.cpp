@@ -173,6 +173,21 @@ CAF_TEST(final root runs add their tokens to the daily counter of their tenant
   CAF_CHECK_EQUAL(tokens.value["globex"], 7u);
 }
 
+CAF_TEST(a child that ended after its root counts its own tokens once) {
+  memory_journal journal;
+  auto root = used(make_run(1, 1), "acme", 100, 20);
+  auto late = used(make_run(2, 2), "acme", 30, 5);
+  late.parent = 1;
+  late.counts_own_tokens = true;
+  CAF_CHECK(!journal.append({accepted(root), accepted(late)}));
+  auto noon = day * day_ms + day_ms / 2;
+  CAF_CHECK(!journal.append({record(finished(root, noon))}));
+  CAF_CHECK_EQUAL(journal.daily_tokens(day).value["acme"], 120u);
+  CAF_CHECK(!journal.append({record(finished(late, noon + 1))}));
+  CAF_CHECK(!journal.append({record(finished(late, noon + 2))}));
+  CAF_CHECK_EQUAL(journal.daily_tokens(day).value["acme"], 155u);
+}
+
 CAF_TEST(a run counts for the UTC day it finished in and expire drops
              earlier days) {
   memory_journal journal;

@@ -28,6 +28,7 @@ stored_run sample() {
   x.reason = "completed";
   x.usage = {1000, 200, 123456789, 4, 3, 1, 5};
   x.finished_at_ms = 1764000000000;
+  x.counts_own_tokens = true;
   return x;
 }
 
@@ -42,7 +43,7 @@ std::string message_of(std::string_view bytes) {
 CAF_TEST(a run record survives encode and decode) {
   auto x = sample();
   auto bytes = encode(x);
-  CAF_CHECK_EQUAL(static_cast<int>(bytes.front()), record_format);
+  CAF_CHECK_EQUAL(static_cast<int>(bytes.front()), run_record_format);
   stored_run y;
   auto err = decode(bytes, y);
   CAF_REQUIRE(!err);
@@ -67,14 +68,30 @@ CAF_TEST(a run record survives encode and decode) {
   CAF_CHECK_EQUAL(y.usage.retries, x.usage.retries);
   CAF_CHECK_EQUAL(y.usage.iterations, x.usage.iterations);
   CAF_CHECK_EQUAL(y.finished_at_ms, x.finished_at_ms);
+  CAF_CHECK_EQUAL(y.counts_own_tokens, x.counts_own_tokens);
   CAF_CHECK(encode(y) == bytes);
+}
+
+CAF_TEST(a run record of format 1 is read without counts_own_tokens) {
+  // Format 1 is format 2 without its last field (one byte: true).
+  auto bytes = encode(sample());
+  bytes[0] = 1;
+  bytes.pop_back();
+  stored_run y;
+  CAF_REQUIRE(!decode(bytes, y));
+  CAF_CHECK_EQUAL(y.finished_at_ms, sample().finished_at_ms);
+  CAF_CHECK_EQUAL(y.reason, sample().reason);
+  CAF_CHECK(!y.counts_own_tokens);
+  // The byte a format 2 record has there is one too many for format 1.
+  bytes.push_back('\x01');
+  CAF_CHECK_EQUAL(message_of(bytes), "trailing bytes after record (1)");
 }
 
 CAF_TEST(a record of another format version is refused naming both versions) {
   auto bytes = encode(sample());
   bytes[0] = 7;
   CAF_CHECK_EQUAL(message_of(bytes),
-                  "record format 7 is unknown (this build reads 1)");
+                  "record format 7 is unknown (this build reads 1 to 2)");
   CAF_CHECK_EQUAL(message_of(""), "empty record (no format byte)");
 }
 
@@ -87,7 +104,7 @@ CAF_TEST(a truncated record names the field it ends in) {
   CAF_CHECK_EQUAL(message_of(bytes.substr(0, 1)),
                   "truncated record (field `run`)");
   CAF_CHECK_EQUAL(message_of(bytes.substr(0, bytes.size() - 1)),
-                  "truncated record (field `finished_at_ms`)");
+                  "truncated record (field `counts_own_tokens`)");
   int silent = 0;
   for (std::size_t n = 1; n < bytes.size(); ++n)
     if (message_of(bytes.substr(0, n)).rfind("truncated record (field `", 0) !=

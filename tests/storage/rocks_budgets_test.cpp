@@ -176,3 +176,26 @@ CAF_TEST(expire drops the counters of the days before the cutoff day) {
   CAF_CHECK(j->daily_tokens(day + 1).value.empty());
   CAF_CHECK_EQUAL(tokens_of(*j, day + 2, "acme"), 30u);
 }
+
+CAF_TEST(a child that counts its own tokens adds them once and others none) {
+  scratch_dir dir;
+  auto j = open_journal(dir / "db");
+  auto root = make_run(1, "acme", 100, 20);
+  auto counted = make_run(2, "acme", 1000, 0); // in its root's usage
+  counted.parent = 1;
+  counted.depth = 2;
+  counted.idempotency_key = "1/1/0";
+  auto late = make_run(3, "acme", 30, 5); // ended after its root
+  late.parent = 1;
+  late.depth = 2;
+  late.idempotency_key = "1/1/1";
+  late.counts_own_tokens = true;
+  CAF_CHECK(!j->append({accepted(root), accepted(counted), accepted(late)}));
+  CAF_CHECK(!j->append({record(finished(counted, noon)),
+                        record(finished(root, noon))}));
+  CAF_CHECK_EQUAL(tokens_of(*j, day, "acme"), 120u);
+  CAF_CHECK(!j->append({record(finished(late, noon)),
+                        record(finished(late, noon + 1))}));
+  CAF_CHECK(!j->append({record(finished(late, noon + 2))}));
+  CAF_CHECK_EQUAL(tokens_of(*j, day, "acme"), 155u);
+}
