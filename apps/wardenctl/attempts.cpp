@@ -14,6 +14,8 @@
 #include <cerrno>
 #include <csignal>
 #include <iostream>
+#include <optional>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,17 +42,69 @@ bool retry_safe(const ctl_command& cmd) {
   return true;
 }
 
+/// When an attempt is given up even if it never gets as far as asking (a
+/// connection that never completes): after its answer's bound, or the
+/// command's deadline, and twice the grace; none for a wait without limit.
+std::optional<clock::time_point> give_up_at(const ctl_attempt& attempt) {
+  if (attempt.answer_timeout)
+    return clock::now() + *attempt.answer_timeout + 2 * answer_grace;
+  if (attempt.deadline)
+    return *attempt.deadline + 2 * answer_grace;
+  return std::nullopt;
+}
+
+/// Waits for `child` to end, killing it at `give_up` (SIGCHLD is blocked,
+/// so its arrival can be awaited with a timeout). Returns its wait status,
+/// or nullopt when it was killed or could not be waited for.
+std::optional<int> await_child(pid_t child,
+                               std::optional<clock::time_point> give_up) {
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  for (;;) {
+    int status = 0;
+    auto done = waitpid(child, &status, WNOHANG);
+    if (done == child)
+      return status;
+    if (done < 0 && errno != EINTR)
+      return std::nullopt;
+    if (!give_up) {
+      sigwaitinfo(&chld, nullptr);
+      continue;
+    }
+    auto left = *give_up - clock::now();
+    if (left <= clock::duration::zero()) {
+      kill(child, SIGKILL);
+      waitpid(child, &status, 0);
+      return std::nullopt;
+    }
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left);
+    timespec ts{static_cast<time_t>(ns.count() / 1'000'000'000),
+                static_cast<long>(ns.count() % 1'000'000'000)};
+    sigtimedwait(&chld, nullptr, &ts);
+  }
+}
+
 /// Runs `attempt` in a child process; returns its exit code, or
+/// exit_answer_lost when it overran its time and was killed, or
 /// exit_failure when it died by a signal.
 int run_in_child(const ctl_command& cmd, const ctl_attempt& attempt) {
   std::cout.flush();
+  sigset_t chld;
+  sigset_t old;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, &old);
+  auto give_up = give_up_at(attempt);
   auto parent = getpid();
   auto child = fork();
   if (child < 0) {
+    sigprocmask(SIG_SETMASK, &old, nullptr);
     std::cerr << "wardenctl: cannot start an attempt: fork failed\n";
     return exit_failure;
   }
   if (child == 0) {
+    sigprocmask(SIG_SETMASK, &old, nullptr);
     // Ends with wardenctl, whoever kills it.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
@@ -60,13 +114,13 @@ int run_in_child(const ctl_command& cmd, const ctl_attempt& attempt) {
     std::cerr.flush();
     _exit(rc);
   }
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0)
-    if (errno != EINTR)
-      return exit_failure;
-  if (WIFEXITED(status))
-    return WEXITSTATUS(status);
-  std::cerr << "wardenctl: an attempt died by signal " << WTERMSIG(status)
+  auto status = await_child(child, give_up);
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+  if (!status)
+    return exit_answer_lost;
+  if (WIFEXITED(*status))
+    return WEXITSTATUS(*status);
+  std::cerr << "wardenctl: an attempt died by signal " << WTERMSIG(*status)
             << '\n';
   return exit_failure;
 }

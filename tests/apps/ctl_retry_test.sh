@@ -47,4 +47,22 @@ check "it says no answer came" contains "$work/keyless.err" "no answer within th
 check "a keyless submit is asked once: a second would start a second run" \
   [ "$(received "submit ")" -eq 1 ]
 
+# A node that accepts the connection and never speaks: --timeout still ends
+# the command (the attempt is killed), where it used to hang.
+"$lossy" --silent >"$work/silent.out" 2>&1 &
+silent=$!
+silent_port=""
+for _ in $(seq 1 100); do
+  silent_port=$(sed -n 's/^port //p' "$work/silent.out")
+  [ -n "$silent_port" ] && break
+  sleep 0.1
+done
+timeout -k 2 30 "$wardenctl" --node "127.0.0.1:$silent_port" --tenant acme \
+  --timeout 2 status 7 >"$work/silent.stdout" 2>"$work/silent.err"
+rc=$?
+kill "$silent" 2>/dev/null
+check "a node that never speaks ends the command in time (exit 1, not 124)" \
+  [ "$rc" -eq 1 ]
+check "it says no answer came" contains "$work/silent.err" "no answer within the timeout"
+
 finish

@@ -4,11 +4,17 @@
 // is printed as a line ("<request> <run or key>"), so that a test can count
 // how often wardenctl asked. Prints its port, then serves until killed.
 //
-// Usage: warden-lossy-node
+// Usage: warden-lossy-node [--silent]
+//   --silent  accept TCP connections and never say anything (a node that
+//             hangs before the protocol starts); prints its port likewise
 
+#include <arpa/inet.h>
 #include <iostream>
+#include <netinet/in.h>
 #include <set>
 #include <string>
+#include <sys/socket.h>
+#include <vector>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -71,9 +77,31 @@ struct config : caf::actor_system_config {
   }
 };
 
+/// Accepts connections on a port of 127.0.0.1 and holds them, silent.
+int serve_silently() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      listen(fd, 64) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    std::cerr << "warden-lossy-node: cannot listen\n";
+    return 1;
+  }
+  std::cout << "port " << ntohs(addr.sin_port) << std::endl;
+  std::vector<int> held;
+  for (;;)
+    if (auto c = accept(fd, nullptr, nullptr); c >= 0)
+      held.push_back(c);
+}
+
 } // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string{argv[1]} == "--silent")
+    return serve_silently();
   config cfg;
   caf::actor_system sys{cfg};
   auto node = sys.spawn(lossy_node);
