@@ -10,15 +10,22 @@ wardenctl=$1
 lossy=$2
 . "$(dirname "$0")/lib.sh"
 
+# port_of FILE: the port a lossy node printed to FILE (waits up to 10 s);
+# ends the test when none came.
+port_of() {
+  local port=""
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's/^port //p' "$1")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { cat "$1"; echo "the lossy node did not start"; exit 1; }
+  echo "$port"
+}
+
 "$lossy" >"$work/node.out" 2>"$work/node.err" &
 pid=$!
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/^port //p' "$work/node.out")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/node.err"; echo "the lossy node did not start"; exit 1; }
+port=$(port_of "$work/node.out") || exit 1
 
 ctl() { timeout -k 2 60 "$wardenctl" --node "127.0.0.1:$port" --tenant acme "$@"; }
 # received REQUEST: how often the node received REQUEST.
@@ -51,12 +58,7 @@ check "a keyless submit is asked once: a second would start a second run" \
 # the command (the attempt is killed), where it used to hang.
 "$lossy" --silent >"$work/silent.out" 2>&1 &
 silent=$!
-silent_port=""
-for _ in $(seq 1 100); do
-  silent_port=$(sed -n 's/^port //p' "$work/silent.out")
-  [ -n "$silent_port" ] && break
-  sleep 0.1
-done
+silent_port=$(port_of "$work/silent.out") || exit 1
 timeout -k 2 30 "$wardenctl" --node "127.0.0.1:$silent_port" --tenant acme \
   --timeout 2 status 7 >"$work/silent.stdout" 2>"$work/silent.err"
 rc=$?
