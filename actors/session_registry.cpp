@@ -1,6 +1,7 @@
 #include "actors/session_registry.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -265,7 +266,18 @@ void session_registry::expire_idle() {
   if (expiry == 0 || now <= expiry)
     return arm_expiry(false);
   auto& sessions = node_->sessions;
+  // Sessions with an unfinished run (one waiting in admission included),
+  // collected when the first candidate comes up.
+  std::optional<std::unordered_set<session_id>> running;
   auto expired = store_->expire(now - expiry, expiry_batch, [&](session_id id) {
+    if (!running) {
+      running.emplace();
+      for (const auto& [run, r] : node_->runs)
+        if (!is_final(r.status.state))
+          running->insert(r.status.session);
+    }
+    if (running->count(id) > 0)
+      return false;
     // In memory: a passivated one with no turn on its way may go.
     auto i = sessions.find(id);
     return i == sessions.end() ||

@@ -146,7 +146,8 @@ class session_registry {
   /// Forgets the passivated sessions idle past `node_options::
   /// session_expiry` (up to `expiry_batch` per call; more follow at once),
   /// then arms the next sweep while the store holds snapshots. Resident
-  /// sessions and those with a turn on its way are kept.
+  /// sessions and those with an unfinished run (one waiting in admission
+  /// too) are kept.
   void expire_idle();
 
   /// Sessions forgotten by one `expire_idle` at most.

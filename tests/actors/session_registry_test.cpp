@@ -34,6 +34,20 @@ caf::behavior admit_all(caf::event_based_actor* self) {
   };
 }
 
+/// Admits every run, or answers `queued` (the run waits) while `*hold`.
+caf::behavior holding_admission(caf::event_based_actor* self,
+                                std::shared_ptr<bool> hold) {
+  return {
+      [self, hold](admit_run& req) {
+        auto sender = caf::actor_cast<caf::actor>(self->current_sender());
+        auto outcome =
+            *hold ? admission_outcome::queued : admission_outcome::admitted;
+        self->send(sender, admission_verdict{req.run, outcome, 0, {}, 0});
+      },
+      [](release_run&) {},
+  };
+}
+
 /// A session that answers every turn at once and refuses every snapshot
 /// (as a real session does while it runs a turn), counting the requests.
 caf::behavior refusing_session(caf::event_based_actor*,
@@ -515,6 +529,31 @@ CAF_TEST(a passivated session idle past its expiry is forgotten) {
   wait(sweep);
   CAF_CHECK(node_st().registry.known(recent) == nullptr);
   CAF_CHECK_EQUAL(store->size(), 0u);
+}
+
+CAF_TEST(a passivated session whose turn waits in admission does not expire) {
+  expiry = std::chrono::minutes{10};
+  sweep = std::chrono::minutes{1};
+  auto hold = std::make_shared<bool>(false);
+  caf::anon_send_exit(admission, caf::exit_reason::user_shutdown);
+  admission = sys.spawn(holding_admission, hold);
+  start();
+  auto first = submit("first question");
+  wait(ttl);
+  CAF_REQUIRE(passivated(first.session));
+  *hold = true;
+  auto next = turn(first.session, "second question");
+  CAF_CHECK(status(next.run).state == run_state::queued);
+  // A due sweep fires once per wait: step through the expiry sweep by sweep.
+  for (auto t = sweep; t <= expiry + 2 * sweep; t += sweep)
+    wait(sweep);
+  CAF_CHECK(store->get(first.session));
+  // Admitted at last: the turn restores the session with its history.
+  self->send(
+      node, admission_verdict{next.run, admission_outcome::admitted, 0, {}, 0});
+  sched.run(); // the turn, before asking for its status
+  CAF_CHECK(status(next.run).state == run_state::succeeded);
+  CAF_CHECK(contains(last_prompt(), "first question"));
 }
 
 CAF_TEST(a resident session keeps an old snapshot through expiry) {
