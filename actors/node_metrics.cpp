@@ -52,6 +52,13 @@ node_metrics node_metrics::create(prometheus::Registry& registry) {
                        .Register(registry);
   m.sessions_resident = &sessions.Add({{"residency", "resident"}});
   m.sessions_passivated = &sessions.Add({{"residency", "passivated"}});
+  m.requests_without_sender =
+      &prometheus::BuildCounter()
+           .Name("warden_requests_without_sender_total")
+           .Help("Client requests that arrived with no sender to answer, not "
+                 "carried out")
+           .Register(registry)
+           .Add({});
   m.sessions_expired =
       &prometheus::BuildCounter()
            .Name("warden_sessions_expired_total")
@@ -63,6 +70,10 @@ node_metrics node_metrics::create(prometheus::Registry& registry) {
 
 void node_metrics::count_submitted() const {
   submitted->Increment();
+}
+
+void node_metrics::count_without_sender() const {
+  requests_without_sender->Increment();
 }
 
 void node_metrics::count_resident(int delta) const {

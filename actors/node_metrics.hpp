@@ -37,6 +37,10 @@ struct node_metrics {
   /// warden_sessions{residency="resident"|"passivated"}.
   prometheus::Gauge* sessions_resident = nullptr;
   prometheus::Gauge* sessions_passivated = nullptr;
+  /// warden_requests_without_sender_total: client requests that arrived
+  /// with no sender to answer (a connection CAF's middleman lost track of),
+  /// not carried out.
+  prometheus::Counter* requests_without_sender = nullptr;
   /// warden_sessions_expired_total: passivated sessions forgotten after
   /// [sessions] expire_after_ms of idleness.
   prometheus::Counter* sessions_expired = nullptr;
@@ -45,6 +49,7 @@ struct node_metrics {
   static node_metrics create(prometheus::Registry& registry);
 
   void count_submitted() const;
+  void count_without_sender() const;
   void count_rejected(error_code code) const;
   /// A session actor started (+1) or stopped (-1) being resident.
   void count_resident(int delta) const;

@@ -122,6 +122,20 @@ stored_duplicate(node_ptr self, const std::string& tenant,
 }
 
 /// Checks the parts every request shares; returns an error naming the part.
+bool without_sender(node_ptr self) {
+  if (self->current_sender() || !self->current_message_id().is_request())
+    return false;
+  if (auto& m = self->state.components.metrics)
+    m->count_without_sender();
+  return true;
+}
+
+caf::error sender_lost() {
+  return make_error(error_code::dependency_failed,
+                    "the request arrived without a sender to answer; it was "
+                    "not carried out");
+}
+
 caf::error check_request(node_ptr self, const std::string& tenant,
                          const std::string& input, const std::string& key) {
   const auto& opts = self->state.options;

@@ -180,6 +180,27 @@ CAF_TEST(a bounded wait is answered once : by the end or by its bound) {
   CAF_CHECK(next<run_status>().state == run_state::succeeded);
 }
 
+CAF_TEST(a request without a sender to answer is not carried out) {
+  // What a client whose route the middleman lost looks like: a request id,
+  // no sender.
+  auto lost = [&](auto request) {
+    caf::actor_cast<caf::abstract_actor*>(node)->enqueue(
+        caf::make_mailbox_element(nullptr, caf::make_message_id(42), {},
+                                  std::move(request)),
+        nullptr);
+    sched.run();
+  };
+  lost(submit_run{"acme", "researcher", "hello", "", "k1"});
+  CAF_CHECK(admission_state().admits.empty());
+  CAF_CHECK(pool_state().started.empty());
+  auto ack = submit("acme", "k1"); // asked again: a new run, not a duplicate
+  CAF_CHECK(!ack.duplicate);
+  lost(cancel_run{"acme", ack.run});
+  CAF_CHECK(pool_state().cancels.empty());
+  self->send(node, get_status{"acme", ack.run});
+  CAF_CHECK(next<run_status>().state == run_state::running);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
 
 CAF_TEST_FIXTURE_SCOPE(durable_ack_tests, slow_journal_fixture)
