@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <iostream>
 #include <optional>
 #include <signal.h>
