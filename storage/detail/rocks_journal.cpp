@@ -180,8 +180,10 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
       put(cf::idempotency,
           keys::idempotency(idempotency_tenant(x), x.idempotency_key),
           encode_number(x.run));
-    if (x.final)
+    if (x.final) {
       put(cf::runs, keys::finished(x.finished_at_ms, x.run), {});
+      retention_floor_ = std::min(retention_floor_, x.finished_at_ms);
+    }
     max_run = std::max(max_run, x.run);
     max_session = std::max(max_session, x.session);
   }
@@ -329,12 +331,19 @@ read_result<std::uint64_t> rocks_journal::expire(std::uint64_t cutoff_ms,
     st = wb.DeleteRange(db[cf::budgets], keys::budget_prefix(0),
                         keys::budget_prefix(kept_from));
   std::uint64_t removed_entries = 0;
-  for (it->Seek("f"); it->Valid() && result.value < max_runs; it->Next()) {
+  // Where the next sweep may start: the cutoff once every key below it is
+  // gone, else the time of the last key looked at.
+  auto floor = cutoff_ms;
+  for (it->Seek(keys::finished(retention_floor_, 0)); it->Valid(); it->Next()) {
     auto key = it->key();
     std::string_view k{key.data(), key.size()};
+    auto at = keys::read_u64(k, 1);
+    if (result.value == max_runs) {
+      floor = at.value_or(retention_floor_);
+      break;
+    }
     if (st.ok())
       st = wb.Delete(db[cf::runs], key);
-    auto at = keys::read_u64(k, 1);
     auto run = keys::read_u64(k, 9);
     if (!at || !run)
       continue; // a malformed index key: dropping it is all there is to do
@@ -375,8 +384,10 @@ read_result<std::uint64_t> rocks_journal::expire(std::uint64_t cutoff_ms,
     result.error = std::move(err);
     return result;
   }
-  if (wb.Count() == 0)
+  if (wb.Count() == 0) {
+    retention_floor_ = std::max(retention_floor_, floor);
     return result;
+  }
   auto entries = entries_.load();
   entries -= std::min(entries, removed_entries);
   if (st.ok())
@@ -388,6 +399,7 @@ read_result<std::uint64_t> rocks_journal::expire(std::uint64_t cutoff_ms,
   if (auto err = to_error(st, operation))
     return read_failure<std::uint64_t>(err->operation, err->message);
   entries_ = entries;
+  retention_floor_ = std::max(retention_floor_, floor);
   if (kept_from > budgets_kept_from_) {
     budgets_kept_from_ = kept_from;
     if (budget_day_ < kept_from)

@@ -71,6 +71,11 @@ class rocks_journal final : public journal {
   std::unordered_map<std::string, std::uint64_t> budget_cache_;
   /// Counters of the days below this one were dropped by `expire`.
   std::uint64_t budgets_kept_from_ = 0;
+  /// Every retention key below (retention_floor_, 0) is gone: `expire` seeks
+  /// from here, not over the deletions of earlier sweeps (which RocksDB
+  /// keeps as tombstones until a compaction). A final record that finished
+  /// earlier (an import) lowers it.
+  std::uint64_t retention_floor_ = 0;
 
   /// The stored counter of (`day`, `tenant`), from the cache when it holds
   /// that day and tenant.

@@ -141,6 +141,7 @@ rocks_snapshot_store::write(std::uint64_t session, const std::string* bytes,
 std::optional<storage_error> rocks_snapshot_store::put(std::uint64_t session,
                                                        std::string bytes,
                                                        std::uint64_t at_ms) {
+  expiry_floor_ = std::min(expiry_floor_, at_ms);
   return write(session, &bytes, at_ms, subject("put", session));
 }
 
@@ -160,18 +161,23 @@ read_result<expiry_report> rocks_snapshot_store::expire(
   std::uint64_t erased = 0;
   std::uint64_t erased_bytes = 0;
   auto end = keys::session_expiry(before_ms, 0);
+  rocksdb::Slice upper{end};
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  // Where the next sweep may start: the cutoff once every entry below it is
+  // gone, else the time of the first entry not looked at.
+  auto floor = before_ms;
   std::size_t looked = 0;
   std::unique_ptr<rocksdb::Iterator> it{
-      db.db().NewIterator(rocksdb::ReadOptions{}, db[cf::sessions])};
-  for (it->Seek(keys::session_expiry(0, 0)); it->Valid() && status.ok();
-       it->Next()) {
+      db.db().NewIterator(ro, db[cf::sessions])};
+  for (it->Seek(keys::session_expiry(expiry_floor_, 0));
+       it->Valid() && status.ok(); it->Next()) {
     auto key = view(it->key());
-    if (key.empty() || key[0] != 'e' || key >= end)
-      break;
     if (key.size() != keys::session_expiry_key_size)
       continue; // a snapshot whose id starts with the byte 'e'
     if (looked++ == max) {
       result.value.more = true;
+      floor = *keys::read_u64(key, 1);
       break;
     }
     auto session = *keys::read_u64(key, 9);
@@ -204,6 +210,7 @@ read_result<expiry_report> rocks_snapshot_store::expire(
     result.error = std::move(err);
     return result;
   }
+  expiry_floor_ = std::max(expiry_floor_, floor);
   // The counts do not see checkpoints (storage/README.md): never below 0.
   size_ -= std::min(size_, erased);
   bytes_ -= std::min(bytes_, erased_bytes);

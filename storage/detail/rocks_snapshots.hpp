@@ -64,6 +64,11 @@ class rocks_snapshot_store final : public snapshot_store {
   std::optional<storage_error> index_unindexed();
 
   std::shared_ptr<rocks_db> db_;
+  /// Every expiry index entry below (expiry_floor_, 0) is gone: `expire`
+  /// seeks from here, not over the deletions of earlier sweeps (tombstones
+  /// until a compaction). A put written earlier lowers it; checkpoints are
+  /// written at the wall clock's now, above every past cutoff.
+  std::uint64_t expiry_floor_ = 0;
   std::uint64_t size_ = 0;
   std::uint64_t bytes_ = 0;
 };

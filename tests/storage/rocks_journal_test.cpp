@@ -217,6 +217,19 @@ CAF_TEST(a replaced final record leaves no stale retention entry behind) {
   CAF_CHECK(!j->find_run(1).value);
 }
 
+CAF_TEST(a run that finished before the last sweep cutoff still expires) {
+  scratch_dir dir;
+  auto j = open_journal(dir / "db");
+  CAF_CHECK(!j->append({accepted(make_run(1, 1)), accepted(make_run(2, 2))}));
+  CAF_CHECK(!j->append({record(finished(make_run(1, 1), 100))}));
+  CAF_CHECK_EQUAL(j->expire(1000, 10).value, 1u);
+  // Final only now, but finished long ago (as an imported run is): below
+  // where the last sweep ended.
+  CAF_CHECK(!j->append({record(finished(make_run(2, 2), 50))}));
+  CAF_CHECK_EQUAL(j->expire(1000, 10).value, 1u);
+  CAF_CHECK(!j->find_run(2).value);
+}
+
 CAF_TEST(a corrupt stored record is reported naming the run) {
   scratch_dir dir;
   auto path = dir / "db";

@@ -142,6 +142,10 @@ CAF_TEST(a snapshot expire keeps waits for its next write and max bounds a
   CAF_CHECK(store->get(1) == std::optional<std::string>{"a"});
   CAF_CHECK(!store->put(1, "a", 500));
   CAF_CHECK(store->expire(1'000, 10, any).value.sessions == ids({1}));
+  // Written as of before the last sweep's cutoff (an import keeps its
+  // time): the next sweep still finds it.
+  CAF_CHECK(!store->put(4, "d", 50));
+  CAF_CHECK(store->expire(1'000, 10, any).value.sessions == ids({4}));
 }
 
 CAF_TEST(erased snapshots do not expire and index entries are not snapshots) {
