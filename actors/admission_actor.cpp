@@ -94,6 +94,7 @@ caf::behavior admission_state::make_behavior() {
         admit(msg, caf::actor_cast<caf::actor>(self_->current_sender()));
       },
       [this](const release_run& msg) { release(msg); },
+      [this](const charge_tokens& msg) { charge_tokens_of(msg); },
       [this](refresh_atom) {
         refresh_armed_ = false;
         refresh_gauges();
@@ -237,6 +238,15 @@ void admission_state::release(const release_run& msg) {
   announce(admitted_);
   forget_if_idle(tenant);
   refresh_gauges();
+}
+
+void admission_state::charge_tokens_of(const charge_tokens& msg) {
+  auto* tenant = tenant_for(msg.tenant);
+  if (tenant == nullptr || msg.tokens == 0)
+    return;
+  charge(*tenant, msg.tokens,
+         msg.finished_at_ms != 0 ? msg.finished_at_ms : wall_now());
+  forget_if_idle(tenant);
 }
 
 void admission_state::started(admission_run& entry, policies::duration waited) {

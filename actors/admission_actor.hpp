@@ -131,6 +131,9 @@ struct admission_state {
   /// Handles `release_run`.
   void release(const release_run& msg);
 
+  /// Adds tokens no release carries to their tenant's daily counter.
+  void charge_tokens_of(const charge_tokens& msg);
+
   /// The policy (for tests and metrics).
   [[nodiscard]] const policies::admission& queue() const noexcept {
     return *queue_;

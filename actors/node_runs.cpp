@@ -263,14 +263,15 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
   // own and those of its children that ended before it. A child that ends
   // after its root counts its own subtree's the same way.
   r.counts_own_tokens = r.tree.is_child() && !counted_by_ancestor(self, r);
-  if (release_admission) {
-    auto tokens =
-        r.tree.is_child() && !r.counts_own_tokens
-            ? 0
-            : r.status.usage.tokens() + r.tree.children_usage.tokens();
+  auto tokens = r.tree.is_child() && !r.counts_own_tokens
+                    ? 0
+                    : r.status.usage.tokens() + r.tree.children_usage.tokens();
+  if (release_admission)
     self->send(st.components.admission,
                release_run{r.status.run, tokens, r.finished_at_ms});
-  }
+  else if (tokens > 0) // never admitted again: its final record still counts
+    self->send(st.components.admission,
+               charge_tokens{r.status.tenant, tokens, r.finished_at_ms});
   if (r.resuming) {
     r.resuming = false;
     --st.resuming;

@@ -65,6 +65,7 @@ void add_message_types(caf::actor_system_config& cfg) {
       .add_message_type<admit_run>("warden.admit_run")
       .add_message_type<admission_verdict>("warden.admission_verdict")
       .add_message_type<release_run>("warden.release_run")
+      .add_message_type<charge_tokens>("warden.charge_tokens")
       .add_message_type<budget_grant>("warden.budget_grant")
       .add_message_type<turn_input>("warden.turn_input")
       .add_message_type<start_turn>("warden.start_turn")

@@ -311,6 +311,17 @@ struct release_run {
   std::uint64_t finished_at_ms = 0;
 };
 
+/// Tokens a run spent that no `release_run` carries: a child recovered after
+/// a restart whose tree had ended, cancelled at once (it never went through
+/// admission again). Counted for `tenant` on the UTC day of
+/// `finished_at_ms`, as its final record counts them. One-way (node ->
+/// admission).
+struct charge_tokens {
+  std::string tenant;
+  std::uint64_t tokens = 0;
+  std::uint64_t finished_at_ms = 0;
+};
+
 // -- node-internal: pools and sessions
 // -----------------------------------------
 

@@ -167,6 +167,12 @@ typename Inspector::result_type inspect(Inspector& f, admission_verdict& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, charge_tokens& x) {
+  return f(caf::meta::type_name("charge_tokens"), x.tenant, x.tokens,
+           x.finished_at_ms);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, release_run& x) {
   return f(caf::meta::type_name("release_run"), x.run, x.tokens,
            x.finished_at_ms);

@@ -127,6 +127,17 @@ bool budget_refusal(const admission_verdict& v) {
 
 CAF_TEST_FIXTURE_SCOPE(daily_budget_tests, fixture)
 
+CAF_TEST(tokens no release carries count toward the budget too) {
+  start();
+  use(1, "acme", 900);
+  // A recovered child cancelled at once: charged without a run.
+  caf::send_as(node, admission, charge_tokens{"acme", 100, *wall});
+  sched.run();
+  CAF_CHECK_EQUAL(gauge("acme"), 1000.0);
+  CAF_CHECK(budget_refusal(admit(2, "acme")));
+  CAF_CHECK(admit(3, "globex").outcome == admission_outcome::admitted);
+}
+
 CAF_TEST(a tenant over its daily budget is refused with budget_exhausted and the
              reason) {
   start();

@@ -26,6 +26,7 @@ struct fake_admission_state {
   /// Every admit_run and release_run received, in order.
   std::vector<admit_run> admits;
   std::vector<release_run> releases;
+  std::vector<charge_tokens> charges;
 };
 
 inline caf::behavior
@@ -47,6 +48,7 @@ fake_admission(caf::stateful_actor<fake_admission_state>* self) {
         self->state.released.push_back(req.run);
         self->state.releases.push_back(req);
       },
+      [self](charge_tokens& req) { self->state.charges.push_back(req); },
   };
 }
 

@@ -1,6 +1,8 @@
 #define CAF_SUITE actors.node_resume
 #include <caf/test/dsl.hpp>
 
+#include "policies/daily_budget.hpp"
+
 #include "node_fixture.hpp"
 
 using namespace node_test;
@@ -138,8 +140,15 @@ CAF_TEST(a child whose parent ended before the restart is cancelled at once) {
   auto child = next<run_status>();
   CAF_CHECK(child.state == run_state::cancelled);
   CAF_CHECK(child.reason.find("parent run 8") != std::string::npos);
-  // What it used before the crash stays on its record.
+  // What it used before the crash stays on its record, and counts for the
+  // day once: no run of its tree is left to count it.
   CAF_CHECK_EQUAL(child.usage.prompt_tokens, 7u);
+  CAF_REQUIRE_EQUAL(admission_state().charges.size(), 1u);
+  const auto& charge = admission_state().charges[0];
+  CAF_CHECK_EQUAL(charge.tenant, "acme");
+  CAF_CHECK_EQUAL(charge.tokens, child.usage.tokens());
+  auto day = policies::utc_day(charge.finished_at_ms);
+  CAF_CHECK_EQUAL(store->daily_tokens(day).value["acme"], child.usage.tokens());
   // Its final record is durable: the next start does not see it again.
   restart();
   CAF_CHECK(pool_state().started.empty());
