@@ -10,7 +10,8 @@
 //             runs/s (open loop), while a probe times admit_run ->
 //             admitted verdict
 //   idle      1,000,000 idle sessions restored from snapshots: RSS / session
-// and prints one JSON object on stdout (progress goes to stderr).
+// and prints one JSON object on stdout (progress goes to stderr). --durable
+// runs the durable mode instead (bench/durable_mode.cpp).
 
 #include <cstdlib>
 #include <cstring>
@@ -31,12 +32,13 @@
 #include "config/validate.hpp"
 #include "storage/rocks_store.hpp"
 
+#include "bench/durable_mode.hpp"
 #include "bench/standard/admission_probe.hpp"
-#include "bench/standard/durable.hpp"
 #include "bench/standard/governed_client.hpp"
 #include "bench/standard/idle_sessions.hpp"
 #include "bench/standard/measure.hpp"
 #include "bench/standard/pacer.hpp"
+#include "bench/standard/phases.hpp"
 #include "bench/standard/raw_flow.hpp"
 #include "bench/standard/workload.hpp"
 
@@ -44,12 +46,6 @@ namespace {
 
 using namespace warden;
 using namespace warden::bench;
-
-/// Governed steps of one run: model call, 2 tool calls, model call.
-constexpr double steps_per_run = 4.0;
-
-/// Longest a phase may take before the benchmark gives up.
-constexpr std::chrono::seconds phase_timeout{600};
 
 const char* usage =
     "usage: warden-bench [--runs N] [--tenants N] [--idle-sessions N]\n"
@@ -124,57 +120,6 @@ bool parse_args(int argc, char** argv, workload_params& params) {
   return true;
 }
 
-/// What one throughput phase measured.
-struct phase_figures {
-  std::uint64_t runs = 0;
-  std::uint64_t succeeded = 0;
-  std::uint64_t failed = 0;
-  std::uint64_t refused = 0;
-  double seconds = 0;
-  /// CPU time of the whole process during the phase (every thread).
-  double cpu_seconds = 0;
-  bool completed = false;
-
-  [[nodiscard]] double runs_per_s() const {
-    return seconds > 0 ? static_cast<double>(succeeded) / seconds : 0;
-  }
-  [[nodiscard]] double steps_per_s() const {
-    return runs_per_s() * steps_per_run;
-  }
-};
-
-phase_figures figures_of(const run_tally& tally, wall_clock::time_point start,
-                         double cpu_start, bool completed) {
-  phase_figures result;
-  result.cpu_seconds = process_cpu_seconds() - cpu_start;
-  result.runs = tally.total();
-  result.succeeded = tally.succeeded();
-  result.failed = tally.failed();
-  result.refused = tally.refused();
-  result.completed = completed;
-  result.seconds =
-      seconds_between(start, completed ? tally.end() : wall_clock::now());
-  return result;
-}
-
-/// Sends go to every client and waits for the tally; `during` runs on this
-/// thread meanwhile (may be empty).
-template <class F>
-phase_figures run_phase(std::vector<caf::actor>& clients, run_tally& tally,
-                        F during) {
-  auto cpu_start = process_cpu_seconds();
-  auto start = wall_clock::now();
-  for (const auto& client : clients)
-    caf::anon_send(client, go_atom::value);
-  during();
-  auto completed = tally.wait(phase_timeout);
-  auto result = figures_of(tally, start, cpu_start, completed);
-  for (const auto& client : clients)
-    caf::anon_send_exit(client, caf::exit_reason::user_shutdown);
-  clients.clear();
-  return result;
-}
-
 phase_figures run_raw(caf::actor_system& sys, const workload_params& params,
                       const std::vector<std::uint32_t>& windows) {
   auto targets = spawn_raw_targets(sys);
@@ -194,25 +139,6 @@ phase_figures run_raw(caf::actor_system& sys, const workload_params& params,
   for (const auto& tool : targets->tools)
     caf::anon_send_exit(tool, caf::exit_reason::user_shutdown);
   return result;
-}
-
-std::vector<caf::actor> spawn_governed_clients(
-    caf::actor_system& sys, const workload_params& params,
-    const caf::actor& node, const std::vector<std::uint32_t>& windows,
-    const std::shared_ptr<run_tally>& tally, bool paced = false) {
-  std::vector<caf::actor> clients;
-  for (std::uint32_t i = 0; i < params.tenants; ++i) {
-    governed_client_config cfg;
-    cfg.node = node;
-    cfg.tenant = tenant_name(i);
-    cfg.window = windows[i];
-    cfg.agents = params.agents;
-    cfg.first_agent = i % params.agents;
-    cfg.tally = tally;
-    cfg.paced = paced;
-    clients.push_back(sys.spawn(governed_client, std::move(cfg)));
-  }
-  return clients;
 }
 
 /// The half-load phase, probed while between 5 % and 90 % of its runs are
@@ -278,53 +204,6 @@ agent_runtime_ptr idle_runtime(const config::settings& settings,
   return runtime;
 }
 
-/// A JSON object written field by field.
-class json_object {
- public:
-  void number(const std::string& key, double value) {
-    std::ostringstream out;
-    out.precision(value == static_cast<double>(static_cast<std::int64_t>(value))
-                      ? 17
-                      : 6);
-    out << value;
-    raw(key, out.str());
-  }
-  void integer(const std::string& key, std::uint64_t value) {
-    raw(key, std::to_string(value));
-  }
-  void boolean(const std::string& key, bool value) {
-    raw(key, value ? "true" : "false");
-  }
-  void string(const std::string& key, const std::string& value) {
-    std::string quoted = "\"";
-    for (char c : value)
-      if (c == '"' || c == '\\')
-        quoted += std::string{'\\', c};
-      else if (static_cast<unsigned char>(c) >= 0x20)
-        quoted += c;
-    raw(key, quoted + "\"");
-  }
-  void object(const std::string& key, const json_object& value) {
-    raw(key, value.str());
-  }
-  void integers(const std::string& key,
-                const std::vector<std::uint64_t>& values) {
-    std::string list;
-    for (auto x : values)
-      list += (list.empty() ? "" : ", ") + std::to_string(x);
-    raw(key, "[" + list + "]");
-  }
-  [[nodiscard]] std::string str() const { return "{" + body_ + "}"; }
-
- private:
-  void raw(const std::string& key, const std::string& value) {
-    if (!body_.empty())
-      body_ += ", ";
-    body_ += "\"" + key + "\": " + value;
-  }
-  std::string body_;
-};
-
 json_object workload_json(const workload_params& params,
                           const std::vector<std::uint32_t>& windows,
                           std::uint32_t half_window_total) {
@@ -360,215 +239,7 @@ json_object workload_json(const workload_params& params,
   return w;
 }
 
-json_object phase_json(const phase_figures& f) {
-  json_object p;
-  p.integer("runs", f.runs);
-  p.integer("succeeded", f.succeeded);
-  p.integer("failed", f.failed);
-  p.integer("refused", f.refused);
-  p.number("seconds", f.seconds);
-  p.number("runs_per_s", f.runs_per_s());
-  p.number("steps_per_s", f.steps_per_s());
-  p.number("cpu_seconds", f.cpu_seconds);
-  p.number("cpu_us_per_run",
-           f.succeeded > 0
-               ? f.cpu_seconds * 1e6 / static_cast<double>(f.succeeded)
-               : 0);
-  p.boolean("completed", f.completed);
-  return p;
-}
-
 } // namespace
-
-/// Sessions whose snapshots `snapshots` holds (a scan of the database).
-std::uint64_t stored_sessions(const storage::snapshot_store& snapshots) {
-  std::uint64_t n = 0;
-  auto err = snapshots.visit([&](std::uint64_t, const std::string&) {
-    ++n;
-    return true;
-  });
-  return err ? 0 : n;
-}
-
-/// A steady workload on a node whose retention is one second: `waves` waves
-/// of runs (each in a new session), with the journal's live entries, the
-/// sessions stored and the database's disk bytes after each. Sessions
-/// passivate after 500 ms idle and, when `expire_sessions`, expire 1 s
-/// later. Bounded retention shows as figures that stop growing.
-json_object run_retention_waves(caf::actor_system& sys,
-                                const workload_params& params,
-                                config::settings settings,
-                                const tool_registry& tools,
-                                const std::vector<std::uint32_t>& windows,
-                                const std::string& data_dir, int waves,
-                                bool expire_sessions) {
-  settings.node.data_dir = data_dir;
-  settings.storage.retention_ms = 1'000;
-  settings.storage.sweep_interval_ms = 250;
-  settings.sessions.idle_ttl_ms = 500;
-  settings.sessions.expire_after_ms = expire_sessions ? 1'000 : 0;
-  json_object out;
-  out.integer("retention_ms", settings.storage.retention_ms);
-  out.integer("session_idle_ttl_ms", settings.sessions.idle_ttl_ms);
-  out.integer("session_expire_after_ms", settings.sessions.expire_after_ms);
-  auto node = start_node(sys, settings, tools, nullptr);
-  if (!node) {
-    out.string("error", error_reason(node.error()));
-    return out;
-  }
-  auto wave_params = params;
-  wave_params.runs = std::max<std::uint64_t>(params.runs / 4, 1);
-  out.integer("runs_per_wave", wave_params.runs);
-  std::vector<std::uint64_t> entries;
-  std::vector<std::uint64_t> sessions;
-  std::vector<std::uint64_t> bytes;
-  for (int wave = 0; wave < waves; ++wave) {
-    auto tally = std::make_shared<run_tally>(wave_params.runs);
-    auto clients =
-        spawn_governed_clients(sys, wave_params, node->node, windows, tally);
-    run_phase(clients, *tally, [] {});
-    // Let the finished runs age past the retention before the next wave
-    // (whose writes trigger the sweep).
-    std::this_thread::sleep_for(std::chrono::milliseconds{1'100});
-    entries.push_back(node->store->size());
-    sessions.push_back(stored_sessions(*node->snapshots));
-    bytes.push_back(directory_bytes(data_dir));
-  }
-  stop_node(*node);
-  out.integers("journal_entries_after_wave", entries);
-  out.integers("sessions_stored_after_wave", sessions);
-  out.integers("db_bytes_after_wave", bytes);
-  return out;
-}
-
-/// Journal entries of one run of the workload: run_accepted, two model
-/// steps, two tool_started and two tool_finished, run_final, run_record.
-constexpr double entries_per_run = 9.0;
-
-/// The durable mode: the governed workload on a RocksDB journal, the raw
-/// synced-batch ceiling of the same disk, recovery of a crashed node's
-/// unfinished runs, and the disk bytes of a passivated session.
-int run_durable(const workload_params& params, config::settings settings,
-                const std::function<void(const std::string&)>& progress) {
-  namespace fs = std::filesystem;
-  fs::path dir{params.durable_dir};
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  fs::create_directories(dir, ec);
-  if (ec) {
-    std::cerr << "warden-bench: cannot create " << dir << ": " << ec.message()
-              << '\n';
-    return 1;
-  }
-  // Seeded first, while this process has no threads to fork with.
-  progress("seeding a crashed node with " +
-           std::to_string(params.recovery_runs) + " unfinished runs");
-  std::string error;
-  auto crashed = dir / "crashed";
-  if (!seed_crashed_node((crashed / "db").string(), params.recovery_runs,
-                         agent_name(0), error)) {
-    std::cerr << "warden-bench: " << error << '\n';
-    return 1;
-  }
-  progress("synced WriteBatch ceiling");
-  auto ceiling = storage::measure_sync_batch_ceiling(
-      (dir / "ceiling").string(), 200'000, 1'000, ceiling_value_bytes);
-  auto ceiling_100 = storage::measure_sync_batch_ceiling(
-      (dir / "ceiling").string(), 50'000, 100, ceiling_value_bytes);
-  if (!ceiling || !ceiling_100) {
-    std::cerr << "warden-bench: ceiling: "
-              << (ceiling ? *ceiling_100.error : *ceiling.error).to_string()
-              << '\n';
-    return 1;
-  }
-  prometheus::Registry registry;
-  caf::actor_system_config cfg;
-  add_message_types(cfg);
-  configure_scheduler(cfg, settings.node);
-  caf::actor_system sys{cfg};
-  tool_registry tools;
-  auto windows = client_windows(params, params.global_cap);
-
-  // First, as a restarted process would: nothing else has run yet.
-  progress("recovery of " + std::to_string(params.recovery_runs) +
-           " unfinished runs after kill -9");
-  settings.node.data_dir = crashed.string();
-  auto recovery_start = wall_clock::now();
-  auto recovered = start_node(sys, settings, tools, nullptr);
-  double recovery_seconds = -1;
-  if (recovered) {
-    // The node answers once it has taken every recovered run back.
-    caf::scoped_actor self{sys};
-    bool answered = false;
-    self->request(recovered->node, std::chrono::seconds{60},
-                  get_status{tenant_name(1), 1})
-        .receive([&](run_status&) { answered = true; },
-                 [&](caf::error& err) {
-                   std::cerr << "warden-bench: recovery: " << error_reason(err)
-                             << '\n';
-                 });
-    if (answered)
-      recovery_seconds = seconds_between(recovery_start, wall_clock::now());
-    stop_node(*recovered);
-  } else {
-    std::cerr << "warden-bench: recovery: " << error_reason(recovered.error())
-              << '\n';
-  }
-
-  progress("durable governed phase: " + std::to_string(params.runs) + " runs");
-  settings.node.data_dir = (dir / "node").string();
-  auto node = start_node(sys, settings, tools, &registry);
-  if (!node) {
-    std::cerr << "warden-bench: cannot start the node: "
-              << error_reason(node.error()) << '\n';
-    return 1;
-  }
-  auto tally = std::make_shared<run_tally>(params.runs);
-  auto clients =
-      spawn_governed_clients(sys, params, node->node, windows, tally);
-  auto durable = run_phase(clients, *tally, [] {});
-  stop_node(*node);
-  progress("durable: " + std::to_string(durable.steps_per_s()) + " steps/s");
-
-  progress("steady workload under a short retention");
-  auto retention = run_retention_waves(sys, params, settings, tools, windows,
-                                       (dir / "steady").string(), 24, true);
-  progress("the same without session expiry (baseline), 8 waves");
-  auto no_expiry =
-      run_retention_waves(sys, params, settings, tools, windows,
-                          (dir / "steady-no-expiry").string(), 8, false);
-
-  progress("passivated session disk bytes");
-  auto disk_bytes = passivated_session_disk_bytes(
-      sys, (dir / "passivated").string(), params.passivated_sessions, error);
-  if (disk_bytes < 0)
-    std::cerr << "warden-bench: passivated sessions: " << error << '\n';
-
-  auto entries_per_s = durable.runs_per_s() * entries_per_run;
-  json_object out;
-  out.string("benchmark", "warden-bench standard workload, durable mode");
-  out.integer("runs", params.runs);
-  out.number("durable_steps_per_s", durable.steps_per_s());
-  out.number("durable_runs_per_s", durable.runs_per_s());
-  out.number("durable_journal_entries_per_s", entries_per_s);
-  out.number("sync_batch_ceiling_records_per_s", ceiling.value);
-  out.number("sync_batch_100_records_per_s", ceiling_100.value);
-  out.number("steps_vs_ceiling", durable.steps_per_s() / ceiling.value);
-  out.number("entries_vs_ceiling", entries_per_s / ceiling.value);
-  out.integer("recovered_runs", params.recovery_runs);
-  out.number("recovery_seconds_100k",
-             recovery_seconds * 100'000.0 /
-                 static_cast<double>(params.recovery_runs));
-  out.number("recovery_seconds", recovery_seconds);
-  out.number("passivated_session_disk_bytes", disk_bytes);
-  out.integer("passivated_sessions", params.passivated_sessions);
-  out.integer("peak_rss_bytes", peak_resident_bytes());
-  out.object("durable", phase_json(durable));
-  out.object("retention", retention);
-  out.object("retention_without_session_expiry", no_expiry);
-  std::cout << out.str() << std::endl;
-  return durable.completed && recovery_seconds >= 0 && disk_bytes >= 0 ? 0 : 1;
-}
 
 int main(int argc, char** argv) {
   workload_params params;
