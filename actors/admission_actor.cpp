@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 
 #include "actors/error.hpp"
+#include "policies/daily_budget.hpp"
 
 namespace warden {
 
@@ -310,9 +311,7 @@ void admission_state::count_refusal(admission_refusal reason) {
 std::uint64_t admission_state::wall_now() const {
   if (cfg_.wall_clock)
     return cfg_.wall_clock();
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  return policies::unix_ms_now();
 }
 
 void admission_state::advance_day(std::uint64_t now_ms) {

@@ -3,18 +3,13 @@
 #include <caf/all.hpp>
 
 #include "actors/protocol.hpp"
+#include "policies/daily_budget.hpp"
 
 namespace warden {
 
 namespace {
 
 using journal_ptr = caf::stateful_actor<journal_state>*;
-
-std::uint64_t system_ms() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
-}
 
 void sweep(journal_ptr self) {
   auto& st = self->state;
@@ -24,7 +19,8 @@ void sweep(journal_ptr self) {
   if (now - st.last_sweep < st.options.sweep_interval)
     return;
   st.last_sweep = now;
-  auto wall = st.options.wall_clock ? st.options.wall_clock() : system_ms();
+  auto wall =
+      st.options.wall_clock ? st.options.wall_clock() : policies::unix_ms_now();
   auto retention = static_cast<std::uint64_t>(st.options.retention.count());
   if (wall <= retention)
     return;

@@ -52,8 +52,8 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
   });
   return {
       [self](submit_run& req) -> caf::result<run_ack> {
-        if (without_sender(self))
-          return sender_lost();
+        if (auto err = sender_lost(self))
+          return err;
         auto& st = self->state;
         if (auto err =
                 check_request(self, req.tenant, req.input, req.idempotency_key))
@@ -88,8 +88,8 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
                       std::move(req.input), *priority, req.idempotency_key);
       },
       [self](send_turn& req) -> caf::result<run_ack> {
-        if (without_sender(self))
-          return sender_lost();
+        if (auto err = sender_lost(self))
+          return err;
         auto& st = self->state;
         if (auto err =
                 check_request(self, req.tenant, req.input, req.idempotency_key))
@@ -164,15 +164,15 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
       },
       [self](expire_atom) { self->state.registry.expire_idle(); },
       [self](get_status& req) -> caf::result<run_status> {
-        if (without_sender(self))
-          return sender_lost();
+        if (auto err = sender_lost(self))
+          return err;
         if (auto r = find_run(self, req.tenant, req.run))
           return r->status;
         return stored_status(self, req.tenant, req.run);
       },
       [self](await_run& req) -> caf::result<run_status> {
-        if (without_sender(self))
-          return sender_lost();
+        if (auto err = sender_lost(self))
+          return err;
         auto r = find_run(self, req.tenant, req.run);
         if (!r)
           return stored_status(self, req.tenant, req.run);
@@ -203,8 +203,8 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         waiters.erase(w);
       },
       [self](cancel_run& req) -> caf::result<run_status> {
-        if (without_sender(self))
-          return sender_lost();
+        if (auto err = sender_lost(self))
+          return err;
         auto r = find_run(self, req.tenant, req.run);
         if (!r) // stored runs are final: cancelling changes nothing
           return stored_status(self, req.tenant, req.run);

@@ -5,6 +5,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "actors/detail/metric_handles.hpp"
+
 namespace warden {
 
 node_metrics node_metrics::create(prometheus::Registry& registry) {
@@ -52,19 +54,13 @@ node_metrics node_metrics::create(prometheus::Registry& registry) {
                        .Register(registry);
   m.sessions_resident = &sessions.Add({{"residency", "resident"}});
   m.sessions_passivated = &sessions.Add({{"residency", "passivated"}});
-  m.requests_without_sender =
-      &prometheus::BuildCounter()
-           .Name("warden_requests_without_sender_total")
-           .Help("Client requests that arrived with no sender to answer, not "
-                 "carried out")
-           .Register(registry)
-           .Add({});
-  m.sessions_expired =
-      &prometheus::BuildCounter()
-           .Name("warden_sessions_expired_total")
-           .Help("Passivated sessions forgotten after their idle expiry")
-           .Register(registry)
-           .Add({});
+  m.requests_without_sender = detail::counter_handle(
+      registry, "warden_requests_without_sender_total",
+      "Client requests that arrived with no sender to answer, not carried out",
+      {});
+  m.sessions_expired = detail::counter_handle(
+      registry, "warden_sessions_expired_total",
+      "Passivated sessions forgotten after their idle expiry", {});
   return m;
 }
 

@@ -6,6 +6,7 @@
 
 #include "actors/error.hpp"
 #include "actors/node_children.hpp"
+#include "policies/daily_budget.hpp"
 #include "storage/keys.hpp"
 
 namespace warden::detail {
@@ -13,12 +14,6 @@ namespace warden::detail {
 std::string idempotency_slot(const std::string& tenant,
                              const std::string& key) {
   return storage::keys::idempotency(tenant, key);
-}
-
-std::uint64_t unix_ms() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
 }
 
 storage::stored_run stored_of(const run_record& r) {
@@ -44,7 +39,7 @@ storage::stored_run stored_of(const run_record& r) {
              st.usage.iterations};
   s.finished_at_ms = !s.final                ? 0
                      : r.finished_at_ms != 0 ? r.finished_at_ms
-                                             : unix_ms();
+                                             : policies::unix_ms_now();
   s.counts_own_tokens = s.final && r.counts_own_tokens;
   return s;
 }
@@ -121,21 +116,17 @@ stored_duplicate(node_ptr self, const std::string& tenant,
       run_ack{run.value->run, run.value->session, true}};
 }
 
-/// Checks the parts every request shares; returns an error naming the part.
-bool without_sender(node_ptr self) {
+caf::error sender_lost(node_ptr self) {
   if (self->current_sender() || !self->current_message_id().is_request())
-    return false;
+    return {};
   if (auto& m = self->state.components.metrics)
     m->count_without_sender();
-  return true;
-}
-
-caf::error sender_lost() {
   return make_error(error_code::dependency_failed,
                     "the request arrived without a sender to answer; it was "
                     "not carried out");
 }
 
+/// Checks the parts every request shares; returns an error naming the part.
 caf::error check_request(node_ptr self, const std::string& tenant,
                          const std::string& input, const std::string& key) {
   const auto& opts = self->state.options;
@@ -253,7 +244,7 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
   r.status.reason = std::move(reason);
   r.status.usage = usage;
   r.input.clear();
-  r.finished_at_ms = unix_ms();
+  r.finished_at_ms = policies::unix_ms_now();
   for (auto& ack : r.acks)
     ack.deliver(make_error(state == run_state::shed ? error_code::queue_full
                                                     : error_code::cancelled,

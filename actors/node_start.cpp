@@ -18,6 +18,7 @@
 #include "actors/session.hpp"
 #include "actors/session_metrics.hpp"
 #include "actors/tool_runner.hpp"
+#include "policies/daily_budget.hpp"
 #include "storage/rocks_store.hpp"
 
 namespace warden {
@@ -82,9 +83,7 @@ caf::error load_recovery(const storage::journal& store,
 /// token budgets hold across a restart.
 caf::error load_daily_tokens(const storage::journal& store,
                              admission_actor_config& admission) {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  auto today = policies::utc_day(static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now).count()));
+  auto today = policies::utc_day(policies::unix_ms_now());
   auto tokens = store.daily_tokens(today);
   if (!tokens)
     return make_error(error_code::dependency_failed,

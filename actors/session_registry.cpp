@@ -10,6 +10,7 @@
 #include "actors/error.hpp"
 #include "actors/node.hpp"
 #include "actors/session.hpp"
+#include "policies/daily_budget.hpp"
 
 namespace warden {
 
@@ -67,10 +68,7 @@ void session_registry::start(caf::event_based_actor* self, node_state& node) {
   passivated_ = static_cast<std::size_t>(store_->size());
   if (auto& m = node.components.metrics)
     m->count_passivated(static_cast<int>(passivated_));
-  wall_at_start_ms_ = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  wall_at_start_ms_ = policies::unix_ms_now();
   clock_at_start_ = self->clock().now();
   arm_expiry(false);
   restore_ = node.components.restore_session;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -8,6 +9,14 @@ namespace warden::policies {
 
 /// Milliseconds in one UTC day (Unix time counts no leap seconds).
 inline constexpr std::uint64_t day_ms = 86'400'000;
+
+/// The wall clock now, Unix milliseconds (the time `utc_day` reads).
+[[nodiscard]] inline std::uint64_t unix_ms_now() noexcept {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
 
 /// The UTC day of Unix time `unix_ms`, in days since 1970-01-01.
 [[nodiscard]] constexpr std::uint64_t utc_day(std::uint64_t unix_ms) noexcept {

@@ -27,15 +27,13 @@ caf::error no_such_run(const std::string& tenant, run_id run);
 /// The run `id` if it belongs to `tenant`.
 run_record* find_run(node_ptr self, const std::string& tenant, run_id id);
 
-/// Whether the current message is a request nobody can be answered for: it
-/// arrived without a sender (CAF 0.17's middleman loses a client's route
-/// when the client's socket descriptor is reused before the old connection
-/// is cleaned up; apps/wardenctl/attempts.cpp). Counts it. Such a request
-/// is not carried out: its client, never answered, asks again.
-bool without_sender(node_ptr self);
-
-/// The error a request without a sender gets (delivered to nobody).
-caf::error sender_lost();
+/// An error (delivered to nobody) when the current message is a request
+/// nobody can be answered for: it arrived without a sender (CAF 0.17's
+/// middleman loses a client's route when the client's socket descriptor is
+/// reused before the old connection is cleaned up;
+/// apps/wardenctl/attempts.cpp). Counts it. Such a request is not carried
+/// out: its client, never answered, asks again.
+caf::error sender_lost(node_ptr self);
 
 /// Checks the parts every request shares; returns an error naming the part.
 caf::error check_request(node_ptr self, const std::string& tenant,

@@ -52,14 +52,20 @@ std::optional<clock::time_point> give_up_at(const ctl_attempt& attempt) {
   return std::nullopt;
 }
 
+/// The signal set of SIGCHLD alone.
+sigset_t sigchld_set() {
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  return chld;
+}
+
 /// Waits for `child` to end, killing it at `give_up` (SIGCHLD is blocked,
 /// so its arrival can be awaited with a timeout). Returns its wait status,
 /// or nullopt when it was killed or could not be waited for.
 std::optional<int> await_child(pid_t child,
                                std::optional<clock::time_point> give_up) {
-  sigset_t chld;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
+  auto chld = sigchld_set();
   for (;;) {
     int status = 0;
     auto done = waitpid(child, &status, WNOHANG);
@@ -89,10 +95,8 @@ std::optional<int> await_child(pid_t child,
 /// exit_failure when it died by a signal.
 int run_in_child(const ctl_command& cmd, const ctl_attempt& attempt) {
   std::cout.flush();
-  sigset_t chld;
+  auto chld = sigchld_set();
   sigset_t old;
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, &old);
   auto give_up = give_up_at(attempt);
   auto parent = getpid();
@@ -138,14 +142,9 @@ int run_ctl_command(const ctl_command& cmd) {
   attempt.retryable = true;
   auto answer_timeout = first_answer_timeout;
   for (int attempts = 1;; ++attempts) {
-    if (cmd.verb != "wait") { // wait bounds each of its requests itself
-      attempt.answer_timeout = answer_timeout;
-      if (attempt.deadline)
-        attempt.answer_timeout = std::min(
-            answer_timeout,
-            std::max(milliseconds{1}, std::chrono::duration_cast<milliseconds>(
-                                          *attempt.deadline - clock::now())));
-    }
+    if (cmd.verb != "wait") // wait bounds each of its requests itself
+      attempt.answer_timeout = std::min(
+          answer_timeout, time_left(attempt.deadline).value_or(answer_timeout));
     auto rc = run_in_child(cmd, attempt);
     if (rc != exit_answer_lost)
       return rc;

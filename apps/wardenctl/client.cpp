@@ -110,14 +110,7 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
   }
   caf::scoped_actor self{sys};
   using clock = std::chrono::steady_clock;
-  // What is left of the command's time, at least 1 ms (none: no limit).
-  auto left = [&]() -> std::optional<std::chrono::milliseconds> {
-    if (!attempt.deadline)
-      return std::nullopt;
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-        *attempt.deadline - clock::now());
-    return std::max(ms, std::chrono::milliseconds{1});
-  };
+  auto left = [&] { return time_left(attempt.deadline); };
   caf::duration timeout = caf::infinite;
   if (attempt.answer_timeout)
     timeout = caf::duration{*attempt.answer_timeout};

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -52,6 +53,16 @@ struct ctl_attempt {
   /// retried, instead of being reported.
   bool retryable = false;
 };
+
+/// What is left until `deadline`, at least 1 ms; none without a deadline.
+[[nodiscard]] inline std::optional<std::chrono::milliseconds> time_left(
+    const std::optional<std::chrono::steady_clock::time_point>& deadline) {
+  if (!deadline)
+    return std::nullopt;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      *deadline - std::chrono::steady_clock::now());
+  return std::max(ms, std::chrono::milliseconds{1});
+}
 
 /// An attempt whose answer was lost: the caller may try again. Never leaves
 /// wardenctl.

@@ -1,7 +1,6 @@
 #include "storage/detail/rocks_db.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 
 #include <rocksdb/options.h>
@@ -62,13 +61,6 @@ rocks_db::~rocks_db() {
   // Every acknowledged write is already in the WAL; a failed close loses
   // nothing that a later open does not recover.
   ignore_status(db_->Close());
-}
-
-std::uint64_t unix_ms_now() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
 }
 
 read_result<std::uint64_t> rocks_db::read_number(const char* key) {

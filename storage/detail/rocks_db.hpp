@@ -48,9 +48,6 @@ inline constexpr const char* max_session = "max_session";
 inline constexpr const char* sessions_indexed = "sessions_indexed";
 } // namespace meta
 
-/// Unix milliseconds now (the wall clock): when snapshots are written.
-[[nodiscard]] std::uint64_t unix_ms_now();
-
 /// `status` as a storage error of `operation`; nullopt when it is OK.
 [[nodiscard]] std::optional<storage_error>
 to_error(const rocksdb::Status& status, std::string operation);

@@ -134,7 +134,7 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
   auto record = records.begin();
   std::uint64_t journaled = 0;
   // When checkpoints are written: their sessions' idleness counts from now.
-  auto now_ms = unix_ms_now();
+  auto now_ms = policies::unix_ms_now();
   for (const auto& e : batch) {
     if (e.kind == entry_kind::session_checkpoint) {
       // The session's snapshot, in the format of the snapshot store.

@@ -278,4 +278,17 @@ struct fixture : test_coordinator_fixture<test_config> {
   }
 };
 
+/// The next T in `self`'s mailbox; fails the test on an error or none.
+template <class T>
+T take_reply(caf::scoped_actor& self, caf::actor_system& sys) {
+  T result;
+  self->receive([&](T& x) { result = std::move(x); },
+                [&](caf::error& err) {
+                  CAF_FAIL("unexpected error " << sys.render(err));
+                },
+                caf::after(std::chrono::seconds{0}) >>
+                    [&] { CAF_FAIL("no reply"); });
+  return result;
+}
+
 } // namespace session_test

@@ -137,14 +137,7 @@ struct fixture : test_coordinator_fixture<session_test::test_config> {
   template <class T>
   T take() {
     sched.run();
-    T result;
-    self->receive([&](T& x) { result = std::move(x); },
-                  [&](caf::error& err) {
-                    CAF_FAIL("unexpected error " << sys.render(err));
-                  },
-                  caf::after(std::chrono::seconds{0}) >>
-                      [&] { CAF_FAIL("no reply"); });
-    return result;
+    return session_test::take_reply<T>(self, sys);
   }
 
   run_ack submit(std::string input) {

@@ -191,11 +191,11 @@ CAF_TEST(a child that counts its own tokens adds them once and others none) {
   late.idempotency_key = "1/1/1";
   late.counts_own_tokens = true;
   CAF_CHECK(!j->append({accepted(root), accepted(counted), accepted(late)}));
-  CAF_CHECK(!j->append({record(finished(counted, noon)),
-                        record(finished(root, noon))}));
+  CAF_CHECK(!j->append(
+      {record(finished(counted, noon)), record(finished(root, noon))}));
   CAF_CHECK_EQUAL(tokens_of(*j, day, "acme"), 120u);
-  CAF_CHECK(!j->append({record(finished(late, noon)),
-                        record(finished(late, noon + 1))}));
+  CAF_CHECK(!j->append(
+      {record(finished(late, noon)), record(finished(late, noon + 1))}));
   CAF_CHECK(!j->append({record(finished(late, noon + 2))}));
   CAF_CHECK_EQUAL(tokens_of(*j, day, "acme"), 155u);
 }
