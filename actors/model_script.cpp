@@ -42,11 +42,14 @@ struct script_error : std::runtime_error {
 /// Refuses keys of `table` that are not in `allowed` (catches typos).
 void only_keys(const toml::value& table, const std::string& where,
                std::initializer_list<const char*> allowed) {
-  for (const auto& [key, value] : table.as_table()) {
+  // Not a structured binding: C++17 lambdas cannot capture one (clang
+  // refuses it).
+  for (const auto& entry : table.as_table()) {
+    const auto& key = entry.first;
     auto known = std::any_of(allowed.begin(), allowed.end(),
                              [&](const char* k) { return key == k; });
     if (!known)
-      fail(value, "unknown key '" + key + "' in " + where);
+      fail(entry.second, "unknown key '" + key + "' in " + where);
   }
 }
 
