@@ -10,6 +10,7 @@
 #include <toml.hpp>
 
 #include "actors/error.hpp"
+#include "config/text.hpp"
 
 namespace warden {
 
@@ -207,6 +208,12 @@ model_script read_script(const toml::value& root) {
 
 caf::expected<model_script> parse_model_script(const std::string& text,
                                                const std::string& origin) {
+  // Bytes that are not UTF-8 must not reach toml11 (config/text.hpp).
+  if (auto problem = config::utf8_problem_of(text))
+    return make_error(error_code::invalid_argument,
+                      "model script " + origin + ", line " +
+                          std::to_string(problem->where.line) + ": " +
+                          problem->message);
   try {
     std::istringstream in{text};
     return read_script(toml::parse(in, origin));
