@@ -21,6 +21,7 @@ function(warden_add_library name)
                    $<INSTALL_INTERFACE:include/warden>
                    $<INSTALL_INTERFACE:include>)
   target_compile_options(${name} PRIVATE ${WARDEN_WARNINGS})
+  warden_instrument_for_fuzzing(${name})
   target_compile_features(${name} PUBLIC cxx_std_17)
   set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON
                                            OUTPUT_NAME warden_${name})
@@ -67,5 +68,6 @@ function(warden_add_test_suites binary)
     set_tests_properties(
       ${suite} PROPERTIES TIMEOUT ${ARG_TIMEOUT} FAIL_REGULAR_EXPRESSION
                           "tests: +0\n")
+    warden_sanitize_tests(${suite})
   endforeach()
 endfunction()
