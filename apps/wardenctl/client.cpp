@@ -18,6 +18,12 @@ namespace {
 
 using json = nlohmann::json;
 
+/// `x` as one line of JSON. Text from the node may hold bytes that are not
+/// UTF-8 (a tool's raw output): they are replaced (U+FFFD), never fatal.
+std::string dump(const json& x) {
+  return x.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json to_json(const usage_totals& u) {
   return {{"prompt_tokens", u.prompt_tokens},
           {"completion_tokens", u.completion_tokens},
@@ -56,9 +62,8 @@ int report(const ctl_command& cmd, caf::actor_system& sys,
   auto code = warden_code(err);
   auto reason = code ? error_reason(err) : sys.render(err);
   if (cmd.json) {
-    std::cout << json{{"error", code ? to_string(*code) : "transport"},
-                      {"reason", reason}}
-                     .dump()
+    std::cout << dump(json{{"error", code ? to_string(*code) : "transport"},
+                           {"reason", reason}})
               << '\n';
   } else {
     std::cerr << "wardenctl: " << (code ? to_string(*code) : "error") << ": "
@@ -81,7 +86,7 @@ struct ctl_config : caf::actor_system_config {
 
 void report_no_answer(const ctl_command& cmd, const std::string& why) {
   if (cmd.json)
-    std::cout << json{{"error", "no_answer"}, {"reason", why}}.dump() << '\n';
+    std::cout << dump(json{{"error", "no_answer"}, {"reason", why}}) << '\n';
   else
     std::cerr << "wardenctl: " << why << '\n';
 }
@@ -129,7 +134,7 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
   };
   auto on_status = [&](run_status& s) {
     if (cmd.json)
-      std::cout << to_json(s).dump() << '\n';
+      std::cout << dump(to_json(s)) << '\n';
     else if (cmd.verb == "wait" && s.state == run_state::succeeded)
       std::cout << s.output << '\n';
     else
@@ -208,7 +213,7 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
                                   {"last_run", s.last_run},
                                   {"last_state", to_string(s.last_state)},
                                   {"resident", s.resident}});
-                std::cout << rows.dump() << '\n';
+                std::cout << dump(rows) << '\n';
                 return;
               }
               for (const auto& s : list.sessions)

@@ -103,6 +103,10 @@ int run_node(const config::settings& settings,
   tool_registry tools; // wardend runs configured tools only
   node_storage storage;
   storage.unsafe_ack_before_write = opts.unsafe_ack_before_write;
+  storage.accept_data_loss = opts.accept_data_loss;
+  if (storage.accept_data_loss)
+    std::cerr << "wardend: WARNING: --accept-data-loss: a damaged database "
+                 "is opened with what is intact\n";
   if (storage.unsafe_ack_before_write)
     std::cerr << "wardend: WARNING: --unsafe-ack-before-write: acknowledged "
                  "runs can be lost on a crash (testing only)\n";

@@ -35,10 +35,14 @@ caf::behavior admit_all(caf::event_based_actor* self) {
 /// A journal whose every append fails (a full disk).
 caf::behavior failing_journal(caf::event_based_actor* self) {
   return {
+      [](watch_storage) {},
       [self](journal_append& batch) {
         auto sender = caf::actor_cast<caf::actor>(self->current_sender());
-        self->send(sender,
-                   journal_ack{batch.ticket, "journal append: disk full"});
+        self->send(sender, journal_ack{batch.ticket,
+                                       static_cast<std::uint8_t>(
+                                           error_code::unavailable),
+                                       "the journal could not write: disk "
+                                       "full"});
       },
   };
 }
@@ -433,7 +437,7 @@ CAF_TEST(an import the journal cannot write leaves nothing behind) {
   node_parts c;
   start(c, true);
   auto err = import_error(c, sent);
-  CAF_CHECK(warden_code(err) == error_code::dependency_failed);
+  CAF_CHECK(warden_code(err) == error_code::unavailable);
   CAF_CHECK(has_text(err, "disk full"));
   CAF_CHECK(sessions(c, "acme").empty());
   CAF_CHECK_EQUAL(c.snapshots->size(), 0u);
