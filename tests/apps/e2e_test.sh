@@ -10,6 +10,8 @@ set -uo pipefail
 wardend=$1
 wardenctl=$2
 source "$(dirname "$0")/lib.sh"
+# wardenctl's client certificate: the one wardend creates in its data dir.
+export WARDEN_TLS_DIR=$work/var/tls
 
 cat >"$work/node.toml" <<TOML
 [node]
