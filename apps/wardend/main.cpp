@@ -1,7 +1,8 @@
 // wardend: the Warden node daemon.
 //
 // Start-up order: command line -> configuration (every error listed, exit 2)
-// -> signal mask -> data directory -> actor system -> metrics endpoint.
+// -> signal mask -> data directory -> metrics endpoint -> TLS credentials of
+// the node port -> actor system -> node -> node port.
 // Shutdown on SIGTERM/SIGINT runs in the reverse order.
 
 #include <chrono>
@@ -19,9 +20,11 @@
 #include "actors/node_start.hpp"
 #include "actors/protocol.hpp"
 #include "apps/exit_codes.hpp"
+#include "apps/tls/caf_tls.hpp"
 #include "apps/wardend/cli.hpp"
 #include "apps/wardend/demo.hpp"
 #include "apps/wardend/metrics_endpoint.hpp"
+#include "apps/wardend/node_port.hpp"
 #include "config/load.hpp"
 
 namespace {
@@ -94,8 +97,20 @@ int run_node(const config::settings& settings,
     return apps::exit_failure;
   }
   register_node_metrics(metrics->registry(), settings);
+  // Declared before the actor system, which reads the pinned files until it
+  // is gone.
+  auto port_tls = apps::prepare_node_tls(settings, std::cout);
+  if (port_tls.error) {
+    std::cerr << "wardend: " << port_tls.error->to_string() << '\n';
+    return port_tls.exit_code;
+  }
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
+  if (port_tls.credentials &&
+      !tls::use_mutual_tls(cfg, port_tls.credentials->paths())) {
+    std::cerr << "wardend: the node port's TLS credentials are incomplete\n";
+    return apps::exit_failure;
+  }
   add_message_types(cfg);
   configure_scheduler(cfg, settings.node);
   auto threads = scheduler_threads_of(settings.node);
@@ -118,11 +133,9 @@ int run_node(const config::settings& settings,
     return apps::exit_failure;
   }
   const auto& listen = settings.node.listen;
-  auto port =
-      // SO_REUSEADDR: a restarted node binds its port again at once, even
-      // while connections of the previous process linger in TIME_WAIT.
-      system.middleman().publish(node->node, listen.port, listen.host.c_str(),
-                                 true);
+  caf::expected<std::uint16_t> port{std::uint16_t{0}};
+  if (!listen.is_off())
+    port = apps::publish_node_port(node->node, listen);
   if (!port) {
     std::cerr << "wardend: cannot listen on " << listen.host << ':'
               << listen.port << ": " << system.render(port.error()) << '\n';
@@ -130,10 +143,14 @@ int run_node(const config::settings& settings,
     return apps::exit_failure;
   }
   std::cout << "wardend: node " << settings.node.name << " up (" << threads
-            << " scheduler threads, data in " << settings.node.data_dir << ")\n"
-            << "wardend: node listening on " << listen.host << ':' << *port
-            << '\n'
-            << "wardend: metrics on http://" << settings.metrics.listen.host
+            << " scheduler threads, data in " << settings.node.data_dir
+            << ")\n";
+  if (listen.is_off())
+    std::cout << "wardend: node port off (node.listen = \"\")\n";
+  else
+    std::cout << "wardend: node listening on " << listen.host << ':' << *port
+              << " (mutual TLS)\n";
+  std::cout << "wardend: metrics on http://" << settings.metrics.listen.host
             << ':' << metrics->port() << "/metrics\n"
             << "wardend: send SIGTERM or press Ctrl-C to stop" << std::endl;
   if (demo)
@@ -164,6 +181,10 @@ int main(int argc, char** argv) {
     return apps::exit_usage;
   }
   if (cli.options->check_config) {
+    if (auto tls_error = apps::check_node_tls_files(loaded.value)) {
+      std::cerr << "wardend: " << tls_error->to_string() << '\n';
+      return apps::exit_usage;
+    }
     std::cout << "ok\n";
     return apps::exit_ok;
   }

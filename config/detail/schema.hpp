@@ -71,7 +71,10 @@ void describe(V& v, node_settings& x) {
   v.field("scheduler_threads", x.scheduler_threads, limits::threads);
   v.field("scheduler", x.scheduler);
   v.field("drain_timeout_ms", x.drain_timeout_ms, limits::drain_timeout_ms);
-  v.field("listen", x.listen, port_rule::any);
+  v.field("listen", x.listen, port_rule::any_or_off);
+  v.field("tls_cert", x.tls_cert, text_rule::any);
+  v.field("tls_key", x.tls_key, text_rule::any);
+  v.field("tls_ca_file", x.tls_ca_file, text_rule::any);
   v.field("peers", x.peers, port_rule::non_zero);
 }
 

@@ -55,15 +55,8 @@ provider = "scripted"
 tools = ["echo"]
 TOML
 
-"$wardend" --config "$work/node.toml" >"$work/node.out" 2>"$work/node.err" &
-pid=$!
-node_port=""
-for _ in $(seq 100); do
-  node_port=$(sed -n 's|.*node listening on 127.0.0.1:\([0-9]*\).*|\1|p' "$work/node.out")
-  metrics_port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$work/node.out")
-  [ -n "$node_port" ] && [ -n "$metrics_port" ] && break
-  sleep 0.1
-done
+export WARDEN_TLS_DIR=$disk/var/tls
+start_wardend "$work/node.toml"
 check "wardend starts on the tmpfs" [ -n "$node_port" ]
 [ -n "$node_port" ] || { cat "$work/node.err"; finish; exit 1; }
 
@@ -129,7 +122,6 @@ if [ "$resumed" = yes ]; then
 fi
 check "warden_storage_writable is 1 again" [ "$(writable)" = 1 ]
 
-kill -TERM "$pid"
-wait "$pid"
+stop_wardend TERM
 check "SIGTERM stops it with exit 0" [ $? -eq 0 ]
 finish

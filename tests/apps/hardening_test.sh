@@ -13,6 +13,7 @@ set -uo pipefail
 wardend=$1
 wardenctl=$2
 source "$(dirname "$0")/lib.sh"
+export WARDEN_TLS_DIR=$work/var/tls
 
 cat >"$work/node.toml" <<TOML
 [node]
@@ -43,26 +44,6 @@ provider = "scripted"
 tools = ["echo"]
 TOML
 
-# start_wardend [ARGS...]: starts wardend in the background; waits (10 s at
-# most) for its ports. Fails when it exits first.
-start_wardend() {
-  "$wardend" --config "$work/node.toml" "$@" >"$work/node.out" 2>"$work/node.err" &
-  pid=$!
-  node_port=""
-  for _ in $(seq 100); do
-    node_port=$(sed -n 's|.*node listening on 127.0.0.1:\([0-9]*\).*|\1|p' "$work/node.out")
-    [ -n "$node_port" ] && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-stop_wardend() {
-  kill -TERM "$pid"
-  wait "$pid"
-}
-
 ctl() { timeout 20 "$wardenctl" --node "127.0.0.1:$node_port" "$@"; }
 
 # valid_json FILE: every line of FILE parses as JSON.
@@ -75,7 +56,7 @@ for l in open(sys.argv[1], encoding="utf-8", errors="strict"):
     l.strip() and json.loads(l)' "$1"
 }
 
-start_wardend
+start_wardend "$work/node.toml"
 check "wardend starts" [ -n "$node_port" ]
 [ -n "$node_port" ] || { cat "$work/node.err"; finish; exit 1; }
 started_pid=$pid
@@ -114,7 +95,7 @@ ctl wait "${runs[199]}" --tenant acme >/dev/null
 highest=0
 for r in "${runs[@]}"; do [ "${r:-0}" -gt "$highest" ] && highest=$r; done
 check "200 runs are acknowledged" [ "${#runs[@]}" -eq 200 ] && [ "$highest" -gt 0 ]
-stop_wardend
+stop_wardend TERM
 check "a clean stop" [ $? -eq 0 ]
 
 newest=$(ls -1 "$work/var/db"/*.log | sort | tail -1)
@@ -136,7 +117,7 @@ check "wardend refuses to start on the damaged log (exit 1, got $rc)" [ "$rc" -e
 check "the refusal names the damaged log" contains "$work/refused.err" "$newest"
 check "the refusal says what to do" contains "$work/refused.err" "--accept-data-loss"
 
-start_wardend --accept-data-loss
+start_wardend "$work/node.toml" --accept-data-loss
 check "--accept-data-loss starts the node" [ -n "$node_port" ]
 fresh=$(ctl submit --tenant acme --agent quick --input "after the damage")
 check "a new run's id ($fresh) is above every id handed out ($highest)" \
@@ -151,6 +132,6 @@ again=$(ctl submit --tenant acme --agent quick --input again --key k-200)
 same_or_above() { [ "${1:-0}" = "$2" ] || [ "${1:-0}" -gt "$3" ]; }
 check "a lost key never brings back an id handed out before" \
   same_or_above "$again" "${runs[199]}" "$highest"
-stop_wardend
+stop_wardend TERM
 
 finish
