@@ -20,6 +20,17 @@ bool router::add_sync(method verb, std::string path, sync_handler h) {
 }
 
 route_match router::match(method verb, std::string_view path) const {
+  auto result = match_exactly(verb, path);
+  // HEAD is GET without the body (the connection drops it).
+  if (result.target == nullptr && verb == method::head) {
+    auto get = match_exactly(method::get, path);
+    if (get.target != nullptr)
+      return get;
+  }
+  return result;
+}
+
+route_match router::match_exactly(method verb, std::string_view path) const {
   route_match result;
   for (const auto& candidate : routes_) {
     if (candidate.path != path)

@@ -44,10 +44,13 @@ class router {
   /// As add(), for a handler that answers at once.
   [[nodiscard]] bool add_sync(method verb, std::string path, sync_handler h);
 
-  /// The route for `verb` and `path` (the target without its query).
+  /// The route for `verb` and `path` (the target without its query); a
+  /// HEAD without a route of its own takes the GET route.
   [[nodiscard]] route_match match(method verb, std::string_view path) const;
 
  private:
+  route_match match_exactly(method verb, std::string_view path) const;
+
   struct route {
     method verb;
     std::string path;

@@ -159,6 +159,7 @@ void connection::dispatch() {
   ++sequence_;
   const auto& message = parser_->get();
   keep_alive_ = message.keep_alive();
+  head_ = message.method() == method::head;
   auto target = message.target();
   std::string_view whole{target.data(), target.size()};
   auto mark = whole.find('?');
@@ -184,6 +185,12 @@ void connection::write(response answer, bool keep_alive) {
   phase_ = phase::writing;
   answer.keep_alive(keep_alive && !stopping_);
   answer.prepare_payload();
+  if (head_) {
+    // The header a GET would get, without the body.
+    auto length = answer.body().size();
+    answer.body().clear();
+    answer.content_length(length);
+  }
   answer_.emplace(std::move(answer));
   stream_.expires_after(core_->options.write_timeout);
   http::async_write(

@@ -67,6 +67,7 @@ class connection : public std::enable_shared_from_this<connection> {
   std::size_t lingered_ = 0;
   phase phase_ = phase::header;
   bool keep_alive_ = false;
+  bool head_ = false;
   bool stopping_ = false;
 };
 

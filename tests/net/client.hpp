@@ -47,6 +47,9 @@ class client {
   /// What was read and not yet returned by read_response().
   [[nodiscard]] const std::string& pending() const noexcept { return in_; }
 
+  /// Forgets what pending() holds.
+  void drop_pending() noexcept { in_.clear(); }
+
  private:
   // Reads what is there within `bound`: >0 bytes, 0 closed, -1 time out.
   long read_some(std::chrono::milliseconds bound);

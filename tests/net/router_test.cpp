@@ -39,3 +39,14 @@ CAF_TEST(a method and path are taken once) {
   CAF_CHECK(!routes.add_sync(method::get, "/a", answer(status::accepted)));
   CAF_CHECK(routes.add_sync(method::post, "/a", answer(status::ok)));
 }
+
+CAF_TEST(a head request takes the get route unless it has its own) {
+  router routes;
+  CAF_REQUIRE(routes.add_sync(method::get, "/a", answer(status::ok)));
+  CAF_CHECK(routes.match(method::head, "/a").target ==
+            routes.match(method::get, "/a").target);
+  CAF_REQUIRE(routes.add_sync(method::head, "/a", answer(status::accepted)));
+  CAF_CHECK(routes.match(method::head, "/a").target !=
+            routes.match(method::get, "/a").target);
+  CAF_CHECK(routes.match(method::head, "/b").target == nullptr);
+}
