@@ -88,7 +88,7 @@ int run_node(const config::settings& settings,
   // The metrics endpoint starts before the actor system so that it is
   // destroyed after it: actors hold metric handles until they are gone.
   std::string error;
-  auto metrics = apps::metrics_endpoint::start(settings.metrics.listen, error);
+  auto metrics = apps::metrics_endpoint::start(settings.metrics, error);
   if (!metrics) {
     std::cerr << "wardend: " << error << '\n';
     return apps::exit_failure;
