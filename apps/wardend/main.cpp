@@ -1,7 +1,8 @@
 // wardend: the Warden node daemon.
 //
 // Start-up order: command line -> configuration (every error listed, exit 2)
-// -> signal mask -> data directory -> actor system -> metrics endpoint.
+// -> open-file limit -> signal mask -> data directory -> metrics endpoint ->
+// actor system -> node -> node port (under the fd watch).
 // Shutdown on SIGTERM/SIGINT runs in the reverse order.
 
 #include <chrono>
@@ -22,6 +23,7 @@
 #include "apps/wardend/cli.hpp"
 #include "apps/wardend/demo.hpp"
 #include "apps/wardend/metrics_endpoint.hpp"
+#include "apps/wardend/node_listener.hpp"
 #include "config/load.hpp"
 
 namespace {
@@ -77,6 +79,8 @@ void drain(caf::actor_system& system, const caf::actor& node) {
 int run_node(const config::settings& settings,
              const apps::wardend_options& opts) {
   auto demo = opts.demo;
+  // Before any thread opens a file.
+  apps::raise_open_file_limit(std::cout);
   auto signals = block_shutdown_signals();
   std::error_code ec;
   std::filesystem::create_directories(settings.node.data_dir, ec);
@@ -114,21 +118,17 @@ int run_node(const config::settings& settings,
     return apps::exit_failure;
   }
   const auto& listen = settings.node.listen;
-  auto port =
-      // SO_REUSEADDR: a restarted node binds its port again at once, even
-      // while connections of the previous process linger in TIME_WAIT.
-      system.middleman().publish(node->node, listen.port, listen.host.c_str(),
-                                 true);
+  auto port = apps::node_listener::open(
+      system, apps::middleman_port_calls(system, node->node), listen, error);
   if (!port) {
-    std::cerr << "wardend: cannot listen on " << listen.host << ':'
-              << listen.port << ": " << system.render(port.error()) << '\n';
+    std::cerr << "wardend: " << error << '\n';
     stop_node(*node);
     return apps::exit_failure;
   }
   std::cout << "wardend: node " << settings.node.name << " up (" << threads
             << " scheduler threads, data in " << settings.node.data_dir << ")\n"
-            << "wardend: node listening on " << listen.host << ':' << *port
-            << '\n'
+            << "wardend: node listening on " << listen.host << ':'
+            << port->port() << '\n'
             << "wardend: metrics on http://" << settings.metrics.listen.host
             << ':' << metrics->port() << "/metrics\n"
             << "wardend: send SIGTERM or press Ctrl-C to stop" << std::endl;

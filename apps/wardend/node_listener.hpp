@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "config/settings.hpp"
+#include "net/fd_watch.hpp"
+
+namespace warden::apps {
+
+/// Raises the soft limit on open files to the hard limit and prints the
+/// limit to `out`: "wardend: open-file limit 20000 (raised from 1024)".
+void raise_open_file_limit(std::ostream& out);
+
+/// How the node's CAF port opens and closes: the one place that knows
+/// whether it is the middleman's plain publish or another transport's
+/// (TLS through libcaf_openssl takes the same two calls).
+struct node_port_calls {
+  /// Publishes the node on an endpoint; returns the bound port.
+  std::function<caf::expected<std::uint16_t>(const config::endpoint&)> publish;
+  /// Closes the published port; connections already open stay.
+  std::function<caf::expected<void>(std::uint16_t)> unpublish;
+};
+
+/// The middleman's publish (SO_REUSEADDR, so that a restarted node, or one
+/// resuming after a pause, binds its port again while old connections
+/// linger in TIME_WAIT) and unpublish, for `node` of `system`.
+[[nodiscard]] node_port_calls middleman_port_calls(caf::actor_system& system,
+                                                   caf::actor node);
+
+/// The node's CAF port under an fd watch: published on `node.listen`, and
+/// unpublished while the process runs out of file descriptors, because CAF
+/// 0.17's acceptor retries a failed accept on every poll and spins at
+/// 100 % CPU until one succeeds; published again on the same port once
+/// descriptors are back. Reports pauses and resumes on standard output.
+class node_listener final : public net::pausable_listener {
+ public:
+  /// Publishes the node and starts the watch; null with `error` set when
+  /// the port cannot be opened.
+  [[nodiscard]] static std::unique_ptr<node_listener>
+  open(caf::actor_system& system, node_port_calls calls,
+       const config::endpoint& listen, std::string& error);
+
+  /// Stops the watch; the port stays open (the actor system closes it).
+  ~node_listener() override;
+
+  /// The bound port.
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+
+  /// "node port host:port".
+  [[nodiscard]] std::string name() const override;
+
+  /// Unpublishes the port.
+  [[nodiscard]] std::string pause() override;
+
+  /// Publishes the node again on the same port.
+  [[nodiscard]] std::string resume() override;
+
+ private:
+  node_listener(caf::actor_system& system, node_port_calls calls,
+                config::endpoint listen);
+
+  caf::actor_system& system_;
+  node_port_calls calls_;
+  config::endpoint listen_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<net::fd_watch> watch_;
+};
+
+} // namespace warden::apps
