@@ -29,3 +29,32 @@ finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+
+# now_ms: wall-clock time in milliseconds.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# ephemeral_node_config: prints a node configuration whose data lives in
+# $work/var and whose listeners take ephemeral ports on 127.0.0.1. It ends
+# in the [metrics] table, so that lines printed after it add to that table.
+ephemeral_node_config() {
+  cat <<TOML
+[node]
+data_dir = "$work/var"
+scheduler_threads = 2
+listen = "127.0.0.1:0"
+
+[metrics]
+listen = "127.0.0.1:0"
+TOML
+}
+
+# stop_wardend SIGNAL: sends SIGNAL to $pid, waits (at most 10 s) for the
+# exit, and returns its exit code.
+stop_wardend() {
+  kill -s "$1" "$pid"
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  wait "$pid"
+}
