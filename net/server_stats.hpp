@@ -16,7 +16,8 @@ struct server_stats {
   /// Accepts that failed for lack of file descriptors or memory; each one
   /// pauses accepting for a backoff.
   std::uint64_t accept_failures = 0;
-  /// Requests answered (whatever the status).
+  /// Requests answered (whatever the status), counted as the answer
+  /// starts out.
   std::uint64_t requests = 0;
   /// Connections cut off because a request header was not complete within
   /// header_timeout.

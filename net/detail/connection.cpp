@@ -183,6 +183,7 @@ void connection::dispatch() {
 
 void connection::write(response answer, bool keep_alive) {
   phase_ = phase::writing;
+  ++core_->counters.requests;
   answer.keep_alive(keep_alive && !stopping_);
   answer.prepare_payload();
   if (head_) {
@@ -201,7 +202,6 @@ void connection::write(response answer, bool keep_alive) {
 void connection::on_write(beast::error_code ec, std::size_t) {
   if (ec)
     return fail(ec);
-  ++core_->counters.requests;
   bool again = answer_->keep_alive();
   answer_.reset();
   if (!again)

@@ -43,7 +43,7 @@ CAF_TEST(a client dribbling its header is cut off at the header timeout) {
   CAF_MESSAGE("cut off after " << took << " ms");
   CAF_CHECK_GREATER_OR_EQUAL(took, 250);
   CAF_CHECK_LESS(took, 2'300);
-  CAF_CHECK_EQUAL(server->stats().header_timeouts, 1u);
+  CAF_CHECK(counts(&server_stats::header_timeouts));
 }
 
 CAF_TEST(a connection that sends nothing is cut off at the header timeout) {
@@ -52,7 +52,7 @@ CAF_TEST(a connection that sends nothing is cut off at the header timeout) {
   auto start = test_clock::now();
   CAF_CHECK(c.closed_within(3s));
   CAF_CHECK_GREATER_OR_EQUAL(elapsed_ms(start), 250);
-  CAF_CHECK_EQUAL(server->stats().header_timeouts, 1u);
+  CAF_CHECK(counts(&server_stats::header_timeouts));
 }
 
 CAF_TEST(a client dribbling its body is cut off at the body timeout) {
@@ -66,7 +66,7 @@ CAF_TEST(a client dribbling its body is cut off at the body timeout) {
   CAF_MESSAGE("cut off after " << took << " ms");
   CAF_CHECK_GREATER_OR_EQUAL(took, 250);
   CAF_CHECK_LESS(took, 2'300);
-  CAF_CHECK_EQUAL(server->stats().body_timeouts, 1u);
+  CAF_CHECK(counts(&server_stats::body_timeouts));
 }
 
 CAF_TEST(a kept alive connection is closed after the idle timeout) {
@@ -78,7 +78,7 @@ CAF_TEST(a kept alive connection is closed after the idle timeout) {
   CAF_CHECK(c.closed_within(3s));
   auto took = elapsed_ms(start);
   CAF_CHECK_GREATER_OR_EQUAL(took, 250);
-  CAF_CHECK_EQUAL(server->stats().idle_timeouts, 1u);
+  CAF_CHECK(counts(&server_stats::idle_timeouts));
   CAF_CHECK_EQUAL(server->stats().header_timeouts, 0u);
 }
 
@@ -92,7 +92,7 @@ CAF_TEST(the idle timeout gives way to the header deadline at the first byte) {
   auto start = test_clock::now();
   CAF_CHECK(dribble(c, "GET /hello HTTP/1.1\r\n" + long_field()));
   CAF_CHECK_LESS(elapsed_ms(start), 2'300);
-  CAF_CHECK_EQUAL(server->stats().header_timeouts, 1u);
+  CAF_CHECK(counts(&server_stats::header_timeouts));
 }
 
 CAF_TEST(connections beyond the cap are closed at once and later ones served) {

@@ -43,6 +43,15 @@ struct server_fixture {
   }
 
   std::uint16_t port() const { return server->port(); }
+
+  /// Whether the server's count `field` reaches `expected` within 2 s: a
+  /// count taken as a connection ends can move after the client has seen
+  /// the close.
+  bool counts(std::uint64_t server_stats::*field, std::uint64_t expected = 1) {
+    return eventually(
+        [this, field, expected] { return server->stats().*field == expected; },
+        2s);
+  }
 };
 
 } // namespace warden::net::test
