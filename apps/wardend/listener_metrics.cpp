@@ -4,6 +4,8 @@
 #include <initializer_list>
 #include <utility>
 
+#include "net/fd_limits.hpp"
+
 namespace warden::apps {
 
 namespace {
@@ -73,6 +75,23 @@ void append_listener_metrics(std::vector<prometheus::MetricFamily>& families,
              "HTTP requests refused: too large (413, 431) or malformed (400)",
              type::Counter, listener, "reason",
              {{"too_large", stats.too_large}, {"malformed", stats.malformed}}));
+}
+
+void append_fd_metrics(std::vector<prometheus::MetricFamily>& families) {
+  auto gauge = [](const char* name, const char* help, std::uint64_t value) {
+    prometheus::MetricFamily result{
+        name, help, prometheus::MetricType::Gauge, {}};
+    prometheus::ClientMetric metric;
+    metric.gauge.value = static_cast<double>(value);
+    result.metric.push_back(std::move(metric));
+    return result;
+  };
+  if (auto open = net::count_open_fds())
+    families.push_back(
+        gauge("process_open_fds", "Number of open file descriptors", *open));
+  families.push_back(gauge("process_max_fds",
+                           "Maximum number of open file descriptors",
+                           net::fd_limit()));
 }
 
 } // namespace warden::apps

@@ -18,4 +18,9 @@ void append_listener_metrics(std::vector<prometheus::MetricFamily>& families,
                              const std::string& listener,
                              const net::server_stats& stats);
 
+/// Appends the process's open file descriptors and their limit, under the
+/// names Prometheus client libraries give them (process_open_fds,
+/// process_max_fds).
+void append_fd_metrics(std::vector<prometheus::MetricFamily>& families);
+
 } // namespace warden::apps

@@ -119,7 +119,8 @@ int run_node(const config::settings& settings,
   }
   const auto& listen = settings.node.listen;
   auto port = apps::node_listener::open(
-      system, apps::middleman_port_calls(system, node->node), listen, error);
+      system, apps::middleman_port_calls(system, node->node), listen,
+      metrics->registry(), error);
   if (!port) {
     std::cerr << "wardend: " << error << '\n';
     stop_node(*node);

@@ -76,6 +76,7 @@ std::string metrics_endpoint::render() const {
   auto families = registry_->Collect();
   if (const auto* server = server_view_.load())
     append_listener_metrics(families, "metrics", server->stats());
+  append_fd_metrics(families);
   return prometheus::TextSerializer{}.Serialize(families);
 }
 

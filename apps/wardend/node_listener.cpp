@@ -7,6 +7,9 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
 #include "net/fd_limits.hpp"
 
@@ -44,7 +47,8 @@ node_listener::node_listener(caf::actor_system& system, node_port_calls calls,
 
 std::unique_ptr<node_listener>
 node_listener::open(caf::actor_system& system, node_port_calls calls,
-                    const config::endpoint& listen, std::string& error) {
+                    const config::endpoint& listen,
+                    prometheus::Registry& registry, std::string& error) {
   std::unique_ptr<node_listener> result{
       new node_listener{system, std::move(calls), listen}};
   auto port = result->calls_.publish(listen);
@@ -54,6 +58,19 @@ node_listener::open(caf::actor_system& system, node_port_calls calls,
     return nullptr;
   }
   result->port_ = *port;
+  result->paused_ =
+      &prometheus::BuildGauge()
+           .Name("warden_node_port_paused")
+           .Help("1 while the node port is closed for lack of file "
+                 "descriptors, else 0")
+           .Register(registry)
+           .Add({});
+  result->pauses_ =
+      &prometheus::BuildCounter()
+           .Name("warden_node_port_pauses_total")
+           .Help("Times the node port was closed for lack of file descriptors")
+           .Register(registry)
+           .Add({});
   // Resuming binds the port the OS chose, not port 0 again.
   result->listen_.port = *port;
   result->watch_ = std::make_unique<net::fd_watch>(
@@ -76,12 +93,19 @@ std::string node_listener::name() const {
 
 std::string node_listener::pause() {
   auto done = calls_.unpublish(port_);
-  return done ? std::string{} : system_.render(done.error());
+  if (!done)
+    return system_.render(done.error());
+  paused_->Set(1);
+  pauses_->Increment();
+  return {};
 }
 
 std::string node_listener::resume() {
   auto port = calls_.publish(listen_);
-  return port ? std::string{} : system_.render(port.error());
+  if (!port)
+    return system_.render(port.error());
+  paused_->Set(0);
+  return {};
 }
 
 } // namespace warden::apps

@@ -11,6 +11,12 @@
 #include "config/settings.hpp"
 #include "net/fd_watch.hpp"
 
+namespace prometheus {
+class Counter;
+class Gauge;
+class Registry;
+} // namespace prometheus
+
 namespace warden::apps {
 
 /// Raises the soft limit on open files to the hard limit and prints the
@@ -41,10 +47,12 @@ struct node_port_calls {
 class node_listener final : public net::pausable_listener {
  public:
   /// Publishes the node and starts the watch; null with `error` set when
-  /// the port cannot be opened.
+  /// the port cannot be opened. Pauses show in `registry` as
+  /// warden_node_port_paused and warden_node_port_pauses_total.
   [[nodiscard]] static std::unique_ptr<node_listener>
   open(caf::actor_system& system, node_port_calls calls,
-       const config::endpoint& listen, std::string& error);
+       const config::endpoint& listen, prometheus::Registry& registry,
+       std::string& error);
 
   /// Stops the watch; the port stays open (the actor system closes it).
   ~node_listener() override;
@@ -69,6 +77,8 @@ class node_listener final : public net::pausable_listener {
   node_port_calls calls_;
   config::endpoint listen_;
   std::uint16_t port_ = 0;
+  prometheus::Gauge* paused_ = nullptr;
+  prometheus::Counter* pauses_ = nullptr;
   std::unique_ptr<net::fd_watch> watch_;
 };
 
