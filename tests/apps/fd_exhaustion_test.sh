@@ -66,6 +66,8 @@ check "wardend does not spin while out of descriptors" \
   [ "$spent" -lt $((3 * ticks_per_second / 10)) ]
 curl -sf --max-time 5 -o "$work/metrics" "http://127.0.0.1:$metrics_port/metrics"
 check "a scrape answers while the node port is paused" [ $? -eq 0 ]
+check "the scrape shows the pause" grep -q '^warden_node_port_paused 1$' "$work/metrics"
+check "and the descriptors at their limit" grep -q "^process_max_fds $limit\$" "$work/metrics"
 
 for fd in "${flood[@]}"; do
   exec {fd}>&-
@@ -78,6 +80,10 @@ rc=$?
 check "wardenctl reaches the node on the same port" [ "$rc" -eq 0 ]
 curl -sf --max-time 5 -o "$work/metrics" "http://127.0.0.1:$metrics_port/metrics"
 check "a scrape answers after" [ $? -eq 0 ]
+check "the scrape shows the pause over" grep -q '^warden_node_port_paused 0$' "$work/metrics"
+check "and counts it" grep -q '^warden_node_port_pauses_total 1$' "$work/metrics"
+promtool check metrics <"$work/metrics" >"$work/promtool" 2>&1
+check "promtool accepts the exposition" [ $? -eq 0 ]
 
 stop_wardend TERM
 rc=$?
