@@ -92,6 +92,22 @@ struct metrics_settings {
   /// Address of the /metrics endpoint; must differ from node.listen.
   /// Default 127.0.0.1:9464.
   endpoint listen{"127.0.0.1", 9464};
+  /// Connections open at once; one beyond is closed at once, unread.
+  /// Range [1, 65536]. Default 256.
+  std::uint32_t max_connections = 256;
+  /// Time for a request to arrive whole, in milliseconds: from the accept,
+  /// or from a kept-alive request's first byte. Range [1, 3600000].
+  /// Default 10000.
+  std::uint64_t header_timeout_ms = 10'000;
+  /// How long a kept-alive connection may wait for its next request, in
+  /// milliseconds. Range [1, 3600000]. Default 120000.
+  std::uint64_t idle_timeout_ms = 120'000;
+  /// Time to write one answer, in milliseconds. Range [1, 3600000].
+  /// Default 10000.
+  std::uint64_t write_timeout_ms = 10'000;
+  /// Largest request, in bytes (431 or 413 beyond). Range [1024, 1048576].
+  /// Default 8192.
+  std::uint32_t max_request_bytes = 8192;
 };
 
 /// [sessions]: residency of idle sessions.

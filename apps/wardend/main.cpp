@@ -1,8 +1,9 @@
 // wardend: the Warden node daemon.
 //
 // Start-up order: command line -> configuration (every error listed, exit 2)
-// -> signal mask -> data directory -> metrics endpoint -> TLS credentials of
-// the node port -> actor system -> node -> node port.
+// -> open-file limit -> signal mask -> data directory -> metrics endpoint ->
+// TLS credentials of the node port -> actor system -> node -> node port
+// (under the fd watch).
 // Shutdown on SIGTERM/SIGINT runs in the reverse order.
 
 #include <chrono>
@@ -24,6 +25,7 @@
 #include "apps/wardend/cli.hpp"
 #include "apps/wardend/demo.hpp"
 #include "apps/wardend/metrics_endpoint.hpp"
+#include "apps/wardend/node_listener.hpp"
 #include "apps/wardend/node_port.hpp"
 #include "config/load.hpp"
 
@@ -80,6 +82,8 @@ void drain(caf::actor_system& system, const caf::actor& node) {
 int run_node(const config::settings& settings,
              const apps::wardend_options& opts) {
   auto demo = opts.demo;
+  // Before any thread opens a file.
+  apps::raise_open_file_limit(std::cout);
   auto signals = block_shutdown_signals();
   std::error_code ec;
   std::filesystem::create_directories(settings.node.data_dir, ec);
@@ -91,7 +95,7 @@ int run_node(const config::settings& settings,
   // The metrics endpoint starts before the actor system so that it is
   // destroyed after it: actors hold metric handles until they are gone.
   std::string error;
-  auto metrics = apps::metrics_endpoint::start(settings.metrics.listen, error);
+  auto metrics = apps::metrics_endpoint::start(settings.metrics, error);
   if (!metrics) {
     std::cerr << "wardend: " << error << '\n';
     return apps::exit_failure;
@@ -133,12 +137,20 @@ int run_node(const config::settings& settings,
     return apps::exit_failure;
   }
   const auto& listen = settings.node.listen;
-  caf::expected<std::uint16_t> port{std::uint16_t{0}};
-  if (!listen.is_off())
-    port = apps::publish_node_port(node->node, listen);
-  if (!port) {
-    std::cerr << "wardend: cannot listen on " << listen.host << ':'
-              << listen.port << ": " << system.render(port.error()) << '\n';
+  std::unique_ptr<apps::node_listener> port;
+  if (!listen.is_off()) {
+    apps::node_port_calls calls;
+    calls.publish = [node = node->node](const config::endpoint& at) {
+      return apps::publish_node_port(node, at);
+    };
+    calls.unpublish = [node = node->node](std::uint16_t number) {
+      return apps::unpublish_node_port(node, number);
+    };
+    port = apps::node_listener::open(system, std::move(calls), listen,
+                                     metrics->registry(), error);
+  }
+  if (!listen.is_off() && !port) {
+    std::cerr << "wardend: " << error << '\n';
     stop_node(*node);
     return apps::exit_failure;
   }
@@ -148,8 +160,8 @@ int run_node(const config::settings& settings,
   if (listen.is_off())
     std::cout << "wardend: node port off (node.listen = \"\")\n";
   else
-    std::cout << "wardend: node listening on " << listen.host << ':' << *port
-              << " (mutual TLS)\n";
+    std::cout << "wardend: node listening on " << listen.host << ':'
+              << port->port() << " (mutual TLS)\n";
   std::cout << "wardend: metrics on http://" << settings.metrics.listen.host
             << ':' << metrics->port() << "/metrics\n"
             << "wardend: send SIGTERM or press Ctrl-C to stop" << std::endl;

@@ -60,6 +60,12 @@ inline constexpr int_range batch_entries{1, 1'000'000};
 inline constexpr int_range sweep_interval_ms{100, 86'400'000};
 /// node.drain_timeout_ms: up to one hour.
 inline constexpr int_range drain_timeout_ms{0, 3'600'000};
+/// Connections a listener holds open at once.
+inline constexpr int_range connections{1, 65'536};
+/// A listener's deadlines (header, idle, write): up to one hour.
+inline constexpr int_range io_timeout_ms{1, 3'600'000};
+/// Largest request a listener reads.
+inline constexpr int_range request_bytes{1'024, 1'048'576};
 /// Number of [[priorities]] classes.
 inline constexpr int_range priority_classes{1, 16};
 } // namespace limits
@@ -81,6 +87,11 @@ void describe(V& v, node_settings& x) {
 template <class V>
 void describe(V& v, metrics_settings& x) {
   v.field("listen", x.listen, port_rule::any);
+  v.field("max_connections", x.max_connections, limits::connections);
+  v.field("header_timeout_ms", x.header_timeout_ms, limits::io_timeout_ms);
+  v.field("idle_timeout_ms", x.idle_timeout_ms, limits::io_timeout_ms);
+  v.field("write_timeout_ms", x.write_timeout_ms, limits::io_timeout_ms);
+  v.field("max_request_bytes", x.max_request_bytes, limits::request_bytes);
 }
 
 template <class V>

@@ -26,15 +26,9 @@ if ! mount -t tmpfs -o size=48m tmpfs "$disk"; then
 fi
 trap 'kill -9 "${pid:-}" 2>/dev/null; wait "${pid:-}" 2>/dev/null; umount -l "$disk"; rm -rf "$work"' EXIT
 
-cat >"$work/node.toml" <<TOML
-[node]
-name = "full"
-data_dir = "$disk/var"
-scheduler_threads = 2
-listen = "127.0.0.1:0"
-
-[metrics]
-listen = "127.0.0.1:0"
+{
+  ephemeral_node_config "$disk/var"
+  cat <<TOML
 
 [tiers.pro]
 in_flight_cap = 20
@@ -54,6 +48,7 @@ side_effect = "pure"
 provider = "scripted"
 tools = ["echo"]
 TOML
+} >"$work/node.toml"
 
 export WARDEN_TLS_DIR=$disk/var/tls
 start_wardend "$work/node.toml"

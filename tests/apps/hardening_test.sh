@@ -15,15 +15,9 @@ wardenctl=$2
 source "$(dirname "$0")/lib.sh"
 export WARDEN_TLS_DIR=$work/var/tls
 
-cat >"$work/node.toml" <<TOML
-[node]
-name = "hardening"
-data_dir = "$work/var"
-scheduler_threads = 2
-listen = "127.0.0.1:0"
-
-[metrics]
-listen = "127.0.0.1:0"
+{
+  ephemeral_node_config
+  cat <<TOML
 
 [tiers.pro]
 in_flight_cap = 50
@@ -43,6 +37,7 @@ side_effect = "pure"
 provider = "scripted"
 tools = ["echo"]
 TOML
+} >"$work/node.toml"
 
 ctl() { timeout 20 "$wardenctl" --node "127.0.0.1:$node_port" "$@"; }
 

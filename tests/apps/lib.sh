@@ -64,3 +64,24 @@ finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+
+# now_ms: wall-clock time in milliseconds.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# ephemeral_node_config [DATA_DIR]: prints a node configuration whose data
+# lives in DATA_DIR (default $work/var) and whose listeners take ephemeral
+# ports on 127.0.0.1. It ends in the [metrics] table, so that lines printed
+# after it add to that table. Clients find the node's TLS files in
+# DATA_DIR/tls (export WARDEN_TLS_DIR).
+ephemeral_node_config() {
+  cat <<TOML
+[node]
+data_dir = "${1:-$work/var}"
+scheduler_threads = 2
+listen = "127.0.0.1:0"
+
+[metrics]
+listen = "127.0.0.1:0"
+TOML
+}
+
