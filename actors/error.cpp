@@ -2,6 +2,8 @@
 
 #include <caf/message.hpp>
 
+#include "logging/log.hpp"
+
 namespace warden {
 
 const char* to_string(error_code x) noexcept {
@@ -30,6 +32,10 @@ const char* to_string(error_code x) noexcept {
     return "halted";
   case error_code::dependency_failed:
     return "dependency_failed";
+  case error_code::unavailable:
+    return "unavailable";
+  case error_code::data_loss:
+    return "data_loss";
   }
   return "unknown";
 }
@@ -75,6 +81,40 @@ error_retry_after(const caf::error& err) {
   if (ctx.size() >= 2 && ctx.match_element<std::int64_t>(1))
     return std::chrono::milliseconds{ctx.get_as<std::int64_t>(1)};
   return std::nullopt;
+}
+
+error_code storage_code(storage::failure_kind kind) noexcept {
+  switch (kind) {
+  case storage::failure_kind::unavailable:
+    return error_code::unavailable;
+  case storage::failure_kind::damaged:
+    return error_code::data_loss;
+  case storage::failure_kind::invalid:
+    break;
+  }
+  return error_code::dependency_failed;
+}
+
+std::string storage_sentence(storage::failure_kind kind) {
+  switch (kind) {
+  case storage::failure_kind::unavailable:
+    return "the node's storage is not accepting writes now";
+  case storage::failure_kind::damaged:
+    return "stored data is damaged (the operator's log names the file)";
+  case storage::failure_kind::invalid:
+    break;
+  }
+  return "storage refused the operation (the operator's log has the cause)";
+}
+
+caf::error storage_failure(const storage::storage_error& err,
+                           const std::string& what) {
+  logging::error("storage", what + ": " + err.to_string());
+  auto code = storage_code(err.kind);
+  auto reason = what + ": " + storage_sentence(err.kind);
+  if (code == error_code::unavailable)
+    return make_error(code, std::move(reason), storage_retry_after);
+  return make_error(code, std::move(reason));
 }
 
 void add_error_category(caf::actor_system_config& cfg) {

@@ -9,6 +9,8 @@
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
 
+#include "storage/error.hpp"
+
 namespace warden {
 
 /// The errors Warden returns at actor boundaries, each named by what the
@@ -45,7 +47,17 @@ enum class error_code : std::uint8_t {
   halted,
   /// A dependency failed in a way not covered above: retrying may help.
   dependency_failed,
+  /// The node cannot take the request now (its storage refuses writes, a
+  /// full disk): retry after the retry-after, on this node or another.
+  unavailable,
+  /// Stored data the request needs is damaged (a checksum mismatch, a record
+  /// that does not decode): don't retry; the operator's log names the file.
+  data_loss,
 };
+
+/// The highest `error_code` value.
+inline constexpr std::uint8_t max_error_code =
+    static_cast<std::uint8_t>(error_code::data_loss);
 
 /// The stable lower-case name of `x`.
 const char* to_string(error_code x) noexcept;
@@ -74,6 +86,26 @@ std::string error_reason(const caf::error& err);
 /// The retry-after carried by a warden error, if any.
 std::optional<std::chrono::milliseconds>
 error_retry_after(const caf::error& err);
+
+/// How long a caller refused because storage does not take writes should
+/// wait before asking again.
+inline constexpr std::chrono::milliseconds storage_retry_after{2000};
+
+/// The warden code for a failed storage operation of `kind`: unavailable
+/// (retry later) for a disk that refuses writes, data_loss for damaged
+/// data, dependency_failed for a request storage refused as invalid.
+[[nodiscard]] error_code storage_code(storage::failure_kind kind) noexcept;
+
+/// A sentence for a tenant about a failed storage operation of `kind`,
+/// naming no file or path: "storage is not accepting writes now".
+[[nodiscard]] std::string storage_sentence(storage::failure_kind kind);
+
+/// The error a caller sees when `what` (e.g. "the run could not be made
+/// durable") failed because of `err`: a storage_code error whose reason
+/// names no file (retry-after `storage_retry_after` when unavailable). The
+/// storage error itself, which may name files, goes to the operator's log.
+[[nodiscard]] caf::error storage_failure(const storage::storage_error& err,
+                                         const std::string& what);
 
 /// Registers the `warden` category so errors render with their names.
 void add_error_category(caf::actor_system_config& cfg);

@@ -2,8 +2,11 @@
 
 #include <caf/all.hpp>
 
+#include "actors/error.hpp"
 #include "actors/protocol.hpp"
 #include "policies/daily_budget.hpp"
+
+#include "logging/log.hpp"
 
 namespace warden {
 
@@ -28,7 +31,50 @@ void sweep(journal_ptr self) {
   if (result)
     st.expired += result.value;
   else
-    CAF_LOG_ERROR("retention sweep failed:" << result.error->to_string());
+    logging::error("journal",
+                   "retention sweep failed: " + result.error->to_string());
+}
+
+/// Tells the watchers about a change of the store's writability, and keeps
+/// asking a store that stopped to resume.
+void set_writable(journal_ptr self, bool writable) {
+  auto& st = self->state;
+  if (!writable && !st.resume_scheduled) {
+    st.resume_scheduled = true;
+    self->delayed_send(self, st.options.resume_interval,
+                       journal_resume_atom::value);
+  }
+  if (st.writable == writable)
+    return;
+  st.writable = writable;
+  st.options.metrics.set_writable(writable);
+  for (const auto& watcher : st.watchers)
+    if (auto target = caf::actor_cast<caf::actor>(watcher))
+      self->send(target, storage_state{writable});
+}
+
+/// Counts a failed batch and logs it, at most once per failure log interval.
+void report_failure(journal_ptr self, const storage::storage_error& err,
+                    std::size_t entries) {
+  auto& st = self->state;
+  ++st.failures;
+  st.options.metrics.count_failure(err.kind);
+  auto now = self->clock().now();
+  if (st.failures > 1 &&
+      now - st.failure_logged < st.options.failure_log_interval) {
+    ++st.failures_unlogged;
+    return;
+  }
+  auto earlier = st.failures_unlogged;
+  st.failures_unlogged = 0;
+  st.failure_logged = now;
+  logging::error("journal",
+                 "a batch of " + std::to_string(entries) +
+                     " entries was not written: " + err.to_string() +
+                     (earlier > 0 ? " (and " + std::to_string(earlier) +
+                                        " more failed batches "
+                                        "since the last report)"
+                                  : std::string{}));
 }
 
 /// Writes every pending entry as one batch and answers who waits for it.
@@ -38,22 +84,31 @@ void write_pending(journal_ptr self) {
     return;
   auto count = st.pending.size();
   auto failed = st.store->append_owned(std::move(st.pending));
-  if (!failed) {
+  st.pending.clear();
+  journal_ack outcome;
+  if (failed) {
+    report_failure(self, *failed, count);
+    outcome.code = static_cast<std::uint8_t>(storage_code(failed->kind));
+    outcome.failure =
+        "the journal could not write: " + storage_sentence(failed->kind);
+  } else {
     ++st.batches;
     st.entries += count;
+    st.options.metrics.count_batch();
   }
-  st.pending.clear();
   auto waiting = std::move(st.waiting);
   st.waiting.clear();
   auto write_behind = st.options.unsafe_write_behind.count() > 0;
-  for (auto& [sender, ticket] : waiting) {
+  for (auto& waiter : waiting) {
     // Write-behind mode answered at once; only a failure is news.
-    if (!failed && (ticket == 0 || write_behind))
+    if (!failed && (waiter.quiet || write_behind))
       continue;
-    self->send(sender, journal_ack{ticket, failed ? failed->to_string()
-                                                  : std::string{}});
+    outcome.ticket = waiter.ticket;
+    self->send(waiter.sender, outcome);
   }
-  sweep(self);
+  set_writable(self, st.store->health().writable);
+  if (!failed)
+    sweep(self);
 }
 
 void schedule_flush(journal_ptr self) {
@@ -77,6 +132,7 @@ caf::behavior journal_actor(caf::stateful_actor<journal_state>* self,
   self->state.store = std::move(store);
   self->state.options = std::move(options);
   self->state.last_sweep = self->clock().now();
+  self->state.options.metrics.set_writable(true);
   // Stopping writes what is pending first: nothing received is dropped.
   self->set_exit_handler([self](caf::exit_msg& msg) {
     write_pending(self);
@@ -93,9 +149,9 @@ caf::behavior journal_actor(caf::stateful_actor<journal_state>* self,
                             std::make_move_iterator(batch.entries.begin()),
                             std::make_move_iterator(batch.entries.end()));
         if (sender) {
-          if (st.options.unsafe_write_behind.count() > 0 && batch.ticket != 0)
-            self->send(sender, journal_ack{batch.ticket, {}});
-          st.waiting.emplace_back(std::move(sender), batch.ticket);
+          if (st.options.unsafe_write_behind.count() > 0 && !batch.quiet)
+            self->send(sender, journal_ack{batch.ticket, 0, {}});
+          st.waiting.push_back({std::move(sender), batch.ticket, batch.quiet});
         }
         if (st.pending.size() >= st.options.max_batch_entries)
           write_pending(self);
@@ -105,6 +161,20 @@ caf::behavior journal_actor(caf::stateful_actor<journal_state>* self,
       [self](journal_flush_atom) {
         self->state.flush_scheduled = false;
         write_pending(self);
+      },
+      [self](journal_resume_atom) {
+        auto& st = self->state;
+        st.resume_scheduled = false;
+        if (st.writable && st.store->health().writable)
+          return;
+        set_writable(self, st.store->try_resume().writable);
+      },
+      [self](watch_storage) {
+        auto watcher = caf::actor_cast<caf::actor>(self->current_sender());
+        if (!watcher)
+          return;
+        self->send(watcher, storage_state{self->state.writable});
+        self->state.watchers.push_back(watcher.address());
       },
   };
 }

@@ -7,16 +7,22 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
 #include <caf/atom.hpp>
 #include <caf/behavior.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/journal_metrics.hpp"
 #include "storage/journal.hpp"
 
 namespace warden {
 
 /// The journal actor's own message: write what is pending.
 using journal_flush_atom = caf::atom_constant<caf::atom("jflush")>;
+
+/// The journal actor's own message: ask a store that stopped writing to
+/// resume.
+using journal_resume_atom = caf::atom_constant<caf::atom("jresume")>;
 
 /// How the journal actor writes.
 struct journal_options {
@@ -28,12 +34,27 @@ struct journal_options {
   std::chrono::milliseconds sweep_interval{60'000};
   /// Runs deleted by one sweep at most (the next sweep goes on).
   std::uint64_t sweep_max_runs = 10'000;
+  /// How often a store that stopped writing is asked to resume.
+  std::chrono::milliseconds resume_interval{1'000};
+  /// Least time between two log lines about failed appends (the rest are
+  /// counted and reported with the next line).
+  std::chrono::milliseconds failure_log_interval{10'000};
   /// Unix milliseconds now; empty: the system clock. Tests set it.
   std::function<std::uint64_t()> wall_clock;
+  /// Metric handles; empty: none.
+  journal_metrics metrics;
   /// UNSAFE, for the crash test's negative control only: acknowledge every
   /// append at once and write only every this often (write-behind). Zero,
   /// the default, acknowledges only what is written.
   std::chrono::milliseconds unsafe_write_behind{0};
+};
+
+/// One sender waiting for the pending batch.
+struct journal_waiter {
+  caf::actor sender;
+  std::uint64_t ticket = 0;
+  /// Answered only on failure.
+  bool quiet = false;
 };
 
 /// State of the journal actor: the one writer of a storage::journal.
@@ -44,29 +65,48 @@ struct journal_state {
   journal_options options;
   /// Entries received since the last write.
   std::vector<storage::journal_entry> pending;
-  /// Who waits for the pending entries: sender and ticket (ticket 0: only a
-  /// failure is answered).
-  std::vector<std::pair<caf::actor, std::uint64_t>> waiting;
+  /// Who waits for the pending entries.
+  std::vector<journal_waiter> waiting;
   /// A journal_flush_atom is on its way.
   bool flush_scheduled = false;
   /// Writes made and entries written (tests, metrics).
   std::uint64_t batches = 0;
   std::uint64_t entries = 0;
+  /// Batches that failed to write.
+  std::uint64_t failures = 0;
   /// Runs deleted by retention.
   std::uint64_t expired = 0;
   /// When retention last swept.
   caf::actor_clock::time_point last_sweep;
+  /// Whether the store takes writes, as last told to the watchers.
+  bool writable = true;
+  /// A journal_resume_atom is on its way.
+  bool resume_scheduled = false;
+  /// Receivers of storage_state messages; weak, so that a watcher that
+  /// holds the journal (the node) does not keep both alive.
+  std::vector<caf::actor_addr> watchers;
+  /// When a failed append was last logged, and how many failed since.
+  caf::actor_clock::time_point failure_logged;
+  std::uint64_t failures_unlogged = 0;
 };
 
 /// The journal actor: group commit. Appends received while a write is under
 /// way are written together by the next one, as one batch (one fsync for
-/// RocksDB). `journal_append{ticket, entries}` is answered with
-/// `journal_ack{ticket, failure}` once its batch is durable (failure empty)
-/// or has failed (failure names the operation); ticket 0 is answered only on
-/// failure. Answers are plain sends, so senders hold no pending request
-/// handlers. Spawn it detached in production: the write blocks its thread,
-/// never a scheduler thread. After a write, retention deletes final runs
-/// older than `options.retention`, at most once per sweep interval.
+/// RocksDB). `journal_append{ticket, entries, quiet}` is answered with
+/// `journal_ack{ticket, code, failure}` once its batch is durable (code 0,
+/// not sent for quiet appends) or has failed (every sender of the batch is
+/// told, quiet ones too). Answers are plain sends, so senders hold no
+/// pending request handlers. A failed batch is dropped, never retried
+/// behind its senders' backs: they decide (the node keeps a final record
+/// and writes it again; a session stops its turn). When the store stops
+/// taking writes, watchers (`watch_storage`) get `storage_state{false}`,
+/// the store is asked to resume every `resume_interval`, and watchers get
+/// `storage_state{true}` once it does. Failures are counted and logged for
+/// the operator with the storage error (which may name files); senders get
+/// a sentence that names none. Spawn it detached in production: the write
+/// blocks its thread, never a scheduler thread. After a write, retention
+/// deletes final runs older than `options.retention`, at most once per
+/// sweep interval.
 caf::behavior journal_actor(caf::stateful_actor<journal_state>* self,
                             std::shared_ptr<storage::journal> store,
                             journal_options options);

@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/detail/node_durability.hpp"
 #include "actors/detail/node_migration.hpp"
 #include "actors/detail/node_runs.hpp"
 #include "actors/error.hpp"
@@ -38,6 +39,9 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
     self->quit(msg.reason);
   });
   self->state.registry.start(self, self->state);
+  // New work is refused while the journal's store refuses writes.
+  if (parts.journal)
+    self->send(parts.journal, watch_storage{});
   recover(self);
   self->set_down_handler([self](caf::down_msg& down) {
     on_export_source_down(self, down);
@@ -57,6 +61,9 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         auto& st = self->state;
         if (auto err =
                 check_request(self, req.tenant, req.input, req.idempotency_key))
+          return refused(self, std::move(err));
+        if (auto err =
+                check_name("agent", req.agent, st.options.max_name_bytes, true))
           return refused(self, std::move(err));
         if (st.components.agents.count(req.agent) == 0)
           return refused(self, make_error(error_code::invalid_argument,
@@ -113,33 +120,17 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
           finish(self, *r, msg.state, {}, std::move(msg.reason), {});
       },
       [self](journal_ack& ack) {
-        if (evict(self, ack) || on_import_durable(self, ack))
-          return;
-        auto& st = self->state;
-        auto t = st.tickets.find(ack.ticket);
-        if (t == st.tickets.end())
-          return;
-        auto id = t->second;
-        st.tickets.erase(t);
-        auto i = st.runs.find(id);
-        if (i == st.runs.end())
-          return;
-        auto& r = i->second;
-        if (!ack.failure.empty()) {
-          for (auto& promise : r.acks)
-            promise.deliver(make_error(error_code::dependency_failed,
-                                       "the run could not be made durable: " +
-                                           ack.failure));
-          r.acks.clear();
-          finish(self, r, run_state::failed, {}, ack.failure, {});
-          return;
-        }
-        r.durable = true;
-        for (auto& promise : r.acks)
-          promise.deliver(run_ack{r.status.run, r.status.session, false});
-        r.acks.clear();
-        maybe_start(self, r);
+        if (!on_final_ack(self, ack) && !on_import_durable(self, ack))
+          on_accept_ack(self, ack);
       },
+      [self](const storage_state& msg) {
+        auto& st = self->state;
+        st.storage_writable = msg.writable;
+        if (msg.writable && !st.finals_to_retry.empty())
+          retry_finals(self);
+        check_drained(self);
+      },
+      [self](final_retry_atom) { retry_finals(self); },
       [self](turn_finished& done) {
         auto i = self->state.runs.find(done.run);
         if (i == self->state.runs.end())
@@ -166,17 +157,21 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
       [self](get_status& req) -> caf::result<run_status> {
         if (auto err = sender_lost(self))
           return err;
+        if (auto err = check_tenant(self, req.tenant))
+          return err;
         if (auto r = find_run(self, req.tenant, req.run))
-          return r->status;
+          return reported_status(self->state, *r);
         return stored_status(self, req.tenant, req.run);
       },
       [self](await_run& req) -> caf::result<run_status> {
         if (auto err = sender_lost(self))
           return err;
+        if (auto err = check_tenant(self, req.tenant))
+          return err;
         auto r = find_run(self, req.tenant, req.run);
         if (!r)
           return stored_status(self, req.tenant, req.run);
-        if (is_final(r->status.state))
+        if (reported_final(*r))
           return r->status;
         auto promise = self->make_response_promise();
         std::uint64_t serial = 0;
@@ -199,11 +194,13 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
                          [&](const auto& x) { return x.serial == serial; });
         if (w == waiters.end())
           return;
-        w->promise.deliver(i->second.status);
+        w->promise.deliver(reported_status(self->state, i->second));
         waiters.erase(w);
       },
       [self](cancel_run& req) -> caf::result<run_status> {
         if (auto err = sender_lost(self))
+          return err;
+        if (auto err = check_tenant(self, req.tenant))
           return err;
         auto r = find_run(self, req.tenant, req.run);
         if (!r) // stored runs are final: cancelling changes nothing
@@ -215,17 +212,21 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         else
           finish(self, *r, run_state::cancelled, {},
                  "cancelled by tenant " + req.tenant, {});
-        return r->status;
+        return reported_status(self->state, *r);
       },
       [self](subscribe_run& req) -> caf::result<run_status> {
+        if (auto err = check_tenant(self, req.tenant))
+          return err;
         auto r = find_run(self, req.tenant, req.run);
         if (!r)
           return stored_status(self, req.tenant, req.run);
-        if (!is_final(r->status.state) && req.subscriber)
+        if (!reported_final(*r) && req.subscriber)
           r->subscribers.push_back(req.subscriber);
-        return r->status;
+        return reported_status(self->state, *r);
       },
-      [self](list_sessions& req) {
+      [self](list_sessions& req) -> caf::result<session_list> {
+        if (auto err = check_tenant(self, req.tenant))
+          return err;
         session_list result;
         for (const auto& [id, s] : self->state.sessions) {
           if (s.tenant != req.tenant)
@@ -234,7 +235,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
                             s.residency != session_residency::passivated};
           if (auto r = self->state.runs.find(s.last_run);
               r != self->state.runs.end())
-            info.last_state = r->second.status.state;
+            info.last_state = reported_status(self->state, r->second).state;
           result.sessions.push_back(std::move(info));
         }
         self->state.registry.visit_passivated(

@@ -126,6 +126,10 @@ struct run_record {
   /// When the run became final, Unix milliseconds (0 before): its final
   /// record and admission's daily token counter use the same value.
   std::uint64_t finished_at_ms = 0;
+  /// The final record is durable (or there was none to write: the run was
+  /// never journaled). Until then clients see the run as not final: a run
+  /// is reported final only once a restart cannot undo it.
+  bool final_durable = false;
   /// A child that ended after every ancestor that would count its usage:
   /// its own final record and release count its tokens for the day.
   bool counts_own_tokens = false;
@@ -188,9 +192,18 @@ struct node_state {
   std::unordered_map<std::string, run_id> idempotency;
   /// Journal ticket -> run whose record it makes durable.
   std::unordered_map<std::uint64_t, run_id> tickets;
-  /// Journal ticket -> final run whose final record it makes durable; the
-  /// run leaves memory on the ack (the store answers for it from then on).
-  std::unordered_map<std::uint64_t, run_id> evictions;
+  /// Journal ticket -> final run whose final record it makes durable; on
+  /// the ack its waiters learn the outcome and, with a store to answer for
+  /// it, the run leaves memory.
+  std::unordered_map<std::uint64_t, run_id> finals;
+  /// Final runs whose final record failed to write: written again when the
+  /// store takes writes (storage_state) or after `storage_retry_after`.
+  std::vector<run_id> finals_to_retry;
+  /// A final_retry_atom is on its way.
+  bool finals_retry_scheduled = false;
+  /// Whether the journal's store takes writes (storage_state); while it
+  /// does not, new work is refused with `unavailable`.
+  bool storage_writable = true;
   run_id next_run = 1;
   session_id next_session = 1;
   std::uint64_t next_ticket = 1;

@@ -21,7 +21,7 @@ namespace warden {
 struct node_metrics {
   /// Number of run states / error codes, for the label arrays below.
   static constexpr std::size_t state_count = 7;
-  static constexpr std::size_t code_count = 13;
+  static constexpr std::size_t code_count = max_error_code + 1;
 
   /// warden_runs_submitted_total: runs accepted for admission.
   prometheus::Counter* submitted = nullptr;

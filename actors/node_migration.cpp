@@ -22,8 +22,7 @@ caf::error no_such_session(const std::string& tenant, session_id id) {
 }
 
 caf::error store_failed(const storage::storage_error& err) {
-  return make_error(error_code::dependency_failed,
-                    "the run store failed: " + err.to_string());
+  return storage_failure(err, "the session's records could not be read");
 }
 
 caf::error bad_import(std::string reason) {
@@ -116,9 +115,8 @@ caf::expected<session_snapshot> stored_snapshot(node_ptr self, session_id id) {
   auto& sys = self->system();
   auto bytes = self->state.registry.store().read(id);
   if (bytes.error)
-    return make_error(error_code::dependency_failed,
-                      "cannot read the snapshot of " + session_name(id) + ": " +
-                          bytes.error->to_string());
+    return storage_failure(*bytes.error,
+                           "cannot read the snapshot of " + session_name(id));
   if (!bytes.value)
     return make_error(error_code::dependency_failed,
                       session_name(id) +
@@ -203,6 +201,10 @@ caf::error check_run(node_ptr self, const session_export& x,
     return bad_import(name + " already exists on this node");
   if (r.idempotency_key.empty())
     return {};
+  // A child's key is its spawn call's ("<run>/<step>/<index>"): ASCII too.
+  if (auto err = check_name("idempotency key", r.idempotency_key,
+                            self->state.options.max_name_bytes, false))
+    return err;
   auto used = key_taken(self, x.tenant, r.idempotency_key);
   if (!used)
     return std::move(used.error());
@@ -219,11 +221,12 @@ caf::error check_import(node_ptr self, const session_export& x) {
     return bad_import("unknown session export format " +
                       std::to_string(x.format) + "; this node reads format " +
                       std::to_string(session_export_format));
-  if (x.tenant.empty() || x.tenant.size() > st.options.max_name_bytes)
-    return bad_import("tenant must be 1 to " +
-                      std::to_string(st.options.max_name_bytes) + " bytes");
+  if (auto err = check_tenant(self, x.tenant))
+    return err;
   if (x.session == 0)
     return bad_import("the export names no session");
+  if (auto err = check_name("agent", x.agent, st.options.max_name_bytes, true))
+    return err;
   if (st.components.agents.count(x.agent) == 0)
     return bad_import("agent `" + x.agent + "` is not configured on this node");
   if (x.snapshot.session != x.session || x.snapshot.agent != x.agent)
@@ -285,6 +288,8 @@ std::vector<storage::journal_entry> import_entries(const session_export& x) {
 caf::result<session_export> on_export_session(node_ptr self,
                                               const export_session& req) {
   auto& st = self->state;
+  if (auto err = check_tenant(self, req.tenant))
+    return err;
   // A passivated session may have no record in memory: `known` brings it
   // back from its snapshot.
   auto* found = st.registry.known(req.session);
@@ -397,12 +402,16 @@ bool on_import_durable(node_ptr self, const journal_ack& ack) {
   auto pending = std::move(i->second);
   st.imports.erase(i);
   auto& x = pending.exported;
-  if (!ack.failure.empty()) {
+  if (ack.code != 0) {
     st.registry.discard(x.session);
+    auto err = ack_error(ack);
+    auto code = warden_code(err).value_or(error_code::dependency_failed);
+    auto reason =
+        session_name(x.session) + " could not be made durable: " + ack.failure;
     pending.promise.deliver(
-        make_error(error_code::dependency_failed,
-                   session_name(x.session) +
-                       " could not be made durable: " + ack.failure));
+        code == error_code::unavailable
+            ? make_error(code, std::move(reason), storage_retry_after)
+            : make_error(code, std::move(reason)));
     return true;
   }
   // Final runs in memory, as recover() takes runs back: status, idempotency
@@ -417,6 +426,7 @@ bool on_import_durable(node_ptr self, const journal_ack& ack) {
     r.priority = s.priority;
     r.idempotency_key = s.idempotency_key;
     r.durable = r.journaling = true;
+    r.final_durable = true; // final, and now durable here
     r.tree.parent = s.parent;
     r.tree.depth = s.depth;
     if (!s.idempotency_key.empty())

@@ -4,9 +4,11 @@
 
 #include <caf/all.hpp>
 
+#include "actors/detail/node_durability.hpp"
 #include "actors/error.hpp"
 #include "actors/node_children.hpp"
 #include "policies/daily_budget.hpp"
+#include "policies/utf8.hpp"
 #include "storage/keys.hpp"
 
 namespace warden::detail {
@@ -85,8 +87,8 @@ caf::expected<run_status> stored_status(node_ptr self,
     return no_such_run(tenant, id);
   auto found = store->find_run(id);
   if (!found)
-    return make_error(error_code::dependency_failed,
-                      "the run store failed: " + found.error->to_string());
+    return storage_failure(*found.error,
+                           "reading run " + std::to_string(id) + " failed");
   if (!found.value || found.value->tenant != tenant)
     return no_such_run(tenant, id);
   return status_of(*found.value);
@@ -99,8 +101,7 @@ stored_duplicate(node_ptr self, const std::string& tenant,
   if (!store)
     return std::optional<run_ack>{};
   auto failed = [](const storage::storage_error& err) {
-    return make_error(error_code::dependency_failed,
-                      "the run store failed: " + err.to_string());
+    return storage_failure(err, "looking up the idempotency key failed");
   };
   auto id = store->find_idempotent(tenant, key);
   if (!id)
@@ -126,27 +127,52 @@ caf::error sender_lost(node_ptr self) {
                     "not carried out");
 }
 
+caf::error check_name(const char* field, const std::string& value,
+                      std::size_t max_bytes, bool required) {
+  auto refuse = [&](std::string why) {
+    return make_error(error_code::invalid_argument,
+                      std::string{field} + " " + why);
+  };
+  if (required && value.empty())
+    return refuse("must not be empty");
+  if (value.size() > max_bytes)
+    return refuse("exceeds " + std::to_string(max_bytes) + " bytes");
+  if (auto at = policies::first_invalid_utf8(value))
+    return refuse("is not valid UTF-8 (byte " + std::to_string(*at) + ")");
+  if (auto at = policies::first_control_character(value))
+    return refuse("holds a control character (byte " + std::to_string(*at) +
+                  ")");
+  return {};
+}
+
+caf::error check_tenant(node_ptr self, const std::string& tenant) {
+  return check_name("tenant", tenant, self->state.options.max_name_bytes, true);
+}
+
 /// Checks the parts every request shares; returns an error naming the part.
 caf::error check_request(node_ptr self, const std::string& tenant,
                          const std::string& input, const std::string& key) {
   const auto& opts = self->state.options;
+  if (auto err = check_tenant(self, tenant))
+    return err;
   if (self->state.draining)
     return make_error(error_code::draining,
                       "the node is draining and accepts no new runs");
-  if (tenant.empty() || tenant.size() > opts.max_name_bytes)
-    return make_error(error_code::invalid_argument,
-                      "tenant must be 1 to " +
-                          std::to_string(opts.max_name_bytes) + " bytes");
+  if (!self->state.storage_writable)
+    return make_error(error_code::unavailable,
+                      "the node's storage is not accepting writes now, so "
+                      "no new run can be made durable",
+                      storage_retry_after);
   if (input.size() > opts.max_input_bytes)
     return make_error(error_code::invalid_argument,
                       "input of " + std::to_string(input.size()) +
                           " bytes exceeds the limit of " +
                           std::to_string(opts.max_input_bytes) + " bytes");
-  if (key.size() > opts.max_name_bytes)
+  if (auto at = policies::first_invalid_utf8(input))
     return make_error(error_code::invalid_argument,
-                      "idempotency key exceeds " +
-                          std::to_string(opts.max_name_bytes) + " bytes");
-  return {};
+                      "input is not valid UTF-8 (byte " + std::to_string(*at) +
+                          ")");
+  return check_name("idempotency key", key, opts.max_name_bytes, false);
 }
 
 /// Resolves a priority class name ("" = the default) to its index.
@@ -155,6 +181,8 @@ caf::expected<std::uint8_t> resolve_priority(node_ptr self,
   const auto& opts = self->state.options;
   if (name.empty())
     return opts.default_priority;
+  if (auto err = check_name("priority", name, opts.max_name_bytes, false))
+    return err;
   auto i = std::find(opts.priorities.begin(), opts.priorities.end(), name);
   if (i != opts.priorities.end())
     return static_cast<std::uint8_t>(i - opts.priorities.begin());
@@ -195,32 +223,16 @@ void journal(node_ptr self, std::uint64_t ticket, const run_record& r,
   self->send(self->state.components.journal, std::move(batch));
 }
 
-bool evict(node_ptr self, const journal_ack& ack) {
-  auto& st = self->state;
-  auto t = st.evictions.find(ack.ticket);
-  if (t == st.evictions.end())
-    return false;
-  auto id = t->second;
-  st.evictions.erase(t);
-  auto i = st.runs.find(id);
-  // A final record that failed to write keeps the run in memory: the store
-  // could not answer for it.
-  if (!ack.failure.empty() || i == st.runs.end() ||
-      !is_final(i->second.status.state))
-    return true;
-  auto& r = i->second;
-  if (!r.idempotency_key.empty())
-    st.idempotency.erase(idempotency_slot(r.status.tenant, r.idempotency_key));
-  st.runs.erase(i);
-  return true;
-}
-
 void check_drained(node_ptr self) {
   auto& st = self->state;
   if (!st.draining || st.drain_waiters.empty())
     return;
-  auto busy = std::any_of(st.runs.begin(), st.runs.end(), [](const auto& kv) {
-    return !is_final(kv.second.status.state);
+  // A final record still being written keeps the drain waiting, unless
+  // storage refuses writes (the run resumes after the restart then).
+  auto busy = std::any_of(st.runs.begin(), st.runs.end(), [&](const auto& kv) {
+    const auto& r = kv.second;
+    return !is_final(r.status.state) ||
+           (!r.final_durable && st.storage_writable);
   });
   if (busy)
     return;
@@ -286,28 +298,14 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
   if (auto i = st.sessions.find(r.status.session);
       i != st.sessions.end() && i->second.last_run == r.status.run)
     i->second.last_state = state;
-  // After the accepted record (same sender, same journal: in order). With a
-  // store to answer for it, the run leaves memory once this is durable.
-  if (r.journaling) {
-    std::uint64_t ticket = 0;
-    if (st.components.store) {
-      ticket = st.next_ticket++;
-      st.evictions.emplace(ticket, r.status.run);
-    }
-    journal(self, ticket, r, storage::entry_kind::run_record,
-            storage::encode(stored_of(r)));
-  }
-  emit(self, r, "final", r.status.reason);
-  r.subscribers.clear();
-  for (auto& waiter : r.waiters)
-    waiter.promise.deliver(r.status);
-  r.waiters.clear();
   if (st.draining) {
     if (state == run_state::cancelled)
       ++st.drained.cancelled;
     else
       ++st.drained.finished;
   }
+  // Waiters and subscribers learn the outcome once it is durable.
+  journal_final(self, r);
   check_drained(self);
 }
 
@@ -326,8 +324,10 @@ void maybe_start(node_ptr self, run_record& r) {
   if (r.recovered && st.components.store) {
     auto entries = st.components.store->entries_of(r.status.run);
     if (!entries) {
-      finish(self, r, run_state::failed, {},
-             "resume failed: " + entries.error->to_string(), {});
+      auto err = storage_failure(*entries.error,
+                                 "resuming run " +
+                                     std::to_string(r.status.run) + " failed");
+      finish(self, r, run_state::failed, {}, error_reason(err), {});
       return;
     }
     for (auto& e : entries.value)
@@ -414,8 +414,6 @@ void on_verdict(node_ptr self, admission_verdict& v) {
     if (!r.journaling) {
       // First verdict: make the record durable before acknowledging.
       r.journaling = true;
-      if (auto* session = st.registry.known(r.status.session))
-        session->last_run = v.run;
       auto ticket = st.next_ticket++;
       st.tickets.emplace(ticket, v.run);
       journal(self, ticket, r, storage::entry_kind::run_accepted,

@@ -55,9 +55,12 @@ open_stores(const config::settings& settings, const node_storage& choice) {
   storage::rocks_options opts;
   opts.path = (std::filesystem::path{settings.node.data_dir} / "db").string();
   opts.node_name = settings.node.name;
+  opts.accept_data_loss = choice.accept_data_loss;
   auto opened = storage::open_rocks(opts);
   if (opened.error)
-    return make_error(error_code::dependency_failed,
+    return make_error(opened.error->kind == storage::failure_kind::damaged
+                          ? error_code::data_loss
+                          : error_code::dependency_failed,
                       "storage: " + opened.error->to_string());
   return std::move(opened.storage);
 }
@@ -94,8 +97,11 @@ caf::error load_daily_tokens(const storage::journal& store,
 }
 
 journal_options journal_options_of(const config::settings& settings,
-                                   const node_storage& choice) {
+                                   const node_storage& choice,
+                                   prometheus::Registry* registry) {
   journal_options opts;
+  if (registry)
+    opts.metrics = journal_metrics::create(*registry);
   const auto& s = settings.storage;
   opts.max_batch_entries = static_cast<std::size_t>(s.max_batch_entries);
   using ms = std::chrono::milliseconds;
@@ -162,7 +168,7 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   if (auto err = load_recovery(*stores->journal, parts))
     return fail(std::move(err));
   parts.snapshots = stores->snapshots;
-  auto journal_opts = journal_options_of(settings, storage);
+  auto journal_opts = journal_options_of(settings, storage, registry);
   // Detached: a synced write blocks the journal's own thread, never a
   // scheduler thread.
   handle.components.push_back(

@@ -44,6 +44,10 @@ struct node_storage {
   /// before their record is written, and write the journal only every
   /// 200 ms (see journal_options::unsafe_write_behind).
   bool unsafe_ack_before_write = false;
+  /// Open a database refused as damaged anyway, keeping what is intact
+  /// (storage::rocks_options::accept_data_loss; wardend
+  /// --accept-data-loss). Off by default.
+  bool accept_data_loss = false;
 };
 
 /// Scheduler worker threads of a node with `node` settings: its

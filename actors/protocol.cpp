@@ -24,6 +24,16 @@ const char* to_string(run_state x) noexcept {
   return "unknown";
 }
 
+caf::error ack_error(const journal_ack& ack) {
+  if (ack.code == 0)
+    return {};
+  auto code = ack.code <= max_error_code ? static_cast<error_code>(ack.code)
+                                         : error_code::dependency_failed;
+  if (code == error_code::unavailable)
+    return make_error(code, ack.failure, storage_retry_after);
+  return make_error(code, ack.failure);
+}
+
 usage_totals& usage_totals::operator+=(const usage_totals& other) noexcept {
   prompt_tokens += other.prompt_tokens;
   completion_tokens += other.completion_tokens;
@@ -91,7 +101,9 @@ void add_message_types(caf::actor_system_config& cfg) {
       .add_message_type<std::vector<storage::journal_entry>>(
           "warden.journal_entries")
       .add_message_type<journal_append>("warden.journal_append")
-      .add_message_type<journal_ack>("warden.journal_ack");
+      .add_message_type<journal_ack>("warden.journal_ack")
+      .add_message_type<watch_storage>("warden.watch_storage")
+      .add_message_type<storage_state>("warden.storage_state");
 }
 
 } // namespace warden

@@ -20,6 +20,7 @@
 #include <caf/actor_addr.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/atom.hpp>
+#include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include "storage/journal.hpp"
@@ -571,17 +572,38 @@ struct permit_release {
 
 /// Append entries as one batch (any actor -> journal). The journal answers
 /// the sender with `journal_ack` carrying the same ticket once the batch is
-/// durable or has failed; ticket 0 asks for an answer only on failure.
+/// durable or has failed; a `quiet` append is answered only on failure
+/// (step records the sender does not wait for).
 struct journal_append {
   std::uint64_t ticket = 0;
   std::vector<storage::journal_entry> entries;
+  bool quiet = false;
 };
 
-/// A journal batch is durable (failure empty), or failed (failure names the
-/// storage operation and what went wrong).
+/// A journal batch is durable (code 0), or failed: `code` is the warden
+/// error_code a caller should answer with (unavailable while the disk
+/// refuses writes), `failure` a sentence fit for a tenant; the storage
+/// error itself, which may name files, is in the operator's log.
 struct journal_ack {
   std::uint64_t ticket = 0;
+  std::uint8_t code = 0;
   std::string failure;
+};
+
+/// The error a journal_ack reports (none when the batch is durable), with
+/// the retry-after of `unavailable`.
+[[nodiscard]] caf::error ack_error(const journal_ack& ack);
+
+/// Watch whether the journal's store takes writes (node -> journal).
+/// One-way; the journal answers with `storage_state` at once and again on
+/// every change.
+struct watch_storage {};
+
+/// Whether the journal's store takes writes (journal -> watchers). While it
+/// does not, the journal retries every second and new work is refused with
+/// `unavailable`.
+struct storage_state {
+  bool writable = true;
 };
 
 /// Registers every message type of this header (and the error category) with

@@ -58,7 +58,10 @@ model_reply scripted_model::reply_to(const model_request& request) const {
     reply.text = "Summary of " + std::to_string(messages.size()) +
                  " messages; latest request: " + input;
   } else if (!request.tools.empty() && tool_results == 0) {
-    auto arguments = nlohmann::json{{"text", input}}.dump();
+    // Tool outputs in the conversation may hold any bytes: invalid UTF-8
+    // is replaced, never thrown.
+    auto arguments = nlohmann::json{{"text", input}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
     for (std::size_t i = 0; i < request.tools.size() && i < standard_tool_calls;
          ++i)
       reply.tool_calls.push_back(tool_call{request.tools[i], arguments});

@@ -63,6 +63,7 @@ caf::result<turn_finished> session_state::handle_run_turn(turn_input& input) {
   turn_ = std::make_unique<session_turn>(self_->system(), runtime_->settings,
                                          std::move(input), promise, serial,
                                          self_->clock().now() + timeout);
+  turn_->first_ticket = journal_tickets_ + 1;
   conversation_.push_back({chat_role::user, turn_->input.input, {}});
   if (auto refusal = turn_->open_budget()) {
     finish(run_state::failed, {}, "budget exhausted: " + *refusal);
@@ -150,16 +151,18 @@ void session_state::journal(std::vector<storage::journal_entry> entries) {
                   std::make_move_iterator(entries.end()));
     return;
   }
-  // Ticket 0: the loop does not wait for step records to be durable, so the
+  // Quiet: the loop does not wait for step records to be durable, so the
   // journal answers only if an append fails.
-  self_->send(runtime_->journal, journal_append{0, std::move(entries)});
+  self_->send(runtime_->journal,
+              journal_append{++journal_tickets_, std::move(entries), true});
 }
 
 void session_state::flush_journal() {
   if (!turn_ || turn_->unsent.empty())
     return;
   self_->send(runtime_->journal,
-              journal_append{0, std::exchange(turn_->unsent, {})});
+              journal_append{++journal_tickets_,
+                             std::exchange(turn_->unsent, {}), true});
 }
 
 caf::timespan session_state::remaining() const {

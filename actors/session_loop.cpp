@@ -194,11 +194,17 @@ void session_state::start_tools(
     const auto& tool = turn_->calls[i].tool;
     auto past = turn_->replay.tool(turn_->step, static_cast<std::uint32_t>(i));
     if (past.result) {
-      // Finished before a restart: its journaled result stands.
+      // Finished before a restart: its journaled result stands, and the
+      // call counts in the turn's usage as it did before (calls refused
+      // before they started, e.g. unknown tools, have no start record and
+      // did not count).
+      if (past.started)
+        ++turn_->usage.tool_calls;
       tool_done(i, std::move(past.result->first), past.result->second, true);
     } else if (past.started && !is_spawn_agent_tool(*runtime_, tool) &&
                tool_side_effect(*runtime_, tool) ==
                    config::side_effect_kind::effectful) {
+      ++turn_->usage.tool_calls; // it was made, with an unknown outcome
       tool_done(i,
                 tool_error_output(
                     "outcome unknown: the call started before a restart and "
@@ -254,7 +260,8 @@ void session_state::call_tool(std::size_t index, const caf::actor& runner) {
     turn_->awaiting_start.emplace(ticket, index);
     auto entries = std::exchange(turn_->unsent, {}); // the records before it
     entries.push_back(std::move(entry));
-    self_->send(runtime_->journal, journal_append{ticket, std::move(entries)});
+    self_->send(runtime_->journal,
+                journal_append{ticket, std::move(entries), false});
     return;
   }
   journal({std::move(entry)});
@@ -262,21 +269,22 @@ void session_state::call_tool(std::size_t index, const caf::actor& runner) {
 }
 
 void session_state::handle_journal_ack(const journal_ack& ack) {
-  if (!turn_)
-    return;
+  if (!turn_ || ack.ticket < turn_->first_ticket)
+    return; // a record of an earlier turn: the node owns its outcome
   auto i = turn_->awaiting_start.find(ack.ticket);
-  if (i == turn_->awaiting_start.end())
-    return; // a step record's failure: the loop does not wait for those
-  auto index = i->second;
-  turn_->awaiting_start.erase(i);
-  if (!ack.failure.empty()) {
-    tool_done(index,
-              tool_error_output("not started: its start could not be "
-                                "journaled: " +
-                                ack.failure),
-              true);
+  if (ack.code != 0) {
+    // A record of this turn is not durable: going on would build on a step
+    // a restart cannot replay, and an effectful call must not run without
+    // its write-ahead record. The run stops; it is never reported done.
+    runtime_->metrics.count_journal_halt();
+    stop(run_state::failed,
+         "stopped: a step record could not be written: " + ack.failure);
     return;
   }
+  if (i == turn_->awaiting_start.end())
+    return;
+  auto index = i->second;
+  turn_->awaiting_start.erase(i);
   auto request = tool_request_for(index);
   auto runner = runtime_->tools.find(request.tool);
   if (runner == runtime_->tools.end() || !runner->second) {

@@ -28,6 +28,10 @@ void session_metrics::count_turn_timeout() const noexcept {
   increment(turn_timeouts);
 }
 
+void session_metrics::count_journal_halt() const noexcept {
+  increment(journal_halts);
+}
+
 session_metrics make_session_metrics(prometheus::Registry& registry,
                                      const std::string& agent) {
   const prometheus::Labels labels{{"agent", agent}};
@@ -43,6 +47,9 @@ session_metrics make_session_metrics(prometheus::Registry& registry,
               "final call follows)");
   m.turn_timeouts = counter("warden_turn_timeouts_total",
                             "Turns ended by their turn_timeout_ms");
+  m.journal_halts =
+      counter("warden_journal_halts_total",
+              "Turns stopped because a record of theirs could not be written");
   return m;
 }
 

@@ -25,6 +25,9 @@ struct session_metrics {
   prometheus::Counter* iteration_limit_halts = nullptr;
   /// warden_turn_timeouts_total{agent}: turns ended by turn_timeout_ms.
   prometheus::Counter* turn_timeouts = nullptr;
+  /// warden_journal_halts_total{agent}: turns stopped because a record of
+  /// theirs could not be written.
+  prometheus::Counter* journal_halts = nullptr;
 
   /// Counts one doom-loop halt; a no-op on a null handle.
   void count_doom_loop_halt() const noexcept;
@@ -32,11 +35,14 @@ struct session_metrics {
   void count_iteration_limit_halt() const noexcept;
   /// Counts one turn timeout; a no-op on a null handle.
   void count_turn_timeout() const noexcept;
+  /// Counts one turn stopped by a journal failure; a no-op on a null handle.
+  void count_journal_halt() const noexcept;
 };
 
 /// Fetches the handles of agent `agent` from `registry` (families
-/// warden_doom_loop_halts_total, warden_iteration_limit_halts_total and
-/// warden_turn_timeouts_total, labelled {agent}). Call once per agent, at
+/// warden_doom_loop_halts_total, warden_iteration_limit_halts_total,
+/// warden_turn_timeouts_total and warden_journal_halts_total, labelled
+/// {agent}). Call once per agent, at
 /// startup.
 [[nodiscard]] session_metrics
 make_session_metrics(prometheus::Registry& registry, const std::string& agent);

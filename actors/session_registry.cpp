@@ -12,6 +12,8 @@
 #include "actors/session.hpp"
 #include "policies/daily_budget.hpp"
 
+#include "logging/log.hpp"
+
 namespace warden {
 
 namespace {
@@ -41,15 +43,15 @@ caf::expected<std::string> encode_snapshot(caf::actor_system& sys,
 caf::expected<session_snapshot> decode_snapshot(caf::actor_system& sys,
                                                 const std::string& bytes) {
   if (bytes.empty() || bytes.front() != snapshot_format)
-    return make_error(error_code::dependency_failed,
+    return make_error(error_code::data_loss,
                       "stored snapshot has an unknown format");
   caf::binary_deserializer source{sys, bytes.data() + 1, bytes.size() - 1};
   session_snapshot result;
   if (auto err = source(result))
-    return make_error(error_code::dependency_failed,
+    return make_error(error_code::data_loss,
                       "stored snapshot is unreadable: " + sys.render(err));
   if (source.remaining() != 0)
-    return make_error(error_code::dependency_failed,
+    return make_error(error_code::data_loss,
                       "stored snapshot has " +
                           std::to_string(source.remaining()) +
                           " bytes past its end");
@@ -133,13 +135,13 @@ session_registry::activate(session_id id, const agent_runtime_ptr& agent) {
   case session_residency::passivated: {
     auto bytes = store_->get(id);
     if (!bytes)
-      return make_error(error_code::dependency_failed,
+      return make_error(error_code::data_loss,
                         session_name(id) +
                             " is passivated but the snapshot store holds no "
                             "snapshot of it");
     auto snapshot = decode_snapshot(self_->system(), *bytes);
     if (!snapshot)
-      return make_error(error_code::dependency_failed,
+      return make_error(error_code::data_loss,
                         session_name(id) + " cannot be restored: " +
                             error_reason(snapshot.error()));
     if (!attach(id, restore_(self_, agent, std::move(*snapshot))))
@@ -188,9 +190,15 @@ void session_registry::snapshot_taken(session_snapshot& snapshot) {
     return; // cancelled by a turn, or not from the session's actor
   snapshot.tenant = record.tenant;
   auto bytes = encode_snapshot(self_->system(), snapshot);
-  auto stored = bytes && !store_->put(id, std::move(*bytes), wall_ms());
-  if (!stored) {
-    // The session stays resident and becomes due again later.
+  std::optional<storage::storage_error> failed;
+  if (bytes)
+    failed = store_->put(id, std::move(*bytes), wall_ms());
+  if (!bytes || failed) {
+    // The session stays resident (nothing is lost) and becomes due again
+    // later; the operator learns why.
+    logging::warning("sessions", "cannot passivate " + session_name(id) + ": " +
+                                     (failed ? failed->to_string()
+                                             : error_reason(bytes.error())));
     record.residency = session_residency::resident;
     cache_->touch(id);
     arm();
@@ -241,10 +249,8 @@ caf::error session_registry::stage(const session_snapshot& snapshot) {
   if (!bytes)
     return std::move(bytes.error());
   if (auto err = store_->put(snapshot.session, std::move(*bytes), wall_ms()))
-    return make_error(error_code::dependency_failed,
-                      "cannot store the snapshot of imported " +
-                          session_name(snapshot.session) + ": " +
-                          err->to_string());
+    return storage_failure(*err, "cannot store the snapshot of imported " +
+                                     session_name(snapshot.session));
   return {};
 }
 

@@ -94,6 +94,9 @@ class session_turn {
   /// True while the calls of a step are being started: results that come
   /// at once must not move the loop on before every call started.
   bool starting_tools = false;
+  /// The first journal ticket of this turn: a failed append with this
+  /// ticket or a later one lost a record of this turn.
+  std::uint64_t first_ticket = 0;
   /// Effectful calls waiting for their tool_started entry to be durable
   /// before they run: journal ticket -> call index.
   std::map<std::uint64_t, std::size_t> awaiting_start;

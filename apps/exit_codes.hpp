@@ -14,5 +14,9 @@ inline constexpr int exit_run_unsuccessful = 3;
 inline constexpr int exit_not_found = 4;
 /// wardenctl: the node cannot be reached.
 inline constexpr int exit_unreachable = 5;
+/// wardenctl: the TLS handshake failed: the node refused this client's
+/// certificate (another CA, expired, none) or this client refused the
+/// node's. Asking again will not help: fix the certificates.
+inline constexpr int exit_tls_refused = 6;
 
 } // namespace warden::apps

@@ -36,6 +36,8 @@ const char* to_string(scheduler_policy x) noexcept {
 }
 
 std::string endpoint::to_string() const {
+  if (is_off())
+    return {};
   // IPv6 addresses are written in brackets so that the port stays apart.
   if (host.find(':') != std::string::npos)
     return '[' + host + "]:" + std::to_string(port);

@@ -20,8 +20,13 @@ struct endpoint {
   /// TCP port; 0 asks the OS for an ephemeral port.
   std::uint16_t port = 0;
 
-  /// Renders the endpoint the way the file writes it ("host:port").
+  /// Renders the endpoint the way the file writes it ("host:port"; "" when
+  /// off).
   [[nodiscard]] std::string to_string() const;
+
+  /// Whether this is a listener turned off (written "" in the file, where
+  /// the key allows it): no host.
+  [[nodiscard]] bool is_off() const noexcept { return host.empty(); }
 
   /// Same host (as written) and same port.
   friend bool operator==(const endpoint& x, const endpoint& y) {
@@ -65,8 +70,18 @@ struct node_settings {
   /// turns finish before cancelling them, in milliseconds. Range
   /// [0, 3600000]. Default 30000.
   std::uint64_t drain_timeout_ms = 30'000;
-  /// Where the node's entry actor is published. Default 127.0.0.1:4242.
+  /// Where the node's entry actor is published, for clients and peers that
+  /// complete mutual TLS; off (`""`) publishes nothing. Default
+  /// 127.0.0.1:4242.
   endpoint listen{"127.0.0.1", 4242};
+  /// PEM files of the node's TLS certificate, its private key and the CA
+  /// that peers' certificates must chain to: all three or none; none = a
+  /// private CA in `<data_dir>/tls`, created on first start. Default "".
+  std::string tls_cert;
+  /// See tls_cert.
+  std::string tls_key;
+  /// See tls_cert.
+  std::string tls_ca_file;
   /// Other nodes of the cluster ("host:port" each, port not 0, no duplicate,
   /// not this node's own listen address). Default empty (a single node).
   std::vector<endpoint> peers;
@@ -77,6 +92,22 @@ struct metrics_settings {
   /// Address of the /metrics endpoint; must differ from node.listen.
   /// Default 127.0.0.1:9464.
   endpoint listen{"127.0.0.1", 9464};
+  /// Connections open at once; one beyond is closed at once, unread.
+  /// Range [1, 65536]. Default 256.
+  std::uint32_t max_connections = 256;
+  /// Time for a request to arrive whole, in milliseconds: from the accept,
+  /// or from a kept-alive request's first byte. Range [1, 3600000].
+  /// Default 10000.
+  std::uint64_t header_timeout_ms = 10'000;
+  /// How long a kept-alive connection may wait for its next request, in
+  /// milliseconds. Range [1, 3600000]. Default 120000.
+  std::uint64_t idle_timeout_ms = 120'000;
+  /// Time to write one answer, in milliseconds. Range [1, 3600000].
+  /// Default 10000.
+  std::uint64_t write_timeout_ms = 10'000;
+  /// Largest request, in bytes (431 or 413 beyond). Range [1024, 1048576].
+  /// Default 8192.
+  std::uint32_t max_request_bytes = 8192;
 };
 
 /// [sessions]: residency of idle sessions.

@@ -9,6 +9,18 @@
 
 namespace warden::storage {
 
+const char* to_string(failure_kind x) noexcept {
+  switch (x) {
+  case failure_kind::damaged:
+    return "damaged";
+  case failure_kind::unavailable:
+    return "unavailable";
+  case failure_kind::invalid:
+    return "invalid";
+  }
+  return "unknown";
+}
+
 const char* to_string(entry_kind x) noexcept {
   switch (x) {
   case entry_kind::run_accepted:
@@ -54,12 +66,14 @@ decode_run_records(const std::vector<journal_entry>& batch,
       return storage_error{"journal append",
                            "an entry of run " + std::to_string(e.run) +
                                " has the unknown kind " +
-                               std::to_string(static_cast<int>(e.kind))};
+                               std::to_string(static_cast<int>(e.kind)),
+                           failure_kind::invalid};
     if (e.kind == entry_kind::session_checkpoint && e.payload.size() < 8)
       return storage_error{"journal append",
                            "a session_checkpoint entry of run " +
                                std::to_string(e.run) +
-                               " is shorter than its session id"};
+                               " is shorter than its session id",
+                           failure_kind::invalid};
     if (!carries_run_record(e.kind))
       continue;
     stored_run record;
@@ -67,11 +81,13 @@ decode_run_records(const std::vector<journal_entry>& batch,
                    std::to_string(e.run);
     if (auto err = decode(e.payload, record))
       return storage_error{"journal append",
-                           subject + " holds no run record: " + err->message};
+                           subject + " holds no run record: " + err->message,
+                           failure_kind::invalid};
     if (record.run != e.run)
-      return storage_error{"journal append", subject +
-                                                 " holds the record of run " +
-                                                 std::to_string(record.run)};
+      return storage_error{"journal append",
+                           subject + " holds the record of run " +
+                               std::to_string(record.run),
+                           failure_kind::invalid};
     out.push_back(std::move(record));
   }
   return std::nullopt;

@@ -62,6 +62,13 @@ struct id_watermarks {
   std::uint64_t session = 0;
 };
 
+/// Whether a store takes writes now.
+struct store_health {
+  bool writable = true;
+  /// Why not, for the operator's log (may name files); empty when writable.
+  std::string reason;
+};
+
 /// The durable record of every state change: run records, idempotency keys
 /// and each run's journal. Writes (`append`, `expire`) come from one owner,
 /// the journal actor; reads may come from any thread at the same time.
@@ -126,6 +133,16 @@ class journal {
 
   /// Journal entries held.
   [[nodiscard]] virtual std::uint64_t size() const = 0;
+
+  /// Whether appends can succeed now. A store that failed a write (a full
+  /// disk, an I/O error) reports it here until it takes writes again.
+  /// Thread-safe. The memory journal is always writable.
+  [[nodiscard]] virtual store_health health() const { return {}; }
+
+  /// Asks a store that stopped writing to try again (RocksDB: `Resume`,
+  /// which succeeds once the cause is gone, e.g. space was freed). Returns
+  /// the health after the attempt. Called by the writer.
+  [[nodiscard]] virtual store_health try_resume() { return health(); }
 };
 
 /// A journal in memory: durable for the life of the process only. Thread-

@@ -23,6 +23,15 @@ rocks_open_result open_rocks(const rocks_options& opts) {
   auto counters = detail::load_counters(*opened.db);
   if (counters.error)
     return {{}, std::move(counters.error)};
+  if (opts.accept_data_loss) {
+    // Writes may be lost: ids continue above every id the database may
+    // have handed out (reserved in the marks file before use), never
+    // reusing one a client was told.
+    auto marks = opened.db->marks();
+    auto& ids = counters.value.marks;
+    ids.run = std::max(ids.run, marks.run_ceiling);
+    ids.session = std::max(ids.session, marks.session_ceiling);
+  }
   auto snapshots = detail::rocks_snapshot_store::make(opened.db);
   if (snapshots.error)
     return {{}, std::move(snapshots.error)};

@@ -30,6 +30,14 @@ struct rocks_options {
   bool sync = true;
   /// Recorded in the meta column family when the database is created.
   std::string node_name;
+  /// Open a database refused as damaged anyway, with what is intact
+  /// (wardend --accept-data-loss): the refusal is logged instead, and new
+  /// run and session ids start above every id the database may have handed
+  /// out. Off by default: damage stops the open.
+  bool accept_data_loss = false;
+  /// How often, at most, the marks file records the latest synced write
+  /// (storage/README.md, "Recovery"), in milliseconds.
+  std::uint32_t marks_interval_ms = 1000;
 };
 
 /// A node's open database: its journal and its snapshot store. Both stay
@@ -49,7 +57,9 @@ struct rocks_open_result {
 /// naming the path and the problem: a directory that holds something other
 /// than a Warden database (foreign files, a RocksDB database without
 /// Warden's column families or meta record), a database of another storage
-/// format, and one RocksDB reports as corrupt.
+/// format, one RocksDB reports as corrupt (naming the damaged files), and
+/// one whose recovery would lose a synced write (a damaged or missing
+/// write-ahead log; a torn tail of unacknowledged writes is dropped).
 [[nodiscard]] rocks_open_result open_rocks(const rocks_options& opts);
 
 /// The raw ceiling of synced writes on the disk under `path`: writes

@@ -7,6 +7,7 @@
 // Included only by provider.cpp and tool_runner.cpp.
 
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -187,9 +188,24 @@ class dependency_calls {
     outcome.attempt = attempt;
     {
       inline_outcome_scope<Reply> scope{outcome};
-      backend_->start(
-          entry.request,
-          attempt_ticket{caf::actor_cast<caf::actor>(self_), id, attempt});
+      // A backend that throws fails this attempt, never the actor: CAF
+      // 0.17 ends an actor whose handler throws, and every later call of
+      // this dependency would then go unanswered.
+      try {
+        backend_->start(
+            entry.request,
+            attempt_ticket{caf::actor_cast<caf::actor>(self_), id, attempt});
+      } catch (const std::exception& e) {
+        outcome.reply.reset();
+        outcome.failure = attempt_failure{
+            policies::error_class::permanent,
+            std::string{"the backend failed: "} + e.what(), std::nullopt};
+      } catch (...) {
+        outcome.reply.reset();
+        outcome.failure = attempt_failure{
+            policies::error_class::permanent,
+            "the backend failed: unknown exception", std::nullopt};
+      }
     }
     if (outcome.reply) {
       attempt_succeeded<Reply> msg{id, attempt, std::move(*outcome.reply)};

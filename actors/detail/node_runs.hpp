@@ -35,7 +35,17 @@ run_record* find_run(node_ptr self, const std::string& tenant, run_id id);
 /// out: its client, never answered, asks again.
 caf::error sender_lost(node_ptr self);
 
-/// Checks the parts every request shares; returns an error naming the part.
+/// Checks a name a client sent (`field` names it in the error): at most
+/// `max_bytes`, UTF-8, no control characters, not empty when `required`.
+caf::error check_name(const char* field, const std::string& value,
+                      std::size_t max_bytes, bool required);
+
+/// Checks the tenant of a request (check_name with the node's limit).
+caf::error check_tenant(node_ptr self, const std::string& tenant);
+
+/// Checks the parts every new run's request shares (tenant, input, key; and
+/// that the node takes new work: not draining, storage writable); returns
+/// an error naming the part.
 caf::error check_request(node_ptr self, const std::string& tenant,
                          const std::string& input, const std::string& key);
 
@@ -101,15 +111,12 @@ void emit(node_ptr self, run_record& r, const char* kind, std::string detail);
 void journal(node_ptr self, std::uint64_t ticket, const run_record& r,
              storage::entry_kind kind, std::string payload);
 
-/// Handles the ack of a final record: the run leaves memory (the store
-/// answers for it). False when `ack` is not such an ack.
-bool evict(node_ptr self, const journal_ack& ack);
-
 /// Answers drain waiters once no run is unfinished.
 void check_drained(node_ptr self);
 
-/// Makes `r` final: answers waiters and subscribers, journals the outcome,
-/// and frees its admission slot.
+/// Makes `r` final: frees its admission slot and journals the outcome;
+/// waiters and subscribers are answered once that is durable
+/// (node_durability.hpp).
 void finish(node_ptr self, run_record& r, run_state state, std::string output,
             std::string reason, const usage_totals& usage,
             bool release_admission = true);

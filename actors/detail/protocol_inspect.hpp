@@ -284,12 +284,23 @@ typename Inspector::result_type inspect(Inspector& f, permit_release& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, journal_append& x) {
-  return f(caf::meta::type_name("journal_append"), x.ticket, x.entries);
+  return f(caf::meta::type_name("journal_append"), x.ticket, x.entries,
+           x.quiet);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, journal_ack& x) {
-  return f(caf::meta::type_name("journal_ack"), x.ticket, x.failure);
+  return f(caf::meta::type_name("journal_ack"), x.ticket, x.code, x.failure);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, watch_storage&) {
+  return f(caf::meta::type_name("watch_storage"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, storage_state& x) {
+  return f(caf::meta::type_name("storage_state"), x.writable);
 }
 
 } // namespace warden

@@ -1,5 +1,6 @@
 // wardenctl's client side: connect to the node's published entry actor with
-// CAF's middleman and speak the protocol of actors/protocol.hpp.
+// CAF's middleman, through mutual TLS (node_connection.hpp), and speak the
+// protocol of actors/protocol.hpp.
 
 #include <iostream>
 
@@ -10,13 +11,21 @@
 #include "actors/error.hpp"
 #include "actors/protocol.hpp"
 #include "apps/exit_codes.hpp"
+#include "apps/tls/caf_tls.hpp"
 #include "apps/wardenctl/commands.hpp"
+#include "apps/wardenctl/node_connection.hpp"
 
 namespace warden::apps {
 
 namespace {
 
 using json = nlohmann::json;
+
+/// `x` as one line of JSON. Text from the node may hold bytes that are not
+/// UTF-8 (a tool's raw output): they are replaced (U+FFFD), never fatal.
+std::string dump(const json& x) {
+  return x.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 json to_json(const usage_totals& u) {
   return {{"prompt_tokens", u.prompt_tokens},
@@ -56,9 +65,8 @@ int report(const ctl_command& cmd, caf::actor_system& sys,
   auto code = warden_code(err);
   auto reason = code ? error_reason(err) : sys.render(err);
   if (cmd.json) {
-    std::cout << json{{"error", code ? to_string(*code) : "transport"},
-                      {"reason", reason}}
-                     .dump()
+    std::cout << dump(json{{"error", code ? to_string(*code) : "transport"},
+                           {"reason", reason}})
               << '\n';
   } else {
     std::cerr << "wardenctl: " << (code ? to_string(*code) : "error") << ": "
@@ -70,18 +78,21 @@ int report(const ctl_command& cmd, caf::actor_system& sys,
 }
 
 struct ctl_config : caf::actor_system_config {
-  ctl_config() {
+  explicit ctl_config(const tls::pinned_credentials& credentials) {
     load<caf::io::middleman>();
+    complete = tls::use_mutual_tls(*this, credentials.paths());
     warden::add_message_types(*this);
     set("scheduler.max-threads", 2);
   }
+  /// Whether the TLS credentials were complete (pinning guarantees it).
+  bool complete = false;
 };
 
 } // namespace
 
 void report_no_answer(const ctl_command& cmd, const std::string& why) {
   if (cmd.json)
-    std::cout << json{{"error", "no_answer"}, {"reason", why}}.dump() << '\n';
+    std::cout << dump(json{{"error", "no_answer"}, {"reason", why}}) << '\n';
   else
     std::cerr << "wardenctl: " << why << '\n';
 }
@@ -99,15 +110,18 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
     std::cerr << "wardenctl: bad port in --node `" << cmd.node << "`\n";
     return exit_usage;
   }
-  ctl_config cfg;
+  int rc = exit_ok;
+  auto credentials = pin_client_credentials(cmd, rc);
+  if (!credentials)
+    return rc;
+  ctl_config cfg{*credentials};
+  if (!cfg.complete)
+    return exit_usage;
   caf::actor_system sys{cfg};
-  auto node =
-      sys.middleman().remote_actor(host, static_cast<std::uint16_t>(port));
-  if (!node) {
-    std::cerr << "wardenctl: cannot reach a node at " << cmd.node << ": "
-              << sys.render(node.error()) << '\n';
-    return exit_unreachable;
-  }
+  auto node = connect_to_node(sys, host, static_cast<std::uint16_t>(port),
+                              *credentials, rc);
+  if (!node)
+    return rc;
   caf::scoped_actor self{sys};
   using clock = std::chrono::steady_clock;
   auto left = [&] { return time_left(attempt.deadline); };
@@ -116,7 +130,6 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
     timeout = caf::duration{*attempt.answer_timeout};
   else if (auto ms = left())
     timeout = caf::duration{*ms};
-  int rc = exit_ok;
   auto on_error = [&](caf::error& err) {
     if (err != caf::sec::request_timeout) {
       rc = report(cmd, sys, err);
@@ -129,7 +142,7 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
   };
   auto on_status = [&](run_status& s) {
     if (cmd.json)
-      std::cout << to_json(s).dump() << '\n';
+      std::cout << dump(to_json(s)) << '\n';
     else if (cmd.verb == "wait" && s.state == run_state::succeeded)
       std::cout << s.output << '\n';
     else
@@ -208,7 +221,7 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
                                   {"last_run", s.last_run},
                                   {"last_state", to_string(s.last_state)},
                                   {"resident", s.resident}});
-                std::cout << rows.dump() << '\n';
+                std::cout << dump(rows) << '\n';
                 return;
               }
               for (const auto& s : list.sessions)

@@ -26,6 +26,13 @@ struct ctl_command {
   /// How long to wait for the node's answer; wait and drain default to no
   /// limit, the others to 10 s.
   std::optional<std::chrono::seconds> timeout;
+  /// Directory of the client's TLS files (client.pem, client.key, ca.pem).
+  /// Default $WARDEN_TLS_DIR, else ./var/tls (the demo node's).
+  std::string tls_dir = "./var/tls";
+  /// Files that override those of tls_dir; empty = from tls_dir.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
 };
 
 /// The outcome of parsing the command line: a command to run, or an exit code

@@ -29,9 +29,15 @@ An answer that does not come is asked for again, from a new connection,
 within the timeout: for every command but a submit or turn without --key,
 which would start a second run.
 
+The node's port takes mutual TLS: wardenctl presents the client certificate
+of --tls-dir (default $WARDEN_TLS_DIR, else ./var/tls), made by wardend in
+<node.data_dir>/tls on its first start, and trusts that directory's ca.pem.
+
 Exit codes: 0 ok; 1 the node answered with an error, or no answer came in
-time; 2 bad command line; 3 the run ended without success (wait); 4 no such
-run or session; 5 the node cannot be reached.
+time; 2 bad command line or unusable TLS files; 3 the run ended without
+success (wait); 4 no such run or session; 5 the node cannot be reached; 6 the
+TLS handshake failed (the node refused this client's certificate, or this
+client the node's).
 
 Options)";
 
@@ -68,6 +74,8 @@ ctl_parse_result parse_ctl_command(int argc, char** argv) {
   ctl_command cmd;
   if (const char* tenant = std::getenv("WARDEN_TENANT"))
     cmd.tenant = tenant;
+  if (const char* dir = std::getenv("WARDEN_TLS_DIR"); dir && *dir)
+    cmd.tls_dir = dir;
   std::int64_t timeout_s = -1;
   std::string run_text;
   po::options_description options{usage};
@@ -86,7 +94,16 @@ ctl_parse_result parse_ctl_command(int argc, char** argv) {
        "idempotency key (submit): the same key returns the same run") //
       ("json", po::bool_switch(&cmd.json), "print JSON")              //
       ("timeout", po::value(&timeout_s)->value_name("SECONDS"),
-       "how long to wait for the answer (default 10; wait and drain: none)");
+       "how long to wait for the answer (default 10; wait and drain: none)") //
+      ("tls-dir", po::value(&cmd.tls_dir)->value_name("DIR"),
+       "directory of client.pem, client.key and ca.pem (default "
+       "$WARDEN_TLS_DIR, else ./var/tls)") //
+      ("tls-cert", po::value(&cmd.tls_cert)->value_name("FILE"),
+       "client certificate (PEM; default DIR/client.pem)") //
+      ("tls-key", po::value(&cmd.tls_key)->value_name("FILE"),
+       "its private key (unencrypted PEM; default DIR/client.key)") //
+      ("tls-ca", po::value(&cmd.tls_ca)->value_name("FILE"),
+       "CA certificates the node's must chain to (default DIR/ca.pem)");
   po::options_description hidden;
   hidden.add_options()("verb", po::value(&cmd.verb))("run",
                                                      po::value(&run_text));

@@ -29,6 +29,11 @@ cli_outcome parse_wardend_cli(int argc, char** argv) {
       ("demo", po::bool_switch(&options.demo),
        "run a demo workload against the node and print its progress "
        "(config/demo.toml unless --config is given)") //
+      ("accept-data-loss", po::bool_switch(&options.accept_data_loss),
+       "open a database refused as damaged anyway, with what is intact: "
+       "acknowledged runs written after the damage are lost; new run and "
+       "session ids start above every id handed out (the refusal names the "
+       "damaged files; restoring a backup keeps everything)") //
       ("unsafe-ack-before-write",
        po::bool_switch(&options.unsafe_ack_before_write),
        "TESTING ONLY, loses acknowledged runs on a crash: acknowledge runs "

@@ -13,6 +13,8 @@ struct wardend_options {
   bool check_config = false;
   /// Run the demo workload against the node (config/demo.toml by default).
   bool demo = false;
+  /// Open a database refused as damaged anyway (see node_storage).
+  bool accept_data_loss = false;
   /// UNSAFE, for the crash test's negative control only: acknowledge runs
   /// before their record is written (see node_storage).
   bool unsafe_ack_before_write = false;

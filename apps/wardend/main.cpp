@@ -1,7 +1,9 @@
 // wardend: the Warden node daemon.
 //
 // Start-up order: command line -> configuration (every error listed, exit 2)
-// -> signal mask -> data directory -> actor system -> metrics endpoint.
+// -> open-file limit -> signal mask -> data directory -> metrics endpoint ->
+// TLS credentials of the node port -> actor system -> node -> node port
+// (under the fd watch).
 // Shutdown on SIGTERM/SIGINT runs in the reverse order.
 
 #include <chrono>
@@ -19,9 +21,12 @@
 #include "actors/node_start.hpp"
 #include "actors/protocol.hpp"
 #include "apps/exit_codes.hpp"
+#include "apps/tls/caf_tls.hpp"
 #include "apps/wardend/cli.hpp"
 #include "apps/wardend/demo.hpp"
 #include "apps/wardend/metrics_endpoint.hpp"
+#include "apps/wardend/node_listener.hpp"
+#include "apps/wardend/node_port.hpp"
 #include "config/load.hpp"
 
 namespace {
@@ -77,6 +82,8 @@ void drain(caf::actor_system& system, const caf::actor& node) {
 int run_node(const config::settings& settings,
              const apps::wardend_options& opts) {
   auto demo = opts.demo;
+  // Before any thread opens a file.
+  apps::raise_open_file_limit(std::cout);
   auto signals = block_shutdown_signals();
   std::error_code ec;
   std::filesystem::create_directories(settings.node.data_dir, ec);
@@ -88,14 +95,26 @@ int run_node(const config::settings& settings,
   // The metrics endpoint starts before the actor system so that it is
   // destroyed after it: actors hold metric handles until they are gone.
   std::string error;
-  auto metrics = apps::metrics_endpoint::start(settings.metrics.listen, error);
+  auto metrics = apps::metrics_endpoint::start(settings.metrics, error);
   if (!metrics) {
     std::cerr << "wardend: " << error << '\n';
     return apps::exit_failure;
   }
   register_node_metrics(metrics->registry(), settings);
+  // Declared before the actor system, which reads the pinned files until it
+  // is gone.
+  auto port_tls = apps::prepare_node_tls(settings, std::cout);
+  if (port_tls.error) {
+    std::cerr << "wardend: " << port_tls.error->to_string() << '\n';
+    return port_tls.exit_code;
+  }
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
+  if (port_tls.credentials &&
+      !tls::use_mutual_tls(cfg, port_tls.credentials->paths())) {
+    std::cerr << "wardend: the node port's TLS credentials are incomplete\n";
+    return apps::exit_failure;
+  }
   add_message_types(cfg);
   configure_scheduler(cfg, settings.node);
   auto threads = scheduler_threads_of(settings.node);
@@ -103,6 +122,10 @@ int run_node(const config::settings& settings,
   tool_registry tools; // wardend runs configured tools only
   node_storage storage;
   storage.unsafe_ack_before_write = opts.unsafe_ack_before_write;
+  storage.accept_data_loss = opts.accept_data_loss;
+  if (storage.accept_data_loss)
+    std::cerr << "wardend: WARNING: --accept-data-loss: a damaged database "
+                 "is opened with what is intact\n";
   if (storage.unsafe_ack_before_write)
     std::cerr << "wardend: WARNING: --unsafe-ack-before-write: acknowledged "
                  "runs can be lost on a crash (testing only)\n";
@@ -114,22 +137,32 @@ int run_node(const config::settings& settings,
     return apps::exit_failure;
   }
   const auto& listen = settings.node.listen;
-  auto port =
-      // SO_REUSEADDR: a restarted node binds its port again at once, even
-      // while connections of the previous process linger in TIME_WAIT.
-      system.middleman().publish(node->node, listen.port, listen.host.c_str(),
-                                 true);
-  if (!port) {
-    std::cerr << "wardend: cannot listen on " << listen.host << ':'
-              << listen.port << ": " << system.render(port.error()) << '\n';
+  std::unique_ptr<apps::node_listener> port;
+  if (!listen.is_off()) {
+    apps::node_port_calls calls;
+    calls.publish = [node = node->node](const config::endpoint& at) {
+      return apps::publish_node_port(node, at);
+    };
+    calls.unpublish = [node = node->node](std::uint16_t number) {
+      return apps::unpublish_node_port(node, number);
+    };
+    port = apps::node_listener::open(system, std::move(calls), listen,
+                                     metrics->registry(), error);
+  }
+  if (!listen.is_off() && !port) {
+    std::cerr << "wardend: " << error << '\n';
     stop_node(*node);
     return apps::exit_failure;
   }
   std::cout << "wardend: node " << settings.node.name << " up (" << threads
-            << " scheduler threads, data in " << settings.node.data_dir << ")\n"
-            << "wardend: node listening on " << listen.host << ':' << *port
-            << '\n'
-            << "wardend: metrics on http://" << settings.metrics.listen.host
+            << " scheduler threads, data in " << settings.node.data_dir
+            << ")\n";
+  if (listen.is_off())
+    std::cout << "wardend: node port off (node.listen = \"\")\n";
+  else
+    std::cout << "wardend: node listening on " << listen.host << ':'
+              << port->port() << " (mutual TLS)\n";
+  std::cout << "wardend: metrics on http://" << settings.metrics.listen.host
             << ':' << metrics->port() << "/metrics\n"
             << "wardend: send SIGTERM or press Ctrl-C to stop" << std::endl;
   if (demo)
@@ -160,6 +193,10 @@ int main(int argc, char** argv) {
     return apps::exit_usage;
   }
   if (cli.options->check_config) {
+    if (auto tls_error = apps::check_node_tls_files(loaded.value)) {
+      std::cerr << "wardend: " << tls_error->to_string() << '\n';
+      return apps::exit_usage;
+    }
     std::cout << "ok\n";
     return apps::exit_ok;
   }

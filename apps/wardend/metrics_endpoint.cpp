@@ -1,35 +1,83 @@
 #include "apps/wardend/metrics_endpoint.hpp"
 
-#include <exception>
+#include <chrono>
+#include <utility>
 
-#include <prometheus/exposer.h>
 #include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "apps/wardend/listener_metrics.hpp"
+#include "net/http_server.hpp"
 
 namespace warden::apps {
 
+namespace {
+
+/// The content type of the Prometheus text format.
+constexpr const char* exposition_type = "text/plain; version=0.0.4";
+
+net::server_options options_of(const config::metrics_settings& settings) {
+  using std::chrono::milliseconds;
+  net::server_options options;
+  options.host = settings.listen.host;
+  options.port = settings.listen.port;
+  // Rendering takes about a millisecond; one thread serves every scraper.
+  options.threads = 1;
+  options.max_connections = settings.max_connections;
+  // Scrapes carry no body: its deadline is the header's.
+  options.header_timeout = milliseconds{settings.header_timeout_ms};
+  options.body_timeout = milliseconds{settings.header_timeout_ms};
+  options.idle_timeout = milliseconds{settings.idle_timeout_ms};
+  options.write_timeout = milliseconds{settings.write_timeout_ms};
+  options.max_header_bytes = settings.max_request_bytes;
+  options.max_body_bytes = settings.max_request_bytes;
+  return options;
+}
+
+} // namespace
+
 metrics_endpoint::~metrics_endpoint() {
   // Stop serving before the registry is released.
-  exposer_.reset();
+  server_.reset();
 }
 
 std::unique_ptr<metrics_endpoint>
-metrics_endpoint::start(const config::endpoint& listen, std::string& error) {
+metrics_endpoint::start(const config::metrics_settings& settings,
+                        std::string& error) {
   std::unique_ptr<metrics_endpoint> result{new metrics_endpoint};
   result->registry_ = std::make_shared<prometheus::Registry>();
-  auto address = listen.host + ":" + std::to_string(listen.port);
-  try {
-    result->exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
-  } catch (const std::exception& e) {
-    error = "cannot serve metrics on " + address + ": " + e.what();
+  net::router routes;
+  auto* self = result.get();
+  auto added = routes.add_sync(
+      net::method::get, "/metrics", [self](const net::incoming& in) {
+        return net::make_response(net::status::ok, self->render(),
+                                  exposition_type, in.message.version());
+      });
+  if (!added) {
+    error = "cannot route /metrics";
     return nullptr;
   }
-  result->exposer_->RegisterCollectable(result->registry_);
+  std::string failure;
+  result->server_ =
+      net::http_server::start(options_of(settings), std::move(routes), failure);
+  if (!result->server_) {
+    error = "cannot serve metrics: " + failure;
+    return nullptr;
+  }
+  result->server_view_ = result->server_.get();
   return result;
 }
 
 std::uint16_t metrics_endpoint::port() const {
-  auto ports = exposer_->GetListeningPorts();
-  return ports.empty() ? 0 : static_cast<std::uint16_t>(ports.front());
+  return server_->port();
+}
+
+std::string metrics_endpoint::render() const {
+  auto families = registry_->Collect();
+  if (const auto* server = server_view_.load())
+    append_listener_metrics(families, "metrics", server->stats());
+  append_fd_metrics(families);
+  return prometheus::TextSerializer{}.Serialize(families);
 }
 
 } // namespace warden::apps

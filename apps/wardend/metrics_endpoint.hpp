@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -7,23 +8,29 @@
 #include "config/settings.hpp"
 
 namespace prometheus {
-class Exposer;
 class Registry;
 } // namespace prometheus
 
+namespace warden::net {
+class http_server;
+} // namespace warden::net
+
 namespace warden::apps {
 
-/// The node's Prometheus endpoint: one registry served at /metrics.
+/// The node's Prometheus endpoint: one registry served at GET /metrics in
+/// the text format, with the endpoint's own connection counts
+/// (warden_http_*{listener="metrics"}), on net::http_server, so that slow
+/// or many clients cannot keep scrapes out ([metrics] bounds them).
 /// Components fetch their metric handles from `registry()` once, at start.
 /// Thread-safe as prometheus-cpp is: handles may be used from any thread.
 class metrics_endpoint {
  public:
   ~metrics_endpoint();
 
-  /// Starts serving on `listen`; on failure returns null and sets `error` to
-  /// a sentence naming the address.
+  /// Starts serving on `settings.listen`; on failure returns null and sets
+  /// `error` to a sentence naming the address.
   [[nodiscard]] static std::unique_ptr<metrics_endpoint>
-  start(const config::endpoint& listen, std::string& error);
+  start(const config::metrics_settings& settings, std::string& error);
 
   /// The registry that /metrics serves.
   [[nodiscard]] prometheus::Registry& registry() noexcept { return *registry_; }
@@ -34,10 +41,14 @@ class metrics_endpoint {
  private:
   metrics_endpoint() = default;
 
-  // Declared before the exposer: the exposer holds only a weak_ptr to it, and
-  // must stop serving before the registry goes away.
+  /// The exposition: the registry, then the endpoint's own counts.
+  std::string render() const;
+
+  // Declared before the server, which serves it and stops first.
   std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  // Set once the server is up; a scrape that comes before reads no counts.
+  std::atomic<const net::http_server*> server_view_{nullptr};
+  std::unique_ptr<net::http_server> server_;
 };
 
 } // namespace warden::apps

@@ -161,6 +161,8 @@ std::string check(const std::string& x, text_rule rule) {
 }
 
 std::string check(const endpoint& x, port_rule rule) {
+  if (rule == port_rule::any_or_off && x.is_off() && x.port == 0)
+    return {};
   if (!is_valid_host(x.host) || (rule == port_rule::non_zero && x.port == 0))
     return bad_endpoint(x.to_string(), rule);
   return {};
@@ -178,7 +180,9 @@ std::optional<endpoint> parse_endpoint(std::string_view text) {
 
 std::string bad_endpoint(std::string_view text, port_rule rule) {
   return std::string{"must be \"host:port\" with a port in ["} +
-         (rule == port_rule::any ? "0" : "1") + ", 65535], got " + quoted(text);
+         (rule == port_rule::non_zero ? "1" : "0") + ", 65535], got " +
+         quoted(text) +
+         (rule == port_rule::any_or_off ? " (\"\" turns it off)" : "");
 }
 
 std::string quoted(std::string_view x) {

@@ -37,8 +37,9 @@ enum class text_rule {
 
 /// Which ports an endpoint may have.
 enum class port_rule {
-  any,      ///< [0, 65535]; 0 asks the OS for an ephemeral port (listeners)
-  non_zero, ///< [1, 65535] (addresses to connect to)
+  any,        ///< [0, 65535]; 0 asks the OS for an ephemeral port (listeners)
+  non_zero,   ///< [1, 65535] (addresses to connect to)
+  any_or_off, ///< like `any`, or "" for a listener turned off
 };
 
 [[nodiscard]] std::string check(std::int64_t x, int_range allowed);

@@ -69,6 +69,9 @@ std::string entry_path(const char* section, const std::string& name);
 /// [node], [metrics] and [sessions] (against admission.global_cap).
 void check_node_rules(rule_context& context);
 
+/// The node's TLS files: node.tls_cert, tls_key and tls_ca_file.
+void check_tls_rules(rule_context& context);
+
 /// [admission], [tiers], [tenants] and [[priorities]].
 void check_admission_rules(rule_context& context);
 

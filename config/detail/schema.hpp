@@ -60,6 +60,12 @@ inline constexpr int_range batch_entries{1, 1'000'000};
 inline constexpr int_range sweep_interval_ms{100, 86'400'000};
 /// node.drain_timeout_ms: up to one hour.
 inline constexpr int_range drain_timeout_ms{0, 3'600'000};
+/// Connections a listener holds open at once.
+inline constexpr int_range connections{1, 65'536};
+/// A listener's deadlines (header, idle, write): up to one hour.
+inline constexpr int_range io_timeout_ms{1, 3'600'000};
+/// Largest request a listener reads.
+inline constexpr int_range request_bytes{1'024, 1'048'576};
 /// Number of [[priorities]] classes.
 inline constexpr int_range priority_classes{1, 16};
 } // namespace limits
@@ -71,13 +77,21 @@ void describe(V& v, node_settings& x) {
   v.field("scheduler_threads", x.scheduler_threads, limits::threads);
   v.field("scheduler", x.scheduler);
   v.field("drain_timeout_ms", x.drain_timeout_ms, limits::drain_timeout_ms);
-  v.field("listen", x.listen, port_rule::any);
+  v.field("listen", x.listen, port_rule::any_or_off);
+  v.field("tls_cert", x.tls_cert, text_rule::any);
+  v.field("tls_key", x.tls_key, text_rule::any);
+  v.field("tls_ca_file", x.tls_ca_file, text_rule::any);
   v.field("peers", x.peers, port_rule::non_zero);
 }
 
 template <class V>
 void describe(V& v, metrics_settings& x) {
   v.field("listen", x.listen, port_rule::any);
+  v.field("max_connections", x.max_connections, limits::connections);
+  v.field("header_timeout_ms", x.header_timeout_ms, limits::io_timeout_ms);
+  v.field("idle_timeout_ms", x.idle_timeout_ms, limits::io_timeout_ms);
+  v.field("write_timeout_ms", x.write_timeout_ms, limits::io_timeout_ms);
+  v.field("max_request_bytes", x.max_request_bytes, limits::request_bytes);
 }
 
 template <class V>

@@ -302,6 +302,8 @@ class table_reader {
              "must be a \"host:port\" string, got " + type_name(value));
       return std::nullopt;
     }
+    if (rule == port_rule::any_or_off && value.as_string().str.empty())
+      return endpoint{"", 0};
     auto address = parse_endpoint(value.as_string().str);
     if (!address || !check(*address, rule).empty()) {
       report(path, position_of(value),

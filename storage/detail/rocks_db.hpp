@@ -5,14 +5,18 @@
 // RocksDB's headers stay out of storage's public headers.
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include <rocksdb/db.h>
 
+#include "storage/detail/durable_marks.hpp"
+#include "storage/detail/rocks_health.hpp"
 #include "storage/error.hpp"
 #include "storage/rocks_store.hpp"
 
@@ -46,7 +50,15 @@ inline constexpr const char* max_session = "max_session";
 /// Set once every snapshot has an expiry index entry (see
 /// rocks_snapshot_store).
 inline constexpr const char* sessions_indexed = "sessions_indexed";
+/// Written (synced) when the journal tries to resume writing after a
+/// failure: proof that writes reach the disk again.
+inline constexpr const char* health_probe = "health_probe";
 } // namespace meta
+
+/// What a failed `status` means for the caller: corruption is damage;
+/// invalid arguments and unsupported operations are the caller's fault;
+/// everything else (I/O errors, a full disk, a stopped database) may pass.
+[[nodiscard]] failure_kind kind_of(const rocksdb::Status& status) noexcept;
 
 /// `status` as a storage error of `operation`; nullopt when it is OK.
 [[nodiscard]] std::optional<storage_error>
@@ -63,12 +75,18 @@ void ignore_status(const rocksdb::Status& status) noexcept;
 [[nodiscard]] std::optional<std::string> decode_number(std::string_view bytes,
                                                        std::uint64_t& out);
 
+/// Run and session ids reserved at a time in the marks file.
+inline constexpr std::uint64_t id_reservation_block = 1'000'000;
+
 /// One open database with Warden's column families. Thread-safe (RocksDB's
-/// DB is); closes the database when the last holder lets go.
+/// DB is); closes the database when the last holder lets go, syncing its
+/// write-ahead log and marking the close clean in the marks file.
 class rocks_db {
  public:
   rocks_db(std::string path, std::unique_ptr<rocksdb::DB> db,
-           std::vector<rocksdb::ColumnFamilyHandle*> handles);
+           std::vector<rocksdb::ColumnFamilyHandle*> handles,
+           std::shared_ptr<rocks_health> health, durable_marks marks,
+           std::chrono::milliseconds marks_interval);
 
   rocks_db(const rocks_db&) = delete;
   rocks_db& operator=(const rocks_db&) = delete;
@@ -89,9 +107,38 @@ class rocks_db {
   /// Reads the number under meta key `key` (0 when absent).
   [[nodiscard]] read_result<std::uint64_t> read_number(const char* key);
 
+  /// Whether the database takes writes, fed by RocksDB's background error
+  /// callbacks and by failed writes.
+  [[nodiscard]] rocks_health& health() noexcept { return *health_; }
+
+  /// Makes sure the marks file reserves run ids up to `run` and session ids
+  /// up to `session` before a write that uses them (a reservation of a new
+  /// block is one synced file write). Call before writing.
+  [[nodiscard]] std::optional<storage_error> reserve_ids(std::uint64_t run,
+                                                         std::uint64_t session);
+
+  /// Notes that every write up to `sequence` is synced; the marks file
+  /// records it at most once per marks interval. A failure to write the
+  /// marks file is logged, not returned: the write itself is durable.
+  void note_synced(std::uint64_t sequence);
+
+  /// The marks as last written.
+  [[nodiscard]] durable_marks marks() const;
+
+  /// Takes charge of the marks file once the database is known to be a
+  /// Warden database: records the open (not clean) and the id reservation,
+  /// durably. Until then the close writes no marks.
+  [[nodiscard]] std::optional<storage_error> adopt_marks();
+
  private:
   std::string path_;
   std::unique_ptr<rocksdb::DB> db_;
+  std::shared_ptr<rocks_health> health_;
+  mutable std::mutex marks_mtx_;
+  durable_marks marks_;
+  std::chrono::milliseconds marks_interval_;
+  std::chrono::steady_clock::time_point marks_written_;
+  bool adopted_ = false;
   /// Warden's column families in `cf` order, then any others the database
   /// holds (opened because RocksDB requires it, never used).
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;

@@ -123,7 +123,7 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
         stored_run old;
         bool found = false;
         if (auto err = get_run(db, x.run, found, old))
-          return storage_error{operation, err->to_string()};
+          return storage_error{operation, err->to_string(), err->kind};
         was_final = found && old.final;
       }
       if (auto tokens = daily_tokens_of(x, was_final)) {
@@ -132,7 +132,8 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
         if (slot == changed.end()) {
           auto stored = stored_tokens(day, x.tenant);
           if (stored.error)
-            return storage_error{operation, stored.error->to_string()};
+            return storage_error{operation, stored.error->to_string(),
+                                 stored.error->kind};
           slot = changed.emplace(std::make_pair(day, x.tenant), stored.value)
                      .first;
         }
@@ -165,10 +166,25 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
     put(cf::meta, meta::max_session, encode_number(max_session));
   if (auto err = to_error(st, operation))
     return err;
+  // Ids are reserved in the marks file before a write uses them, so that
+  // even a database opened after losing this write never hands them out
+  // again.
+  if (auto err = db.reserve_ids(max_run, max_session)) {
+    db.health().failed(err->to_string());
+    return err;
+  }
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
-  if (auto err = to_error(db.db().Write(wo, &wb), operation))
+  auto synced_before = db.db().GetLatestSequenceNumber();
+  if (auto err = to_error(db.db().Write(wo, &wb), operation)) {
+    if (err->kind == failure_kind::unavailable)
+      db.health().failed(err->to_string());
     return err;
+  }
+  if (sync_)
+    db.note_synced(synced_before);
+  if (!db.health().writable())
+    db.health().recovered();
   seq_ = seq;
   entries_ = entries;
   max_run_ = max_run;
@@ -183,6 +199,29 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
       budget_cache_[slot.second] = tokens;
   }
   return std::nullopt;
+}
+
+store_health rocks_journal::health() const {
+  return db_->health().get();
+}
+
+store_health rocks_journal::try_resume() {
+  std::lock_guard<std::mutex> guard{write_mtx_};
+  auto& db = *db_;
+  // Resume clears a background error once its cause is gone; a synced
+  // write of a meta key then proves that writes reach the disk again.
+  auto status = db.db().Resume();
+  if (status.ok()) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    status = db.db().Put(wo, db[cf::meta], meta::health_probe,
+                         encode_number(policies::unix_ms_now()));
+  }
+  if (status.ok())
+    db.health().recovered();
+  else
+    db.health().failed("resuming writes: " + status.ToString());
+  return db.health().get();
 }
 
 read_result<std::vector<journal_entry>>

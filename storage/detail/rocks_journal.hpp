@@ -54,6 +54,10 @@ class rocks_journal final : public journal {
 
   [[nodiscard]] std::uint64_t size() const override;
 
+  [[nodiscard]] store_health health() const override;
+
+  [[nodiscard]] store_health try_resume() override;
+
  private:
   std::shared_ptr<rocks_db> db_;
   bool sync_;

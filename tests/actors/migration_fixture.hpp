@@ -43,10 +43,14 @@ inline caf::behavior admit_all(caf::event_based_actor* self) {
 /// A journal whose every append fails (a full disk).
 inline caf::behavior failing_journal(caf::event_based_actor* self) {
   return {
+      [](watch_storage) {},
       [self](journal_append& batch) {
         auto sender = caf::actor_cast<caf::actor>(self->current_sender());
-        self->send(sender,
-                   journal_ack{batch.ticket, "journal append: disk full"});
+        self->send(sender, journal_ack{batch.ticket,
+                                       static_cast<std::uint8_t>(
+                                           error_code::unavailable),
+                                       "the journal could not write: disk "
+                                       "full"});
       },
   };
 }

@@ -243,7 +243,7 @@ CAF_TEST(an import the journal cannot write leaves nothing behind) {
   node_parts c;
   start(c, true);
   auto err = import_error(c, sent);
-  CAF_CHECK(warden_code(err) == error_code::dependency_failed);
+  CAF_CHECK(warden_code(err) == error_code::unavailable);
   CAF_CHECK(has_text(err, "disk full"));
   CAF_CHECK(sessions(c, "acme").empty());
   CAF_CHECK_EQUAL(c.snapshots->size(), 0u);

@@ -62,11 +62,12 @@ struct slow_journal_state {
 inline caf::behavior
 slow_journal(caf::stateful_actor<slow_journal_state>* self) {
   return {
+      [](watch_storage) {},
       [self](journal_append& batch) {
         self->state.entries += batch.entries.size();
         self->state.held.emplace_back(
             caf::actor_cast<caf::actor>(self->current_sender()),
-            journal_ack{batch.ticket, {}});
+            journal_ack{batch.ticket, 0, {}});
       },
   };
 }
@@ -192,11 +193,25 @@ struct fixture : test_coordinator_fixture<config> {
 struct slow_journal_fixture : fixture {
   slow_journal_fixture() : fixture(true) {}
 
-  void release_acks() {
+  /// Answers every held append: durable, or failed with `code` (what the
+  /// journal actor says when its store refuses writes).
+  void release_acks(error_code code = error_code{}) {
     auto& st = deref<caf::stateful_actor<slow_journal_state>>(journal).state;
-    for (auto& [to, ack] : st.held)
+    for (auto& [to, ack] : st.held) {
+      if (code != error_code{}) {
+        ack.code = static_cast<std::uint8_t>(code);
+        ack.failure = "the journal could not write: the node's storage is "
+                      "not accepting writes now";
+      }
       caf::anon_send(to, ack);
+    }
     st.held.clear();
+  }
+
+  /// Appends the slow journal received so far (entries).
+  std::size_t journaled() {
+    return deref<caf::stateful_actor<slow_journal_state>>(journal)
+        .state.entries;
   }
 };
 

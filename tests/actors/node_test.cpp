@@ -108,6 +108,11 @@ CAF_TEST(a queued run can be cancelled and its admission place withdrawn) {
   auto ack = submit("acme");
   CAF_CHECK(pool_state().started.empty());
   self->send(node, cancel_run{"acme", ack.run});
+  // The answer is the state as of now: cancelled once that is durable.
+  auto now = next<run_status>();
+  CAF_CHECK(now.state == run_state::queued);
+  CAF_CHECK(now.reason.find("final record") != std::string::npos);
+  self->send(node, await_run{"acme", ack.run});
   CAF_CHECK(next<run_status>().state == run_state::cancelled);
   CAF_CHECK_EQUAL(admission_state().released.size(), 1u);
   CAF_CHECK(pool_state().started.empty());

@@ -138,14 +138,19 @@ fake_journal(caf::stateful_actor<fake_journal_state>* self) {
         auto& st = self->state;
         auto sender = caf::actor_cast<caf::actor>(self->current_sender());
         if (st.fail) {
-          self->send(sender, make_error(error_code::dependency_failed,
-                                        "journal append: disk full"));
+          // What the journal actor answers when its store refuses writes.
+          self->send(
+              sender,
+              journal_ack{batch.ticket,
+                          static_cast<std::uint8_t>(error_code::unavailable),
+                          "the journal could not write: disk full"});
           return;
         }
         st.batches.push_back(batch.entries.size());
         for (auto& x : batch.entries)
           st.entries.push_back(std::move(x));
-        self->send(sender, journal_ack{batch.ticket, {}});
+        if (!batch.quiet)
+          self->send(sender, journal_ack{batch.ticket, 0, {}});
       },
   };
 }

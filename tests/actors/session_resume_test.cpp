@@ -130,7 +130,7 @@ CAF_TEST(an effectful call runs only once its start is durable) {
   sched.run();
   CAF_CHECK(tool_st(search).requests.empty());
   CAF_CHECK(!finished());
-  self->send(session, journal_ack{1, {}});
+  self->send(session, journal_ack{1, 0, {}});
   sched.run();
   CAF_CHECK_EQUAL(tool_st(search).requests.size(), 1u);
   auto done = finished();
@@ -138,18 +138,23 @@ CAF_TEST(an effectful call runs only once its start is durable) {
   CAF_CHECK(done->state == run_state::succeeded);
 }
 
-CAF_TEST(an effectful call whose start cannot be journaled does not run) {
+CAF_TEST(an effectful call whose start cannot be journaled stops the run) {
   mute_journal();
   start_session();
   script({answer(reply("writing", {call("search", R"({"q":"x"})")}))});
   send_turn(resumed, "question");
   sched.run();
-  self->send(session, journal_ack{1, "journal append: disk full"});
+  self->send(session,
+             journal_ack{1, static_cast<std::uint8_t>(error_code::unavailable),
+                         "the journal could not write: disk full"});
   sched.run();
   CAF_CHECK(tool_st(search).requests.empty());
-  CAF_CHECK(history_mentions("not started"));
   auto done = finished();
   CAF_REQUIRE(done);
+  // Not a tool error the model could ignore: the run stops, failed.
+  CAF_CHECK(done->state == run_state::failed);
+  CAF_CHECK(done->reason.find("could not be written") != std::string::npos);
+  CAF_CHECK_EQUAL(provider_st().requests.size(), 1u);
 }
 
 CAF_TEST(a pure call needs no durable start) {

@@ -54,6 +54,8 @@ tenant=crash
 RANDOM=$seed
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/warden-crash.XXXXXX")
+# wardenctl's client certificate: the one wardend creates in its data dir.
+export WARDEN_TLS_DIR=$work/data/tls
 pid=""            # the running wardend
 loop_pids=()      # submitter loops and verification workers
 

@@ -23,9 +23,10 @@ port_of() {
   echo "$port"
 }
 
-"$lossy" >"$work/node.out" 2>"$work/node.err" &
+"$lossy" "$work/tls" >"$work/node.out" 2>"$work/node.err" &
 pid=$!
 port=$(port_of "$work/node.out") || exit 1
+export WARDEN_TLS_DIR=$work/tls
 
 ctl() { timeout -k 2 60 "$wardenctl" --node "127.0.0.1:$port" --tenant acme "$@"; }
 # received REQUEST: how often the node received REQUEST.

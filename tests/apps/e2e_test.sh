@@ -10,6 +10,8 @@ set -uo pipefail
 wardend=$1
 wardenctl=$2
 source "$(dirname "$0")/lib.sh"
+# wardenctl's client certificate: the one wardend creates in its data dir.
+export WARDEN_TLS_DIR=$work/var/tls
 
 cat >"$work/node.toml" <<TOML
 [node]
@@ -58,23 +60,7 @@ tools = ["slow", "echo"]
 turn_timeout_ms = 10000
 TOML
 
-# start_wardend: starts wardend on the config in the background and waits
-# (at most 10 s) until it names its node and metrics ports.
-start_wardend() {
-  "$wardend" --config "$work/node.toml" >"$work/node.out" 2>"$work/node.err" &
-  pid=$!
-  node_port=""
-  for _ in $(seq 100); do
-    node_port=$(sed -n 's|.*node listening on 127.0.0.1:\([0-9]*\).*|\1|p' "$work/node.out")
-    metrics_port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$work/node.out")
-    [ -n "$node_port" ] && [ -n "$metrics_port" ] && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-start_wardend
+start_wardend "$work/node.toml"
 check "wardend starts and publishes the node" [ -n "$node_port" ]
 [ -n "$node_port" ] || { cat "$work/node.err"; finish; exit 1; }
 
@@ -160,7 +146,7 @@ crash_session=$(json_field "$work/crash1.json" session)
 crash_prompt1=$(json_field "$work/crash1.json" prompt_tokens)
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
-start_wardend
+start_wardend "$work/node.toml"
 check "wardend starts again after kill -9 on the same data" [ -n "$node_port" ]
 ctl status "$run" --tenant acme --json >"$work/after.json"
 check "a run finished before the crash keeps its status and result" \

@@ -24,8 +24,64 @@ check() {
 # contains FILE TEXT: whether FILE holds TEXT literally.
 contains() { grep -qF -- "$2" "$1"; }
 
+# start_wardend CONFIG [ARGS...]: starts $wardend on CONFIG (with ARGS) in
+# the background (output in $work/node.out and $work/node.err) and waits at
+# most 10 s for the line naming its metrics port; sets pid, metrics_port and
+# node_port (empty when the node port is off). Fails when wardend exits or
+# the line never comes.
+start_wardend() {
+  local config=$1
+  shift
+  "$wardend" --config "$config" "$@" >"$work/node.out" 2>"$work/node.err" &
+  pid=$!
+  node_port=""
+  metrics_port=""
+  for _ in $(seq 100); do
+    metrics_port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$work/node.out")
+    if [ -n "$metrics_port" ]; then
+      node_port=$(sed -n 's|.*node listening on 127.0.0.1:\([0-9]*\).*|\1|p' "$work/node.out")
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# stop_wardend SIGNAL: sends SIGNAL to wardend and waits at most 10 s for it
+# to exit; returns its exit code.
+stop_wardend() {
+  kill -s "$1" "$pid"
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  wait "$pid"
+}
+
 # finish: prints the closing line CTest shows and exits non-zero on failure.
 finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+
+# now_ms: wall-clock time in milliseconds.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# ephemeral_node_config [DATA_DIR]: prints a node configuration whose data
+# lives in DATA_DIR (default $work/var) and whose listeners take ephemeral
+# ports on 127.0.0.1. It ends in the [metrics] table, so that lines printed
+# after it add to that table. Clients find the node's TLS files in
+# DATA_DIR/tls (export WARDEN_TLS_DIR).
+ephemeral_node_config() {
+  cat <<TOML
+[node]
+data_dir = "${1:-$work/var}"
+scheduler_threads = 2
+listen = "127.0.0.1:0"
+
+[metrics]
+listen = "127.0.0.1:0"
+TOML
+}
+

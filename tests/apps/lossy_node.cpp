@@ -2,15 +2,18 @@
 // protocol but ignores the first get_status, await_run and keyed submit_run
 // it receives, and every submit_run without a key; each request it receives
 // is printed as a line ("<request> <run or key>"), so that a test can count
-// how often wardenctl asked. Prints its port, then serves until killed.
+// how often wardenctl asked. Like wardend, it takes mutual TLS only, with a
+// private PKI in TLS_DIR (created when absent; clients use
+// `wardenctl --tls-dir TLS_DIR`). Prints its port, then serves until killed.
 //
-// Usage: warden-lossy-node [--silent]
+// Usage: warden-lossy-node TLS_DIR | warden-lossy-node --silent
 //   --silent  accept TCP connections and never say anything (a node that
 //             hangs before the protocol starts); prints its port likewise
 
 #include <arpa/inet.h>
 #include <iostream>
 #include <netinet/in.h>
+#include <optional>
 #include <set>
 #include <string>
 #include <sys/socket.h>
@@ -18,8 +21,13 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/publish.hpp>
 
 #include "actors/protocol.hpp"
+#include "apps/tls/caf_tls.hpp"
+#include "apps/tls/check.hpp"
+#include "apps/tls/pinned.hpp"
+#include "apps/tls/private_pki.hpp"
 
 namespace {
 
@@ -70,12 +78,33 @@ caf::behavior lossy_node(caf::stateful_actor<lossy_state>* self) {
 }
 
 struct config : caf::actor_system_config {
-  config() {
+  explicit config(const tls::credential_files& files) {
     load<caf::io::middleman>();
+    complete = tls::use_mutual_tls(*this, files);
     warden::add_message_types(*this);
     set("scheduler.max-threads", 1);
   }
+  bool complete = false;
 };
+
+/// The node's pinned credentials from the private PKI in `dir`; none after
+/// printing why.
+std::optional<tls::pinned_credentials> node_credentials(const char* dir) {
+  auto pki = tls::ensure_private_pki(dir, "lossy");
+  if (!pki) {
+    std::cerr << "warden-lossy-node: " << pki.error->to_string() << '\n';
+    return std::nullopt;
+  }
+  auto checked = tls::check_credentials(pki.value.node, tls::tls_role::node,
+                                        {"cert", "key", "ca"});
+  auto pinned = tls::pinned_credentials::pin(pki.value.node);
+  if (!checked || !pinned) {
+    std::cerr << "warden-lossy-node: "
+              << (checked ? pinned.error : checked.error)->to_string() << '\n';
+    return std::nullopt;
+  }
+  return std::move(pinned.value);
+}
 
 /// Accepts connections on a port of 127.0.0.1 and holds them, silent.
 int serve_silently() {
@@ -100,12 +129,21 @@ int serve_silently() {
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && std::string{argv[1]} == "--silent")
+  if (argc != 2) {
+    std::cerr << "usage: warden-lossy-node TLS_DIR | --silent\n";
+    return 2;
+  }
+  if (std::string{argv[1]} == "--silent")
     return serve_silently();
-  config cfg;
+  auto credentials = node_credentials(argv[1]);
+  if (!credentials)
+    return 1;
+  config cfg{credentials->paths()};
+  if (!cfg.complete)
+    return 1;
   caf::actor_system sys{cfg};
   auto node = sys.spawn(lossy_node);
-  auto port = sys.middleman().publish(node, 0, "127.0.0.1");
+  auto port = caf::openssl::publish(node, 0, "127.0.0.1");
   if (!port) {
     std::cerr << "warden-lossy-node: " << sys.render(port.error()) << '\n';
     return 1;

@@ -61,34 +61,12 @@ listen = "127.0.0.1:0"
 listen = "127.0.0.1:0"
 TOML
 
-# start_node: starts wardend in the background and waits (at most 10 s) for
-# the line that names the metrics port.
-start_node() {
-  "$wardend" --config "$work/node.toml" >"$work/node.out" 2>"$work/node.err" &
-  pid=$!
-  port=""
-  for _ in $(seq 100); do
-    port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$work/node.out")
-    [ -n "$port" ] && return 0
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-# stop_node SIGNAL: sends the signal and waits (at most 10 s) for the exit.
-stop_node() {
-  kill -s "$1" "$pid"
-  for _ in $(seq 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  wait "$pid"
-}
+start_node() { start_wardend "$work/node.toml"; }
+stop_node() { stop_wardend "$1"; }
 
 check "wardend starts and reports its metrics port" start_node
 check "the data directory is created" [ -d "$work/var" ]
-curl -sf --max-time 5 "http://127.0.0.1:$port/metrics" >"$work/metrics"
+curl -sf --max-time 5 "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics"
 check "/metrics answers" [ $? -eq 0 ]
 check "/metrics carries warden_build_info for the node" \
   contains "$work/metrics" 'node="test-node"'

@@ -180,22 +180,42 @@ CAF_TEST(a truncated table file is refused naming the path) {
   CAF_CHECK(contains(text, "open " + path + ": Corruption"));
 }
 
+/// Copies the database at `from` to `to` while it is open: what a machine
+/// holds after the process is killed (the page cache has every write).
+void crash_copy(const std::string& from, const std::string& to) {
+  std::filesystem::copy(from, to, std::filesystem::copy_options::recursive);
+}
+
+/// Appends 20 journal entries of run 9 to `j`, one synced write each.
+void append_steps(journal& j) {
+  for (std::uint32_t step = 1; step <= 20; ++step)
+    CAF_CHECK(
+        !j.append({{9, step, entry_kind::model_step, std::string(100, 'p')}}));
+}
+
+/// A database under `dir` that took 20 steps and was copied while open
+/// (what a crash leaves); returns the copy's path.
+std::string crashed_after_steps(const scratch_dir& dir,
+                                std::uint32_t marks_interval_ms = 1000) {
+  auto path = dir / "db";
+  auto crashed = dir / "crashed";
+  auto opts = options_for(path);
+  opts.marks_interval_ms = marks_interval_ms;
+  auto opened = open_rocks(opts);
+  CAF_REQUIRE(!opened.error);
+  append_steps(*opened.storage.journal);
+  crash_copy(path, crashed);
+  return crashed;
+}
+
 CAF_TEST(a torn tail of the write ahead log is dropped at open) {
   scratch_dir dir;
-  auto path = dir / "db";
-  {
-    auto opened = open_rocks(options_for(path));
-    CAF_REQUIRE(!opened.error);
-    auto& j = *opened.storage.journal;
-    for (std::uint32_t step = 1; step <= 20; ++step)
-      CAF_CHECK(!j.append(
-          {{9, step, entry_kind::model_step, std::string(100, 'p')}}));
-  }
-  auto wal = file_named(path, "", ".log");
+  auto crashed = crashed_after_steps(dir);
+  auto wal = file_named(crashed, "", ".log");
   CAF_REQUIRE(!wal.empty());
   // Cut the last record in half, as a crash in the middle of a write does.
   std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 60);
-  auto opened = open_rocks(options_for(path));
+  auto opened = open_rocks(options_for(crashed));
   CAF_REQUIRE(!opened.error);
   auto entries = opened.storage.journal->entries_of(9);
   CAF_REQUIRE(entries);
@@ -207,6 +227,83 @@ CAF_TEST(a torn tail of the write ahead log is dropped at open) {
     if (entries.value[i].step != i + 1)
       ++gaps;
   CAF_CHECK_EQUAL(gaps, 0);
+}
+
+CAF_TEST(after a clean close any loss from the write ahead log is refused) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  {
+    auto opened = open_rocks(options_for(path));
+    CAF_REQUIRE(!opened.error);
+    append_steps(*opened.storage.journal);
+  }
+  auto wal = file_named(path, "", ".log");
+  CAF_REQUIRE(!wal.empty());
+  std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 60);
+  auto text = refusal(path);
+  CAF_CHECK(contains(text, "open " + path + ": writes up to sequence"));
+  CAF_CHECK(contains(text, ".log"));
+  CAF_CHECK(contains(text, "--accept-data-loss"));
+}
+
+CAF_TEST(damage below the last recorded synced write is refused after a crash) {
+  scratch_dir dir;
+  // Every synced write is recorded in the marks.
+  auto crashed = crashed_after_steps(dir, 0);
+  auto wal = file_named(crashed, "", ".log");
+  // The marks record the sequence before each synced write: cut into the
+  // write before the last one, which they cover.
+  std::filesystem::resize_file(wal, std::filesystem::file_size(wal) - 250);
+  auto text = refusal(crashed);
+  CAF_CHECK(contains(text, "writes up to sequence"));
+}
+
+CAF_TEST(a flipped byte in the middle of the write ahead log is refused) {
+  scratch_dir dir;
+  auto crashed = crashed_after_steps(dir);
+  // After a crash too: records after the damage were synced.
+  auto wal = file_named(crashed, "", ".log");
+  {
+    std::fstream f{wal, std::ios::in | std::ios::out | std::ios::binary};
+    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(wal) / 2));
+    f.write("\xff", 1);
+  }
+  auto text = refusal(crashed);
+  CAF_CHECK(contains(text, "write-ahead log " + wal + " is damaged"));
+  CAF_CHECK(contains(text, "intact records after the damage"));
+}
+
+CAF_TEST(accepting data loss opens a damaged database above every id) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  {
+    auto opened = open_rocks(options_for(path));
+    CAF_REQUIRE(!opened.error);
+    auto& j = *opened.storage.journal;
+    for (std::uint64_t id = 1; id <= 20; ++id) {
+      stored_run x;
+      x.run = id;
+      x.session = id;
+      x.tenant = "acme";
+      CAF_REQUIRE(!j.append({{id, 0, entry_kind::run_accepted, encode(x)}}));
+    }
+  }
+  auto wal = file_named(path, "", ".log");
+  {
+    std::fstream f{wal, std::ios::in | std::ios::out | std::ios::binary};
+    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(wal) / 3));
+    f.write("\xff\xff\xff\xff", 4);
+  }
+  CAF_CHECK(refusal(path) != "(opened)");
+  auto opts = options_for(path);
+  opts.accept_data_loss = true;
+  auto opened = open_rocks(opts);
+  CAF_REQUIRE(!opened.error);
+  auto marks = opened.storage.journal->watermarks();
+  CAF_REQUIRE(marks);
+  // Runs after the damage are gone; their ids are never handed out again.
+  CAF_CHECK_GREATER(marks.value.run, 20u);
+  CAF_CHECK_GREATER(marks.value.session, 20u);
 }
 
 CAF_TEST(a database already open in this process is refused) {

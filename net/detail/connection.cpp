@@ -1,0 +1,286 @@
+#include "net/detail/connection.hpp"
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "net/detail/server_core.hpp"
+
+namespace warden::net::detail {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+/// What the first read of a kept-alive connection asks for.
+constexpr std::size_t first_read_bytes = 1024;
+
+/// After the last answer on a connection: how long, and how many bytes, a
+/// closing connection reads and discards so that the client gets the
+/// answer (closing with unread bytes sends a reset, which can destroy it).
+constexpr std::chrono::milliseconds linger_time{1'000};
+constexpr std::size_t linger_bytes = 1024 * 1024;
+
+constexpr std::string_view continue_text = "HTTP/1.1 100 Continue\r\n\r\n";
+
+/// Whether `ec` ends a request that the client left unfinished or never
+/// started: nothing to answer.
+bool client_left(beast::error_code ec) {
+  return ec == http::error::end_of_stream ||
+         ec == http::error::partial_message || ec == boost::asio::error::eof ||
+         ec == boost::asio::error::connection_reset ||
+         ec == boost::asio::error::operation_aborted;
+}
+
+} // namespace
+
+connection::connection(boost::asio::ip::tcp::socket socket,
+                       std::shared_ptr<server_core> core)
+    : stream_(std::move(socket)), core_(std::move(core)) {
+  // nop
+}
+
+void connection::start(std::uint64_t id) {
+  boost::asio::post(stream_.get_executor(), [self = shared_from_this(), id] {
+    self->id_ = id;
+    self->read_request();
+  });
+}
+
+void connection::shutdown() {
+  boost::asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    // A request being handled or answered finishes (without keep-alive);
+    // one not fully read is not owed an answer.
+    if (self->phase_ == phase::idle || self->phase_ == phase::header ||
+        self->phase_ == phase::body)
+      self->stream_.close();
+  });
+}
+
+void connection::abort() {
+  boost::asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    self->stream_.close();
+    // Nothing is pending while a handler works: end here.
+    if (self->phase_ == phase::handling)
+      self->finish();
+  });
+}
+
+void connection::deliver(std::uint64_t sequence, response answer) {
+  boost::asio::post(
+      stream_.get_executor(), [self = shared_from_this(), sequence,
+                               answer = std::move(answer)]() mutable {
+        if (self->phase_ == phase::handling && self->sequence_ == sequence)
+          self->write(std::move(answer), self->keep_alive_);
+      });
+}
+
+void connection::read_request() {
+  if (stopping_)
+    return linger();
+  parser_.emplace();
+  parser_->header_limit(core_->options.max_header_bytes);
+  parser_->body_limit(core_->options.max_body_bytes);
+  // The header deadline runs from the accept for a new connection, and
+  // from the first byte of the next request on a kept-alive one.
+  if (sequence_ == 0 || buffer_.size() > 0)
+    return read_header();
+  phase_ = phase::idle;
+  stream_.expires_after(core_->options.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(first_read_bytes),
+                          beast::bind_front_handler(&connection::on_first_bytes,
+                                                    shared_from_this()));
+}
+
+void connection::on_first_bytes(beast::error_code ec, std::size_t n) {
+  if (ec)
+    return fail(ec);
+  buffer_.commit(n);
+  read_header();
+}
+
+void connection::read_header() {
+  phase_ = phase::header;
+  stream_.expires_after(core_->options.header_timeout);
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      beast::bind_front_handler(&connection::on_header, shared_from_this()));
+}
+
+void connection::on_header(beast::error_code ec, std::size_t) {
+  if (ec)
+    return fail(ec);
+  if (parser_->is_done())
+    return dispatch();
+  phase_ = phase::body;
+  stream_.expires_after(core_->options.body_timeout);
+  auto read_body = [self = shared_from_this()] {
+    http::async_read(self->stream_, self->buffer_, *self->parser_,
+                     beast::bind_front_handler(&connection::on_body, self));
+  };
+  // A client that asked may wait (curl: 1 s) for leave to send its body.
+  if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+    boost::asio::async_write(
+        stream_,
+        boost::asio::buffer(continue_text.data(), continue_text.size()),
+        [self = shared_from_this(), read_body](beast::error_code failure,
+                                               std::size_t) {
+          if (failure)
+            return self->fail(failure);
+          read_body();
+        });
+    return;
+  }
+  read_body();
+}
+
+void connection::on_body(beast::error_code ec, std::size_t) {
+  if (ec)
+    return fail(ec);
+  dispatch();
+}
+
+void connection::dispatch() {
+  phase_ = phase::handling;
+  stream_.expires_never();
+  ++sequence_;
+  const auto& message = parser_->get();
+  keep_alive_ = message.keep_alive();
+  head_ = message.method() == method::head;
+  auto target = message.target();
+  std::string_view whole{target.data(), target.size()};
+  auto mark = whole.find('?');
+  auto path = whole.substr(0, mark);
+  auto query = mark == std::string_view::npos ? std::string_view{}
+                                              : whole.substr(mark + 1);
+  auto match = core_->routes.match(message.method(), path);
+  if (match.target == nullptr) {
+    auto answer = make_error_response(match.failure, message.version());
+    if (!match.allow.empty())
+      answer.set(http::field::allow, match.allow);
+    return write(std::move(answer), keep_alive_);
+  }
+  auto reply = core_->make_responder(id_, sequence_, message.version());
+  try {
+    (*match.target)(incoming{message, path, query}, std::move(reply));
+  } catch (...) {
+    // The responder, destroyed with the handler's frame, answered 500.
+  }
+}
+
+void connection::write(response answer, bool keep_alive) {
+  phase_ = phase::writing;
+  ++core_->counters.requests;
+  answer.keep_alive(keep_alive && !stopping_);
+  answer.prepare_payload();
+  if (head_) {
+    // The header a GET would get, without the body.
+    auto length = answer.body().size();
+    answer.body().clear();
+    answer.content_length(length);
+  }
+  answer_.emplace(std::move(answer));
+  stream_.expires_after(core_->options.write_timeout);
+  http::async_write(
+      stream_, *answer_,
+      beast::bind_front_handler(&connection::on_write, shared_from_this()));
+}
+
+void connection::on_write(beast::error_code ec, std::size_t) {
+  if (ec)
+    return fail(ec);
+  bool again = answer_->keep_alive();
+  answer_.reset();
+  if (!again)
+    return linger();
+  read_request();
+}
+
+void connection::fail(beast::error_code ec) {
+  auto& counters = core_->counters;
+  if (ec == beast::error::timeout) {
+    // The stream has closed the socket.
+    switch (phase_) {
+    case phase::idle:
+      ++counters.idle_timeouts;
+      break;
+    case phase::header:
+      ++counters.header_timeouts;
+      break;
+    case phase::body:
+      ++counters.body_timeouts;
+      break;
+    case phase::writing:
+      ++counters.write_timeouts;
+      break;
+    case phase::handling:
+    case phase::closing:
+      break;
+    }
+    return finish();
+  }
+  bool reading = phase_ == phase::header || phase_ == phase::body;
+  if (!reading || client_left(ec))
+    return finish();
+  if (ec == http::error::header_limit) {
+    ++counters.too_large;
+    return write(make_error_response(status::request_header_fields_too_large),
+                 false);
+  }
+  if (ec == http::error::body_limit) {
+    ++counters.too_large;
+    return write(make_error_response(status::payload_too_large), false);
+  }
+  if (ec.category() ==
+      http::make_error_code(http::error::bad_method).category()) {
+    ++counters.malformed;
+    return write(make_error_response(status::bad_request), false);
+  }
+  finish();
+}
+
+void connection::linger() {
+  phase_ = phase::closing;
+  beast::error_code ignored;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send,
+                            ignored);
+  stream_.expires_after(std::min<std::chrono::milliseconds>(
+      linger_time, core_->options.header_timeout));
+  buffer_.clear();
+  stream_.async_read_some(
+      buffer_.prepare(first_read_bytes),
+      beast::bind_front_handler(&connection::on_linger, shared_from_this()));
+}
+
+void connection::on_linger(beast::error_code ec, std::size_t n) {
+  lingered_ += n;
+  if (ec || lingered_ > linger_bytes)
+    return finish();
+  stream_.async_read_some(
+      buffer_.prepare(first_read_bytes),
+      beast::bind_front_handler(&connection::on_linger, shared_from_this()));
+}
+
+void connection::finish() {
+  if (id_ == 0)
+    return;
+  beast::error_code ignored;
+  stream_.socket().close(ignored);
+  core_->forget(id_);
+  id_ = 0;
+}
+
+} // namespace warden::net::detail

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "net/http_types.hpp"
+
+namespace warden::net::detail {
+
+class server_core;
+
+/// One accepted connection: reads a request under the header and body
+/// deadlines, hands it to its route, writes the answer under the write
+/// deadline, and waits for the next one under the idle deadline. Every
+/// step runs on the connection's strand; the public functions are
+/// thread-safe (they post to it).
+class connection : public std::enable_shared_from_this<connection> {
+ public:
+  /// Takes `socket`, whose executor must be a strand.
+  connection(boost::asio::ip::tcp::socket socket,
+             std::shared_ptr<server_core> core);
+
+  /// Starts reading the first request; `id` is the core's handle.
+  void start(std::uint64_t id);
+
+  /// Stops reading new requests: closes the connection now unless a
+  /// request is being handled or answered, which then ends it.
+  void shutdown();
+
+  /// Closes the connection now, whatever it does.
+  void abort();
+
+  /// Writes `answer` if the connection still waits for request `sequence`.
+  void deliver(std::uint64_t sequence, response answer);
+
+ private:
+  enum class phase { idle, header, body, handling, writing, closing };
+
+  void read_request();
+  void read_header();
+  void on_first_bytes(boost::beast::error_code ec, std::size_t n);
+  void on_header(boost::beast::error_code ec, std::size_t n);
+  void on_body(boost::beast::error_code ec, std::size_t n);
+  void dispatch();
+  void write(response answer, bool keep_alive);
+  void on_write(boost::beast::error_code ec, std::size_t n);
+  void fail(boost::beast::error_code ec);
+  void linger();
+  void on_linger(boost::beast::error_code ec, std::size_t n);
+  void finish();
+
+  boost::beast::tcp_stream stream_;
+  std::shared_ptr<server_core> core_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<
+      boost::beast::http::request_parser<boost::beast::http::string_body>>
+      parser_;
+  std::optional<response> answer_;
+  std::uint64_t id_ = 0;
+  std::uint64_t sequence_ = 0;
+  std::size_t lingered_ = 0;
+  phase phase_ = phase::header;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  bool stopping_ = false;
+};
+
+} // namespace warden::net::detail
