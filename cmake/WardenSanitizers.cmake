@@ -81,11 +81,12 @@ set(WARDEN_SANITIZER_REPORTS ${PROJECT_BINARY_DIR}/sanitizer-reports)
 set(WARDEN_SANITIZER_ENVIRONMENT
     "ASAN_OPTIONS=log_path=${WARDEN_SANITIZER_REPORTS}/report:detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1:halt_on_error=1"
     "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/sanitizers/lsan.supp:print_suppressions=0"
-    "UBSAN_OPTIONS=log_path=${WARDEN_SANITIZER_REPORTS}/report:print_stacktrace=1:halt_on_error=1")
+    "UBSAN_OPTIONS=log_path=${WARDEN_SANITIZER_REPORTS}/report:print_stacktrace=1:halt_on_error=1:suppressions=${PROJECT_SOURCE_DIR}/tests/sanitizers/ubsan.supp")
 
-# warden_sanitize_tests(TEST...): the sanitizer environment and the report
-# check for tests of the current directory (CMake 3.25 sets test properties
-# only there); nothing outside sanitizer builds.
+# warden_sanitize_tests(TEST...): the sanitizer environment, the report
+# check and three times the time bound for tests of the current directory
+# (CMake 3.25 sets test properties only there); nothing outside sanitizer
+# builds.
 function(warden_sanitize_tests)
   if(NOT WARDEN_SANITIZE)
     return()
@@ -93,6 +94,14 @@ function(warden_sanitize_tests)
   foreach(test IN LISTS ARGN)
     set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT
                                               ${WARDEN_SANITIZER_ENVIRONMENT})
+    # Sanitized programs run two to three times slower, and the process
+    # tests start a sanitized wardenctl hundreds of times: their bounds
+    # triple.
+    get_test_property(${test} TIMEOUT timeout)
+    if(timeout)
+      math(EXPR timeout "${timeout} * 3")
+      set_tests_properties(${test} PROPERTIES TIMEOUT ${timeout})
+    endif()
     set_property(TEST ${test} APPEND PROPERTY FIXTURES_REQUIRED
                                               sanitizer_reports)
   endforeach()
