@@ -19,6 +19,7 @@
 #include <caf/all.hpp>
 
 #include "actors/detail/session_journal.hpp"
+#include "actors/error.hpp"
 #include "actors/protocol.hpp"
 #include "actors/session_registry.hpp"
 #include "storage/detail/codec.hpp"
@@ -26,32 +27,14 @@
 #include "storage/detail/rocks_db.hpp"
 #include "storage/records.hpp"
 
+#include "fuzz/seed_writer.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
 using namespace warden;
-
-class writer {
- public:
-  explicit writer(fs::path out) : out_(std::move(out)) {}
-
-  void put(const std::string& target, const std::string& name,
-           const std::string& bytes) {
-    auto dir = out_ / target;
-    fs::create_directories(dir);
-    std::ofstream file{dir / ("seed-" + name), std::ios::binary};
-    file << bytes;
-    if (!file)
-      failed_ = true;
-  }
-
-  [[nodiscard]] bool failed() const noexcept { return failed_; }
-
- private:
-  fs::path out_;
-  bool failed_ = false;
-};
+using warden::fuzz::writer;
 
 /// `path` without comment lines and blank lines: the settings alone.
 std::string settings_of(const fs::path& path) {
@@ -242,6 +225,15 @@ void caf_seeds(writer& w, caf::actor_system& sys,
   w.put("caf_messages", "journal_append",
         caf_seed(sys, index("warden.journal_append"),
                  journal_append{3, exported.journal}));
+  w.put("caf_messages", "journal_ack",
+        caf_seed(sys, index("warden.journal_ack"),
+                 journal_ack{3,
+                             static_cast<std::uint8_t>(error_code::unavailable),
+                             "the journal could not write"}));
+  w.put("caf_messages", "watch_storage",
+        caf_seed(sys, index("warden.watch_storage"), watch_storage{}));
+  w.put("caf_messages", "storage_state",
+        caf_seed(sys, index("warden.storage_state"), storage_state{false}));
   w.put("caf_messages", "message",
         caf_seed(sys, static_cast<std::uint8_t>(names.size()),
                  caf::make_message(get_status{"acme", 42})));
@@ -269,6 +261,8 @@ int main(int argc, char** argv) {
   json_seeds(w);
   replay_seeds(w);
   caf_seeds(w, sys, cfg);
+  warden::fuzz::recovery_seeds(w);
+  warden::fuzz::http_seeds(w);
   if (w.failed()) {
     std::cerr << "warden-fuzz-seeds: cannot write to " << argv[2] << '\n';
     return 1;
