@@ -50,7 +50,8 @@ CAF_TEST(duplicate names empty names and empty functions are refused) {
   CAF_CHECK(!registry.add("search", {}, constant("a")));
   auto duplicate = registry.add("search", {}, constant("b"));
   CAF_CHECK(warden_code(duplicate) == error_code::invalid_argument);
-  CAF_CHECK_EQUAL(*registry.find("search")->function("", "").output, "a");
+  auto first = registry.find("search")->function("", "");
+  CAF_CHECK_EQUAL(*first.output, "a");
   CAF_CHECK(registry.add("", {}, constant("c")));
   CAF_CHECK(registry.add("empty", {}, tool_function{}));
 }
