@@ -120,7 +120,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
         parser.eager(true); // http::async_read reads the body eagerly
       auto n = parser.put(buffer.data(), ec);
       buffer.consume(n);
-      if (ec == http::error::need_more) {
+      // In the body, put() takes what there is and asks for nothing: an
+      // empty buffer is the need for more there.
+      if (ec == http::error::need_more || (!ec && n == 0)) {
         if (wire.empty()) {
           // The client stopped sending: the connection times out, or
           // closes after its last request. A request whose body runs to
