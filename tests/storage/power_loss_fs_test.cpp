@@ -6,6 +6,8 @@
 
 #include <caf/test/dsl.hpp>
 
+#include "storage/rocks_store.hpp"
+#include "tests/storage/journal_support.hpp"
 #include "tests/storage/rocks_support.hpp"
 #include "tests/support/power_loss_fs.hpp"
 #include "tests/support/seed.hpp"
@@ -235,6 +237,38 @@ CAF_TEST(torn tails keep synced bytes and a prefix of the unsynced ones) {
   CAF_CHECK(kept_some > 0);
   CAF_CHECK(zeros_inside > 0);
   CAF_CHECK(zeros_at_end > 0);
+}
+
+CAF_TEST(a database whose log write failed closes without aborting) {
+  // Debian's librocksdb keeps its assertions: a SyncWAL after a failed log
+  // write aborted the process at close.
+  storage::rocks_options opts{dir / "db", true, "node-a"};
+  opts.file_system = fs;
+  opts.marks_interval_ms = 3'600'000; // no marks write in between
+  auto opened = storage::open_rocks(opts);
+  CAF_REQUIRE(!opened.error);
+  storage::stored_run x;
+  x.run = 1;
+  x.session = 1;
+  x.tenant = "acme";
+  x.agent = "researcher";
+  CAF_REQUIRE(!opened.storage.journal->append({storage::test::accepted(x)}));
+  fs->cut_at_operation(1); // the next log append
+  x.run = 2;
+  CAF_CHECK(opened.storage.journal->append({storage::test::accepted(x)}));
+  CAF_REQUIRE(fs->cut());
+  CAF_CHECK_EQUAL(fs->cut()->during.rfind("append ", 0), 0u);
+  auto life = fs->lifetime();
+  opened = {};
+  opts.file_system = nullptr;
+  fs.reset();
+  CAF_REQUIRE(life.expired());
+  // Closed like a crash: the next open checks recovery and finds run 1.
+  auto again = storage::open_rocks({dir / "db", true, "node-a"});
+  CAF_REQUIRE(!again.error);
+  auto found = again.storage.journal->find_run(1);
+  CAF_CHECK(found.value.has_value());
+  CAF_CHECK(!again.storage.journal->find_run(2).value.has_value());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
