@@ -199,7 +199,12 @@ for n in $loaders; do
     watcher_pids+=($!)
   fi
 done
-loop_pids=("${loader_pids[@]}" ${watcher_pids[@]+"${watcher_pids[@]}"})
+lister_pid=""
+if [ "$long" -eq 1 ]; then
+  lister &
+  lister_pid=$!
+fi
+loop_pids=("${loader_pids[@]}" ${watcher_pids[@]+"${watcher_pids[@]}"} ${lister_pid:+"$lister_pid"})
 
 # --- kills ---------------------------------------------------------------------
 
@@ -241,6 +246,7 @@ stop_loops 20 "${loader_pids[@]}"
 echo $(($(now_ms) + 60000)) >"$work/watch_end"
 touch "$work/loaders_done"
 stop_loops 70 ${watcher_pids[@]+"${watcher_pids[@]}"}
+stop_loops 0 ${lister_pid:+"$lister_pid"}
 loop_pids=()
 
 gather

@@ -117,12 +117,12 @@ watch_recovery() {
 
 kill_in_recovery() {
   sleep_ms $((500 + RANDOM % 1000)) # runs pile up
-  local paused=yes killed chain landed detail
+  local paused=yes killed landed detail
   pause_load || paused="no (some loop did not pause within 20 s)"
   detail=$(in_flight_now)
   kill_node
   record_kill load yes "$detail; load paused for a recovery: $paused"
-  for chain in 1 $([ $((RANDOM % 3)) -eq 0 ] && echo 2); do
+  for _ in 1 $([ $((RANDOM % 3)) -eq 0 ] && echo 2); do
     launch_node
     watch_recovery
     killed=$(now_ms)
