@@ -147,20 +147,24 @@ kill_in_drain() {
     [ $(($(now_ms) - sent)) -lt "$delay" ]; do
     sleep 0.01
   done
-  if node_alive; then
-    detail="$(($(now_ms) - sent)) ms after SIGTERM, $runs at SIGTERM"
-    if node_says "wardend: drained:"; then
-      detail="stopping after the drain, $detail"
-    elif ! node_says "received, draining"; then
-      landed=no detail="no drain begun, $detail"
-    fi
-    kill_and_restart drain "$landed" "$detail"
-    return
+  detail="$(($(now_ms) - sent)) ms after SIGTERM, $runs at SIGTERM"
+  if node_says "wardend: drained:"; then
+    detail="stopping after the drain, $detail"
+  elif ! node_says "received, draining"; then
+    landed=no detail="no drain begun, $detail"
   fi
-  # The drain ended first: a clean stop, which must be one.
+  # The exit code tells whether SIGKILL ended it or it stopped first (it
+  # may stop between any look and the kill).
+  kill -9 "$pid" 2>/dev/null
   wait "$pid"
   code=$?
   pid=""
+  if [ "$code" -eq 137 ]; then
+    record_kill drain "$landed" "$detail"
+    restart_after "$sent"
+    return
+  fi
+  # The drain ended first: a clean stop, which must be one.
   if [ "$code" -ne 0 ] || ! node_says "wardend: stopped"; then
     sed -n "/^--- start $starts\$/,\$p" "$work/node.err" | tail -n 5 >&2
     die "wardend did not stop cleanly on SIGTERM (exit $code)"
@@ -219,12 +223,14 @@ kill_in_retention() {
   read -r key run floor first last <<<"$pick"
   sleep_ms $((first - 300 - $(now_ms)))
   before=$(now_ms)
-  bounded 3 "$work/retention.out" status "$run" --tenant "$tenant"
-  if [ "$rc" -eq 4 ]; then
+  bounded 3 "$work/retention.out" status "$run" --tenant "$tenant" --json
+  if [ "$rc" -eq 4 ] && [ "$before" -lt "$first" ]; then
     echo "$key $run gone - $before $floor" >>"$work/watched.r"
     printf '%s\tstatus %s before its retention\t%s\n' "$key" "$run" \
       "$(<"$work/retention.out")" >>"$work/said.r"
     detail="run $run was not found before its retention ended"
+  elif [ "$rc" -eq 4 ]; then
+    detail="run $run was gone at the first look (late: a busy machine)"
   else
     detail="run $run still there 2 s past its retention"
     while [ "$(now_ms)" -lt $((last + 2000)) ]; do

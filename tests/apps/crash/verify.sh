@@ -166,6 +166,7 @@ judge() {
         lost[$1] = "run " $2 " not found while awaited at " at($5)
       if ($3 == "gone" && !($5 < $6 + keep)) late[$1] = 1
       if ($3 == "unseen") unseen[$1] = 1
+      if ($3 == "final") final[$1] = 1
       next }
     { v = "ok"; why = ""; num = $3 ~ /^[0-9]+$/
       if ($2 != "-" && $5 == 4) {
@@ -186,7 +187,7 @@ judge() {
         if ($3 == "-") why = "no answer to the resubmission"
         if ($3 == "skip") why = "the watcher never saw run " $2 " final" }
       if (v == "ok" && $3 == "skip" && $2 == "-") v = "unacked"
-      if (v == "ok" && $1 in late) v = "unverified"
+      if (v == "ok" && ($1 in late) && !($1 in final)) v = "unverified"
       print $1, v, why }' "$work/watched.txt" "$work/verified.txt"
 }
 
