@@ -29,7 +29,8 @@
 # --unsafe-ack-before-write (acknowledges before its writes reach the disk)
 # and the test passes only if the same check finds lost or duplicate runs.
 #
-# The long mode (CRASH_LONG=1) makes 200 kills aimed at the node's phases:
+# The long mode (CRASH_LONG=1; 23 to 26 minutes on a 2-core machine busy
+# with other builds) makes 200 kills aimed at the node's phases:
 # under load, while it resumes unfinished runs after a restart (and before
 # it listens), while it drains after SIGTERM, right after a session
 # passivated or was restored, and right after a retention sweep deleted a

@@ -156,7 +156,7 @@ kill_in_drain() {
   # The exit code tells whether SIGKILL ended it or it stopped first (it
   # may stop between any look and the kill).
   kill -9 "$pid" 2>/dev/null
-  wait "$pid"
+  wait "$pid" 2>/dev/null
   code=$?
   pid=""
   if [ "$code" -eq 137 ]; then
