@@ -81,6 +81,10 @@ void describe(V& v, node_settings& x) {
   v.field("tls_cert", x.tls_cert, text_rule::any);
   v.field("tls_key", x.tls_key, text_rule::any);
   v.field("tls_ca_file", x.tls_ca_file, text_rule::any);
+  v.field("tls_handshake_timeout_ms", x.tls_handshake_timeout_ms,
+          limits::io_timeout_ms);
+  v.field("max_pending_handshakes", x.max_pending_handshakes,
+          limits::connections);
   v.field("peers", x.peers, port_rule::non_zero);
 }
 
