@@ -42,19 +42,22 @@
 //   write, or return garbage instead of zeros for a torn sector.
 // - Directories themselves (mkdir) are taken as durable at once, and so is a
 //   truncation, including that of an existing file opened for writing.
-// - Only whole-file state is modelled: an overwrite in place below the
-//   durable size (RocksDB does none) is taken as durable.
-// - Random-read-write files, file reuse (WAL recycling) and hard links are
-//   refused as not supported: the database options in storage/ use none.
-// - Files written around the file system (std::filesystem, POSIX calls in
-//   storage/) are outside the model; storage/ writes none of its own.
+// - Files are append-only here: positioned writes (direct I/O),
+//   random-read-write files, file reuse (WAL recycling) and hard links are
+//   refused as not supported; the database options in storage/ use none.
+// - A file's durable part is a prefix of it, made durable as a whole by a
+//   sync: a drive that persisted a later synced range and lost an earlier
+//   one is not modelled.
+// - Files written around the file system (std::filesystem, POSIX calls)
+//   are outside the model; storage/ writes none (it creates the database
+//   directory, which is taken as durable).
+// - The operation count is shared by every thread: RocksDB's flushes and
+//   compactions run in its own threads, so which write the n-th operation
+//   is can vary from run to run.
 
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <random>
 #include <string>
 
 #include <rocksdb/file_system.h>
