@@ -71,23 +71,9 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         auto priority = resolve_priority(self, req.priority);
         if (!priority)
           return refused(self, std::move(priority.error()));
-        if (!req.idempotency_key.empty()) {
-          auto slot = idempotency_slot(req.tenant, req.idempotency_key);
-          if (auto i = st.idempotency.find(slot); i != st.idempotency.end()) {
-            auto& r = st.runs.at(i->second);
-            if (r.durable)
-              return run_ack{r.status.run, r.status.session, true};
-            auto promise = self->make_response_promise();
-            r.acks.push_back(promise);
-            return promise;
-          }
-          auto earlier =
-              stored_duplicate(self, req.tenant, req.idempotency_key);
-          if (!earlier)
-            return refused(self, std::move(earlier.error()));
-          if (*earlier)
-            return **earlier;
-        }
+        if (auto known =
+                answer_known_key(self, req.tenant, req.idempotency_key))
+          return std::move(*known);
         auto session = st.next_session++;
         st.sessions[session] =
             session_record{req.tenant, req.agent, nullptr, 0};
@@ -109,6 +95,9 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         auto priority = resolve_priority(self, req.priority);
         if (!priority)
           return refused(self, std::move(priority.error()));
+        if (auto known =
+                answer_known_key(self, req.tenant, req.idempotency_key))
+          return std::move(*known);
         return accept(self, req.tenant, s->agent, req.session,
                       std::move(req.input), *priority, req.idempotency_key);
       },

@@ -117,6 +117,30 @@ stored_duplicate(node_ptr self, const std::string& tenant,
       run_ack{run.value->run, run.value->session, true}};
 }
 
+std::optional<caf::result<run_ack>> answer_known_key(node_ptr self,
+                                                     const std::string& tenant,
+                                                     const std::string& key) {
+  if (key.empty())
+    return std::nullopt;
+  auto& st = self->state;
+  if (auto i = st.idempotency.find(idempotency_slot(tenant, key));
+      i != st.idempotency.end()) {
+    auto& r = st.runs.at(i->second);
+    if (r.durable)
+      return caf::result<run_ack>{
+          run_ack{r.status.run, r.status.session, true}};
+    auto promise = self->make_response_promise();
+    r.acks.push_back(promise);
+    return caf::result<run_ack>{promise};
+  }
+  auto earlier = stored_duplicate(self, tenant, key);
+  if (!earlier)
+    return caf::result<run_ack>{refused(self, std::move(earlier.error()))};
+  if (*earlier)
+    return caf::result<run_ack>{**earlier};
+  return std::nullopt;
+}
+
 caf::error sender_lost(node_ptr self) {
   if (self->current_sender() || !self->current_message_id().is_request())
     return {};

@@ -13,6 +13,10 @@
 #include "storage/journal.hpp"
 #include "storage/snapshot_store.hpp"
 
+namespace rocksdb {
+class FileSystem;
+} // namespace rocksdb
+
 namespace warden::storage {
 
 /// Version of the database layout this build reads and writes (meta key
@@ -38,6 +42,14 @@ struct rocks_options {
   /// How often, at most, the marks file records the latest synced write
   /// (storage/README.md, "Recovery"), in milliseconds.
   std::uint32_t marks_interval_ms = 1000;
+  /// Tests only, never set from a config file: the file system that every
+  /// file of the database is written through (RocksDB's and the marks
+  /// file), e.g. one that simulates a power cut
+  /// (tests/support/power_loss_fs.hpp). Null: the operating system's.
+  std::shared_ptr<rocksdb::FileSystem> file_system = nullptr;
+  /// Tests only: each column family's memtable, in bytes, so that a small
+  /// workload makes RocksDB flush and compact. 0, the default: 16 MiB.
+  std::size_t memtable_bytes = 0;
 };
 
 /// A node's open database: its journal and its snapshot store. Both stay

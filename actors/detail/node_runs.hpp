@@ -74,6 +74,15 @@ caf::expected<std::optional<run_ack>>
 stored_duplicate(node_ptr self, const std::string& tenant,
                  const std::string& key);
 
+/// The answer to a request whose idempotency `key` of `tenant` already
+/// names a run (in memory or stored): its ack once durable (at once, or by
+/// a promise kept when the run's record is), or the refusal when the store
+/// cannot be read; nothing for an empty or new key. Submissions and turns
+/// share it: a retried request never starts a second run.
+std::optional<caf::result<run_ack>> answer_known_key(node_ptr self,
+                                                     const std::string& tenant,
+                                                     const std::string& key);
+
 /// Whether admission's refusal of a recovered run is only for now (a full
 /// queue or a cap), so that the run can wait for room (node_recovery.cpp).
 bool refused_for_now(const admission_verdict& v);

@@ -117,6 +117,7 @@ int run_node(const config::settings& settings,
   }
   add_message_types(cfg);
   configure_scheduler(cfg, settings.node);
+  apps::configure_peer_timeouts(cfg, settings.node);
   auto threads = scheduler_threads_of(settings.node);
   caf::actor_system system{cfg};
   tool_registry tools; // wardend runs configured tools only
@@ -137,11 +138,14 @@ int run_node(const config::settings& settings,
     return apps::exit_failure;
   }
   const auto& listen = settings.node.listen;
+  std::unique_ptr<tls::guarded_port> guarded;
   std::unique_ptr<apps::node_listener> port;
   if (!listen.is_off()) {
+    guarded = apps::guard_node_port(system, settings.node, metrics->registry());
     apps::node_port_calls calls;
-    calls.publish = [node = node->node](const config::endpoint& at) {
-      return apps::publish_node_port(node, at);
+    calls.publish = [node = node->node,
+                     guard = guarded.get()](const config::endpoint& at) {
+      return apps::publish_node_port(*guard, node, at);
     };
     calls.unpublish = [node = node->node](std::uint16_t number) {
       return apps::unpublish_node_port(node, number);

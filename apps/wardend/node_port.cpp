@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 
 #include <caf/actor.hpp>
+#include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
-#include <caf/openssl/publish.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 
 #include "apps/exit_codes.hpp"
 #include "apps/tls/check.hpp"
@@ -103,9 +105,42 @@ check_node_tls_files(const config::settings& settings) {
   return check_node_files(files, configured_labels()).error;
 }
 
-caf::expected<std::uint16_t> publish_node_port(const caf::actor& node,
+void configure_peer_timeouts(caf::actor_system_config& cfg,
+                             const config::node_settings& node) {
+  if (node.peer_idle_timeout_ms == 0)
+    return;
+  auto timeout = std::chrono::duration_cast<caf::timespan>(
+      std::chrono::milliseconds{node.peer_idle_timeout_ms});
+  cfg.set("middleman.heartbeat-interval", timeout / 4);
+  cfg.set("middleman.connection-timeout", timeout);
+}
+
+std::unique_ptr<tls::guarded_port>
+guard_node_port(caf::actor_system& system, const config::node_settings& node,
+                prometheus::Registry& registry) {
+  auto& closed = prometheus::BuildCounter()
+                     .Name("warden_node_port_handshakes_closed_total")
+                     .Help("Connections to the node port closed before they "
+                           "completed TLS, by reason (timeout: "
+                           "node.tls_handshake_timeout_ms; cap: the oldest "
+                           "when one more came than "
+                           "node.max_pending_handshakes)")
+                     .Register(registry);
+  tls::handshake_events events;
+  events.timed_out = [c = &closed.Add({{"reason", "timeout"}})] {
+    c->Increment();
+  };
+  events.evicted = [c = &closed.Add({{"reason", "cap"}})] { c->Increment(); };
+  tls::handshake_limits limits;
+  limits.timeout = std::chrono::milliseconds{node.tls_handshake_timeout_ms};
+  limits.max_pending = node.max_pending_handshakes;
+  return std::make_unique<tls::guarded_port>(system, limits, std::move(events));
+}
+
+caf::expected<std::uint16_t> publish_node_port(tls::guarded_port& port,
+                                               const caf::actor& node,
                                                const config::endpoint& listen) {
-  return caf::openssl::publish(node, listen.port, listen.host.c_str(), true);
+  return port.publish(node, listen.port, listen.host);
 }
 
 caf::expected<void> unpublish_node_port(const caf::actor& node,

@@ -2,11 +2,13 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 
 #include <caf/fwd.hpp>
 
 #include "apps/tls/error.hpp"
+#include "apps/tls/guarded_port.hpp"
 #include "apps/tls/pinned.hpp"
 #include "config/settings.hpp"
 
@@ -14,6 +16,10 @@
 // there, and only through mutual TLS (libcaf_openssl), so that bytes from
 // anyone without a certificate of the configured CA never reach CAF's
 // binary protocol (BASP), which 0.17.6 does not parse safely.
+namespace prometheus {
+class Registry;
+} // namespace prometheus
+
 namespace warden::apps {
 
 /// Prepares the credentials of the node's port: the files of node.tls_cert,
@@ -38,13 +44,28 @@ prepare_node_tls(const config::settings& settings, std::ostream& out);
 [[nodiscard]] std::optional<tls::tls_error>
 check_node_tls_files(const config::settings& settings);
 
-/// Publishes `node` on `listen` through libcaf_openssl (its system must
-/// have been configured with tls::use_mutual_tls): the one place wardend
-/// opens its CAF port. SO_REUSEADDR, so that a restarted node binds again
-/// while connections of the previous process linger in TIME_WAIT. Returns
-/// the bound port.
+/// Sets CAF's BASP heartbeat and connection timeout in `cfg` from
+/// node.peer_idle_timeout_ms (heartbeats at a quarter of it): a connection
+/// from which nothing came for that long is closed. Nothing when it is 0.
+void configure_peer_timeouts(caf::actor_system_config& cfg,
+                             const config::node_settings& node);
+
+/// The guard of the node port's handshakes, configured by
+/// node.tls_handshake_timeout_ms and node.max_pending_handshakes; what it
+/// closes shows in `registry` as warden_node_port_handshakes_closed_total
+/// {reason="timeout"|"cap"}.
+[[nodiscard]] std::unique_ptr<tls::guarded_port>
+guard_node_port(caf::actor_system& system, const config::node_settings& node,
+                prometheus::Registry& registry);
+
+/// Publishes `node` on `listen` through `port` (its system must have been
+/// configured with tls::use_mutual_tls): the one place wardend opens its
+/// CAF port. SO_REUSEADDR, so that a restarted node binds again while
+/// connections of the previous process linger in TIME_WAIT. Returns the
+/// bound port.
 [[nodiscard]] caf::expected<std::uint16_t>
-publish_node_port(const caf::actor& node, const config::endpoint& listen);
+publish_node_port(tls::guarded_port& port, const caf::actor& node,
+                  const config::endpoint& listen);
 
 /// Closes the port that publish_node_port opened; connections already
 /// established stay.

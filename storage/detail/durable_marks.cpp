@@ -1,12 +1,13 @@
 #include "storage/detail/durable_marks.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
-#include <unistd.h>
+
+#include <rocksdb/file_system.h>
+
+#include "storage/detail/rocks_db.hpp"
 
 namespace warden::storage::detail {
 
@@ -30,34 +31,6 @@ std::string hex(std::uint64_t x) {
   for (int i = 15; i >= 0; --i, x >>= 4)
     out[static_cast<std::size_t>(i)] = digits[x & 0xf];
   return out;
-}
-
-std::string errno_text(const char* what, const std::string& path) {
-  return std::string{what} + " " + path + ": " + std::strerror(errno);
-}
-
-/// Writes all of `text` to `fd`.
-bool write_all(int fd, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    auto n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-/// Syncs the directory `dir`, so that a rename in it is durable.
-bool sync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return false;
-  auto ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
 }
 
 } // namespace
@@ -141,26 +114,46 @@ read_result<std::optional<durable_marks>> read_marks(const std::string& dir) {
 }
 
 std::optional<storage_error> write_marks(const std::string& dir,
-                                         const durable_marks& marks) {
+                                         const durable_marks& marks,
+                                         rocksdb::FileSystem* fs) {
   auto path = (std::filesystem::path{dir} / marks_file_name).string();
   auto aside = path + ".new";
-  auto failed = [&](std::string message) {
-    return storage_error{"write " + path, std::move(message),
+  auto failed = [&](const std::string& what, const std::string& subject,
+                    const rocksdb::IOStatus& status) {
+    return storage_error{"write " + path,
+                         what + " " + subject + ": " + status.ToString(),
                          failure_kind::unavailable};
   };
-  int fd =
-      ::open(aside.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return failed(errno_text("cannot create", aside));
-  auto written = write_all(fd, encode_marks(marks)) && ::fsync(fd) == 0;
-  auto err = written ? std::string{} : errno_text("cannot write", aside);
-  ::close(fd);
-  if (!written)
-    return failed(std::move(err));
-  if (::rename(aside.c_str(), path.c_str()) != 0)
-    return failed(errno_text("cannot rename", aside));
-  if (!sync_dir(dir))
-    return failed(errno_text("cannot sync the directory", dir));
+  // Through the database's file system, so that a simulated one sees the
+  // marks file's syncs and rename like any other file's.
+  auto& files = fs ? *fs : *rocksdb::FileSystem::Default();
+  rocksdb::IOOptions io;
+  std::unique_ptr<rocksdb::FSWritableFile> file;
+  auto status =
+      files.NewWritableFile(aside, rocksdb::FileOptions{}, &file, nullptr);
+  if (!status.ok())
+    return failed("cannot create", aside, status);
+  status = file->Append(encode_marks(marks), io, nullptr);
+  if (status.ok())
+    status = file->Fsync(io, nullptr);
+  auto closed = file->Close(io, nullptr);
+  if (status.ok())
+    status = closed;
+  else
+    ignore_status(closed); // the first failure is the one to report
+  if (!status.ok())
+    return failed("cannot write", aside, status);
+  status = files.RenameFile(aside, path, io, nullptr);
+  if (!status.ok())
+    return failed("cannot rename", aside, status);
+  std::unique_ptr<rocksdb::FSDirectory> directory;
+  status = files.NewDirectory(dir, io, &directory, nullptr);
+  if (status.ok())
+    status = directory->Fsync(io, nullptr);
+  if (directory)
+    ignore_status(directory->Close(io, nullptr)); // nothing left to lose
+  if (!status.ok())
+    return failed("cannot sync the directory", dir, status);
   return std::nullopt;
 }
 

@@ -12,6 +12,10 @@
 
 #include "storage/error.hpp"
 
+namespace rocksdb {
+class FileSystem;
+} // namespace rocksdb
+
 namespace warden::storage::detail {
 
 /// The marks file's name inside the database directory.
@@ -52,8 +56,10 @@ struct durable_marks {
 read_marks(const std::string& dir);
 
 /// Replaces the marks file of `dir` with `marks`, durably: once this
-/// returns without error the new content survives a power cut.
+/// returns without error the new content survives a power cut. Writes
+/// through `fs` (the database's file system; null: the operating system's).
 [[nodiscard]] std::optional<storage_error>
-write_marks(const std::string& dir, const durable_marks& marks);
+write_marks(const std::string& dir, const durable_marks& marks,
+            rocksdb::FileSystem* fs = nullptr);
 
 } // namespace warden::storage::detail

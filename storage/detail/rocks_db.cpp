@@ -65,11 +65,15 @@ std::optional<std::string> decode_number(std::string_view bytes,
   return std::nullopt;
 }
 
-rocks_db::rocks_db(std::string path, std::unique_ptr<rocksdb::DB> db,
+rocks_db::rocks_db(std::string path, std::shared_ptr<rocksdb::FileSystem> files,
+                   std::unique_ptr<rocksdb::Env> env,
+                   std::unique_ptr<rocksdb::DB> db,
                    std::vector<rocksdb::ColumnFamilyHandle*> handles,
                    std::shared_ptr<rocks_health> health, durable_marks marks,
                    std::chrono::milliseconds marks_interval)
     : path_(std::move(path)),
+      files_(std::move(files)),
+      env_(std::move(env)),
       db_(std::move(db)),
       health_(std::move(health)),
       marks_(marks),
@@ -80,8 +84,12 @@ rocks_db::rocks_db(std::string path, std::unique_ptr<rocksdb::DB> db,
 rocks_db::~rocks_db() {
   // A clean close: every write reaches the disk, and the marks file then
   // records the exact last sequence, so that the next open can tell any
-  // loss of a write from the log, however small.
-  auto synced = db_->SyncWAL();
+  // loss of a write from the log, however small. Not after a failed write:
+  // RocksDB's log writer then refuses every call, and Debian's build (with
+  // assertions) aborts in SyncWAL. Such a close is left like a crash's.
+  auto synced = health_->ever_failed()
+                    ? rocksdb::Status::Aborted("a write failed before")
+                    : db_->SyncWAL();
   auto last = db_->GetLatestSequenceNumber();
   for (auto* handle : handles_)
     ignore_status(db_->DestroyColumnFamilyHandle(handle));
@@ -99,7 +107,7 @@ rocks_db::~rocks_db() {
   auto marks = marks_;
   marks.clean = true;
   marks.sequence = std::max(marks.sequence, last);
-  if (auto err = write_marks(path_, marks))
+  if (auto err = write_marks(path_, marks, files_.get()))
     logging::warning("storage", err->to_string());
 }
 
@@ -113,7 +121,7 @@ std::optional<storage_error> rocks_db::reserve_ids(std::uint64_t run,
     next.run_ceiling = run + id_reservation_block;
   if (session > next.session_ceiling)
     next.session_ceiling = session + id_reservation_block;
-  if (auto err = write_marks(path_, next))
+  if (auto err = write_marks(path_, next, files_.get()))
     return err;
   marks_ = next;
   marks_written_ = std::chrono::steady_clock::now();
@@ -128,7 +136,7 @@ void rocks_db::note_synced(std::uint64_t sequence) {
   auto next = marks_;
   next.sequence = sequence;
   marks_written_ = now;
-  if (auto err = write_marks(path_, next)) {
+  if (auto err = write_marks(path_, next, files_.get())) {
     logging::warning("storage", err->to_string());
     return;
   }
@@ -152,7 +160,7 @@ std::optional<storage_error> rocks_db::adopt_marks() {
     if (status.ok() && !decode_number(value, stored))
       *ceiling = std::max(*ceiling, stored);
   }
-  if (auto err = write_marks(path_, next))
+  if (auto err = write_marks(path_, next, files_.get()))
     return err;
   marks_ = next;
   adopted_ = true;
@@ -187,7 +195,7 @@ std::string format_record() {
   return "warden-storage " + std::to_string(storage_format);
 }
 
-rocksdb::Options database_options(bool fresh,
+rocksdb::Options database_options(bool fresh, std::size_t memtable_bytes,
                                   std::shared_ptr<rocks_logger> logger,
                                   std::shared_ptr<rocks_health> health) {
   rocksdb::Options options;
@@ -210,7 +218,7 @@ rocksdb::Options database_options(bool fresh,
   // and a bound on the WAL make RocksDB flush and compact often enough that
   // deleted entries leave the disk, so the database stays bounded under a
   // steady workload (storage/README.md, "Retention").
-  options.write_buffer_size = 16 << 20;
+  options.write_buffer_size = memtable_bytes > 0 ? memtable_bytes : 16 << 20;
   options.max_total_wal_size = 64 << 20;
   return options;
 }
@@ -258,7 +266,16 @@ open_db_result open_db(const rocks_options& opts) {
   }
   auto logger = std::make_shared<rocks_logger>();
   auto health = std::make_shared<rocks_health>();
-  auto options = database_options(fresh, logger, health);
+  auto options = database_options(fresh, opts.memtable_bytes, logger, health);
+  // A file system given by a test (rocks_options::file_system) carries
+  // every file of the database, through an Env of its own.
+  auto files =
+      opts.file_system ? opts.file_system : rocksdb::FileSystem::Default();
+  std::unique_ptr<rocksdb::Env> env;
+  if (opts.file_system) {
+    env = rocksdb::NewCompositeEnv(opts.file_system);
+    options.env = env.get();
+  }
   // Corruption gets the damaged files named (RocksDB's own message often
   // names none, or a MANIFEST for a damaged table file).
   auto failed = [&](const rocksdb::Status& opened_status) {
@@ -341,9 +358,9 @@ open_db_result open_db(const rocks_options& opts) {
     return failed(opened);
   marks.clean = false;
   auto db = std::make_shared<rocks_db>(
-      opts.path, std::unique_ptr<rocksdb::DB>{raw}, std::move(handles),
-      std::move(health), marks,
-      std::chrono::milliseconds{opts.marks_interval_ms});
+      opts.path, std::move(files), std::move(env),
+      std::unique_ptr<rocksdb::DB>{raw}, std::move(handles), std::move(health),
+      marks, std::chrono::milliseconds{opts.marks_interval_ms});
   // The format record: written last on creation, so a database without it
   // either is foreign or its creation was interrupted (meta still empty).
   std::string format;

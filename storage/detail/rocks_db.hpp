@@ -14,6 +14,8 @@
 #include <string_view>
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 
 #include "storage/detail/durable_marks.hpp"
 #include "storage/detail/rocks_health.hpp"
@@ -83,7 +85,10 @@ inline constexpr std::uint64_t id_reservation_block = 1'000'000;
 /// write-ahead log and marking the close clean in the marks file.
 class rocks_db {
  public:
-  rocks_db(std::string path, std::unique_ptr<rocksdb::DB> db,
+  /// `files` and `env` are what `db` was opened on (`env` null: the
+  /// default); they outlive it.
+  rocks_db(std::string path, std::shared_ptr<rocksdb::FileSystem> files,
+           std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
            std::vector<rocksdb::ColumnFamilyHandle*> handles,
            std::shared_ptr<rocks_health> health, durable_marks marks,
            std::chrono::milliseconds marks_interval);
@@ -132,6 +137,9 @@ class rocks_db {
 
  private:
   std::string path_;
+  /// Declared before db_, so destroyed after it.
+  std::shared_ptr<rocksdb::FileSystem> files_;
+  std::unique_ptr<rocksdb::Env> env_;
   std::unique_ptr<rocksdb::DB> db_;
   std::shared_ptr<rocks_health> health_;
   mutable std::mutex marks_mtx_;

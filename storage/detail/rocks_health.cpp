@@ -31,6 +31,7 @@ const char* to_string(rocksdb::BackgroundErrorReason x) noexcept {
 void rocks_health::failed(const std::string& why) {
   std::lock_guard<std::mutex> guard{mtx_};
   auto was = writable_.exchange(false, std::memory_order_acq_rel);
+  ever_failed_.store(true, std::memory_order_release);
   reason_ = why;
   if (was)
     logging::error("storage", "writes stopped: " + why);

@@ -33,8 +33,14 @@ class rocks_health {
     return writable_.load(std::memory_order_acquire);
   }
 
+  /// Whether a write ever failed since the open, recovered or not.
+  [[nodiscard]] bool ever_failed() const noexcept {
+    return ever_failed_.load(std::memory_order_acquire);
+  }
+
  private:
   std::atomic<bool> writable_{true};
+  std::atomic<bool> ever_failed_{false};
   mutable std::mutex mtx_;
   std::string reason_;
 };

@@ -90,6 +90,24 @@ inline caf::behavior idle_session() {
   return {[](run_turn&) {}};
 }
 
+/// A node's parts around the fakes: one agent, "researcher", in `pool`,
+/// whose sessions are idle.
+inline node_components fake_parts(caf::actor admission, caf::actor journal,
+                                  caf::actor pool) {
+  node_components parts;
+  parts.admission = std::move(admission);
+  parts.journal = std::move(journal);
+  parts.pools["researcher"] = std::move(pool);
+  auto runtime = std::make_shared<agent_runtime>();
+  runtime->name = "researcher";
+  parts.agents["researcher"] = runtime;
+  parts.spawn_session = [](caf::event_based_actor* node, session_id,
+                           const agent_runtime_ptr&) {
+    return node->spawn(idle_session);
+  };
+  return parts;
+}
+
 struct fixture : test_coordinator_fixture<config> {
   caf::actor admission = sys.spawn(fake_admission);
   caf::actor journal;
@@ -110,17 +128,7 @@ struct fixture : test_coordinator_fixture<config> {
   /// A node over `from` (null: none), resuming what `from` holds unfinished.
   caf::actor start(std::shared_ptr<storage::memory_journal> from,
                    std::size_t resume_window = 4096) {
-    node_components parts;
-    parts.admission = admission;
-    parts.journal = journal;
-    parts.pools["researcher"] = pool;
-    auto runtime = std::make_shared<agent_runtime>();
-    runtime->name = "researcher";
-    parts.agents["researcher"] = runtime;
-    parts.spawn_session = [](caf::event_based_actor* node, session_id,
-                             const agent_runtime_ptr&) {
-      return node->spawn(idle_session);
-    };
+    auto parts = fake_parts(admission, journal, pool);
     if (from) {
       parts.store = from;
       parts.recovered = from->unfinished_runs().value;

@@ -103,6 +103,28 @@ CAF_TEST(status result and idempotency of a finished run survive a restart) {
   CAF_CHECK(!other.duplicate);
 }
 
+CAF_TEST(a turn retried with its idempotency key returns the same run) {
+  auto first = submit("acme");
+  self->send(node, send_turn{"acme", first.session, "more", "", "t1"});
+  auto turn = next<run_ack>();
+  CAF_CHECK(turn.run != first.run);
+  CAF_CHECK(!turn.duplicate);
+  self->send(node, send_turn{"acme", first.session, "more", "", "t1"});
+  auto again = next<run_ack>();
+  CAF_CHECK_EQUAL(again.run, turn.run);
+  CAF_CHECK(again.duplicate);
+  // After a crash: the two runs resume, and the key still names the turn.
+  restart();
+  CAF_CHECK_EQUAL(pool_state().started.size(), 2u);
+  self->send(node, send_turn{"acme", first.session, "more", "", "t1"});
+  auto resumed = next<run_ack>();
+  CAF_CHECK_EQUAL(resumed.run, turn.run);
+  CAF_CHECK(resumed.duplicate);
+  // The key is the tenant's: a submission with it answers the same run.
+  CAF_CHECK_EQUAL(submit("acme", "t1").run, turn.run);
+  CAF_CHECK_EQUAL(pool_state().started.size(), 2u);
+}
+
 CAF_TEST(an acknowledged run unfinished at a crash runs once after restart) {
   auto first = submit("acme", "k2");
   CAF_REQUIRE_EQUAL(pool_state().started.size(), 1u);

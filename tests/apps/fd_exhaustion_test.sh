@@ -18,8 +18,12 @@ export WARDEN_TLS_DIR=$work/var/tls
 limit=256
 clients=$((2 * limit))
 
+# The flood must run the node out of descriptors: no cap on connections in
+# their TLS handshake below it, and no deadline within the test.
 {
-  ephemeral_node_config
+  ephemeral_node_config | awk '{ print } /^\[node\]$/ {
+    print "max_pending_handshakes = 4096"
+    print "tls_handshake_timeout_ms = 600_000" }'
   printf '\n[tiers.free]\n\n[tenants.acme]\ntier = "free"\n'
 } >"$work/node.toml"
 

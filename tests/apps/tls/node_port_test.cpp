@@ -6,6 +6,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <caf/test/unit_test.hpp>
+#include <prometheus/registry.h>
 
 #include "apps/exit_codes.hpp"
 #include "apps/tls/caf_tls.hpp"
@@ -144,6 +145,7 @@ CAF_TEST(the published port takes mutual TLS and unpublishing closes it) {
   auto settings = node_in(dir);
   auto prepared = apps::prepare_node_tls(settings, out);
   CAF_REQUIRE(prepared.credentials.has_value());
+  prometheus::Registry registry;
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
   CAF_REQUIRE(tls::use_mutual_tls(cfg, prepared.credentials->paths()));
@@ -151,7 +153,8 @@ CAF_TEST(the published port takes mutual TLS and unpublishing closes it) {
   caf::actor_system sys{cfg};
   auto echo =
       sys.spawn([]() -> caf::behavior { return {[](int x) { return x; }}; });
-  auto port = apps::publish_node_port(echo, settings.node.listen);
+  auto guarded = apps::guard_node_port(sys, settings.node, registry);
+  auto port = apps::publish_node_port(*guarded, echo, settings.node.listen);
   CAF_REQUIRE(port);
   auto tls_dir = settings.node.data_dir + "/tls";
   auto client = tls::client_files_in(tls_dir);
