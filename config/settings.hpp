@@ -86,8 +86,8 @@ struct node_settings {
   /// long is closed, in milliseconds. Range [1, 3600000]. Default 10000.
   std::uint64_t tls_handshake_timeout_ms = 10'000;
   /// Connections to the node port in their TLS handshake at once; one
-  /// more closes the oldest. Range [1, 65536]. Default 64.
-  std::uint64_t max_pending_handshakes = 64;
+  /// more closes the oldest. Range [1, 65536]. Default 256.
+  std::uint64_t max_pending_handshakes = 256;
   /// Other nodes of the cluster ("host:port" each, port not 0, no duplicate,
   /// not this node's own listen address). Default empty (a single node).
   std::vector<endpoint> peers;

@@ -59,9 +59,19 @@ stop_wardend() {
   wait "$pid"
 }
 
-# finish: prints the closing line CTest shows and exits non-zero on failure.
+# finish: prints the closing line CTest shows (and, after a failure, the
+# last lines wardend printed) and exits non-zero on failure.
 finish() {
   echo "$passed passed, $failed failed"
+  if [ "$failed" -gt 0 ]; then
+    # What the last wardend said, to tell a test's fault from the node's.
+    local f
+    for f in "$work/node.out" "$work/node.err"; do
+      [ -s "$f" ] || continue
+      echo "# last lines of ${f##*/}:"
+      tail -n 20 "$f" | sed 's/^/#   /'
+    done
+  fi
   [ "$failed" -eq 0 ]
 }
 

@@ -16,7 +16,7 @@ struct handshake_limits {
   std::chrono::milliseconds timeout{10'000};
   /// At most this many connections in their handshake at once; a new one
   /// beyond closes the oldest.
-  std::size_t max_pending = 64;
+  std::size_t max_pending = 256;
 };
 
 /// Callbacks counting what the guard closes (metrics; may be empty).
