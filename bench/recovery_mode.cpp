@@ -56,6 +56,7 @@ double finished_runs(prometheus::Registry& registry) {
   tool_registry tools;
   settings.node.data_dir = dir;
   auto start = wall_clock::now();
+  auto cpu_start = process_cpu_seconds();
   auto since_start = [&] { return seconds_between(start, wall_clock::now()); };
   auto node = start_node(sys, settings, tools, &registry);
   if (!node) {
@@ -63,6 +64,7 @@ double finished_runs(prometheus::Registry& registry) {
     emit_and_exit(fd, out.str());
   }
   out.number("open_seconds", since_start());
+  out.number("open_cpu_seconds", process_cpu_seconds() - cpu_start);
   caf::scoped_actor self{sys};
   constexpr auto bound = std::chrono::seconds{120};
   auto fail = [&](const std::string& what, const caf::error& err) {
@@ -76,6 +78,10 @@ double finished_runs(prometheus::Registry& registry) {
       .receive(
           [&](run_status& s) {
             out.number("resumed_seconds", since_start());
+            // CPU time is less sensitive than wall time to other load on
+            // a shared machine.
+            out.number("resumed_cpu_seconds",
+                       process_cpu_seconds() - cpu_start);
             out.string("last_run_state", to_string(s.state));
             out.string("last_run_reason", s.reason);
             // Queued behind the resume window, or already running when

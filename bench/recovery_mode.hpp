@@ -19,7 +19,9 @@
 //             synced while the resumed runs write their own);
 //   first     the first resumed run (run 1) is final, i.e. resumed runs are
 //             being carried out;
-// then counts the runs that became final in the following 5 s, and reports
+// (each also as the process's CPU seconds, which other load on a shared
+// machine moves less than wall time), then counts the runs that became
+// final in the following 5 s, and reports
 // the process's peak RSS (getrusage's ru_maxrss, i.e. VmHWM). Each size is
 // measured in its own process so that its peak RSS is its own. Prints one JSON
 // object.
