@@ -117,6 +117,7 @@ int run_node(const config::settings& settings,
   }
   add_message_types(cfg);
   configure_scheduler(cfg, settings.node);
+  apps::configure_peer_timeouts(cfg, settings.node);
   auto threads = scheduler_threads_of(settings.node);
   caf::actor_system system{cfg};
   tool_registry tools; // wardend runs configured tools only

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <caf/actor.hpp>
+#include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
@@ -102,6 +103,16 @@ check_node_tls_files(const config::settings& settings) {
   if (node.listen.is_off() || !files.complete())
     return std::nullopt;
   return check_node_files(files, configured_labels()).error;
+}
+
+void configure_peer_timeouts(caf::actor_system_config& cfg,
+                             const config::node_settings& node) {
+  if (node.peer_idle_timeout_ms == 0)
+    return;
+  auto timeout = std::chrono::duration_cast<caf::timespan>(
+      std::chrono::milliseconds{node.peer_idle_timeout_ms});
+  cfg.set("middleman.heartbeat-interval", timeout / 4);
+  cfg.set("middleman.connection-timeout", timeout);
 }
 
 std::unique_ptr<tls::guarded_port>

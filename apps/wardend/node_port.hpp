@@ -44,6 +44,12 @@ prepare_node_tls(const config::settings& settings, std::ostream& out);
 [[nodiscard]] std::optional<tls::tls_error>
 check_node_tls_files(const config::settings& settings);
 
+/// Sets CAF's BASP heartbeat and connection timeout in `cfg` from
+/// node.peer_idle_timeout_ms (heartbeats at a quarter of it): a connection
+/// from which nothing came for that long is closed. Nothing when it is 0.
+void configure_peer_timeouts(caf::actor_system_config& cfg,
+                             const config::node_settings& node);
+
 /// The guard of the node port's handshakes, configured by
 /// node.tls_handshake_timeout_ms and node.max_pending_handshakes; what it
 /// closes shows in `registry` as warden_node_port_handshakes_closed_total

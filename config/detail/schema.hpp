@@ -58,7 +58,7 @@ inline constexpr int_range resident{0, 1'000'000'000};
 inline constexpr int_range retention_ms{0, 31'536'000'000};
 inline constexpr int_range batch_entries{1, 1'000'000};
 inline constexpr int_range sweep_interval_ms{100, 86'400'000};
-/// node.drain_timeout_ms: up to one hour.
+/// node.drain_timeout_ms and peer_idle_timeout_ms: up to one hour.
 inline constexpr int_range drain_timeout_ms{0, 3'600'000};
 /// Connections a listener holds open at once.
 inline constexpr int_range connections{1, 65'536};
@@ -85,6 +85,8 @@ void describe(V& v, node_settings& x) {
           limits::io_timeout_ms);
   v.field("max_pending_handshakes", x.max_pending_handshakes,
           limits::connections);
+  v.field("peer_idle_timeout_ms", x.peer_idle_timeout_ms,
+          limits::drain_timeout_ms);
   v.field("peers", x.peers, port_rule::non_zero);
 }
 

@@ -5,23 +5,28 @@
 # node.tls_handshake_timeout_ms, and beyond node.max_pending_handshakes a
 # new one is closed at once; wardenctl gets through again once they are
 # gone, and the closes show in warden_node_port_handshakes_closed_total.
-# Every wait is bounded.
+# A peer that completed TLS and then says nothing is disconnected after
+# node.peer_idle_timeout_ms. Every wait is bounded.
 #
-# Usage: tls_handshake_test.sh WARDEND WARDENCTL
+# Usage: tls_handshake_test.sh WARDEND WARDENCTL IDLE_PEER
 set -uo pipefail
 
 wardend=$1
 wardenctl=$2
+idle_peer=$3
 source "$(dirname "$0")/lib.sh"
 export WARDEN_TLS_DIR=$work/var/tls
 
 timeout_ms=3000
 cap=4
+idle_ms=2000
 {
-  ephemeral_node_config | awk -v t="$timeout_ms" -v c="$cap" '{ print }
+  ephemeral_node_config |
+    awk -v t="$timeout_ms" -v c="$cap" -v i="$idle_ms" '{ print }
     /^\[node\]$/ {
       print "tls_handshake_timeout_ms = " t
-      print "max_pending_handshakes = " c }'
+      print "max_pending_handshakes = " c
+      print "peer_idle_timeout_ms = " i }'
   printf '\n[tiers.free]\n\n[tenants.acme]\ntier = "free"\n'
 } >"$work/node.toml"
 
@@ -89,6 +94,13 @@ check "wardenctl gets through once they are gone" answers
 # handshake at the cap closed the oldest of them too).
 closes=$(($(closed_count timeout) + $(closed_count cap)))
 check "every close is counted" [ "$closes" -eq $((cap + 2)) ]
+
+"$idle_peer" "$node_port" "$WARDEN_TLS_DIR" 15 >"$work/idle.out" 2>&1
+rc=$?
+echo "# idle peer: $(cat "$work/idle.out")"
+check "a silent peer after TLS is disconnected" [ "$rc" -eq 0 ]
+idle_after=$(sed -n 's/^closed after \([0-9]*\) ms$/\1/p' "$work/idle.out")
+check "after peer_idle_timeout_ms, not before" [ "${idle_after:-0}" -ge "$idle_ms" ]
 check "the node kept running" kill -0 "$pid"
 
 stop_wardend TERM

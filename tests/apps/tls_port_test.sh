@@ -40,12 +40,13 @@ TOML
 
 stop_node() { stop_wardend TERM; }
 
-# ctl DIR ARGS...: wardenctl with the client files in DIR.
+# ctl DIR ARGS...: wardenctl with the client files in DIR, within
+# ${ctl_timeout:-10} seconds.
 ctl() {
-  local dir=$1
+  local dir=$1 seconds=${ctl_timeout:-10}
   shift
-  timeout -k 2 30 "$wardenctl" --node "127.0.0.1:$node_port" --tls-dir "$dir" \
-    --timeout 10 "$@"
+  timeout -k 2 $((seconds + 20)) "$wardenctl" --node "127.0.0.1:$node_port" \
+    --tls-dir "$dir" --timeout "$seconds" "$@"
 }
 answers() { ctl "$tls" sessions --tenant acme >/dev/null 2>>"$work/ctl.err"; }
 # alive: the first node's process runs (a crashed child would linger as a
@@ -89,13 +90,19 @@ sleep 0.5
 check "the node is still up after the 32-byte packets (same pid)" alive
 check "and still answers wardenctl" answers
 
-# While the fuzzer runs, wardenctl asks every half second.
+# While the fuzzer runs, wardenctl asks every half second. Its handshake
+# queues behind the fuzzer's (each costs the node's one I/O thread a TLS
+# context and a handshake: seconds on a busy machine), hence 30 s each.
 "$fuzzer" fuzz "$node_port" "$seed" "$cases" >"$work/fuzz.out" 2>&1 &
 fuzz_pid=$!
 asked=0
 unanswered=0
 while kill -0 "$fuzz_pid" 2>/dev/null; do
-  if answers; then asked=$((asked + 1)); else unanswered=$((unanswered + 1)); fi
+  if ctl_timeout=30 answers; then
+    asked=$((asked + 1))
+  else
+    unanswered=$((unanswered + 1))
+  fi
   sleep 0.5
 done
 wait "$fuzz_pid"
