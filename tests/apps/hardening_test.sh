@@ -17,26 +17,7 @@ export WARDEN_TLS_DIR=$work/var/tls
 
 {
   ephemeral_node_config
-  cat <<TOML
-
-[tiers.pro]
-in_flight_cap = 50
-queue_cap = 500
-
-[tenants.acme]
-tier = "pro"
-
-[providers.scripted]
-kind = "scripted"
-
-[tools.echo]
-kind = "echo"
-side_effect = "pure"
-
-[agents.quick]
-provider = "scripted"
-tools = ["echo"]
-TOML
+  quick_agent_config 50 500
 } >"$work/node.toml"
 
 ctl() { timeout 20 "$wardenctl" --node "127.0.0.1:$node_port" "$@"; }

@@ -95,3 +95,29 @@ listen = "127.0.0.1:0"
 TOML
 }
 
+# quick_agent_config IN_FLIGHT_CAP QUEUE_CAP: prints the tables of a node
+# with tenant acme (a pro tier with those caps) and agent `quick` (the
+# scripted provider and the pure tool echo); print it after
+# ephemeral_node_config.
+quick_agent_config() {
+  cat <<TOML
+
+[tiers.pro]
+in_flight_cap = $1
+queue_cap = $2
+
+[tenants.acme]
+tier = "pro"
+
+[providers.scripted]
+kind = "scripted"
+
+[tools.echo]
+kind = "echo"
+side_effect = "pure"
+
+[agents.quick]
+provider = "scripted"
+tools = ["echo"]
+TOML
+}
