@@ -70,7 +70,8 @@ done
 ctl wait "${runs[199]}" --tenant acme >/dev/null
 highest=0
 for r in "${runs[@]}"; do [ "${r:-0}" -gt "$highest" ] && highest=$r; done
-check "200 runs are acknowledged" [ "${#runs[@]}" -eq 200 ] && [ "$highest" -gt 0 ]
+all_acknowledged() { [ "${#runs[@]}" -eq 200 ] && [ "$highest" -gt 0 ]; }
+check "200 runs are acknowledged" all_acknowledged
 stop_wardend TERM
 check "a clean stop" [ $? -eq 0 ]
 

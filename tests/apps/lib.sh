@@ -8,7 +8,8 @@ trap 'kill -9 "${pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
 passed=0
 failed=0
 
-# check NAME COMMAND...: runs the command and records NAME as passed or failed.
+# check NAME COMMAND...: runs the command and records NAME as passed or
+# failed; its status is the command's, so `check ... || explain` works.
 check() {
   local name=$1
   shift
@@ -18,6 +19,7 @@ check() {
   else
     failed=$((failed + 1))
     echo "FAIL - $name"
+    return 1
   fi
 }
 
