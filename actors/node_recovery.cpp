@@ -146,6 +146,11 @@ void recover(node_ptr self) {
   st.next_session = std::max(st.next_session, parts.watermarks.session + 1);
   auto recovered = std::move(parts.recovered);
   parts.recovered.clear();
+  // Sized once: growing these tables run by run rehashes a million entries
+  // again and again (seen in profiles of a restart with 1,000,000 runs).
+  st.runs.reserve(st.runs.size() + recovered.size());
+  st.sessions.reserve(st.sessions.size() + recovered.size());
+  st.idempotency.reserve(st.idempotency.size() + recovered.size());
   for (auto& s : recovered) {
     auto& r = st.runs[s.run];
     r.status = status_of(s);

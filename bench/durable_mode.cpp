@@ -94,14 +94,8 @@ int run_durable(const workload_params& params, config::settings settings,
                 const std::function<void(const std::string&)>& progress) {
   namespace fs = std::filesystem;
   fs::path dir{params.durable_dir};
-  std::error_code ec;
-  fs::remove_all(dir, ec);
-  fs::create_directories(dir, ec);
-  if (ec) {
-    std::cerr << "warden-bench: cannot create " << dir << ": " << ec.message()
-              << '\n';
+  if (!recreate_directory(dir.string()))
     return 1;
-  }
   // Seeded first, while this process has no threads to fork with.
   progress("seeding a crashed node with " +
            std::to_string(params.recovery_runs) + " unfinished runs");

@@ -33,6 +33,7 @@
 #include "storage/rocks_store.hpp"
 
 #include "bench/durable_mode.hpp"
+#include "bench/recovery_mode.hpp"
 #include "bench/standard/admission_probe.hpp"
 #include "bench/standard/governed_client.hpp"
 #include "bench/standard/idle_sessions.hpp"
@@ -56,8 +57,11 @@ const char* usage =
     "                    [--half-load-closed] [--seed N] [--json-only]\n"
     "                    [--durable DIR [--recovery-runs N]\n"
     "                     [--passivated-sessions N]]\n"
+    "                    [--recovery DIR [--scale-runs N]\n"
+    "                     [--baseline-runs N]]\n"
     "Runs the standard workload (DESIGN.md) and prints one JSON object.\n"
-    "--durable runs its durable mode instead, with databases under DIR.\n";
+    "--durable runs its durable mode instead, with databases under DIR;\n"
+    "--recovery its recovery-at-scale mode (bench/recovery_mode.hpp).\n";
 
 bool parse_args(int argc, char** argv, workload_params& params) {
   for (int i = 1; i < argc; ++i) {
@@ -108,6 +112,12 @@ bool parse_args(int argc, char** argv, workload_params& params) {
       params.durable_dir = argv[++i];
     else if (arg == "--recovery-runs")
       ok = number(params.recovery_runs) && params.recovery_runs > 0;
+    else if (arg == "--recovery" && i + 1 < argc)
+      params.recovery_dir = argv[++i];
+    else if (arg == "--scale-runs")
+      ok = number(params.recovery_scale_runs) && params.recovery_scale_runs > 0;
+    else if (arg == "--baseline-runs")
+      ok = number(params.recovery_baseline_runs);
     else if (arg == "--passivated-sessions")
       ok = number(params.passivated_sessions) && params.passivated_sessions > 0;
     else
@@ -257,6 +267,8 @@ int main(int argc, char** argv) {
   }
   if (!params.durable_dir.empty())
     return run_durable(params, settings, progress);
+  if (!params.recovery_dir.empty())
+    return run_recovery(params, settings, progress);
   // The registry outlives the actor system: actors still stopping when main
   // returns may update metrics until the system has joined them.
   prometheus::Registry registry;
@@ -361,12 +373,7 @@ int main(int argc, char** argv) {
   out.object("raw", phase_json(raw));
   out.object("governed", phase_json(governed));
   out.object("half_load", phase_json(half));
-  auto machine = describe_machine();
-  json_object m;
-  m.string("cpu", machine.cpu);
-  m.integer("cores", machine.cores);
-  m.string("kernel", machine.kernel);
-  out.object("machine", m);
+  out.object("machine", machine_json());
   std::cout << out.str() << std::endl;
   auto ok = (params.skip_raw || raw.completed) && governed.completed &&
             (params.skip_half_load || half.completed);

@@ -91,8 +91,8 @@ struct node_settings {
   /// A connection to the node port (after TLS) from which nothing came for
   /// this long is closed, in milliseconds; the node sends heartbeats at a
   /// quarter of it, so peer nodes stay connected. 0 = never. Range
-  /// [0, 3600000]. Default 60000.
-  std::uint64_t peer_idle_timeout_ms = 60'000;
+  /// [0, 3600000]. Default 0 (see config/warden.toml).
+  std::uint64_t peer_idle_timeout_ms = 0;
   /// Other nodes of the cluster ("host:port" each, port not 0, no duplicate,
   /// not this node's own listen address). Default empty (a single node).
   std::vector<endpoint> peers;

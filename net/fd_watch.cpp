@@ -57,7 +57,7 @@ void fd_watch::check() {
     }
     release_reserve();
     report_(listener_.name() + " paused: " + std::to_string(free) +
-            " file descriptors free; accepting again once " +
+            " file descriptors free; resumes when " +
             std::to_string(options_.reserve + 2 * options_.pause_below) +
             " are");
     return;

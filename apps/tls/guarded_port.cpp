@@ -47,10 +47,6 @@ caf::expected<std::uint16_t> guarded_port::publish(const caf::actor& node,
                  std::set<std::string>{}, host, true);
 }
 
-std::size_t guarded_port::pending_handshakes() const {
-  return guard_->pending();
-}
-
 void guarded_port::sweep_until_stopped(std::chrono::milliseconds period) {
   std::unique_lock<std::mutex> lock{mutex_};
   while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {

@@ -42,9 +42,6 @@ class guarded_port {
   [[nodiscard]] caf::expected<std::uint16_t>
   publish(const caf::actor& node, std::uint16_t port, const std::string& host);
 
-  /// Connections in their handshake now.
-  [[nodiscard]] std::size_t pending_handshakes() const;
-
  private:
   void sweep_until_stopped(std::chrono::milliseconds period);
 

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <iostream>
 #include <random>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,6 +84,16 @@ bool seed_crashed_node(const std::string& db_path, std::uint64_t runs,
     return false;
   }
   return true;
+}
+
+bool recreate_directory(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    std::cerr << "warden-bench: cannot create " << dir << ": " << ec.message()
+              << '\n';
+  return !ec;
 }
 
 std::uint64_t directory_bytes(const std::string& dir) {

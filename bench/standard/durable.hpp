@@ -33,6 +33,10 @@ double passivated_session_disk_bytes(caf::actor_system& sys,
                                      std::uint64_t sessions,
                                      std::string& error);
 
+/// Removes `dir` with everything in it and creates it again, empty; false
+/// (with a line on stderr) when it cannot.
+bool recreate_directory(const std::string& dir);
+
 /// Bytes of the files under `dir`, recursively.
 std::uint64_t directory_bytes(const std::string& dir);
 

@@ -54,4 +54,13 @@ json_object phase_json(const phase_figures& f) {
   return p;
 }
 
+json_object machine_json() {
+  auto machine = describe_machine();
+  json_object m;
+  m.string("cpu", machine.cpu);
+  m.integer("cores", machine.cores);
+  m.string("kernel", machine.kernel);
+  return m;
+}
+
 } // namespace warden::bench

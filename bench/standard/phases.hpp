@@ -102,6 +102,10 @@ class json_object {
   void object(const std::string& key, const json_object& value) {
     raw(key, value.str());
   }
+  /// Adds `text`, which must already be one JSON value, as it is.
+  void verbatim(const std::string& key, const std::string& text) {
+    raw(key, text);
+  }
   void integers(const std::string& key,
                 const std::vector<std::uint64_t>& values) {
     std::string list;
@@ -122,5 +126,8 @@ class json_object {
 
 /// A phase's figures as JSON.
 json_object phase_json(const phase_figures& f);
+
+/// The machine (describe_machine) as JSON: cpu, cores, kernel.
+json_object machine_json();
 
 } // namespace warden::bench

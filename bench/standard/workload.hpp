@@ -62,6 +62,13 @@ struct workload_params {
   std::uint64_t recovery_runs = 100'000;
   /// Sessions of the passivated-session disk measurement. Default 100,000.
   std::uint64_t passivated_sessions = 100'000;
+  /// Non-empty: run the recovery-at-scale mode instead (bench/recovery_mode),
+  /// with its databases under this directory (removed and recreated).
+  std::string recovery_dir;
+  /// Unfinished runs of the recovery mode's measured database, and of its
+  /// baseline in the same sitting (0: none). Defaults 1,000,000 and 100,000.
+  std::uint64_t recovery_scale_runs = 1'000'000;
+  std::uint64_t recovery_baseline_runs = 100'000;
 };
 
 /// A plan tier of the workload.

@@ -296,6 +296,15 @@ read_result<std::vector<stored_run>> rocks_journal::unfinished_runs() const {
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it{db.db().NewIterator(ro, db[cf::runs])};
   read_result<std::vector<stored_run>> result;
+  // Reserved from RocksDB's estimate of the column family's keys (finished
+  // runs too), at most 2^20 records (untouched capacity costs address
+  // space, not memory): a vector grown run by run moves every record again
+  // at each doubling.
+  std::uint64_t estimate = 0;
+  if (db.db().GetIntProperty(db[cf::runs], "rocksdb.estimate-num-keys",
+                             &estimate))
+    result.value.reserve(
+        static_cast<std::size_t>(std::min<std::uint64_t>(estimate, 1u << 20)));
   for (it->Seek("r"); it->Valid(); it->Next()) {
     stored_run x;
     auto value = it->value();

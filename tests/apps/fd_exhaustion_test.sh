@@ -78,7 +78,7 @@ for fd in "${flood[@]}"; do
   exec {fd}>&-
 done
 check "the node port accepts again once the clients are gone" \
-  waits_for "node port .* accepting again" 10
+  waits_for "node port .* accepting again: " 10
 "$wardenctl" --node "127.0.0.1:$node_port" --tenant acme --timeout 10 \
   sessions >"$work/ctl.out" 2>"$work/ctl.err"
 rc=$?

@@ -28,26 +28,7 @@ trap 'kill -9 "${pid:-}" 2>/dev/null; wait "${pid:-}" 2>/dev/null; umount -l "$d
 
 {
   ephemeral_node_config "$disk/var"
-  cat <<TOML
-
-[tiers.pro]
-in_flight_cap = 20
-queue_cap = 100
-
-[tenants.acme]
-tier = "pro"
-
-[providers.scripted]
-kind = "scripted"
-
-[tools.echo]
-kind = "echo"
-side_effect = "pure"
-
-[agents.quick]
-provider = "scripted"
-tools = ["echo"]
-TOML
+  quick_agent_config 20 100
 } >"$work/node.toml"
 
 export WARDEN_TLS_DIR=$disk/var/tls

@@ -17,26 +17,7 @@ export WARDEN_TLS_DIR=$work/var/tls
 
 {
   ephemeral_node_config
-  cat <<TOML
-
-[tiers.pro]
-in_flight_cap = 50
-queue_cap = 500
-
-[tenants.acme]
-tier = "pro"
-
-[providers.scripted]
-kind = "scripted"
-
-[tools.echo]
-kind = "echo"
-side_effect = "pure"
-
-[agents.quick]
-provider = "scripted"
-tools = ["echo"]
-TOML
+  quick_agent_config 50 500
 } >"$work/node.toml"
 
 ctl() { timeout 20 "$wardenctl" --node "127.0.0.1:$node_port" "$@"; }
@@ -89,7 +70,8 @@ done
 ctl wait "${runs[199]}" --tenant acme >/dev/null
 highest=0
 for r in "${runs[@]}"; do [ "${r:-0}" -gt "$highest" ] && highest=$r; done
-check "200 runs are acknowledged" [ "${#runs[@]}" -eq 200 ] && [ "$highest" -gt 0 ]
+all_acknowledged() { [ "${#runs[@]}" -eq 200 ] && [ "$highest" -gt 0 ]; }
+check "200 runs are acknowledged" all_acknowledged
 stop_wardend TERM
 check "a clean stop" [ $? -eq 0 ]
 

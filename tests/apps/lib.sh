@@ -8,7 +8,8 @@ trap 'kill -9 "${pid:-}" 2>/dev/null; rm -rf "$work"' EXIT
 passed=0
 failed=0
 
-# check NAME COMMAND...: runs the command and records NAME as passed or failed.
+# check NAME COMMAND...: runs the command and records NAME as passed or
+# failed; its status is the command's, so `check ... || explain` works.
 check() {
   local name=$1
   shift
@@ -18,6 +19,7 @@ check() {
   else
     failed=$((failed + 1))
     echo "FAIL - $name"
+    return 1
   fi
 }
 
@@ -95,3 +97,29 @@ listen = "127.0.0.1:0"
 TOML
 }
 
+# quick_agent_config IN_FLIGHT_CAP QUEUE_CAP: prints the tables of a node
+# with tenant acme (a pro tier with those caps) and agent `quick` (the
+# scripted provider and the pure tool echo); print it after
+# ephemeral_node_config.
+quick_agent_config() {
+  cat <<TOML
+
+[tiers.pro]
+in_flight_cap = $1
+queue_cap = $2
+
+[tenants.acme]
+tier = "pro"
+
+[providers.scripted]
+kind = "scripted"
+
+[tools.echo]
+kind = "echo"
+side_effect = "pure"
+
+[agents.quick]
+provider = "scripted"
+tools = ["echo"]
+TOML
+}

@@ -25,11 +25,7 @@ void handshake_guard::admit() {
       evicted = true;
     }
   }
-  for (std::size_t i = 0; i < closed; ++i)
-    if (events_.timed_out)
-      events_.timed_out();
-  if (evicted && events_.evicted)
-    events_.evicted();
+  report(closed, evicted);
 }
 
 void handshake_guard::track(const void* owner,
@@ -43,21 +39,20 @@ void handshake_guard::forget(const void* owner) {
   pending_.erase(owner);
 }
 
-std::size_t handshake_guard::sweep() {
+void handshake_guard::sweep() {
   std::size_t closed = 0;
   {
     std::lock_guard<std::mutex> lock{mutex_};
     closed = sweep_locked(clock::now());
   }
-  for (std::size_t i = 0; i < closed; ++i)
-    if (events_.timed_out)
-      events_.timed_out();
-  return closed;
+  report(closed, false);
 }
 
-std::size_t handshake_guard::pending() const {
-  std::lock_guard<std::mutex> lock{mutex_};
-  return pending_.size();
+void handshake_guard::report(std::size_t timed_out, bool evicted) const {
+  for (std::size_t i = 0; i < timed_out && events_.timed_out; ++i)
+    events_.timed_out();
+  if (evicted && events_.evicted)
+    events_.evicted();
 }
 
 std::size_t handshake_guard::sweep_locked(clock::time_point now) {

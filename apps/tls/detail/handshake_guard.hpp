@@ -52,11 +52,8 @@ class handshake_guard {
 
   /// Shuts down the sockets of connections past their deadline (the I/O
   /// loop then sees their end and closes them the usual way) and forgets
-  /// them; returns how many.
-  std::size_t sweep();
-
-  /// Connections in their handshake.
-  [[nodiscard]] std::size_t pending() const;
+  /// them.
+  void sweep();
 
  private:
   struct entry {
@@ -66,9 +63,12 @@ class handshake_guard {
 
   std::size_t sweep_locked(clock::time_point now);
 
+  /// Counts `timed_out` closes and an eviction (outside the lock).
+  void report(std::size_t timed_out, bool evicted) const;
+
   handshake_limits limits_;
   handshake_events events_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::unordered_map<const void*, entry> pending_;
 };
 
