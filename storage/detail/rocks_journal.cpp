@@ -383,15 +383,25 @@ read_result<std::uint64_t> rocks_journal::expire(std::uint64_t cutoff_ms,
       if (owner.value == *run && st.ok())
         st = wb.Delete(db[cf::idempotency], slot);
     }
-    auto entries = entries_of(*run);
-    if (entries.error) {
-      result.error = std::move(entries.error);
+    // A tombstone per entry, not one range tombstone per run: RocksDB holds
+    // the range tombstones of every open table file in memory, so a range
+    // per expired run made the node's memory grow with every run it ever
+    // expired (storage/README.md, "Retention").
+    auto bound = journal_end(*run);
+    rocksdb::Slice run_upper{bound};
+    rocksdb::ReadOptions keys_only;
+    keys_only.iterate_upper_bound = &run_upper;
+    std::unique_ptr<rocksdb::Iterator> entry{
+        db.db().NewIterator(keys_only, db[cf::journal])};
+    for (entry->Seek(keys::journal_prefix(*run)); entry->Valid() && st.ok();
+         entry->Next()) {
+      st = wb.Delete(db[cf::journal], entry->key());
+      ++removed_entries;
+    }
+    if (auto err = to_error(entry->status(), operation)) {
+      result.error = std::move(err);
       return result;
     }
-    removed_entries += entries.value.size();
-    if (st.ok())
-      st = wb.DeleteRange(db[cf::journal], keys::journal_prefix(*run),
-                          journal_end(*run));
     ++result.value;
   }
   if (auto err = to_error(it->status(), operation)) {
