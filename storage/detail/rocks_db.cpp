@@ -3,10 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include <rocksdb/cache.h>
 #include <rocksdb/options.h>
-#include <rocksdb/table.h>
-#include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
 
@@ -194,10 +191,6 @@ read_result<std::uint64_t> rocks_db::read_number(const char* key) {
 
 namespace {
 
-/// The block cache every column family shares (index and filter blocks
-/// included).
-constexpr std::size_t block_cache_bytes = 32 << 20;
-
 /// The meta value recording the storage format of this build.
 std::string format_record() {
   return "warden-storage " + std::to_string(storage_format);
@@ -228,24 +221,10 @@ rocksdb::Options database_options(bool fresh, std::size_t memtable_bytes,
   // steady workload (storage/README.md, "Retention").
   options.write_buffer_size = memtable_bytes > 0 ? memtable_bytes : 16 << 20;
   options.max_total_wal_size = 64 << 20;
-  // Memory stays bounded however long the node runs and however large the
-  // database grows (storage/README.md, "Memory"): one block cache for every
-  // column family, holding the index and filter blocks too (by default each
-  // open table file keeps its own outside any bound), and the memtables of
-  // all column families together flushed at four memtables' worth.
-  auto cache = rocksdb::NewLRUCache(block_cache_bytes);
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = cache;
-  table.cache_index_and_filter_blocks = true;
-  table.cache_index_and_filter_blocks_with_high_priority = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // The memtables of all column families together are flushed at four
+  // memtables' worth (storage/README.md, "Memory").
   options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(
       4 * options.write_buffer_size);
-  // A table file that retention turned mostly into tombstones is compacted
-  // soon, not when its level happens to fill: the disk space comes back.
-  options.table_properties_collector_factories.push_back(
-      rocksdb::NewCompactOnDeletionCollectorFactory(128, 64));
   return options;
 }
 
