@@ -10,6 +10,7 @@
 #include <toml.hpp>
 
 #include "actors/error.hpp"
+#include "config/text.hpp"
 
 namespace warden {
 
@@ -42,11 +43,14 @@ struct script_error : std::runtime_error {
 /// Refuses keys of `table` that are not in `allowed` (catches typos).
 void only_keys(const toml::value& table, const std::string& where,
                std::initializer_list<const char*> allowed) {
-  for (const auto& [key, value] : table.as_table()) {
+  // Not a structured binding: C++17 lambdas cannot capture one (clang
+  // refuses it).
+  for (const auto& entry : table.as_table()) {
+    const auto& key = entry.first;
     auto known = std::any_of(allowed.begin(), allowed.end(),
                              [&](const char* k) { return key == k; });
     if (!known)
-      fail(value, "unknown key '" + key + "' in " + where);
+      fail(entry.second, "unknown key '" + key + "' in " + where);
   }
 }
 
@@ -204,6 +208,12 @@ model_script read_script(const toml::value& root) {
 
 caf::expected<model_script> parse_model_script(const std::string& text,
                                                const std::string& origin) {
+  // Bytes that are not UTF-8 must not reach toml11 (config/text.hpp).
+  if (auto problem = config::utf8_problem_of(text))
+    return make_error(error_code::invalid_argument,
+                      "model script " + origin + ", line " +
+                          std::to_string(problem->where.line) + ": " +
+                          problem->message);
   try {
     std::istringstream in{text};
     return read_script(toml::parse(in, origin));

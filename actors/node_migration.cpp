@@ -245,6 +245,13 @@ caf::error check_import(node_ptr self, const session_export& x) {
     auto name = "a journal entry of run " + std::to_string(e.run);
     if (runs.count(e.run) == 0)
       return bad_import(name + ", which is not exported");
+    // A run's journal holds no checkpoints (they become snapshots): one in
+    // an import would overwrite any session's snapshot, another tenant's
+    // too. An unknown kind would fail the journal's whole group commit.
+    if (e.kind > storage::entry_kind::run_record)
+      return bad_import(name + " is of kind " +
+                        std::to_string(static_cast<int>(e.kind)) +
+                        ", which no run's journal holds");
     if (e.kind != storage::entry_kind::run_accepted &&
         e.kind != storage::entry_kind::run_record)
       continue;

@@ -21,6 +21,7 @@ function(warden_add_library name)
                    $<INSTALL_INTERFACE:include/warden>
                    $<INSTALL_INTERFACE:include>)
   target_compile_options(${name} PRIVATE ${WARDEN_WARNINGS})
+  warden_instrument_for_fuzzing(${name})
   target_compile_features(${name} PUBLIC cxx_std_17)
   set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON
                                            OUTPUT_NAME warden_${name})
@@ -54,10 +55,19 @@ function(warden_add_test_suites binary)
   # read a dead temporary.
   target_compile_options(${binary} PRIVATE -Wall -Wextra -Werror)
   foreach(suite IN LISTS ARG_SUITES)
+    # CAF's runner reads -s as a regular expression, except when clang
+    # builds it against libstdc++: then it takes exact names (CAF deems
+    # std::regex broken there).
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+      set(pattern "${suite}")
+    else()
+      set(pattern "^${suite}$")
+    endif()
     add_test(NAME ${suite}
-             COMMAND ${binary} -n -v 4 -r ${ARG_TIMEOUT} -s "^${suite}$")
+             COMMAND ${binary} -n -v 4 -r ${ARG_TIMEOUT} -s "${pattern}")
     set_tests_properties(
       ${suite} PROPERTIES TIMEOUT ${ARG_TIMEOUT} FAIL_REGULAR_EXPRESSION
                           "tests: +0\n")
+    warden_sanitize_tests(${suite})
   endforeach()
 endfunction()

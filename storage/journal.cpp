@@ -58,6 +58,16 @@ decode_run_records(const std::vector<journal_entry>& batch,
                    std::vector<stored_run>& out) {
   out.clear();
   for (const auto& e : batch) {
+    // A kind this build does not know (entry_kind comes off the network in
+    // imports) would be written, then refused by every later read of the
+    // run's journal.
+    if (static_cast<std::uint8_t>(e.kind) >
+        static_cast<std::uint8_t>(last_entry_kind))
+      return storage_error{"journal append",
+                           "an entry of run " + std::to_string(e.run) +
+                               " has the unknown kind " +
+                               std::to_string(static_cast<int>(e.kind)),
+                           failure_kind::invalid};
     if (e.kind == entry_kind::session_checkpoint && e.payload.size() < 8)
       return storage_error{"journal append",
                            "a session_checkpoint entry of run " +

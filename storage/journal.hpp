@@ -39,6 +39,10 @@ enum class entry_kind : std::uint8_t {
   session_checkpoint,
 };
 
+/// The last kind this build knows: appends refuse entries of later kinds.
+/// Move it with every kind appended above.
+inline constexpr entry_kind last_entry_kind = entry_kind::session_checkpoint;
+
 /// The stable lower-case name of `x`.
 const char* to_string(entry_kind x) noexcept;
 
@@ -76,7 +80,8 @@ class journal {
   /// is as durable as the implementation makes it (in memory: at once;
   /// RocksDB: after one synced write for the whole batch). run_accepted and
   /// run_record entries whose payload does not decode, or holds the record
-  /// of another run than the entry's, fail the whole batch.
+  /// of another run than the entry's, and entries of a kind past
+  /// `last_entry_kind`, fail the whole batch.
   [[nodiscard]] virtual std::optional<storage_error>
   append(const std::vector<journal_entry>& batch) = 0;
 

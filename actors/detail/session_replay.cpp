@@ -1,5 +1,6 @@
 #include "actors/detail/session_replay.hpp"
 
+#include <limits>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,21 @@ std::optional<model_call_kind> call_kind(const std::string& name) {
   return std::nullopt;
 }
 
+/// The unsigned integer under `key` of `json` when it is one that fits `T`.
+/// nlohmann's get<T>() casts whatever number it finds: -1 became 2^64 - 1
+/// tokens, and a float beyond T's range is undefined behaviour. Payloads
+/// come back from disk and from other nodes' exports, so they are checked.
+template <class T>
+std::optional<T> unsigned_field(const nlohmann::json& json, const char* key) {
+  auto i = json.find(key);
+  if (i == json.end() || !i->is_number_unsigned())
+    return std::nullopt;
+  auto x = i->get<std::uint64_t>();
+  if (x > std::numeric_limits<T>::max())
+    return std::nullopt;
+  return static_cast<T>(x);
+}
+
 /// A journaled model reply; nullopt when the payload is not one.
 std::optional<std::pair<model_call_kind, model_reply>>
 parse_model_step(const std::string& payload) {
@@ -26,14 +42,18 @@ parse_model_step(const std::string& payload) {
     return std::nullopt;
   try {
     auto kind = call_kind(json.at("call").get<std::string>());
-    if (!kind)
+    auto prompt = unsigned_field<std::uint64_t>(json, "prompt_tokens");
+    auto completion = unsigned_field<std::uint64_t>(json, "completion_tokens");
+    auto cost = unsigned_field<std::uint64_t>(json, "cost_micros");
+    auto retries = unsigned_field<std::uint32_t>(json, "retries");
+    if (!kind || !prompt || !completion || !cost || !retries)
       return std::nullopt;
     model_reply reply;
     reply.text = json.at("text").get<std::string>();
-    reply.prompt_tokens = json.at("prompt_tokens").get<std::uint64_t>();
-    reply.completion_tokens = json.at("completion_tokens").get<std::uint64_t>();
-    reply.cost_micros = json.at("cost_micros").get<std::uint64_t>();
-    reply.retries = json.at("retries").get<std::uint32_t>();
+    reply.prompt_tokens = *prompt;
+    reply.completion_tokens = *completion;
+    reply.cost_micros = *cost;
+    reply.retries = *retries;
     for (const auto& call : json.at("tool_calls"))
       reply.tool_calls.push_back({call.at("tool").get<std::string>(),
                                   call.at("arguments").get<std::string>()});
@@ -49,8 +69,11 @@ parse_tool(const std::string& payload, bool finished) {
   auto json = nlohmann::json::parse(payload, nullptr, false);
   if (!json.is_object())
     return std::nullopt;
+  auto found = unsigned_field<std::uint32_t>(json, "index");
+  if (!found)
+    return std::nullopt;
+  auto index = *found;
   try {
-    auto index = json.at("index").get<std::uint32_t>();
     if (!finished)
       return std::make_pair(index, std::make_pair(std::string{}, false));
     return std::make_pair(index,

@@ -141,6 +141,34 @@ class canonical_scanner {
   std::size_t pos_ = 0;
 };
 
+/// Whether `text` nests arrays and objects more than `limit` deep (strings
+/// skipped). nlohmann::json dumps a value recursively: a payload of 100,000
+/// nested arrays (200 KB, a reply any model or proxy can send) overflowed
+/// the stack of the session's thread.
+bool nests_deeper_than(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"')
+      in_string = true;
+    else if ((c == '[' || c == '{') && ++depth > limit)
+      return true;
+    else if (c == ']' || c == '}')
+      --depth;
+  }
+  return false;
+}
+
 } // namespace
 
 normalized_arguments normalize_arguments(std::string_view payload) {
@@ -148,6 +176,9 @@ normalized_arguments normalize_arguments(std::string_view payload) {
     return {true, "{}"};
   if (canonical_scanner{payload}.run())
     return {true, std::string{payload}};
+  if (nests_deeper_than(payload, max_argument_depth))
+    return {false, "arguments nest more than " +
+                       std::to_string(max_argument_depth) + " levels deep"};
   try {
     // nlohmann::json keeps objects in a std::map: dump() sorts their keys.
     auto value = nlohmann::json::parse(payload);

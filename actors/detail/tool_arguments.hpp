@@ -18,8 +18,13 @@ struct normalized_arguments {
   std::string text;
 };
 
+/// How deep arrays and objects may nest in a tool call's arguments; deeper
+/// payloads do not parse (the canonical form is written recursively).
+inline constexpr int max_argument_depth = 256;
+
 /// Parses `payload` as JSON and dumps it in canonical form; an empty payload
-/// counts as `{}`. Never throws.
+/// counts as `{}`, one nested deeper than `max_argument_depth` does not
+/// parse. Never throws.
 [[nodiscard]] normalized_arguments
 normalize_arguments(std::string_view payload);
 

@@ -9,6 +9,7 @@
 #include "config/detail/names.hpp"
 #include "config/detail/schema.hpp"
 #include "config/detail/syntax_message.hpp"
+#include "config/text.hpp"
 
 namespace warden::config::detail {
 
@@ -350,14 +351,28 @@ class table_reader {
 
 bool read_toml(std::string_view text, const std::string& file_name,
                settings& out, source_map& where, config_errors& errors) {
+  if (auto problem = utf8_problem_of(text)) {
+    errors.push_back(config_error{file_name, problem->where.line,
+                                  problem->where.column, "",
+                                  std::move(problem->message)});
+    return false;
+  }
   toml::value root;
   try {
     std::istringstream input{std::string{text}};
     root = toml::parse(input, file_name);
   } catch (const toml::syntax_error& problem) {
-    errors.push_back(
-        from_syntax_message(problem.what(), problem.location().line(),
-                            problem.location().column(), file_name));
+    auto error = from_syntax_message(problem.what(), problem.location().line(),
+                                     problem.location().column(), file_name);
+    // toml11 appends a newline to a text that lacks one and reports an
+    // error at the end of the input on the line after it: name the end of
+    // the file instead.
+    auto end = position_in(text, text.size());
+    if (error.line > end.line) {
+      error.line = end.line;
+      error.column = end.column;
+    }
+    errors.push_back(std::move(error));
     return false;
   } catch (const std::exception& problem) {
     errors.push_back(config_error{

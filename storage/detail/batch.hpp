@@ -18,7 +18,9 @@ namespace warden::storage::detail {
 
 /// Decodes the run records of `batch` (run_accepted and run_record entries)
 /// into `out`, in batch order. Fails, naming the run and the kind, when one
-/// does not decode or belongs to another run than its entry.
+/// does not decode or belongs to another run than its entry, when an entry's
+/// kind is unknown, or when a session_checkpoint is shorter than its
+/// session id.
 [[nodiscard]] std::optional<storage_error>
 decode_run_records(const std::vector<journal_entry>& batch,
                    std::vector<stored_run>& out);

@@ -11,6 +11,7 @@
 #include "policies/daily_budget.hpp"
 #include "storage/detail/batch.hpp"
 #include "storage/detail/codec.hpp"
+#include "storage/detail/entry_codec.hpp"
 #include "storage/detail/rocks_db.hpp"
 #include "storage/detail/rocks_snapshots.hpp"
 #include "storage/keys.hpp"
@@ -18,41 +19,6 @@
 namespace warden::storage::detail {
 
 namespace {
-
-constexpr auto last_kind = static_cast<std::uint8_t>(entry_kind::run_record);
-
-std::string encode_entry(const journal_entry& e) {
-  std::string out;
-  out.reserve(8 + e.payload.size());
-  out.push_back(static_cast<char>(record_format));
-  out.push_back(static_cast<char>(e.kind));
-  put_varint(out, e.step);
-  out += e.payload;
-  return out;
-}
-
-std::optional<std::string> decode_entry(std::string_view bytes,
-                                        journal_entry& out) {
-  reader r{bytes};
-  if (auto problem = read_format(r))
-    return problem;
-  std::uint8_t kind = 0;
-  if (r.byte(kind) != read_status::ok)
-    return std::string{"truncated entry (field `kind`)"};
-  if (kind > last_kind)
-    return "unknown entry kind " + std::to_string(kind);
-  std::uint64_t step = 0;
-  if (auto st = r.varint(step); st != read_status::ok)
-    return std::string{st == read_status::truncated
-                           ? "truncated entry (field `step`)"
-                           : "malformed varint (field `step`)"};
-  if (step > std::numeric_limits<std::uint32_t>::max())
-    return "field `step` out of range (" + std::to_string(step) + ")";
-  out.kind = static_cast<entry_kind>(kind);
-  out.step = static_cast<std::uint32_t>(step);
-  out.payload.assign(r.rest().data(), r.rest().size());
-  return std::nullopt;
-}
 
 /// The exclusive end of the journal keys of `run` (also for the last id).
 std::string journal_end(std::uint64_t run) {

@@ -262,7 +262,9 @@ CAF_TEST(children that end after their root count their tokens for the day) {
     released += r.tokens;
   CAF_CHECK_EQUAL(released, 30u);
   auto day = policies::utc_day(admission_st().releases.back().finished_at_ms);
-  CAF_CHECK_EQUAL(store->daily_tokens(day).value["acme"], 30u);
+  // Held: CAF_CHECK_EQUAL binds a reference into its argument.
+  auto daily = store->daily_tokens(day).value;
+  CAF_CHECK_EQUAL(daily["acme"], 30u);
   auto late = store->find_run(ack.run + 1).value;
   CAF_REQUIRE(late);
   CAF_CHECK(late->counts_own_tokens);

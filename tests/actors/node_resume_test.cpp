@@ -170,7 +170,9 @@ CAF_TEST(a child whose parent ended before the restart is cancelled at once) {
   CAF_CHECK_EQUAL(charge.tenant, "acme");
   CAF_CHECK_EQUAL(charge.tokens, child.usage.tokens());
   auto day = policies::utc_day(charge.finished_at_ms);
-  CAF_CHECK_EQUAL(store->daily_tokens(day).value["acme"], child.usage.tokens());
+  // Held: CAF_CHECK_EQUAL binds a reference into its argument.
+  auto daily = store->daily_tokens(day).value;
+  CAF_CHECK_EQUAL(daily["acme"], child.usage.tokens());
   // Its final record is durable: the next start does not see it again.
   restart();
   CAF_CHECK(pool_state().started.empty());

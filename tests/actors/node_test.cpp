@@ -40,7 +40,9 @@ CAF_TEST(a finished run gives admission the tokens and day its record counts) {
   CAF_CHECK(stored.value->final);
   CAF_CHECK_EQUAL(stored.value->finished_at_ms, release.finished_at_ms);
   auto day = policies::utc_day(release.finished_at_ms);
-  CAF_CHECK_EQUAL(store->daily_tokens(day).value["acme"], 10u);
+  // Held: CAF_CHECK_EQUAL binds a reference into its argument.
+  auto daily = store->daily_tokens(day).value;
+  CAF_CHECK_EQUAL(daily["acme"], 10u);
 }
 
 CAF_TEST(the same idempotency key from the same tenant returns the same run) {

@@ -37,7 +37,9 @@ CAF_TEST(registered tools are found by name) {
   CAF_REQUIRE(search != nullptr);
   CAF_CHECK(search->options.side_effect == config::side_effect_kind::effectful);
   CAF_CHECK(!search->options.blocking);
-  CAF_CHECK_EQUAL(*search->function("{}", "k").output, "a");
+  // Held: CAF_CHECK_EQUAL binds a reference into its argument's temporary.
+  auto result = search->function("{}", "k");
+  CAF_CHECK_EQUAL(*result.output, "a");
   CAF_CHECK(registry.find("fetch")->options.blocking);
   CAF_CHECK(registry.find("other") == nullptr);
   CAF_CHECK(registry.names() == std::vector<std::string>({"fetch", "search"}));
@@ -48,7 +50,8 @@ CAF_TEST(duplicate names empty names and empty functions are refused) {
   CAF_CHECK(!registry.add("search", {}, constant("a")));
   auto duplicate = registry.add("search", {}, constant("b"));
   CAF_CHECK(warden_code(duplicate) == error_code::invalid_argument);
-  CAF_CHECK_EQUAL(*registry.find("search")->function("", "").output, "a");
+  auto first = registry.find("search")->function("", "");
+  CAF_CHECK_EQUAL(*first.output, "a");
   CAF_CHECK(registry.add("", {}, constant("c")));
   CAF_CHECK(registry.add("empty", {}, tool_function{}));
 }

@@ -66,3 +66,34 @@ CAF_TEST(windows line endings and a byte order mark are accepted) {
   CAF_CHECK(result.ok());
   CAF_CHECK_EQUAL(result.value.node.name, "n1");
 }
+
+CAF_TEST(text that is not utf8 is refused at its first bad byte) {
+  // toml11 3.7.1 read past its buffer on this literal string (found by the
+  // config_load and model_script fuzz targets, fuzz/README.md).
+  auto result = load("[node]\nname = 'f\xFD'\n");
+  CAF_REQUIRE_EQUAL(result.errors.size(), 1u);
+  CAF_CHECK_EQUAL(result.errors[0].to_string(),
+                  "test.toml:2:10: not UTF-8: byte 0xfd (TOML files must be "
+                  "UTF-8)");
+  // Overlong, surrogate, above U+10FFFF, cut short, a stray continuation.
+  for (std::string bad : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80",
+                          "\xE2\x82", "\x80", "\xF8\x88\x80\x80\x80"}) {
+    auto refused = load("# " + bad + "\n");
+    CAF_CHECK_EQUAL(refused.errors.size(), 1u);
+    CAF_CHECK(!refused.errors.empty() &&
+              refused.errors[0].message.find("not UTF-8") == 0 &&
+              refused.errors[0].line == 1 && refused.errors[0].column == 3);
+  }
+}
+
+CAF_TEST(utf8 of every length is accepted) {
+  auto result = load("[node]\nname = \"n1\" # \xC3\xA9 \xE2\x82\xAC "
+                     "\xF0\x9D\x84\x9E \xEF\xBF\xBF \xF4\x8F\xBF\xBF\n");
+  CAF_CHECK(result.ok());
+  CAF_CHECK_EQUAL(render(result.errors), " (none)");
+}
+
+CAF_TEST(an error at the end of a file without a final newline is inside it) {
+  // toml11 reported it on the line after the last (config_load fuzz target).
+  CAF_CHECK(malformed_at("\nU=[", 2, 4, "invalid format"));
+}
