@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "policies/utf8.hpp"
+
 namespace warden::config {
 
 text_position position_in(std::string_view text, std::size_t offset) noexcept {
@@ -19,52 +21,8 @@ text_position position_in(std::string_view text, std::size_t offset) noexcept {
   return result;
 }
 
-std::optional<std::size_t> first_invalid_utf8(std::string_view text) noexcept {
-  auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(text[i]); };
-  std::size_t i = 0;
-  while (i < text.size()) {
-    auto lead = byte(i);
-    if (lead < 0x80) {
-      ++i;
-      continue;
-    }
-    // The length of the sequence, and the range its second byte must fall
-    // in (which excludes overlong forms, surrogates and code points above
-    // U+10FFFF).
-    std::size_t length = 0;
-    std::uint8_t low = 0x80;
-    std::uint8_t high = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      if (lead == 0xE0)
-        low = 0xA0;
-      else if (lead == 0xED)
-        high = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      if (lead == 0xF0)
-        low = 0x90;
-      else if (lead == 0xF4)
-        high = 0x8F;
-    } else {
-      return i;
-    }
-    if (text.size() - i < length)
-      return i;
-    if (byte(i + 1) < low || byte(i + 1) > high)
-      return i;
-    for (std::size_t k = 2; k < length; ++k)
-      if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
-        return i;
-    i += length;
-  }
-  return std::nullopt;
-}
-
 std::optional<utf8_problem> utf8_problem_of(std::string_view text) {
-  auto offset = first_invalid_utf8(text);
+  auto offset = policies::first_invalid_utf8(text);
   if (!offset)
     return std::nullopt;
   static constexpr char hex[] = "0123456789abcdef";

@@ -23,12 +23,6 @@ struct text_position {
 [[nodiscard]] text_position position_in(std::string_view text,
                                         std::size_t offset) noexcept;
 
-/// The offset of the first byte of `text` that is not part of well-formed
-/// UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above
-/// U+10FFFF); nullopt when all of it is.
-[[nodiscard]] std::optional<std::size_t>
-first_invalid_utf8(std::string_view text) noexcept;
-
 /// A text that is not UTF-8: where its first bad byte is, and a message
 /// naming the byte ("not UTF-8: byte 0xfd (TOML files must be UTF-8)").
 struct utf8_problem {
@@ -36,7 +30,8 @@ struct utf8_problem {
   std::string message;
 };
 
-/// The problem of `text` when it is not UTF-8; nullopt when it is.
+/// The problem of `text` when it is not UTF-8 (policies::first_invalid_utf8);
+/// nullopt when it is.
 [[nodiscard]] std::optional<utf8_problem>
 utf8_problem_of(std::string_view text);
 

@@ -13,11 +13,11 @@
 //
 // Every other failed assertion prints itself and aborts, as assert() does.
 
-#include <boost/assert.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include <boost/assert.hpp>
 
 namespace {
 
