@@ -14,12 +14,18 @@ namespace {
 
 using journal_ptr = caf::stateful_actor<journal_state>*;
 
-void sweep(journal_ptr self) {
+/// Deletes the oldest final runs past retention, one batch of at most
+/// `sweep_max_runs`. Sweeps follow writes, at most once per sweep interval;
+/// a full batch means more runs are due, and the next batch follows as a
+/// message of its own, behind the appends already in the mailbox, so that
+/// retention keeps up with any finishing rate without holding appends up
+/// for more than one batch.
+void sweep(journal_ptr self, bool backlog) {
   auto& st = self->state;
   if (st.options.retention.count() <= 0)
     return;
   auto now = self->clock().now();
-  if (now - st.last_sweep < st.options.sweep_interval)
+  if (!backlog && now - st.last_sweep < st.options.sweep_interval)
     return;
   st.last_sweep = now;
   auto wall =
@@ -28,11 +34,17 @@ void sweep(journal_ptr self) {
   if (wall <= retention)
     return;
   auto result = st.store->expire(wall - retention, st.options.sweep_max_runs);
-  if (result)
-    st.expired += result.value;
-  else
+  if (!result) {
     logging::error("journal",
                    "retention sweep failed: " + result.error->to_string());
+    return;
+  }
+  st.expired += result.value;
+  st.options.metrics.count_expired(result.value);
+  if (result.value >= st.options.sweep_max_runs && !st.sweep_scheduled) {
+    st.sweep_scheduled = true;
+    self->send(self, journal_sweep_atom::value);
+  }
 }
 
 /// Tells the watchers about a change of the store's writability, and keeps
@@ -108,7 +120,7 @@ void write_pending(journal_ptr self) {
   }
   set_writable(self, st.store->health().writable);
   if (!failed)
-    sweep(self);
+    sweep(self, false);
 }
 
 void schedule_flush(journal_ptr self) {
@@ -161,6 +173,10 @@ caf::behavior journal_actor(caf::stateful_actor<journal_state>* self,
       [self](journal_flush_atom) {
         self->state.flush_scheduled = false;
         write_pending(self);
+      },
+      [self](journal_sweep_atom) {
+        self->state.sweep_scheduled = false;
+        sweep(self, true);
       },
       [self](journal_resume_atom) {
         auto& st = self->state;

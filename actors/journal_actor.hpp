@@ -20,6 +20,10 @@ namespace warden {
 /// The journal actor's own message: write what is pending.
 using journal_flush_atom = caf::atom_constant<caf::atom("jflush")>;
 
+/// The journal actor's own message: retention has more runs due than one
+/// sweep deletes; delete the next batch.
+using journal_sweep_atom = caf::atom_constant<caf::atom("jsweep")>;
+
 /// The journal actor's own message: ask a store that stopped writing to
 /// resume.
 using journal_resume_atom = caf::atom_constant<caf::atom("jresume")>;
@@ -32,8 +36,10 @@ struct journal_options {
   std::chrono::milliseconds retention{0};
   /// Least time between two retention sweeps (a sweep follows a write).
   std::chrono::milliseconds sweep_interval{60'000};
-  /// Runs deleted by one sweep at most (the next sweep goes on).
-  std::uint64_t sweep_max_runs = 10'000;
+  /// Runs deleted by one sweep at most: appends wait while a batch is
+  /// deleted. A full batch is followed by the next at once (a message of
+  /// the journal's own), until no run past retention is left.
+  std::uint64_t sweep_max_runs = 1'000;
   /// How often a store that stopped writing is asked to resume.
   std::chrono::milliseconds resume_interval{1'000};
   /// Least time between two log lines about failed appends (the rest are
@@ -76,6 +82,8 @@ struct journal_state {
   std::uint64_t failures = 0;
   /// Runs deleted by retention.
   std::uint64_t expired = 0;
+  /// A journal_sweep_atom is on its way (retention has a backlog).
+  bool sweep_scheduled = false;
   /// When retention last swept.
   caf::actor_clock::time_point last_sweep;
   /// Whether the store takes writes, as last told to the watchers.
@@ -106,7 +114,8 @@ struct journal_state {
 /// a sentence that names none. Spawn it detached in production: the write
 /// blocks its thread, never a scheduler thread. After a write, retention
 /// deletes final runs older than `options.retention`, at most once per
-/// sweep interval.
+/// sweep interval, in batches of `sweep_max_runs`; while batches come back
+/// full, the next one follows at once.
 caf::behavior journal_actor(caf::stateful_actor<journal_state>* self,
                             std::shared_ptr<storage::journal> store,
                             journal_options options);

@@ -24,6 +24,14 @@ journal_metrics journal_metrics::create(prometheus::Registry& registry) {
                         .Help("Journal batches written (one synced write each)")
                         .Register(registry)
                         .Add({});
+  result.expired =
+      &prometheus::BuildCounter()
+           .Name("warden_journal_expired_runs_total")
+           .Help("Final runs deleted by retention ([storage] retention_ms); "
+                 "it follows warden_runs_finished_total when retention keeps "
+                 "up")
+           .Register(registry)
+           .Add({});
   result.writable =
       &prometheus::BuildGauge()
            .Name("warden_storage_writable")
@@ -44,6 +52,11 @@ void journal_metrics::count_failure(storage::failure_kind kind) const {
 void journal_metrics::count_batch() const {
   if (batches)
     batches->Increment();
+}
+
+void journal_metrics::count_expired(std::uint64_t runs) const {
+  if (expired && runs > 0)
+    expired->Increment(static_cast<double>(runs));
 }
 
 void journal_metrics::set_writable(bool yes) const {

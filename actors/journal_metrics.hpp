@@ -21,6 +21,8 @@ struct journal_metrics {
   std::array<prometheus::Counter*, 3> append_failures{};
   /// warden_journal_batches_total: batches written (one synced write each).
   prometheus::Counter* batches = nullptr;
+  /// warden_journal_expired_runs_total: final runs deleted by retention.
+  prometheus::Counter* expired = nullptr;
   /// warden_storage_writable: 1 while the store takes writes, else 0.
   prometheus::Gauge* writable = nullptr;
 
@@ -29,6 +31,7 @@ struct journal_metrics {
 
   void count_failure(storage::failure_kind kind) const;
   void count_batch() const;
+  void count_expired(std::uint64_t runs) const;
   void set_writable(bool yes) const;
 };
 

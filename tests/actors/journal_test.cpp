@@ -4,6 +4,7 @@
 #include "actors/error.hpp"
 #include "actors/journal_actor.hpp"
 #include "actors/protocol.hpp"
+#include "tests/storage/journal_support.hpp"
 
 using namespace warden;
 
@@ -205,6 +206,49 @@ CAF_TEST(watchers learn when storage stops and resumes taking writes) {
   advance_time(std::chrono::milliseconds{5000});
   run();
   CAF_CHECK_EQUAL(store->resumes, 2);
+}
+
+CAF_TEST(retention works off a backlog batch after batch without waiting) {
+  auto store = std::make_shared<storage::memory_journal>();
+  // Seven runs that finished long ago (11-17), one unfinished (18).
+  std::vector<storage::journal_entry> runs;
+  for (std::uint64_t id = 11; id <= 18; ++id) {
+    storage::stored_run x;
+    x.run = id;
+    x.session = id;
+    x.tenant = "acme";
+    x.agent = "helper";
+    x.final = id <= 17;
+    x.finished_at_ms = x.final ? 1'000 + id : 0;
+    runs.push_back(storage::test::accepted(x));
+    runs.push_back({id, 1, storage::entry_kind::model_step, "m"});
+  }
+  CAF_REQUIRE(!store->append(runs));
+  journal_options opts;
+  opts.retention = std::chrono::milliseconds{60'000};
+  opts.sweep_interval = std::chrono::milliseconds{60'000};
+  opts.sweep_max_runs = 3;
+  opts.wall_clock = [] { return std::uint64_t{1'000'000}; };
+  auto journal = sys.spawn(journal_actor, store, opts);
+  auto& st = deref<caf::stateful_actor<journal_state>>(journal).state;
+  // The sweep interval has not passed since the journal started: a write
+  // deletes nothing.
+  self->send(journal, batch(1, true));
+  sched.run();
+  CAF_CHECK_EQUAL(st.expired, 0u);
+  // Once it has, a write starts a sweep, and the batches follow one another
+  // (3, 3, then 1: the last is not full) with no time passing: a backlog
+  // never waits for the next interval.
+  advance_time(std::chrono::milliseconds{60'000});
+  self->send(journal, batch(2, true));
+  sched.run();
+  CAF_CHECK_EQUAL(st.expired, 7u);
+  CAF_CHECK(!st.sweep_scheduled);
+  for (std::uint64_t id = 11; id <= 17; ++id)
+    CAF_CHECK(!store->find_run(id).value);
+  CAF_CHECK(store->find_run(18).value);
+  // The unfinished run's two entries and the two appended steps are left.
+  CAF_CHECK_EQUAL(store->size(), 4u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
