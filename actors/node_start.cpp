@@ -1,11 +1,13 @@
 #include "actors/node_start.hpp"
 
 #include <filesystem>
-#include <functional>
 #include <limits>
 
 #include <caf/all.hpp>
 #include <prometheus/registry.h>
+// Header-only: the hash functions inline, nothing to link.
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "actors/admission_actor.hpp"
 #include "actors/agent_pool.hpp"
@@ -26,9 +28,10 @@ namespace warden {
 namespace {
 
 /// A per-name seed, so that jitter differs between dependencies but is the
-/// same from one start to the next.
+/// same from one start to the next, and from one build to the next (XXH64
+/// is specified; std::hash is not).
 std::uint64_t seed_of(const std::string& name) {
-  return std::hash<std::string>{}(name) | 1;
+  return XXH64(name.data(), name.size(), 0) | 1;
 }
 
 /// The governor's layers from [governor]: absent keys derive from

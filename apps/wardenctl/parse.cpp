@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <iostream>
 
@@ -128,10 +130,14 @@ ctl_parse_result parse_ctl_command(int argc, char** argv) {
     return {std::nullopt, vm.count("help") > 0 ? exit_ok : exit_usage};
   }
   if (!run_text.empty()) {
+    // Digits only: strtoull would take "-1" as 2^64 - 1, and skip spaces.
     char* end = nullptr;
+    errno = 0;
     auto value = std::strtoull(run_text.c_str(), &end, 10);
-    if (end == run_text.c_str() || *end != '\0') {
-      fail("run id `" + run_text + "` is not a number");
+    bool digits = std::all_of(run_text.begin(), run_text.end(),
+                              [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || end == run_text.c_str() || *end != '\0' || errno == ERANGE) {
+      fail("run id `" + run_text + "` is not a run id (a positive number)");
       return {std::nullopt, exit_usage};
     }
     cmd.run = value;

@@ -11,6 +11,7 @@
 #include "actors/admission_actor.hpp"
 #include "actors/error.hpp"
 #include "actors/protocol.hpp"
+#include "tests/support/seed.hpp"
 
 using namespace warden;
 using std::chrono::seconds;
@@ -202,9 +203,9 @@ CAF_TEST(a configuration naming a missing tier is refused at spawn) {
 }
 
 CAF_TEST(randomized load never exceeds a tenant cap or the global cap) {
-  auto seed = std::random_device{}();
+  auto seed = warden::test::test_seed();
   CAF_MESSAGE("seed " << seed);
-  std::mt19937 rng{seed};
+  std::mt19937_64 rng{seed};
   auto settings = two_tenants(3, 6, 7, 20);
   settings.tenants["c"].tier = "basic";
   settings.tenants["c"].in_flight_cap = 1;

@@ -9,6 +9,7 @@
 
 #include "actors/agent_pool.hpp"
 #include "actors/protocol.hpp"
+#include "tests/support/seed.hpp"
 
 using namespace warden;
 
@@ -251,9 +252,9 @@ CAF_TEST(a waiting turn of a session that died fails when it starts) {
 
 CAF_TEST(randomized turns never exceed max_concurrency and every turn is
              reported once) {
-  auto seed = std::random_device{}();
+  auto seed = warden::test::test_seed();
   CAF_MESSAGE("seed " << seed);
-  std::mt19937 rng{seed};
+  std::mt19937_64 rng{seed};
   const std::uint32_t cap = 4;
   start(cap);
   std::vector<caf::actor> sessions;

@@ -11,6 +11,7 @@
 #include "actors/error.hpp"
 #include "actors/governor.hpp"
 #include "actors/protocol.hpp"
+#include "tests/support/seed.hpp"
 
 using namespace warden;
 
@@ -311,9 +312,9 @@ CAF_TEST(no permit leaks after a dependency dies) {
 
 CAF_TEST(
     randomized calls never exceed a layer and every call is answered once) {
-  auto seed = std::random_device{}();
+  auto seed = warden::test::test_seed();
   CAF_MESSAGE("seed " << seed);
-  std::mt19937 rng{seed};
+  std::mt19937_64 rng{seed};
   start(sized(3, 2, 4, 1000));
   std::vector<std::pair<caf::actor, std::shared_ptr<dependency_log>>> deps;
   std::vector<permit_kind> kinds;

@@ -112,6 +112,12 @@ check "the refusal names the agent" contains "$work/bad.err" "nobody"
 ctl status 424242 --tenant acme >/dev/null 2>&1
 rc=$?
 check "an unknown run is not found (exit 4)" [ "$rc" -eq 4 ]
+for bad in -1 " 7" 18446744073709551616 7x; do
+  ctl status --run="$bad" --tenant acme >/dev/null 2>"$work/badid.err"
+  rc=$?
+  check "run id '$bad' is a bad command line (exit 2)" [ "$rc" -eq 2 ]
+  check "naming the run id '$bad'" contains "$work/badid.err" "$bad"
+done
 
 first=$(ctl submit --tenant acme --agent quick --input once --key k-1)
 again=$(ctl submit --tenant acme --agent quick --input once --key k-1)
