@@ -95,6 +95,10 @@ caf::behavior admission_state::make_behavior() {
         admit(msg, caf::actor_cast<caf::actor>(self_->current_sender()));
       },
       [this](const release_run& msg) { release(msg); },
+      [this](const yield_slot& msg) { yield(msg); },
+      [this](const reclaim_slot& msg) {
+        reclaim(msg, caf::actor_cast<caf::actor>(self_->current_sender()));
+      },
       [this](const charge_tokens& msg) { charge_tokens_of(msg); },
       [this](refresh_atom) {
         refresh_armed_ = false;
@@ -160,7 +164,10 @@ void admission_state::admit(const admit_run& msg, const caf::actor& sender) {
       return;
     }
   }
-  auto decision = queue_->submit(msg.run, tenant->id, msg.priority);
+  auto decision =
+      msg.continuation
+          ? queue_->submit_continuation(msg.run, tenant->id, msg.priority)
+          : queue_->submit(msg.run, tenant->id, msg.priority);
   if (decision.rejected()) {
     using policies::rejection_reason;
     const auto limits =
@@ -233,12 +240,64 @@ void admission_state::release(const release_run& msg) {
            msg.finished_at_ms != 0 ? msg.finished_at_ms : wall_now());
   if (i->second.running && tenant->in_flight != nullptr)
     tenant->in_flight->Decrement();
+  if (i->second.yielded && cfg_.metrics.yielded != nullptr)
+    cfg_.metrics.yielded->Decrement();
   runs_.erase(i);
   admitted_.clear();
   queue_->cancel(run, admitted_);
   announce(admitted_);
   forget_if_idle(tenant);
   refresh_gauges();
+}
+
+void admission_state::yield(const yield_slot& msg) {
+  auto i = runs_.find(msg.run);
+  if (i == runs_.end() || !i->second.running)
+    return;
+  admitted_.clear();
+  if (!queue_->yield(msg.run, admitted_))
+    return;
+  auto& entry = i->second;
+  entry.running = false;
+  entry.yielded = true;
+  if (entry.tenant->in_flight != nullptr)
+    entry.tenant->in_flight->Decrement();
+  if (cfg_.metrics.yielded != nullptr)
+    cfg_.metrics.yielded->Increment();
+  announce(admitted_);
+  refresh_gauges();
+}
+
+void admission_state::reclaim(const reclaim_slot& msg,
+                              const caf::actor& sender) {
+  auto i = runs_.find(msg.run);
+  if (i == runs_.end() || !i->second.yielded) {
+    // Not yielded here (a run admission never held): nothing to wait for.
+    if (sender)
+      self_->send(sender, slot_returned{msg.run});
+    return;
+  }
+  auto& entry = i->second;
+  entry.yielded = false;
+  if (cfg_.metrics.yielded != nullptr)
+    cfg_.metrics.yielded->Decrement();
+  if (queue_->reclaim(msg.run) == policies::reclaim_outcome::queued) {
+    entry.submitter = sender;
+    refresh_gauges();
+    arm_refresh();
+    return;
+  }
+  regained(entry, msg.run, sender);
+}
+
+void admission_state::regained(admission_run& entry, run_id run,
+                               const caf::actor& sender) {
+  entry.running = true;
+  entry.submitter = nullptr;
+  if (entry.tenant->in_flight != nullptr)
+    entry.tenant->in_flight->Increment();
+  if (sender)
+    self_->send(sender, slot_returned{run});
 }
 
 void admission_state::charge_tokens_of(const charge_tokens& msg) {
@@ -268,6 +327,10 @@ void admission_state::announce(
     if (i == runs_.end())
       continue; // every queued run has an entry; defensive only
     auto submitter = std::move(i->second.submitter);
+    if (run.reclaimed) {
+      regained(i->second, run.request, submitter);
+      continue;
+    }
     started(i->second, run.waited);
     if (!submitter)
       continue;

@@ -92,6 +92,9 @@ struct admission_run {
   admission_tenant* tenant = nullptr;
   /// Whether the run holds an in-flight slot.
   bool running = false;
+  /// Whether the run gave its slot back (`yield_slot`) and has not asked
+  /// for it again.
+  bool yielded = false;
 };
 
 /// State of the admission actor: the node's fair admission queue.
@@ -102,7 +105,12 @@ struct admission_run {
 /// the handle is kept per queued run, so several submitters may share one
 /// admission actor. `release_run` frees a running run's slot or withdraws a
 /// queued one (no verdict for the withdrawn run) and sends the verdicts of
-/// the runs admitted into the freed slot. Everything is one-way: admission
+/// the runs admitted into the freed slot. `admit_run` with `continuation`
+/// (a child of an admitted tree) waits ahead of new runs. `yield_slot` gives
+/// a running run's slot back while it only waits for its children (the runs
+/// admitted into it get their verdicts); `reclaim_slot` asks for one again,
+/// answered by `slot_returned` to the sender once the run holds one (ahead
+/// of new runs). Everything is one-way: admission
 /// holds no request handlers, and each message costs O(P + k) for P priority
 /// classes and k runs admitted by it.
 ///
@@ -131,6 +139,12 @@ struct admission_state {
   /// Handles `release_run`.
   void release(const release_run& msg);
 
+  /// Handles `yield_slot`.
+  void yield(const yield_slot& msg);
+
+  /// Handles `reclaim_slot` from `sender`.
+  void reclaim(const reclaim_slot& msg, const caf::actor& sender);
+
   /// Adds tokens no release carries to their tenant's daily counter.
   void charge_tokens_of(const charge_tokens& msg);
 
@@ -155,6 +169,7 @@ struct admission_state {
   admission_tenant* tenant_for(const std::string& tenant_name);
   void forget_if_idle(admission_tenant* tenant);
   void started(admission_run& entry, policies::duration waited);
+  void regained(admission_run& entry, run_id run, const caf::actor& sender);
   void announce(const std::vector<policies::admitted_run>& admitted);
   void shed(const policies::shed_run& victim, const std::string& by_class);
   void count_refusal(admission_refusal reason);

@@ -58,6 +58,13 @@ admission_metrics make_admission_metrics(prometheus::Registry& registry,
   for (const auto& [name, tenant] : settings.tenants)
     result.tenant_in_flight.emplace(name, &in_flight.Add({{"tenant", name}}));
   result.other_in_flight = &in_flight.Add({{"tenant", "_other"}});
+  result.yielded = &prometheus::BuildGauge()
+                        .Name("warden_admission_yielded_runs")
+                        .Help("Admitted runs that gave their in-flight slot "
+                              "back while they wait for their child runs "
+                              "(not counted in warden_admission_in_flight)")
+                        .Register(registry)
+                        .Add({});
   auto& daily = prometheus::BuildGauge()
                     .Name("warden_tenant_daily_tokens")
                     .Help("Tokens used on the current UTC day by configured "

@@ -50,12 +50,15 @@ struct admission_metrics {
   /// waiting run, by class index. Refreshed on every message admission
   /// handles (and by its refresh timer when one is configured).
   std::vector<prometheus::Gauge*> oldest_wait;
-  /// `warden_admission_in_flight{tenant}`: runs in flight of each configured
-  /// tenant.
+  /// `warden_admission_in_flight{tenant}`: runs in flight (holding a slot)
+  /// of each configured tenant.
   std::map<std::string, prometheus::Gauge*, std::less<>> tenant_in_flight;
   /// `warden_admission_in_flight{tenant="_other"}`: runs in flight of all
   /// tenants without a [tenants.<name>] table.
   prometheus::Gauge* other_in_flight = nullptr;
+  /// `warden_admission_yielded_runs`: admitted runs that gave their slot
+  /// back while they wait for their children.
+  prometheus::Gauge* yielded = nullptr;
   /// `warden_admission_wait_seconds`: time admitted runs waited (0 for runs
   /// admitted at once).
   prometheus::Histogram* wait = nullptr;

@@ -39,6 +39,10 @@ struct agent_runtime {
   caf::actor governor;
   /// Where the session appends its step results (`journal_append`).
   caf::actor journal;
+  /// The node's admission actor: a turn that only waits for its child runs
+  /// gives its in-flight slot back there (`yield_slot`) and asks for one
+  /// before it goes on (`reclaim_slot`). Empty: turns keep their slot.
+  caf::actor admission;
   /// Journal the session's snapshot with each turn's final entry
   /// (`session_checkpoint`), so that a session resident at a crash comes
   /// back with its conversation. Set for durable nodes.

@@ -66,9 +66,10 @@ void adopt_child(node_actor_ptr self, run_record& r, const spawn_child& spawn,
   r.priority = priority;
   r.status.reason = "resumed after a restart by its parent run " +
                     std::to_string(spawn.parent);
-  // Accepted before the restart: the daily budget does not refuse it.
+  // Accepted before the restart: the daily budget does not refuse it; part
+  // of an admitted tree: it waits ahead of new runs.
   self->send(self->state.components.admission,
-             admit_run{r.status.run, r.status.tenant, priority, true});
+             admit_run{r.status.run, r.status.tenant, priority, true, true});
 }
 
 } // namespace
@@ -168,9 +169,10 @@ void on_admit_child(node_actor_ptr self, admit_child& msg) {
                          supervisor, {},           spawn.call_key, {}};
   if (auto& m = st.components.metrics)
     m->count_submitted();
-  // Part of a tree already accepted: the daily budget does not refuse it.
+  // Part of a tree already accepted: the daily budget does not refuse it,
+  // and it waits ahead of new runs (finish what was started first).
   self->send(st.components.admission,
-             admit_run{spawn.child, tenant, priority, true});
+             admit_run{spawn.child, tenant, priority, true, true});
 }
 
 run_record* on_cancel_child(node_actor_ptr self, cancel_turn& msg) {

@@ -242,6 +242,7 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     }
     runtime->governor = governor;
     runtime->journal = journal;
+    runtime->admission = *admission;
     runtime->checkpoint = !storage.in_memory;
     if (registry)
       runtime->metrics = make_session_metrics(*registry, name);

@@ -276,6 +276,30 @@ struct admit_run {
   /// restart, a child run of an admitted tree): the tenant's daily token
   /// budget does not refuse it. New submissions leave it false.
   bool accepted = false;
+  /// True for a child run of an admitted tree: it waits ahead of new runs
+  /// and is never refused for a full queue nor shed
+  /// (`policies::admission::submit_continuation`).
+  bool continuation = false;
+};
+
+/// The running run `run` only waits for its children (every open call of
+/// its turn is a spawn_agent): it gives its in-flight slot back until it
+/// sends `reclaim_slot`. One-way (session -> admission).
+struct yield_slot {
+  run_id run = 0;
+};
+
+/// The run `run`, which yielded its slot, has work to do again: admission
+/// answers `slot_returned` once the run holds a slot (at once when its
+/// tenant has room, else ahead of new runs). A run admission does not hold
+/// as yielded is answered at once. One-way (session -> admission).
+struct reclaim_slot {
+  run_id run = 0;
+};
+
+/// Admission's answer to `reclaim_slot`: `run` holds a slot again.
+struct slot_returned {
+  run_id run = 0;
 };
 
 /// What admission decided about a run.

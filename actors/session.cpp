@@ -51,6 +51,7 @@ caf::behavior session_state::make_behavior() {
         return handle_snapshot();
       },
       [this](const journal_ack& ack) { handle_journal_ack(ack); },
+      [this](const slot_returned& msg) { handle_slot_returned(msg); },
   };
 }
 

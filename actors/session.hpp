@@ -172,6 +172,18 @@ class session_state {
   /// Appends the tool results (and a nudge) and starts the next step.
   void after_tools();
 
+  /// Gives the run's admission slot back when every open call of the step
+  /// is a spawn_agent: the turn only waits for its children, and they may
+  /// need the slot (session_spawn.cpp).
+  void maybe_yield_slot();
+
+  /// Every call of the step answered: goes on at once, or, when the slot
+  /// was yielded, asks admission for one and goes on at `slot_returned`.
+  void tools_answered();
+
+  /// Admission gave the run a slot back.
+  void handle_slot_returned(const slot_returned& msg);
+
   /// Time left until the turn's deadline (zero or negative when past it).
   [[nodiscard]] caf::timespan remaining() const;
 

@@ -229,7 +229,9 @@ void session_state::start_tools(
   turn_->starting_tools = false;
   flush_journal();
   if (turn_->open_tools() == 0)
-    after_tools();
+    tools_answered();
+  else
+    maybe_yield_slot();
 }
 
 tool_request session_state::tool_request_for(std::size_t index) const {
@@ -337,8 +339,12 @@ void session_state::tool_done(std::size_t index, std::string output, bool error,
       flush_journal();
   }
   turn_->finish_tool(index, std::move(output));
-  if (turn_->open_tools() == 0 && !turn_->starting_tools)
-    after_tools();
+  if (turn_->starting_tools)
+    return; // start_tools goes on once every call started
+  if (turn_->open_tools() == 0)
+    tools_answered();
+  else
+    maybe_yield_slot();
 }
 
 void session_state::after_tools() {

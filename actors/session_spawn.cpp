@@ -1,5 +1,6 @@
 // spawn_agent calls of a session: a child run per call, under the turn's
-// budget, its answer the call's result.
+// budget, its answer the call's result; while a step waits only for its
+// children, the run's admission slot goes back to admission.
 
 #include <algorithm>
 #include <utility>
@@ -124,6 +125,35 @@ void session_state::child_done(std::size_t index,
     tool_done(index, std::move(child.output), false);
   else
     tool_done(index, tool_error_output(child_failure(child)), true);
+}
+
+void session_state::maybe_yield_slot() {
+  if (!runtime_->admission || turn_->slot_yielded)
+    return;
+  for (std::size_t i = 0; i < turn_->calls.size(); ++i)
+    if (!turn_->results[i] &&
+        !is_spawn_agent_tool(*runtime_, turn_->calls[i].tool))
+      return; // a call that does work: the run keeps its slot
+  turn_->slot_yielded = true;
+  self_->send(runtime_->admission, yield_slot{turn_->input.run});
+}
+
+void session_state::tools_answered() {
+  if (!turn_->slot_yielded) {
+    after_tools();
+    return;
+  }
+  // The next step is work: it waits for a slot, ahead of new runs.
+  turn_->reclaiming = true;
+  self_->send(runtime_->admission, reclaim_slot{turn_->input.run});
+}
+
+void session_state::handle_slot_returned(const slot_returned& msg) {
+  if (!turn_ || turn_->input.run != msg.run || !turn_->reclaiming)
+    return; // a turn that ended meanwhile
+  turn_->reclaiming = false;
+  turn_->slot_yielded = false;
+  after_tools();
 }
 
 } // namespace warden

@@ -94,6 +94,11 @@ class session_turn {
   /// True while the calls of a step are being started: results that come
   /// at once must not move the loop on before every call started.
   bool starting_tools = false;
+  /// The run gave its admission slot back while every open call is a
+  /// spawn_agent (it does no work while its children run).
+  bool slot_yielded = false;
+  /// Every call answered; the run waits for a slot before its next step.
+  bool reclaiming = false;
   /// The first journal ticket of this turn: a failed append with this
   /// ticket or a later one lost a record of this turn.
   std::uint64_t first_ticket = 0;

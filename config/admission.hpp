@@ -8,11 +8,13 @@ namespace warden::config {
 
 /// [admission]: node-wide admission of runs.
 struct admission_settings {
-  /// Runs in flight on this node, children included. Range [1, 1048576].
+  /// Runs in flight on this node, children included (parents that only wait
+  /// for their children give their slot back). Range [1, 1048576].
   /// Default 4096.
   std::uint32_t global_cap = 4096;
-  /// Runs waiting for admission on this node; 0 = none wait (a run that
-  /// cannot start at once is refused). Range [0, 16777216]. Default 65536.
+  /// New runs waiting for admission on this node (children of admitted
+  /// trees are not counted); 0 = none wait (a run that cannot start at once
+  /// is refused). Range [0, 16777216]. Default 65536.
   std::uint32_t global_queue_cap = 65'536;
   /// Priority class of runs submitted without one; empty = the lowest class
   /// (the last of [[priorities]]). Default empty.
@@ -25,10 +27,12 @@ struct admission_settings {
 /// [tiers.<name>]: the limits of a plan; each tenant belongs to one tier.
 /// All limits apply per tenant.
 struct tier_settings {
-  /// Runs of one tenant in flight at once; at most admission.global_cap.
-  /// Range [1, 1048576]. Default 10.
+  /// Runs of one tenant in flight at once, doing work (a parent that only
+  /// waits for its children gives its slot back); at most
+  /// admission.global_cap. Range [1, 1048576]. Default 10.
   std::uint32_t in_flight_cap = 10;
-  /// Runs of one tenant waiting for admission; 0 = none wait. At most
+  /// New runs of one tenant waiting for admission (its children of admitted
+  /// trees wait ahead of them, uncounted); 0 = none wait. At most
   /// admission.global_queue_cap. Range [0, 16777216]. Default 1000.
   std::uint32_t queue_cap = 1000;
   /// Share of capacity in the weighted fair order across tenants.

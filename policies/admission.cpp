@@ -6,17 +6,17 @@ namespace warden::policies {
 
 namespace {
 
-constexpr std::uint64_t bit(std::size_t cls) noexcept {
-  return std::uint64_t{1} << cls;
+constexpr std::uint64_t bit(std::size_t level) noexcept {
+  return std::uint64_t{1} << level;
 }
 
-// Index of the highest class (lowest index) in a non-empty class mask.
-std::size_t highest_class(std::uint64_t mask) noexcept {
+// Index of the highest level (lowest index) in a non-empty level mask.
+std::size_t highest_level(std::uint64_t mask) noexcept {
   return static_cast<std::size_t>(__builtin_ctzll(mask));
 }
 
-// Index of the lowest class (highest index) in a non-empty class mask.
-std::size_t lowest_class(std::uint64_t mask) noexcept {
+// Index of the lowest level (highest index) in a non-empty level mask.
+std::size_t lowest_level(std::uint64_t mask) noexcept {
   return static_cast<std::size_t>(63 - __builtin_clzll(mask));
 }
 
@@ -34,10 +34,12 @@ admission::admission(admission_config config, const clock& clk)
   if (auto problems = validate(config_); !problems.empty())
     throw std::invalid_argument("admission config: " + problems.front().key +
                                 " " + problems.front().message);
-  classes_.resize(config_.priorities.size());
+  levels_.resize(2 * config_.priorities.size());
   auto limit = config_.global_cap;
-  for (std::size_t c = 0; c < classes_.size(); ++c) {
-    classes_[c].limit = limit;
+  for (std::size_t c = 0; c < config_.priorities.size(); ++c) {
+    levels_[level_of(c, true)].limit = limit;
+    levels_[level_of(c, false)].limit = limit;
+    new_levels_ |= bit(level_of(c, false));
     limit -= config_.priorities[c].reserved;
   }
 }
@@ -68,9 +70,9 @@ void admission::set_tenant(tenant_id id, tenant_limits limits,
       throw std::length_error("admission: too many tenants");
     index = static_cast<std::uint32_t>(tenants_.size());
     tenants_.emplace_back();
-    tcs_.resize(tenants_.size() * classes_.size());
+    tcs_.resize(tenants_.size() * levels_.size());
   }
-  tenants_[index] = tenant_node{id, limits, 0, 0, 0};
+  tenants_[index] = tenant_node{id, limits};
   tenant_index_.insert(id, index);
 }
 
@@ -79,7 +81,7 @@ bool admission::remove_tenant(tenant_id id) {
   if (index == npos)
     return false;
   const auto& t = tenants_[index];
-  if (t.in_flight > 0 || t.queued > 0)
+  if (t.in_flight > 0 || t.queued > 0 || t.yielded > 0)
     return false;
   tenant_index_.erase(id);
   free_tenants_.push_back(index);
@@ -88,54 +90,92 @@ bool admission::remove_tenant(tenant_id id) {
 
 submit_decision admission::submit(request_id id, tenant_id tenant,
                                   std::size_t priority) {
-  if (priority >= classes_.size())
-    return reject(rejection_reason::unknown_priority);
-  if (request_index_.find(id) != npos)
-    return reject(rejection_reason::duplicate_request);
   auto ti = tenant_index_.find(tenant);
-  if (ti == npos)
-    return reject(rejection_reason::unknown_tenant);
+  if (auto why = check_submit(id, priority, ti))
+    return reject(*why);
   auto& t = tenants_[ti];
   submit_decision decision;
   // The invariant (nothing queued is admissible) means that a run admissible
   // now overtakes nobody: its class and every class above have empty rings.
-  if (t.in_flight < t.limits.in_flight_cap &&
-      in_flight_total_ < classes_[priority].limit) {
-    auto slot = new_request_slot();
-    auto& r = requests_[slot];
-    r.id = id;
-    r.priority = static_cast<std::uint8_t>(priority);
-    request_index_.insert(id, slot);
-    start(slot, ti);
+  auto level = level_of(priority, false);
+  if (admissible(ti, priority)) {
+    start(add_request(id, level), ti);
     decision.outcome = admission_outcome::admitted;
     return decision;
   }
   auto now = clock_->now();
-  if (t.queued >= t.limits.queue_cap) {
-    if (t.queued_classes == 0 || lowest_class(t.queued_classes) <= priority)
+  if (t.queued_new >= t.limits.queue_cap) {
+    auto mask = t.queued_levels & new_levels_;
+    if (mask == 0 || lowest_level(mask) <= level)
       return reject(rejection_reason::tenant_queue_full);
-    decision.shed = shed(ti, lowest_class(t.queued_classes), now);
-  } else if (queued_total_ >= config_.global_queue_cap) {
-    if (queued_classes_ == 0 || lowest_class(queued_classes_) <= priority)
+    decision.shed = shed(ti, lowest_level(mask), now);
+  } else if (queued_new_total_ >= config_.global_queue_cap) {
+    auto mask = queued_levels_ & new_levels_;
+    if (mask == 0 || lowest_level(mask) <= level)
       return reject(rejection_reason::global_queue_full);
-    auto lowest = lowest_class(queued_classes_);
-    auto victim = classes_[lowest].buckets.argmax();
+    auto lowest = lowest_level(mask);
+    auto victim = levels_[lowest].buckets.argmax();
     decision.shed =
-        shed(static_cast<std::uint32_t>(victim / classes_.size()), lowest, now);
+        shed(static_cast<std::uint32_t>(victim / levels_.size()), lowest, now);
   }
-  auto slot = new_request_slot();
-  auto& r = requests_[slot];
-  r.id = id;
-  r.enqueued = now;
-  request_index_.insert(id, slot);
-  enqueue(slot, ti, priority);
+  auto slot = add_request(id, level);
+  requests_[slot].enqueued = now;
+  enqueue(slot, ti, level);
   decision.outcome = admission_outcome::queued;
   return decision;
 }
 
-bool admission::release(request_id id, std::vector<admitted_run>& admitted) {
+submit_decision admission::submit_continuation(request_id id, tenant_id tenant,
+                                               std::size_t priority) {
+  auto ti = tenant_index_.find(tenant);
+  if (auto why = check_submit(id, priority, ti))
+    return reject(*why);
+  submit_decision decision;
+  auto level = level_of(priority, true);
+  auto slot = add_request(id, level);
+  if (admissible(ti, priority)) {
+    start(slot, ti);
+    decision.outcome = admission_outcome::admitted;
+    return decision;
+  }
+  requests_[slot].enqueued = clock_->now();
+  enqueue(slot, ti, level);
+  decision.outcome = admission_outcome::queued;
+  return decision;
+}
+
+bool admission::yield(request_id id, std::vector<admitted_run>& admitted) {
   auto slot = request_index_.find(id);
   if (slot == npos || requests_[slot].state != slot_state::running)
+    return false;
+  stop_counting(slot);
+  requests_[slot].state = slot_state::yielded;
+  ++tenants_[requests_[slot].tenant].yielded;
+  dispatch(admitted);
+  return true;
+}
+
+reclaim_outcome admission::reclaim(request_id id) {
+  auto slot = request_index_.find(id);
+  if (slot == npos || requests_[slot].state != slot_state::yielded)
+    return reclaim_outcome::unknown_request;
+  auto& r = requests_[slot];
+  auto ti = r.tenant;
+  std::size_t cls = r.level / 2;
+  --tenants_[ti].yielded;
+  if (admissible(ti, cls)) {
+    start(slot, ti);
+    return reclaim_outcome::resumed;
+  }
+  r.enqueued = clock_->now();
+  r.reclaiming = true;
+  enqueue(slot, ti, level_of(cls, true));
+  return reclaim_outcome::queued;
+}
+
+bool admission::release(request_id id, std::vector<admitted_run>& admitted) {
+  auto slot = request_index_.find(id);
+  if (slot == npos || requests_[slot].state == slot_state::queued)
     return false;
   finish(slot, admitted);
   return true;
@@ -146,13 +186,15 @@ cancel_outcome admission::cancel(request_id id,
   auto slot = request_index_.find(id);
   if (slot == npos)
     return cancel_outcome::unknown_request;
-  if (requests_[slot].state == slot_state::running) {
+  if (requests_[slot].state != slot_state::queued) {
     finish(slot, admitted);
     return cancel_outcome::released;
   }
+  bool was_admitted = requests_[slot].reclaiming;
   unlink_queued(slot);
-  request_index_.erase(id);
-  free_request_slot(slot);
+  forget(slot);
+  if (was_admitted)
+    return cancel_outcome::released;
   return cancel_outcome::dequeued;
 }
 
@@ -160,8 +202,17 @@ request_state admission::state(request_id id) const noexcept {
   auto slot = request_index_.find(id);
   if (slot == npos)
     return request_state::unknown;
-  return requests_[slot].state == slot_state::running ? request_state::running
-                                                      : request_state::queued;
+  switch (requests_[slot].state) {
+  case slot_state::running:
+    return request_state::running;
+  case slot_state::yielded:
+    return request_state::yielded;
+  case slot_state::queued:
+    return request_state::queued;
+  case slot_state::free:
+    break;
+  }
+  return request_state::unknown;
 }
 
 bool admission::has_tenant(tenant_id id) const noexcept {
@@ -187,23 +238,34 @@ std::uint32_t admission::queued(tenant_id id) const noexcept {
 std::uint32_t admission::queued(tenant_id id,
                                 std::size_t priority) const noexcept {
   auto index = tenant_index_.find(id);
-  if (index == npos || priority >= classes_.size())
+  if (index == npos || priority >= priority_count())
     return 0;
-  return tcs_[tc_index(index, priority)].bucket.count;
+  return tcs_[tc_index(index, level_of(priority, true))].bucket.count +
+         tcs_[tc_index(index, level_of(priority, false))].bucket.count;
 }
 
 std::uint32_t admission::queue_depth(std::size_t priority) const noexcept {
-  return priority < classes_.size() ? classes_[priority].depth : 0;
+  if (priority >= priority_count())
+    return 0;
+  return levels_[level_of(priority, true)].depth +
+         levels_[level_of(priority, false)].depth;
 }
 
 duration admission::oldest_waiting_age(std::size_t priority) const {
-  if (priority >= classes_.size() || classes_[priority].oldest == npos)
+  if (priority >= priority_count())
     return duration{0};
-  return clock_->now() - requests_[classes_[priority].oldest].enqueued;
+  std::optional<time_point> oldest;
+  for (auto level : {level_of(priority, true), level_of(priority, false)})
+    if (auto slot = levels_[level].oldest; slot != npos) {
+      auto at = requests_[slot].enqueued;
+      oldest = oldest ? std::min(*oldest, at) : at;
+    }
+  return oldest ? clock_->now() - *oldest : duration{0};
 }
 
 std::uint32_t admission::class_limit(std::size_t priority) const noexcept {
-  return priority < classes_.size() ? classes_[priority].limit : 0;
+  return priority < priority_count() ? levels_[level_of(priority, false)].limit
+                                     : 0;
 }
 
 std::optional<std::size_t>
@@ -222,6 +284,24 @@ admission::find_tenant(tenant_id id) const noexcept {
   return index == npos ? nullptr : &tenants_[index];
 }
 
+std::optional<rejection_reason>
+admission::check_submit(request_id id, std::size_t priority,
+                        std::uint32_t tenant) const noexcept {
+  if (priority >= priority_count())
+    return rejection_reason::unknown_priority;
+  if (request_index_.find(id) != npos)
+    return rejection_reason::duplicate_request;
+  if (tenant == npos)
+    return rejection_reason::unknown_tenant;
+  return std::nullopt;
+}
+
+bool admission::admissible(std::uint32_t ti, std::size_t cls) const noexcept {
+  const auto& t = tenants_[ti];
+  return t.in_flight < t.limits.in_flight_cap &&
+         in_flight_total_ < levels_[level_of(cls, false)].limit;
+}
+
 std::uint32_t admission::new_request_slot() {
   if (free_requests_ != npos) {
     auto slot = free_requests_;
@@ -237,29 +317,47 @@ std::uint32_t admission::new_request_slot() {
 void admission::free_request_slot(std::uint32_t slot) noexcept {
   auto& r = requests_[slot];
   r.state = slot_state::free;
+  r.reclaiming = false;
   r.tenant_next = free_requests_;
   free_requests_ = slot;
+}
+
+std::uint32_t admission::add_request(request_id id, std::size_t level) {
+  auto slot = new_request_slot();
+  requests_[slot].id = id;
+  requests_[slot].level = static_cast<std::uint8_t>(level);
+  request_index_.insert(id, slot);
+  return slot;
 }
 
 void admission::start(std::uint32_t slot, std::uint32_t ti) {
   auto& r = requests_[slot];
   r.state = slot_state::running;
   r.tenant = ti;
+  r.reclaiming = false;
   auto& t = tenants_[ti];
   ++in_flight_total_;
   if (++t.in_flight == t.limits.in_flight_cap)
     deactivate(ti);
 }
 
-void admission::enqueue(std::uint32_t slot, std::uint32_t ti, std::size_t cls) {
+void admission::stop_counting(std::uint32_t slot) {
+  auto& t = tenants_[requests_[slot].tenant];
+  --in_flight_total_;
+  if (t.in_flight-- == t.limits.in_flight_cap)
+    activate(requests_[slot].tenant);
+}
+
+void admission::enqueue(std::uint32_t slot, std::uint32_t ti,
+                        std::size_t level) {
   auto& r = requests_[slot];
-  auto& cs = classes_[cls];
-  auto tci = tc_index(ti, cls);
+  auto& ls = levels_[level];
+  auto tci = tc_index(ti, level);
   auto& f = tcs_[tci];
   auto& t = tenants_[ti];
   r.state = slot_state::queued;
   r.tenant = ti;
-  r.priority = static_cast<std::uint8_t>(cls);
+  r.level = static_cast<std::uint8_t>(level);
   r.tenant_prev = f.tail;
   r.tenant_next = npos;
   if (f.tail != npos)
@@ -267,31 +365,35 @@ void admission::enqueue(std::uint32_t slot, std::uint32_t ti, std::size_t cls) {
   else
     f.head = slot;
   f.tail = slot;
-  r.class_prev = cs.newest;
+  r.class_prev = ls.newest;
   r.class_next = npos;
-  if (cs.newest != npos)
-    requests_[cs.newest].class_next = slot;
+  if (ls.newest != npos)
+    requests_[ls.newest].class_next = slot;
   else
-    cs.oldest = slot;
-  cs.newest = slot;
-  ++cs.depth;
-  cs.buckets.increment(tcs_, tci);
+    ls.oldest = slot;
+  ls.newest = slot;
+  ++ls.depth;
+  ls.buckets.increment(tcs_, tci);
   ++t.queued;
   ++queued_total_;
-  t.queued_classes |= bit(cls);
-  queued_classes_ |= bit(cls);
+  if (new_levels_ & bit(level)) {
+    ++t.queued_new;
+    ++queued_new_total_;
+  }
+  t.queued_levels |= bit(level);
+  queued_levels_ |= bit(level);
   if (f.head == slot && t.in_flight < t.limits.in_flight_cap) {
-    cs.ring.push_back(tcs_, tci);
-    dispatchable_ |= bit(cls);
+    ls.ring.push_back(tcs_, tci);
+    dispatchable_ |= bit(level);
   }
 }
 
 void admission::unlink_queued(std::uint32_t slot) noexcept {
   auto& r = requests_[slot];
-  std::size_t cls = r.priority;
+  std::size_t level = r.level;
   auto ti = r.tenant;
-  auto& cs = classes_[cls];
-  auto tci = tc_index(ti, cls);
+  auto& ls = levels_[level];
+  auto tci = tc_index(ti, level);
   auto& f = tcs_[tci];
   auto& t = tenants_[ti];
   if (r.tenant_prev != npos)
@@ -305,90 +407,96 @@ void admission::unlink_queued(std::uint32_t slot) noexcept {
   if (r.class_prev != npos)
     requests_[r.class_prev].class_next = r.class_next;
   else
-    cs.oldest = r.class_next;
+    ls.oldest = r.class_next;
   if (r.class_next != npos)
     requests_[r.class_next].class_prev = r.class_prev;
   else
-    cs.newest = r.class_prev;
-  cs.buckets.decrement(tcs_, tci);
+    ls.newest = r.class_prev;
+  ls.buckets.decrement(tcs_, tci);
   --t.queued;
   --queued_total_;
-  if (--cs.depth == 0)
-    queued_classes_ &= ~bit(cls);
-  if (f.head == npos) {
-    t.queued_classes &= ~bit(cls);
-    cs.ring.remove(tcs_, tci);
-    if (cs.ring.empty())
-      dispatchable_ &= ~bit(cls);
+  if (new_levels_ & bit(level)) {
+    --t.queued_new;
+    --queued_new_total_;
   }
+  if (--ls.depth == 0)
+    queued_levels_ &= ~bit(level);
+  if (f.head == npos) {
+    t.queued_levels &= ~bit(level);
+    ls.ring.remove(tcs_, tci);
+    if (ls.ring.empty())
+      dispatchable_ &= ~bit(level);
+  }
+}
+
+void admission::forget(std::uint32_t slot) noexcept {
+  request_index_.erase(requests_[slot].id);
+  free_request_slot(slot);
 }
 
 void admission::finish(std::uint32_t slot,
                        std::vector<admitted_run>& admitted) {
-  auto& r = requests_[slot];
-  auto ti = r.tenant;
-  auto& t = tenants_[ti];
-  --in_flight_total_;
-  if (t.in_flight-- == t.limits.in_flight_cap)
-    activate(ti);
-  request_index_.erase(r.id);
-  free_request_slot(slot);
+  if (requests_[slot].state == slot_state::running)
+    stop_counting(slot);
+  else // yielded: it held no slot
+    --tenants_[requests_[slot].tenant].yielded;
+  forget(slot);
   dispatch(admitted);
 }
 
-shed_run admission::shed(std::uint32_t ti, std::size_t cls, time_point now) {
-  auto slot = tcs_[tc_index(ti, cls)].tail;
+shed_run admission::shed(std::uint32_t ti, std::size_t level, time_point now) {
+  auto slot = tcs_[tc_index(ti, level)].tail;
   auto& r = requests_[slot];
-  shed_run result{r.id, tenants_[ti].id, cls, now - r.enqueued,
+  shed_run result{r.id, tenants_[ti].id, level / 2, now - r.enqueued,
                   shed_reason::shed_for_higher_priority};
   unlink_queued(slot);
-  request_index_.erase(r.id);
-  free_request_slot(slot);
+  forget(slot);
   return result;
 }
 
 void admission::deactivate(std::uint32_t ti) noexcept {
-  for (auto mask = tenants_[ti].queued_classes; mask != 0; mask &= mask - 1) {
-    auto cls = highest_class(mask);
-    auto& ring = classes_[cls].ring;
-    ring.remove(tcs_, tc_index(ti, cls));
+  for (auto mask = tenants_[ti].queued_levels; mask != 0; mask &= mask - 1) {
+    auto level = highest_level(mask);
+    auto& ring = levels_[level].ring;
+    ring.remove(tcs_, tc_index(ti, level));
     if (ring.empty())
-      dispatchable_ &= ~bit(cls);
+      dispatchable_ &= ~bit(level);
   }
 }
 
 void admission::activate(std::uint32_t ti) noexcept {
-  for (auto mask = tenants_[ti].queued_classes; mask != 0; mask &= mask - 1) {
-    auto cls = highest_class(mask);
-    classes_[cls].ring.push_back(tcs_, tc_index(ti, cls));
-    dispatchable_ |= bit(cls);
+  for (auto mask = tenants_[ti].queued_levels; mask != 0; mask &= mask - 1) {
+    auto level = highest_level(mask);
+    levels_[level].ring.push_back(tcs_, tc_index(ti, level));
+    dispatchable_ |= bit(level);
   }
 }
 
 void admission::dispatch(std::vector<admitted_run>& admitted) {
   std::optional<time_point> now;
-  // Class limits fall with the class index, so the first class without
-  // capacity ends the loop: no class below it has any either.
+  // Level limits fall with the level index, so the first level without
+  // capacity ends the loop: no level below it has any either.
   while (dispatchable_ != 0) {
-    auto cls = highest_class(dispatchable_);
-    auto& cs = classes_[cls];
-    if (in_flight_total_ >= cs.limit)
+    auto level = highest_level(dispatchable_);
+    auto& ls = levels_[level];
+    if (in_flight_total_ >= ls.limit)
       return;
     if (!now)
       now = clock_->now();
-    auto tci = cs.ring.front();
+    auto tci = ls.ring.front();
     auto& tc = tcs_[tci];
     auto slot = tc.head;
     auto& r = requests_[slot];
     auto ti = r.tenant;
     auto& t = tenants_[ti];
-    bool turn_over = cs.ring.charge_front(tcs_, t.limits.weight);
-    admitted.push_back(admitted_run{r.id, t.id, cls, *now - r.enqueued});
+    bool turn_over = ls.ring.charge_front(tcs_, t.limits.weight);
+    admitted.push_back(
+        admitted_run{r.id, t.id, level / 2, *now - r.enqueued, r.reclaiming});
     unlink_queued(slot);
     start(slot, ti);
     // Still active means still at the front: only this node may have left.
     if (turn_over && detail::drr_ring::contains(tcs_[tci].ring))
-      cs.ring.rotate(tcs_);
+      ls.ring.rotate(tcs_);
   }
 }
 

@@ -26,9 +26,10 @@ struct priority_class {
 struct admission_config {
   /// Runs in flight at once across all tenants (runs). Default 4096.
   std::uint32_t global_cap = 4096;
-  /// Runs waiting at once across all tenants (runs). Default 100000.
+  /// New runs waiting at once across all tenants (runs; continuations are
+  /// not counted). Default 100000.
   std::uint32_t global_queue_cap = 100000;
-  /// Priority classes, highest first (1 to 64 classes). A run of class i is
+  /// Priority classes, highest first (1 to 32 classes). A run of class i is
   /// admitted only while the global in-flight count is below global_cap minus
   /// the reserved slots of the classes above i. The reserved slots of all
   /// classes must add up to less than global_cap. Default critical (256
@@ -54,7 +55,8 @@ validate(const admission_config& config);
 struct tenant_limits {
   /// Runs of the tenant in flight at once (runs). Default 2.
   std::uint32_t in_flight_cap = 2;
-  /// Runs of the tenant waiting at once, all classes (runs). Default 20.
+  /// New runs of the tenant waiting at once, all classes (runs;
+  /// continuations are not counted). Default 20.
   std::uint32_t queue_cap = 20;
   /// Share of the tenant in the weighted fair order; 0 counts as 1. Default 1.
   std::uint32_t weight = 1;
@@ -131,6 +133,9 @@ struct admitted_run {
   std::size_t priority = 0;
   /// How long it waited in the queue.
   duration waited{0};
+  /// True for a run that yielded its slot and got one back (`reclaim`): it
+  /// goes on where it stopped instead of starting.
+  bool reclaimed = false;
 };
 
 /// The answer of `submit`.
@@ -156,15 +161,24 @@ struct submit_decision {
 /// Where a request stands.
 enum class request_state : std::uint8_t {
   unknown, ///< never submitted, refused, shed, cancelled or released
-  queued,  ///< waiting for capacity
-  running, ///< admitted and not yet released
+  queued,  ///< waiting for capacity (new, or reclaiming a slot it yielded)
+  running, ///< admitted, holds a slot
+  yielded, ///< admitted, gave its slot back while it waits for others
 };
 
 /// What `cancel` did.
 enum class cancel_outcome : std::uint8_t {
-  unknown_request, ///< the id is neither queued nor running; nothing changed
+  unknown_request, ///< the id is not known; nothing changed
   dequeued,        ///< the run was removed from the queue
-  released,        ///< the run was running; its slot was freed
+  released,        ///< the run was admitted (running or yielded); it is gone
+};
+
+/// What `reclaim` did.
+enum class reclaim_outcome : std::uint8_t {
+  unknown_request, ///< the run is not yielded; nothing changed
+  resumed,         ///< the run holds a slot again
+  queued, ///< the run waits ahead of new runs; a later `admitted_run` with
+          ///< `reclaimed` set reports its slot
 };
 
 /// The fair admission queue: decides which submitted runs may start.
@@ -176,6 +190,15 @@ enum class cancel_outcome : std::uint8_t {
 /// class, tenants take turns by deficit round robin with `weight` dispatches a
 /// turn; within a tenant and class, runs leave in FIFO order. A tenant at its
 /// in-flight cap leaves the round robin until one of its runs is released.
+///
+/// Work already admitted comes first: within each class, continuations (runs
+/// submitted with `submit_continuation`, e.g. the child runs of an admitted
+/// tree, and runs reclaiming a slot they yielded) leave before new runs of
+/// any tenant, tenants taking turns among them by weight as well. A run that
+/// only waits for other runs (a parent waiting for its children) `yield`s
+/// its slot: it stops counting against its tenant's in-flight cap and the
+/// global cap until it `reclaim`s one. So a tenant's cap counts runs doing
+/// work, and a tree can never hold every slot its own children need.
 ///
 /// A priority is an index into `admission_config::priorities`, 0 the highest.
 ///
@@ -217,14 +240,36 @@ class admission {
   [[nodiscard]] submit_decision submit(request_id request, tenant_id tenant,
                                        std::size_t priority);
 
-  /// Ends the running run `request` (finished, timed out or cancelled), then
-  /// admits waiting runs into the freed capacity, appending them to
-  /// `admitted`. Returns false, changing nothing, when `request` is not
-  /// running.
+  /// Admits or queues run `request`, which continues work already admitted
+  /// (a child run of an admitted tree): it waits ahead of the new runs of
+  /// its class, counts against the same caps once admitted, and is never
+  /// refused for a full queue nor shed (the caller bounds such work, e.g. by
+  /// fan-out limits); queue caps count new runs only. Rejected only for an
+  /// unknown tenant or priority, or a duplicate id.
+  [[nodiscard]] submit_decision submit_continuation(request_id request,
+                                                    tenant_id tenant,
+                                                    std::size_t priority);
+
+  /// The running run `request` gives its slot back while it waits for other
+  /// runs to finish: it no longer counts against its tenant's in-flight cap
+  /// nor the global cap, and waiting runs are admitted into the freed
+  /// capacity (appended to `admitted`). Returns false, changing nothing,
+  /// when `request` is not running.
+  bool yield(request_id request, std::vector<admitted_run>& admitted);
+
+  /// The yielded run `request` wants a slot back: it gets one at once when
+  /// its tenant and class have capacity, else it waits with the
+  /// continuations of its class, ahead of new runs.
+  reclaim_outcome reclaim(request_id request);
+
+  /// Ends the admitted run `request` (running or yielded: finished, timed
+  /// out or cancelled), then admits waiting runs into the freed capacity,
+  /// appending them to `admitted`. Returns false, changing nothing, when
+  /// `request` is neither.
   bool release(request_id request, std::vector<admitted_run>& admitted);
 
-  /// Removes `request` from the queue, or releases it when it runs (then
-  /// appending newly admitted runs to `admitted`).
+  /// Removes `request` from the queue, or releases it when it was admitted
+  /// (then appending newly admitted runs to `admitted`).
   cancel_outcome cancel(request_id request,
                         std::vector<admitted_run>& admitted);
 
@@ -238,27 +283,30 @@ class admission {
   [[nodiscard]] std::optional<tenant_limits>
   limits(tenant_id tenant) const noexcept;
 
-  /// Runs of `tenant` in flight; 0 for an unknown tenant.
+  /// Runs of `tenant` in flight (holding a slot: yielded runs do not count);
+  /// 0 for an unknown tenant.
   [[nodiscard]] std::uint32_t in_flight(tenant_id tenant) const noexcept;
 
-  /// Runs of `tenant` waiting, all classes; 0 for an unknown tenant.
+  /// Runs of `tenant` waiting, all classes, continuations included; 0 for an
+  /// unknown tenant.
   [[nodiscard]] std::uint32_t queued(tenant_id tenant) const noexcept;
 
   /// Runs of `tenant` waiting in class `priority`; 0 when either is unknown.
   [[nodiscard]] std::uint32_t queued(tenant_id tenant,
                                      std::size_t priority) const noexcept;
 
-  /// Runs in flight across all tenants.
+  /// Runs in flight across all tenants (holding a slot).
   [[nodiscard]] std::uint32_t in_flight_total() const noexcept {
     return in_flight_total_;
   }
 
-  /// Runs waiting across all tenants and classes.
+  /// Runs waiting across all tenants and classes, continuations included.
   [[nodiscard]] std::uint32_t queued_total() const noexcept {
     return queued_total_;
   }
 
-  /// Runs waiting in class `priority`; 0 for an unknown class.
+  /// Runs waiting in class `priority`, continuations included; 0 for an
+  /// unknown class.
   [[nodiscard]] std::uint32_t queue_depth(std::size_t priority) const noexcept;
 
   /// How long the oldest run waiting in class `priority` has waited; zero when
@@ -275,7 +323,7 @@ class admission {
 
   /// Number of priority classes.
   [[nodiscard]] std::size_t priority_count() const noexcept {
-    return classes_.size();
+    return levels_.size() / 2;
   }
 
   /// Number of registered tenants.
@@ -291,10 +339,19 @@ class admission {
  private:
   static constexpr std::uint32_t npos = 0xFFFFFFFFu;
 
-  enum class slot_state : std::uint8_t { free, queued, running };
+  enum class slot_state : std::uint8_t { free, queued, running, yielded };
 
-  // A queued or running run. Queued runs are linked into their tenant's FIFO
-  // for their class and into their class's FIFO of all tenants (oldest first).
+  // Each class is two levels of the queue: its continuations at level 2c,
+  // ahead of its new runs at level 2c + 1. Level masks below have a bit per
+  // level.
+  [[nodiscard]] static std::size_t level_of(std::size_t cls,
+                                            bool continuation) noexcept {
+    return 2 * cls + (continuation ? 0 : 1);
+  }
+
+  // A queued, running or yielded run. Queued runs are linked into their
+  // tenant's FIFO for their level and into their level's FIFO of all tenants
+  // (oldest first).
   struct request_node {
     request_id id = 0;
     time_point enqueued{};
@@ -303,20 +360,23 @@ class admission {
     std::uint32_t tenant_next = npos; // also the free-list link
     std::uint32_t class_prev = npos;
     std::uint32_t class_next = npos;
-    std::uint8_t priority = 0;
+    std::uint8_t level = 0;
     slot_state state = slot_state::free;
+    bool reclaiming = false; // queued to get back the slot it yielded
   };
 
   struct tenant_node {
     tenant_id id = 0;
     tenant_limits limits;
     std::uint32_t in_flight = 0;
-    std::uint32_t queued = 0;
-    std::uint64_t queued_classes = 0; // bit c: runs waiting in class c
+    std::uint32_t queued = 0;        // all levels
+    std::uint32_t queued_new = 0;    // new runs: what queue_cap bounds
+    std::uint32_t yielded = 0;       // admitted runs that gave their slot back
+    std::uint64_t queued_levels = 0; // bit l: runs waiting at level l
   };
 
-  // The state of one tenant in one class, in one 32-byte node: its FIFO, its
-  // place in the class's round robin and its count of runs waiting there.
+  // The state of one tenant at one level, in one 32-byte node: its FIFO, its
+  // place in the level's round robin and its count of runs waiting there.
   struct tenant_class {
     std::uint32_t head = npos; // oldest waiting run of the tenant here
     std::uint32_t tail = npos; // newest
@@ -326,28 +386,36 @@ class admission {
   // Two nodes per cache line, none straddling two.
   static_assert(sizeof(tenant_class) == 32);
 
-  struct class_state {
-    std::uint32_t limit = 0;
+  struct level_state {
+    std::uint32_t limit = 0; // the class limit
     std::uint32_t depth = 0;
-    std::uint32_t oldest = npos; // class FIFO over all tenants
+    std::uint32_t oldest = npos; // level FIFO over all tenants
     std::uint32_t newest = npos;
     detail::drr_ring ring;         // tenants under cap with runs waiting
     detail::count_buckets buckets; // runs waiting by tenant, for shedding
   };
 
-  // Index of the node of tenant `ti` in class `cls` within tcs_.
+  // Index of the node of tenant `ti` at level `level` within tcs_.
   [[nodiscard]] std::uint32_t tc_index(std::uint32_t ti,
-                                       std::size_t cls) const noexcept {
-    return static_cast<std::uint32_t>(ti * classes_.size() + cls);
+                                       std::size_t level) const noexcept {
+    return static_cast<std::uint32_t>(ti * levels_.size() + level);
   }
 
   std::uint32_t new_request_slot();
   void free_request_slot(std::uint32_t slot) noexcept;
+  [[nodiscard]] std::optional<rejection_reason>
+  check_submit(request_id id, std::size_t priority,
+               std::uint32_t tenant) const noexcept;
+  [[nodiscard]] bool admissible(std::uint32_t tenant,
+                                std::size_t cls) const noexcept;
+  std::uint32_t add_request(request_id id, std::size_t level);
   void start(std::uint32_t slot, std::uint32_t tenant);
-  void enqueue(std::uint32_t slot, std::uint32_t tenant, std::size_t cls);
+  void stop_counting(std::uint32_t slot);
+  void enqueue(std::uint32_t slot, std::uint32_t tenant, std::size_t level);
   void unlink_queued(std::uint32_t slot) noexcept;
+  void forget(std::uint32_t slot) noexcept;
   void finish(std::uint32_t slot, std::vector<admitted_run>& admitted);
-  shed_run shed(std::uint32_t tenant, std::size_t cls, time_point now);
+  shed_run shed(std::uint32_t tenant, std::size_t level, time_point now);
   void deactivate(std::uint32_t tenant) noexcept;
   void activate(std::uint32_t tenant) noexcept;
   void dispatch(std::vector<admitted_run>& admitted);
@@ -355,18 +423,20 @@ class admission {
 
   admission_config config_;
   const clock* clock_;
-  std::vector<class_state> classes_;
+  std::vector<level_state> levels_; // 2 per class
   std::vector<tenant_node> tenants_;
-  std::vector<tenant_class> tcs_; // tenant-major: tcs_[tenant * P + class]
+  std::vector<tenant_class> tcs_; // tenant-major: tcs_[tenant * L + level]
   std::vector<request_node> requests_;
   detail::id_map tenant_index_;
   detail::id_map request_index_;
   std::vector<std::uint32_t> free_tenants_;
   std::uint32_t free_requests_ = npos; // linked through tenant_next
-  std::uint64_t dispatchable_ = 0;     // bit c: ring of class c not empty
-  std::uint64_t queued_classes_ = 0;   // bit c: runs waiting in class c
+  std::uint64_t dispatchable_ = 0;     // bit l: ring of level l not empty
+  std::uint64_t queued_levels_ = 0;    // bit l: runs waiting at level l
+  std::uint64_t new_levels_ = 0;       // bit l: level l holds new runs
   std::uint32_t in_flight_total_ = 0;
   std::uint32_t queued_total_ = 0;
+  std::uint32_t queued_new_total_ = 0; // what global_queue_cap bounds
 };
 
 } // namespace warden::policies

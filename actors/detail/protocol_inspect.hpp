@@ -157,7 +157,22 @@ typename Inspector::result_type inspect(Inspector& f, cancel_calls& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, admit_run& x) {
   return f(caf::meta::type_name("admit_run"), x.run, x.tenant, x.priority,
-           x.accepted);
+           x.accepted, x.continuation);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, yield_slot& x) {
+  return f(caf::meta::type_name("yield_slot"), x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reclaim_slot& x) {
+  return f(caf::meta::type_name("reclaim_slot"), x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, slot_returned& x) {
+  return f(caf::meta::type_name("slot_returned"), x.run);
 }
 
 template <class Inspector>

@@ -83,7 +83,17 @@ void check_tool_use(rule_context& context, const std::string& prefix,
 void check_limits(rule_context& context, const std::string& prefix,
                   const agent_settings& agent) {
   auto global_cap = context.value().admission.global_cap;
-  if (agent.max_concurrency > global_cap &&
+  // A turn that waits only for its children holds its pool permit without
+  // an admission slot: such agents may use more permits than there are
+  // slots.
+  const auto& tools = context.value().tools;
+  auto spawns = std::any_of(
+      agent.tools.begin(), agent.tools.end(), [&](const std::string& name) {
+        auto tool = tools.find(name);
+        return tool != tools.end() &&
+               tool->second.kind == tool_kind::spawn_agent;
+      });
+  if (!spawns && agent.max_concurrency > global_cap &&
       context.usable({"admission.global_cap"}))
     context.report(prefix + ".max_concurrency",
                    "must be at most admission.global_cap (" +

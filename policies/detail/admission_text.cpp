@@ -48,8 +48,9 @@ std::vector<admission_config_problem> validate(const admission_config& config) {
   if (config.global_cap == 0)
     add("global_cap", "must be at least 1, got 0");
   const auto& classes = config.priorities;
-  if (classes.empty() || classes.size() > 64)
-    add("priorities", "must list between 1 and 64 classes, got " +
+  // Two queue levels per class (continuations, new runs) in 64-bit masks.
+  if (classes.empty() || classes.size() > 32)
+    add("priorities", "must list between 1 and 32 classes, got " +
                           std::to_string(classes.size()));
   std::uint64_t reserved = 0;
   for (std::size_t i = 0; i < classes.size(); ++i) {

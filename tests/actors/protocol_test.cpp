@@ -126,11 +126,16 @@ CAF_TEST(migration messages survive serialization as registered types) {
 }
 
 CAF_TEST(admission messages keep the accepted flag and the tokens of a run) {
-  auto admit = round_trip(admit_run{7, "acme", 1, true});
+  auto admit = round_trip(admit_run{7, "acme", 1, true, true});
   CAF_CHECK_EQUAL(admit.run, 7u);
   CAF_CHECK_EQUAL(admit.tenant, "acme");
   CAF_CHECK_EQUAL(admit.priority, 1u);
   CAF_CHECK(admit.accepted);
+  CAF_CHECK(admit.continuation);
+  CAF_CHECK(!round_trip(admit_run{7, "acme", 1, true, false}).continuation);
+  CAF_CHECK_EQUAL(round_trip(yield_slot{8}).run, 8u);
+  CAF_CHECK_EQUAL(round_trip(reclaim_slot{9}).run, 9u);
+  CAF_CHECK_EQUAL(round_trip(slot_returned{10}).run, 10u);
   auto release = round_trip(release_run{7, 1'500, 1'714'564'800'000});
   CAF_CHECK_EQUAL(release.run, 7u);
   CAF_CHECK_EQUAL(release.tokens, 1'500u);

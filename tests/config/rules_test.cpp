@@ -275,6 +275,19 @@ CAF_TEST(an agent with more permits than the global cap is refused) {
                        "must be at most admission.global_cap (100)"));
 }
 
+CAF_TEST(an agent that spawns children may have more permits than slots) {
+  // Its turns that wait for their children hold permits but no slot.
+  auto loaded = load("[admission]\nglobal_cap = 100\n[providers.p]\n"
+                     "[tools.ask]\nkind = \"spawn_agent\"\nagent = \"b\"\n"
+                     "[agents.a]\nprovider = \"p\"\ntools = [\"ask\"]\n"
+                     "max_concurrency = 500\n"
+                     "[agents.a.fanout]\nmax_depth = 2\n"
+                     "[agents.b]\nprovider = \"p\"\n");
+  for (const auto& err : loaded.errors)
+    CAF_MESSAGE(err.to_string());
+  CAF_CHECK(loaded.ok());
+}
+
 CAF_TEST(fewer resident sessions than the global cap are refused) {
   CAF_CHECK(only_error(load("[sessions]\nmax_resident = 1000\n"),
                        "sessions.max_resident", 2,

@@ -74,11 +74,16 @@ struct fixture {
 // round robin serves next, so it checks every reported admission instead:
 // FIFO within a tenant and class, capacity at that moment, strict priority.
 struct model {
+  enum class where { queued, running, yielded };
   struct run {
     std::uint64_t tenant = 0;
     std::size_t cls = 0;
-    bool running = false;
+    where state = where::queued;
     time_point enqueued{};
+    bool continuation = false; // queued with the continuations
+    bool reclaiming = false;   // queued to get back a yielded slot
+    bool running() const { return state == where::running; }
+    bool admitted() const { return state != where::queued || reclaiming; }
   };
   struct tenant {
     bool known = false;
@@ -86,7 +91,9 @@ struct model {
     std::uint32_t in_flight = 0;
     bool cap_lowered = false;
     bool queue_cap_lowered = false;
-    std::vector<std::deque<std::uint64_t>> queues; // by class
+    std::vector<std::deque<std::uint64_t>> queues; // new runs, by class
+    std::vector<std::deque<std::uint64_t>> conts;  // continuations, by class
+    std::uint32_t yielded = 0;
   };
 
   admission_config cfg;
@@ -95,10 +102,12 @@ struct model {
   std::unordered_map<std::uint64_t, run> runs;
   std::vector<tenant> tenants;
   std::uint32_t in_flight = 0;
-  std::uint32_t queued = 0;
+  std::uint32_t queued = 0;      // new runs
+  std::uint32_t queued_cont = 0; // continuations
   int violations = 0;
   int sheds = 0;
   int dispatches = 0;
+  int reclaims = 0;
 
   model(admission_config config, std::size_t tenant_ids)
       : cfg(std::move(config)), classes(cfg.priorities.size()) {
@@ -109,7 +118,13 @@ struct model {
     }
     tenants.resize(tenant_ids);
     for (auto& t : tenants)
-      t.queues.resize(classes);
+      reset(t);
+  }
+
+  void reset(tenant& t) {
+    t = tenant{};
+    t.queues.resize(classes);
+    t.conts.resize(classes);
   }
 
   bool known(std::uint64_t t) const {
@@ -123,11 +138,22 @@ struct model {
     return static_cast<std::uint32_t>(n);
   }
 
+  std::uint32_t conts_of(std::uint64_t t) const {
+    std::size_t n = 0;
+    for (auto& f : tenants[t].conts)
+      n += f.size();
+    return static_cast<std::uint32_t>(n);
+  }
+
   std::uint32_t depth(std::size_t cls) const {
     std::size_t n = 0;
     for (auto& t : tenants)
-      n += t.queues[cls].size();
+      n += t.queues[cls].size() + t.conts[cls].size();
     return static_cast<std::uint32_t>(n);
+  }
+
+  bool has_capacity(const tenant& t, std::size_t cls) const {
+    return t.in_flight < t.limits.in_flight_cap && in_flight < limit[cls];
   }
 
   void set_tenant(admission& q, std::uint64_t id, tenant_limits l,
@@ -145,20 +171,98 @@ struct model {
   }
 
   void remove_tenant(admission& q, std::uint64_t id) {
-    bool idle = known(id) && tenants[id].in_flight == 0 && queued_of(id) == 0;
+    bool idle = known(id) && tenants[id].in_flight == 0 && queued_of(id) == 0 &&
+                conts_of(id) == 0 && tenants[id].yielded == 0;
     if (q.remove_tenant(id) != idle)
       ++violations;
     else if (idle)
-      tenants[id] =
-          tenant{false, {},    0,
-                 false, false, std::vector<std::deque<std::uint64_t>>(classes)};
+      reset(tenants[id]);
   }
 
   void dequeue(std::uint64_t id) {
     auto& r = runs[id];
-    auto& f = tenants[r.tenant].queues[r.cls];
+    auto& t = tenants[r.tenant];
+    auto& f = r.continuation ? t.conts[r.cls] : t.queues[r.cls];
     f.erase(std::find(f.begin(), f.end(), id));
-    --queued;
+    --(r.continuation ? queued_cont : queued);
+  }
+
+  void submit_continuation(admission& q, std::uint64_t id, std::uint64_t tid,
+                           std::size_t cls, time_point now) {
+    auto d = q.submit_continuation(id, tid, cls);
+    std::optional<rejection_reason> want;
+    if (cls >= classes)
+      want = rejection_reason::unknown_priority;
+    else if (runs.count(id) > 0)
+      want = rejection_reason::duplicate_request;
+    else if (!known(tid))
+      want = rejection_reason::unknown_tenant;
+    if (want) {
+      if (!d.rejected() || d.reason != want)
+        ++violations;
+      return;
+    }
+    auto& t = tenants[tid];
+    if (d.shed)
+      ++violations; // continuations never shed
+    if (has_capacity(t, cls)) {
+      if (!d.admitted())
+        ++violations;
+      runs[id] = run{tid, cls, where::running, now};
+      ++t.in_flight;
+      ++in_flight;
+      return;
+    }
+    if (!d.queued())
+      ++violations;
+    runs[id] = run{tid, cls, where::queued, now, true};
+    t.conts[cls].push_back(id);
+    ++queued_cont;
+  }
+
+  void yield(admission& q, std::uint64_t id, std::vector<admitted_run>& out,
+             time_point now) {
+    out.clear();
+    auto i = runs.find(id);
+    bool running = i != runs.end() && i->second.running();
+    if (q.yield(id, out) != running)
+      ++violations;
+    if (running) {
+      i->second.state = where::yielded;
+      --tenants[i->second.tenant].in_flight;
+      ++tenants[i->second.tenant].yielded;
+      --in_flight;
+    }
+    admitted(out, now);
+  }
+
+  void reclaim(admission& q, std::uint64_t id, time_point now) {
+    auto got = q.reclaim(id);
+    auto i = runs.find(id);
+    if (i == runs.end() || i->second.state != where::yielded) {
+      if (got != reclaim_outcome::unknown_request)
+        ++violations;
+      return;
+    }
+    auto& r = i->second;
+    auto& t = tenants[r.tenant];
+    --t.yielded;
+    if (has_capacity(t, r.cls)) {
+      if (got != reclaim_outcome::resumed)
+        ++violations;
+      r.state = where::running;
+      ++t.in_flight;
+      ++in_flight;
+      return;
+    }
+    if (got != reclaim_outcome::queued)
+      ++violations;
+    r.state = where::queued;
+    r.continuation = true;
+    r.reclaiming = true;
+    r.enqueued = now;
+    t.conts[r.cls].push_back(id);
+    ++queued_cont;
   }
 
   void submit(admission& q, std::uint64_t id, std::uint64_t tid,
@@ -190,7 +294,13 @@ struct model {
         else
           victims.push_back(t.queues[low].back());
       } else if (queued >= cfg.global_queue_cap) {
-        auto low = lowest_of([&](std::size_t c) { return depth(c); });
+        // Only new runs are shed: the lowest class holding any.
+        auto low = lowest_of([&](std::size_t c) {
+          std::size_t n = 0;
+          for (auto& other : tenants)
+            n += other.queues[c].size();
+          return n;
+        });
         if (low == classes || low <= cls) {
           want = rejection_reason::global_queue_full;
         } else {
@@ -211,7 +321,7 @@ struct model {
     if (admit) {
       if (!d.admitted() || d.shed)
         ++violations;
-      runs[id] = run{tid, cls, true, now};
+      runs[id] = run{tid, cls, where::running, now};
       ++tenants[tid].in_flight;
       ++in_flight;
       return;
@@ -231,52 +341,75 @@ struct model {
       dequeue(v);
       runs.erase(v);
     }
-    runs[id] = run{tid, cls, false, now};
+    runs[id] = run{tid, cls, where::queued, now};
     tenants[tid].queues[cls].push_back(id);
     ++queued;
   }
 
+  // Checks the runs one operation admitted: each was the oldest of its
+  // tenant's queue (continuations or new runs of its class) and had room,
+  // and they left by level (a class's continuations, then its new runs).
   void admitted(const std::vector<admitted_run>& events, time_point now) {
     std::size_t last = 0;
     for (auto& e : events) {
       ++dispatches;
       auto i = runs.find(e.request);
-      if (i == runs.end() || i->second.running) {
+      if (i == runs.end() || i->second.state != where::queued) {
         ++violations;
         continue;
       }
       auto& r = i->second;
       auto& t = tenants[r.tenant];
-      if (t.queues[r.cls].front() != e.request || r.cls < last ||
-          t.in_flight >= t.limits.in_flight_cap || in_flight >= limit[r.cls] ||
+      auto& f = r.continuation ? t.conts[r.cls] : t.queues[r.cls];
+      auto level = 2 * r.cls + (r.continuation ? 0 : 1);
+      if (f.front() != e.request || level < last || !has_capacity(t, r.cls) ||
           e.tenant != r.tenant || e.priority != r.cls ||
-          e.waited != now - r.enqueued)
+          e.waited != now - r.enqueued || e.reclaimed != r.reclaiming)
         ++violations;
-      last = r.cls;
+      // A new run leaves only when no continuation of its class can.
+      if (!r.continuation)
+        for (auto& other : tenants)
+          if (!other.conts[r.cls].empty() && has_capacity(other, r.cls))
+            ++violations;
+      last = level;
+      reclaims += e.reclaimed ? 1 : 0;
       dequeue(e.request);
-      r.running = true;
+      r.state = where::running;
+      r.continuation = false;
+      r.reclaiming = false;
       ++t.in_flight;
       ++in_flight;
     }
   }
 
+  // Forgets an admitted run (released or cancelled).
   void finish(std::uint64_t id) {
     auto& r = runs[id];
-    --tenants[r.tenant].in_flight;
-    --in_flight;
+    auto& t = tenants[r.tenant];
+    if (r.state == where::queued)
+      dequeue(id);
+    else if (r.state == where::yielded)
+      --t.yielded;
+    else {
+      --t.in_flight;
+      --in_flight;
+    }
     runs.erase(id);
   }
 
   void check(const admission& q, time_point now) {
     if (q.in_flight_total() != in_flight || in_flight > cfg.global_cap ||
-        q.queued_total() != queued || queued > cfg.global_queue_cap)
+        q.queued_total() != queued + queued_cont ||
+        queued > cfg.global_queue_cap)
       ++violations;
     std::vector<std::uint32_t> running(classes, 0);
     for (auto& [id, r] : runs) {
-      auto want = r.running ? request_state::running : request_state::queued;
+      auto want = r.state == where::running   ? request_state::running
+                  : r.state == where::yielded ? request_state::yielded
+                                              : request_state::queued;
       if (q.state(id) != want)
         ++violations;
-      if (r.running)
+      if (r.running())
         ++running[r.cls];
     }
     // Classes i and below together stay within class i's limit.
@@ -289,28 +422,28 @@ struct model {
         ++violations;
       std::optional<time_point> oldest;
       for (auto& t : tenants)
-        if (!t.queues[c].empty()) {
-          auto e = runs[t.queues[c].front()].enqueued;
-          oldest = oldest ? std::min(*oldest, e) : e;
-        }
+        for (auto* f : {&t.queues[c], &t.conts[c]})
+          if (!f->empty()) {
+            auto e = runs[f->front()].enqueued;
+            oldest = oldest ? std::min(*oldest, e) : e;
+          }
       if (q.oldest_waiting_age(c) != (oldest ? now - *oldest : duration{0}))
         ++violations;
     }
     for (std::uint64_t id = 0; id < tenants.size(); ++id) {
       auto& t = tenants[id];
       if (q.has_tenant(id) != t.known || q.in_flight(id) != t.in_flight ||
-          q.queued(id) != queued_of(id))
+          q.queued(id) != queued_of(id) + conts_of(id))
         ++violations;
       if (!t.cap_lowered && t.in_flight > t.limits.in_flight_cap)
         ++violations;
       if (!t.queue_cap_lowered && queued_of(id) > t.limits.queue_cap)
         ++violations;
       for (std::size_t c = 0; c < classes; ++c) {
-        if (q.queued(id, c) != t.queues[c].size())
+        if (q.queued(id, c) != t.queues[c].size() + t.conts[c].size())
           ++violations;
         // Dispatch is eager: nothing queued may be admissible.
-        if (!t.queues[c].empty() && t.in_flight < t.limits.in_flight_cap &&
-            in_flight < limit[c])
+        if ((!t.queues[c].empty() || !t.conts[c].empty()) && has_capacity(t, c))
           ++violations;
       }
     }
@@ -686,6 +819,132 @@ CAF_TEST(a tenant is removed only when it has nothing queued or running) {
   CAF_CHECK_EQUAL(q.in_flight(1), 0u);
 }
 
+CAF_TEST(a yielded run frees its slot and gets one back ahead of new runs) {
+  admission q{single_class(10), clk};
+  set(q, 7, limits(1, 10));
+  CAF_CHECK(q.submit(1, 7, 0).admitted());
+  CAF_CHECK(q.submit(2, 7, 0).queued());
+  // Run 1 waits for others: its slot goes to run 2.
+  out.clear();
+  CAF_CHECK(q.yield(1, out));
+  CAF_CHECK_EQUAL(ids(out), std::vector<std::uint64_t>{2});
+  CAF_CHECK(q.state(1) == request_state::yielded);
+  CAF_CHECK_EQUAL(q.in_flight(7), 1u);
+  CAF_CHECK_EQUAL(q.in_flight_total(), 1u);
+  out.clear();
+  CAF_CHECK(!q.yield(1, out)); // not running
+  // Its wait is over, the tenant is at its cap: it waits, ahead of run 3,
+  // which came first.
+  CAF_CHECK(q.submit(3, 7, 0).queued());
+  clk.advance(5ms);
+  CAF_CHECK(q.reclaim(1) == reclaim_outcome::queued);
+  CAF_CHECK(q.state(1) == request_state::queued);
+  CAF_CHECK(q.reclaim(1) == reclaim_outcome::unknown_request);
+  clk.advance(2ms);
+  auto in = release(q, 2);
+  CAF_REQUIRE_EQUAL(in.size(), 1u);
+  CAF_CHECK_EQUAL(in[0].request, 1u);
+  CAF_CHECK(in[0].reclaimed);
+  CAF_CHECK(in[0].waited == 2ms);
+  in = release(q, 1);
+  CAF_REQUIRE_EQUAL(in.size(), 1u);
+  CAF_CHECK_EQUAL(in[0].request, 3u);
+  CAF_CHECK(!in[0].reclaimed);
+  // With room, a reclaim resumes at once.
+  out.clear();
+  CAF_CHECK(q.yield(3, out));
+  CAF_CHECK(out.empty());
+  CAF_CHECK(q.reclaim(3) == reclaim_outcome::resumed);
+  CAF_CHECK(q.state(3) == request_state::running);
+}
+
+CAF_TEST(continuations leave before new runs of every tenant) {
+  admission q{single_class(1), clk};
+  set(q, 7, limits(5, 10));
+  set(q, 8, limits(5, 10));
+  CAF_CHECK(q.submit(1, 7, 0).admitted());
+  CAF_CHECK(q.submit(2, 8, 0).queued());
+  // A child of run 1's tree, submitted after run 2 of another tenant.
+  CAF_CHECK(q.submit_continuation(3, 7, 0).queued());
+  CAF_CHECK_EQUAL(q.queue_depth(0), 2u);
+  CAF_CHECK_EQUAL(ids(release(q, 1)), std::vector<std::uint64_t>{3});
+  CAF_CHECK_EQUAL(ids(release(q, 3)), std::vector<std::uint64_t>{2});
+}
+
+CAF_TEST(continuations share by weight and follow strict priority) {
+  admission q{two_classes(1, 100), clk};
+  set(q, 7, limits(5, 10, 2));
+  set(q, 8, limits(5, 10, 1));
+  CAF_CHECK(q.submit(1, 9, 0).rejected()); // unknown tenant
+  set(q, 9, limits(5, 10));
+  CAF_CHECK(q.submit(1, 9, 0).admitted());
+  for (std::uint64_t id = 10; id < 16; ++id)
+    CAF_CHECK(q.submit_continuation(id, 7, 1).queued());
+  for (std::uint64_t id = 20; id < 26; ++id)
+    CAF_CHECK(q.submit_continuation(id, 8, 1).queued());
+  // A new run of the higher class goes before every continuation of the
+  // lower one.
+  CAF_CHECK(q.submit(30, 9, 0).queued());
+  std::vector<std::uint64_t> order;
+  std::uint64_t running = 1;
+  for (int i = 0; i < 7; ++i) {
+    auto in = release(q, running);
+    CAF_REQUIRE_EQUAL(in.size(), 1u);
+    running = in[0].request;
+    order.push_back(running);
+  }
+  // Tenant 7 has weight 2, tenant 8 weight 1.
+  CAF_CHECK_EQUAL(order,
+                  (std::vector<std::uint64_t>{30, 10, 11, 20, 12, 13, 21}));
+}
+
+CAF_TEST(continuations are never refused for a full queue nor shed) {
+  admission q{two_classes(1, 1), clk};
+  set(q, 7, limits(1, 0));
+  set(q, 8, limits(1, 5));
+  CAF_CHECK(q.submit(1, 7, 0).admitted());
+  // Tenant 7's queue cap is 0: new runs are refused, continuations wait.
+  CAF_CHECK(*q.submit(2, 7, 1).reason == rejection_reason::tenant_queue_full);
+  CAF_CHECK(q.submit_continuation(3, 7, 1).queued());
+  CAF_CHECK(q.submit_continuation(4, 7, 1).queued());
+  // The global queue cap (1) counts new runs only.
+  CAF_CHECK(q.submit(5, 8, 1).queued());
+  auto high = q.submit(6, 8, 0);
+  CAF_CHECK(high.queued());
+  CAF_REQUIRE(high.shed.has_value());
+  CAF_CHECK_EQUAL(high.shed->request, 5u); // a new run, not a continuation
+  CAF_CHECK_EQUAL(q.queued_total(), 3u);
+  CAF_CHECK(q.submit_continuation(3, 7, 1).rejected()); // a duplicate
+  CAF_CHECK(*q.submit_continuation(9, 7, 2).reason ==
+            rejection_reason::unknown_priority);
+}
+
+CAF_TEST(release and cancel forget yielded and reclaiming runs) {
+  admission q{single_class(2), clk};
+  set(q, 7, limits(1, 10));
+  CAF_CHECK(q.submit(1, 7, 0).admitted());
+  out.clear();
+  CAF_CHECK(q.yield(1, out));
+  // A tenant with a yielded run is not forgotten.
+  CAF_CHECK(!q.remove_tenant(7));
+  CAF_CHECK(release(q, 1).empty());
+  CAF_CHECK(q.state(1) == request_state::unknown);
+  CAF_CHECK(q.remove_tenant(7));
+  set(q, 7, limits(1, 10));
+  CAF_CHECK(q.submit(2, 7, 0).admitted());
+  CAF_CHECK(q.yield(2, out));
+  CAF_CHECK(q.submit(3, 7, 0).admitted());
+  CAF_CHECK(q.reclaim(2) == reclaim_outcome::queued);
+  // Not running: release refuses; cancel withdraws it from the queue.
+  CAF_CHECK_EQUAL(ids(release(q, 2)), std::vector<std::uint64_t>{~0ull});
+  out.clear();
+  CAF_CHECK(q.cancel(2, out) == cancel_outcome::released);
+  CAF_CHECK_EQUAL(q.queued_total(), 0u);
+  CAF_CHECK(q.yield(3, out));
+  CAF_CHECK(q.cancel(3, out) == cancel_outcome::released);
+  CAF_CHECK(q.remove_tenant(7));
+}
+
 CAF_TEST(config validation names reservations that leave no capacity) {
   CAF_CHECK(validate(admission_config{}).empty());
   auto bad = make_config(10, 10, {{"high", 6}, {"low", 4}});
@@ -722,6 +981,7 @@ CAF_TEST(
   int violations = 0;
   int sheds = 0;
   int dispatches = 0;
+  int reclaims = 0;
   for (int round = 0; round < 6; ++round) {
     auto classes = 1 + pick(4);
     admission_config cfg;
@@ -750,24 +1010,34 @@ CAF_TEST(
       auto now = clk.now();
       auto dice = pick(100);
       out.clear();
-      if (dice < 50) {
+      if (dice < 35) {
         auto id = pick(20) == 0 ? random_run() : next_id++;
         m.submit(q, id, pick(tenant_ids + 5), pick(classes + (pick(20) == 0)),
                  now);
-      } else if (dice < 75) {
+      } else if (dice < 45) {
+        auto id = pick(20) == 0 ? random_run() : next_id++;
+        m.submit_continuation(q, id, pick(tenant_ids + 5),
+                              pick(classes + (pick(20) == 0)), now);
+      } else if (dice < 52) {
+        m.yield(q, random_run(), out, now);
+      } else if (dice < 59) {
+        m.reclaim(q, random_run(), now);
+      } else if (dice < 77) {
         auto id = random_run();
-        bool running = m.runs.count(id) > 0 && m.runs[id].running;
-        if (q.release(id, out) != running)
+        auto i = m.runs.find(id);
+        bool admitted =
+            i != m.runs.end() && i->second.state != model::where::queued;
+        if (q.release(id, out) != admitted)
           ++m.violations;
-        if (running)
+        if (admitted)
           m.finish(id);
         m.admitted(out, now);
       } else if (dice < 92) {
         auto id = random_run();
         auto i = m.runs.find(id);
-        auto want = i == m.runs.end()   ? cancel_outcome::unknown_request
-                    : i->second.running ? cancel_outcome::released
-                                        : cancel_outcome::dequeued;
+        auto want = i == m.runs.end()      ? cancel_outcome::unknown_request
+                    : i->second.admitted() ? cancel_outcome::released
+                                           : cancel_outcome::dequeued;
         if (q.cancel(id, out) != want)
           ++m.violations;
         if (want == cancel_outcome::released) {
@@ -786,9 +1056,12 @@ CAF_TEST(
     }
     violations += m.violations;
     sheds += m.sheds;
+    reclaims += m.reclaims;
     dispatches += m.dispatches;
   }
-  CAF_MESSAGE(dispatches << " dispatches, " << sheds << " sheds");
+  CAF_MESSAGE(dispatches << " dispatches, " << sheds << " sheds, " << reclaims
+                         << " slots reclaimed from the queue");
+  CAF_CHECK_GREATER(reclaims, 0);
   CAF_CHECK_GREATER(sheds, 0);
   CAF_CHECK_GREATER(dispatches, 0);
   CAF_CHECK_EQUAL(violations, 0);
