@@ -240,7 +240,8 @@ void admission_state::release(const release_run& msg) {
            msg.finished_at_ms != 0 ? msg.finished_at_ms : wall_now());
   if (i->second.running && tenant->in_flight != nullptr)
     tenant->in_flight->Decrement();
-  if (i->second.yielded && cfg_.metrics.yielded != nullptr)
+  if (cfg_.metrics.yielded != nullptr &&
+      queue_->state(run) == policies::request_state::yielded)
     cfg_.metrics.yielded->Decrement();
   runs_.erase(i);
   admitted_.clear();
@@ -259,7 +260,6 @@ void admission_state::yield(const yield_slot& msg) {
     return;
   auto& entry = i->second;
   entry.running = false;
-  entry.yielded = true;
   if (entry.tenant->in_flight != nullptr)
     entry.tenant->in_flight->Decrement();
   if (cfg_.metrics.yielded != nullptr)
@@ -271,17 +271,18 @@ void admission_state::yield(const yield_slot& msg) {
 void admission_state::reclaim(const reclaim_slot& msg,
                               const caf::actor& sender) {
   auto i = runs_.find(msg.run);
-  if (i == runs_.end() || !i->second.yielded) {
+  auto outcome = i == runs_.end() ? policies::reclaim_outcome::unknown_request
+                                  : queue_->reclaim(msg.run);
+  if (outcome == policies::reclaim_outcome::unknown_request) {
     // Not yielded here (a run admission never held): nothing to wait for.
     if (sender)
       self_->send(sender, slot_returned{msg.run});
     return;
   }
-  auto& entry = i->second;
-  entry.yielded = false;
   if (cfg_.metrics.yielded != nullptr)
     cfg_.metrics.yielded->Decrement();
-  if (queue_->reclaim(msg.run) == policies::reclaim_outcome::queued) {
+  auto& entry = i->second;
+  if (outcome == policies::reclaim_outcome::queued) {
     entry.submitter = sender;
     refresh_gauges();
     arm_refresh();

@@ -90,11 +90,9 @@ struct admission_run {
   caf::actor submitter;
   /// The run's tenant (entries live as long as any of their runs).
   admission_tenant* tenant = nullptr;
-  /// Whether the run holds an in-flight slot.
+  /// Whether the run holds an in-flight slot (a run that yielded its slot
+  /// does not; the queue knows it as `request_state::yielded`).
   bool running = false;
-  /// Whether the run gave its slot back (`yield_slot`) and has not asked
-  /// for it again.
-  bool yielded = false;
 };
 
 /// State of the admission actor: the node's fair admission queue.

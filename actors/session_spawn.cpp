@@ -94,6 +94,7 @@ void session_state::call_spawn_agent(std::size_t index, bool resumed) {
   auto serial = turn_->serial;
   auto reservation = reserved.reservation;
   auto started = self_->clock().now();
+  turn_->spawned = true;
   self_->request(spawner, timeout, std::move(request))
       .then(
           [this, serial, step, index, reservation,
@@ -128,31 +129,32 @@ void session_state::child_done(std::size_t index,
 }
 
 void session_state::maybe_yield_slot() {
-  if (!runtime_->admission || turn_->slot_yielded)
-    return;
+  using slot = session_turn::admission_slot;
+  if (!runtime_->admission || !turn_->spawned || turn_->slot != slot::held)
+    return; // steps without children pay nothing here
   for (std::size_t i = 0; i < turn_->calls.size(); ++i)
     if (!turn_->results[i] &&
         !is_spawn_agent_tool(*runtime_, turn_->calls[i].tool))
       return; // a call that does work: the run keeps its slot
-  turn_->slot_yielded = true;
+  turn_->slot = slot::yielded;
   self_->send(runtime_->admission, yield_slot{turn_->input.run});
 }
 
 void session_state::tools_answered() {
-  if (!turn_->slot_yielded) {
+  if (turn_->slot == session_turn::admission_slot::held) {
     after_tools();
     return;
   }
   // The next step is work: it waits for a slot, ahead of new runs.
-  turn_->reclaiming = true;
+  turn_->slot = session_turn::admission_slot::reclaiming;
   self_->send(runtime_->admission, reclaim_slot{turn_->input.run});
 }
 
 void session_state::handle_slot_returned(const slot_returned& msg) {
-  if (!turn_ || turn_->input.run != msg.run || !turn_->reclaiming)
+  if (!turn_ || turn_->input.run != msg.run ||
+      turn_->slot != session_turn::admission_slot::reclaiming)
     return; // a turn that ended meanwhile
-  turn_->reclaiming = false;
-  turn_->slot_yielded = false;
+  turn_->slot = session_turn::admission_slot::held;
   after_tools();
 }
 

@@ -31,6 +31,7 @@ void session_turn::begin_tools(std::vector<tool_call> step_calls) {
   results.assign(calls.size(), std::nullopt);
   open_tools_ = calls.size();
   nudge.reset();
+  spawned = false;
 }
 
 bool session_turn::finish_tool(std::size_t index, std::string output) {

@@ -94,11 +94,14 @@ class session_turn {
   /// True while the calls of a step are being started: results that come
   /// at once must not move the loop on before every call started.
   bool starting_tools = false;
-  /// The run gave its admission slot back while every open call is a
-  /// spawn_agent (it does no work while its children run).
-  bool slot_yielded = false;
-  /// Every call answered; the run waits for a slot before its next step.
-  bool reclaiming = false;
+  /// Whether a spawn_agent call of the current step asked for a child: only
+  /// then can the step come to wait for children alone.
+  bool spawned = false;
+  /// The run's admission slot: held; given back while every open call is a
+  /// spawn_agent (the run does no work while its children run); or asked
+  /// for again once every call answered, before the next step.
+  enum class admission_slot : std::uint8_t { held, yielded, reclaiming };
+  admission_slot slot = admission_slot::held;
   /// The first journal ticket of this turn: a failed append with this
   /// ticket or a later one lost a record of this turn.
   std::uint64_t first_ticket = 0;
