@@ -12,11 +12,6 @@ namespace warden {
 
 namespace {
 
-policies::permit_kind policy_kind(permit_kind kind) noexcept {
-  return kind == permit_kind::model_stream ? policies::permit_kind::model_stream
-                                           : policies::permit_kind::tool_call;
-}
-
 constexpr std::array<permit_kind, 2> all_kinds = {permit_kind::model_stream,
                                                   permit_kind::tool_call};
 
@@ -39,7 +34,7 @@ governor_metrics make_governor_metrics(prometheus::Registry& registry) {
                       .Register(registry);
   for (auto kind : all_kinds)
     result.waiting[static_cast<std::size_t>(kind)] =
-        &waiting.Add({{"kind", policies::to_string(policy_kind(kind))}});
+        &waiting.Add({{"kind", policies::to_string(kind)}});
   return result;
 }
 
@@ -85,7 +80,7 @@ caf::result<caf::message> governor_state::call(permit_kind kind, run_id run,
   auto& entry = target_entry(target);
   // Waiting calls of this kind imply no permit of it is free (serve() runs
   // after every change), so a granted permit never overtakes one.
-  auto decision = limits_->try_acquire(policy_kind(kind));
+  auto decision = limits_->try_acquire(kind);
   if (decision.granted()) {
     entry.held[k].push_back(std::move(decision.grant));
     update_gauges();
@@ -94,8 +89,7 @@ caf::result<caf::message> governor_state::call(permit_kind kind, run_id run,
   if (waiting_count_[k] >= cfg_.max_waiting)
     return make_error(
         error_code::queue_full,
-        std::string{"the governor's "} +
-            policies::to_string(policy_kind(kind)) +
+        std::string{"the governor's "} + policies::to_string(kind) +
             " waiting queue is full: " + std::to_string(waiting_count_[k]) +
             " calls wait (max_waiting) and " + decision.reason);
   auto id = next_call_++;
@@ -204,8 +198,7 @@ void governor_state::serve() {
     std::optional<std::uint64_t> pick;
     for (auto kind : all_kinds) {
       auto id = head(index(kind));
-      if (id && limits_->available(policy_kind(kind)) > 0 &&
-          (!pick || *id < *pick))
+      if (id && limits_->available(kind) > 0 && (!pick || *id < *pick))
         pick = id;
     }
     if (!pick)
@@ -217,7 +210,7 @@ void governor_state::serve() {
     unlink(*pick, call);
     waiting_.erase(i);
     auto& entry = targets_.at(call.target.address());
-    entry.held[k].push_back(limits_->try_acquire(policy_kind(call.kind)).grant);
+    entry.held[k].push_back(limits_->try_acquire(call.kind).grant);
     call.promise.delegate(call.target, std::move(call.request));
   }
 }

@@ -23,6 +23,8 @@
 #include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 
+#include "policies/admission.hpp"
+#include "policies/concurrency_limits.hpp"
 #include "storage/journal.hpp"
 
 namespace warden {
@@ -302,13 +304,9 @@ struct slot_returned {
   run_id run = 0;
 };
 
-/// What admission decided about a run.
-enum class admission_outcome : std::uint8_t {
-  admitted,
-  queued,
-  rejected,
-  shed
-};
+/// What admission decided about a run (the policy's own enum: admitted,
+/// queued, rejected, or later shed).
+using admission_outcome = policies::admission_outcome;
 
 /// Admission's answer about one run (admission -> node).
 struct admission_verdict {
@@ -564,8 +562,8 @@ struct session_imported {
 // -- node-internal: governor
 // -----------------------------------------------------
 
-/// Which governor layer a permit is taken from.
-enum class permit_kind : std::uint8_t { model_stream, tool_call };
+/// Which governor layer a permit is taken from (the policy's own enum).
+using permit_kind = policies::permit_kind;
 
 /// Call `provider` under a model-stream permit (session -> governor). The
 /// governor delegates the request, so the reply (`model_reply` or an error)

@@ -99,11 +99,14 @@ enum class shed_reason : std::uint8_t {
 /// Returns a stable, lower-case name for `x` (for logs and metric labels).
 const char* to_string(shed_reason x) noexcept;
 
-/// What `submit` did with a run.
+/// What admission did with a run. `submit` answers admitted, queued or
+/// rejected; a queued run may later leave admitted (`admitted_run`) or shed
+/// (`shed_run`). Values are sent between actors: append, never renumber.
 enum class admission_outcome : std::uint8_t {
   admitted, ///< the run may start now
   queued,   ///< the run waits; it is reported by a later release or cancel
   rejected, ///< the run was refused; see the reason
+  shed,     ///< the queued run was dropped for higher-priority work
 };
 
 /// Returns a stable, lower-case name for `x` (for logs and metric labels).

@@ -36,6 +36,8 @@ const char* to_string(admission_outcome x) noexcept {
     return "queued";
   case admission_outcome::rejected:
     return "rejected";
+  case admission_outcome::shed:
+    return "shed";
   }
   return "unknown";
 }
