@@ -1,5 +1,6 @@
 #include "actors/admission_actor.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -66,6 +67,11 @@ void admission_state::init(admission_actor_config cfg) {
                                                     cfg_.daily_tokens.end()});
   budgets_->advance_to(wall_now());
   cfg_.daily_tokens.clear();
+  for (const auto& held : cfg_.reservations) {
+    budgets_->restore(held.run, held.tenant, held.tokens);
+    show_reserved(held.tenant, held.tokens, 0);
+  }
+  cfg_.reservations.clear();
   // Configured tenants are registered for good, so their ids never change.
   for (const auto& [tenant_name, tenant] : cfg_.settings.tenants) {
     auto tier = cfg_.settings.tiers.find(tenant.tier);
@@ -154,7 +160,8 @@ void admission_state::admit(const admit_run& msg, const caf::actor& sender) {
   }
   advance_day(wall_now());
   if (!msg.accepted && tenant->daily_token_budget != 0) {
-    auto budget = budgets_->check(msg.tenant, tenant->daily_token_budget);
+    auto budget = budgets_->check(msg.tenant, tenant->daily_token_budget,
+                                  policies::least_reservation(msg.tokens));
     if (!budget.allowed()) {
       count_refusal(admission_refusal::daily_budget_exhausted);
       reply(refusal_verdict(msg.run, admission_outcome::rejected,
@@ -211,18 +218,16 @@ void admission_state::admit(const admit_run& msg, const caf::actor& sender) {
   }
   auto& entry = runs_[msg.run];
   entry.tenant = tenant;
+  admission_verdict verdict;
+  verdict.run = msg.run;
+  verdict.reserved_tokens = reserve(*tenant, msg);
   if (decision.admitted()) {
     started(entry, policies::duration{0});
-    admission_verdict verdict;
-    verdict.run = msg.run;
-    reply(std::move(verdict));
   } else {
     entry.submitter = sender;
-    admission_verdict verdict;
-    verdict.run = msg.run;
     verdict.outcome = admission_outcome::queued;
-    reply(std::move(verdict));
   }
+  reply(std::move(verdict));
   if (decision.shed)
     shed(*decision.shed, queue_->config().priorities[msg.priority].name);
   refresh_gauges();
@@ -235,9 +240,8 @@ void admission_state::release(const release_run& msg) {
   if (i == runs_.end())
     return;
   auto* tenant = i->second.tenant;
-  if (msg.tokens > 0)
-    charge(*tenant, msg.tokens,
-           msg.finished_at_ms != 0 ? msg.finished_at_ms : wall_now());
+  settle(*tenant, run, msg.tokens,
+         msg.finished_at_ms != 0 ? msg.finished_at_ms : wall_now());
   if (i->second.running && tenant->in_flight != nullptr)
     tenant->in_flight->Decrement();
   if (cfg_.metrics.yielded != nullptr &&
@@ -303,9 +307,9 @@ void admission_state::regained(admission_run& entry, run_id run,
 
 void admission_state::charge_tokens_of(const charge_tokens& msg) {
   auto* tenant = tenant_for(msg.tenant);
-  if (tenant == nullptr || msg.tokens == 0)
+  if (tenant == nullptr)
     return;
-  charge(*tenant, msg.tokens,
+  settle(*tenant, msg.run, msg.tokens,
          msg.finished_at_ms != 0 ? msg.finished_at_ms : wall_now());
   forget_if_idle(tenant);
 }
@@ -340,6 +344,7 @@ void admission_state::announce(
     verdict.waited_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(run.waited)
             .count();
+    verdict.reserved_tokens = budgets_->reservation_of(run.request);
     self_->send(submitter, std::move(verdict));
   }
 }
@@ -353,6 +358,7 @@ void admission_state::shed(const policies::shed_run& victim,
   auto submitter = std::move(i->second.submitter);
   auto* tenant = i->second.tenant;
   runs_.erase(i);
+  settle(*tenant, victim.request, 0, wall_now()); // its reservation returns
   if (submitter) {
     const auto& victim_class = queue_->config().priorities[victim.priority];
     self_->send(
@@ -383,17 +389,31 @@ void admission_state::advance_day(std::uint64_t now_ms) {
     reset_daily_gauges();
 }
 
-void admission_state::charge(const admission_tenant& tenant,
+std::uint64_t admission_state::reserve(const admission_tenant& tenant,
+                                       const admit_run& msg) {
+  if (msg.accepted || tenant.daily_token_budget == 0)
+    return 0; // accepted earlier: it keeps what it held (if anything)
+  auto tokens = budgets_->reserve(msg.run, tenant.name,
+                                  tenant.daily_token_budget, msg.tokens);
+  show_reserved(tenant.name, tokens, 0);
+  return tokens;
+}
+
+void admission_state::settle(const admission_tenant& tenant, run_id run,
                              std::uint64_t tokens,
                              std::uint64_t finished_at_ms) {
   auto day = budgets_->day();
-  if (!budgets_->charge(tenant.name, tokens, finished_at_ms))
-    return; // a run of a day that is over: it counted for that day
+  auto settled = budgets_->settle(run, tenant.name, tokens, finished_at_ms);
+  show_reserved(tenant.name, 0, settled.released);
+  if (settled.overrun > 0 && cfg_.metrics.token_overrun != nullptr)
+    cfg_.metrics.token_overrun->Increment(static_cast<double>(settled.overrun));
   if (budgets_->day() != day) {
     // The run moved the day: every other counter was dropped.
     reset_daily_gauges();
     return;
   }
+  if (!settled.counted || tokens == 0)
+    return; // a run of a day that is over counted for that day
   if (tenant.configured) {
     if (tenant.daily_tokens != nullptr)
       tenant.daily_tokens->Set(
@@ -404,6 +424,27 @@ void admission_state::charge(const admission_tenant& tenant,
   if (cfg_.metrics.other_daily_tokens != nullptr)
     cfg_.metrics.other_daily_tokens->Set(
         static_cast<double>(other_daily_tokens_));
+}
+
+void admission_state::show_reserved(const std::string& tenant_name,
+                                    std::uint64_t added,
+                                    std::uint64_t released) {
+  if (added == 0 && released == 0)
+    return;
+  const auto& gauges = cfg_.metrics.tenant_reserved_tokens;
+  if (auto gauge = gauges.find(tenant_name); gauge != gauges.end()) {
+    if (gauge->second != nullptr)
+      gauge->second->Set(static_cast<double>(budgets_->reserved(tenant_name)));
+    return;
+  }
+  if (cfg_.settings.tenants.count(tenant_name) > 0)
+    return; // configured, but its gauge is not kept
+  other_reserved_tokens_ =
+      policies::saturating_add(other_reserved_tokens_, added);
+  other_reserved_tokens_ -= std::min(other_reserved_tokens_, released);
+  if (cfg_.metrics.other_reserved_tokens != nullptr)
+    cfg_.metrics.other_reserved_tokens->Set(
+        static_cast<double>(other_reserved_tokens_));
 }
 
 void admission_state::reset_daily_gauges() {

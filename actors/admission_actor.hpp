@@ -24,6 +24,14 @@
 
 namespace warden {
 
+/// Tokens a run accepted before a restart holds in escrow out of its
+/// tenant's daily budget (its stored `reserved_tokens`).
+struct token_reservation {
+  run_id run = 0;
+  std::string tenant;
+  std::uint64_t tokens = 0;
+};
+
 /// What the admission actor is spawned with.
 struct admission_actor_config {
   /// The node's configuration: [admission], [tiers], [tenants] and
@@ -46,6 +54,11 @@ struct admission_actor_config {
   /// the journal (`storage::journal::daily_tokens`), so that the budgets
   /// hold across restarts. Default empty.
   std::map<std::string, std::uint64_t> daily_tokens{};
+  /// The reservations of root runs accepted before a restart that have not
+  /// ended; start_node reads them from the unfinished run records. They
+  /// hold from spawn on, before those runs come back to admission, so that
+  /// new runs cannot take what they were promised. Default empty.
+  std::vector<token_reservation> reservations{};
 };
 
 /// The policy's limits for `settings`' tier `tier` with the overrides of
@@ -112,12 +125,22 @@ struct admission_run {
 /// holds no request handlers, and each message costs O(P + k) for P priority
 /// classes and k runs admitted by it.
 ///
-/// Daily token budgets: `release_run` adds a run's tokens to its tenant's
-/// counter of the UTC day the run ended; an `admit_run` that is not
-/// `accepted` is rejected with budget_exhausted while the tenant's counter
-/// has reached its budget. Work already accepted (resumed and child runs,
-/// runs already queued) is honoured. Counters start from the configuration
-/// and drop to zero at 00:00 UTC of the injected wall clock.
+/// Daily token budgets, with escrow: an `admit_run` that is not `accepted`
+/// reserves the run's own token budget (`admit_run.tokens`, 0 = none of its
+/// own), capped by what its tenant has left today (budget - used -
+/// reserved), when it is admitted or queued; the verdict carries the
+/// reservation, which the node makes the run's token grant. A run that
+/// would get less than an eighth of its own budget
+/// (`policies::least_reservation`) is rejected with budget_exhausted.
+/// `release_run` (or `charge_tokens` for a run admission no longer holds)
+/// releases the reservation and adds the tokens the run used to its tenant's
+/// counter of the UTC day it ended; a shed run's reservation is released. So
+/// used + reserved never exceeds the budget while runs stay within their
+/// grants, however many arrive at once (`policies::daily_budget`). Work already
+/// accepted (resumed and child runs) is honoured and keeps the reservation
+/// it had (`admission_actor_config::reservations`). Counters start from the
+/// configuration and drop to zero at 00:00 UTC of the injected wall clock;
+/// reservations stay.
 struct admission_state {
   static inline const char* name = "warden.admission";
 
@@ -173,8 +196,11 @@ struct admission_state {
   void count_refusal(admission_refusal reason);
   std::uint64_t wall_now() const;
   void advance_day(std::uint64_t now_ms);
-  void charge(const admission_tenant& tenant, std::uint64_t tokens,
+  std::uint64_t reserve(const admission_tenant& tenant, const admit_run& msg);
+  void settle(const admission_tenant& tenant, run_id run, std::uint64_t tokens,
               std::uint64_t finished_at_ms);
+  void show_reserved(const std::string& tenant_name, std::uint64_t added,
+                     std::uint64_t released);
   void reset_daily_gauges();
   void refresh_gauges();
   void arm_refresh();
@@ -186,6 +212,8 @@ struct admission_state {
   std::optional<policies::daily_budget> budgets_;
   /// Tokens of today summed over tenants without a [tenants.<name>] table.
   std::uint64_t other_daily_tokens_ = 0;
+  /// Tokens reserved summed over tenants without a [tenants.<name>] table.
+  std::uint64_t other_reserved_tokens_ = 0;
   std::unordered_map<std::string, std::unique_ptr<admission_tenant>> tenants_;
   std::unordered_map<run_id, admission_run> runs_;
   std::vector<policies::admitted_run> admitted_; // reused buffer

@@ -74,6 +74,24 @@ admission_metrics make_admission_metrics(prometheus::Registry& registry,
   for (const auto& [name, tenant] : settings.tenants)
     result.tenant_daily_tokens.emplace(name, &daily.Add({{"tenant", name}}));
   result.other_daily_tokens = &daily.Add({{"tenant", "_other"}});
+  auto& reserved =
+      prometheus::BuildGauge()
+          .Name("warden_tenant_reserved_tokens")
+          .Help("Tokens held in escrow out of the daily budget by runs that "
+                "have not ended, by configured tenant; _other sums the "
+                "tenants without a [tenants] table.")
+          .Register(registry);
+  for (const auto& [name, tenant] : settings.tenants)
+    result.tenant_reserved_tokens.emplace(name,
+                                          &reserved.Add({{"tenant", name}}));
+  result.other_reserved_tokens = &reserved.Add({{"tenant", "_other"}});
+  result.token_overrun =
+      &prometheus::BuildCounter()
+           .Name("warden_tenant_token_overrun_total")
+           .Help("Tokens runs used beyond what they reserved out of their "
+                 "tenant's daily budget (counted for the day all the same)")
+           .Register(registry)
+           .Add({});
   result.wait = &prometheus::BuildHistogram()
                      .Name("warden_admission_wait_seconds")
                      .Help("Time admitted runs waited in the queue, seconds.")

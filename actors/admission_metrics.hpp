@@ -68,6 +68,15 @@ struct admission_metrics {
   /// `warden_tenant_daily_tokens{tenant="_other"}`: the same, summed over
   /// the tenants without a [tenants.<name>] table.
   prometheus::Gauge* other_daily_tokens = nullptr;
+  /// `warden_tenant_reserved_tokens{tenant}`: tokens held in escrow out of
+  /// each configured tenant's daily budget by its runs that have not ended.
+  std::map<std::string, prometheus::Gauge*, std::less<>> tenant_reserved_tokens;
+  /// `warden_tenant_reserved_tokens{tenant="_other"}`: the same, summed over
+  /// the tenants without a [tenants.<name>] table.
+  prometheus::Gauge* other_reserved_tokens = nullptr;
+  /// `warden_tenant_token_overrun_total`: tokens runs used beyond their
+  /// reservation (counted for their tenant's day all the same).
+  prometheus::Counter* token_overrun = nullptr;
 };
 
 /// Registers the admission metrics in `registry` for the classes and tenants

@@ -36,6 +36,8 @@ const char* to_string(error_code x) noexcept {
     return "unavailable";
   case error_code::data_loss:
     return "data_loss";
+  case error_code::conflict:
+    return "conflict";
   }
   return "unknown";
 }

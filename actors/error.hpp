@@ -53,11 +53,15 @@ enum class error_code : std::uint8_t {
   /// Stored data the request needs is damaged (a checksum mismatch, a record
   /// that does not decode): don't retry; the operator's log names the file.
   data_loss,
+  /// The request conflicts with the current state of what it names (a turn
+  /// sent with on_busy = reject to a session that is busy): retry once that
+  /// state changes.
+  conflict,
 };
 
 /// The highest `error_code` value.
 inline constexpr std::uint8_t max_error_code =
-    static_cast<std::uint8_t>(error_code::data_loss);
+    static_cast<std::uint8_t>(error_code::conflict);
 
 /// The stable lower-case name of `x`.
 const char* to_string(error_code x) noexcept;

@@ -95,9 +95,15 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         auto priority = resolve_priority(self, req.priority);
         if (!priority)
           return refused(self, std::move(priority.error()));
+        auto policy = busy_policy_of(self, *s, req.on_busy);
+        if (!policy)
+          return refused(self, std::move(policy.error()));
+        // A retry of a turn already accepted answers that turn, busy or not.
         if (auto known =
                 answer_known_key(self, req.tenant, req.idempotency_key))
           return std::move(*known);
+        if (auto err = make_room(self, req.session, *policy))
+          return refused(self, std::move(err));
         return accept(self, req.tenant, s->agent, req.session,
                       std::move(req.input), *priority, req.idempotency_key);
       },
@@ -194,13 +200,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         auto r = find_run(self, req.tenant, req.run);
         if (!r) // stored runs are final: cancelling changes nothing
           return stored_status(self, req.tenant, req.run);
-        if (r->started)
-          self->send(self->state.components.pools.at(r->status.agent),
-                     cancel_turn{req.run, run_state::cancelled,
-                                 "cancelled by tenant " + req.tenant});
-        else
-          finish(self, *r, run_state::cancelled, {},
-                 "cancelled by tenant " + req.tenant, {});
+        cancel(self, *r, "cancelled by tenant " + req.tenant);
         return reported_status(self->state, *r);
       },
       [self](subscribe_run& req) -> caf::result<run_status> {

@@ -16,6 +16,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/agent_runtime.hpp"
+#include "actors/cancel_board.hpp"
 #include "actors/node_metrics.hpp"
 #include "actors/protocol.hpp"
 #include "actors/run_tree.hpp"
@@ -66,6 +67,9 @@ struct node_components {
   storage::id_watermarks watermarks;
   /// Metric handles; null when the node runs without metrics (tests).
   std::shared_ptr<const node_metrics> metrics;
+  /// Where the node marks runs whose cancel it acknowledges, for the
+  /// provider and tool runners to check; null: nothing is marked (tests).
+  std::shared_ptr<cancel_board> cancels;
 };
 
 /// How the node treats requests.
@@ -133,6 +137,10 @@ struct run_record {
   /// A child that ended after every ancestor that would count its usage:
   /// its own final record and release count its tokens for the day.
   bool counts_own_tokens = false;
+  /// Tokens admission reserved for this root run out of its tenant's daily
+  /// budget (0: none): the run's token grant never exceeds them. Journaled
+  /// with the run, so that a resumed run keeps them.
+  std::uint64_t reserved_tokens = 0;
   /// Answered with run_ack once the record is durable.
   std::vector<caf::response_promise> acks;
   /// Clients waiting for the final status (await_run).
@@ -158,6 +166,10 @@ struct session_record {
   session_residency residency = session_residency::none;
   /// Turns handed to the session's pool that have not finished.
   std::uint32_t turns_in_flight = 0;
+  /// The session's runs that are not final, oldest first: a turn sent to
+  /// the session while there are any finds it busy (`send_turn.on_busy`).
+  /// The record stays in memory while it holds any.
+  std::vector<run_id> open_runs{};
 };
 
 /// An `export_session` waiting for the snapshot of its resident session

@@ -100,6 +100,9 @@ caf::result<caf::message> on_spawn_child(node_actor_ptr self,
   if (parent == st.runs.end() || is_final(parent->second.status.state))
     return refuse("the parent run " + std::to_string(msg.parent) +
                   " is not running");
+  if (st.components.cancels && st.components.cancels->cancelled(msg.parent))
+    return refuse("the parent run " + std::to_string(msg.parent) +
+                  " was cancelled");
   const auto& link = parent->second.tree;
   auto root_id = link.is_child() ? link.root : msg.parent;
   auto root = st.runs.find(root_id);
@@ -140,13 +143,17 @@ void on_admit_child(node_actor_ptr self, admit_child& msg) {
   auto& spawn = msg.spawn;
   auto parent = st.runs.find(spawn.parent);
   auto root = st.runs.find(spawn.root);
+  auto cancelled =
+      st.components.cancels && st.components.cancels->cancelled(spawn.parent);
   if (parent == st.runs.end() || is_final(parent->second.status.state) ||
-      root == st.runs.end() || is_final(root->second.status.state)) {
+      root == st.runs.end() || is_final(root->second.status.state) ||
+      cancelled) {
     self->send(caf::actor_cast<caf::actor>(self->current_sender()),
                refusal(spawn.child, spawn.agent,
                        "spawn refused: the parent run " +
                            std::to_string(spawn.parent) +
-                           " ended before the child started"));
+                           (cancelled ? " was cancelled" : " ended") +
+                           " before the child started"));
     return;
   }
   const auto& tenant = root->second.status.tenant;
@@ -158,6 +165,7 @@ void on_admit_child(node_actor_ptr self, admit_child& msg) {
   }
   auto session = st.next_session++;
   st.sessions[session] = session_record{tenant, spawn.agent, nullptr, 0};
+  st.sessions[session].open_runs.push_back(spawn.child);
   auto& r = st.runs[spawn.child];
   r.status.run = spawn.child;
   r.status.session = session;

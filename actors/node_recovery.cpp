@@ -32,6 +32,8 @@ void feed_recovered(node_ptr self) {
     ++st.resuming;
     auto& r = i->second;
     r.resuming = true;
+    // Accepted before the restart: admission restored its reservation at
+    // spawn (admission_actor_config::reservations).
     self->send(st.components.admission,
                admit_run{id, r.status.tenant, r.priority, true});
   }
@@ -161,6 +163,7 @@ void recover(node_ptr self) {
     if (s.parent == 0)
       r.idempotency_key = s.idempotency_key;
     r.durable = r.journaling = r.recovered = true;
+    r.reserved_tokens = s.reserved_tokens;
     r.tree.parent = s.parent;
     r.tree.depth = s.depth;
     if (!r.idempotency_key.empty())
@@ -172,6 +175,7 @@ void recover(node_ptr self) {
     session.tenant = s.tenant;
     session.agent = s.agent;
     session.last_run = std::max(session.last_run, s.run);
+    session.open_runs.push_back(s.run);
     if (s.parent != 0) {
       r.tree.call_key = s.idempotency_key;
       recover_child(self, r);

@@ -43,6 +43,7 @@ storage::stored_run stored_of(const run_record& r) {
                      : r.finished_at_ms != 0 ? r.finished_at_ms
                                              : policies::unix_ms_now();
   s.counts_own_tokens = s.final && r.counts_own_tokens;
+  s.reserved_tokens = r.reserved_tokens;
   return s;
 }
 
@@ -217,9 +218,15 @@ caf::expected<std::uint8_t> resolve_priority(node_ptr self,
                     "unknown priority `" + name + "`; classes: " + known);
 }
 
-budget_grant grant_of(const agent_runtime& agent) {
+budget_grant grant_of(const agent_runtime& agent,
+                      std::uint64_t reserved_tokens) {
   const auto& b = agent.settings.run_budget;
-  return {b.tokens, b.cost_micros, b.wall_ms};
+  budget_grant grant{b.tokens, b.cost_micros, b.wall_ms};
+  // The escrow bounds the run's tokens (0 in either means no limit there).
+  if (reserved_tokens != 0)
+    grant.tokens = grant.tokens == 0 ? reserved_tokens
+                                     : std::min(grant.tokens, reserved_tokens);
+  return grant;
 }
 
 /// Counts a refused submission and passes the error on.
@@ -296,9 +303,12 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
   if (release_admission)
     self->send(st.components.admission,
                release_run{r.status.run, tokens, r.finished_at_ms});
-  else if (tokens > 0) // never admitted again: its final record still counts
-    self->send(st.components.admission,
-               charge_tokens{r.status.tenant, tokens, r.finished_at_ms});
+  else if (tokens > 0 || r.reserved_tokens > 0)
+    // Not held by admission (never admitted again): its final record still
+    // counts, and its reservation is released.
+    self->send(
+        st.components.admission,
+        charge_tokens{r.status.run, r.status.tenant, tokens, r.finished_at_ms});
   if (r.resuming) {
     r.resuming = false;
     --st.resuming;
@@ -319,9 +329,12 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
     m->count_finished(state, r.status.usage, seconds);
   }
   on_tree_run_final(self, r);
-  if (auto i = st.sessions.find(r.status.session);
-      i != st.sessions.end() && i->second.last_run == r.status.run)
-    i->second.last_state = state;
+  if (auto i = st.sessions.find(r.status.session); i != st.sessions.end()) {
+    auto& open = i->second.open_runs;
+    open.erase(std::remove(open.begin(), open.end(), r.status.run), open.end());
+    if (i->second.last_run == r.status.run)
+      i->second.last_state = state;
+  }
   if (st.draining) {
     if (state == run_state::cancelled)
       ++st.drained.cancelled;
@@ -331,6 +344,98 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
   // Waiters and subscribers learn the outcome once it is durable.
   journal_final(self, r);
   check_drained(self);
+}
+
+void mark_cancelled(node_ptr self, const run_record& r) {
+  auto& st = self->state;
+  const auto& board = st.components.cancels;
+  if (!board)
+    return;
+  auto run = r.status.run;
+  board->cancel(run);
+  // A root that never spawned has no supervisor and no subtree to walk.
+  if (!r.tree.is_child() && st.trees.supervisors.count(run) == 0)
+    return;
+  for (const auto& [id, other] : st.runs) {
+    if (!other.tree.is_child() || is_final(other.status.state))
+      continue;
+    for (auto up = other.tree.parent; up != 0;) {
+      if (up == run) {
+        board->cancel(id);
+        break;
+      }
+      auto i = st.runs.find(up);
+      up = i != st.runs.end() ? i->second.tree.parent : 0;
+    }
+  }
+}
+
+void cancel(node_ptr self, run_record& r, std::string reason) {
+  if (is_final(r.status.state))
+    return;
+  // Before the cancel is answered: from here on no call of the run or its
+  // subtree starts, whatever is still on its way to the session.
+  mark_cancelled(self, r);
+  if (r.started)
+    self->send(
+        self->state.components.pools.at(r.status.agent),
+        cancel_turn{r.status.run, run_state::cancelled, std::move(reason)});
+  else
+    finish(self, r, run_state::cancelled, {}, std::move(reason), {});
+}
+
+caf::expected<config::busy_policy> busy_policy_of(node_ptr self,
+                                                  const session_record& s,
+                                                  const std::string& name) {
+  using config::busy_policy;
+  if (name.empty()) {
+    const auto& agents = self->state.components.agents;
+    auto agent = agents.find(s.agent);
+    return agent != agents.end() ? agent->second->settings.on_busy
+                                 : busy_policy::enqueue;
+  }
+  for (auto x :
+       {busy_policy::enqueue, busy_policy::reject, busy_policy::interrupt})
+    if (name == config::to_string(x))
+      return x;
+  if (auto err = check_name("on_busy", name, self->state.options.max_name_bytes,
+                            false))
+    return err;
+  return make_error(error_code::invalid_argument,
+                    "on_busy `" + name +
+                        "` is not one of enqueue, reject, interrupt");
+}
+
+caf::error make_room(node_ptr self, session_id session,
+                     config::busy_policy policy) {
+  auto& st = self->state;
+  auto s = st.sessions.find(session);
+  if (policy == config::busy_policy::enqueue || s == st.sessions.end() ||
+      s->second.open_runs.empty())
+    return {};
+  auto open = s->second.open_runs; // a copy: finishing a run edits it
+  if (policy == config::busy_policy::reject) {
+    auto newest = st.runs.find(open.back());
+    auto state = newest != st.runs.end()
+                     ? to_string(reported_status(st, newest->second).state)
+                     : "queued";
+    return make_error(error_code::conflict,
+                      "session " + std::to_string(session) + " is busy: run " +
+                          std::to_string(open.back()) + " has not ended (" +
+                          state +
+                          "); the turn was sent with on_busy = reject (send "
+                          "it again once that run ended, or with enqueue or "
+                          "interrupt)");
+  }
+  auto reason = "interrupted by a new turn of session " +
+                std::to_string(session) + " (run " +
+                std::to_string(st.next_run) + ")";
+  // Newest first: a turn waiting behind the running one learns of its
+  // cancel before the running one ends and lets it come up.
+  for (auto id = open.rbegin(); id != open.rend(); ++id)
+    if (auto r = st.runs.find(*id); r != st.runs.end())
+      cancel(self, r->second, reason);
+  return {};
 }
 
 /// Starts the turn once the run is both admitted and durable.
@@ -369,7 +474,7 @@ void maybe_start(node_ptr self, run_record& r) {
                   r.status.tenant,
                   std::move(r.input),
                   1,
-                  grant_of(*agent),
+                  grant_of(*agent, r.reserved_tokens),
                   nullptr,
                   {}};
   turn.replay = std::move(replay);
@@ -399,9 +504,15 @@ caf::response_promise accept(node_ptr self, const std::string& tenant,
   r.acks.push_back(promise);
   if (!key.empty())
     st.idempotency.emplace(idempotency_slot(tenant, key), id);
+  if (auto s = st.sessions.find(session); s != st.sessions.end())
+    s->second.open_runs.push_back(id);
   if (auto& m = st.components.metrics)
     m->count_submitted();
-  self->send(st.components.admission, admit_run{id, tenant, priority});
+  admit_run request{id, tenant, priority};
+  if (auto a = st.components.agents.find(agent);
+      a != st.components.agents.end())
+    request.tokens = a->second->settings.run_budget.tokens;
+  self->send(st.components.admission, std::move(request));
   return promise;
 }
 
@@ -415,8 +526,12 @@ void forget(node_ptr self, run_id id) {
   if (!r.idempotency_key.empty())
     st.idempotency.erase(idempotency_slot(r.status.tenant, r.idempotency_key));
   auto s = st.sessions.find(r.status.session);
-  if (s != st.sessions.end() && s->second.last_run == 0)
-    st.sessions.erase(s); // created for this run, which never existed
+  if (s != st.sessions.end()) {
+    auto& open = s->second.open_runs;
+    open.erase(std::remove(open.begin(), open.end(), id), open.end());
+    if (s->second.last_run == 0)
+      st.sessions.erase(s); // created for this run, which never existed
+  }
 
   st.runs.erase(i);
 }
@@ -430,11 +545,20 @@ void on_verdict(node_ptr self, admission_verdict& v) {
     return;
   }
   auto& r = i->second;
+  if (is_final(r.status.state) && !r.journaling) {
+    // Cancelled before admission answered: never journaled nor
+    // acknowledged (its submitter got the cancel), and its release is
+    // already on its way to admission. Nothing needs it any more.
+    forget(self, v.run);
+    return;
+  }
   switch (v.outcome) {
   case admission_outcome::admitted:
   case admission_outcome::queued:
     if (v.outcome == admission_outcome::admitted)
       r.admitted = true;
+    if (v.reserved_tokens != 0)
+      r.reserved_tokens = v.reserved_tokens;
     if (!r.journaling) {
       // First verdict: make the record durable before acknowledging.
       r.journaling = true;

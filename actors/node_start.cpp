@@ -184,6 +184,10 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   admission_cfg.settings = settings;
   if (auto err = load_daily_tokens(*stores->journal, admission_cfg))
     return fail(std::move(err));
+  for (const auto& run : parts.recovered)
+    if (run.reserved_tokens != 0)
+      admission_cfg.reservations.push_back(
+          {run.run, run.tenant, run.reserved_tokens});
   if (registry)
     admission_cfg.metrics = make_admission_metrics(*registry, settings);
   auto admission = spawn_admission(sys, std::move(admission_cfg));
@@ -195,6 +199,8 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     governor_cfg.metrics = make_governor_metrics(*registry);
   auto governor = spawn_governor(sys, std::move(governor_cfg));
   handle.components.push_back(governor);
+  auto cancels = std::make_shared<cancel_board>();
+  parts.cancels = cancels;
   std::map<std::string, caf::actor> providers;
   for (const auto& [name, provider_settings] : settings.providers) {
     auto backend = make_model_backend(provider_settings);
@@ -203,7 +209,7 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
                              "provider " + name + ": " +
                                  error_reason(backend.error())));
     provider_config cfg{name, provider_settings, *backend, governor,
-                        {},   seed_of(name)};
+                        {},   seed_of(name),     cancels};
     if (registry)
       cfg.metrics = make_dependency_metrics(*registry, "provider", name);
     providers[name] = spawn_provider(sys, std::move(cfg));
@@ -218,6 +224,7 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
       return fail(std::move(cfg.error()));
     cfg->governor = governor;
     cfg->seed = seed_of(name);
+    cfg->cancels = cancels;
     if (registry)
       cfg->metrics = make_dependency_metrics(*registry, "tool", name);
     runners[name] = spawn_tool_runner(sys, std::move(*cfg));

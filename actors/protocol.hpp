@@ -93,6 +93,10 @@ struct send_turn {
   std::string input;
   std::string priority;
   std::string idempotency_key;
+  /// What to do when the session has a turn that has not ended: `enqueue`
+  /// (run after it), `reject` (refused with `conflict`) or `interrupt`
+  /// (cancel it, then run); empty means the agent's `on_busy`.
+  std::string on_busy;
 };
 
 /// The answer to `submit_run` and `send_turn`.
@@ -224,6 +228,10 @@ struct model_request {
   bool compaction = false;
   /// The caller's estimate of the tokens the call will use.
   std::uint64_t token_estimate = 0;
+  /// The most completion tokens the reply may use (the budget reserved for
+  /// the call leaves no more); 0 = no limit. A provider passes it on (a
+  /// model stops there).
+  std::uint64_t max_completion_tokens = 0;
 };
 
 /// A provider's answer.
@@ -282,6 +290,10 @@ struct admit_run {
   /// and is never refused for a full queue nor shed
   /// (`policies::admission::submit_continuation`).
   bool continuation = false;
+  /// A new root run's own token budget (its agent's run_budget.tokens; 0 =
+  /// none of its own): what admission reserves for it out of its tenant's
+  /// daily budget, capped by what the tenant has left.
+  std::uint64_t tokens = 0;
 };
 
 /// The running run `run` only waits for its children (every open call of
@@ -318,6 +330,10 @@ struct admission_verdict {
   std::string reason;
   /// For admitted: how long the run waited in the queue, in nanoseconds.
   std::int64_t waited_ns = 0;
+  /// For admitted and queued: the tokens reserved for the run out of its
+  /// tenant's daily budget; its run budget may not exceed them. 0: nothing
+  /// reserved (an unlimited tenant, a run the node accepted earlier).
+  std::uint64_t reserved_tokens = 0;
 };
 
 /// An admitted run finished, or a queued one is withdrawn: free its place,
@@ -340,6 +356,8 @@ struct release_run {
 /// `finished_at_ms`, as its final record counts them. One-way (node ->
 /// admission).
 struct charge_tokens {
+  /// The run: its reservation, if it holds one, is released.
+  run_id run = 0;
   std::string tenant;
   std::uint64_t tokens = 0;
   std::uint64_t finished_at_ms = 0;
@@ -509,8 +527,8 @@ struct snapshot_session {};
 
 /// The version of `session_export` this build writes and reads; an import
 /// of another version is refused. A change of the fields below gets a new
-/// value (2: run records carry `counts_own_tokens`).
-inline constexpr std::uint32_t session_export_format = 2;
+/// value (2: run records carry `counts_own_tokens`; 3: `reserved_tokens`).
+inline constexpr std::uint32_t session_export_format = 3;
 
 /// Export an idle session with its history, to be imported on another node.
 /// Reply: `session_export`. The session stays where it is (resident or

@@ -16,6 +16,7 @@ caf::behavior provider_state::make_behavior(provider_config cfg) {
   settings.permit = permit_kind::model_stream;
   settings.governor = std::move(cfg.governor);
   settings.metrics = cfg.metrics;
+  settings.cancels = std::move(cfg.cancels);
   if (!cfg.backend)
     cfg.backend = std::make_shared<scripted_model>();
   return start(std::move(guard), std::move(settings), std::move(cfg.backend));

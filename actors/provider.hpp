@@ -41,6 +41,9 @@ struct provider_config {
   dependency_metrics metrics;
   /// Seed of the retry jitter. Default 0.
   std::uint64_t seed = 0;
+  /// Runs whose cancel the node acknowledged: no attempt of theirs starts.
+  /// Null (tests): none are checked.
+  std::shared_ptr<const cancel_board> cancels;
 };
 
 /// The state of a provider actor.

@@ -1,5 +1,6 @@
 #include "actors/scripted_model.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -82,6 +83,10 @@ model_reply scripted_model::reply_to(const model_request& request) const {
     reply.prompt_tokens = *step->prompt_tokens;
   if (step != nullptr && step->completion_tokens)
     reply.completion_tokens = *step->completion_tokens;
+  // A model stops at the caller's limit (finish_reason "length").
+  if (request.max_completion_tokens != 0)
+    reply.completion_tokens =
+        std::min(reply.completion_tokens, request.max_completion_tokens);
   reply.cost_micros =
       reply.prompt_tokens * script_.prompt_micros_per_token +
       reply.completion_tokens * script_.completion_micros_per_token;

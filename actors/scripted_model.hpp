@@ -23,7 +23,8 @@ namespace warden {
 /// arguments {"text": "<last user input>"}; a request with tool results, or
 /// without tools, gets a final answer; a compaction request gets a summary.
 /// Usage: prompt tokens = ceil(characters of all messages / chars_per_token),
-/// completion tokens fixed; cost from the per-token prices. Latency and
+/// completion tokens fixed (at most the request's max_completion_tokens, as
+/// a model stops there); cost from the per-token prices. Latency and
 /// faults come from the script, random draws from its seeded generator in
 /// the order attempts start, so a given sequence of attempts always gets the
 /// same outcome. A latency above zero is a delayed message, never a sleep.

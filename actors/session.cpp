@@ -1,5 +1,6 @@
 #include "actors/session.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "actors/detail/session_journal.hpp"
@@ -58,6 +59,21 @@ caf::behavior session_state::make_behavior() {
 caf::result<turn_finished> session_state::handle_run_turn(turn_input& input) {
   if (turn_)
     return caf::skip; // one turn at a time; this one waits in the mailbox
+  auto early =
+      std::find_if(early_cancels_.begin(), early_cancels_.end(),
+                   [&](const cancel_turn& x) { return x.run == input.run; });
+  if (early != early_cancels_.end()) {
+    // Cancelled while it waited: it ends without starting anything.
+    turn_finished outcome{input.run,
+                          id_,
+                          is_final(early->state) ? early->state
+                                                 : run_state::cancelled,
+                          {},
+                          early->reason.empty() ? "cancelled" : early->reason,
+                          {}};
+    early_cancels_.erase(early);
+    return outcome;
+  }
   auto promise = self_->make_response_promise<turn_finished>();
   auto timeout = std::chrono::milliseconds{runtime_->settings.turn_timeout_ms};
   auto serial = counters_.turns + 1;
@@ -77,8 +93,14 @@ caf::result<turn_finished> session_state::handle_run_turn(turn_input& input) {
 }
 
 void session_state::handle_cancel_turn(const cancel_turn& msg) {
-  if (!turn_ || turn_->input.run != msg.run)
+  if (!turn_ || turn_->input.run != msg.run) {
+    // For a turn that waits behind the running one (or one that just
+    // ended: then it stays unused until dropped).
+    if (early_cancels_.size() >= max_early_cancels)
+      early_cancels_.erase(early_cancels_.begin());
+    early_cancels_.push_back(msg);
     return;
+  }
   auto state = is_final(msg.state) ? msg.state : run_state::cancelled;
   auto reason = msg.reason;
   if (reason.empty())

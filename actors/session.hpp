@@ -198,6 +198,14 @@ class session_state {
   conversation conversation_;
   session_counters counters_;
   std::unique_ptr<session_turn> turn_;
+  /// Cancels of turns still waiting in the mailbox behind the running one
+  /// (their run_turn is skipped until it ends): such a turn ends with its
+  /// cancel as soon as it comes up, before it adds anything to the
+  /// conversation or calls anything. At most `max_early_cancels`, the
+  /// oldest dropped first (a cancel that crossed its turn's end stays here
+  /// unused).
+  std::vector<cancel_turn> early_cancels_;
+  static constexpr std::size_t max_early_cancels = 64;
   /// Tickets of journal appends the session waits for.
   std::uint64_t journal_tickets_ = 0;
 };

@@ -40,6 +40,10 @@ policies::budget_amounts make_final_turn_reserve(const budget_grant& grant) {
   return result;
 }
 
+std::uint64_t completion_limit(const budget_grant& grant) {
+  return grant.tokens != 0 ? completion_token_allowance : 0;
+}
+
 policies::budget_amounts estimate_model_call(std::uint64_t prompt_tokens) {
   policies::budget_amounts result;
   result.tokens = prompt_tokens + completion_token_allowance;

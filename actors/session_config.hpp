@@ -44,6 +44,13 @@ make_run_grant(const budget_grant& grant);
 [[nodiscard]] policies::budget_amounts
 make_final_turn_reserve(const budget_grant& grant);
 
+/// The completion tokens a model call of a turn with grant `grant` may use
+/// (`model_request::max_completion_tokens`): `completion_token_allowance`,
+/// what its reservation assumes, when the grant limits tokens, so that no
+/// call takes the turn past its grant (nor its tenant past the escrow its
+/// grant comes from); 0 (no limit) otherwise.
+[[nodiscard]] std::uint64_t completion_limit(const budget_grant& grant);
+
 /// What a model call with a prompt of `prompt_tokens` is reserved at: the
 /// prompt plus `completion_token_allowance`, one iteration, no cost (prices
 /// are not configured; spend is committed from the reply) and no wall time

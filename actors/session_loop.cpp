@@ -58,7 +58,8 @@ bool session_state::try_compaction() {
                       std::move(prompt),
                       {},
                       true,
-                      estimate.tokens});
+                      estimate.tokens,
+                      completion_limit(turn_->input.grant)});
   return true;
 }
 
@@ -84,9 +85,14 @@ void session_state::model_step() {
     ++turn_->tool_steps;
   }
   ++turn_->usage.iterations;
-  model_request request{turn_->input.run, id_, ++turn_->step,
-                        conversation_,    {},  false,
-                        estimate.tokens};
+  model_request request{turn_->input.run,
+                        id_,
+                        ++turn_->step,
+                        conversation_,
+                        {},
+                        false,
+                        estimate.tokens,
+                        completion_limit(turn_->input.grant)};
   if (!final_call)
     request.tools = runtime_->settings.tools;
   send_model_request(std::move(request));

@@ -214,7 +214,7 @@ void session_registry::snapshot_taken(session_snapshot& snapshot) {
   // The snapshot carries what the record held: the record leaves memory, so
   // that resident memory is bounded by resident sessions while the sessions
   // known on disk are not (`known` brings it back).
-  if (record.turns_in_flight == 0)
+  if (record.turns_in_flight == 0 && record.open_runs.empty())
     node_->sessions.erase(i);
   arm_expiry(false);
 }

@@ -18,6 +18,7 @@ caf::behavior tool_runner_state::make_behavior(tool_runner_config cfg) {
   settings.permit = permit_kind::tool_call;
   settings.governor = std::move(cfg.governor);
   settings.metrics = cfg.metrics;
+  settings.cancels = std::move(cfg.cancels);
   if (!cfg.backend)
     cfg.backend = std::make_shared<callable_tool>(echo_function(), false);
   return start(std::move(guard), std::move(settings), std::move(cfg.backend));

@@ -39,8 +39,10 @@ struct tier_settings {
   /// Range [1, 10000]. Default 1.
   std::uint32_t weight = 1;
   /// Tokens one tenant may use per UTC day; 0 = unlimited. Admission
-  /// refuses new runs (budget_exhausted) once the tenant's runs that ended
-  /// that day used this many; runs already accepted go on.
+  /// reserves each new root run's run budget out of it (escrow), commits
+  /// what the run used when it ends and refunds the rest; a run that finds
+  /// less than an eighth of its run budget left is refused
+  /// (budget_exhausted).
   /// Range [0, 1000000000000000]. Default 0.
   std::uint64_t daily_token_budget = 0;
   /// Runs one tenant may submit per minute; 0 = unlimited.

@@ -48,6 +48,18 @@ struct doom_loop_settings {
   std::uint32_t unparseable_threshold = 3;
 };
 
+/// What a turn sent to a session that has a turn not yet ended does
+/// (`on_busy`; LangGraph users know these as double-texting strategies).
+enum class busy_policy : std::uint8_t {
+  enqueue,   ///< run after the turns before it
+  reject,    ///< refused with error `conflict`
+  interrupt, ///< the unfinished turns are cancelled (finished steps stay in
+             ///< the history), then it runs
+};
+
+/// The file's name of `x`.
+const char* to_string(busy_policy x) noexcept;
+
 /// [agents.<name>]: an agent definition; every session runs one.
 struct agent_settings {
   /// Name of the provider (a [providers.<name>] table) the agent calls;
@@ -78,6 +90,10 @@ struct agent_settings {
   fanout_settings fanout;
   /// Loop detection. Default: see doom_loop_settings.
   doom_loop_settings doom_loop;
+  /// What a turn sent to a busy session of this agent does when the
+  /// request names no choice: "enqueue", "reject" or "interrupt". Default
+  /// "enqueue".
+  busy_policy on_busy = busy_policy::enqueue;
 };
 
 } // namespace warden::config

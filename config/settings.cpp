@@ -23,6 +23,10 @@ const char* to_string(provider_kind x) noexcept {
   return detail::name_of(x).data();
 }
 
+const char* to_string(busy_policy x) noexcept {
+  return detail::name_of(x).data();
+}
+
 const char* to_string(tool_kind x) noexcept {
   return detail::name_of(x).data();
 }

@@ -107,7 +107,7 @@ int main() {
           fail);
   if (session != 0)
     self->request(node->node, std::chrono::seconds{10},
-                  warden::send_turn{"acme", session, "and again", "", ""})
+                  warden::send_turn{"acme", session, "and again", "", "", ""})
         .receive([&](warden::run_ack& ack) { await(ack.run); }, fail);
   warden::stop_node(*node);
   return rc;

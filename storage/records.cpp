@@ -103,6 +103,7 @@ std::string encode(const stored_run& x) {
   put_varint(out, x.usage.iterations);
   put_varint(out, x.finished_at_ms);
   put_varint(out, x.counts_own_tokens ? 1 : 0);
+  put_varint(out, x.reserved_tokens);
   return out;
 }
 
@@ -136,6 +137,8 @@ std::optional<storage_error> decode(std::string_view bytes, stored_run& out) {
   f.integer("finished_at_ms", x.finished_at_ms);
   if (format >= 2)
     f.boolean("counts_own_tokens", x.counts_own_tokens);
+  if (format >= 3)
+    f.integer("reserved_tokens", x.reserved_tokens);
   if (f.problem())
     return decode_error(std::move(*f.problem()));
   if (!r.rest().empty())

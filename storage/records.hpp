@@ -20,9 +20,10 @@ namespace warden::storage {
 inline constexpr std::uint8_t record_format = 1;
 
 /// Format version of the run records (`stored_run`) this build writes: 2
-/// added `counts_own_tokens`. Records of version 1 are still read (as not
-/// counting their own tokens).
-inline constexpr std::uint8_t run_record_format = 2;
+/// added `counts_own_tokens`, 3 `reserved_tokens`. Records of versions 1
+/// and 2 are still read (as not counting their own tokens, holding no
+/// reservation).
+inline constexpr std::uint8_t run_record_format = 3;
 
 /// What a run consumed, as stored.
 struct stored_usage {
@@ -69,6 +70,10 @@ struct stored_run {
   /// it): its final record adds its usage's tokens to its tenant's daily
   /// counter itself. Since run record format 2.
   bool counts_own_tokens = false;
+  /// Tokens admission reserved for this root run out of its tenant's daily
+  /// budget when it accepted it (0: none, e.g. an unlimited tenant or a
+  /// child run); a resumed run keeps them. Since run record format 3.
+  std::uint64_t reserved_tokens = 0;
 };
 
 /// The tenant under which the idempotency index holds the spawn call keys of

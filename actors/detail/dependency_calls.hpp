@@ -22,10 +22,12 @@
 #include <caf/response_promise.hpp>
 #include <caf/send.hpp>
 
+#include "actors/cancel_board.hpp"
 #include "actors/clock.hpp"
 #include "actors/dependency_backend.hpp"
 #include "actors/dependency_guard.hpp"
 #include "actors/dependency_metrics.hpp"
+#include "actors/error.hpp"
 #include "actors/protocol.hpp"
 
 namespace warden::detail {
@@ -88,6 +90,9 @@ struct dependency_call_settings {
   caf::actor governor;
   /// Metric handles (null members are skipped).
   dependency_metrics metrics;
+  /// Runs whose cancel was acknowledged: no attempt of theirs starts. Null:
+  /// none are checked.
+  std::shared_ptr<const cancel_board> cancels;
 };
 
 /// The calls of one dependency actor. Owned by the actor's state, used only
@@ -171,6 +176,14 @@ class dependency_calls {
 
   void start_attempt(std::uint64_t id) {
     auto& entry = calls_.at(id);
+    if (settings_.cancels && settings_.cancels->cancelled(entry.request.run)) {
+      // Its cancel was acknowledged: neither a first attempt nor a retry
+      // starts, whatever message brought it here.
+      finish(id, make_error(error_code::cancelled,
+                            "run " + std::to_string(entry.request.run) +
+                                " was cancelled: the call was not started"));
+      return;
+    }
     if (auto rejected = guard_.before_attempt(entry.guarded)) {
       increment(settings_.metrics.rejections);
       finish(id, rejected->to_error());

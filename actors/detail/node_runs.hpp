@@ -53,8 +53,11 @@ caf::error check_request(node_ptr self, const std::string& tenant,
 caf::expected<std::uint8_t> resolve_priority(node_ptr self,
                                              const std::string& name);
 
-/// The budget of one root run of `agent`.
-budget_grant grant_of(const agent_runtime& agent);
+/// The budget of one root run of `agent` that holds `reserved_tokens` of its
+/// tenant's daily budget in escrow (0: none): its token grant is the smaller
+/// of the agent's run_budget.tokens and the reservation.
+budget_grant grant_of(const agent_runtime& agent,
+                      std::uint64_t reserved_tokens);
 
 /// The run record storage keeps of `r` (final ones stamped with the time).
 storage::stored_run stored_of(const run_record& r);
@@ -129,6 +132,26 @@ void check_drained(node_ptr self);
 void finish(node_ptr self, run_record& r, run_state state, std::string output,
             std::string reason, const usage_totals& usage,
             bool release_admission = true);
+
+/// Marks `r` and the unfinished runs of its subtree on the node's cancel
+/// board: no model or tool call of theirs starts from now on.
+void mark_cancelled(node_ptr self, const run_record& r);
+
+/// Cancels `r` with `reason`: marks it and its subtree (mark_cancelled),
+/// then stops a started turn through its pool (the session stops it and
+/// reports it) or ends a run not started at once.
+void cancel(node_ptr self, run_record& r, std::string reason);
+
+/// The choice `name` of a turn sent to session `s` ("" = its agent's
+/// `on_busy`), or invalid_argument naming the choices.
+caf::expected<config::busy_policy>
+busy_policy_of(node_ptr self, const session_record& s, const std::string& name);
+
+/// Applies `policy` to a turn about to be accepted for `session`: nothing
+/// for enqueue or an idle session; conflict for reject while the session
+/// has runs that are not final; interrupt cancels them.
+caf::error make_room(node_ptr self, session_id session,
+                     config::busy_policy policy);
 
 /// Starts the turn once the run is both admitted and durable.
 void maybe_start(node_ptr self, run_record& r);

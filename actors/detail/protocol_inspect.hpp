@@ -26,7 +26,7 @@ typename Inspector::result_type inspect(Inspector& f, stored_run& x) {
   return f(caf::meta::type_name("stored_run"), x.run, x.session, x.parent,
            x.depth, x.tenant, x.agent, x.input, x.idempotency_key, x.priority,
            x.state, x.final, x.output, x.reason, x.usage, x.finished_at_ms,
-           x.counts_own_tokens);
+           x.counts_own_tokens, x.reserved_tokens);
 }
 
 } // namespace warden::storage
@@ -49,7 +49,7 @@ typename Inspector::result_type inspect(Inspector& f, submit_run& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, send_turn& x) {
   return f(caf::meta::type_name("send_turn"), x.tenant, x.session, x.input,
-           x.priority, x.idempotency_key);
+           x.priority, x.idempotency_key, x.on_busy);
 }
 
 template <class Inspector>
@@ -129,7 +129,8 @@ typename Inspector::result_type inspect(Inspector& f, tool_call& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, model_request& x) {
   return f(caf::meta::type_name("model_request"), x.run, x.session, x.step,
-           x.messages, x.tools, x.compaction, x.token_estimate);
+           x.messages, x.tools, x.compaction, x.token_estimate,
+           x.max_completion_tokens);
 }
 
 template <class Inspector>
@@ -157,7 +158,7 @@ typename Inspector::result_type inspect(Inspector& f, cancel_calls& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, admit_run& x) {
   return f(caf::meta::type_name("admit_run"), x.run, x.tenant, x.priority,
-           x.accepted, x.continuation);
+           x.accepted, x.continuation, x.tokens);
 }
 
 template <class Inspector>
@@ -178,12 +179,12 @@ typename Inspector::result_type inspect(Inspector& f, slot_returned& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, admission_verdict& x) {
   return f(caf::meta::type_name("admission_verdict"), x.run, x.outcome, x.code,
-           x.reason, x.waited_ns);
+           x.reason, x.waited_ns, x.reserved_tokens);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, charge_tokens& x) {
-  return f(caf::meta::type_name("charge_tokens"), x.tenant, x.tokens,
+  return f(caf::meta::type_name("charge_tokens"), x.run, x.tenant, x.tokens,
            x.finished_at_ms);
 }
 

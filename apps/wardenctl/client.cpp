@@ -170,9 +170,9 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
             submit_run{cmd.tenant, cmd.agent, cmd.input, cmd.priority, cmd.key})
         .receive(on_ack, on_error);
   } else if (cmd.verb == "turn") {
-    self->request(
-            *node, timeout,
-            send_turn{cmd.tenant, cmd.run, cmd.input, cmd.priority, cmd.key})
+    self->request(*node, timeout,
+                  send_turn{cmd.tenant, cmd.run, cmd.input, cmd.priority,
+                            cmd.key, cmd.on_busy})
         .receive(on_ack, on_error);
   } else if (cmd.verb == "status") {
     self->request(*node, timeout, get_status{cmd.tenant, cmd.run})

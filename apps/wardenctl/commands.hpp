@@ -19,6 +19,9 @@ struct ctl_command {
   std::string input;
   std::string priority;
   std::string key;
+  /// What a turn does when the session is busy: enqueue, reject or
+  /// interrupt; empty = the agent's default.
+  std::string on_busy;
   /// The run of status, wait and cancel; the session of turn.
   std::uint64_t run = 0;
   /// Print machine-readable JSON instead of text.

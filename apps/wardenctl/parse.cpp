@@ -20,6 +20,7 @@ Commands:
   submit --tenant T --agent A --input TEXT [--priority P] [--key K]
                       submit a run; prints its run id
   turn SESSION --tenant T --input TEXT [--priority P] [--key K]
+       [--on-busy enqueue|reject|interrupt]
                       send another turn to a session; prints its run id
   status RUN          print the run's status
   wait RUN            wait for the run to end; prints its output
@@ -94,7 +95,10 @@ ctl_parse_result parse_ctl_command(int argc, char** argv) {
        "priority class (submit; default: the node's)") //
       ("key", po::value(&cmd.key)->value_name("K"),
        "idempotency key (submit): the same key returns the same run") //
-      ("json", po::bool_switch(&cmd.json), "print JSON")              //
+      ("on-busy", po::value(&cmd.on_busy)->value_name("MODE"),
+       "turn, when the session's last turn has not ended: enqueue (run "
+       "after it), reject, or interrupt (cancel it); default: the agent's") //
+      ("json", po::bool_switch(&cmd.json), "print JSON")                    //
       ("timeout", po::value(&timeout_s)->value_name("SECONDS"),
        "how long to wait for the answer (default 10; wait and drain: none)") //
       ("tls-dir", po::value(&cmd.tls_dir)->value_name("DIR"),

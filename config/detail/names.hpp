@@ -46,6 +46,12 @@ struct enum_names<scheduler_policy> {
 };
 
 template <>
+struct enum_names<busy_policy> {
+  static constexpr std::array<std::string_view, 3> values{"enqueue", "reject",
+                                                          "interrupt"};
+};
+
+template <>
 struct enum_names<breaker_window> {
   static constexpr std::array<std::string_view, 2> values{"count", "time"};
 };

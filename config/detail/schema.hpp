@@ -236,6 +236,7 @@ void describe(V& v, agent_settings& x) {
   v.table("run_budget", x.run_budget);
   v.table("fanout", x.fanout);
   v.table("doom_loop", x.doom_loop);
+  v.field("on_busy", x.on_busy);
 }
 
 template <class V>

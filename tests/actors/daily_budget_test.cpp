@@ -70,7 +70,8 @@ struct fixture : test_coordinator_fixture<test_config> {
   admission_metrics metrics;
 
   void start(std::uint64_t tokens_day = day,
-             std::map<std::string, std::uint64_t> tokens = {}) {
+             std::map<std::string, std::uint64_t> tokens = {},
+             std::vector<token_reservation> reservations = {}) {
     auto settings = budget_settings();
     metrics = make_admission_metrics(registry, settings);
     admission_actor_config cfg;
@@ -80,6 +81,7 @@ struct fixture : test_coordinator_fixture<test_config> {
     cfg.wall_clock = [clock = wall] { return *clock; };
     cfg.tokens_day = tokens_day;
     cfg.daily_tokens = std::move(tokens);
+    cfg.reservations = std::move(reservations);
     auto spawned = spawn_admission(sys, std::move(cfg));
     CAF_REQUIRE(spawned);
     admission = std::move(*spawned);
@@ -92,10 +94,10 @@ struct fixture : test_coordinator_fixture<test_config> {
     sched.run();
   }
 
-  admission_verdict admit(run_id run, std::string tenant,
-                          bool accepted = false) {
+  admission_verdict admit(run_id run, std::string tenant, bool accepted = false,
+                          std::uint64_t tokens = 0) {
     caf::send_as(node, admission,
-                 admit_run{run, std::move(tenant), 1, accepted});
+                 admit_run{run, std::move(tenant), 1, accepted, false, tokens});
     sched.run();
     CAF_REQUIRE(!log->empty());
     CAF_REQUIRE_EQUAL(log->back().run, run);
@@ -110,6 +112,12 @@ struct fixture : test_coordinator_fixture<test_config> {
   }
 
   admission_state& state() { return deref<admission_actor>(admission).state; }
+
+  double reserved_gauge(const std::string& tenant) {
+    if (tenant == "_other")
+      return metrics.other_reserved_tokens->Value();
+    return metrics.tenant_reserved_tokens.at(tenant)->Value();
+  }
 
   double gauge(const std::string& tenant) {
     if (tenant == "_other")
@@ -131,7 +139,7 @@ CAF_TEST(tokens no release carries count toward the budget too) {
   start();
   use(1, "acme", 900);
   // A recovered child cancelled at once: charged without a run.
-  caf::send_as(node, admission, charge_tokens{"acme", 100, *wall});
+  caf::send_as(node, admission, charge_tokens{0, "acme", 100, *wall});
   sched.run();
   CAF_CHECK_EQUAL(gauge("acme"), 1000.0);
   CAF_CHECK(budget_refusal(admit(2, "acme")));
@@ -235,6 +243,65 @@ CAF_TEST(counters of an earlier day given at spawn are dropped) {
   start(day - 1, {{"acme", 1000}});
   CAF_CHECK_EQUAL(state().budgets().day(), day);
   CAF_CHECK(admit(1, "acme").outcome == admission_outcome::admitted);
+}
+
+CAF_TEST(a burst of runs reserves the budget and the rest are refused) {
+  start();
+  // Each run asks for its run budget of 300 tokens; the fourth gets what
+  // is left; the fifth finds nothing left, although nothing was used yet.
+  std::uint64_t expected[] = {300, 300, 300, 100};
+  for (run_id run = 1; run <= 4; ++run) {
+    auto verdict = admit(run, "acme", false, 300);
+    CAF_CHECK(verdict.outcome == admission_outcome::admitted);
+    CAF_CHECK_EQUAL(verdict.reserved_tokens, expected[run - 1]);
+  }
+  CAF_CHECK_EQUAL(reserved_gauge("acme"), 1000.0);
+  auto refused = admit(5, "acme", false, 300);
+  CAF_CHECK(budget_refusal(refused));
+  CAF_CHECK_EQUAL(refused.reason,
+                  "tenant `acme` used 0 of its 1,000 daily tokens, and runs "
+                  "not yet ended hold 1,000 more in reserve (released as they "
+                  "end); resets at 00:00 UTC");
+  // Run 1 used 50 of its 300: 50 committed, 250 refunded.
+  caf::send_as(node, admission, release_run{1, 50, *wall});
+  sched.run();
+  CAF_CHECK_EQUAL(state().budgets().used("acme"), 50u);
+  CAF_CHECK_EQUAL(reserved_gauge("acme"), 700.0);
+  CAF_CHECK_EQUAL(admit(6, "acme", false, 300).reserved_tokens, 250u);
+  // Accepted work (a child, a resumed run) reserves nothing new.
+  CAF_CHECK_EQUAL(admit(7, "acme", true, 300).reserved_tokens, 0u);
+  // A run that ends without using anything gives all of it back.
+  caf::send_as(node, admission, release_run{2, 0, *wall});
+  sched.run();
+  CAF_CHECK_EQUAL(reserved_gauge("acme"), 650.0);
+  CAF_CHECK_EQUAL(state().budgets().used("acme"), 50u);
+  // An unlimited tenant reserves nothing.
+  CAF_CHECK_EQUAL(admit(8, "initech", false, 300).reserved_tokens, 0u);
+}
+
+CAF_TEST(reservations made before a restart hold from spawn on) {
+  start(day, {{"acme", 100}}, {{41, "acme", 800}, {42, "walk-in", 50}});
+  CAF_CHECK_EQUAL(reserved_gauge("acme"), 800.0);
+  CAF_CHECK_EQUAL(reserved_gauge("_other"), 50.0);
+  // Only 100 are left for new runs while run 41 has not come back.
+  CAF_CHECK_EQUAL(admit(1, "acme", false, 300).reserved_tokens, 100u);
+  CAF_CHECK(budget_refusal(admit(2, "acme", false, 300)));
+  // Run 41 comes back (accepted) and ends; run 42 ends outside admission
+  // (charge_tokens): both reservations are released.
+  CAF_CHECK(admit(41, "acme", true).outcome == admission_outcome::admitted);
+  caf::send_as(node, admission, release_run{41, 600, *wall});
+  caf::send_as(node, admission, charge_tokens{42, "walk-in", 20, *wall});
+  sched.run();
+  CAF_CHECK_EQUAL(reserved_gauge("acme"), 100.0);
+  CAF_CHECK_EQUAL(reserved_gauge("_other"), 0.0);
+  CAF_CHECK_EQUAL(state().budgets().used("acme"), 700u);
+  CAF_CHECK_EQUAL(state().budgets().used("walk-in"), 20u);
+  CAF_CHECK_EQUAL(state().budgets().reservations(), 1u);
+  // Use beyond a reservation is counted, and reported as overrun.
+  caf::send_as(node, admission, release_run{1, 130, *wall});
+  sched.run();
+  CAF_CHECK_EQUAL(metrics.token_overrun->Value(), 30.0);
+  CAF_CHECK_EQUAL(state().budgets().used("acme"), 830u);
 }
 
 CAF_TEST(tenants without a tenants table share the other gauge) {

@@ -146,7 +146,8 @@ struct fixture : test_coordinator_fixture<session_test::test_config> {
   }
 
   run_ack turn(node_parts& n, session_id session, std::string input) {
-    self->send(n.node, send_turn{"acme", session, std::move(input), "", ""});
+    self->send(n.node,
+               send_turn{"acme", session, std::move(input), "", "", ""});
     return take<run_ack>();
   }
 

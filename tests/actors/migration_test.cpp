@@ -158,7 +158,7 @@ CAF_TEST(a turn accepted before the snapshot arrives refuses the export) {
       session_test::hold(session_test::reply("held answer")));
   // The node asks for the snapshot, then accepts a turn before it arrives.
   self->send(a.node, export_session{"acme", ack.session});
-  self->send(a.node, send_turn{"acme", ack.session, "second", "", ""});
+  self->send(a.node, send_turn{"acme", ack.session, "second", "", "", ""});
   sched.run();
   auto acks = 0;
   caf::error refused;

@@ -92,7 +92,7 @@ CAF_TEST(storage that refuses writes refuses new work but answers status) {
   auto err = next_error();
   CAF_CHECK(warden_code(err) == error_code::unavailable);
   CAF_CHECK(error_retry_after(err) == storage_retry_after);
-  self->send(node, send_turn{"acme", ack.session, "more", "", ""});
+  self->send(node, send_turn{"acme", ack.session, "more", "", "", ""});
   CAF_CHECK(warden_code(next_error()) == error_code::unavailable);
   self->send(node, get_status{"acme", ack.run});
   CAF_CHECK(next<run_status>().state == run_state::running);

@@ -21,6 +21,10 @@ struct config : caf::actor_system_config {
 struct fake_admission_state {
   static inline const char* name = "fake_admission";
   admission_outcome mode = admission_outcome::admitted;
+  /// Tokens the verdict of a new run reserves (0: none).
+  std::uint64_t reserve = 0;
+  /// The code of a rejection.
+  error_code reject_code = error_code::queue_full;
   std::vector<run_id> released;
   std::vector<run_id> queued;
   /// Every admit_run and release_run received, in order.
@@ -36,8 +40,10 @@ fake_admission(caf::stateful_actor<fake_admission_state>* self) {
         self->state.admits.push_back(req);
         auto sender = caf::actor_cast<caf::actor>(self->current_sender());
         admission_verdict v{req.run, self->state.mode, 0, {}, 0};
+        if (!req.accepted)
+          v.reserved_tokens = self->state.reserve;
         if (self->state.mode == admission_outcome::rejected) {
-          v.code = static_cast<std::uint8_t>(error_code::queue_full);
+          v.code = static_cast<std::uint8_t>(self->state.reject_code);
           v.reason = "tenant queue of " + req.tenant + " is full";
         }
         if (self->state.mode == admission_outcome::queued)

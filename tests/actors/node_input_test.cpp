@@ -36,11 +36,11 @@ CAF_TEST(non UTF -
     CAF_CHECK(names(next_error(), "priority"));
     self->send(node, submit_run{"acme", "researcher", "x", "", bad});
     CAF_CHECK(names(next_error(), "idempotency key"));
-    self->send(node, send_turn{bad, ack.session, "x", "", ""});
+    self->send(node, send_turn{bad, ack.session, "x", "", "", ""});
     CAF_CHECK(names(next_error(), "tenant"));
-    self->send(node, send_turn{"acme", ack.session, bad, "", ""});
+    self->send(node, send_turn{"acme", ack.session, bad, "", "", ""});
     CAF_CHECK(names(next_error(), "input"));
-    self->send(node, send_turn{"acme", ack.session, "x", "", bad});
+    self->send(node, send_turn{"acme", ack.session, "x", "", bad, ""});
     CAF_CHECK(names(next_error(), "idempotency key"));
   }
   // Nothing was accepted, and the node goes on.

@@ -105,18 +105,18 @@ CAF_TEST(status result and idempotency of a finished run survive a restart) {
 
 CAF_TEST(a turn retried with its idempotency key returns the same run) {
   auto first = submit("acme");
-  self->send(node, send_turn{"acme", first.session, "more", "", "t1"});
+  self->send(node, send_turn{"acme", first.session, "more", "", "t1", ""});
   auto turn = next<run_ack>();
   CAF_CHECK(turn.run != first.run);
   CAF_CHECK(!turn.duplicate);
-  self->send(node, send_turn{"acme", first.session, "more", "", "t1"});
+  self->send(node, send_turn{"acme", first.session, "more", "", "t1", ""});
   auto again = next<run_ack>();
   CAF_CHECK_EQUAL(again.run, turn.run);
   CAF_CHECK(again.duplicate);
   // After a crash: the two runs resume, and the key still names the turn.
   restart();
   CAF_CHECK_EQUAL(pool_state().started.size(), 2u);
-  self->send(node, send_turn{"acme", first.session, "more", "", "t1"});
+  self->send(node, send_turn{"acme", first.session, "more", "", "t1", ""});
   auto resumed = next<run_ack>();
   CAF_CHECK_EQUAL(resumed.run, turn.run);
   CAF_CHECK(resumed.duplicate);
@@ -276,6 +276,51 @@ CAF_TEST(a final run leaves memory once durable and the store answers for it) {
   auto listed = next<session_list>();
   CAF_REQUIRE_EQUAL(listed.sessions.size(), 1u);
   CAF_CHECK(listed.sessions[0].last_state == run_state::succeeded);
+}
+
+CAF_TEST(a run keeps its daily budget reservation across a restart) {
+  // The node asks admission for the agent's run budget; admission
+  // reserved only 700 tokens of the tenant's day for the run (all it had
+  // left): they are its token grant, journaled with it.
+  admission_state().reserve = 700;
+  auto first = submit("acme", "k7");
+  CAF_REQUIRE_EQUAL(pool_state().started.size(), 1u);
+  CAF_CHECK_EQUAL(pool_state().started[0].turn.grant.tokens, 700u);
+  CAF_CHECK_EQUAL(admission_state().admits.back().tokens,
+                  config::agent_settings{}.run_budget.tokens);
+  CAF_CHECK_GREATER(admission_state().admits.back().tokens, 700u);
+  auto found = store->find_run(first.run);
+  CAF_REQUIRE(found && found.value);
+  CAF_CHECK_EQUAL(found.value->reserved_tokens, 700u);
+  // After a crash the run resumes with the same grant; admission, which
+  // restores the reservation from the record at start, reserves nothing
+  // new for it (it was accepted before).
+  admission_state().reserve = 0;
+  restart();
+  CAF_REQUIRE_EQUAL(pool_state().started.size(), 1u);
+  CAF_CHECK_EQUAL(pool_state().started[0].turn.grant.tokens, 700u);
+  CAF_CHECK(admission_state().admits.back().accepted);
+  // Its end releases the reservation with what it used.
+  finish_turn(first.run);
+  CAF_REQUIRE(!admission_state().releases.empty());
+  CAF_CHECK_EQUAL(admission_state().releases.back().run, first.run);
+  CAF_CHECK_EQUAL(admission_state().releases.back().tokens, 10u);
+}
+
+CAF_TEST(a resumed run that fails outside admission still returns its reserve) {
+  admission_state().reserve = 300;
+  auto first = submit("acme", "k8");
+  admission_state().mode = admission_outcome::rejected;
+  admission_state().reject_code = error_code::not_found;
+  restart();
+  // Refused for good after the restart (not for a full queue): failed, and
+  // admission is told to release the reservation although it holds no slot.
+  admission_state().mode = admission_outcome::admitted;
+  self->send(node, get_status{"acme", first.run});
+  CAF_CHECK(next<run_status>().state != run_state::running);
+  CAF_REQUIRE_EQUAL(admission_state().charges.size(), 1u);
+  CAF_CHECK_EQUAL(admission_state().charges[0].run, first.run);
+  CAF_CHECK_EQUAL(admission_state().charges[0].tokens, 0u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

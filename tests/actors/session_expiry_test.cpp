@@ -28,7 +28,7 @@ CAF_TEST(a passivated session idle past its expiry is forgotten) {
   CAF_CHECK_EQUAL(metrics->sessions_expired->Value(), 1.0);
   CAF_CHECK_EQUAL(gauge("passivated"), 1.0);
   CAF_CHECK_EQUAL(node_st().registry.passivated(), 1u);
-  self->send(node, send_turn{"acme", old_session, "again", "", ""});
+  self->send(node, send_turn{"acme", old_session, "again", "", "", ""});
   sched.run();
   auto refused = false;
   self->receive(

@@ -83,6 +83,8 @@ struct fixture : test_coordinator_fixture<session_test::test_config> {
   /// Session expiry for the node `start` spawns (0: off) and its sweep.
   std::chrono::milliseconds expiry{0};
   std::chrono::milliseconds sweep{60'000};
+  /// The agent's default choice for turns sent to a busy session.
+  config::busy_policy on_busy = config::busy_policy::enqueue;
 
   fixture() {
     sched.run();
@@ -105,6 +107,7 @@ struct fixture : test_coordinator_fixture<session_test::test_config> {
     runtime->provider = provider;
     runtime->governor = governor;
     runtime->journal = journal;
+    runtime->settings.on_busy = on_busy;
     node_components parts;
     parts.admission = admission;
     parts.journal = journal;
@@ -147,7 +150,7 @@ struct fixture : test_coordinator_fixture<session_test::test_config> {
   }
 
   run_ack turn(session_id session, std::string input) {
-    self->send(node, send_turn{"acme", session, std::move(input), "", ""});
+    self->send(node, send_turn{"acme", session, std::move(input), "", "", ""});
     return take<run_ack>();
   }
 

@@ -107,7 +107,8 @@ CAF_TEST(a turn arriving while the snapshot is in flight cancels passivation) {
   advance_time(ttl);
   run_all_but(actor); // the node asked; the session has not answered
   CAF_REQUIRE(record(ack.session).residency == session_residency::passivating);
-  self->send(node, send_turn{"acme", ack.session, "second question", "", ""});
+  self->send(node,
+             send_turn{"acme", ack.session, "second question", "", "", ""});
   run_all_but(actor); // admitted, durable, handed to the live session
   CAF_CHECK(record(ack.session).residency == session_residency::resident);
   auto next = take<run_ack>();
@@ -128,7 +129,8 @@ CAF_TEST(a turn accepted while the snapshot is in flight runs after restore) {
   auto actor = record(ack.session).actor;
   advance_time(ttl);
   run_all_but(actor);
-  self->send(node, send_turn{"acme", ack.session, "second question", "", ""});
+  self->send(node,
+             send_turn{"acme", ack.session, "second question", "", "", ""});
   sched.prioritize(node);
   sched.run_once(); // accepted and sent to admission, not started yet
   sched.prioritize(actor);
@@ -261,7 +263,7 @@ CAF_TEST(a passivated session is known from its snapshot alone even after a
   // Another tenant neither sees nor reaches it.
   self->send(node, list_sessions{"globex"});
   CAF_CHECK(take<session_list>().sessions.empty());
-  self->send(node, send_turn{"globex", ack.session, "hi", "", ""});
+  self->send(node, send_turn{"globex", ack.session, "hi", "", "", ""});
   sched.run();
   bool refused = false;
   self->receive(

@@ -5,25 +5,14 @@
 
 #include <caf/test/dsl.hpp>
 
-#include "actors/admission_actor.hpp"
-#include "actors/node.hpp"
-#include "actors/node_start.hpp"
-#include "actors/protocol.hpp"
-#include "actors/tool_registry.hpp"
-#include "config/load.hpp"
+#include "tests/actors/started_node_fixture.hpp"
 
 using namespace warden;
 
 namespace {
 
-struct test_config : caf::actor_system_config {
-  test_config() { warden::add_message_types(*this); }
-};
-
-/// Researchers each spawn two summarizers (the scripted model calls both
-/// offered tools, then answers); tenants of one tier with a cap of 4 runs
-/// in flight; 6 slots on the node.
-constexpr const char* node_file = R"(
+/// Tenants of one tier with a cap of 4 runs in flight; 6 slots on the node.
+const std::string node_file = R"(
 [admission]
 global_cap = 6
 global_queue_cap = 1_000
@@ -33,84 +22,12 @@ default_tier = "team"
 in_flight_cap = 4
 queue_cap = 200
 weight = 1
-
-[providers.scripted]
-kind = "scripted"
-timeout_ms = 1000
-
-[tools.summarize_a]
-kind = "spawn_agent"
-agent = "summarizer"
-timeout_ms = 60000
-
-[tools.summarize_b]
-kind = "spawn_agent"
-agent = "summarizer"
-timeout_ms = 60000
-
-[agents.researcher]
-provider = "scripted"
-tools = ["summarize_a", "summarize_b"]
-max_concurrency = 64
-turn_timeout_ms = 60000
-context_token_budget = 8000
-
-[agents.researcher.run_budget]
-tokens = 20000
-cost_micros = 100000
-wall_ms = 60000
-
-[agents.researcher.fanout]
-max_depth = 2
-max_children = 2
-max_descendants = 2
-
-[agents.summarizer]
-provider = "scripted"
-max_concurrency = 6
-turn_timeout_ms = 60000
-context_token_budget = 4000
-
-[agents.summarizer.run_budget]
-tokens = 5000
-cost_micros = 10000
-wall_ms = 20000
-
-[agents.summarizer.fanout]
-max_depth = 1
-max_children = 0
-max_descendants = 0
-)";
+)" + started_node_test::tree_agents(20000, 5000);
 
 constexpr std::uint32_t cap = 4;
 
-struct fixture : test_coordinator_fixture<test_config> {
-  node_handle handle;
-  caf::actor admission;
-
-  fixture() {
-    auto loaded = warden::config::load_string(node_file, "trees.toml");
-    for (const auto& err : loaded.errors)
-      CAF_MESSAGE(err.to_string());
-    CAF_REQUIRE(loaded.ok());
-    auto started = start_node(sys, loaded.value, tool_registry{}, nullptr,
-                              node_storage{true, false});
-    CAF_REQUIRE(started);
-    handle = std::move(*started);
-    for (const auto& component : handle.components)
-      if (dynamic_cast<admission_actor*>(
-              caf::actor_cast<caf::abstract_actor*>(component)))
-        admission = component;
-    CAF_REQUIRE(admission);
-    run();
-  }
-
-  ~fixture() override {
-    stop_node(handle);
-    run();
-  }
-
-  admission_state& gate() { return deref<admission_actor>(admission).state; }
+struct fixture : started_node_test::fixture {
+  fixture() : started_node_test::fixture(node_file) {}
 
   /// Runs of `tenant` holding a slot now.
   std::uint32_t in_flight(const std::string& tenant) {
@@ -129,8 +46,7 @@ struct fixture : test_coordinator_fixture<test_config> {
   /// final record is durable leaves it; the store answers for it).
   void track_ended(std::set<run_id>& alive, std::set<run_id>& done,
                    std::vector<run_id>& ended) {
-    const auto& runs =
-        deref<caf::stateful_actor<node_state>>(handle.node).state.runs;
+    const auto& runs = node().runs;
     auto end = [&](run_id id) {
       if (done.insert(id).second)
         ended.push_back(id);
@@ -148,13 +64,6 @@ struct fixture : test_coordinator_fixture<test_config> {
       else if (done.count(id) == 0)
         alive.insert(id);
     }
-  }
-
-  /// The stored record of `run`.
-  storage::stored_run stored(run_id run) {
-    auto found = handle.store->find_run(run);
-    CAF_REQUIRE(found && found.value);
-    return *found.value;
   }
 };
 

@@ -29,6 +29,7 @@ stored_run sample() {
   x.usage = {1000, 200, 123456789, 4, 3, 1, 5};
   x.finished_at_ms = 1764000000000;
   x.counts_own_tokens = true;
+  x.reserved_tokens = 4096;
   return x;
 }
 
@@ -69,14 +70,26 @@ CAF_TEST(a run record survives encode and decode) {
   CAF_CHECK_EQUAL(y.usage.iterations, x.usage.iterations);
   CAF_CHECK_EQUAL(y.finished_at_ms, x.finished_at_ms);
   CAF_CHECK_EQUAL(y.counts_own_tokens, x.counts_own_tokens);
+  CAF_CHECK_EQUAL(y.reserved_tokens, x.reserved_tokens);
   CAF_CHECK(encode(y) == bytes);
 }
 
+CAF_TEST(a run record of format 2 is read without reserved_tokens) {
+  // Format 2 is format 3 without its last field (4096: two varint bytes).
+  auto bytes = encode(sample());
+  bytes[0] = 2;
+  bytes.resize(bytes.size() - 2);
+  stored_run y;
+  CAF_REQUIRE(!decode(bytes, y));
+  CAF_CHECK(y.counts_own_tokens);
+  CAF_CHECK_EQUAL(y.reserved_tokens, 0u);
+}
+
 CAF_TEST(a run record of format 1 is read without counts_own_tokens) {
-  // Format 1 is format 2 without its last field (one byte: true).
+  // Format 1 is format 3 without its last two fields (true, then 4096).
   auto bytes = encode(sample());
   bytes[0] = 1;
-  bytes.pop_back();
+  bytes.resize(bytes.size() - 3);
   stored_run y;
   CAF_REQUIRE(!decode(bytes, y));
   CAF_CHECK_EQUAL(y.finished_at_ms, sample().finished_at_ms);
@@ -91,7 +104,7 @@ CAF_TEST(a record of another format version is refused naming both versions) {
   auto bytes = encode(sample());
   bytes[0] = 7;
   CAF_CHECK_EQUAL(message_of(bytes),
-                  "record format 7 is unknown (this build reads 1 to 2)");
+                  "record format 7 is unknown (this build reads 1 to 3)");
   CAF_CHECK_EQUAL(message_of(""), "empty record (no format byte)");
 }
 
@@ -104,6 +117,8 @@ CAF_TEST(a truncated record names the field it ends in) {
   CAF_CHECK_EQUAL(message_of(bytes.substr(0, 1)),
                   "truncated record (field `run`)");
   CAF_CHECK_EQUAL(message_of(bytes.substr(0, bytes.size() - 1)),
+                  "truncated record (field `reserved_tokens`)");
+  CAF_CHECK_EQUAL(message_of(bytes.substr(0, bytes.size() - 3)),
                   "truncated record (field `counts_own_tokens`)");
   int silent = 0;
   for (std::size_t n = 1; n < bytes.size(); ++n)
