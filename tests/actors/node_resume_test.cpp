@@ -287,7 +287,7 @@ CAF_TEST(a run keeps its daily budget reservation across a restart) {
   CAF_REQUIRE_EQUAL(pool_state().started.size(), 1u);
   CAF_CHECK_EQUAL(pool_state().started[0].turn.grant.tokens, 700u);
   CAF_CHECK_EQUAL(admission_state().admits.back().tokens,
-                  config::agent_settings{}.run_budget.tokens);
+                  warden::config::agent_settings{}.run_budget.tokens);
   CAF_CHECK_GREATER(admission_state().admits.back().tokens, 700u);
   auto found = store->find_run(first.run);
   CAF_REQUIRE(found && found.value);
