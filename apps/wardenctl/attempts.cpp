@@ -1,4 +1,5 @@
-// wardenctl's attempts: a command whose answer never comes is asked again,
+// wardenctl's attempts: a command whose answer never comes (or whose
+// connection goes down under it, request_receiver_down) is asked again,
 // where asking again is safe, each time from a fresh child process.
 //
 // Why a fresh process: CAF 0.17's middleman names a node by host and process

@@ -131,10 +131,16 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
   else if (auto ms = left())
     timeout = caf::duration{*ms};
   auto on_error = [&](caf::error& err) {
-    if (err != caf::sec::request_timeout) {
+    // The connection went down under the request (the node's proxy is
+    // gone): its answer is lost as surely as one that never came.
+    auto lost = err == caf::sec::request_timeout ||
+                err == caf::sec::request_receiver_down;
+    if (!lost) {
       rc = report(cmd, sys, err);
     } else if (attempt.retryable) {
       rc = exit_answer_lost;
+    } else if (err == caf::sec::request_receiver_down) {
+      rc = report(cmd, sys, err);
     } else {
       report_no_answer(cmd, "no answer within the timeout");
       rc = exit_failure;
