@@ -66,6 +66,12 @@ run_status status_of(const storage::stored_run& s) {
   return st;
 }
 
+/// Takes `run` off the session's unfinished runs.
+void close_open_run(session_record& session, run_id run) {
+  auto& open = session.open_runs;
+  open.erase(std::remove(open.begin(), open.end(), run), open.end());
+}
+
 caf::error no_such_run(const std::string& tenant, run_id run) {
   // The same answer whether the run does not exist or belongs to another
   // tenant: a tenant learns nothing about other tenants' runs.
@@ -330,8 +336,7 @@ void finish(node_ptr self, run_record& r, run_state state, std::string output,
   }
   on_tree_run_final(self, r);
   if (auto i = st.sessions.find(r.status.session); i != st.sessions.end()) {
-    auto& open = i->second.open_runs;
-    open.erase(std::remove(open.begin(), open.end(), r.status.run), open.end());
+    close_open_run(i->second, r.status.run);
     if (i->second.last_run == r.status.run)
       i->second.last_state = state;
   }
@@ -527,8 +532,7 @@ void forget(node_ptr self, run_id id) {
     st.idempotency.erase(idempotency_slot(r.status.tenant, r.idempotency_key));
   auto s = st.sessions.find(r.status.session);
   if (s != st.sessions.end()) {
-    auto& open = s->second.open_runs;
-    open.erase(std::remove(open.begin(), open.end(), id), open.end());
+    close_open_run(s->second, id);
     if (s->second.last_run == 0)
       st.sessions.erase(s); // created for this run, which never existed
   }
