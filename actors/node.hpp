@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include <caf/actor.hpp>
@@ -19,6 +20,7 @@
 #include "actors/cancel_board.hpp"
 #include "actors/node_metrics.hpp"
 #include "actors/protocol.hpp"
+#include "actors/run_table.hpp"
 #include "actors/run_tree.hpp"
 #include "actors/session_registry.hpp"
 #include "policies/session_cache.hpp"
@@ -99,79 +101,6 @@ struct node_options {
   std::chrono::milliseconds sweep_interval{60'000};
 };
 
-/// A client waiting for a run to end (await_run).
-struct run_waiter {
-  caf::response_promise promise;
-  /// Names the waiter in its bound's timer; 0 when it waits without bound.
-  std::uint64_t serial = 0;
-};
-
-/// One run as the node tracks it.
-struct run_record {
-  run_status status;
-  std::uint8_t priority = 0;
-  /// The turn's input; dropped once the turn started.
-  std::string input;
-  std::string idempotency_key;
-  /// Both must hold before the turn starts: admitted by admission, and the
-  /// run record durable in the journal.
-  bool admitted = false;
-  bool durable = false;
-  /// The run record was sent to the journal (on the first verdict).
-  bool journaling = false;
-  bool started = false;
-  /// The run was found unfinished in the store at start: its turn replays
-  /// the journaled steps before doing new ones.
-  bool recovered = false;
-  /// A recovered run in the resume window (counted in `resuming`).
-  bool resuming = false;
-  /// When the turn started (for the turn-duration histogram).
-  caf::actor_clock::time_point started_at;
-  /// When the run became final, Unix milliseconds (0 before): its final
-  /// record and admission's daily token counter use the same value.
-  std::uint64_t finished_at_ms = 0;
-  /// The final record is durable (or there was none to write: the run was
-  /// never journaled). Until then clients see the run as not final: a run
-  /// is reported final only once a restart cannot undo it.
-  bool final_durable = false;
-  /// A child that ended after every ancestor that would count its usage:
-  /// its own final record and release count its tokens for the day.
-  bool counts_own_tokens = false;
-  /// Tokens admission reserved for this root run out of its tenant's daily
-  /// budget (0: none): the run's token grant never exceeds them. Journaled
-  /// with the run, so that a resumed run keeps them.
-  std::uint64_t reserved_tokens = 0;
-  /// Answered with run_ack once the record is durable.
-  std::vector<caf::response_promise> acks;
-  /// Clients waiting for the final status (await_run).
-  std::vector<run_waiter> waiters;
-  /// Receivers of run_event messages.
-  std::vector<caf::actor> subscribers;
-  std::uint64_t events = 0;
-  /// The run's place in its tree of spawned runs.
-  run_tree_link tree;
-};
-
-/// One session as the node tracks it.
-struct session_record {
-  std::string tenant;
-  std::string agent;
-  caf::actor actor;
-  /// The latest accepted run of the session; 0 before the first.
-  run_id last_run = 0;
-  /// The state of `last_run` as of its latest change here (its record may
-  /// have left memory once final).
-  run_state last_state = run_state::queued;
-  /// Where the session lives; kept by the session registry.
-  session_residency residency = session_residency::none;
-  /// Turns handed to the session's pool that have not finished.
-  std::uint32_t turns_in_flight = 0;
-  /// The session's runs that are not final, oldest first: a turn sent to
-  /// the session while there are any finds it busy (`send_turn.on_busy`).
-  /// The record stays in memory while it holds any.
-  std::vector<run_id> open_runs{};
-};
-
 /// An `export_session` waiting for the snapshot of its resident session
 /// (actors/node_migration.cpp).
 struct pending_export {
@@ -189,56 +118,77 @@ struct pending_import {
   caf::response_promise promise;
 };
 
-/// State of the node actor: the entry point of a node. Owns the run table,
-/// the sessions, idempotency keys, and the answers to clients.
-struct node_state {
-  static inline const char* name = "warden.node";
+/// What waits for a journal ticket's ack.
+struct accepted_write {
+  run_id run = 0; ///< its accepted record: the client's run_ack waits
+};
+struct final_write {
+  run_id run = 0; ///< its final record: its waiters and subscribers wait
+};
+using journal_wait = std::variant<accepted_write, final_write, pending_import>;
 
-  node_components components;
-  node_options options;
-  std::unordered_map<run_id, run_record> runs;
-  std::unordered_map<session_id, session_record> sessions;
-  /// Activates, passivates and restores the sessions above.
-  session_registry registry;
-  /// storage::keys::idempotency(tenant, key) -> run.
-  std::unordered_map<std::string, run_id> idempotency;
-  /// Journal ticket -> run whose record it makes durable.
-  std::unordered_map<std::uint64_t, run_id> tickets;
-  /// Journal ticket -> final run whose final record it makes durable; on
-  /// the ack its waiters learn the outcome and, with a store to answer for
-  /// it, the run leaves memory.
-  std::unordered_map<std::uint64_t, run_id> finals;
-  /// Final runs whose final record failed to write: written again when the
-  /// store takes writes (storage_state) or after `storage_retry_after`.
-  std::vector<run_id> finals_to_retry;
-  /// A final_retry_atom is on its way.
-  bool finals_retry_scheduled = false;
-  /// Whether the journal's store takes writes (storage_state); while it
-  /// does not, new work is refused with `unavailable`.
-  bool storage_writable = true;
+/// Where the node's new ids come from.
+struct node_ids {
   run_id next_run = 1;
   session_id next_session = 1;
   std::uint64_t next_ticket = 1;
   /// Names the next bounded await_run (see run_waiter).
   std::uint64_t next_waiter = 1;
+};
+
+/// Final runs whose final record failed to write: written again when the
+/// store takes writes (storage_state) or after `storage_retry_after`.
+struct final_retries {
+  std::vector<run_id> runs;
+  /// A final_retry_atom is on its way.
+  bool scheduled = false;
+};
+
+/// A drain in progress (drain_node).
+struct drain_state {
   /// Set by drain_node: new work is refused with `draining`.
-  bool draining = false;
+  bool active = false;
   /// Answered once every run is final.
-  std::vector<caf::response_promise> drain_waiters;
-  drain_report drained;
-  /// Recovered runs not yet sent to admission, oldest first.
-  std::deque<run_id> resume_backlog;
-  /// Recovered runs admission refused for now (full queue, cap): they go
-  /// back to the backlog when any run ends.
-  std::vector<run_id> resume_parked;
-  /// Recovered runs sent to admission and not yet final.
-  std::size_t resuming = 0;
+  std::vector<caf::response_promise> waiters;
+  drain_report report;
+};
+
+/// Recovered root runs not yet in the resume window (the window's runs are
+/// counted by run_table::resuming).
+struct resume_queue {
+  /// Not yet sent to admission, oldest first.
+  std::deque<run_id> backlog;
+  /// Refused by admission for now (full queue, cap): they go back to the
+  /// backlog when any run ends.
+  std::vector<run_id> parked;
+};
+
+/// State of the node actor: the entry point of a node. Each part owns one
+/// thing: the runs (and their phases), the sessions, idempotency keys, the
+/// journal's tickets, a drain, recovery.
+struct node_state {
+  static inline const char* name = "warden.node";
+
+  node_components components;
+  node_options options;
+  run_table runs;
+  /// Owns the session records; activates, passivates and restores them.
+  session_registry registry;
+  /// storage::keys::idempotency(tenant, key) -> run.
+  std::unordered_map<std::string, run_id> idempotency;
+  /// Journal ticket -> what waits for its ack.
+  std::unordered_map<std::uint64_t, journal_wait> tickets;
+  node_ids ids;
+  final_retries finals;
+  /// Whether the journal's store takes writes (storage_state); while it
+  /// does not, new work is refused with `unavailable`.
+  bool storage_writable = true;
+  drain_state drain;
+  resume_queue resume;
   /// Supervisors of root runs that fan out (actors/node_children.hpp).
   run_trees trees;
   /// Exports waiting for a resident session's snapshot.
   std::vector<pending_export> exports;
-  /// Journal ticket -> import waiting for its entries to be durable.
-  std::unordered_map<std::uint64_t, pending_import> imports;
 };
 
 /// The node actor; see actors/README.md for the message flow.

@@ -33,11 +33,11 @@ void add_to_ancestors(node_actor_ptr self, run_id id,
                       const usage_totals& usage) {
   auto& runs = self->state.runs;
   while (id != 0) {
-    auto i = runs.find(id);
-    if (i == runs.end())
+    auto* found = runs.find(id);
+    if (found == nullptr)
       return;
-    auto& r = i->second;
-    if (!is_final(r.status.state)) {
+    auto& r = *found;
+    if (!r.ended()) {
       r.tree.children_usage += usage;
       return;
     }
@@ -51,7 +51,7 @@ void add_to_ancestors(node_actor_ptr self, run_id id,
 /// its journal (it keeps its run id, session and input).
 void adopt_child(node_actor_ptr self, run_record& r, const spawn_child& spawn,
                  const caf::actor_addr& supervisor, std::uint8_t priority) {
-  if (is_final(r.status.state)) {
+  if (r.ended()) {
     // Ended while the supervisor decided (a drain): the call gets that.
     const auto& s = r.status;
     self->send(caf::actor_cast<caf::actor>(supervisor),
@@ -68,6 +68,7 @@ void adopt_child(node_actor_ptr self, run_record& r, const spawn_child& spawn,
                     std::to_string(spawn.parent);
   // Accepted before the restart: the daily budget does not refuse it; part
   // of an admitted tree: it waits ahead of new runs.
+  self->state.runs.advance(r, run_phase::resuming);
   self->send(self->state.components.admission,
              admit_run{r.status.run, r.status.tenant, priority, true, true});
 }
@@ -78,12 +79,12 @@ bool counted_by_ancestor(node_actor_ptr self, const run_record& r) {
   // The walk of add_to_ancestors, without adding.
   const auto& runs = self->state.runs;
   for (auto id = r.tree.parent; id != 0;) {
-    auto i = runs.find(id);
-    if (i == runs.end())
+    const auto* above = runs.find(id);
+    if (above == nullptr)
       return false;
-    if (!is_final(i->second.status.state))
+    if (!above->ended())
       return true;
-    id = i->second.tree.parent;
+    id = above->tree.parent;
   }
   return false;
 }
@@ -96,17 +97,17 @@ caf::result<caf::message> on_spawn_child(node_actor_ptr self,
     promise.deliver(refusal(0, msg.agent, "spawn refused: " + why));
     return promise;
   };
-  auto parent = st.runs.find(msg.parent);
-  if (parent == st.runs.end() || is_final(parent->second.status.state))
+  const auto* parent = st.runs.find(msg.parent);
+  if (parent == nullptr || parent->ended())
     return refuse("the parent run " + std::to_string(msg.parent) +
                   " is not running");
   if (st.components.cancels && st.components.cancels->cancelled(msg.parent))
     return refuse("the parent run " + std::to_string(msg.parent) +
                   " was cancelled");
-  const auto& link = parent->second.tree;
+  const auto& link = parent->tree;
   auto root_id = link.is_child() ? link.root : msg.parent;
-  auto root = st.runs.find(root_id);
-  if (root == st.runs.end() || is_final(root->second.status.state))
+  const auto* root = st.runs.find(root_id);
+  if (root == nullptr || root->ended())
     return refuse("the root run " + std::to_string(root_id) + " has ended");
   if (st.components.agents.count(msg.agent) == 0)
     return refuse("unknown agent `" + msg.agent + "`");
@@ -126,10 +127,10 @@ caf::result<caf::message> on_spawn_child(node_actor_ptr self,
     }
   }
   if (msg.child == 0)
-    msg.child = st.next_run++;
+    msg.child = st.ids.next_run++;
   auto& supervisor = st.trees.supervisors[root_id];
   if (!supervisor) {
-    const auto& agent = root->second.status.agent;
+    const auto& agent = root->status.agent;
     supervisor_config cfg{root_id, agent,
                           st.components.agents.at(agent)->settings.fanout,
                           caf::actor_cast<caf::actor>(self)};
@@ -141,13 +142,12 @@ caf::result<caf::message> on_spawn_child(node_actor_ptr self,
 void on_admit_child(node_actor_ptr self, admit_child& msg) {
   auto& st = self->state;
   auto& spawn = msg.spawn;
-  auto parent = st.runs.find(spawn.parent);
-  auto root = st.runs.find(spawn.root);
+  const auto* parent = st.runs.find(spawn.parent);
+  const auto* root = st.runs.find(spawn.root);
   auto cancelled =
       st.components.cancels && st.components.cancels->cancelled(spawn.parent);
-  if (parent == st.runs.end() || is_final(parent->second.status.state) ||
-      root == st.runs.end() || is_final(root->second.status.state) ||
-      cancelled) {
+  if (parent == nullptr || parent->ended() || root == nullptr ||
+      root->ended() || cancelled) {
     self->send(caf::actor_cast<caf::actor>(self->current_sender()),
                refusal(spawn.child, spawn.agent,
                        "spawn refused: the parent run " +
@@ -156,18 +156,18 @@ void on_admit_child(node_actor_ptr self, admit_child& msg) {
                            " before the child started"));
     return;
   }
-  const auto& tenant = root->second.status.tenant;
-  auto priority = root->second.priority;
+  auto tenant = root->status.tenant;
+  auto priority = root->priority;
   auto supervisor = caf::actor_cast<caf::actor_addr>(self->current_sender());
-  if (auto existing = st.runs.find(spawn.child); existing != st.runs.end()) {
-    adopt_child(self, existing->second, spawn, supervisor, priority);
+  if (auto* existing = st.runs.find(spawn.child)) {
+    adopt_child(self, *existing, spawn, supervisor, priority);
     return;
   }
-  auto session = st.next_session++;
-  st.sessions[session] = session_record{tenant, spawn.agent, nullptr, 0};
-  st.sessions[session].open_runs.push_back(spawn.child);
-  auto& r = st.runs[spawn.child];
-  r.status.run = spawn.child;
+  auto session = st.ids.next_session++;
+  auto& record = st.registry.sessions()[session];
+  record = session_record{tenant, spawn.agent, nullptr, 0};
+  record.open_runs.push_back(spawn.child);
+  auto& r = st.runs.add(spawn.child, run_origin::spawned, run_phase::submitted);
   r.status.session = session;
   r.status.tenant = tenant;
   r.status.agent = spawn.agent;
@@ -184,13 +184,12 @@ void on_admit_child(node_actor_ptr self, admit_child& msg) {
 }
 
 run_record* on_cancel_child(node_actor_ptr self, cancel_turn& msg) {
-  auto i = self->state.runs.find(msg.run);
-  if (i == self->state.runs.end() || is_final(i->second.status.state))
+  auto* r = self->state.runs.find(msg.run);
+  if (r == nullptr || r->ended())
     return nullptr;
-  auto& r = i->second;
-  if (!r.started)
-    return &r;
-  self->send(self->state.components.pools.at(r.status.agent), std::move(msg));
+  if (r->phase != run_phase::running)
+    return r;
+  self->send(self->state.components.pools.at(r->status.agent), std::move(msg));
   return nullptr;
 }
 

@@ -73,7 +73,7 @@ caf::expected<storage::stored_run> record_of(node_ptr self,
 caf::expected<session_export> build_export(node_ptr self, session_id id,
                                            session_snapshot snapshot) {
   auto& st = self->state;
-  const auto& s = st.sessions.at(id);
+  const auto& s = st.registry.sessions().at(id);
   auto runs = runs_of(self, id);
   if (!runs)
     return std::move(runs.error());
@@ -146,10 +146,11 @@ bool settle_exports(node_ptr self, const caf::actor_addr& source, F answer) {
 /// a snapshot in the store.
 bool session_taken(node_ptr self, session_id id) {
   auto& st = self->state;
-  if (st.sessions.count(id) != 0 || st.registry.store().get(id))
+  if (st.registry.sessions().count(id) != 0 || st.registry.store().get(id))
     return true;
-  return std::any_of(st.imports.begin(), st.imports.end(), [&](auto& kv) {
-    return kv.second.exported.session == id;
+  return std::any_of(st.tickets.begin(), st.tickets.end(), [&](auto& kv) {
+    const auto* import = std::get_if<pending_import>(&kv.second);
+    return import != nullptr && import->exported.session == id;
   });
 }
 
@@ -159,10 +160,11 @@ caf::expected<bool> run_taken(node_ptr self, run_id id) {
   auto& st = self->state;
   if (st.runs.count(id) != 0)
     return true;
-  for (const auto& kv : st.imports)
-    for (const auto& r : kv.second.exported.runs)
-      if (r.run == id)
-        return true;
+  for (const auto& kv : st.tickets)
+    if (const auto* import = std::get_if<pending_import>(&kv.second))
+      for (const auto& r : import->exported.runs)
+        if (r.run == id)
+          return true;
   if (!st.components.store)
     return false;
   auto found = st.components.store->find_run(id);
@@ -331,9 +333,9 @@ caf::result<session_export> on_export_session(node_ptr self,
 void on_export_snapshot(node_ptr self, const session_snapshot& snapshot) {
   auto source = caf::actor_cast<caf::actor_addr>(self->current_sender());
   settle_exports(self, source, [&](pending_export& x) {
-    auto s = self->state.sessions.find(x.session);
-    if (s == self->state.sessions.end() || s->second.tenant != x.tenant ||
-        snapshot.session != x.session) {
+    auto s = self->state.registry.sessions().find(x.session);
+    if (s == self->state.registry.sessions().end() ||
+        s->second.tenant != x.tenant || snapshot.session != x.session) {
       x.promise.deliver(no_such_session(x.tenant, x.session));
       return;
     }
@@ -372,7 +374,7 @@ caf::result<session_imported> on_import_session(node_ptr self,
                                                 import_session& req) {
   auto& st = self->state;
   auto& x = req.exported;
-  if (st.draining)
+  if (st.drain.active)
     return make_error(error_code::draining,
                       "the node is draining and accepts no imports");
   if (auto err = check_import(self, x))
@@ -383,24 +385,20 @@ caf::result<session_imported> on_import_session(node_ptr self,
   if (auto err = st.registry.stage(x.snapshot))
     return err;
   // Never hand out the imported ids again, even if the import fails.
-  st.next_session = std::max(st.next_session, x.session + 1);
-  st.next_run = std::max(st.next_run, x.snapshot.counters.last_run + 1);
+  st.ids.next_session = std::max(st.ids.next_session, x.session + 1);
+  st.ids.next_run = std::max(st.ids.next_run, x.snapshot.counters.last_run + 1);
   for (const auto& r : x.runs)
-    st.next_run = std::max(st.next_run, r.run + 1);
-  auto ticket = st.next_ticket++;
+    st.ids.next_run = std::max(st.ids.next_run, r.run + 1);
+  auto ticket = st.ids.next_ticket++;
   self->send(st.components.journal, journal_append{ticket, import_entries(x)});
   auto promise = self->make_response_promise();
-  st.imports.emplace(ticket, pending_import{std::move(x), promise});
+  st.tickets.emplace(ticket, pending_import{std::move(x), promise});
   return promise;
 }
 
-bool on_import_durable(node_ptr self, const journal_ack& ack) {
+void on_import_durable(node_ptr self, pending_import& pending,
+                       const journal_ack& ack) {
   auto& st = self->state;
-  auto i = st.imports.find(ack.ticket);
-  if (i == st.imports.end())
-    return false;
-  auto pending = std::move(i->second);
-  st.imports.erase(i);
   auto& x = pending.exported;
   if (ack.code != 0) {
     st.registry.discard(x.session);
@@ -412,21 +410,21 @@ bool on_import_durable(node_ptr self, const journal_ack& ack) {
         code == error_code::unavailable
             ? make_error(code, std::move(reason), storage_retry_after)
             : make_error(code, std::move(reason)));
-    return true;
+    return;
   }
   // Final runs in memory, as recover() takes runs back: status, idempotency
   // and list_sessions answer as on the exporting node.
-  auto& session = st.sessions[x.session];
+  auto& session = st.registry.sessions()[x.session];
   session.tenant = x.tenant;
   session.agent = x.agent;
   session.last_run = 0;
   for (auto& s : x.runs) {
-    auto& r = st.runs[s.run];
+    // Final, and now durable here.
+    auto& r = st.runs.add(s.run, run_origin::imported, run_phase::final,
+                          record_state::durable);
     r.status = status_of(s);
     r.priority = s.priority;
     r.idempotency_key = s.idempotency_key;
-    r.durable = r.journaling = true;
-    r.final_durable = true; // final, and now durable here
     r.tree.parent = s.parent;
     r.tree.depth = s.depth;
     if (!s.idempotency_key.empty())
@@ -436,7 +434,6 @@ bool on_import_durable(node_ptr self, const journal_ack& ack) {
   }
   st.registry.adopt(x.session);
   pending.promise.deliver(session_imported{x.session});
-  return true;
 }
 
 } // namespace warden::detail

@@ -22,16 +22,15 @@ bool refused_for_now(const admission_verdict& v) {
 /// Sends recovered runs to admission while the window has room.
 void feed_recovered(node_ptr self) {
   auto& st = self->state;
-  while (!st.resume_backlog.empty() &&
-         st.resuming < std::max<std::size_t>(st.options.resume_window, 1)) {
-    auto id = st.resume_backlog.front();
-    st.resume_backlog.pop_front();
-    auto i = st.runs.find(id);
-    if (i == st.runs.end() || is_final(i->second.status.state))
+  auto window = std::max<std::size_t>(st.options.resume_window, 1);
+  while (!st.resume.backlog.empty() && st.runs.resuming() < window) {
+    auto id = st.resume.backlog.front();
+    st.resume.backlog.pop_front();
+    auto* found = st.runs.find(id);
+    if (found == nullptr || found->phase != run_phase::recovered)
       continue;
-    ++st.resuming;
-    auto& r = i->second;
-    r.resuming = true;
+    auto& r = *found;
+    st.runs.advance(r, run_phase::resuming);
     // Accepted before the restart: admission restored its reservation at
     // spawn (admission_actor_config::reservations).
     self->send(st.components.admission,
@@ -55,15 +54,15 @@ usage_totals usage_in_journal(node_ptr self, run_id run) {
 /// when the parent resumes too; otherwise nobody will ask for it again.
 void recover_child(node_ptr self, run_record& r) {
   auto& st = self->state;
-  auto parent = st.runs.find(r.tree.parent);
+  auto* parent = st.runs.find(r.tree.parent);
   std::string why;
-  if (parent == st.runs.end() || is_final(parent->second.status.state))
+  if (parent == nullptr || parent->ended())
     why = "its parent run " + std::to_string(r.tree.parent) +
           " is not running after the restart";
   else if (r.tree.call_key.empty())
     why = "its record names no spawn call";
   if (why.empty()) {
-    parent->second.tree.recovered_children.push_back(r.status.run);
+    parent->tree.recovered_children.push_back(r.status.run);
     st.trees.adoptable[r.tree.call_key] = r.status.run;
     return;
   }
@@ -78,13 +77,13 @@ std::optional<run_id> take_adoptable(node_ptr self, const spawn_child& msg) {
   auto i = st.trees.adoptable.find(msg.call_key);
   if (i == st.trees.adoptable.end())
     return std::nullopt;
-  auto r = st.runs.find(i->second);
-  if (r == st.runs.end() || is_final(r->second.status.state) ||
-      r->second.tree.parent != msg.parent ||
-      r->second.status.agent != msg.agent)
+  auto id = i->second;
+  const auto* r = st.runs.find(id);
+  if (r == nullptr || r->ended() || r->tree.parent != msg.parent ||
+      r->status.agent != msg.agent)
     return std::nullopt; // another call than before: a new child
   st.trees.adoptable.erase(i);
-  return r->first;
+  return id;
 }
 
 std::optional<child_finished> stored_child(node_ptr self,
@@ -124,12 +123,12 @@ void end_unadopted_children(node_ptr self, run_record& r) {
   auto children = std::move(r.tree.recovered_children);
   r.tree.recovered_children.clear();
   for (auto id : children) {
-    auto i = st.runs.find(id);
-    if (i == st.runs.end())
+    auto* found = st.runs.find(id);
+    if (found == nullptr)
       continue;
-    auto& child = i->second;
+    auto& child = *found;
     // Adopted ones belong to the supervisor, which cancels them.
-    if (is_final(child.status.state) || child.tree.supervisor)
+    if (child.ended() || child.tree.supervisor)
       continue;
     if (auto j = st.trees.adoptable.find(child.tree.call_key);
         j != st.trees.adoptable.end() && j->second == id)
@@ -144,17 +143,20 @@ void end_unadopted_children(node_ptr self, run_record& r) {
 void recover(node_ptr self) {
   auto& st = self->state;
   auto& parts = st.components;
-  st.next_run = std::max(st.next_run, parts.watermarks.run + 1);
-  st.next_session = std::max(st.next_session, parts.watermarks.session + 1);
+  st.ids.next_run = std::max(st.ids.next_run, parts.watermarks.run + 1);
+  st.ids.next_session =
+      std::max(st.ids.next_session, parts.watermarks.session + 1);
   auto recovered = std::move(parts.recovered);
   parts.recovered.clear();
   // Sized once: growing these tables run by run rehashes a million entries
   // again and again (seen in profiles of a restart with 1,000,000 runs).
   st.runs.reserve(st.runs.size() + recovered.size());
-  st.sessions.reserve(st.sessions.size() + recovered.size());
+  st.registry.sessions().reserve(st.registry.sessions().size() +
+                                 recovered.size());
   st.idempotency.reserve(st.idempotency.size() + recovered.size());
   for (auto& s : recovered) {
-    auto& r = st.runs[s.run];
+    auto& r = st.runs.add(s.run, run_origin::recovered, run_phase::recovered,
+                          record_state::durable);
     r.status = status_of(s);
     r.status.state = run_state::queued;
     r.status.reason = "resumed after a restart";
@@ -162,7 +164,6 @@ void recover(node_ptr self) {
     r.input = std::move(s.input);
     if (s.parent == 0)
       r.idempotency_key = s.idempotency_key;
-    r.durable = r.journaling = r.recovered = true;
     r.reserved_tokens = s.reserved_tokens;
     r.tree.parent = s.parent;
     r.tree.depth = s.depth;
@@ -171,7 +172,7 @@ void recover(node_ptr self) {
                              s.run);
     // A session passivated before the restart keeps its history.
     auto* known = st.registry.known(s.session);
-    auto& session = known ? *known : st.sessions[s.session];
+    auto& session = known ? *known : st.registry.sessions()[s.session];
     session.tenant = s.tenant;
     session.agent = s.agent;
     session.last_run = std::max(session.last_run, s.run);
@@ -187,7 +188,7 @@ void recover(node_ptr self) {
              false);
       continue;
     }
-    st.resume_backlog.push_back(s.run);
+    st.resume.backlog.push_back(s.run);
   }
   feed_recovered(self);
 }

@@ -1,7 +1,6 @@
 #include "actors/session_registry.hpp"
 
 #include <algorithm>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -83,7 +82,7 @@ void session_registry::start(caf::event_based_actor* self, node_state& node) {
 }
 
 session_record* session_registry::known(session_id id) {
-  if (auto i = node_->sessions.find(id); i != node_->sessions.end())
+  if (auto i = sessions_.find(id); i != sessions_.end())
     return &i->second;
   auto bytes = store_->get(id);
   if (!bytes)
@@ -91,7 +90,7 @@ session_record* session_registry::known(session_id id) {
   auto snapshot = decode_snapshot(self_->system(), *bytes);
   if (!snapshot)
     return nullptr;
-  auto& record = node_->sessions[id];
+  auto& record = sessions_[id];
   record.tenant = std::move(snapshot->tenant);
   record.agent = std::move(snapshot->agent);
   record.last_run = snapshot->counters.last_run;
@@ -104,7 +103,7 @@ void session_registry::visit_passivated(
     const std::string& tenant,
     const std::function<void(session_id, const session_snapshot&)>& fn) {
   auto err = store_->visit([&](std::uint64_t id, const std::string& bytes) {
-    if (node_->sessions.count(id) > 0)
+    if (sessions_.count(id) > 0)
       return true; // listed from memory
     auto snapshot = decode_snapshot(self_->system(), bytes);
     if (snapshot && snapshot->tenant == tenant)
@@ -117,8 +116,8 @@ void session_registry::visit_passivated(
 caf::expected<caf::actor>
 session_registry::activate(session_id id, const agent_runtime_ptr& agent) {
   if (known(id) == nullptr)
-    node_->sessions[id]; // a new session: its first turn spawns it
-  auto& record = node_->sessions[id];
+    sessions_[id]; // a new session: its first turn spawns it
+  auto& record = sessions_[id];
   switch (record.residency) {
   case session_residency::none:
     if (!attach(id, node_->components.spawn_session(self_, id, agent)))
@@ -164,8 +163,8 @@ session_registry::activate(session_id id, const agent_runtime_ptr& agent) {
 }
 
 void session_registry::turn_ended(session_id id) {
-  auto i = node_->sessions.find(id);
-  if (i == node_->sessions.end())
+  auto i = sessions_.find(id);
+  if (i == sessions_.end())
     return;
   auto& record = i->second;
   if (record.turns_in_flight > 0)
@@ -181,8 +180,8 @@ void session_registry::turn_ended(session_id id) {
 
 void session_registry::snapshot_taken(session_snapshot& snapshot) {
   auto id = snapshot.session;
-  auto i = node_->sessions.find(id);
-  if (i == node_->sessions.end())
+  auto i = sessions_.find(id);
+  if (i == sessions_.end())
     return;
   auto& record = i->second;
   if (record.residency != session_residency::passivating || !record.actor ||
@@ -215,7 +214,7 @@ void session_registry::snapshot_taken(session_snapshot& snapshot) {
   // that resident memory is bounded by resident sessions while the sessions
   // known on disk are not (`known` brings it back).
   if (record.turns_in_flight == 0 && record.open_runs.empty())
-    node_->sessions.erase(i);
+    sessions_.erase(i);
   arm_expiry(false);
 }
 
@@ -225,7 +224,7 @@ bool session_registry::snapshot_refused(const caf::error&) {
   if (i == by_actor_.end())
     return false;
   auto id = i->second;
-  auto& record = node_->sessions[id];
+  auto& record = sessions_[id];
   // It stays resident, outside the cache until its next turn: asking again
   // at every deadline would only repeat the refusal.
   if (record.residency == session_residency::passivating)
@@ -239,7 +238,7 @@ bool session_registry::session_down(const caf::down_msg& down) {
     return false;
   auto id = i->second;
   detach(id);
-  node_->sessions[id].residency = session_residency::none;
+  sessions_[id].residency = session_residency::none;
   cache_->remove(id);
   return true;
 }
@@ -255,7 +254,7 @@ caf::error session_registry::stage(const session_snapshot& snapshot) {
 }
 
 void session_registry::adopt(session_id id) {
-  node_->sessions[id].residency = session_residency::passivated;
+  sessions_[id].residency = session_residency::passivated;
   ++passivated_;
   if (auto& m = node_->components.metrics)
     m->count_passivated(1);
@@ -269,24 +268,15 @@ void session_registry::expire_idle() {
   auto now = wall_ms();
   if (expiry == 0 || now <= expiry)
     return arm_expiry(false);
-  auto& sessions = node_->sessions;
-  // Sessions with an unfinished run (one waiting in admission included),
-  // collected when the first candidate comes up.
-  std::optional<std::unordered_set<session_id>> running;
+  auto& sessions = sessions_;
   auto expired = store_->expire(now - expiry, expiry_batch, [&](session_id id) {
-    if (!running) {
-      running.emplace();
-      for (const auto& [run, r] : node_->runs)
-        if (!is_final(r.status.state))
-          running->insert(r.status.session);
-    }
-    if (running->count(id) > 0)
-      return false;
-    // In memory: a passivated one with no turn on its way may go.
+    // In memory: a passivated one with no turn on its way and no unfinished
+    // run (one waiting in admission included) may go. A session with one
+    // keeps its record in memory (session_record::open_runs).
     auto i = sessions.find(id);
     return i == sessions.end() ||
            (i->second.residency == session_residency::passivated &&
-            i->second.turns_in_flight == 0);
+            i->second.turns_in_flight == 0 && i->second.open_runs.empty());
   });
   // A store that fails now is asked again at the next sweep.
   for (auto id : expired.value.sessions)
@@ -332,8 +322,8 @@ void session_registry::timer_fired(std::uint64_t serial) {
 
 void session_registry::passivate_due() {
   for (auto id : cache_->due()) {
-    auto i = node_->sessions.find(id);
-    if (i == node_->sessions.end() ||
+    auto i = sessions_.find(id);
+    if (i == sessions_.end() ||
         i->second.residency != session_residency::resident || !i->second.actor)
       continue;
     i->second.residency = session_residency::passivating;
@@ -345,7 +335,7 @@ void session_registry::passivate_due() {
 bool session_registry::attach(session_id id, caf::actor actor) {
   if (!actor)
     return false;
-  auto& record = node_->sessions[id];
+  auto& record = sessions_[id];
   self_->monitor(actor);
   by_actor_.emplace(actor.address(), id);
   record.actor = std::move(actor);
@@ -356,7 +346,7 @@ bool session_registry::attach(session_id id, caf::actor actor) {
 }
 
 void session_registry::detach(session_id id) {
-  auto& record = node_->sessions[id];
+  auto& record = sessions_[id];
   if (!record.actor)
     return;
   self_->demonitor(record.actor);

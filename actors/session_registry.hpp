@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
@@ -41,7 +42,6 @@
 namespace warden {
 
 struct node_state;
-struct session_record;
 
 /// The registry's own timer: (passivate_atom, serial) fires at the cache's
 /// next deadline; only the latest serial counts.
@@ -57,6 +57,26 @@ enum class session_residency : std::uint8_t {
   resident,    ///< a live actor
   passivating, ///< a live actor whose snapshot is on its way to the node
   passivated,  ///< no actor; the snapshot store holds the session
+};
+
+/// One session as the node tracks it.
+struct session_record {
+  std::string tenant;
+  std::string agent;
+  caf::actor actor;
+  /// The latest accepted run of the session; 0 before the first.
+  run_id last_run = 0;
+  /// The state of `last_run` as of its latest change here (its record may
+  /// have left memory once final).
+  run_state last_state = run_state::queued;
+  /// Where the session lives; kept by the session registry.
+  session_residency residency = session_residency::none;
+  /// Turns handed to the session's pool that have not finished.
+  std::uint32_t turns_in_flight = 0;
+  /// The session's runs that are not final, oldest first: a turn sent to
+  /// the session while there are any finds it busy (`send_turn.on_busy`).
+  /// The record stays in memory while it holds any.
+  std::vector<run_id> open_runs{};
 };
 
 /// Spawns a session actor for `agent` from `snapshot` (reactivation); the
@@ -75,11 +95,18 @@ encode_snapshot(caf::actor_system& sys, const session_snapshot& snapshot);
 [[nodiscard]] caf::expected<session_snapshot>
 decode_snapshot(caf::actor_system& sys, const std::string& bytes);
 
-/// Activates, passivates and restores the sessions of one node. A plain
-/// class owned by `node_state`; every member runs in the node actor. It
-/// reads and updates the residency fields of the node's session records.
+/// Owns the session records of one node, and activates, passivates and
+/// restores their sessions. A plain class owned by `node_state`; every
+/// member runs in the node actor.
 class session_registry {
  public:
+  using map_type = std::unordered_map<session_id, session_record>;
+
+  /// The session records in memory: resident sessions, and passivated ones
+  /// the node still needs (an unfinished run, a recent turn).
+  [[nodiscard]] map_type& sessions() noexcept { return sessions_; }
+  [[nodiscard]] const map_type& sessions() const noexcept { return sessions_; }
+
   /// Binds the registry to its node: the session table, the options
   /// (`node_options::sessions`) and the components (`snapshots`,
   /// `spawn_session`, `restore_session`, `metrics`). Without a snapshot
@@ -196,6 +223,7 @@ class session_registry {
 
   caf::event_based_actor* self_ = nullptr;
   node_state* node_ = nullptr;
+  map_type sessions_;
   std::optional<actor_clock_source> clock_;
   // Declared after the clock it reads.
   std::optional<policies::session_cache> cache_;

@@ -23,24 +23,25 @@ using final_retry_atom = caf::atom_constant<caf::atom("fin_retry")>;
 
 /// Whether a client may be told `r` is final.
 [[nodiscard]] inline bool reported_final(const run_record& r) noexcept {
-  return is_final(r.status.state) && r.final_durable;
+  return r.phase == run_phase::final;
 }
 
-/// Handles the ack of a run's accepted record (its ticket in
-/// `st.tickets`): the client gets run_ack and the turn may start, or, when
-/// the write failed, the client gets the failure and the run is forgotten
-/// (never acknowledged, so never counted as finished). False when `ack` is
-/// not such an ack.
-bool on_accept_ack(node_ptr self, const journal_ack& ack);
+/// Hands a journal ack to what waits for its ticket (`node_state::
+/// tickets`): a run's accepted record (the client gets run_ack and the turn
+/// may start; a failed write is told to the client and the run forgotten,
+/// never acknowledged), a final record (the run is reported final and, with
+/// a store to answer for it, leaves memory; a failed write is written again
+/// later), or an import (node_migration.hpp). Unknown tickets are ignored.
+void on_journal_ack(node_ptr self, const journal_ack& ack);
 
-/// Writes the final record of `r`, which just became final, or reports it
-/// final at once when it was never journaled.
+/// Writes the final record of `r`, which just got its outcome (finishing),
+/// or reports it final at once when it never had a record (final).
 void journal_final(node_ptr self, run_record& r);
 
-/// Handles the ack of a final record: the run is reported final (waiters,
-/// subscribers) and, with a store to answer for it, leaves memory; a failed
-/// write is written again later. False when `ack` is not such an ack.
-bool on_final_ack(node_ptr self, const journal_ack& ack);
+/// The journal's store takes writes again, or stopped taking them: new
+/// work is refused while it does not; final records that failed are
+/// written again once it does.
+void on_storage_state(node_ptr self, const storage_state& msg);
 
 /// Writes again the final records that failed (storage takes writes again,
 /// or the retry timer fired).

@@ -35,9 +35,10 @@ void on_export_source_down(node_ptr self, const caf::down_msg& down);
 caf::result<session_imported> on_import_session(node_ptr self,
                                                 import_session& req);
 
-/// Applies a journal ack if its ticket is an import's: the session becomes a
+/// Applies the journal's ack of `pending`'s entries: the session becomes a
 /// passivated session of this node, or the import fails and its snapshot is
-/// dropped. False when the ticket is not an import's.
-bool on_import_durable(node_ptr self, const journal_ack& ack);
+/// dropped.
+void on_import_durable(node_ptr self, pending_import& pending,
+                       const journal_ack& ack);
 
 } // namespace warden::detail

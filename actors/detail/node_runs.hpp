@@ -126,9 +126,10 @@ void journal(node_ptr self, std::uint64_t ticket, const run_record& r,
 /// Answers drain waiters once no run is unfinished.
 void check_drained(node_ptr self);
 
-/// Makes `r` final: frees its admission slot and journals the outcome;
-/// waiters and subscribers are answered once that is durable
-/// (node_durability.hpp).
+/// Gives `r` its outcome (finishing, or final when it never had a record):
+/// frees its admission slot and settles its tokens, counts it, tells its
+/// tree and its session, and journals the outcome; waiters and subscribers
+/// are answered once that is durable (node_durability.hpp).
 void finish(node_ptr self, run_record& r, run_state state, std::string output,
             std::string reason, const usage_totals& usage,
             bool release_admission = true);
@@ -165,6 +166,13 @@ caf::response_promise accept(node_ptr self, const std::string& tenant,
 
 /// Forgets a run that admission refused: it was never acknowledged.
 void forget(node_ptr self, run_id id);
+
+/// The session reported the end of a started turn: the run gets its
+/// outcome and the session is idle again.
+void on_turn_finished(node_ptr self, turn_finished& done);
+
+/// Takes `run` off `session`'s unfinished runs.
+void close_open_run(session_record& session, run_id run);
 
 /// Applies admission's verdict on a run.
 void on_verdict(node_ptr self, admission_verdict& v);

@@ -124,7 +124,7 @@ CAF_TEST(no call starts after a cancel is acknowledged) {
   int finished_first = 0;
   int unacknowledged = 0;
   for (int i = 0; i < cases; ++i) {
-    auto run = node().next_run;
+    auto run = node().ids.next_run;
     self->send(handle.node,
                submit_run{"acme", "lead", "case " + std::to_string(i), "", ""});
     auto random_step = [&] {

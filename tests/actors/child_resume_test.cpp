@@ -68,7 +68,7 @@ struct child_resume_fixture : fanout_test::fixture {
   /// and its store stay.
   void crash() {
     auto& st = node_st();
-    for (auto& [id, session] : st.sessions)
+    for (auto& [id, session] : st.registry.sessions())
       if (session.actor)
         caf::anon_send_exit(session.actor, caf::exit_reason::kill);
     for (auto& [name, pool] : st.components.pools)
@@ -151,7 +151,7 @@ CAF_TEST(an unfinished child resumes under its run id and its tool runs once) {
   CAF_CHECK(resumed.state == run_state::succeeded);
   CAF_CHECK_EQUAL(resumed.output, "child answer");
   // The parent took the same child back: no new run was created.
-  CAF_CHECK_EQUAL(node_st().next_run, child + 1);
+  CAF_CHECK_EQUAL(node_st().ids.next_run, child + 1);
   CAF_CHECK(readmitted(child));
   auto root = status(ack.run);
   CAF_CHECK(root.state == run_state::succeeded);
@@ -193,7 +193,7 @@ CAF_TEST(a child final before the crash answers the replayed call from store) {
   CAF_REQUIRE_EQUAL(model_st(researcher_model).requests.size(), 1u);
   CAF_CHECK_EQUAL(sent(researcher_model, 0), "stored answer");
   // No new child run; the stored one is unchanged and counts in the root.
-  CAF_CHECK_EQUAL(node_st().next_run, 3u);
+  CAF_CHECK_EQUAL(node_st().ids.next_run, 3u);
   CAF_CHECK_EQUAL(status(2).output, "stored answer");
   CAF_CHECK_EQUAL(resumed.usage.model_calls, 4u);
   CAF_CHECK_EQUAL(resumed.usage.tokens(), 60u);
@@ -219,7 +219,7 @@ CAF_TEST(a grandchild is adopted by the child its parent resumed) {
   CAF_CHECK_EQUAL(counted(), 1u);
   // The grandchild's second call and the child's second call, nothing else.
   CAF_CHECK_EQUAL(helper_st().requests, 5u);
-  CAF_CHECK_EQUAL(node_st().next_run, grandchild + 1);
+  CAF_CHECK_EQUAL(node_st().ids.next_run, grandchild + 1);
   CAF_CHECK(readmitted(grandchild));
   for (auto id : {ack.run, ack.run + 1, grandchild})
     CAF_CHECK(status(id).state == run_state::succeeded);

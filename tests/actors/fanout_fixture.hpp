@@ -204,7 +204,8 @@ struct fixture : test_coordinator_fixture<test_config> {
   session_state& session_of(run_id run) {
     auto& st = node_st();
     auto sid = st.runs.at(run).status.session;
-    return deref<session_actor_type>(st.sessions.at(sid).actor).state;
+    return deref<session_actor_type>(st.registry.sessions().at(sid).actor)
+        .state;
   }
 
   /// The content of message `index` (from the end when negative) of model

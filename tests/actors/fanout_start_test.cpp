@@ -129,7 +129,7 @@ CAF_TEST(a researcher spawns a summarizer and succeeds with its answer) {
   CAF_CHECK_GREATER(root.usage.tokens(), child.usage.tokens());
   // The child's answer is the result of the researcher's tool call.
   auto& node = deref<caf::stateful_actor<node_state>>(handle.node).state;
-  auto& session = node.sessions.at(root.session).actor;
+  auto& session = node.registry.sessions().at(root.session).actor;
   CAF_REQUIRE(session);
   const auto& history = deref<session_actor_type>(session).state.history();
   auto tool_result =

@@ -247,7 +247,7 @@ CAF_TEST(an import the journal cannot write leaves nothing behind) {
   CAF_CHECK(has_text(err, "disk full"));
   CAF_CHECK(sessions(c, "acme").empty());
   CAF_CHECK_EQUAL(c.snapshots->size(), 0u);
-  CAF_CHECK(state_of(c).imports.empty());
+  CAF_CHECK(state_of(c).tickets.empty());
   caf::anon_send_exit(c.node, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(c.journal, caf::exit_reason::user_shutdown);
 }

@@ -92,7 +92,7 @@ CAF_TEST(a resident session keeps an old snapshot through expiry) {
   CAF_CHECK(record(resident).residency == session_residency::resident);
   CAF_CHECK(node_st().registry.known(other) == nullptr);
   CAF_CHECK(store->get(resident) == std::optional<std::string>{"checkpoint"});
-  CAF_CHECK(node_st().sessions.count(resident) == 1u);
+  CAF_CHECK(node_st().registry.sessions().count(resident) == 1u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -21,7 +21,7 @@ CAF_TEST(an idle session is passivated after exactly its idle TTL) {
   CAF_CHECK_EQUAL(store->size(), 0u);
   wait(std::chrono::nanoseconds{1});
   // Passivated: the snapshot holds the session, no record stays in memory.
-  CAF_CHECK_EQUAL(node_st().sessions.count(first), 0u);
+  CAF_CHECK_EQUAL(node_st().registry.sessions().count(first), 0u);
   CAF_CHECK(passivated(first));
   CAF_CHECK(!record(first).actor);
   CAF_CHECK(record(later).residency == session_residency::resident);
@@ -253,7 +253,7 @@ CAF_TEST(a passivated session is known from its snapshot alone even after a
   caf::anon_send_exit(node, caf::exit_reason::kill);
   sched.run();
   start();
-  CAF_CHECK_EQUAL(node_st().sessions.count(ack.session), 0u);
+  CAF_CHECK_EQUAL(node_st().registry.sessions().count(ack.session), 0u);
   CAF_CHECK_EQUAL(node_st().registry.passivated(), 1u);
   auto listed = sessions();
   CAF_REQUIRE_EQUAL(listed.size(), 1u);
