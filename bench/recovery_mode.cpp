@@ -9,9 +9,9 @@
 #include <caf/all.hpp>
 #include <prometheus/registry.h>
 
-#include "actors/error.hpp"
-#include "actors/node_start.hpp"
-#include "actors/protocol.hpp"
+#include "actors/node/start.hpp"
+#include "actors/protocol/error.hpp"
+#include "actors/protocol/messages.hpp"
 
 #include "bench/standard/durable.hpp"
 #include "bench/standard/measure.hpp"

@@ -26,9 +26,9 @@
 #include <caf/all.hpp>
 #include <prometheus/registry.h>
 
-#include "actors/error.hpp"
-#include "actors/node_start.hpp"
-#include "actors/protocol.hpp"
+#include "actors/node/start.hpp"
+#include "actors/protocol/error.hpp"
+#include "actors/protocol/messages.hpp"
 #include "config/validate.hpp"
 #include "storage/rocks_store.hpp"
 

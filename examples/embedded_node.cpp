@@ -10,10 +10,10 @@
 #include <algorithm>
 #include <cctype>
 #include <iostream>
-#include <warden/actors/error.hpp>
-#include <warden/actors/node_start.hpp>
-#include <warden/actors/protocol.hpp>
-#include <warden/actors/tool_registry.hpp>
+#include <warden/actors/dependencies/tool_registry.hpp>
+#include <warden/actors/node/start.hpp>
+#include <warden/actors/protocol/error.hpp>
+#include <warden/actors/protocol/messages.hpp>
 #include <warden/config/settings.hpp>
 
 #include <caf/all.hpp>

@@ -15,8 +15,8 @@
 
 #include <caf/all.hpp>
 
-#include "actors/protocol.hpp"
-#include "actors/session_registry.hpp"
+#include "actors/protocol/messages.hpp"
+#include "actors/session/registry.hpp"
 
 #include "fuzz/support.hpp"
 

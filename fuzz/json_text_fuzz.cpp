@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/detail/json_text.hpp"
+#include "actors/common/detail/json_text.hpp"
 
 #include "fuzz/support.hpp"
 

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "actors/error.hpp"
-#include "actors/model_script.hpp"
+#include "actors/dependencies/model_script.hpp"
+#include "actors/protocol/error.hpp"
 
 #include "fuzz/support.hpp"
 

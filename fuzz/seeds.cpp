@@ -18,10 +18,10 @@
 
 #include <caf/all.hpp>
 
-#include "actors/detail/session_journal.hpp"
-#include "actors/error.hpp"
-#include "actors/protocol.hpp"
-#include "actors/session_registry.hpp"
+#include "actors/protocol/error.hpp"
+#include "actors/protocol/messages.hpp"
+#include "actors/session/detail/journal.hpp"
+#include "actors/session/registry.hpp"
 #include "storage/detail/codec.hpp"
 #include "storage/detail/entry_codec.hpp"
 #include "storage/detail/rocks_db.hpp"
@@ -216,7 +216,14 @@ void caf_seeds(writer& w, caf::actor_system& sys,
   exported.tenant = "acme";
   exported.agent = "researcher";
   exported.snapshot = snapshot;
-  exported.runs = {sample_run(true)};
+  auto final_run = sample_run(true);
+  exported.runs = {exported_run{
+      final_run.run, final_run.session, final_run.parent, final_run.depth,
+      final_run.tenant, final_run.agent, final_run.input,
+      final_run.idempotency_key, final_run.priority,
+      static_cast<run_state>(final_run.state), final_run.output,
+      final_run.reason, from_stored(final_run.usage), final_run.finished_at_ms,
+      final_run.counts_own_tokens, final_run.reserved_tokens}};
   exported.journal = {{42, 0, storage::entry_kind::run_accepted,
                        storage::encode(sample_run(false))}};
   w.put(
@@ -227,9 +234,9 @@ void caf_seeds(writer& w, caf::actor_system& sys,
                  journal_append{3, exported.journal}));
   w.put("caf_messages", "journal_ack",
         caf_seed(sys, index("warden.journal_ack"),
-                 journal_ack{3,
-                             static_cast<std::uint8_t>(error_code::unavailable),
-                             "the journal could not write"}));
+                 journal_ack{3, make_error(error_code::unavailable,
+                                           "the journal could not write",
+                                           storage_retry_after)}));
   w.put("caf_messages", "watch_storage",
         caf_seed(sys, index("warden.watch_storage"), watch_storage{}));
   w.put("caf_messages", "storage_state",

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "actors/detail/session_journal.hpp"
-#include "actors/detail/session_replay.hpp"
+#include "actors/session/detail/journal.hpp"
+#include "actors/session/detail/replay.hpp"
 #include "storage/detail/codec.hpp"
 
 #include "fuzz/support.hpp"

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/detail/tool_arguments.hpp"
+#include "actors/session/detail/tool_arguments.hpp"
 
 #include "fuzz/support.hpp"
 

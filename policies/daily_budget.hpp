@@ -11,14 +11,6 @@ namespace warden::policies {
 /// Milliseconds in one UTC day (Unix time counts no leap seconds).
 inline constexpr std::uint64_t day_ms = 86'400'000;
 
-/// The wall clock now, Unix milliseconds (the time `utc_day` reads).
-[[nodiscard]] inline std::uint64_t unix_ms_now() noexcept {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
-
 /// The UTC day of Unix time `unix_ms`, in days since 1970-01-01.
 [[nodiscard]] constexpr std::uint64_t utc_day(std::uint64_t unix_ms) noexcept {
   return unix_ms / day_ms;
@@ -74,7 +66,7 @@ struct budget_settlement {
 
 /// The fewest tokens a run with a token budget of `wanted` (0 = none of its
 /// own) is reserved: an eighth of its budget, the share a run keeps for its
-/// final answer (actors/session_config.hpp), since a run given less could
+/// final answer (actors/session/config.hpp), since a run given less could
 /// not answer at all; 1 for a run without a budget of its own.
 [[nodiscard]] constexpr std::uint64_t
 least_reservation(std::uint64_t wanted) noexcept {

@@ -25,18 +25,12 @@ const char* to_string(entry_kind x) noexcept {
   switch (x) {
   case entry_kind::run_accepted:
     return "run_accepted";
-  case entry_kind::run_admitted:
-    return "run_admitted";
   case entry_kind::model_step:
     return "model_step";
   case entry_kind::tool_started:
     return "tool_started";
   case entry_kind::tool_finished:
     return "tool_finished";
-  case entry_kind::child_spawned:
-    return "child_spawned";
-  case entry_kind::budget_charge:
-    return "budget_charge";
   case entry_kind::run_final:
     return "run_final";
   case entry_kind::run_record:
@@ -61,8 +55,7 @@ decode_run_records(const std::vector<journal_entry>& batch,
     // A kind this build does not know (entry_kind comes off the network in
     // imports) would be written, then refused by every later read of the
     // run's journal.
-    if (static_cast<std::uint8_t>(e.kind) >
-        static_cast<std::uint8_t>(last_entry_kind))
+    if (!known_entry_kind(static_cast<std::uint8_t>(e.kind)))
       return storage_error{"journal append",
                            "an entry of run " + std::to_string(e.run) +
                                " has the unknown kind " +

@@ -16,32 +16,39 @@ namespace warden::storage {
 /// What a journal entry records. Payloads are opaque bytes to storage except
 /// where noted; the runtime serializes them. Values are stored: append new
 /// kinds at the end, never renumber.
+/// The values are stored: they never change. 1, 5 and 6 were reserved for
+/// kinds no build ever wrote (admitted, child spawned, budget charge) and
+/// are refused like any unknown kind.
 enum class entry_kind : std::uint8_t {
   /// A new run; the payload is an encoded stored_run. Storage also writes it
   /// to the run records and, with a key, to the idempotency keys.
-  run_accepted,
-  run_admitted,  ///< the run left the admission queue
-  model_step,    ///< a model reply with its usage
-  tool_started,  ///< a tool call began (effectful calls need this on resume)
-  tool_finished, ///< a tool call's result
-  child_spawned, ///< a child run was started by this run
-  budget_charge, ///< a budget commit
-  run_final,     ///< the turn's final outcome, as the session saw it
+  run_accepted = 0,
+  model_step = 2,   ///< a model reply with its usage
+  tool_started = 3, ///< a tool call began (effectful calls need this on resume)
+  tool_finished = 4, ///< a tool call's result
+  run_final = 7,     ///< the turn's final outcome, as the session saw it
   /// The run's record as it now stands (an encoded stored_run): storage
   /// replaces the run record with it. Final records start retention.
-  run_record,
+  run_record = 8,
   /// A session's state at the end of a turn: the payload is the session id
   /// (8 bytes, big-endian) followed by the snapshot bytes. The RocksDB
   /// journal stores it as the session's snapshot (sessions column family),
   /// not as a journal entry, so that a session known before a crash comes
   /// back with its conversation; the memory journal ignores it (nothing
   /// survives its process anyway).
-  session_checkpoint,
+  session_checkpoint = 9,
 };
 
 /// The last kind this build knows: appends refuse entries of later kinds.
 /// Move it with every kind appended above.
 inline constexpr entry_kind last_entry_kind = entry_kind::session_checkpoint;
+
+/// Whether `kind` is an entry_kind of this build (appends and reads refuse
+/// the others).
+[[nodiscard]] constexpr bool known_entry_kind(std::uint8_t kind) noexcept {
+  return kind <= static_cast<std::uint8_t>(last_entry_kind) && kind != 1 &&
+         kind != 5 && kind != 6;
+}
 
 /// The stable lower-case name of `x`.
 const char* to_string(entry_kind x) noexcept;

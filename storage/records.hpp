@@ -57,7 +57,8 @@ struct stored_run {
   std::string idempotency_key;
   /// Index of the priority class.
   std::uint8_t priority = 0;
-  /// The runtime's run state (actors/protocol.hpp `run_state`), opaque here.
+  /// The runtime's run state (actors/protocol/messages.hpp `run_state`), opaque
+  /// here.
   std::uint8_t state = 0;
   /// Whether the run will not change any more (retention may drop it).
   bool final = false;

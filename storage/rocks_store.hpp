@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "policies/clock.hpp"
 #include "storage/error.hpp"
 #include "storage/journal.hpp"
 #include "storage/snapshot_store.hpp"
@@ -50,6 +51,10 @@ struct rocks_options {
   /// Tests only: each column family's memtable, in bytes, so that a small
   /// workload makes RocksDB flush and compact. 0, the default: 16 MiB.
   std::size_t memtable_bytes = 0;
+  /// The node's time: when checkpoints and health probes are written, and
+  /// how often the marks file is rewritten. Read from the journal's thread
+  /// and the node's. Null: the system's clocks.
+  std::shared_ptr<const policies::clock> clock = nullptr;
 };
 
 /// A node's open database: its journal and its snapshot store. Both stay

@@ -1,6 +1,6 @@
 // wardenctl's client side: connect to the node's published entry actor with
 // CAF's middleman, through mutual TLS (node_connection.hpp), and speak the
-// protocol of actors/protocol.hpp.
+// protocol of actors/protocol/messages.hpp.
 
 #include <iostream>
 
@@ -8,8 +8,8 @@
 #include <caf/io/all.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/error.hpp"
-#include "actors/protocol.hpp"
+#include "actors/protocol/error.hpp"
+#include "actors/protocol/messages.hpp"
 #include "apps/exit_codes.hpp"
 #include "apps/tls/caf_tls.hpp"
 #include "apps/wardenctl/commands.hpp"

@@ -9,8 +9,8 @@
 #include <caf/all.hpp>
 #include <prometheus/registry.h>
 
-#include "actors/error.hpp"
-#include "actors/protocol.hpp"
+#include "actors/protocol/error.hpp"
+#include "actors/protocol/messages.hpp"
 
 namespace warden::apps {
 

@@ -17,9 +17,9 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
-#include "actors/error.hpp"
-#include "actors/node_start.hpp"
-#include "actors/protocol.hpp"
+#include "actors/node/start.hpp"
+#include "actors/protocol/error.hpp"
+#include "actors/protocol/messages.hpp"
 #include "apps/exit_codes.hpp"
 #include "apps/tls/caf_tls.hpp"
 #include "apps/wardend/cli.hpp"

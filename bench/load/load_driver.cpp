@@ -4,8 +4,8 @@
 
 #include <caf/all.hpp>
 
-#include "actors/error.hpp"
-#include "actors/protocol.hpp"
+#include "actors/protocol/error.hpp"
+#include "actors/protocol/messages.hpp"
 
 namespace warden::bench {
 

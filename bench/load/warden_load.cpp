@@ -28,7 +28,7 @@
 #include <caf/openssl/remote_actor.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/protocol.hpp"
+#include "actors/protocol/messages.hpp"
 #include "apps/tls/caf_tls.hpp"
 #include "apps/tls/pinned.hpp"
 

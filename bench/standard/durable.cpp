@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "actors/session_registry.hpp"
+#include "actors/session/registry.hpp"
 #include "storage/rocks_store.hpp"
 
 #include "bench/standard/workload.hpp"

@@ -2,7 +2,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/protocol.hpp"
+#include "actors/protocol/messages.hpp"
 
 #include "bench/standard/pacer.hpp"
 #include "bench/standard/workload.hpp"

@@ -4,7 +4,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/session.hpp"
+#include "actors/session/session.hpp"
 
 #include "bench/standard/measure.hpp"
 

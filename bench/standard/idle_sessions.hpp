@@ -8,7 +8,7 @@
 
 #include <caf/actor_system.hpp>
 
-#include "actors/agent_runtime.hpp"
+#include "actors/session/agent_runtime.hpp"
 
 namespace warden::bench {
 

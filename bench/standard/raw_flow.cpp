@@ -2,8 +2,8 @@
 
 #include <caf/all.hpp>
 
-#include "actors/scripted_model.hpp"
-#include "actors/tool_backends.hpp"
+#include "actors/dependencies/scripted_model.hpp"
+#include "actors/dependencies/tool_backends.hpp"
 
 #include "bench/standard/governed_client.hpp"
 

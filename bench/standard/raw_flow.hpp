@@ -18,7 +18,7 @@
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/protocol.hpp"
+#include "actors/protocol/messages.hpp"
 
 #include "bench/standard/tally.hpp"
 

@@ -34,7 +34,7 @@ std::optional<std::string> decode_entry(std::string_view bytes,
   std::uint8_t kind = 0;
   if (r.byte(kind) != read_status::ok)
     return std::string{"truncated entry (field `kind`)"};
-  if (kind > last_kind)
+  if (kind > last_kind || !known_entry_kind(kind))
     return "unknown entry kind " + std::to_string(kind);
   std::uint64_t step = 0;
   if (auto st = r.varint(step); st != read_status::ok)

@@ -71,7 +71,8 @@ rocks_db::rocks_db(std::string path, std::shared_ptr<rocksdb::FileSystem> files,
                    std::unique_ptr<rocksdb::DB> db,
                    std::vector<rocksdb::ColumnFamilyHandle*> handles,
                    std::shared_ptr<rocks_health> health, durable_marks marks,
-                   std::chrono::milliseconds marks_interval)
+                   std::chrono::milliseconds marks_interval,
+                   std::shared_ptr<const policies::clock> clock)
     : path_(std::move(path)),
       files_(std::move(files)),
       env_(std::move(env)),
@@ -79,7 +80,9 @@ rocks_db::rocks_db(std::string path, std::shared_ptr<rocksdb::FileSystem> files,
       health_(std::move(health)),
       marks_(marks),
       marks_interval_(marks_interval),
-      marks_written_(std::chrono::steady_clock::now()),
+      clock_(clock ? std::move(clock)
+                   : std::make_shared<policies::steady_clock_source>()),
+      marks_written_(clock_->now()),
       handles_(std::move(handles)) {}
 
 rocks_db::~rocks_db() {
@@ -125,13 +128,13 @@ std::optional<storage_error> rocks_db::reserve_ids(std::uint64_t run,
   if (auto err = write_marks(path_, next, files_.get()))
     return err;
   marks_ = next;
-  marks_written_ = std::chrono::steady_clock::now();
+  marks_written_ = clock_->now();
   return std::nullopt;
 }
 
 void rocks_db::note_synced(std::uint64_t sequence) {
   std::lock_guard<std::mutex> guard{marks_mtx_};
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock_->now();
   if (sequence <= marks_.sequence || now - marks_written_ < marks_interval_)
     return;
   auto next = marks_;
@@ -165,7 +168,7 @@ std::optional<storage_error> rocks_db::adopt_marks() {
     return err;
   marks_ = next;
   adopted_ = true;
-  marks_written_ = std::chrono::steady_clock::now();
+  marks_written_ = clock_->now();
   return std::nullopt;
 }
 
@@ -365,7 +368,7 @@ open_db_result open_db(const rocks_options& opts) {
   auto db = std::make_shared<rocks_db>(
       opts.path, std::move(files), std::move(env),
       std::unique_ptr<rocksdb::DB>{raw}, std::move(handles), std::move(health),
-      marks, std::chrono::milliseconds{opts.marks_interval_ms});
+      marks, std::chrono::milliseconds{opts.marks_interval_ms}, opts.clock);
   // The format record: written last on creation, so a database without it
   // either is foreign or its creation was interrupted (meta still empty).
   std::string format;

@@ -17,6 +17,7 @@
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 
+#include "policies/clock.hpp"
 #include "storage/detail/durable_marks.hpp"
 #include "storage/detail/rocks_health.hpp"
 #include "storage/error.hpp"
@@ -91,7 +92,8 @@ class rocks_db {
            std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
            std::vector<rocksdb::ColumnFamilyHandle*> handles,
            std::shared_ptr<rocks_health> health, durable_marks marks,
-           std::chrono::milliseconds marks_interval);
+           std::chrono::milliseconds marks_interval,
+           std::shared_ptr<const policies::clock> clock);
 
   rocks_db(const rocks_db&) = delete;
   rocks_db& operator=(const rocks_db&) = delete;
@@ -104,6 +106,11 @@ class rocks_db {
   /// The handle of column family `x`.
   [[nodiscard]] rocksdb::ColumnFamilyHandle* operator[](cf x) const noexcept {
     return handles_[static_cast<std::size_t>(x)];
+  }
+
+  /// The time the stores read (rocks_options::clock).
+  [[nodiscard]] const policies::clock& clock() const noexcept {
+    return *clock_;
   }
 
   /// The directory of the database.
@@ -145,7 +152,8 @@ class rocks_db {
   mutable std::mutex marks_mtx_;
   durable_marks marks_;
   std::chrono::milliseconds marks_interval_;
-  std::chrono::steady_clock::time_point marks_written_;
+  std::shared_ptr<const policies::clock> clock_;
+  policies::time_point marks_written_;
   bool adopted_ = false;
   /// Warden's column families in `cf` order, then any others the database
   /// holds (opened because RocksDB requires it, never used).

@@ -100,7 +100,7 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
   auto record = records.begin();
   std::uint64_t journaled = 0;
   // When checkpoints are written: their sessions' idleness counts from now.
-  auto now_ms = policies::unix_ms_now();
+  auto now_ms = db.clock().unix_ms();
   for (const auto& e : batch) {
     if (e.kind == entry_kind::session_checkpoint) {
       // The session's snapshot, in the format of the snapshot store.
@@ -215,7 +215,7 @@ store_health rocks_journal::try_resume() {
     rocksdb::WriteOptions wo;
     wo.sync = true;
     status = db.db().Put(wo, db[cf::meta], meta::health_probe,
-                         encode_number(policies::unix_ms_now()));
+                         encode_number(db.clock().unix_ms()));
   }
   if (status.ok())
     db.health().recovered();

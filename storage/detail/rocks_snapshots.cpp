@@ -4,7 +4,6 @@
 
 #include <rocksdb/write_batch.h>
 
-#include "policies/daily_budget.hpp"
 #include "storage/detail/codec.hpp"
 #include "storage/detail/rocks_db.hpp"
 #include "storage/keys.hpp"
@@ -75,7 +74,7 @@ std::optional<storage_error> rocks_snapshot_store::index_unindexed() {
     return indexed.error;
   if (indexed.value != 0)
     return std::nullopt;
-  auto now = policies::unix_ms_now();
+  auto now = db.clock().unix_ms();
   rocksdb::WriteBatch wb;
   rocksdb::Status status;
   std::unique_ptr<rocksdb::Iterator> it{

@@ -23,7 +23,7 @@
 #include <caf/io/all.hpp>
 #include <caf/openssl/publish.hpp>
 
-#include "actors/protocol.hpp"
+#include "actors/protocol/messages.hpp"
 #include "apps/tls/caf_tls.hpp"
 #include "apps/tls/check.hpp"
 #include "apps/tls/pinned.hpp"

@@ -44,7 +44,7 @@
 #include <caf/io/all.hpp>
 #include <caf/openssl/all.hpp>
 
-#include "actors/protocol.hpp"
+#include "actors/protocol/messages.hpp"
 #include "tests/apps/fuzz_cases.hpp"
 
 namespace {

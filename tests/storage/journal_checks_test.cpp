@@ -70,9 +70,9 @@ CAF_TEST(every kind the rocks journal accepts for a run reads back) {
   scratch_dir dir;
   auto j = open_journal(dir / "db");
   std::vector<journal_entry> batch{accepted(make_run(4))};
-  for (auto k = static_cast<std::uint8_t>(entry_kind::run_admitted);
-       k < static_cast<std::uint8_t>(entry_kind::run_record); ++k)
-    batch.push_back({4, k, static_cast<entry_kind>(k), "payload"});
+  for (auto k : {entry_kind::model_step, entry_kind::tool_started,
+                 entry_kind::tool_finished, entry_kind::run_final})
+    batch.push_back({4, static_cast<std::uint32_t>(k), k, "payload"});
   CAF_REQUIRE(!j->append(batch));
   auto read = j->entries_of(4);
   CAF_REQUIRE(read);

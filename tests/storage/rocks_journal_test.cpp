@@ -68,7 +68,7 @@ CAF_TEST(entries come back per run in append order across reopen) {
   CAF_CHECK(two.value[1].kind == entry_kind::tool_started);
   CAF_CHECK(j->entries_of(3).value.empty());
   // Later appends keep sorting after the earlier ones.
-  CAF_CHECK(!j->append({{1, 4, entry_kind::budget_charge, "late"}}));
+  CAF_CHECK(!j->append({{1, 4, entry_kind::run_final, "late"}}));
   one = j->entries_of(1);
   CAF_REQUIRE_EQUAL(one.value.size(), 5u);
   CAF_CHECK_EQUAL(one.value[4].payload, "late");

@@ -1,0 +1,234 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/admission/metrics.hpp"
+#include "actors/common/clock.hpp"
+#include "actors/protocol/messages.hpp"
+#include "config/settings.hpp"
+#include "policies/admission.hpp"
+#include "policies/daily_budget.hpp"
+
+namespace warden {
+
+/// Tokens a run accepted before a restart holds in escrow out of its
+/// tenant's daily budget (its stored `reserved_tokens`).
+struct token_reservation {
+  run_id run = 0;
+  std::string tenant;
+  std::uint64_t tokens = 0;
+};
+
+/// What the admission actor is spawned with.
+struct admission_actor_config {
+  /// The node's configuration: [admission], [tiers], [tenants] and
+  /// [[priorities]] are read.
+  config::settings settings;
+  /// Metric handles; null handles are skipped.
+  admission_metrics metrics;
+  /// How often the oldest-wait gauges are refreshed while runs wait and no
+  /// message arrives; zero turns the timer off (they are refreshed on every
+  /// message anyway). Default 1 s.
+  std::chrono::milliseconds metrics_refresh{1000};
+  /// The time admission reads: monotonic time for waits and rates, wall
+  /// time for the UTC day of the daily token budgets. Null: the actor
+  /// system's clock with the system's wall time. Tests pin its wall time.
+  std::shared_ptr<const policies::clock> time{};
+  /// The UTC day (`policies::utc_day`) that `daily_tokens` counts. Counters
+  /// of a day before today are dropped at spawn. Default 0.
+  std::uint64_t tokens_day = 0;
+  /// Tokens each tenant used on `tokens_day`; start_node reads them from
+  /// the journal (`storage::journal::daily_tokens`), so that the budgets
+  /// hold across restarts. Default empty.
+  std::map<std::string, std::uint64_t> daily_tokens{};
+  /// The reservations of root runs accepted before a restart that have not
+  /// ended; start_node reads them from the unfinished run records. They
+  /// hold from spawn on, before those runs come back to admission, so that
+  /// new runs cannot take what they were promised. Default empty.
+  std::vector<token_reservation> reservations{};
+};
+
+/// The policy's limits for `settings`' tier `tier` with the overrides of
+/// tenant `tenant` (null for a tenant without a [tenants.<name>] table).
+[[nodiscard]] policies::tenant_limits
+tenant_limits_of(const config::tier_settings& tier,
+                 const config::tenant_settings* tenant);
+
+/// The daily token budget of tier `tier` with the override of tenant
+/// `tenant` (null for a tenant without a [tenants.<name>] table); 0 =
+/// unlimited.
+[[nodiscard]] std::uint64_t
+daily_token_budget_of(const config::tier_settings& tier,
+                      const config::tenant_settings* tenant);
+
+/// The admission queue's configuration built from `settings`.
+[[nodiscard]] policies::admission_config
+admission_config_of(const config::settings& settings);
+
+/// One tenant known to the admission actor.
+struct admission_tenant {
+  /// The tenant's name.
+  std::string name;
+  /// The policy's id of the tenant.
+  policies::admission::tenant_id id = 0;
+  /// Whether the tenant has a [tenants.<name>] table (kept for good); other
+  /// tenants are forgotten when they have nothing queued or running.
+  bool configured = false;
+  /// The tenant's `warden_admission_in_flight` gauge; may be null.
+  prometheus::Gauge* in_flight = nullptr;
+  /// Tokens the tenant may use per UTC day; 0 = unlimited.
+  std::uint64_t daily_token_budget = 0;
+  /// The tenant's `warden_tenant_daily_tokens` gauge (null for tenants
+  /// without a [tenants.<name>] table: they add to `_other`).
+  prometheus::Gauge* daily_tokens = nullptr;
+};
+
+/// One run queued or running in admission.
+struct admission_run {
+  /// Who submitted the run while it waits (gets its later verdict); empty
+  /// once the run is running.
+  caf::actor submitter;
+  /// The run's tenant (entries live as long as any of their runs).
+  admission_tenant* tenant = nullptr;
+  /// Whether the run holds an in-flight slot (a run that yielded its slot
+  /// does not; the queue knows it as `request_state::yielded`).
+  bool running = false;
+};
+
+/// State of the admission actor: the node's fair admission queue.
+///
+/// Protocol: `admit_run` -> an `admission_verdict` to the sender (admitted,
+/// queued or rejected). A queued run's later verdict (admitted with its wait,
+/// or shed with code queue_full) goes to the actor that submitted that run:
+/// the handle is kept per queued run, so several submitters may share one
+/// admission actor. `release_run` frees a running run's slot or withdraws a
+/// queued one (no verdict for the withdrawn run) and sends the verdicts of
+/// the runs admitted into the freed slot. `admit_run` with `continuation`
+/// (a child of an admitted tree) waits ahead of new runs. `yield_slot` gives
+/// a running run's slot back while it only waits for its children (the runs
+/// admitted into it get their verdicts); `reclaim_slot` asks for one again,
+/// answered by `slot_returned` to the sender once the run holds one (ahead
+/// of new runs). Everything is one-way: admission
+/// holds no request handlers, and each message costs O(P + k) for P priority
+/// classes and k runs admitted by it.
+///
+/// Daily token budgets, with escrow: an `admit_run` that is not `accepted`
+/// reserves the run's own token budget (`admit_run.tokens`, 0 = none of its
+/// own), capped by what its tenant has left today (budget - used -
+/// reserved), when it is admitted or queued; the verdict carries the
+/// reservation, which the node makes the run's token grant. A run that
+/// would get less than an eighth of its own budget
+/// (`policies::least_reservation`) is rejected with budget_exhausted.
+/// `release_run` (or `charge_tokens` for a run admission no longer holds)
+/// releases the reservation and adds the tokens the run used to its tenant's
+/// counter of the UTC day it ended; a shed run's reservation is released. So
+/// used + reserved never exceeds the budget while runs stay within their
+/// grants, however many arrive at once (`policies::daily_budget`). Work already
+/// accepted (resumed and child runs) is honoured and keeps the reservation
+/// it had (`admission_actor_config::reservations`). Counters start from the
+/// configuration and drop to zero at 00:00 UTC of the injected wall clock;
+/// reservations stay.
+struct admission_state {
+  static inline const char* name = "warden.admission";
+
+  explicit admission_state(caf::event_based_actor* self);
+
+  /// Builds the queue from `cfg`; called once, before `make_behavior`.
+  /// Throws std::invalid_argument on a configuration `spawn_admission`
+  /// would have refused.
+  void init(admission_actor_config cfg);
+
+  /// The actor's behaviour.
+  caf::behavior make_behavior();
+
+  /// Handles `admit_run` from `sender`.
+  void admit(const admit_run& msg, const caf::actor& sender);
+
+  /// Handles `release_run`.
+  void release(const release_run& msg);
+
+  /// Handles `yield_slot`.
+  void yield(const yield_slot& msg);
+
+  /// Handles `reclaim_slot` from `sender`.
+  void reclaim(const reclaim_slot& msg, const caf::actor& sender);
+
+  /// Adds tokens no release carries to their tenant's daily counter.
+  void charge_tokens_of(const charge_tokens& msg);
+
+  /// The policy (for tests and metrics).
+  [[nodiscard]] const policies::admission& queue() const noexcept {
+    return *queue_;
+  }
+
+  /// The known tenant called `name`, or null.
+  [[nodiscard]] const admission_tenant*
+  find_tenant(const std::string& tenant_name) const;
+
+  /// Number of runs queued or running.
+  [[nodiscard]] std::size_t runs() const noexcept { return runs_.size(); }
+
+  /// Every tenant's tokens of the current UTC day (for tests and metrics).
+  [[nodiscard]] const policies::daily_budget& budgets() const noexcept {
+    return *budgets_;
+  }
+
+ private:
+  admission_tenant* tenant_for(const std::string& tenant_name);
+  void forget_if_idle(admission_tenant* tenant);
+  void started(admission_run& entry, policies::duration waited);
+  void regained(admission_run& entry, run_id run, const caf::actor& sender);
+  void announce(const std::vector<policies::admitted_run>& admitted);
+  void shed(const policies::shed_run& victim, const std::string& by_class);
+  void count_refusal(admission_refusal reason);
+  std::uint64_t wall_now() const;
+  void advance_day(std::uint64_t now_ms);
+  std::uint64_t reserve(const admission_tenant& tenant, const admit_run& msg);
+  void settle(const admission_tenant& tenant, run_id run, std::uint64_t tokens,
+              std::uint64_t finished_at_ms);
+  void show_reserved(const std::string& tenant_name, std::uint64_t added,
+                     std::uint64_t released);
+  void reset_daily_gauges();
+  void refresh_gauges();
+  void arm_refresh();
+
+  caf::event_based_actor* self_;
+  admission_actor_config cfg_;
+  /// cfg_.time, or the actor system's clock.
+  std::shared_ptr<const policies::clock> clock_;
+  std::optional<policies::admission> queue_;
+  std::optional<policies::daily_budget> budgets_;
+  /// Tokens of today summed over tenants without a [tenants.<name>] table.
+  std::uint64_t other_daily_tokens_ = 0;
+  /// Tokens reserved summed over tenants without a [tenants.<name>] table.
+  std::uint64_t other_reserved_tokens_ = 0;
+  std::unordered_map<std::string, std::unique_ptr<admission_tenant>> tenants_;
+  std::unordered_map<run_id, admission_run> runs_;
+  std::vector<policies::admitted_run> admitted_; // reused buffer
+  policies::admission::tenant_id next_tenant_ = 1;
+  bool refresh_armed_ = false;
+};
+
+/// The admission actor's type.
+using admission_actor = caf::stateful_actor<admission_state>;
+
+/// Spawns the admission actor. Fails with invalid_argument, naming the key,
+/// when the configuration breaks a rule of the admission queue or a tenant
+/// names a missing tier (config::validate refuses both earlier).
+[[nodiscard]] caf::expected<caf::actor>
+spawn_admission(caf::actor_system& sys, admission_actor_config cfg);
+
+} // namespace warden

@@ -1,0 +1,105 @@
+#include "actors/admission/metrics.hpp"
+
+namespace warden {
+
+const char* to_string(admission_refusal x) noexcept {
+  switch (x) {
+  case admission_refusal::unknown_tenant:
+    return "unknown_tenant";
+  case admission_refusal::unknown_priority:
+    return "unknown_priority";
+  case admission_refusal::duplicate_request:
+    return "duplicate_request";
+  case admission_refusal::tenant_queue_full:
+    return "tenant_queue_full";
+  case admission_refusal::global_queue_full:
+    return "global_queue_full";
+  case admission_refusal::shed_for_higher_priority:
+    return "shed_for_higher_priority";
+  case admission_refusal::daily_budget_exhausted:
+    return "daily_budget_exhausted";
+  }
+  return "unknown";
+}
+
+admission_metrics make_admission_metrics(prometheus::Registry& registry,
+                                         const config::settings& settings) {
+  admission_metrics result;
+  result.admitted = &prometheus::BuildCounter()
+                         .Name("warden_admission_runs_admitted_total")
+                         .Help("Runs admitted, at once or after waiting.")
+                         .Register(registry)
+                         .Add({});
+  auto& rejected = prometheus::BuildCounter()
+                       .Name("warden_admission_runs_rejected_total")
+                       .Help("Runs refused or shed by admission, by reason.")
+                       .Register(registry);
+  for (std::size_t i = 0; i < admission_refusal_count; ++i)
+    result.refused[i] = &rejected.Add(
+        {{"reason", to_string(static_cast<admission_refusal>(i))}});
+  auto& depth = prometheus::BuildGauge()
+                    .Name("warden_admission_queue_depth")
+                    .Help("Runs waiting for admission, by priority class.")
+                    .Register(registry);
+  auto& oldest =
+      prometheus::BuildGauge()
+          .Name("warden_admission_oldest_wait_seconds")
+          .Help("Age of the oldest run waiting, by priority class, seconds.")
+          .Register(registry);
+  for (const auto& priority : settings.priorities) {
+    result.queue_depth.push_back(&depth.Add({{"priority", priority.name}}));
+    result.oldest_wait.push_back(&oldest.Add({{"priority", priority.name}}));
+  }
+  auto& in_flight = prometheus::BuildGauge()
+                        .Name("warden_admission_in_flight")
+                        .Help("Runs in flight by configured tenant; _other "
+                              "sums the tenants without a [tenants] table.")
+                        .Register(registry);
+  for (const auto& [name, tenant] : settings.tenants)
+    result.tenant_in_flight.emplace(name, &in_flight.Add({{"tenant", name}}));
+  result.other_in_flight = &in_flight.Add({{"tenant", "_other"}});
+  result.yielded = &prometheus::BuildGauge()
+                        .Name("warden_admission_yielded_runs")
+                        .Help("Admitted runs that gave their in-flight slot "
+                              "back while they wait for their child runs "
+                              "(not counted in warden_admission_in_flight)")
+                        .Register(registry)
+                        .Add({});
+  auto& daily = prometheus::BuildGauge()
+                    .Name("warden_tenant_daily_tokens")
+                    .Help("Tokens used on the current UTC day by configured "
+                          "tenant (runs that ended today); _other sums the "
+                          "tenants without a [tenants] table.")
+                    .Register(registry);
+  for (const auto& [name, tenant] : settings.tenants)
+    result.tenant_daily_tokens.emplace(name, &daily.Add({{"tenant", name}}));
+  result.other_daily_tokens = &daily.Add({{"tenant", "_other"}});
+  auto& reserved =
+      prometheus::BuildGauge()
+          .Name("warden_tenant_reserved_tokens")
+          .Help("Tokens held in escrow out of the daily budget by runs that "
+                "have not ended, by configured tenant; _other sums the "
+                "tenants without a [tenants] table.")
+          .Register(registry);
+  for (const auto& [name, tenant] : settings.tenants)
+    result.tenant_reserved_tokens.emplace(name,
+                                          &reserved.Add({{"tenant", name}}));
+  result.other_reserved_tokens = &reserved.Add({{"tenant", "_other"}});
+  result.token_overrun =
+      &prometheus::BuildCounter()
+           .Name("warden_tenant_token_overrun_total")
+           .Help("Tokens runs used beyond what they reserved out of their "
+                 "tenant's daily budget (counted for the day all the same)")
+           .Register(registry)
+           .Add({});
+  result.wait = &prometheus::BuildHistogram()
+                     .Name("warden_admission_wait_seconds")
+                     .Help("Time admitted runs waited in the queue, seconds.")
+                     .Register(registry)
+                     .Add({}, prometheus::Histogram::BucketBoundaries{
+                                  0.001, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10,
+                                  30, 60, 300});
+  return result;
+}
+
+} // namespace warden

@@ -1,0 +1,436 @@
+#pragma once
+
+// The call table shared by the provider and the tool runner: one logical
+// call per request, attempts through the dependency's guard, attempt
+// deadlines under one timer, retries by delayed messages to self,
+// cancellation by run, and permits returned to the governor in batches.
+// Included only by dependencies/provider.cpp and dependencies/tool_runner.cpp.
+
+#include <cstdint>
+#include <exception>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include <caf/actor_clock.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/behavior.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/send.hpp>
+
+#include "actors/common/cancel_board.hpp"
+#include "actors/common/clock.hpp"
+#include "actors/dependencies/backend.hpp"
+#include "actors/dependencies/guard.hpp"
+#include "actors/dependencies/metrics.hpp"
+#include "actors/protocol/error.hpp"
+#include "actors/protocol/messages.hpp"
+
+namespace warden::detail {
+
+/// The earliest attempt deadline may have passed (dependency actor ->
+/// itself). Local only.
+struct deadline_tick {
+  /// The deadline the tick was armed for.
+  caf::actor_clock::time_point at;
+};
+
+/// A dependency's note to itself: send the governor the permits of the
+/// calls ended since the last release.
+struct release_due {};
+
+/// The backoff before a retry has passed (dependency actor -> itself).
+struct retry_due {
+  std::uint64_t call = 0;
+};
+
+} // namespace warden::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::deadline_tick)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::retry_due)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::release_due)
+
+namespace warden::detail {
+
+inline std::uint64_t token_estimate_of(const model_request& x) {
+  return x.token_estimate;
+}
+
+inline std::uint64_t token_estimate_of(const tool_request&) {
+  return 0;
+}
+
+inline std::uint64_t tokens_used(const model_reply& x) {
+  return x.prompt_tokens + x.completion_tokens;
+}
+
+inline std::uint64_t tokens_used(const tool_reply&) {
+  return 0;
+}
+
+/// Metric updates, null-safe (defined in dependencies/metrics.cpp so that only
+/// one translation unit includes prometheus).
+void increment(prometheus::Counter* counter) noexcept;
+void observe_seconds(prometheus::Histogram* histogram,
+                     policies::duration d) noexcept;
+void set_breaker_gauge(prometheus::Gauge* gauge,
+                       policies::breaker_state state) noexcept;
+
+/// What the call table needs besides its guard and backend.
+struct dependency_call_settings {
+  /// Time one attempt may take before it fails with class timeout.
+  policies::duration attempt_timeout{0};
+  /// The governor layer each call's permit comes from.
+  permit_kind permit = permit_kind::model_stream;
+  /// Receives one permit_release per call; null: nothing is sent.
+  caf::actor governor;
+  /// Metric handles (null members are skipped).
+  dependency_metrics metrics;
+  /// Runs whose cancel was acknowledged: no attempt of theirs starts. Null:
+  /// none are checked.
+  std::shared_ptr<const cancel_board> cancels;
+};
+
+/// The calls of one dependency actor. Owned by the actor's state, used only
+/// from the actor's context. Attempt deadlines live in an ordered queue with
+/// one timer armed for the earliest, instead of one timer per attempt: the
+/// actor clock holds a handful of entries per actor rather than one per call
+/// in flight.
+template <class Request, class Reply>
+class dependency_calls {
+ public:
+  using backend_type = dependency_backend<Request, Reply>;
+
+  /// `self` and `clk` must outlive the table.
+  dependency_calls(caf::event_based_actor* self, const policies::clock& clk,
+                   dependency_guard_config guard,
+                   dependency_call_settings settings,
+                   std::shared_ptr<backend_type> backend)
+      : self_(self),
+        settings_(std::move(settings)),
+        guard_(std::move(guard), clk,
+               [gauge = settings_.metrics.breaker_state](
+                   policies::breaker_state, policies::breaker_state to) {
+                 set_breaker_gauge(gauge, to);
+               }),
+        backend_(std::move(backend)) {
+    set_breaker_gauge(settings_.metrics.breaker_state,
+                      policies::breaker_state::closed);
+  }
+
+  /// Runs when the owning actor stops (its state is destroyed in on_exit,
+  /// in the actor's context): every caller still gets an answer and every
+  /// permit returns.
+  ~dependency_calls() { stop_all(); }
+
+  dependency_calls(const dependency_calls&) = delete;
+  dependency_calls& operator=(const dependency_calls&) = delete;
+
+  /// The handlers of the owning actor.
+  caf::behavior make_behavior() {
+    return {
+        [this](Request& request) { receive(std::move(request)); },
+        [this](attempt_succeeded<Reply>& msg) { on_success(msg); },
+        [this](attempt_failed& msg) { on_failure(msg); },
+        [this](deadline_tick& msg) { on_tick(msg); },
+        [this](retry_due& msg) { on_retry_due(msg); },
+        [this](release_due&) { send_releases(); },
+        [this](cancel_calls& msg) { cancel_run(msg.run); },
+    };
+  }
+
+  /// Calls received and not yet answered.
+  [[nodiscard]] std::size_t pending() const noexcept { return calls_.size(); }
+
+  /// The guard of the dependency.
+  [[nodiscard]] const dependency_guard& guard() const noexcept {
+    return guard_;
+  }
+
+ private:
+  using time_point = caf::actor_clock::time_point;
+  using deadline_queue =
+      std::multimap<time_point, std::pair<std::uint64_t, std::uint32_t>>;
+
+  struct call_entry {
+    caf::response_promise promise;
+    Request request;
+    guarded_call guarded;
+    /// The deadline of the attempt in flight, if any.
+    std::optional<typename deadline_queue::iterator> deadline;
+  };
+
+  void receive(Request request) {
+    increment(settings_.metrics.calls);
+    auto id = ++last_call_;
+    auto estimate = token_estimate_of(request);
+    calls_.emplace(id, call_entry{self_->make_response_promise(),
+                                  std::move(request),
+                                  guard_.begin_call(estimate), std::nullopt});
+    start_attempt(id);
+  }
+
+  void start_attempt(std::uint64_t id) {
+    auto& entry = calls_.at(id);
+    if (settings_.cancels && settings_.cancels->cancelled(entry.request.run)) {
+      // Its cancel was acknowledged: neither a first attempt nor a retry
+      // starts, whatever message brought it here.
+      finish(id, make_error(error_code::cancelled,
+                            "run " + std::to_string(entry.request.run) +
+                                " was cancelled: the call was not started"));
+      return;
+    }
+    if (auto rejected = guard_.before_attempt(entry.guarded)) {
+      increment(settings_.metrics.rejections);
+      finish(id, rejected->to_error());
+      return;
+    }
+    increment(settings_.metrics.attempts);
+    auto attempt = entry.guarded.attempt.attempt;
+    auto at = self_->clock().now() + settings_.attempt_timeout;
+    // A backend that answers before start() returns (scripted model, inline
+    // tools) reports into `outcome`; its attempt needs no deadline and its
+    // outcome no message.
+    inline_outcome<Reply> outcome;
+    outcome.owner = self_;
+    outcome.call = id;
+    outcome.attempt = attempt;
+    {
+      inline_outcome_scope<Reply> scope{outcome};
+      // A backend that throws fails this attempt, never the actor: CAF
+      // 0.17 ends an actor whose handler throws, and every later call of
+      // this dependency would then go unanswered.
+      try {
+        backend_->start(
+            entry.request,
+            attempt_ticket{caf::actor_cast<caf::actor>(self_), id, attempt});
+      } catch (const std::exception& e) {
+        outcome.reply.reset();
+        outcome.failure = attempt_failure{
+            policies::error_class::permanent,
+            std::string{"the backend failed: "} + e.what(), std::nullopt};
+      } catch (...) {
+        outcome.reply.reset();
+        outcome.failure = attempt_failure{
+            policies::error_class::permanent,
+            "the backend failed: unknown exception", std::nullopt};
+      }
+    }
+    if (outcome.reply) {
+      attempt_succeeded<Reply> msg{id, attempt, std::move(*outcome.reply)};
+      on_success(msg);
+    } else if (outcome.failure) {
+      attempt_failed msg{id, attempt, std::move(*outcome.failure)};
+      on_failure(msg);
+    } else {
+      entry.deadline = deadlines_.emplace(at, std::make_pair(id, attempt));
+      arm(at);
+    }
+  }
+
+  /// The call of an attempt still waited for, or null (late, stale).
+  call_entry* current(std::uint64_t id, std::uint32_t attempt) {
+    auto i = calls_.find(id);
+    if (i == calls_.end() || !i->second.guarded.in_flight() ||
+        i->second.guarded.attempt.attempt != attempt)
+      return nullptr;
+    return &i->second;
+  }
+
+  void on_success(attempt_succeeded<Reply>& msg) {
+    auto* entry = current(msg.call, msg.attempt);
+    if (entry == nullptr)
+      return;
+    observe_seconds(settings_.metrics.attempt_seconds,
+                    self_->clock().now() - entry->guarded.started);
+    clear_deadline(*entry);
+    guard_.succeeded(entry->guarded, tokens_used(msg.reply));
+    msg.reply.retries = entry->guarded.retries;
+    entry->promise.deliver(std::move(msg.reply));
+    release_permit();
+    calls_.erase(msg.call);
+  }
+
+  void on_failure(attempt_failed& msg) {
+    if (auto* entry = current(msg.call, msg.attempt)) {
+      observe_seconds(settings_.metrics.attempt_seconds,
+                      self_->clock().now() - entry->guarded.started);
+      failed(msg.call, *entry, msg.failure);
+    }
+  }
+
+  /// Schedules a tick at `at` unless one is armed for no later.
+  void arm(time_point at) {
+    if (armed_ && *armed_ <= at)
+      return;
+    armed_ = at;
+    self_->delayed_send(self_, at - self_->clock().now(), deadline_tick{at});
+  }
+
+  void clear_deadline(call_entry& entry) {
+    if (entry.deadline) {
+      deadlines_.erase(*entry.deadline);
+      entry.deadline.reset();
+    }
+  }
+
+  /// Fails every attempt whose deadline has passed, then re-arms. Ticks
+  /// armed earlier than needed (their attempt ended) only re-arm.
+  void on_tick(const deadline_tick& msg) {
+    if (armed_ && *armed_ == msg.at)
+      armed_.reset();
+    auto now = self_->clock().now();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  settings_.attempt_timeout)
+                  .count();
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+      auto [id, attempt] = deadlines_.begin()->second;
+      deadlines_.erase(deadlines_.begin());
+      if (auto* entry = current(id, attempt)) {
+        entry->deadline.reset();
+        failed(id, *entry,
+               attempt_failure{policies::error_class::timeout,
+                               "no answer within " + std::to_string(ms) + " ms",
+                               std::nullopt});
+      }
+    }
+    if (!deadlines_.empty())
+      arm(deadlines_.begin()->first);
+  }
+
+  void failed(std::uint64_t id, call_entry& entry,
+              const attempt_failure& failure) {
+    clear_deadline(entry);
+    if (failure.error == policies::error_class::timeout)
+      increment(settings_.metrics.timeouts);
+    auto verdict = guard_.failed(entry.guarded, failure);
+    if (!verdict.retry()) {
+      finish(id, verdict.give_up->to_error());
+      return;
+    }
+    increment(settings_.metrics.retries);
+    if (verdict.delay > policies::duration{0})
+      self_->delayed_send(self_, verdict.delay, retry_due{id});
+    else
+      self_->send(self_, retry_due{id});
+  }
+
+  void on_retry_due(retry_due& msg) {
+    auto i = calls_.find(msg.call);
+    if (i != calls_.end() && !i->second.guarded.in_flight())
+      start_attempt(msg.call);
+  }
+
+  void cancel_run(run_id run) {
+    for (auto i = calls_.begin(); i != calls_.end();) {
+      if (i->second.request.run != run) {
+        ++i;
+        continue;
+      }
+      clear_deadline(i->second);
+      guard_.abandon(i->second.guarded);
+      increment(settings_.metrics.cancellations);
+      i->second.promise.deliver(
+          guard_.cancelled("run " + std::to_string(run) + " cancelled")
+              .to_error());
+      release_permit();
+      i = calls_.erase(i);
+    }
+  }
+
+  void stop_all() {
+    for (auto& [id, entry] : calls_) {
+      guard_.abandon(entry.guarded);
+      increment(settings_.metrics.cancellations);
+      entry.promise.deliver(guard_.cancelled("actor stopped").to_error());
+      ++unreleased_;
+    }
+    if (settings_.governor && unreleased_ > 0)
+      caf::anon_send(settings_.governor,
+                     permit_release{settings_.permit, unreleased_});
+    unreleased_ = 0;
+    calls_.clear();
+    deadlines_.clear();
+  }
+
+  void finish(std::uint64_t id, caf::error err) {
+    auto i = calls_.find(id);
+    clear_deadline(i->second);
+    increment(settings_.metrics.failures);
+    i->second.promise.deliver(std::move(err));
+    release_permit();
+    calls_.erase(i);
+  }
+
+  /// Counts the permit of a call that ended. The governor gets the count
+  /// once the messages already in the mailbox are handled (a self-sent
+  /// release_due queues behind them): one permit_release for a busy
+  /// stretch instead of one per call.
+  void release_permit() {
+    if (!settings_.governor)
+      return;
+    if (unreleased_++ == 0)
+      self_->send(self_, release_due{});
+  }
+
+  void send_releases() {
+    if (unreleased_ == 0)
+      return;
+    self_->send(settings_.governor,
+                permit_release{settings_.permit, unreleased_});
+    unreleased_ = 0;
+  }
+
+  caf::event_based_actor* self_;
+  dependency_call_settings settings_;
+  dependency_guard guard_;
+  std::shared_ptr<backend_type> backend_;
+  std::unordered_map<std::uint64_t, call_entry> calls_;
+  std::uint64_t last_call_ = 0;
+  deadline_queue deadlines_;
+  /// When the tick in flight fires; empty when none is armed.
+  std::optional<time_point> armed_;
+  /// Permits of ended calls not yet returned (see release_permit).
+  std::uint32_t unreleased_ = 0;
+};
+
+/// What the provider's and the tool runner's states share: the actor, its
+/// clock and its call table, built once by `start`.
+template <class Request, class Reply>
+class dependency_state_base {
+ public:
+  explicit dependency_state_base(caf::event_based_actor* self) : self_(self) {}
+
+  /// Calls received and not yet answered.
+  [[nodiscard]] std::size_t pending() const noexcept {
+    return calls_ ? calls_->pending() : 0;
+  }
+
+  /// The dependency's guard (breaker state, budget, buckets).
+  [[nodiscard]] const dependency_guard& guard() const {
+    return calls_->guard();
+  }
+
+ protected:
+  /// Builds the call table and returns its handlers.
+  caf::behavior
+  start(dependency_guard_config guard, dependency_call_settings settings,
+        std::shared_ptr<dependency_backend<Request, Reply>> backend) {
+    clock_.emplace(self_->system());
+    calls_ = std::make_unique<dependency_calls<Request, Reply>>(
+        self_, *clock_, std::move(guard), std::move(settings),
+        std::move(backend));
+    return calls_->make_behavior();
+  }
+
+ private:
+  caf::event_based_actor* self_;
+  std::optional<actor_clock_source> clock_;
+  std::unique_ptr<dependency_calls<Request, Reply>> calls_;
+};
+
+} // namespace warden::detail

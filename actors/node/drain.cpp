@@ -1,0 +1,64 @@
+// A drain: new work refused, answered once every run is final (and its
+// final record durable, unless storage refuses writes); past the drain's
+// time, every unfinished run is cancelled. Private to the node actor.
+
+#include <algorithm>
+
+#include <caf/all.hpp>
+
+#include "actors/node/detail/requests.hpp"
+
+namespace warden::detail {
+
+void check_drained(node_ptr self) {
+  auto& st = self->state;
+  if (!st.drain.active || st.drain.waiters.empty())
+    return;
+  // A final record still being written keeps the drain waiting, unless
+  // storage refuses writes (the run resumes after the restart then).
+  auto busy = std::any_of(st.runs.begin(), st.runs.end(), [&](const auto& kv) {
+    auto phase = kv.second.phase;
+    return phase != run_phase::final &&
+           (phase != run_phase::finishing || st.storage_writable);
+  });
+  if (busy)
+    return;
+  for (auto& waiter : st.drain.waiters)
+    waiter.deliver(st.drain.report);
+  st.drain.waiters.clear();
+}
+
+caf::result<drain_report> on_drain(node_ptr self) {
+  auto& st = self->state;
+  auto promise = self->make_response_promise();
+  st.drain.waiters.push_back(promise);
+  if (!st.drain.active) {
+    st.drain.active = true;
+    self->delayed_send(self, st.options.drain_timeout,
+                       drain_deadline_atom::value);
+  }
+  check_drained(self);
+  return promise;
+}
+
+void on_drain_deadline(node_ptr self) {
+  auto& st = self->state;
+  std::vector<run_id> unfinished;
+  for (const auto& [id, r] : st.runs)
+    if (!r.ended())
+      unfinished.push_back(id);
+  const char* reason = "cancelled by the node's drain timeout";
+  for (auto id : unfinished) {
+    // Finishing one run may end others (its unadopted children).
+    auto* r = st.runs.find(id);
+    if (r == nullptr || r->ended())
+      continue;
+    if (r->phase == run_phase::running)
+      self->send(st.components.pools.at(r->status.agent),
+                 cancel_turn{id, run_state::cancelled, reason});
+    else
+      finish(self, *r, run_state::cancelled, {}, reason, {});
+  }
+}
+
+} // namespace warden::detail

@@ -1,0 +1,487 @@
+#include "actors/node/detail/migration.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <caf/all.hpp>
+
+#include "actors/protocol/error.hpp"
+
+namespace warden::detail {
+
+namespace {
+
+std::string session_name(session_id id) {
+  return "session " + std::to_string(id);
+}
+
+/// The same answer for a missing session and another tenant's.
+caf::error no_such_session(const std::string& tenant, session_id id) {
+  return make_error(error_code::not_found, "no session " + std::to_string(id) +
+                                               " for tenant " + tenant);
+}
+
+caf::error store_failed(const storage::storage_error& err) {
+  return storage_failure(err, "the session's records could not be read");
+}
+
+caf::error bad_import(std::string reason) {
+  return make_error(error_code::invalid_argument,
+                    "cannot import: " + std::move(reason));
+}
+
+/// The session's runs in memory, in run id order; a `cap_exceeded` error
+/// when one of them is not final.
+caf::expected<std::vector<const run_record*>> runs_of(node_ptr self,
+                                                      session_id id) {
+  std::vector<const run_record*> result;
+  // Linear in the runs in memory: exports are rare, and the node keeps no
+  // index of runs by session.
+  for (const auto& kv : self->state.runs) {
+    const auto& r = kv.second;
+    if (r.status.session != id)
+      continue;
+    if (!is_final(r.status.state))
+      return make_error(error_code::cap_exceeded,
+                        session_name(id) + " has run " +
+                            std::to_string(r.status.run) +
+                            " in progress; export it when idle");
+    result.push_back(&r);
+  }
+  std::sort(result.begin(), result.end(), [](const auto* x, const auto* y) {
+    return x->status.run < y->status.run;
+  });
+  return result;
+}
+
+/// `s` as it travels in a session_export.
+exported_run exported_of(const storage::stored_run& s) {
+  return {s.run,
+          s.session,
+          s.parent,
+          s.depth,
+          s.tenant,
+          s.agent,
+          s.input,
+          s.idempotency_key,
+          s.priority,
+          static_cast<run_state>(s.state),
+          s.output,
+          s.reason,
+          from_stored(s.usage),
+          s.finished_at_ms,
+          s.counts_own_tokens,
+          s.reserved_tokens};
+}
+
+/// The record storage keeps of the exported run `x`.
+storage::stored_run record_from(const exported_run& x) {
+  storage::stored_run s;
+  s.run = x.run;
+  s.session = x.session;
+  s.parent = x.parent;
+  s.depth = x.depth;
+  s.tenant = x.tenant;
+  s.agent = x.agent;
+  s.input = x.input;
+  s.idempotency_key = x.idempotency_key;
+  s.priority = x.priority;
+  s.state = static_cast<std::uint8_t>(x.state);
+  s.final = is_final(x.state);
+  s.output = x.output;
+  s.reason = x.reason;
+  s.usage = to_stored(x.usage);
+  s.finished_at_ms = x.finished_at_ms;
+  s.counts_own_tokens = x.counts_own_tokens;
+  s.reserved_tokens = x.reserved_tokens;
+  return s;
+}
+
+/// The record of a final run: the stored one when the store has it final
+/// (its finishing time is exact), else the record the node would store.
+caf::expected<storage::stored_run> record_of(node_ptr self,
+                                             const run_record& r) {
+  if (const auto& store = self->state.components.store) {
+    auto found = store->find_run(r.status.run);
+    if (!found)
+      return store_failed(*found.error);
+    if (found.value && found.value->final)
+      return std::move(*found.value);
+  }
+  return stored_of(r);
+}
+
+/// The export of session `id` around `snapshot`: the records of its runs
+/// and the journal of its latest one.
+caf::expected<session_export> build_export(node_ptr self, session_id id,
+                                           session_snapshot snapshot) {
+  auto& st = self->state;
+  const auto& s = st.registry.sessions().at(id);
+  auto runs = runs_of(self, id);
+  if (!runs)
+    return std::move(runs.error());
+  session_export result;
+  result.session = id;
+  result.tenant = s.tenant;
+  result.agent = s.agent;
+  result.snapshot = std::move(snapshot);
+  result.snapshot.tenant = s.tenant;
+  for (const auto* r : *runs) {
+    auto record = record_of(self, *r);
+    if (!record)
+      return std::move(record.error());
+    result.runs.push_back(exported_of(*record));
+  }
+  const auto& store = st.components.store;
+  auto in_memory = std::any_of(runs->begin(), runs->end(), [&](auto* r) {
+    return r->status.run == s.last_run;
+  });
+  if (store && s.last_run != 0 && !in_memory) {
+    // Finished before a restart: only the store knows it.
+    auto found = store->find_run(s.last_run);
+    if (!found)
+      return store_failed(*found.error);
+    if (found.value && found.value->final)
+      result.runs.push_back(exported_of(*found.value));
+  }
+  if (store && !result.runs.empty()) {
+    auto entries = store->entries_of(result.runs.back().run);
+    if (!entries)
+      return store_failed(*entries.error);
+    result.journal = std::move(entries.value);
+  }
+  return result;
+}
+
+/// The snapshot of a passivated session, from the snapshot store.
+caf::expected<session_snapshot> stored_snapshot(node_ptr self, session_id id) {
+  auto& sys = self->system();
+  auto bytes = self->state.registry.store().read(id);
+  if (bytes.error)
+    return storage_failure(*bytes.error,
+                           "cannot read the snapshot of " + session_name(id));
+  if (!bytes.value)
+    return make_error(error_code::dependency_failed,
+                      session_name(id) +
+                          " is passivated but the snapshot store holds no "
+                          "snapshot of it");
+  return decode_snapshot(sys, *bytes.value);
+}
+
+/// Answers the exports waiting for `source` with `answer(export)`.
+template <class F>
+bool settle_exports(node_ptr self, const caf::actor_addr& source, F answer) {
+  auto& exports = self->state.exports;
+  auto waiting = std::stable_partition(
+      exports.begin(), exports.end(),
+      [&](const pending_export& x) { return x.source != source; });
+  if (waiting == exports.end())
+    return false;
+  std::vector<pending_export> due(std::make_move_iterator(waiting),
+                                  std::make_move_iterator(exports.end()));
+  exports.erase(waiting, exports.end());
+  for (auto& x : due)
+    answer(x);
+  return true;
+}
+
+/// Whether `id` is taken on this node: a session, an import under way, or
+/// a snapshot in the store.
+bool session_taken(node_ptr self, session_id id) {
+  auto& st = self->state;
+  if (st.registry.sessions().count(id) != 0 || st.registry.store().get(id))
+    return true;
+  return std::any_of(st.tickets.begin(), st.tickets.end(), [&](auto& kv) {
+    const auto* import = std::get_if<pending_import>(&kv.second);
+    return import != nullptr && import->exported.session == id;
+  });
+}
+
+/// Whether run `id` is taken on this node: in memory, in an import under
+/// way, or in the store.
+caf::expected<bool> run_taken(node_ptr self, run_id id) {
+  auto& st = self->state;
+  if (st.runs.count(id) != 0)
+    return true;
+  for (const auto& kv : st.tickets)
+    if (const auto* import = std::get_if<pending_import>(&kv.second))
+      for (const auto& r : import->exported.runs)
+        if (r.run == id)
+          return true;
+  if (!st.components.store)
+    return false;
+  auto found = st.components.store->find_run(id);
+  if (!found)
+    return store_failed(*found.error);
+  return found.value.has_value();
+}
+
+/// Whether `tenant`'s idempotency `key` is taken on this node.
+caf::expected<bool> key_taken(node_ptr self, const std::string& tenant,
+                              const std::string& key) {
+  auto& st = self->state;
+  if (st.idempotency.count(idempotency_slot(tenant, key)) != 0)
+    return true;
+  if (!st.components.store)
+    return false;
+  auto found = st.components.store->find_idempotent(tenant, key);
+  if (!found)
+    return store_failed(*found.error);
+  return found.value.has_value();
+}
+
+/// Checks one run record of an import.
+caf::error check_run(node_ptr self, const session_export& x,
+                     const exported_run& r) {
+  auto name = "run " + std::to_string(r.run);
+  if (r.run == 0 || r.session != x.session || r.tenant != x.tenant)
+    return bad_import(name + " is not a run of " + session_name(x.session) +
+                      " of tenant " + x.tenant);
+  if (!is_final(r.state))
+    return bad_import(name + " is not final");
+  auto taken = run_taken(self, r.run);
+  if (!taken)
+    return std::move(taken.error());
+  if (*taken)
+    return bad_import(name + " already exists on this node");
+  if (r.idempotency_key.empty())
+    return {};
+  // A child's key is its spawn call's ("<run>/<step>/<index>"): ASCII too.
+  if (auto err = check_name("idempotency key", r.idempotency_key,
+                            self->state.options.max_name_bytes, false))
+    return err;
+  auto used = key_taken(self, x.tenant, r.idempotency_key);
+  if (!used)
+    return std::move(used.error());
+  if (*used)
+    return bad_import("idempotency key `" + r.idempotency_key + "` of tenant " +
+                      x.tenant + " is already used on this node");
+  return {};
+}
+
+/// Checks an export before anything of it is written.
+caf::error check_import(node_ptr self, const session_export& x) {
+  auto& st = self->state;
+  if (x.format != session_export_format)
+    return bad_import("unknown session export format " +
+                      std::to_string(x.format) + "; this node reads format " +
+                      std::to_string(session_export_format));
+  if (auto err = check_tenant(self, x.tenant))
+    return err;
+  if (x.session == 0)
+    return bad_import("the export names no session");
+  if (auto err = check_name("agent", x.agent, st.options.max_name_bytes, true))
+    return err;
+  if (st.components.agents.count(x.agent) == 0)
+    return bad_import("agent `" + x.agent + "` is not configured on this node");
+  if (x.snapshot.session != x.session || x.snapshot.agent != x.agent)
+    return bad_import("the snapshot is not of " + session_name(x.session) +
+                      " of agent `" + x.agent + "`");
+  if (session_taken(self, x.session))
+    return bad_import(session_name(x.session) + " already exists on this node");
+  std::set<run_id> runs;
+  for (const auto& r : x.runs) {
+    if (!runs.insert(r.run).second)
+      return bad_import("run " + std::to_string(r.run) + " is exported twice");
+    if (auto err = check_run(self, x, r))
+      return err;
+  }
+  for (const auto& e : x.journal) {
+    auto name = "a journal entry of run " + std::to_string(e.run);
+    if (runs.count(e.run) == 0)
+      return bad_import(name + ", which is not exported");
+    // A run's journal holds no checkpoints (they become snapshots): one in
+    // an import would overwrite any session's snapshot, another tenant's
+    // too. An unknown kind would fail the journal's whole group commit.
+    if (!storage::known_entry_kind(static_cast<std::uint8_t>(e.kind)) ||
+        e.kind == storage::entry_kind::session_checkpoint)
+      return bad_import(name + " is of kind " +
+                        std::to_string(static_cast<int>(e.kind)) +
+                        ", which no run's journal holds");
+    if (e.kind != storage::entry_kind::run_accepted &&
+        e.kind != storage::entry_kind::run_record)
+      continue;
+    // A record that does not decode would fail the journal's whole group
+    // commit, other runs' entries included: refuse it here.
+    storage::stored_run record;
+    if (auto err = storage::decode(e.payload, record);
+        err || record.run != e.run)
+      return bad_import(name + " holds no record of it");
+  }
+  return {};
+}
+
+/// What the journal appends for an import: the exported journal, then for
+/// each run its acceptance (when the journal lacks it: it registers the
+/// idempotency key) and its record as exported.
+std::vector<storage::journal_entry> import_entries(const session_export& x) {
+  auto entries = x.journal;
+  for (const auto& r : x.runs) {
+    auto accepted =
+        std::any_of(x.journal.begin(), x.journal.end(), [&](const auto& e) {
+          return e.run == r.run && e.kind == storage::entry_kind::run_accepted;
+        });
+    auto bytes = storage::encode(record_from(r));
+    if (!accepted)
+      entries.push_back({r.run, 0, storage::entry_kind::run_accepted, bytes});
+    entries.push_back({r.run, 0, storage::entry_kind::run_record, bytes});
+  }
+  return entries;
+}
+
+} // namespace
+
+caf::result<session_export> on_export_session(node_ptr self,
+                                              const export_session& req) {
+  auto& st = self->state;
+  if (auto err = check_tenant(self, req.tenant))
+    return err;
+  // A passivated session may have no record in memory: `known` brings it
+  // back from its snapshot.
+  auto* found = st.registry.known(req.session);
+  if (found == nullptr || found->tenant != req.tenant)
+    return no_such_session(req.tenant, req.session);
+  auto& record = *found;
+  caf::expected<session_snapshot> snapshot{session_snapshot{}};
+  switch (record.residency) {
+  case session_residency::resident:
+  case session_residency::passivating: {
+    // Checked now so that a busy session is refused at once; checked again
+    // when the snapshot arrives.
+    if (auto runs = runs_of(self, req.session); !runs)
+      return std::move(runs.error());
+    auto promise = self->make_response_promise();
+    st.exports.push_back(pending_export{req.session, req.tenant,
+                                        record.actor.address(), promise});
+    self->send(record.actor, snapshot_session{});
+    return promise;
+  }
+  case session_residency::passivated:
+    snapshot = stored_snapshot(self, req.session);
+    break;
+  case session_residency::none:
+    // No actor: the session's next turn would start empty, so that is
+    // what moves.
+    snapshot->session = req.session;
+    snapshot->agent = record.agent;
+    break;
+  }
+  if (!snapshot)
+    return std::move(snapshot.error());
+  auto result = build_export(self, req.session, std::move(*snapshot));
+  if (!result)
+    return std::move(result.error());
+  return std::move(*result);
+}
+
+void on_export_snapshot(node_ptr self, const session_snapshot& snapshot) {
+  auto source = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  settle_exports(self, source, [&](pending_export& x) {
+    auto s = self->state.registry.sessions().find(x.session);
+    if (s == self->state.registry.sessions().end() ||
+        s->second.tenant != x.tenant || snapshot.session != x.session) {
+      x.promise.deliver(no_such_session(x.tenant, x.session));
+      return;
+    }
+    auto result = build_export(self, x.session, snapshot);
+    if (result)
+      x.promise.deliver(std::move(*result));
+    else
+      x.promise.deliver(std::move(result.error()));
+  });
+}
+
+bool on_export_refused(node_ptr self, const caf::error& err) {
+  auto source = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  return settle_exports(self, source, [&](pending_export& x) {
+    if (warden_code(err) == error_code::cap_exceeded)
+      x.promise.deliver(make_error(error_code::cap_exceeded,
+                                   session_name(x.session) +
+                                       " is running a turn; export it when "
+                                       "idle"));
+    else
+      x.promise.deliver(make_error(
+          error_code::dependency_failed,
+          session_name(x.session) + " gave no snapshot: " + error_reason(err)));
+  });
+}
+
+void on_export_source_down(node_ptr self, const caf::down_msg& down) {
+  settle_exports(self, down.source, [&](pending_export& x) {
+    x.promise.deliver(make_error(error_code::dependency_failed,
+                                 session_name(x.session) +
+                                     " stopped before giving its snapshot"));
+  });
+}
+
+caf::result<session_imported> on_import_session(node_ptr self,
+                                                import_session& req) {
+  auto& st = self->state;
+  auto& x = req.exported;
+  if (st.drain.active)
+    return make_error(error_code::draining,
+                      "the node is draining and accepts no imports");
+  if (auto err = check_import(self, x))
+    return err;
+  // The stored snapshot names its tenant: a passivated session needs no
+  // record in memory (session_registry::known).
+  x.snapshot.tenant = x.tenant;
+  if (auto err = st.registry.stage(x.snapshot))
+    return err;
+  // Never hand out the imported ids again, even if the import fails.
+  st.ids.next_session = std::max(st.ids.next_session, x.session + 1);
+  st.ids.next_run = std::max(st.ids.next_run, x.snapshot.counters.last_run + 1);
+  for (const auto& r : x.runs)
+    st.ids.next_run = std::max(st.ids.next_run, r.run + 1);
+  auto ticket = st.ids.next_ticket++;
+  self->send(st.components.journal, journal_append{ticket, import_entries(x)});
+  auto promise = self->make_response_promise();
+  st.tickets.emplace(ticket, pending_import{std::move(x), promise});
+  return promise;
+}
+
+void on_import_durable(node_ptr self, pending_import& pending,
+                       const journal_ack& ack) {
+  auto& st = self->state;
+  auto& x = pending.exported;
+  if (ack.failure) {
+    st.registry.discard(x.session);
+    const auto& err = ack.failure;
+    auto code = warden_code(err).value_or(error_code::dependency_failed);
+    auto reason = session_name(x.session) +
+                  " could not be made durable: " + error_reason(err);
+    pending.promise.deliver(
+        code == error_code::unavailable
+            ? make_error(code, std::move(reason), storage_retry_after)
+            : make_error(code, std::move(reason)));
+    return;
+  }
+  // Final runs in memory, as recover() takes runs back: status, idempotency
+  // and list_sessions answer as on the exporting node.
+  auto& session = st.registry.sessions()[x.session];
+  session.tenant = x.tenant;
+  session.agent = x.agent;
+  session.last_run = 0;
+  for (auto& s : x.runs) {
+    // Final, and now durable here.
+    auto& r = st.runs.add(s.run, run_origin::imported, run_phase::final,
+                          record_state::durable);
+    r.status = {s.run,   s.session, s.tenant, s.agent,
+                s.state, s.output,  s.reason, s.usage};
+    r.priority = s.priority;
+    r.idempotency_key = s.idempotency_key;
+    r.finished_at_ms = s.finished_at_ms;
+    r.counts_own_tokens = s.counts_own_tokens;
+    r.reserved_tokens = s.reserved_tokens;
+    r.tree.parent = s.parent;
+    r.tree.depth = s.depth;
+    if (!s.idempotency_key.empty())
+      st.idempotency.emplace(idempotency_slot(s.tenant, s.idempotency_key),
+                             s.run);
+    session.last_run = std::max(session.last_run, s.run);
+  }
+  st.registry.adopt(x.session);
+  pending.promise.deliver(session_imported{x.session});
+}
+
+} // namespace warden::detail

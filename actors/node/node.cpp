@@ -1,0 +1,94 @@
+#include "actors/node/node.hpp"
+
+#include <algorithm>
+
+#include <caf/all.hpp>
+
+#include "actors/node/children.hpp"
+#include "actors/node/detail/durability.hpp"
+#include "actors/node/detail/migration.hpp"
+#include "actors/node/detail/requests.hpp"
+#include "actors/protocol/error.hpp"
+
+namespace warden {
+
+using namespace detail;
+
+caf::behavior node_actor(caf::stateful_actor<node_state>* self,
+                         node_components components, node_options options) {
+  self->state.components = std::move(components);
+  self->state.options = std::move(options);
+  auto& parts = self->state.components;
+  if (!parts.time) {
+    auto time = std::make_shared<actor_clock_source>(self->system());
+    time->set_unix_ms(policies::system_unix_ms());
+    parts.time = std::move(time);
+  }
+  for (const auto& [name, agent] : parts.agents)
+    if (parts.pools.count(name) == 0 && parts.spawn_pool)
+      parts.pools[name] = parts.spawn_pool(self, *agent);
+  // Stopping the node stops what it spawned: sessions first, then pools.
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& kv : self->state.registry.sessions())
+      if (kv.second.actor)
+        self->send_exit(kv.second.actor, msg.reason);
+    for (auto& kv : self->state.components.pools)
+      self->send_exit(kv.second, msg.reason);
+    self->quit(msg.reason);
+  });
+  self->state.registry.start(self, self->state);
+  // New work is refused while the journal's store refuses writes.
+  if (parts.journal)
+    self->send(parts.journal, watch_storage{});
+  recover(self);
+  self->set_down_handler([self](caf::down_msg& down) {
+    on_export_source_down(self, down);
+    self->state.registry.session_down(down);
+  });
+  // Sessions refusing a snapshot answer with an error message; any other
+  // error message still stops the node, as CAF's default does.
+  self->set_error_handler([self](caf::error& err) {
+    auto for_export = on_export_refused(self, err);
+    if (!self->state.registry.snapshot_refused(err) && !for_export)
+      caf::scheduled_actor::default_error_handler(self, err);
+  });
+  return {
+      [self](submit_run& req) { return on_submit_run(self, req); },
+      [self](send_turn& req) { return on_send_turn(self, req); },
+      [self](admission_verdict& verdict) { on_verdict(self, verdict); },
+      [self](spawn_child& msg) { return on_spawn_child(self, msg); },
+      [self](admit_child& msg) { on_admit_child(self, msg); },
+      [self](cancel_turn& msg) {
+        if (auto r = on_cancel_child(self, msg))
+          finish(self, *r, msg.state, {}, std::move(msg.reason), {});
+      },
+      [self](journal_ack& ack) { on_journal_ack(self, ack); },
+      [self](const storage_state& msg) { on_storage_state(self, msg); },
+      [self](final_retry_atom) { retry_finals(self); },
+      [self](turn_finished& done) { on_turn_finished(self, done); },
+      [self](session_snapshot& snapshot) {
+        on_export_snapshot(self, snapshot);
+        self->state.registry.snapshot_taken(snapshot);
+      },
+      [self](const export_session& req) {
+        return on_export_session(self, req);
+      },
+      [self](import_session& req) { return on_import_session(self, req); },
+      [self](passivate_atom, std::uint64_t serial) {
+        self->state.registry.timer_fired(serial);
+      },
+      [self](expire_atom) { self->state.registry.expire_idle(); },
+      [self](get_status& req) { return on_get_status(self, req); },
+      [self](await_run& req) { return on_await_run(self, req); },
+      [self](wait_bound_atom, run_id run, std::uint64_t serial) {
+        on_wait_bound(self, run, serial);
+      },
+      [self](cancel_run& req) { return on_cancel_run(self, req); },
+      [self](subscribe_run& req) { return on_subscribe_run(self, req); },
+      [self](list_sessions& req) { return on_list_sessions(self, req); },
+      [self](drain_node&) { return on_drain(self); },
+      [self](drain_deadline_atom) { on_drain_deadline(self); },
+  };
+}
+
+} // namespace warden

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/expected.hpp>
+
+#include "actors/dependencies/tool_registry.hpp"
+#include "config/settings.hpp"
+#include "storage/journal.hpp"
+#include "storage/snapshot_store.hpp"
+
+namespace prometheus {
+class Registry;
+} // namespace prometheus
+
+namespace warden {
+
+/// A started node: its entry actor and everything it runs on.
+struct node_handle {
+  /// The entry actor: publish it, or send it the client protocol.
+  caf::actor node;
+  /// The node's components in start order: journal, admission, governor,
+  /// providers, tool runners. The node owns its pools and sessions itself.
+  std::vector<caf::actor> components;
+  /// The node's store, for reading (sizes, records) while the node runs.
+  std::shared_ptr<const storage::journal> store;
+  /// The node's snapshot store (null in memory), for reading while the node
+  /// runs: `visit` scans what the database holds.
+  std::shared_ptr<const storage::snapshot_store> snapshots;
+};
+
+/// Where a node keeps its state.
+struct node_storage {
+  /// Everything in memory, lost with the process (tests, benchmarks of the
+  /// runtime alone, embedding without a data directory). Default: RocksDB
+  /// in `<node.data_dir>/db`.
+  bool in_memory = false;
+  /// UNSAFE, for the crash test's negative control only: acknowledge runs
+  /// before their record is written, and write the journal only every
+  /// 200 ms (see journal_options::unsafe_write_behind).
+  bool unsafe_ack_before_write = false;
+  /// Open a database refused as damaged anyway, keeping what is intact
+  /// (storage::rocks_options::accept_data_loss; wardend
+  /// --accept-data-loss). Off by default.
+  bool accept_data_loss = false;
+};
+
+/// Scheduler worker threads of a node with `node` settings: its
+/// scheduler_threads, or one per core when that is 0.
+[[nodiscard]] std::size_t
+scheduler_threads_of(const config::node_settings& node);
+
+/// Sets the scheduler of `cfg` (threads and policy) from `node`: do this
+/// before the actor system is created. "auto" is sharing for up to 2
+/// worker threads and stealing above.
+void configure_scheduler(caf::actor_system_config& cfg,
+                         const config::node_settings& node);
+
+/// Starts a node from validated `settings`, in this order: journal,
+/// admission, governor, providers, tool runners, then the node actor (which
+/// spawns one pool per agent and the sessions). `tools` holds the native
+/// tools registered from C++; `registry` receives every metric (null: no
+/// metrics). With durable `storage`, the database is opened first (refused
+/// when foreign or corrupt) and the node resumes the runs it finds
+/// unfinished. Returns an error naming the component that could not start
+/// (for the database: its path and the problem); nothing is left running
+/// then.
+[[nodiscard]] caf::expected<node_handle>
+start_node(caf::actor_system& sys, const config::settings& settings,
+           const tool_registry& tools, prometheus::Registry* registry,
+           const node_storage& storage = {});
+
+/// Stops the node (which stops its pools and sessions) and then its
+/// components in the reverse order of their start.
+void stop_node(node_handle& handle);
+
+} // namespace warden

@@ -1,0 +1,139 @@
+#pragma once
+
+// The client protocol: what wardenctl, other nodes and programs that
+// link Warden send to the node's published entry actor, and its replies.
+// One part of the protocol: include actors/protocol/messages.hpp, which
+// lists every part, registers them, and has their inspect() overloads.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+
+#include "actors/protocol/basics.hpp"
+
+namespace warden {
+
+/// Submit a run: a new session of `agent` with `input` as its first turn.
+/// Reply: `run_ack`. An equal non-empty `idempotency_key` from the same tenant
+/// returns the first run's ack (duplicate = true) and creates nothing.
+struct submit_run {
+  std::string tenant;
+  std::string agent;
+  std::string input;
+  /// A priority class name; empty means the configured default.
+  std::string priority;
+  std::string idempotency_key;
+};
+
+/// Send one more turn to an existing session. Reply: `run_ack`.
+struct send_turn {
+  std::string tenant;
+  session_id session = 0;
+  std::string input;
+  std::string priority;
+  std::string idempotency_key;
+  /// What to do when the session has a turn that has not ended: `enqueue`
+  /// (run after it), `reject` (refused with `conflict`) or `interrupt`
+  /// (cancel it, then run); empty means the agent's `on_busy`.
+  std::string on_busy;
+};
+
+/// The answer to `submit_run` and `send_turn`.
+struct run_ack {
+  run_id run = 0;
+  session_id session = 0;
+  /// True when an earlier run with the same idempotency key was returned.
+  bool duplicate = false;
+};
+
+/// Ask for a run's current status. Reply: `run_status`.
+struct get_status {
+  std::string tenant;
+  run_id run = 0;
+};
+
+/// Ask for a run's final status; the reply comes once the run is final, or
+/// after `max_wait_ms` (when not 0) with the status as of then. A client
+/// waiting long asks again and again with a bound, so that an answer lost
+/// with its connection costs one bound, not the whole wait. Reply:
+/// `run_status`.
+struct await_run {
+  std::string tenant;
+  run_id run = 0;
+  /// 0: until the run is final.
+  std::uint32_t max_wait_ms = 0;
+};
+
+/// Cancel a run and its subtree. Reply: `run_status` (state as of now).
+struct cancel_run {
+  std::string tenant;
+  run_id run = 0;
+};
+
+/// Subscribe `subscriber` to a run's events (`run_event` messages, the last
+/// one final). Reply: `run_status`.
+struct subscribe_run {
+  std::string tenant;
+  run_id run = 0;
+  caf::actor subscriber;
+};
+
+/// List the tenant's sessions. Reply: `session_list`.
+struct list_sessions {
+  std::string tenant;
+};
+
+/// Refuse new work, let in-flight runs finish within the drain timeout,
+/// cancel the rest. Reply: `drain_report` once done.
+struct drain_node {};
+
+/// A run as a client sees it.
+struct run_status {
+  run_id run = 0;
+  session_id session = 0;
+  std::string tenant;
+  std::string agent;
+  run_state state = run_state::queued;
+  /// The final answer when succeeded; empty otherwise.
+  std::string output;
+  /// Why the run ended as it did (or is waiting), for people.
+  std::string reason;
+  usage_totals usage;
+};
+
+/// One step of a run as it happens, sent to subscribers.
+struct run_event {
+  run_id run = 0;
+  /// Events of one run are numbered from 1 without gaps.
+  std::uint64_t seq = 0;
+  run_state state = run_state::queued;
+  /// e.g. "admitted", "model_call", "tool_call", "child", "final".
+  std::string kind;
+  std::string detail;
+};
+
+/// One session in a `session_list`.
+struct session_info {
+  session_id session = 0;
+  std::string agent;
+  /// The session's latest run.
+  run_id last_run = 0;
+  run_state last_state = run_state::queued;
+  /// False when passivated (held in the snapshot store, not in memory).
+  bool resident = true;
+};
+
+/// The answer to `list_sessions`.
+struct session_list {
+  std::vector<session_info> sessions;
+};
+
+/// The answer to `drain_node`.
+struct drain_report {
+  std::uint32_t finished = 0;
+  std::uint32_t cancelled = 0;
+};
+
+} // namespace warden

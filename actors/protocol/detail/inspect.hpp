@@ -1,0 +1,316 @@
+#pragma once
+
+// inspect() overloads of the protocol's message types (CAF 0.17 form), kept
+// apart so that actors/protocol/messages.hpp reads as the list of messages.
+// Included at the end of actors/protocol/messages.hpp; do not include it
+// directly.
+
+#include <caf/meta/type_name.hpp>
+
+namespace warden::storage {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, journal_entry& x) {
+  return f(caf::meta::type_name("journal_entry"), x.run, x.step, x.kind,
+           x.payload);
+}
+
+} // namespace warden::storage
+
+namespace warden {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, usage_totals& x) {
+  return f(caf::meta::type_name("usage_totals"), x.prompt_tokens,
+           x.completion_tokens, x.cost_micros, x.model_calls, x.tool_calls,
+           x.retries, x.iterations);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exported_run& x) {
+  return f(caf::meta::type_name("exported_run"), x.run, x.session, x.parent,
+           x.depth, x.tenant, x.agent, x.input, x.idempotency_key, x.priority,
+           x.state, x.output, x.reason, x.usage, x.finished_at_ms,
+           x.counts_own_tokens, x.reserved_tokens);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submit_run& x) {
+  return f(caf::meta::type_name("submit_run"), x.tenant, x.agent, x.input,
+           x.priority, x.idempotency_key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, send_turn& x) {
+  return f(caf::meta::type_name("send_turn"), x.tenant, x.session, x.input,
+           x.priority, x.idempotency_key, x.on_busy);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_ack& x) {
+  return f(caf::meta::type_name("run_ack"), x.run, x.session, x.duplicate);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_status& x) {
+  return f(caf::meta::type_name("get_status"), x.tenant, x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, await_run& x) {
+  return f(caf::meta::type_name("await_run"), x.tenant, x.run, x.max_wait_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cancel_run& x) {
+  return f(caf::meta::type_name("cancel_run"), x.tenant, x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, subscribe_run& x) {
+  return f(caf::meta::type_name("subscribe_run"), x.tenant, x.run,
+           x.subscriber);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_sessions& x) {
+  return f(caf::meta::type_name("list_sessions"), x.tenant);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drain_node&) {
+  return f(caf::meta::type_name("drain_node"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_status& x) {
+  return f(caf::meta::type_name("run_status"), x.run, x.session, x.tenant,
+           x.agent, x.state, x.output, x.reason, x.usage);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_event& x) {
+  return f(caf::meta::type_name("run_event"), x.run, x.seq, x.state, x.kind,
+           x.detail);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_info& x) {
+  return f(caf::meta::type_name("session_info"), x.session, x.agent, x.last_run,
+           x.last_state, x.resident);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_list& x) {
+  return f(caf::meta::type_name("session_list"), x.sessions);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drain_report& x) {
+  return f(caf::meta::type_name("drain_report"), x.finished, x.cancelled);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
+  return f(caf::meta::type_name("chat_message"), x.role, x.content, x.tool);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tool_call& x) {
+  return f(caf::meta::type_name("tool_call"), x.tool, x.arguments);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, model_request& x) {
+  return f(caf::meta::type_name("model_request"), x.run, x.session, x.step,
+           x.messages, x.tools, x.compaction, x.token_estimate,
+           x.max_completion_tokens);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, model_reply& x) {
+  return f(caf::meta::type_name("model_reply"), x.text, x.tool_calls,
+           x.prompt_tokens, x.completion_tokens, x.cost_micros, x.retries);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tool_request& x) {
+  return f(caf::meta::type_name("tool_request"), x.run, x.session, x.step,
+           x.index, x.tool, x.arguments, x.idempotency_key);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tool_reply& x) {
+  return f(caf::meta::type_name("tool_reply"), x.output, x.retries);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cancel_calls& x) {
+  return f(caf::meta::type_name("cancel_calls"), x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, admit_run& x) {
+  return f(caf::meta::type_name("admit_run"), x.run, x.tenant, x.priority,
+           x.accepted, x.continuation, x.tokens);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, yield_slot& x) {
+  return f(caf::meta::type_name("yield_slot"), x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reclaim_slot& x) {
+  return f(caf::meta::type_name("reclaim_slot"), x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, slot_returned& x) {
+  return f(caf::meta::type_name("slot_returned"), x.run);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, admission_verdict& x) {
+  return f(caf::meta::type_name("admission_verdict"), x.run, x.outcome,
+           x.refusal, x.waited_ns, x.reserved_tokens);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, charge_tokens& x) {
+  return f(caf::meta::type_name("charge_tokens"), x.run, x.tenant, x.tokens,
+           x.finished_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, release_run& x) {
+  return f(caf::meta::type_name("release_run"), x.run, x.tokens,
+           x.finished_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, budget_grant& x) {
+  return f(caf::meta::type_name("budget_grant"), x.tokens, x.cost_micros,
+           x.wall_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, turn_input& x) {
+  return f(caf::meta::type_name("turn_input"), x.run, x.session, x.tenant,
+           x.input, x.depth, x.grant, x.spawner, x.replay, x.deadline_watched);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, start_turn& x) {
+  return f(caf::meta::type_name("start_turn"), x.session, x.turn);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_turn& x) {
+  return f(caf::meta::type_name("run_turn"), x.turn);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cancel_turn& x) {
+  return f(caf::meta::type_name("cancel_turn"), x.run, x.state, x.reason);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, turn_finished& x) {
+  return f(caf::meta::type_name("turn_finished"), x.run, x.session, x.state,
+           x.output, x.reason, x.usage);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, spawn_child& x) {
+  return f(caf::meta::type_name("spawn_child"), x.root, x.parent,
+           x.parent_session, x.depth, x.agent, x.input, x.grant, x.timeout_ms,
+           x.child, x.call_key, x.resumed);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, admit_child& x) {
+  return f(caf::meta::type_name("admit_child"), x.spawn);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, child_finished& x) {
+  return f(caf::meta::type_name("child_finished"), x.run, x.agent, x.state,
+           x.refused, x.output, x.reason, x.usage);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_counters& x) {
+  return f(caf::meta::type_name("session_counters"), x.turns, x.last_run,
+           x.last_state, x.usage);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_snapshot& x) {
+  return f(caf::meta::type_name("session_snapshot"), x.session, x.agent,
+           x.conversation, x.counters, x.tenant);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, snapshot_session&) {
+  return f(caf::meta::type_name("snapshot_session"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, export_session& x) {
+  return f(caf::meta::type_name("export_session"), x.tenant, x.session);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_export& x) {
+  return f(caf::meta::type_name("session_export"), x.format, x.session,
+           x.tenant, x.agent, x.snapshot, x.runs, x.journal);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, import_session& x) {
+  return f(caf::meta::type_name("import_session"), x.exported);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_imported& x) {
+  return f(caf::meta::type_name("session_imported"), x.session);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, governed_model_call& x) {
+  return f(caf::meta::type_name("governed_model_call"), x.provider, x.request);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, governed_tool_call& x) {
+  return f(caf::meta::type_name("governed_tool_call"), x.tool, x.request);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, permit_release& x) {
+  return f(caf::meta::type_name("permit_release"), x.kind, x.count);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, journal_append& x) {
+  return f(caf::meta::type_name("journal_append"), x.ticket, x.entries,
+           x.quiet);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, journal_ack& x) {
+  return f(caf::meta::type_name("journal_ack"), x.ticket, x.failure);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, watch_storage&) {
+  return f(caf::meta::type_name("watch_storage"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, storage_state& x) {
+  return f(caf::meta::type_name("storage_state"), x.writable);
+}
+
+} // namespace warden

@@ -1,0 +1,84 @@
+#pragma once
+
+// Node-internal: turns handed to pools and sessions.
+// One part of the protocol: include actors/protocol/messages.hpp, which
+// lists every part, registers them, and has their inspect() overloads.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+
+#include "actors/protocol/basics.hpp"
+#include "actors/protocol/calls.hpp"
+#include "storage/journal.hpp"
+
+namespace warden {
+
+/// A budget granted to one turn (0 in a dimension means no limit).
+struct budget_grant {
+  std::uint64_t tokens = 0;
+  std::uint64_t cost_micros = 0;
+  std::uint64_t wall_ms = 0;
+};
+
+/// One turn for a session to run.
+struct turn_input {
+  run_id run = 0;
+  session_id session = 0;
+  std::string tenant;
+  std::string input;
+  /// Depth of the session in its run tree; a root run is at depth 1.
+  std::uint32_t depth = 1;
+  budget_grant grant;
+  /// Serves the turn's spawn_agent calls (`spawn_child`): the node. Null
+  /// where spawning is not available; spawn_agent calls then answer an error.
+  /// An address, not a handle: a turn never keeps the node alive.
+  caf::actor_addr spawner;
+  /// For a run resumed after a restart: its journaled steps (model_step,
+  /// tool_started, tool_finished), in order. The session replays them
+  /// instead of calling again; empty for a new run.
+  std::vector<storage::journal_entry> replay;
+  /// Whether the agent's pool watches the turn's deadline (and sends
+  /// `cancel_turn` with state timed_out when it passes), so that the session
+  /// arms no timer of its own; false when the session is driven directly.
+  bool deadline_watched = false;
+};
+
+/// Run `turn` on `session` once the agent's pool has a permit (node -> pool).
+/// One-way; the pool sends the node `turn_finished` when the turn ends.
+struct start_turn {
+  caf::actor session;
+  turn_input turn;
+};
+
+/// Run one turn (pool -> session). The session answers the sender with
+/// `turn_finished`; turns that arrive while one runs wait in the mailbox.
+struct run_turn {
+  turn_input turn;
+};
+
+/// Stop `run` now with `state` (cancelled or timed_out). One-way: node ->
+/// pool (a waiting turn is dropped), pool -> session (a running turn stops),
+/// supervisor -> node (a child run, started or not, ends). A timed_out
+/// cancel with an empty reason is the pool's turn deadline: the session
+/// names its turn timeout.
+struct cancel_turn {
+  run_id run = 0;
+  run_state state = run_state::cancelled;
+  std::string reason;
+};
+
+/// A turn ended (session -> pool -> node).
+struct turn_finished {
+  run_id run = 0;
+  session_id session = 0;
+  run_state state = run_state::succeeded;
+  std::string output;
+  std::string reason;
+  usage_totals usage;
+};
+
+} // namespace warden
