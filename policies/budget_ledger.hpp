@@ -1,14 +1,10 @@
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <vector>
-
-#include "policies/clock.hpp"
 
 namespace warden::policies {
 
@@ -83,29 +79,14 @@ inline bool operator!=(const budget_amounts& x,
 /// Renders `x` as "{tokens=1, cost_micros=2, wall_ms=3, iterations=4}".
 std::string to_string(const budget_amounts& x);
 
-/// Identifies an account (a tenant's day or a run); handed out by the ledger,
-/// never reused by one ledger. 0 is never a valid id.
-using account_id = std::uint64_t;
-
-/// Identifies an open reservation; handed out by the ledger, never reused.
+/// Identifies an open reservation; handed out by the ledger, never reused by
+/// one ledger. 0 is never a valid id.
 using reservation_id = std::uint64_t;
-
-/// Settings of a budget ledger.
-struct budget_ledger_config {
-  /// Length of a tenant's budget day. Default 24 h; tests use a short one.
-  duration day_length = std::chrono::hours{24};
-  /// Time from the ledger's construction to its first day boundary, modulo
-  /// day_length; 0 puts boundaries at whole day_lengths after construction.
-  /// Set it to the time until the next midnight to follow the calendar.
-  /// Default 0.
-  duration day_offset = duration::zero();
-};
 
 /// What kind of refusal a ledger operation returned.
 enum class budget_refusal_code : std::uint8_t {
-  unknown_account,     ///< the account is not (or no longer) open
   unknown_reservation, ///< the reservation is not (or no longer) open
-  insufficient,        ///< the account lacks budget in `dimension`
+  insufficient,        ///< the budget lacks what was asked in `dimension`
   invalid_grant,       ///< a final-turn reserve larger than its grant
 };
 
@@ -117,35 +98,26 @@ const char* to_string(budget_refusal_code x) noexcept;
 struct budget_refusal {
   /// What went wrong.
   budget_refusal_code code = budget_refusal_code::insufficient;
-  /// The account (or, for unknown_reservation, the reservation) concerned.
-  std::uint64_t subject = 0;
-  /// The first dimension that lacks budget (meaningful for `insufficient`).
+  /// The reservation concerned (meaningful for `unknown_reservation`).
+  reservation_id reservation = 0;
+  /// The first dimension that lacks budget (meaningful for `insufficient`
+  /// and `invalid_grant`).
   budget_dimension dimension = budget_dimension::tokens;
-  /// What the request needed in `dimension`.
+  /// What the request needed in `dimension` (for `invalid_grant`: the
+  /// final-turn reserve).
   std::uint64_t needed = 0;
-  /// What the account had available in `dimension`.
+  /// What was available in `dimension` (for `invalid_grant`: the grant).
   std::uint64_t available = 0;
 
-  /// A sentence naming the account, the dimension and the numbers.
+  /// A sentence naming the reservation, or the dimension and the numbers.
   [[nodiscard]] std::string reason() const;
-};
-
-/// The answer to open_tenant and open_run.
-struct open_decision {
-  /// The new account; 0 when refused.
-  account_id account = 0;
-  /// Set when refused.
-  std::optional<budget_refusal> refusal;
-
-  /// True when the account was opened.
-  [[nodiscard]] bool opened() const noexcept { return !refusal.has_value(); }
 };
 
 /// The answer to reserve and reserve_final_turn.
 struct reserve_decision {
   /// The new reservation; 0 when refused.
   reservation_id reservation = 0;
-  /// Set when refused: names the exhausted dimension and the numbers.
+  /// Set when refused: names the lacking dimension and the numbers.
   std::optional<budget_refusal> refusal;
 
   /// True when the estimate was reserved.
@@ -156,118 +128,77 @@ struct reserve_decision {
 struct settle_result {
   /// Set when the reservation was unknown; nothing changed then.
   std::optional<budget_refusal> refusal;
-  /// Added to the account's spent.
+  /// Added to spent.
   budget_amounts charged;
-  /// Reserved but not used: returned to the account's remaining.
+  /// Reserved but not used: returned to remaining.
   budget_amounts released;
-  /// Used beyond what the account could cover; never charged.
+  /// Used beyond what the budget could cover; never charged.
   budget_amounts overrun;
-  /// Whether the account is exhausted after this operation.
+  /// Whether the budget is exhausted after this operation.
   bool exhausted = false;
 
   /// True when the reservation was known and is now settled.
   [[nodiscard]] bool ok() const noexcept { return !refusal.has_value(); }
 
-  /// True when the actual use did not fit in the account.
+  /// True when the actual use did not fit in the budget.
   [[nodiscard]] bool overran() const noexcept { return !overrun.is_zero(); }
 };
 
-/// The outcome of close.
-struct close_result {
-  /// Set when the account was unknown; nothing changed then.
-  std::optional<budget_refusal> refusal;
-  /// Spent by the account, its subtree included; added to the parent's spent.
-  budget_amounts spent;
-  /// The unspent part of the grant; returned to the parent's remaining.
-  budget_amounts returned;
-  /// Overrun of the account and its subtree, added to the parent's overrun.
-  budget_amounts overrun;
-  /// Accounts closed: the account itself plus its open descendants.
-  std::size_t closed_accounts = 0;
-  /// Open reservations of the subtree that were charged at their estimate.
-  std::size_t settled_reservations = 0;
-
-  /// True when the account was known and is now closed.
-  [[nodiscard]] bool ok() const noexcept { return !refusal.has_value(); }
-};
-
-/// A snapshot of one account. Always reserved + spent + remaining == grant in
+/// A snapshot of a ledger. Always reserved + spent + remaining == grant in
 /// every dimension.
 struct budget_balance {
-  /// What the account was given (a tenant: per day).
+  /// What the run was given.
   budget_amounts grant;
-  /// Held by open reservations and by the whole grants of open children.
+  /// Held by open reservations.
   budget_amounts reserved;
-  /// Charged by commits and by closed children (a tenant: today only).
+  /// Charged by commits.
   budget_amounts spent;
   /// Neither reserved nor spent; includes the final-turn reserve.
   budget_amounts remaining;
   /// The part of remaining that only reserve_final_turn may draw on.
   budget_amounts final_turn_reserve;
-  /// Use that the account could not cover and was not charged.
+  /// Use that the budget could not cover and that was not charged.
   budget_amounts overrun;
 
-  /// What an ordinary reserve or a child's grant may draw on.
+  /// What an ordinary reserve may draw on.
   [[nodiscard]] budget_amounts available() const noexcept {
     return remaining - final_turn_reserve;
   }
 };
 
-/// Hierarchical budgets: a tenant's grant per day, root runs opened under a
-/// tenant, child runs under runs at any depth, in four dimensions (tokens,
-/// cost, wall time, iterations).
+struct open_decision;
+
+/// The budget of one run in four dimensions (tokens, cost, wall time,
+/// iterations): its grant, the reservations of its calls, what they spent,
+/// and a final-turn reserve.
 ///
-/// - A run's whole grant is reserved out of its parent's available budget
-///   when it opens; closing it charges what it spent to the parent and
-///   returns the rest, so spend rolls up to the tenant.
 /// - Every call reserves an estimate first and commits its actual use after.
-///   A commit above the estimate draws on what is available; what is not
-///   there is reported as overrun and never charged, so no balance goes
-///   below zero, and the account is marked exhausted.
-/// - A run keeps a final-turn reserve that ordinary reserves, overruns and
-///   children cannot touch; reserve_final_turn may draw on it, so a run that
-///   hits its limit can still produce an answer.
-/// - A tenant's spent resets at each day boundary of the injected clock.
-///   The grants of runs still open stay reserved; their spend counts on the
-///   day they close.
-/// - Closing an account with open children closes the children first;
-///   closing with open reservations charges them at their estimate (the
-///   calls may have run, and the estimate is the caller's own bound on
-///   them). Callers that know the actual use commit before closing.
+///   A commit below the estimate returns the difference. A commit above it
+///   draws on what is available; what is not there is reported as overrun
+///   and never charged, so no balance goes below zero, and the budget is
+///   marked exhausted.
+/// - The final-turn reserve is a part of the grant that ordinary reserves
+///   and their overruns cannot touch; reserve_final_turn may draw on it, so
+///   a run that hits its limit can still produce an answer.
+/// - A dimension granted `budget_amounts::unlimited` never refuses.
 ///
-/// reserve, commit and refund are O(1); close is O(subtree), plus one pass
-/// over all open reservations when the subtree still holds some.
-/// Not thread-safe: owned by one actor.
+/// Every operation is O(1). Not thread-safe: owned by one actor.
 class budget_ledger {
  public:
-  /// Creates an empty ledger; `time_source` must outlive it.
-  explicit budget_ledger(const clock& time_source,
-                         budget_ledger_config config = {});
-
-  /// Opens a tenant account whose grant renews every day.
-  [[nodiscard]] open_decision open_tenant(const budget_amounts& daily_grant);
-
-  /// Opens a run under `parent` (a tenant for a root run, a run for a child)
-  /// and reserves `grant` out of the parent's available budget; refused with
-  /// the first dimension that lacks budget. `final_turn_reserve` must fit in
-  /// `grant`.
-  [[nodiscard]] open_decision
-  open_run(account_id parent, const budget_amounts& grant,
-           const budget_amounts& final_turn_reserve = {});
-
-  /// Closes `account` and its open subtree, charges the spend to the parent
-  /// and returns the unspent grant to it.
-  close_result close(account_id account);
+  /// Opens a ledger with `grant`; `final_turn_reserve` must fit in `grant`,
+  /// else refused with invalid_grant and the first dimension that exceeds it.
+  [[nodiscard]] static open_decision
+  open(const budget_amounts& grant,
+       const budget_amounts& final_turn_reserve = {});
 
   /// Reserves `estimate` before a call, out of the budget that excludes the
-  /// final-turn reserve.
-  [[nodiscard]] reserve_decision reserve(account_id account,
-                                         const budget_amounts& estimate);
+  /// final-turn reserve; refused with the first dimension that lacks it.
+  [[nodiscard]] reserve_decision reserve(const budget_amounts& estimate);
 
   /// Reserves `estimate` for a run's last answer; may draw on the final-turn
   /// reserve.
   [[nodiscard]] reserve_decision
-  reserve_final_turn(account_id account, const budget_amounts& estimate);
+  reserve_final_turn(const budget_amounts& estimate);
 
   /// Settles a reservation with the call's actual use: below the estimate
   /// returns the difference, above it draws on what is available.
@@ -277,74 +208,46 @@ class budget_ledger {
   /// Cancels a reservation: nothing was spent, all of it is released.
   settle_result refund(reservation_id reservation);
 
-  /// A snapshot of `account`, or nothing when it is not open.
-  [[nodiscard]] std::optional<budget_balance> balance(account_id account);
+  /// A snapshot of the budget.
+  [[nodiscard]] budget_balance balance() const noexcept;
 
-  /// True when `account` overran, or when some dimension has nothing left for
-  /// ordinary calls once its reservations are settled (grant - spent within
-  /// the final-turn reserve). False for an unknown account.
-  [[nodiscard]] bool exhausted(account_id account);
-
-  /// The parent of `account`: 0 for a tenant, nothing when not open.
-  [[nodiscard]] std::optional<account_id> parent(account_id account) const;
-
-  /// Accounts currently open, tenants included.
-  [[nodiscard]] std::size_t open_accounts() const noexcept {
-    return accounts_.size();
-  }
-
-  /// Reservations not yet committed or refunded.
-  [[nodiscard]] std::size_t open_reservations() const noexcept {
-    return reservations_.size();
-  }
-
-  /// The settings given at construction (day_offset reduced modulo
-  /// day_length).
-  [[nodiscard]] const budget_ledger_config& config() const noexcept {
-    return config_;
-  }
+  /// True when a commit overran, or when some dimension has nothing left
+  /// for ordinary calls once the reservations are settled (grant - spent
+  /// within the final-turn reserve).
+  [[nodiscard]] bool exhausted() const noexcept;
 
  private:
-  struct account_state {
-    account_id parent = 0; // 0 for a tenant
-    bool is_tenant = false;
-    bool overran = false;
-    bool closing = false;
-    std::int64_t day = 0; // tenants: the day `spent` belongs to
-    budget_amounts grant;
-    budget_amounts reserved;
-    budget_amounts spent;
-    budget_amounts remaining;
-    budget_amounts final_turn; // as configured; may exceed remaining
-    budget_amounts overrun;
-    std::size_t open_reservations = 0;
-    std::vector<account_id> children;
-  };
-
   struct reservation_state {
-    // Stable: map nodes never move, and close settles the reservations of
-    // an account before erasing it.
-    account_state* owner = nullptr;
     bool final_turn = false;
     budget_amounts amount;
   };
 
-  [[nodiscard]] std::int64_t day_of(time_point t) const noexcept;
-  account_state* find(account_id id);
-  void roll_day(account_state& a);
-  reserve_decision reserve_impl(account_id id, const budget_amounts& estimate,
+  budget_ledger(const budget_amounts& grant,
+                const budget_amounts& final_turn_reserve);
+
+  reserve_decision reserve_impl(const budget_amounts& estimate,
                                 bool final_turn);
   settle_result settle(reservation_id id, const budget_amounts* actual);
-  void settle_at_estimate(const reservation_state& r, account_state& a);
-  static bool exhausted(const account_state& a) noexcept;
 
-  const clock& clock_;
-  budget_ledger_config config_;
-  time_point origin_; // the start of day 0
-  account_id next_account_ = 1;
+  budget_amounts grant_;
+  budget_amounts reserved_;
+  budget_amounts spent_;
+  budget_amounts remaining_;
+  budget_amounts final_turn_; // as opened; may exceed remaining_
+  budget_amounts overrun_;    // only grows
   reservation_id next_reservation_ = 1;
-  std::unordered_map<account_id, account_state> accounts_;
   std::unordered_map<reservation_id, reservation_state> reservations_;
+};
+
+/// The answer to budget_ledger::open.
+struct open_decision {
+  /// The new ledger; empty when refused.
+  std::optional<budget_ledger> ledger;
+  /// Set when refused.
+  std::optional<budget_refusal> refusal;
+
+  /// True when the ledger was opened.
+  [[nodiscard]] bool opened() const noexcept { return ledger.has_value(); }
 };
 
 } // namespace warden::policies

@@ -7,6 +7,13 @@
 
 namespace warden {
 
+namespace {
+
+// Why nothing can be reserved before open_budget opened the ledger.
+constexpr const char* no_ledger = "the turn has no open budget account";
+
+} // namespace
+
 session_turn::session_turn(caf::actor_system& sys,
                            const config::agent_settings& settings,
                            turn_input input_value,
@@ -18,7 +25,6 @@ session_turn::session_turn(caf::actor_system& sys,
       serial(serial_value),
       deadline(deadline_value),
       clock_(sys),
-      ledger_(clock_),
       doom_(make_doom_loop_config(settings.doom_loop), clock_) {
   if (!input.replay.empty()) {
     replay = detail::turn_replay{input.replay};
@@ -48,16 +54,11 @@ void session_turn::note_runner(const caf::actor& runner) {
 }
 
 std::optional<std::string> session_turn::open_budget() {
-  // The ledger is the turn's own: a tenant without limits above one run
-  // account that holds the turn's grant.
-  auto tenant = ledger_.open_tenant(policies::budget_amounts::no_limit());
-  if (!tenant.opened())
-    return tenant.refusal->reason();
-  auto run = ledger_.open_run(tenant.account, make_run_grant(input.grant),
-                              make_final_turn_reserve(input.grant));
-  if (!run.opened())
-    return run.refusal->reason();
-  account_ = run.account;
+  auto opened = policies::budget_ledger::open(
+      make_run_grant(input.grant), make_final_turn_reserve(input.grant));
+  if (!opened.opened())
+    return opened.refusal->reason();
+  ledger_ = std::move(opened.ledger);
   return std::nullopt;
 }
 
@@ -65,8 +66,10 @@ std::optional<std::string>
 session_turn::reserve(const policies::budget_amounts& estimate,
                       bool final_call) {
   refund();
-  auto decision = final_call ? ledger_.reserve_final_turn(account_, estimate)
-                             : ledger_.reserve(account_, estimate);
+  if (!ledger_)
+    return std::string{no_ledger};
+  auto decision = final_call ? ledger_->reserve_final_turn(estimate)
+                             : ledger_->reserve(estimate);
   if (!decision.admitted())
     return decision.refusal->reason();
   reservation_ = decision.reservation;
@@ -75,7 +78,7 @@ session_turn::reserve(const policies::budget_amounts& estimate,
 
 void session_turn::commit(const model_reply& reply, std::uint64_t wall_ms) {
   if (reservation_ != 0) {
-    ledger_.commit(reservation_, actual_model_use(reply, wall_ms));
+    ledger_->commit(reservation_, actual_model_use(reply, wall_ms));
     reservation_ = 0;
   }
   usage.prompt_tokens += reply.prompt_tokens;
@@ -87,7 +90,7 @@ void session_turn::commit(const model_reply& reply, std::uint64_t wall_ms) {
 
 void session_turn::refund() {
   if (reservation_ != 0) {
-    ledger_.refund(reservation_);
+    ledger_->refund(reservation_);
     reservation_ = 0;
   }
 }
@@ -96,18 +99,18 @@ child_reservation
 session_turn::reserve_child(const config::run_budget_settings& budget) {
   using policies::budget_dimension;
   child_reservation result;
-  auto balance = ledger_.balance(account_);
-  if (!balance) {
-    result.refusal = "the turn has no open budget account";
+  if (!ledger_) {
+    result.refusal = no_ledger;
     return result;
   }
-  auto available = balance->available();
+  auto balance = ledger_->balance();
+  auto available = balance.available();
   policies::budget_amounts amount;
   // A dimension the turn does not limit passes the child's own limit on and
   // reserves nothing; a limited one caps it and reserves the result.
   auto cap = [&](budget_dimension d, std::uint64_t limit,
                  std::uint64_t& granted, std::uint64_t& reserved) {
-    if (balance->grant.get(d) == policies::budget_amounts::unlimited) {
+    if (balance.grant.get(d) == policies::budget_amounts::unlimited) {
       granted = limit;
       return true;
     }
@@ -128,7 +131,7 @@ session_turn::reserve_child(const config::run_budget_settings& budget) {
       !cap(budget_dimension::wall_time, budget.wall_ms, result.grant.wall_ms,
            amount.wall_ms))
     return result;
-  auto decision = ledger_.reserve(account_, amount);
+  auto decision = ledger_->reserve(amount);
   if (!decision.admitted()) {
     result.refusal = "budget exhausted: " + decision.refusal->reason();
     return result;
@@ -144,15 +147,18 @@ void session_turn::settle_child(policies::reservation_id reservation,
   actual.tokens = used.tokens();
   actual.cost_micros = used.cost_micros;
   actual.wall_ms = wall_ms;
-  ledger_.commit(reservation, actual);
+  if (ledger_)
+    ledger_->commit(reservation, actual);
 }
 
 bool session_turn::budget_exhausted() {
-  return ledger_.exhausted(account_);
+  return ledger_ && ledger_->exhausted();
 }
 
 std::optional<policies::budget_balance> session_turn::balance() {
-  return ledger_.balance(account_);
+  if (!ledger_)
+    return std::nullopt;
+  return ledger_->balance();
 }
 
 policies::doom_decision

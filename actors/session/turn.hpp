@@ -36,7 +36,7 @@ struct child_reservation {
   std::optional<std::string> refusal;
 };
 
-/// One running turn: who waits for it, its deadline, its budget account and
+/// One running turn: who waits for it, its deadline, its budget ledger and
 /// doom-loop detector, its usage, and the model or tool calls in flight.
 /// Owned by the session's state; not thread-safe.
 class session_turn {
@@ -139,7 +139,7 @@ class session_turn {
 
   // -- budget -----------------------------------------------------------------
 
-  /// Opens the turn's account with its grant and final-turn reserve; the
+  /// Opens the turn's ledger with its grant and final-turn reserve; the
   /// refusal's reason when the ledger refuses.
   [[nodiscard]] std::optional<std::string> open_budget();
 
@@ -172,7 +172,7 @@ class session_turn {
   /// Whether nothing is left for ordinary calls.
   [[nodiscard]] bool budget_exhausted();
 
-  /// The run account's balance (tests, diagnostics).
+  /// The ledger's balance (tests, diagnostics); nothing before open_budget.
   [[nodiscard]] std::optional<policies::budget_balance> balance();
 
   /// Whether a reservation is open.
@@ -188,9 +188,8 @@ class session_turn {
 
  private:
   actor_clock_source clock_;
-  policies::budget_ledger ledger_;
+  std::optional<policies::budget_ledger> ledger_; // set by open_budget
   policies::doom_loop doom_;
-  policies::account_id account_ = 0;
   policies::reservation_id reservation_ = 0;
   std::size_t open_tools_ = 0;
 };
