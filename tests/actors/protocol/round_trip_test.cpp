@@ -53,8 +53,8 @@ constexpr std::size_t member_count() {
 class filler {
  public:
   using result_type = void;
-  static constexpr bool reads_state = false;
-  static constexpr bool writes_state = true;
+  [[maybe_unused]] static constexpr bool reads_state = false;
+  [[maybe_unused]] static constexpr bool writes_state = true;
 
   filler(caf::actor actor, std::vector<std::string>* mismatches)
       : actor_(std::move(actor)), mismatches_(mismatches) {}
