@@ -18,19 +18,27 @@ namespace warden {
 /// Who said a chat message.
 enum class chat_role : std::uint8_t { system, user, assistant, tool };
 
+/// A tool call the model asked for.
+struct tool_call {
+  std::string tool;
+  /// The argument payload as the model wrote it (JSON text).
+  std::string arguments;
+  /// The call's id, which its result names (`chat_message::tool_call_id`);
+  /// the provider's, or one the session gives it ("call_<run>_<step>_<n>").
+  std::string id{};
+};
+
 /// One message of a session's conversation.
 struct chat_message {
   chat_role role = chat_role::user;
   std::string content;
   /// For role tool: the tool that produced the content.
   std::string tool;
-};
-
-/// A tool call the model asked for.
-struct tool_call {
-  std::string tool;
-  /// The argument payload as the model wrote it (JSON text).
-  std::string arguments;
+  /// For role assistant: the tool calls the model asked for with this
+  /// message (their results follow, one tool message each).
+  std::vector<tool_call> tool_calls{};
+  /// For role tool: the id of the call this result answers.
+  std::string tool_call_id{};
 };
 
 /// A call to a model provider. Reply: `model_reply`.

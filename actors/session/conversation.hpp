@@ -44,9 +44,16 @@ void apply_compaction(conversation& xs, std::size_t split,
 /// from the doom-loop detector.
 [[nodiscard]] chat_message nudge_message(const std::string& reason);
 
-/// The tool message that carries `output` of `tool` back to the model.
+/// The tool message that carries `output` of `tool` back to the model, as
+/// the result of the call `call_id`.
 [[nodiscard]] chat_message tool_result_message(const std::string& tool,
-                                               std::string output);
+                                               std::string output,
+                                               std::string call_id);
+
+/// Gives every call of `calls` without an id one the session makes up:
+/// "call_<run>_<step>_<index>" (the scripted model gives none; a real
+/// model's ids are kept).
+void name_calls(std::vector<tool_call>& calls, run_id run, std::uint32_t step);
 
 /// A tool result reporting a failure: "error: <reason>".
 [[nodiscard]] std::string tool_error_output(const std::string& reason);

@@ -177,7 +177,9 @@ void session_state::handle_agent_reply(model_reply& reply) {
   std::vector<detail::normalized_arguments> args;
   auto doom = turn_->observe(reply.tool_calls, args);
   journal_reply(reply, doom);
-  conversation_.push_back({chat_role::assistant, reply.text, {}});
+  name_calls(reply.tool_calls, turn_->input.run, turn_->step);
+  conversation_.push_back(
+      {chat_role::assistant, reply.text, {}, reply.tool_calls, {}});
   if (doom.verdict == policies::doom_verdict::halt) {
     runtime_->metrics.count_doom_loop_halt();
     finish(run_state::failed, {}, "doom loop: " + doom.reason);
@@ -353,10 +355,24 @@ void session_state::tool_done(std::size_t index, std::string output, bool error,
     maybe_yield_slot();
 }
 
+void session_state::close_open_calls(run_state state) {
+  for (std::size_t i = 0; i < turn_->calls.size(); ++i) {
+    auto& result = turn_->results[i];
+    auto output = result ? std::move(*result)
+                         : tool_error_output(std::string{"the turn ended ("} +
+                                             to_string(state) +
+                                             ") before this call returned");
+    conversation_.push_back(tool_result_message(
+        turn_->calls[i].tool, std::move(output), turn_->calls[i].id));
+  }
+  turn_->begin_tools({});
+}
+
 void session_state::after_tools() {
   for (std::size_t i = 0; i < turn_->calls.size(); ++i)
     conversation_.push_back(tool_result_message(turn_->calls[i].tool,
-                                                std::move(*turn_->results[i])));
+                                                std::move(*turn_->results[i]),
+                                                turn_->calls[i].id));
   if (turn_->nudge)
     conversation_.push_back(nudge_message(*turn_->nudge));
   turn_->begin_tools({});

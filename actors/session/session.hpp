@@ -173,6 +173,12 @@ class session_state {
   /// Appends the tool results (and a nudge) and starts the next step.
   void after_tools();
 
+  /// The turn ends (as `state`) while calls of its last step are open:
+  /// each gets a result in the history (its own if it came, else one
+  /// saying the turn ended first), so that no call is left unanswered for
+  /// a model that reads the history later.
+  void close_open_calls(run_state state);
+
   /// Gives the run's admission slot back when every open call of the step
   /// is a spawn_agent: the turn only waits for its children, and they may
   /// need the slot (session/spawn.cpp).

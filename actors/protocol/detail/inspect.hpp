@@ -111,13 +111,14 @@ typename Inspector::result_type inspect(Inspector& f, drain_report& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
-  return f(caf::meta::type_name("chat_message"), x.role, x.content, x.tool);
+typename Inspector::result_type inspect(Inspector& f, tool_call& x) {
+  return f(caf::meta::type_name("tool_call"), x.tool, x.arguments, x.id);
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, tool_call& x) {
-  return f(caf::meta::type_name("tool_call"), x.tool, x.arguments);
+typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
+  return f(caf::meta::type_name("chat_message"), x.role, x.content, x.tool,
+           x.tool_calls, x.tool_call_id);
 }
 
 template <class Inspector>
