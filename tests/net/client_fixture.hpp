@@ -163,6 +163,14 @@ struct client_fixture {
     request.timeout = timeout;
     return send(local_origin(port), std::move(request)).first;
   }
+
+  /// GET `path` from 127.0.0.1:`port` and wait (up to 5 s) for its end.
+  std::shared_ptr<recorder> get_done(std::uint16_t port,
+                                     std::string path = "/") {
+    auto record = get(port, std::move(path));
+    CAF_REQUIRE(record->wait_done(5s));
+    return record;
+  }
 };
 
 } // namespace warden::net::test

@@ -88,8 +88,7 @@ CAF_TEST(a connection cut mid body fails as reset with the body started) {
       peer.send("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
   }};
   start();
-  auto record = get(server.port());
-  CAF_REQUIRE(record->wait_done(5s));
+  auto record = get_done(server.port());
   CAF_CHECK_EQUAL(record->kind(), failure_kind::reset);
   CAF_REQUIRE(record->failure());
   CAF_CHECK(record->failure()->body_started);
@@ -112,11 +111,9 @@ CAF_TEST(a body over the limit fails as too large) {
   auto options = quick_client_options();
   options.max_response_bytes = 1000;
   start(options);
-  auto announced = get(server.port());
-  CAF_REQUIRE(announced->wait_done(5s));
+  auto announced = get_done(server.port());
   CAF_CHECK_EQUAL(announced->kind(), failure_kind::too_large);
-  auto growing = get(server.port());
-  CAF_REQUIRE(growing->wait_done(5s));
+  auto growing = get_done(server.port());
   CAF_CHECK_EQUAL(growing->kind(), failure_kind::too_large);
   CAF_CHECK_LESS_OR_EQUAL(growing->body().size(), 1000u);
   CAF_CHECK_EQUAL(http->stats().open_now, 0u);
@@ -132,8 +129,7 @@ CAF_TEST(a header over the limit fails as too large) {
   auto options = quick_client_options();
   options.max_header_bytes = 1000;
   start(options);
-  auto record = get(server.port());
-  CAF_REQUIRE(record->wait_done(5s));
+  auto record = get_done(server.port());
   CAF_CHECK_EQUAL(record->kind(), failure_kind::too_large);
 }
 
@@ -144,16 +140,14 @@ CAF_TEST(a response that is not HTTP fails as protocol) {
     peer.closed_within(5s);
   }};
   start();
-  auto record = get(server.port());
-  CAF_REQUIRE(record->wait_done(5s));
+  auto record = get_done(server.port());
   CAF_CHECK_EQUAL(record->kind(), failure_kind::protocol);
 }
 
 CAF_TEST(a refused connection fails as connect naming the address) {
   start();
   auto port = unused_port();
-  auto record = get(port);
-  CAF_REQUIRE(record->wait_done(5s));
+  auto record = get_done(port);
   CAF_CHECK_EQUAL(record->kind(), failure_kind::connect);
   CAF_CHECK(names(*record, "127.0.0.1:" + std::to_string(port)));
   CAF_MESSAGE(record->failure()->message);

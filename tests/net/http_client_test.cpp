@@ -2,6 +2,7 @@
 #include <atomic>
 #include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <caf/test/unit_test.hpp>
@@ -91,8 +92,7 @@ CAF_TEST(a body the server ends by closing is read whole) {
       peer.send("HTTP/1.1 200 OK\r\n\r\nuntil the end");
   }};
   start();
-  auto record = get(server.port());
-  CAF_REQUIRE(record->wait_done(5s));
+  auto record = get_done(server.port());
   CAF_CHECK(record->succeeded());
   CAF_CHECK_EQUAL(record->body(), "until the end");
   CAF_CHECK_EQUAL(http->stats().open_now, 0u);
@@ -103,8 +103,7 @@ CAF_TEST(ten sequential requests share one kept alive connection) {
       [](client& peer, std::size_t) { answer_all(peer, "again"); }};
   start();
   for (int i = 0; i < 10; ++i) {
-    auto record = get(server.port());
-    CAF_REQUIRE(record->wait_done(5s));
+    auto record = get_done(server.port());
     CAF_CHECK(record->succeeded());
     CAF_CHECK_EQUAL(record->body(), "again");
   }
@@ -124,8 +123,7 @@ CAF_TEST(a response with connection close makes the next request open anew) {
   }};
   start();
   for (int i = 0; i < 2; ++i) {
-    auto record = get(server.port());
-    CAF_REQUIRE(record->wait_done(5s));
+    auto record = get_done(server.port());
     CAF_CHECK(record->succeeded());
   }
   CAF_CHECK_EQUAL(http->stats().connections_opened, 2u);
@@ -141,12 +139,10 @@ CAF_TEST(an idle connection the server closed is replaced without a failure) {
       peer.send(ok_response("one"));
   }};
   start();
-  auto first = get(server.port());
-  CAF_REQUIRE(first->wait_done(5s));
+  auto first = get_done(server.port());
   CAF_CHECK(first->succeeded());
   CAF_REQUIRE(eventually([&server] { return server.open_now() == 0; }, 5s));
-  auto second = get(server.port());
-  CAF_REQUIRE(second->wait_done(5s));
+  auto second = get_done(server.port());
   CAF_CHECK(second->succeeded());
   CAF_CHECK_EQUAL(second->body(), "two");
   CAF_CHECK_EQUAL(http->stats().connections_opened, 2u);
@@ -163,10 +159,8 @@ CAF_TEST(a request dropped unanswered on a kept alive connection goes again) {
     peer.read_request(5s);
   }};
   start();
-  auto first = get(server.port());
-  CAF_REQUIRE(first->wait_done(5s));
-  auto second = get(server.port());
-  CAF_REQUIRE(second->wait_done(5s));
+  auto first = get_done(server.port());
+  auto second = get_done(server.port());
   CAF_CHECK(second->succeeded());
   CAF_CHECK_EQUAL(second->body(), "two");
   CAF_CHECK_EQUAL(http->stats().retried, 1u);
@@ -183,10 +177,8 @@ CAF_TEST(a request is not sent again once bytes of its response arrived) {
       peer.send("HTTP/1.1 200 OK\r\nContent-Le");
   }};
   start();
-  auto first = get(server.port());
-  CAF_REQUIRE(first->wait_done(5s));
-  auto second = get(server.port());
-  CAF_REQUIRE(second->wait_done(5s));
+  auto first = get_done(server.port());
+  auto second = get_done(server.port());
   CAF_CHECK_EQUAL(second->kind(), failure_kind::reset);
   CAF_CHECK_EQUAL(http->stats().retried, 0u);
   CAF_CHECK_EQUAL(server.accepted(), 1u);
@@ -224,6 +216,38 @@ CAF_TEST(requests beyond the pool bound wait in line and all complete) {
   CAF_CHECK_EQUAL(http->stats().waiting_now, 0u);
 }
 
+CAF_TEST(requests from several threads to several origins all complete) {
+  script_server first{
+      [](client& peer, std::size_t) { answer_all(peer, "first"); }};
+  script_server second{
+      [](client& peer, std::size_t) { answer_all(peer, "second"); }};
+  auto options = quick_client_options();
+  options.threads = 2;
+  options.max_connections_per_origin = 3;
+  start(options);
+  std::vector<std::shared_ptr<recorder>> records;
+  std::mutex records_mutex;
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 4; ++t)
+    senders.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        auto port = (t + i) % 2 == 0 ? first.port() : second.port();
+        auto record = get(port);
+        std::lock_guard<std::mutex> guard{records_mutex};
+        records.push_back(std::move(record));
+      }
+    });
+  for (auto& sender : senders)
+    sender.join();
+  for (auto& record : records) {
+    CAF_REQUIRE(record->wait_done(10s));
+    CAF_CHECK(record->succeeded());
+  }
+  CAF_CHECK_EQUAL(http->stats().completed, 100u);
+  CAF_CHECK_LESS_OR_EQUAL(first.most_open(), 3u);
+  CAF_CHECK_LESS_OR_EQUAL(second.most_open(), 3u);
+}
+
 CAF_TEST(a request beyond max waiting fails at once as overloaded) {
   script_server server{[](client& peer, std::size_t) {
     if (peer.read_request(5s))
@@ -235,8 +259,7 @@ CAF_TEST(a request beyond max waiting fails at once as overloaded) {
   start(options);
   auto sent = get(server.port());
   auto waiting = get(server.port());
-  auto refused = get(server.port());
-  CAF_REQUIRE(refused->wait_done(5s));
+  auto refused = get_done(server.port());
   CAF_CHECK_EQUAL(refused->kind(), failure_kind::overloaded);
   CAF_CHECK_EQUAL(sent->ends(), 0);
   CAF_CHECK_EQUAL(waiting->ends(), 0);
