@@ -58,6 +58,16 @@ struct model_request {
   /// the call leaves no more); 0 = no limit. A provider passes it on (a
   /// model stops there).
   std::uint64_t max_completion_tokens = 0;
+  /// The model to call, as the provider names it (the agent's `model`, or
+  /// one of its fallback models); empty: the provider's choice.
+  std::string model{};
+  /// Sampling temperature from the agent's settings; negative: the
+  /// endpoint's default (none is sent).
+  double temperature = -1.0;
+  /// Milliseconds the caller's turn had left when it sent the call; 0 =
+  /// unknown. A provider that must hold calls (the endpoint asked it to
+  /// wait) refuses at once a call that would outwait its turn.
+  std::uint64_t time_left_ms = 0;
 };
 
 /// A provider's answer.
@@ -69,6 +79,9 @@ struct model_reply {
   std::uint64_t cost_micros = 0;
   /// Retries the provider actor made before this answer.
   std::uint32_t retries = 0;
+  /// The model that answered, as the endpoint named it (empty when the
+  /// provider does not say).
+  std::string model{};
 };
 
 /// A call to a tool. Reply: `tool_reply`.

@@ -46,6 +46,11 @@ std::size_t compaction_split(const conversation& xs,
     kept += next;
     --split;
   }
+  // Tool results stay with the assistant message that called for them: a
+  // kept part that began with results would answer calls it no longer
+  // holds, which endpoints refuse.
+  while (split > 0 && xs[split].role == chat_role::tool)
+    --split;
   return split;
 }
 

@@ -25,8 +25,10 @@ using conversation = std::vector<chat_message>;
 
 /// How many of the oldest messages a compaction replaces with a summary:
 /// every message except the most recent ones that fit in half of
-/// `token_budget` (always keeping at least the last message). 0 means there
-/// is nothing older to compact.
+/// `token_budget` (always keeping at least the last message), moved back so
+/// that the kept part never begins with tool results (they stay with the
+/// assistant message that called). 0 means there is nothing older to
+/// compact.
 [[nodiscard]] std::size_t compaction_split(const conversation& xs,
                                            std::uint64_t token_budget) noexcept;
 

@@ -125,13 +125,14 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, model_request& x) {
   return f(caf::meta::type_name("model_request"), x.run, x.session, x.step,
            x.messages, x.tools, x.compaction, x.token_estimate,
-           x.max_completion_tokens);
+           x.max_completion_tokens, x.model, x.temperature, x.time_left_ms);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, model_reply& x) {
   return f(caf::meta::type_name("model_reply"), x.text, x.tool_calls,
-           x.prompt_tokens, x.completion_tokens, x.cost_micros, x.retries);
+           x.prompt_tokens, x.completion_tokens, x.cost_micros, x.retries,
+           x.model);
 }
 
 template <class Inspector>

@@ -269,6 +269,37 @@ CAF_TEST(cancel turn ends the running turn at once and only that turn) {
   CAF_CHECK_EQUAL(journaled(storage::entry_kind::run_final), 1u);
 }
 
+CAF_TEST(a turn cancelled with calls open answers each call in the history) {
+  start_session();
+  script(
+      {answer(reply("working", {call("echo", "{}"), call("search", "{}")}))});
+  tool_st(search).script.push_back(hold(tool_output("too late")));
+  send_turn(1, "two calls");
+  sched.run();
+  CAF_REQUIRE_EQUAL(tool_st(search).requests.size(), 1u);
+  self->send(session, cancel_turn{1, run_state::cancelled, "user cancelled"});
+  sched.run();
+  CAF_REQUIRE(finished());
+  // An endpoint refuses a history whose calls go unanswered: the finished
+  // call keeps its output, the open one says the turn ended, each naming
+  // its call's id.
+  const auto& history = session_st().history();
+  CAF_REQUIRE_GREATER_OR_EQUAL(history.size(), 4u);
+  const auto& calls = history[history.size() - 3];
+  CAF_REQUIRE(calls.role == chat_role::assistant);
+  CAF_REQUIRE_EQUAL(calls.tool_calls.size(), 2u);
+  CAF_CHECK_EQUAL(calls.tool_calls[0].id, "call_1_1_0");
+  CAF_CHECK_EQUAL(calls.tool_calls[1].id, "call_1_1_1");
+  const auto& first = history[history.size() - 2];
+  const auto& second = history.back();
+  CAF_CHECK(first.role == chat_role::tool);
+  CAF_CHECK_EQUAL(first.tool_call_id, "call_1_1_0");
+  CAF_CHECK(second.role == chat_role::tool);
+  CAF_CHECK_EQUAL(second.tool_call_id, "call_1_1_1");
+  CAF_CHECK(second.content.find("the turn ended (cancelled)") !=
+            std::string::npos);
+}
+
 CAF_TEST(a snapshot brings a session back with its whole history) {
   start_session();
   script({answer(reply("first reply", {}, 40, 2))});
