@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,16 @@ enum class busy_policy : std::uint8_t {
 /// The file's name of `x`.
 const char* to_string(busy_policy x) noexcept;
 
+/// [[agents.<name>.fallback_models]]: a model tried when the ones before it
+/// fail.
+struct fallback_model_settings {
+  /// A [providers.<name>] table. Required.
+  std::string provider;
+  /// The model, as that provider names it; required for openai providers.
+  /// Default empty.
+  std::string model;
+};
+
 /// [agents.<name>]: an agent definition; every session runs one.
 struct agent_settings {
   /// Name of the provider (a [providers.<name>] table) the agent calls;
@@ -68,6 +79,18 @@ struct agent_settings {
   /// Model name passed to the provider; required for openai providers.
   /// Default empty.
   std::string model;
+  /// Models tried in order when the agent's model fails after its retries
+  /// with a transient error, or its breaker is open. Default none.
+  std::vector<fallback_model_settings> fallback_models;
+  /// The system prompt sent first with every model call. Default empty
+  /// (none).
+  std::string instructions;
+  /// Sampling temperature passed to the model. Range [0.0, 2.0]. Default
+  /// unset (the endpoint's default).
+  std::optional<double> temperature;
+  /// Completion tokens one model call may use at most (the run's budget may
+  /// allow fewer); 0 = no limit of its own. Range [0, 100000000]. Default 0.
+  std::uint64_t max_completion_tokens = 0;
   /// Names of the tools (tables under [tools]) the agent may call, each at
   /// most once in the list. Default empty (no tools).
   std::vector<std::string> tools;

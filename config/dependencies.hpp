@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "config/resilience.hpp"
 
@@ -16,6 +17,26 @@ enum class provider_kind : std::uint8_t {
 /// Returns the name used in the file ("scripted", "openai").
 const char* to_string(provider_kind x) noexcept;
 
+/// [[providers.<name>.headers]]: one header sent with every call.
+struct header_setting {
+  /// The header's name, e.g. "OpenAI-Organization". Required.
+  std::string name;
+  /// Its value, sent as is. Default empty.
+  std::string value;
+};
+
+/// [[providers.<name>.models]]: what one model of a provider costs.
+struct model_price_settings {
+  /// The model's name as the endpoint knows it (agents' `model`). Required.
+  std::string name;
+  /// Price of a million prompt tokens in millionths of the currency.
+  /// Range [0, 1000000000000]. Default 0.
+  std::uint64_t input_per_million = 0;
+  /// Price of a million completion tokens in millionths of the currency.
+  /// Range [0, 1000000000000]. Default 0.
+  std::uint64_t output_per_million = 0;
+};
+
 /// [providers.<name>]: one model provider and how calls to it are governed.
 struct provider_settings {
   /// What implements the provider. Default scripted.
@@ -27,9 +48,38 @@ struct provider_settings {
   /// Base URL, http:// or https://; required for openai, not allowed for
   /// scripted. Default empty.
   std::string endpoint;
+  /// Name of an environment variable that holds the base URL; when it is
+  /// set and not empty at start it replaces `endpoint` (OPENAI_BASE_URL);
+  /// openai only. Default empty.
+  std::string endpoint_env;
   /// Name of the environment variable that holds the API key; openai only.
   /// Empty = no Authorization header. Default empty.
   std::string api_key_env;
+  /// Header that carries the API key; openai only. "Authorization" sends
+  /// "Bearer <key>"; any other name (Azure's "api-key") sends the key as
+  /// is. Default "Authorization".
+  std::string api_key_header = "Authorization";
+  /// Headers sent with every call (OpenAI-Organization, ...); openai only.
+  /// Default none.
+  std::vector<header_setting> headers;
+  /// Verify the endpoint's TLS certificate and host name; openai only.
+  /// false only for test servers: anyone on the path can then read the
+  /// key. Default true.
+  bool tls_verify = true;
+  /// CA certificates (PEM) that sign the endpoint's certificate; openai
+  /// only. Empty = the system's CA store. Relative paths are resolved
+  /// against wardend's working directory. Default empty.
+  std::string ca_file;
+  /// Ask for streamed answers (Server-Sent Events): the time to the first
+  /// token is measured and a slow first token counts as a slow call;
+  /// openai only. Default true.
+  bool stream = true;
+  /// HTTP connections kept to the endpoint at most (calls beyond it wait
+  /// for one); openai only. Range [1, 65536]. Default 64.
+  std::uint32_t max_connections = 64;
+  /// Prices per model, for cost budgets. A model not listed costs 0.
+  /// Default none.
+  std::vector<model_price_settings> models;
   /// Timeout of one model call in milliseconds. Range [1, 3600000].
   /// Default 60000.
   std::uint32_t timeout_ms = 60'000;

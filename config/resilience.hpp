@@ -39,7 +39,8 @@ struct retry_settings {
   /// Error classes that are retried; others fail at once. Default all three.
   std::vector<error_class> retry_on = all_error_classes();
   /// Retries allowed as a fraction of first attempts over budget_window_ms
-  /// (a retry budget stops retry storms). Range [0.0, 1.0]. Default 0.1.
+  /// (a retry budget stops retry storms); a rate-limited retry after the
+  /// wait the dependency named spends none. Range [0.0, 1.0]. Default 0.1.
   double budget_ratio = 0.1;
   /// Retries always allowed per budget window whatever the ratio says.
   /// Range [0, 1000000]. Default 10.
@@ -84,6 +85,10 @@ struct breaker_settings {
   /// A call that takes longer than this many milliseconds is slow; when
   /// set, at most the owner's timeout_ms. Range [1, 3600000]. Default 10000.
   std::uint32_t slow_call_ms = 10'000;
+  /// A streamed model call whose first token takes longer than this many
+  /// milliseconds is slow too; providers only (tools have no first token);
+  /// 0 = not judged. Range [0, 3600000]. Default 0.
+  std::uint32_t slow_first_token_ms = 0;
   /// Calls the window must hold before the rates are judged; at most
   /// window_size for count windows. Range [1, 100000]. Default 20.
   std::uint32_t minimum_calls = 20;

@@ -87,8 +87,11 @@ breaker_decision circuit_breaker::try_acquire() {
 }
 
 void circuit_breaker::record_success(breaker_permit permit,
-                                     duration call_duration) {
-  record(permit, false, call_duration);
+                                     duration call_duration,
+                                     duration first_token) {
+  auto threshold = config_.slow_first_token_threshold;
+  bool slow_start = threshold > duration{0} && first_token > threshold;
+  record(permit, false, call_duration, slow_start);
 }
 
 void circuit_breaker::record_failure(breaker_permit permit,
@@ -121,10 +124,11 @@ std::uint32_t circuit_breaker::calls_in_window() const {
 }
 
 void circuit_breaker::record(breaker_permit permit, bool failed,
-                             duration call_duration) {
+                             duration call_duration, bool slow_start) {
   if (permit.generation != generation_)
     return; // issued before the last state change
-  bool slow = call_duration > config_.slow_call_duration_threshold;
+  bool slow =
+      slow_start || call_duration > config_.slow_call_duration_threshold;
   switch (state_) {
   case breaker_state::closed: {
     auto now = clock_->now();

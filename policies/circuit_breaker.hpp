@@ -49,6 +49,9 @@ struct circuit_breaker_config {
   /// A call lasting longer than this is slow, whether it succeeded or failed.
   /// Default 60 s.
   duration slow_call_duration_threshold = std::chrono::seconds{60};
+  /// A call whose first part of the answer (a streamed model's first token)
+  /// took longer than this is slow too; zero: not judged. Default 0.
+  duration slow_first_token_threshold{0};
   /// Slow-call rate (0..1) at or above which the breaker opens; a value above
   /// 1 disables this criterion. Default 1.0.
   double slow_call_rate_threshold = 1.0;
@@ -107,8 +110,11 @@ class circuit_breaker {
   /// unreported permits.
   [[nodiscard]] breaker_decision try_acquire();
 
-  /// Reports that the permitted call succeeded after `call_duration`.
-  void record_success(breaker_permit permit, duration call_duration);
+  /// Reports that the permitted call succeeded after `call_duration`, its
+  /// first part after `first_token` when the dependency streams (zero: not
+  /// measured).
+  void record_success(breaker_permit permit, duration call_duration,
+                      duration first_token = duration{0});
 
   /// Reports that the permitted call failed after `call_duration`.
   void record_failure(breaker_permit permit, duration call_duration);
@@ -145,7 +151,8 @@ class circuit_breaker {
   }
 
  private:
-  void record(breaker_permit permit, bool failed, duration call_duration);
+  void record(breaker_permit permit, bool failed, duration call_duration,
+              bool slow_start = false);
   [[nodiscard]] bool trips(const detail::outcome_counts& c) const noexcept;
   [[nodiscard]] detail::outcome_counts judged() const;
   void transition(breaker_state to);

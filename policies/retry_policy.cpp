@@ -116,10 +116,12 @@ retry_decision retry_policy::decide(const attempt_state& state,
             " have passed since the first attempt, past max_elapsed " +
             describe(config_.max_elapsed));
   }
+  auto asked = error == error_class::rate_limited && retry_after.has_value() &&
+               *retry_after > duration{0};
   auto window = budget_now(now);
   auto allowance = config_.budget_ratio * static_cast<double>(window.calls) +
                    static_cast<double>(config_.min_retries_per_window);
-  if (static_cast<double>(window.retries) + 1.0 > allowance)
+  if (!asked && static_cast<double>(window.retries) + 1.0 > allowance)
     return give_up(give_up_reason::budget_exhausted,
                    "retry budget spent: " + std::to_string(window.retries) +
                        " retries against " + std::to_string(window.calls) +
@@ -132,7 +134,8 @@ retry_decision retry_policy::decide(const attempt_state& state,
   // told the same retry-after do not all come back at once; never past the
   // max_elapsed deadline.
   auto delay = std::min(least + jitter(backoff_cap(state.attempt)), left);
-  budget_.add(now, budget_counts{0, 1});
+  if (!asked)
+    budget_.add(now, budget_counts{0, 1});
   return retry_decision{std::nullopt, delay, {}};
 }
 

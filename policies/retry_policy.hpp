@@ -107,8 +107,11 @@ class retry_policy {
   /// Decides whether the call in `state` should be retried after its attempt
   /// `state.attempt` failed with `error`. `retry_after` is the wait the
   /// dependency asked for (e.g. HTTP Retry-After); a retry never comes sooner.
-  /// A retry is spent from the budget; on retry the caller increments
-  /// `state.attempt` before the next attempt.
+  /// A retry is spent from the budget, except a rate-limited one whose wait
+  /// the dependency named: it set the pace itself, so waiting as told
+  /// cannot make a storm (and its callers' shared hold lets one probe go
+  /// first). On retry the caller increments `state.attempt` before the
+  /// next attempt.
   [[nodiscard]] retry_decision
   decide(const attempt_state& state, error_class error,
          std::optional<duration> retry_after = std::nullopt);

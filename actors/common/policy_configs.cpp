@@ -61,6 +61,7 @@ to_breaker_config(const config::breaker_settings& x) {
   result.failure_rate_threshold = x.failure_rate;
   result.slow_call_rate_threshold = x.slow_call_rate;
   result.slow_call_duration_threshold = from_ms(x.slow_call_ms);
+  result.slow_first_token_threshold = from_ms(x.slow_first_token_ms);
   result.minimum_calls = x.minimum_calls;
   result.open_duration = from_ms(x.open_ms);
   result.half_open_probes = x.half_open_probes;

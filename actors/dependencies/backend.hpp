@@ -39,6 +39,16 @@ struct attempt_succeeded {
   std::uint64_t call = 0;
   std::uint32_t attempt = 1;
   Reply reply;
+  /// When the first part of a streamed answer came, from the attempt's
+  /// start; zero: not measured.
+  policies::duration first_token{0};
+};
+
+/// The dependency asks every caller to wait `wait` before the next attempt
+/// (backend -> dependency actor), though the attempt that learnt it
+/// succeeded: a rate-limit budget reported as spent. Local only.
+struct dependency_backpressure {
+  policies::duration wait{0};
 };
 
 /// An attempt failed (backend -> dependency actor). Local only.
@@ -58,6 +68,7 @@ struct allowed_unsafe_message_type<warden::attempt_succeeded<Reply>>
     : std::true_type {};
 } // namespace caf
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::attempt_failed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::dependency_backpressure)
 
 namespace warden {
 
@@ -140,11 +151,23 @@ void report_success(const attempt_ticket& ticket, Reply reply,
       return;
     }
   }
-  attempt_succeeded<Reply> msg{ticket.call, ticket.attempt, std::move(reply)};
+  attempt_succeeded<Reply> msg{ticket.call, ticket.attempt, std::move(reply),
+                               policies::duration{0}};
   if (delay > policies::duration{0})
     caf::delayed_anon_send(ticket.owner, delay, std::move(msg));
   else
     caf::anon_send(ticket.owner, std::move(msg));
+}
+
+/// Reports the answer of the attempt `ticket`, streamed, whose first part
+/// came `first_token` after the attempt started (a slow first token counts
+/// as a slow call). Thread-safe; never blocks; never inline.
+template <class Reply>
+void report_streamed_success(const attempt_ticket& ticket, Reply reply,
+                             policies::duration first_token) {
+  caf::anon_send(ticket.owner,
+                 attempt_succeeded<Reply>{ticket.call, ticket.attempt,
+                                          std::move(reply), first_token});
 }
 
 /// Reports the failure of the attempt `ticket` to its owner after `delay`
@@ -167,6 +190,14 @@ inline void report_failure(const attempt_ticket& ticket,
     caf::anon_send(ticket.owner, std::move(msg));
 }
 
+/// Tells the owner of `ticket` that its dependency asks every caller to wait
+/// `wait` before the next attempt. Thread-safe; never blocks.
+inline void report_backpressure(const attempt_ticket& ticket,
+                                policies::duration wait) {
+  if (wait > policies::duration{0})
+    caf::anon_send(ticket.owner, dependency_backpressure{wait});
+}
+
 /// What implements a dependency that answers `Request` with `Reply`.
 /// Implementations keep their own state (scripts, counters) and are called
 /// only from their owner actor's context, so they need no locks; work that
@@ -182,6 +213,12 @@ class dependency_backend {
   /// models a hang, which the owner's per-attempt timeout ends. Must not
   /// throw and must not block.
   virtual void start(const Request& request, const attempt_ticket& ticket) = 0;
+
+  /// The owner stopped waiting for attempt `ticket` (it timed out, its run
+  /// was cancelled, the owner stops): a backend with work in flight aborts
+  /// it and frees what it holds. A report that still comes is ignored.
+  /// Default: nothing (work that ends by itself).
+  virtual void abandon(const attempt_ticket& ticket) { (void)ticket; }
 };
 
 /// What implements a model provider (scripted now, OpenAI-compatible later).

@@ -7,6 +7,12 @@ namespace warden {
 
 namespace {
 
+/// " (model m)" for a call judged by a model's breaker, else "".
+std::string breaker_of(const guarded_call& call) {
+  return call.breaker_key.empty() ? std::string{}
+                                  : " (model " + call.breaker_key + ")";
+}
+
 std::string describe(policies::duration d) {
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(d).count();
   return std::to_string(ms) + " ms";
@@ -46,35 +52,61 @@ dependency_guard::dependency_guard(
     : config_(std::move(config)),
       clock_(&clk),
       rng_(config_.seed),
-      breaker_(config_.breaker, clk, std::move(on_change)),
+      on_change_(std::move(on_change)),
       retry_(config_.retry, clk, rng_),
-      rates_(clk, config_.rates) {}
+      rates_(clk, config_.rates) {
+  breaker_for({});
+}
 
-guarded_call dependency_guard::begin_call(std::uint64_t token_estimate) {
+policies::circuit_breaker&
+dependency_guard::breaker_for(const std::string& key) {
+  if (auto i = breakers_.find(key); i != breakers_.end())
+    return i->second;
+  auto on_change = [this, key](policies::breaker_state from,
+                               policies::breaker_state to) {
+    if (key.empty() && on_change_)
+      on_change_(from, to);
+    if (on_keyed_change_)
+      on_keyed_change_(key, from, to);
+  };
+  return breakers_
+      .emplace(std::piecewise_construct, std::forward_as_tuple(key),
+               std::forward_as_tuple(config_.breaker, *clock_, on_change))
+      .first->second;
+}
+
+guarded_call dependency_guard::begin_call(std::uint64_t token_estimate,
+                                          const std::string& breaker_key) {
   guarded_call call;
   call.attempt = retry_.record_call();
   call.token_estimate = token_estimate;
+  call.breaker = &breaker_for(breaker_key);
+  call.breaker_key = breaker_key;
   return call;
 }
 
 std::optional<call_failure>
 dependency_guard::before_attempt(guarded_call& call) {
-  auto decision = breaker_.try_acquire();
+  if (call.breaker == nullptr)
+    call.breaker = &breaker_for({});
+  auto& breaker = *call.breaker;
+  auto decision = breaker.try_acquire();
   if (!decision.permitted()) {
     call_failure failure{error_code::circuit_open, {}, std::nullopt};
     if (decision.retry_after > policies::duration{0}) {
-      failure.reason = config_.name + ": circuit breaker open, retry after " +
+      failure.reason = config_.name + breaker_of(call) +
+                       ": circuit breaker open, retry after " +
                        describe(decision.retry_after);
       failure.retry_after = decision.retry_after;
     } else {
-      failure.reason =
-          config_.name + ": circuit breaker half-open, every probe in flight";
+      failure.reason = config_.name + breaker_of(call) +
+                       ": circuit breaker half-open, every probe in flight";
     }
     return failure;
   }
   auto rate = rates_.try_acquire(call.token_estimate);
   if (!rate.admitted()) {
-    breaker_.release(*decision.permit);
+    breaker.release(*decision.permit);
     if (rate.outcome == policies::acquire_outcome::too_large)
       return call_failure{error_code::invalid_argument,
                           config_.name + ": token estimate " +
@@ -94,10 +126,12 @@ dependency_guard::before_attempt(guarded_call& call) {
 }
 
 void dependency_guard::succeeded(guarded_call& call,
-                                 std::uint64_t actual_tokens) {
+                                 std::uint64_t actual_tokens,
+                                 policies::duration first_token) {
   if (!call.permit)
     return;
-  breaker_.record_success(*call.permit, clock_->now() - call.started);
+  call.breaker->record_success(*call.permit, clock_->now() - call.started,
+                               first_token);
   rates_.reconcile(call.reservation, actual_tokens);
   call.permit.reset();
 }
@@ -109,14 +143,17 @@ retry_verdict dependency_guard::failed(guarded_call& call,
     switch (failure.error) {
     case policies::error_class::transient:
     case policies::error_class::timeout:
-    case policies::error_class::rate_limited:
-      breaker_.record_failure(*call.permit, took);
+      call.breaker->record_failure(*call.permit, took);
       break;
     case policies::error_class::permanent:
-      breaker_.record_success(*call.permit, took);
+      call.breaker->record_success(*call.permit, took);
       break;
+    case policies::error_class::rate_limited:
+      // The dependency works and said when to come back: every caller
+      // waits (the call table's hold), rather than an open breaker failing
+      // them all for open_ms.
     case policies::error_class::cancelled:
-      breaker_.release(*call.permit);
+      call.breaker->release(*call.permit);
       break;
     }
     // A failed attempt keeps its token reservation: the dependency may have
@@ -139,7 +176,7 @@ retry_verdict dependency_guard::failed(guarded_call& call,
 
 void dependency_guard::abandon(guarded_call& call) {
   if (call.permit)
-    breaker_.release(*call.permit);
+    call.breaker->release(*call.permit);
   call.permit.reset();
 }
 

@@ -6,6 +6,8 @@
 // each attempt and reports after it; the guard decides.
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -71,6 +73,10 @@ struct guarded_call {
   policies::rate_limit_reservation reservation;
   /// When the attempt in flight started.
   policies::time_point started{};
+  /// The breaker that judges the call (its model's, for a provider), and
+  /// its key.
+  policies::circuit_breaker* breaker = nullptr;
+  std::string breaker_key;
 
   /// True while an attempt is in flight.
   [[nodiscard]] bool in_flight() const noexcept { return permit.has_value(); }
@@ -94,11 +100,12 @@ struct retry_verdict {
 /// session, holding the run's budget and deadline) decides whether to wait.
 /// After an attempt: the outcome goes to the breaker (with its duration) and
 /// the rate limits; a failure is retried or given up by the retry policy.
-/// Transient, timeout and rate_limited failures count against the breaker; a
-/// permanent failure counts as an answer (the dependency works, the request is
-/// wrong); a cancelled attempt is released without a verdict. Time comes from
-/// the injected clock. Not thread-safe: owned by one actor; not movable (the
-/// retry policy holds its generator).
+/// Transient and timeout failures count against the breaker; a permanent
+/// failure counts as an answer (the dependency works, the request is wrong);
+/// a rate_limited or cancelled attempt is released without a verdict (a
+/// dependency that asks its callers to wait works: its callers wait). Time
+/// comes from the injected clock. Not thread-safe: owned by one actor; not
+/// movable (the retry policy holds its generator).
 class dependency_guard {
  public:
   /// A guard with a closed breaker and full buckets; `clk` must outlive it.
@@ -110,8 +117,12 @@ class dependency_guard {
   dependency_guard(const dependency_guard&) = delete;
   dependency_guard& operator=(const dependency_guard&) = delete;
 
-  /// Starts a logical call (counts it in the retry budget).
-  [[nodiscard]] guarded_call begin_call(std::uint64_t token_estimate = 0);
+  /// Starts a logical call (counts it in the retry budget), judged by the
+  /// breaker of `breaker_key` (a provider's model; "" for the dependency
+  /// as a whole). A key's breaker is made on its first call, with the same
+  /// settings as every other.
+  [[nodiscard]] guarded_call begin_call(std::uint64_t token_estimate = 0,
+                                        const std::string& breaker_key = {});
 
   /// Asks whether the next attempt of `call` may start now. On success the
   /// attempt is in flight (holds a breaker permit and rate tokens) and the
@@ -120,8 +131,11 @@ class dependency_guard {
   /// when the estimate can never fit the token burst).
   [[nodiscard]] std::optional<call_failure> before_attempt(guarded_call& call);
 
-  /// Reports that the attempt in flight succeeded, using `actual_tokens`.
-  void succeeded(guarded_call& call, std::uint64_t actual_tokens = 0);
+  /// Reports that the attempt in flight succeeded, using `actual_tokens`,
+  /// its first token after `first_token` when streamed (zero: not
+  /// measured).
+  void succeeded(guarded_call& call, std::uint64_t actual_tokens = 0,
+                 policies::duration first_token = policies::duration{0});
 
   /// Reports that the attempt in flight failed; decides retry or give up.
   /// On retry, `call` is ready for its next attempt after the delay.
@@ -135,9 +149,23 @@ class dependency_guard {
   /// The failure a cancelled call reports.
   [[nodiscard]] call_failure cancelled(const std::string& why) const;
 
-  /// The circuit breaker (state, rates).
-  [[nodiscard]] const policies::circuit_breaker& breaker() const noexcept {
-    return breaker_;
+  /// The circuit breaker of `key` (state, rates); "" is the dependency's
+  /// own, which also stands for a key without calls yet.
+  [[nodiscard]] const policies::circuit_breaker&
+  breaker(const std::string& key = {}) const {
+    auto i = breakers_.find(key);
+    return i != breakers_.end() ? i->second : breakers_.at({});
+  }
+
+  /// Receives every state change of every breaker, with its key (after the
+  /// change took effect).
+  using keyed_change_callback =
+      std::function<void(const std::string& key, policies::breaker_state from,
+                         policies::breaker_state to)>;
+
+  /// Replaces the keyed state-change callback.
+  void on_breaker_change(keyed_change_callback callback) {
+    on_keyed_change_ = std::move(callback);
   }
 
   /// The retry policy (budget counters).
@@ -156,6 +184,9 @@ class dependency_guard {
   }
 
  private:
+  /// The breaker of `key`, made on first use.
+  policies::circuit_breaker& breaker_for(const std::string& key);
+
   [[nodiscard]] call_failure give_up(const attempt_failure& failure,
                                      std::uint32_t attempts,
                                      const std::string& why) const;
@@ -163,7 +194,10 @@ class dependency_guard {
   dependency_guard_config config_;
   const policies::clock* clock_;
   policies::random_engine rng_;
-  policies::circuit_breaker breaker_;
+  /// Breakers by key; nodes never move, so calls keep pointers to them.
+  std::map<std::string, policies::circuit_breaker> breakers_;
+  policies::circuit_breaker::state_change_callback on_change_;
+  keyed_change_callback on_keyed_change_;
   policies::retry_policy retry_;
   policies::rate_limits rates_;
 };

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "actors/common/policy_configs.hpp"
+#include "actors/dependencies/openai/backend.hpp"
 #include "actors/dependencies/scripted_model.hpp"
 #include "actors/protocol/error.hpp"
 
@@ -17,6 +18,11 @@ caf::behavior provider_state::make_behavior(provider_config cfg) {
   settings.governor = std::move(cfg.governor);
   settings.metrics = cfg.metrics;
   settings.cancels = std::move(cfg.cancels);
+  settings.on_keyed_breaker_change =
+      [models = cfg.model_metrics](const std::string& model,
+                                   policies::breaker_state to) {
+        detail::set_breaker_gauge(models.of(model).breaker_state, to);
+      };
   if (!cfg.backend)
     cfg.backend = std::make_shared<scripted_model>();
   return start(std::move(guard), std::move(settings), std::move(cfg.backend));
@@ -32,16 +38,19 @@ caf::actor spawn_provider(caf::actor_system& sys, provider_config cfg) {
 }
 
 caf::expected<std::shared_ptr<model_backend>>
-make_model_backend(const config::provider_settings& settings) {
+make_model_backend(const std::string& name,
+                   const config::provider_settings& settings,
+                   model_backend_context context) {
   switch (settings.kind) {
   case config::provider_kind::scripted:
     return make_scripted_model(settings);
   case config::provider_kind::openai:
-    break;
+    return openai::make_endpoint_model(name, settings, std::move(context.tools),
+                                       std::move(context.metrics));
   }
   return make_error(error_code::invalid_argument,
                     std::string{"provider kind "} + to_string(settings.kind) +
-                        " is not available in this build");
+                        " is unknown");
 }
 
 } // namespace warden

@@ -20,6 +20,8 @@
 #include "actors/dependencies/backend.hpp"
 #include "actors/dependencies/detail/calls.hpp"
 #include "actors/dependencies/metrics.hpp"
+#include "actors/dependencies/openai/model_metrics.hpp"
+#include "actors/dependencies/openai/request.hpp"
 #include "config/dependencies.hpp"
 
 namespace warden {
@@ -39,11 +41,14 @@ struct provider_config {
   caf::actor governor;
   /// Metric handles (null members skipped).
   dependency_metrics metrics;
+
   /// Seed of the retry jitter. Default 0.
   std::uint64_t seed = 0;
   /// Runs whose cancel the node acknowledged: no attempt of theirs starts.
   /// Null (tests): none are checked.
   std::shared_ptr<const cancel_board> cancels;
+  /// Per-model handles; their breaker gauges follow the model's breaker.
+  openai::provider_model_metrics model_metrics{};
 };
 
 /// The state of a provider actor.
@@ -68,10 +73,21 @@ caf::behavior provider(caf::stateful_actor<provider_state>* self,
 /// Spawns a provider actor.
 caf::actor spawn_provider(caf::actor_system& sys, provider_config cfg);
 
-/// The backend of a provider from its settings: the scripted model (built-in
-/// workload or script file), or an error for kinds not available yet
-/// (openai) and for unreadable scripts.
+/// What a provider's backend is built from besides its settings.
+struct model_backend_context {
+  /// The tools agents may offer, described for models (openai).
+  openai::tool_catalog tools;
+  /// Metric handles per model (openai; members may be null).
+  openai::provider_model_metrics metrics;
+};
+
+/// The backend of provider `name` from its settings: the scripted model
+/// (built-in workload or script file) or an OpenAI-compatible endpoint; an
+/// invalid_argument error naming the key for an unreadable script or CA
+/// file, a bad endpoint, or an API key variable that is unset.
 caf::expected<std::shared_ptr<model_backend>>
-make_model_backend(const config::provider_settings& settings);
+make_model_backend(const std::string& name,
+                   const config::provider_settings& settings,
+                   model_backend_context context = {});
 
 } // namespace warden

@@ -57,6 +57,11 @@ struct tool_options {
   /// a worker thread, never on a scheduler thread. Default false (runs
   /// inline in the tool runner, so it must return quickly).
   bool blocking = false;
+  /// What the tool does, told to models that may call it. Default empty.
+  std::string description{};
+  /// The JSON schema of the tool's arguments, told to models (a JSON
+  /// object as text). Default: an object with no declared properties.
+  std::string parameters = R"({"type":"object","properties":{}})";
 };
 
 /// A tool as registered.

@@ -1,5 +1,6 @@
 #include "actors/node/start.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 
@@ -15,6 +16,7 @@
 #include "actors/dependencies/metrics.hpp"
 #include "actors/dependencies/provider.hpp"
 #include "actors/dependencies/tool_runner.hpp"
+#include "actors/dependencies/tool_schemas.hpp"
 #include "actors/journal/journal.hpp"
 #include "actors/node/node.hpp"
 #include "actors/protocol/error.hpp"
@@ -26,6 +28,24 @@
 namespace warden {
 
 namespace {
+
+/// The models agents call on provider `provider` (their own and their
+/// fallbacks), each once: the label values of its model metrics.
+std::vector<std::string> models_of(const config::settings& settings,
+                                   const std::string& provider) {
+  std::vector<std::string> models;
+  auto add = [&](const std::string& p, const std::string& model) {
+    if (p == provider && !model.empty() &&
+        std::find(models.begin(), models.end(), model) == models.end())
+      models.push_back(model);
+  };
+  for (const auto& [name, agent] : settings.agents) {
+    add(agent.provider, agent.model);
+    for (const auto& fallback : agent.fallback_models)
+      add(fallback.provider, fallback.model);
+  }
+  return models;
+}
 
 /// A per-name seed, so that jitter differs between dependencies but is the
 /// same from one start to the next, and from one build to the next (XXH64
@@ -209,15 +229,26 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   handle.components.push_back(governor);
   auto cancels = std::make_shared<cancel_board>();
   parts.cancels = cancels;
+  auto catalog = tool_catalog_of(settings.tools, tools);
+  if (!catalog)
+    return fail(std::move(catalog.error()));
   std::map<std::string, caf::actor> providers;
   for (const auto& [name, provider_settings] : settings.providers) {
-    auto backend = make_model_backend(provider_settings);
+    model_backend_context context;
+    if (registry)
+      context.metrics = openai::make_provider_model_metrics(
+          *registry, name, models_of(settings, name));
+    if (provider_settings.kind == config::provider_kind::openai)
+      context.tools = *catalog;
+    auto model_metrics = context.metrics;
+    auto backend = make_model_backend(name, provider_settings, context);
     if (!backend)
       return fail(make_error(error_code::invalid_argument,
                              "provider " + name + ": " +
                                  error_reason(backend.error())));
     provider_config cfg{name, provider_settings, *backend, governor,
                         {},   seed_of(name),     cancels};
+    cfg.model_metrics = std::move(model_metrics);
     if (registry)
       cfg.metrics = make_dependency_metrics(*registry, "provider", name);
     providers[name] = spawn_provider(sys, std::move(cfg));
@@ -245,6 +276,9 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     runtime->name = name;
     runtime->settings = agent;
     runtime->provider = providers.at(agent.provider);
+    for (const auto& fallback : agent.fallback_models)
+      runtime->fallbacks.push_back(
+          {providers.at(fallback.provider), fallback.provider, fallback.model});
     for (const auto& tool : agent.tools) {
       const auto& definition = settings.tools.at(tool);
       runtime->tool_definitions[tool] = definition;

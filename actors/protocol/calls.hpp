@@ -18,19 +18,27 @@ namespace warden {
 /// Who said a chat message.
 enum class chat_role : std::uint8_t { system, user, assistant, tool };
 
+/// A tool call the model asked for.
+struct tool_call {
+  std::string tool;
+  /// The argument payload as the model wrote it (JSON text).
+  std::string arguments;
+  /// The call's id, which its result names (`chat_message::tool_call_id`);
+  /// the provider's, or one the session gives it ("call_<run>_<step>_<n>").
+  std::string id{};
+};
+
 /// One message of a session's conversation.
 struct chat_message {
   chat_role role = chat_role::user;
   std::string content;
   /// For role tool: the tool that produced the content.
   std::string tool;
-};
-
-/// A tool call the model asked for.
-struct tool_call {
-  std::string tool;
-  /// The argument payload as the model wrote it (JSON text).
-  std::string arguments;
+  /// For role assistant: the tool calls the model asked for with this
+  /// message (their results follow, one tool message each).
+  std::vector<tool_call> tool_calls{};
+  /// For role tool: the id of the call this result answers.
+  std::string tool_call_id{};
 };
 
 /// A call to a model provider. Reply: `model_reply`.
@@ -50,6 +58,16 @@ struct model_request {
   /// the call leaves no more); 0 = no limit. A provider passes it on (a
   /// model stops there).
   std::uint64_t max_completion_tokens = 0;
+  /// The model to call, as the provider names it (the agent's `model`, or
+  /// one of its fallback models); empty: the provider's choice.
+  std::string model{};
+  /// Sampling temperature from the agent's settings; negative: the
+  /// endpoint's default (none is sent).
+  double temperature = -1.0;
+  /// Milliseconds the caller's turn had left when it sent the call; 0 =
+  /// unknown. A provider that must hold calls (the endpoint asked it to
+  /// wait) refuses at once a call that would outwait its turn.
+  std::uint64_t time_left_ms = 0;
 };
 
 /// A provider's answer.
@@ -61,6 +79,9 @@ struct model_reply {
   std::uint64_t cost_micros = 0;
   /// Retries the provider actor made before this answer.
   std::uint32_t retries = 0;
+  /// The model that answered, as the endpoint named it (empty when the
+  /// provider does not say).
+  std::string model{};
 };
 
 /// A call to a tool. Reply: `tool_reply`.

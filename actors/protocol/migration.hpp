@@ -17,8 +17,9 @@ namespace warden {
 /// The version of `session_export` this build writes and reads; an import
 /// of another version is refused. A change of the fields below gets a new
 /// value (2: run records carry `counts_own_tokens`; 3: `reserved_tokens`;
-/// 4: runs travel as `exported_run`, no longer as storage's record).
-inline constexpr std::uint32_t session_export_format = 4;
+/// 4: runs travel as `exported_run`, no longer as storage's record; 5: chat
+/// messages carry tool calls and tool call ids).
+inline constexpr std::uint32_t session_export_format = 5;
 
 /// Export an idle session with its history, to be imported on another node.
 /// Reply: `session_export`. The session stays where it is (resident or

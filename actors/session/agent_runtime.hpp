@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 
@@ -22,6 +23,17 @@ struct agent_runtime {
   config::agent_settings settings;
   /// The provider actor the agent's model calls go to.
   caf::actor provider;
+  /// A model tried when the ones before it fail.
+  struct fallback_route {
+    /// Its provider's actor.
+    caf::actor provider;
+    /// Its provider's name, for the log.
+    std::string provider_name;
+    /// The model, as that provider names it.
+    std::string model;
+  };
+  /// The agent's fallback_models, in order, resolved to provider actors.
+  std::vector<fallback_route> fallbacks;
   /// Tool name -> tool runner actor, for each tool the agent may call.
   std::map<std::string, caf::actor> tools;
   /// Tool name -> its definition ([tools.<name>]: kind, timeout), for each

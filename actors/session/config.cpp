@@ -40,13 +40,21 @@ policies::budget_amounts make_final_turn_reserve(const budget_grant& grant) {
   return result;
 }
 
-std::uint64_t completion_limit(const budget_grant& grant) {
+std::uint64_t completion_allowance(std::uint64_t agent_limit) {
+  return agent_limit != 0 ? agent_limit : completion_token_allowance;
+}
+
+std::uint64_t completion_limit(const budget_grant& grant,
+                               std::uint64_t agent_limit) {
+  if (agent_limit != 0)
+    return agent_limit;
   return grant.tokens != 0 ? completion_token_allowance : 0;
 }
 
-policies::budget_amounts estimate_model_call(std::uint64_t prompt_tokens) {
+policies::budget_amounts estimate_model_call(std::uint64_t prompt_tokens,
+                                             std::uint64_t allowance) {
   policies::budget_amounts result;
-  result.tokens = prompt_tokens + completion_token_allowance;
+  result.tokens = prompt_tokens + allowance;
   result.iterations = 1;
   return result;
 }

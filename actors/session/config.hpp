@@ -17,7 +17,8 @@
 namespace warden {
 
 /// Completion tokens assumed for a model call when reserving its budget
-/// (the prompt is estimated from the conversation). Unit: tokens.
+/// (the prompt is estimated from the conversation), unless the agent sets
+/// its own `max_completion_tokens`. Unit: tokens.
 inline constexpr std::uint64_t completion_token_allowance = 256;
 
 /// Added to a tool's own timeout for the session's request, so that the tool
@@ -44,19 +45,27 @@ make_run_grant(const budget_grant& grant);
 [[nodiscard]] policies::budget_amounts
 make_final_turn_reserve(const budget_grant& grant);
 
+/// The completion tokens a model call reserves: the agent's
+/// `max_completion_tokens` (`agent_limit`) when set, else
+/// `completion_token_allowance`.
+[[nodiscard]] std::uint64_t completion_allowance(std::uint64_t agent_limit);
+
 /// The completion tokens a model call of a turn with grant `grant` may use
-/// (`model_request::max_completion_tokens`): `completion_token_allowance`,
-/// what its reservation assumes, when the grant limits tokens, so that no
-/// call takes the turn past its grant (nor its tenant past the escrow its
-/// grant comes from); 0 (no limit) otherwise.
-[[nodiscard]] std::uint64_t completion_limit(const budget_grant& grant);
+/// (`model_request::max_completion_tokens`): the agent's own limit when it
+/// sets one; else `completion_token_allowance`, what its reservation
+/// assumes, when the grant limits tokens, so that no call takes the turn
+/// past its grant (nor its tenant past the escrow its grant comes from);
+/// 0 (no limit) otherwise.
+[[nodiscard]] std::uint64_t completion_limit(const budget_grant& grant,
+                                             std::uint64_t agent_limit = 0);
 
 /// What a model call with a prompt of `prompt_tokens` is reserved at: the
-/// prompt plus `completion_token_allowance`, one iteration, no cost (prices
-/// are not configured; spend is committed from the reply) and no wall time
+/// prompt plus `allowance` completion tokens, one iteration, no cost (spend
+/// is committed from the reply, priced by the provider) and no wall time
 /// (measured and committed after the call).
 [[nodiscard]] policies::budget_amounts
-estimate_model_call(std::uint64_t prompt_tokens);
+estimate_model_call(std::uint64_t prompt_tokens,
+                    std::uint64_t allowance = completion_token_allowance);
 
 /// What a model call used: its reported tokens and cost, `wall_ms` and one
 /// iteration.

@@ -17,7 +17,9 @@ constexpr const char* summarize_instruction =
 } // namespace
 
 std::uint64_t estimate_tokens(const chat_message& x) noexcept {
-  auto chars = x.content.size() + x.tool.size();
+  auto chars = x.content.size() + x.tool.size() + x.tool_call_id.size();
+  for (const auto& call : x.tool_calls)
+    chars += call.tool.size() + call.arguments.size() + call.id.size();
   return (chars + chars_per_token - 1) / chars_per_token + tokens_per_message;
 }
 
@@ -44,6 +46,11 @@ std::size_t compaction_split(const conversation& xs,
     kept += next;
     --split;
   }
+  // Tool results stay with the assistant message that called for them: a
+  // kept part that began with results would answer calls it no longer
+  // holds, which endpoints refuse.
+  while (split > 0 && xs[split].role == chat_role::tool)
+    --split;
   return split;
 }
 
@@ -71,12 +78,20 @@ chat_message nudge_message(const std::string& reason) {
           {}};
 }
 
-chat_message tool_result_message(const std::string& tool, std::string output) {
-  return {chat_role::tool, std::move(output), tool};
+chat_message tool_result_message(const std::string& tool, std::string output,
+                                 std::string call_id) {
+  return {chat_role::tool, std::move(output), tool, {}, std::move(call_id)};
 }
 
 std::string tool_error_output(const std::string& reason) {
   return "error: " + reason;
+}
+
+void name_calls(std::vector<tool_call>& calls, run_id run, std::uint32_t step) {
+  for (std::size_t i = 0; i < calls.size(); ++i)
+    if (calls[i].id.empty())
+      calls[i].id = "call_" + std::to_string(run) + "_" + std::to_string(step) +
+                    "_" + std::to_string(i);
 }
 
 } // namespace warden

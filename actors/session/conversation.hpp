@@ -25,8 +25,10 @@ using conversation = std::vector<chat_message>;
 
 /// How many of the oldest messages a compaction replaces with a summary:
 /// every message except the most recent ones that fit in half of
-/// `token_budget` (always keeping at least the last message). 0 means there
-/// is nothing older to compact.
+/// `token_budget` (always keeping at least the last message), moved back so
+/// that the kept part never begins with tool results (they stay with the
+/// assistant message that called). 0 means there is nothing older to
+/// compact.
 [[nodiscard]] std::size_t compaction_split(const conversation& xs,
                                            std::uint64_t token_budget) noexcept;
 
@@ -44,9 +46,16 @@ void apply_compaction(conversation& xs, std::size_t split,
 /// from the doom-loop detector.
 [[nodiscard]] chat_message nudge_message(const std::string& reason);
 
-/// The tool message that carries `output` of `tool` back to the model.
+/// The tool message that carries `output` of `tool` back to the model, as
+/// the result of the call `call_id`.
 [[nodiscard]] chat_message tool_result_message(const std::string& tool,
-                                               std::string output);
+                                               std::string output,
+                                               std::string call_id);
+
+/// Gives every call of `calls` without an id one the session makes up:
+/// "call_<run>_<step>_<index>" (the scripted model gives none; a real
+/// model's ids are kept).
+void name_calls(std::vector<tool_call>& calls, run_id run, std::uint32_t step);
 
 /// A tool result reporting a failure: "error: <reason>".
 [[nodiscard]] std::string tool_error_output(const std::string& reason);

@@ -8,6 +8,8 @@
 #include "actors/session/detail/journal.hpp"
 #include "actors/session/session.hpp"
 
+#include "logging/log.hpp"
+
 namespace warden {
 
 namespace {
@@ -15,6 +17,14 @@ namespace {
 std::uint64_t elapsed_ms(caf::timespan d) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
   return ms > 0 ? static_cast<std::uint64_t>(ms) : 0;
+}
+
+// The prompt tokens the agent's instructions add to each call.
+std::uint64_t instruction_tokens(const config::agent_settings& agent) {
+  if (agent.instructions.empty())
+    return 0;
+  return estimate_tokens(
+      chat_message{chat_role::system, agent.instructions, {}});
 }
 
 } // namespace
@@ -47,24 +57,46 @@ bool session_state::try_compaction() {
   if (split == 0)
     return false;
   auto prompt = compaction_prompt(conversation_, split);
-  auto estimate = estimate_model_call(estimate_tokens(prompt));
+  auto estimate = estimate_model_call(
+      estimate_tokens(prompt),
+      completion_allowance(runtime_->settings.max_completion_tokens));
   if (turn_->reserve(estimate, false))
     return false; // no budget for a summary: go on uncompacted
   turn_->compaction_split = split;
   turn_->call = detail::model_call_kind::compaction;
-  send_model_request({turn_->input.run,
-                      id_,
-                      ++turn_->step,
-                      std::move(prompt),
-                      {},
-                      true,
-                      estimate.tokens,
-                      completion_limit(turn_->input.grant)});
+  send_model_request(new_model_request(std::move(prompt), true, estimate));
   return true;
 }
 
+model_request
+session_state::new_model_request(const std::vector<chat_message>& messages,
+                                 bool compaction,
+                                 const policies::budget_amounts& estimate) {
+  const auto& agent = runtime_->settings;
+  model_request request;
+  request.run = turn_->input.run;
+  request.session = id_;
+  request.step = ++turn_->step;
+  // The instructions lead every call (a compaction's own prompt included,
+  // so a summary keeps the agent's voice); they are not history.
+  request.messages.reserve(messages.size() + 1);
+  if (!agent.instructions.empty())
+    request.messages.push_back({chat_role::system, agent.instructions, {}});
+  request.messages.insert(request.messages.end(), messages.begin(),
+                          messages.end());
+  request.compaction = compaction;
+  request.token_estimate = estimate.tokens;
+  request.max_completion_tokens =
+      completion_limit(turn_->input.grant, agent.max_completion_tokens);
+  request.model = agent.model;
+  request.temperature = agent.temperature.value_or(-1.0);
+  return request;
+}
+
 void session_state::model_step() {
-  auto estimate = estimate_model_call(estimate_tokens(conversation_));
+  auto estimate = estimate_model_call(
+      estimate_tokens(conversation_) + instruction_tokens(runtime_->settings),
+      completion_allowance(runtime_->settings.max_completion_tokens));
   if (!turn_->final_reason) {
     auto refusal = turn_->budget_exhausted()
                        ? std::optional<std::string>{"no budget left"}
@@ -85,14 +117,7 @@ void session_state::model_step() {
     ++turn_->tool_steps;
   }
   ++turn_->usage.iterations;
-  model_request request{turn_->input.run,
-                        id_,
-                        ++turn_->step,
-                        conversation_,
-                        {},
-                        false,
-                        estimate.tokens,
-                        completion_limit(turn_->input.grant)};
+  auto request = new_model_request(conversation_, false, estimate);
   if (!final_call)
     request.tools = runtime_->settings.tools;
   send_model_request(std::move(request));
@@ -111,13 +136,49 @@ void session_state::send_model_request(model_request request) {
     return;
   }
   flush_journal();
+  turn_->fallbacks_tried = 0;
+  request.time_left_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(
+      1, std::chrono::duration_cast<std::chrono::milliseconds>(remaining())
+             .count()));
+  if (!runtime_->fallbacks.empty())
+    turn_->fallback_request = request;
+  dispatch_model_request(runtime_->provider, std::move(request));
+}
+
+bool session_state::try_fallback(const caf::error& err) {
+  // Worth another model: the breaker is open, or the failure is one that
+  // another endpoint may not share (transient after retries, timeout,
+  // rate limit). A refusal of the request itself would repeat.
+  auto code = warden_code(err);
+  if (!code || !turn_->fallback_request ||
+      turn_->fallbacks_tried >= runtime_->fallbacks.size() ||
+      (*code != error_code::circuit_open &&
+       *code != error_code::dependency_failed && *code != error_code::timeout &&
+       *code != error_code::rate_limited))
+    return false;
+  const auto& route = runtime_->fallbacks[turn_->fallbacks_tried++];
+  logging::info("session", "run " + std::to_string(turn_->input.run) +
+                               " step " + std::to_string(turn_->step) +
+                               ": model call failed (" + error_reason(err) +
+                               "); trying " + route.provider_name + "/" +
+                               route.model);
+  auto request = *turn_->fallback_request;
+  request.model = route.model;
+  if (turn_->fallbacks_tried == runtime_->fallbacks.size())
+    turn_->fallback_request.reset(); // the last one: nothing to keep
+  dispatch_model_request(route.provider, std::move(request));
+  return true;
+}
+
+void session_state::dispatch_model_request(const caf::actor& provider,
+                                           model_request request) {
   auto serial = turn_->serial;
   // No request timeout: the provider bounds each attempt itself and the turn
   // deadline (watched by the agent pool) bounds the whole call. A timeout per
   // request would wake CAF's clock thread for every call.
   self_
       ->request(runtime_->governor, caf::infinite,
-                governed_model_call{runtime_->provider, std::move(request)})
+                governed_model_call{provider, std::move(request)})
       .then(
           [this, serial](model_reply& reply) {
             if (current(serial))
@@ -138,6 +199,8 @@ void session_state::handle_model_reply(model_reply& reply) {
 }
 
 void session_state::handle_model_error(const caf::error& err) {
+  if (remaining() > caf::timespan::zero() && try_fallback(err))
+    return; // the reservation stays with the call
   turn_->refund();
   if (remaining() <= caf::timespan::zero()) {
     stop(run_state::timed_out, timeout_reason());
@@ -177,7 +240,9 @@ void session_state::handle_agent_reply(model_reply& reply) {
   std::vector<detail::normalized_arguments> args;
   auto doom = turn_->observe(reply.tool_calls, args);
   journal_reply(reply, doom);
-  conversation_.push_back({chat_role::assistant, reply.text, {}});
+  name_calls(reply.tool_calls, turn_->input.run, turn_->step);
+  conversation_.push_back(
+      {chat_role::assistant, reply.text, {}, reply.tool_calls, {}});
   if (doom.verdict == policies::doom_verdict::halt) {
     runtime_->metrics.count_doom_loop_halt();
     finish(run_state::failed, {}, "doom loop: " + doom.reason);
@@ -353,10 +418,24 @@ void session_state::tool_done(std::size_t index, std::string output, bool error,
     maybe_yield_slot();
 }
 
+void session_state::close_open_calls(run_state state) {
+  for (std::size_t i = 0; i < turn_->calls.size(); ++i) {
+    auto& result = turn_->results[i];
+    auto output = result ? std::move(*result)
+                         : tool_error_output(std::string{"the turn ended ("} +
+                                             to_string(state) +
+                                             ") before this call returned");
+    conversation_.push_back(tool_result_message(
+        turn_->calls[i].tool, std::move(output), turn_->calls[i].id));
+  }
+  turn_->begin_tools({});
+}
+
 void session_state::after_tools() {
   for (std::size_t i = 0; i < turn_->calls.size(); ++i)
     conversation_.push_back(tool_result_message(turn_->calls[i].tool,
-                                                std::move(*turn_->results[i])));
+                                                std::move(*turn_->results[i]),
+                                                turn_->calls[i].id));
   if (turn_->nudge)
     conversation_.push_back(nudge_message(*turn_->nudge));
   turn_->begin_tools({});

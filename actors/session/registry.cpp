@@ -18,7 +18,52 @@ namespace warden {
 namespace {
 
 /// The first byte of every stored snapshot; a new encoding gets a new value.
-constexpr char snapshot_format = 1;
+/// 2: chat messages carry tool calls and tool call ids. Format 1 is still
+/// read (its messages have neither).
+constexpr char snapshot_format = 2;
+
+/// A snapshot as format 1 stored it: messages without tool calls or ids.
+struct chat_message_v1 {
+  chat_role role = chat_role::user;
+  std::string content;
+  std::string tool;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chat_message_v1& x) {
+  return f(x.role, x.content, x.tool);
+}
+
+struct session_snapshot_v1 {
+  session_id session = 0;
+  std::string agent;
+  std::vector<chat_message_v1> conversation;
+  session_counters counters;
+  std::string tenant;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_snapshot_v1& x) {
+  return f(x.session, x.agent, x.conversation, x.counters, x.tenant);
+}
+
+/// Reads the body of a snapshot of `format` into `result`.
+caf::error read_snapshot(caf::binary_deserializer& source, char format,
+                         session_snapshot& result) {
+  if (format == snapshot_format)
+    return source(result);
+  session_snapshot_v1 old;
+  if (auto err = source(old))
+    return err;
+  result.session = old.session;
+  result.agent = std::move(old.agent);
+  result.counters = old.counters;
+  result.tenant = std::move(old.tenant);
+  for (auto& m : old.conversation)
+    result.conversation.push_back(
+        {m.role, std::move(m.content), std::move(m.tool), {}, {}});
+  return {};
+}
 
 std::string session_name(session_id id) {
   return "session " + std::to_string(id);
@@ -41,12 +86,12 @@ caf::expected<std::string> encode_snapshot(caf::actor_system& sys,
 
 caf::expected<session_snapshot> decode_snapshot(caf::actor_system& sys,
                                                 const std::string& bytes) {
-  if (bytes.empty() || bytes.front() != snapshot_format)
+  if (bytes.empty() || (bytes.front() != snapshot_format && bytes.front() != 1))
     return make_error(error_code::data_loss,
                       "stored snapshot has an unknown format");
   caf::binary_deserializer source{sys, bytes.data() + 1, bytes.size() - 1};
   session_snapshot result;
-  if (auto err = source(result))
+  if (auto err = read_snapshot(source, bytes.front(), result))
     return make_error(error_code::data_loss,
                       "stored snapshot is unreadable: " + sys.render(err));
   if (source.remaining() != 0)

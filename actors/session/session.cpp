@@ -141,6 +141,7 @@ void session_state::stop(run_state state, std::string reason) {
 void session_state::finish(run_state state, std::string output,
                            std::string reason) {
   turn_->refund();
+  close_open_calls(state);
   turn_finished outcome{
       turn_->input.run,  id_,         state, std::move(output),
       std::move(reason), turn_->usage};

@@ -118,8 +118,24 @@ class session_state {
   /// tool-free final call.
   void model_step();
 
-  /// Sends `request` through the governor with the turn's remaining time.
+  /// The next call of the turn: the agent's instructions, then `messages`;
+  /// the agent's model, temperature and completion limit; the reservation
+  /// `estimate`.
+  [[nodiscard]] model_request
+  new_model_request(const std::vector<chat_message>& messages, bool compaction,
+                    const policies::budget_amounts& estimate);
+
+  /// Sends `request` through the governor with the turn's remaining time
+  /// (or answers it from the replay of a resumed run).
   void send_model_request(model_request request);
+
+  /// Sends `request` to `provider` through the governor.
+  void dispatch_model_request(const caf::actor& provider,
+                              model_request request);
+
+  /// Sends the call in flight to the next fallback model when `err` is
+  /// worth another model and one is left; false otherwise.
+  bool try_fallback(const caf::error& err);
 
   void handle_model_reply(model_reply& reply);
   void handle_model_error(const caf::error& err);
@@ -172,6 +188,12 @@ class session_state {
 
   /// Appends the tool results (and a nudge) and starts the next step.
   void after_tools();
+
+  /// The turn ends (as `state`) while calls of its last step are open:
+  /// each gets a result in the history (its own if it came, else one
+  /// saying the turn ended first), so that no call is left unanswered for
+  /// a model that reads the history later.
+  void close_open_calls(run_state state);
 
   /// Gives the run's admission slot back when every open call of the step
   /// is a spawn_agent: the turn only waits for its children, and they may

@@ -72,6 +72,12 @@ class session_turn {
   detail::model_call_kind call = detail::model_call_kind::agent;
   /// When the model call in flight started.
   caf::actor_clock::time_point call_started;
+  /// The model call in flight, kept while fallback models remain to try it
+  /// on (agents without fallback_models keep nothing).
+  std::optional<model_request> fallback_request;
+  /// Fallback models the call in flight has been sent to (0: the agent's
+  /// own model).
+  std::size_t fallbacks_tried = 0;
   /// Set once the loop heads for its tool-free final call: why.
   std::optional<std::string> final_reason;
   /// Whether the conversation was compacted since the last model step (at

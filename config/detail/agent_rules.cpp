@@ -8,28 +8,30 @@ namespace warden::config::detail {
 
 namespace {
 
-void check_provider_use(rule_context& context, const std::string& prefix,
-                        const agent_settings& agent) {
+// Checks one (provider, model) an agent calls; `where` is the table that
+// names them (the agent, or one of its fallback_models).
+void check_model_use(rule_context& context, const std::string& prefix,
+                     const std::string& where, const std::string& provider_name,
+                     const std::string& model, const agent_settings& agent) {
   const auto& providers = context.value().providers;
-  if (agent.provider.empty()) {
-    context.report(prefix + ".provider",
+  if (provider_name.empty()) {
+    context.report(where + ".provider",
                    "is required: the name of a [providers.<name>] table; "
                    "defined: " +
                        name_list(names_of(providers)));
     return;
   }
-  auto provider = providers.find(agent.provider);
+  auto provider = providers.find(provider_name);
   if (provider == providers.end()) {
-    context.report_undefined(prefix + ".provider", agent.provider, "provider",
+    context.report_undefined(where + ".provider", provider_name, "provider",
                              names_of(providers));
     return;
   }
-  auto provider_key = entry_path("providers", agent.provider);
-  if (provider->second.kind == provider_kind::openai && agent.model.empty() &&
+  auto provider_key = entry_path("providers", provider_name);
+  if (provider->second.kind == provider_kind::openai && model.empty() &&
       context.usable({provider_key + ".kind"}))
-    context.report(prefix + ".model", "is required: provider `" +
-                                          agent.provider +
-                                          "` is of kind \"openai\"");
+    context.report(where + ".model", "is required: provider `" + provider_name +
+                                         "` is of kind \"openai\"");
   if (provider->second.timeout_ms > agent.turn_timeout_ms &&
       context.usable({prefix + ".turn_timeout_ms"}))
     context.report(provider_key + ".timeout_ms",
@@ -37,6 +39,21 @@ void check_provider_use(rule_context& context, const std::string& prefix,
                        std::to_string(agent.turn_timeout_ms) +
                        ") of an agent that uses this provider, got " +
                        std::to_string(provider->second.timeout_ms));
+}
+
+void check_provider_use(rule_context& context, const std::string& prefix,
+                        const agent_settings& agent) {
+  check_model_use(context, prefix, prefix, agent.provider, agent.model, agent);
+  for (std::size_t i = 0; i < agent.fallback_models.size(); ++i) {
+    const auto& fallback = agent.fallback_models[i];
+    auto where = prefix + ".fallback_models[" + std::to_string(i) + "]";
+    if (fallback.provider == agent.provider && fallback.model == agent.model)
+      context.report(where, "names the agent's own model; a fallback must "
+                            "be another (provider, model)");
+    else
+      check_model_use(context, prefix, where, fallback.provider, fallback.model,
+                      agent);
+  }
 }
 
 void check_tool_use(rule_context& context, const std::string& prefix,

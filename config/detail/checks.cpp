@@ -150,6 +150,28 @@ std::string check(const std::string& x, text_rule rule) {
            "got " +
            quoted(x);
   }
+  case text_rule::header_name: {
+    // RFC 9110 token: visible ASCII except delimiters.
+    bool ok = !x.empty() && x.size() <= 128;
+    for (auto c : x)
+      ok = ok && std::isgraph(static_cast<unsigned char>(c)) &&
+           std::string_view{"\"(),/:;<=>?@[\\]{}"}.find(c) ==
+               std::string_view::npos;
+    if (ok)
+      return {};
+    return "must be an HTTP header name (1 to 128 letters, digits or "
+           "!#$%&'*+-.^_`|~), got " +
+           quoted(x);
+  }
+  case text_rule::header_value: {
+    // No control characters: a CR or LF would let a value add headers.
+    bool ok = true;
+    for (auto c : x)
+      ok = ok && (c == '\t' || !std::iscntrl(static_cast<unsigned char>(c)));
+    if (ok)
+      return {};
+    return "must not hold control characters (CR, LF, ...)";
+  }
   case text_rule::url:
     if (x.empty() || is_valid_url(x))
       return {};

@@ -33,6 +33,8 @@ enum class text_rule {
   name,      ///< 1 to 64 characters of [A-Za-z0-9_-]
   env_var,   ///< empty, or an environment variable name: [A-Za-z_][A-Za-z0-9_]*
   url,       ///< empty, or an http:// or https:// URL with a host
+  header_name,  ///< an HTTP header name: 1 to 128 token characters (RFC 9110)
+  header_value, ///< an HTTP header value: visible ASCII, spaces and tabs
 };
 
 /// Which ports an endpoint may have.

@@ -82,26 +82,39 @@ void check_provider(rule_context& context, const std::string& prefix,
   if (!context.usable({prefix + ".kind"})) {
     // The kind was rejected: rules that depend on it would only guess.
   } else if (provider.kind == provider_kind::openai) {
-    if (provider.endpoint.empty())
+    if (provider.endpoint.empty() && provider.endpoint_env.empty())
       context.report(prefix + ".endpoint",
-                     "is required for kind = \"openai\": an http:// or "
-                     "https:// URL");
+                     "is required for kind = \"openai\" (or endpoint_env): "
+                     "an http:// or https:// URL");
     if (!provider.script.empty())
       context.report(prefix + ".script",
                      "only applies to kind = \"scripted\", not " +
                          kind_name("openai"));
   } else {
-    if (!provider.endpoint.empty())
-      context.report(prefix + ".endpoint",
-                     "only applies to kind = \"openai\", not " +
-                         kind_name("scripted"));
-    if (!provider.api_key_env.empty())
-      context.report(prefix + ".api_key_env",
-                     "only applies to kind = \"openai\", not " +
-                         kind_name("scripted"));
+    for (const char* key :
+         {"endpoint", "endpoint_env", "api_key_env", "api_key_header",
+          "headers", "tls_verify", "ca_file", "stream", "max_connections"})
+      if (context.present(prefix + "." + key))
+        context.report(prefix + "." + key,
+                       "only applies to kind = \"openai\", not " +
+                           kind_name("scripted"));
   }
+  for (std::size_t i = 0; i < provider.models.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (provider.models[i].name == provider.models[j].name)
+        context.report(prefix + ".models[" + std::to_string(i) + "].name",
+                       "names model " + quoted(provider.models[i].name) +
+                           " again (first at models[" + std::to_string(j) +
+                           "])");
   check_retry(context, prefix, provider.retry);
   check_breaker(context, prefix, provider.breaker, provider.timeout_ms);
+  if (provider.breaker.slow_first_token_ms > provider.timeout_ms &&
+      context.usable({prefix + ".timeout_ms"}))
+    context.report(prefix + ".breaker.slow_first_token_ms",
+                   "must be at most timeout_ms (" +
+                       std::to_string(provider.timeout_ms) + "), got " +
+                       std::to_string(provider.breaker.slow_first_token_ms) +
+                       ": a first token that slow comes after the timeout");
 }
 
 void check_tool(rule_context& context, const std::string& prefix,
@@ -152,6 +165,9 @@ void check_tool(rule_context& context, const std::string& prefix,
                        "call is safe");
   check_retry(context, prefix, tool.retry);
   check_breaker(context, prefix, tool.breaker, tool.timeout_ms);
+  if (context.present(prefix + ".breaker.slow_first_token_ms"))
+    context.report(prefix + ".breaker.slow_first_token_ms",
+                   "only applies to providers: a tool has no first token");
 }
 
 } // namespace

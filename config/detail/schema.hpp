@@ -9,6 +9,7 @@
 // the value checker of validate() (checking settings built in C++).
 //
 // A visitor V provides:
+//   field(key, bool&)   field(key, optional<double>&, real_range)
 //   field(key, integral&, int_range)        field(key, optional<integral>&,
 //   int_range) field(key, double&, real_range)         field(key, std::string&,
 //   text_rule) field(key, enum&)                       field(key,
@@ -45,6 +46,9 @@ inline constexpr int_range times{0, 1'000'000};
 inline constexpr int_range iterations{1, 10'000};
 inline constexpr int_range turn_timeout_ms{1, 86'400'000};
 inline constexpr int_range context_tokens{1, 100'000'000};
+/// agents.max_completion_tokens: 0 = no limit of the agent's own.
+inline constexpr int_range context_tokens_or_off{0, 100'000'000};
+inline constexpr real_range temperature{0.0, 2.0};
 inline constexpr int_range run_tokens{0, 1'000'000'000'000};
 inline constexpr int_range cost_micros{0, 1'000'000'000'000'000};
 inline constexpr int_range wall_ms{0, 604'800'000};
@@ -166,9 +170,23 @@ void describe(V& v, breaker_settings& x) {
   v.field("failure_rate", x.failure_rate, limits::rate);
   v.field("slow_call_rate", x.slow_call_rate, limits::rate);
   v.field("slow_call_ms", x.slow_call_ms, limits::call_timeout_ms);
+  v.field("slow_first_token_ms", x.slow_first_token_ms, limits::duration_ms);
   v.field("minimum_calls", x.minimum_calls, limits::calls);
   v.field("open_ms", x.open_ms, limits::open_ms);
   v.field("half_open_probes", x.half_open_probes, limits::probes);
+}
+
+template <class V>
+void describe(V& v, header_setting& x) {
+  v.field("name", x.name, text_rule::header_name);
+  v.field("value", x.value, text_rule::header_value);
+}
+
+template <class V>
+void describe(V& v, model_price_settings& x) {
+  v.field("name", x.name, text_rule::non_empty);
+  v.field("input_per_million", x.input_per_million, limits::cost_micros);
+  v.field("output_per_million", x.output_per_million, limits::cost_micros);
 }
 
 template <class V>
@@ -176,7 +194,15 @@ void describe(V& v, provider_settings& x) {
   v.field("kind", x.kind);
   v.field("script", x.script, text_rule::any);
   v.field("endpoint", x.endpoint, text_rule::url);
+  v.field("endpoint_env", x.endpoint_env, text_rule::env_var);
   v.field("api_key_env", x.api_key_env, text_rule::env_var);
+  v.field("api_key_header", x.api_key_header, text_rule::header_name);
+  v.table_array("headers", x.headers);
+  v.field("tls_verify", x.tls_verify);
+  v.field("stream", x.stream);
+  v.field("ca_file", x.ca_file, text_rule::any);
+  v.field("max_connections", x.max_connections, limits::connections);
+  v.table_array("models", x.models);
   v.field("timeout_ms", x.timeout_ms, limits::call_timeout_ms);
   v.field("requests_per_minute", x.requests_per_minute,
           limits::requests_per_minute);
@@ -224,9 +250,20 @@ void describe(V& v, doom_loop_settings& x) {
 }
 
 template <class V>
+void describe(V& v, fallback_model_settings& x) {
+  v.field("provider", x.provider, text_rule::non_empty);
+  v.field("model", x.model, text_rule::any);
+}
+
+template <class V>
 void describe(V& v, agent_settings& x) {
   v.field("provider", x.provider, text_rule::any);
   v.field("model", x.model, text_rule::any);
+  v.table_array("fallback_models", x.fallback_models);
+  v.field("instructions", x.instructions, text_rule::any);
+  v.field("temperature", x.temperature, limits::temperature);
+  v.field("max_completion_tokens", x.max_completion_tokens,
+          limits::context_tokens_or_off);
   v.field("tools", x.tools, text_rule::any);
   v.field("max_concurrency", x.max_concurrency, limits::cap);
   v.field("max_iterations", x.max_iterations, limits::iterations);

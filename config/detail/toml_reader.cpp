@@ -87,20 +87,46 @@ class table_reader {
       x = static_cast<T>(*value);
   }
 
-  void field(const char* key, double& x, real_range allowed) {
+  void field(const char* key, bool& x) {
     auto* value = lookup(key);
     if (value == nullptr)
       return;
+    if (!value->is_boolean())
+      return fail(key, *value,
+                  "must be true or false, got " + type_name(*value));
+    x = value->as_boolean();
+  }
+
+  void field(const char* key, std::optional<double>& x, real_range allowed) {
+    double number = 0;
+    if (read_real(key, allowed, number))
+      x = number;
+  }
+
+  void field(const char* key, double& x, real_range allowed) {
+    read_real(key, allowed, x);
+  }
+
+  // Reads a number into `x`; true when the key was present and valid.
+  bool read_real(const char* key, real_range allowed, double& x) {
+    auto* value = lookup(key);
+    if (value == nullptr)
+      return false;
     double number = 0;
     if (value->is_floating())
       number = value->as_floating();
     else if (value->is_integer())
       number = static_cast<double>(value->as_integer());
-    else
-      return fail(key, *value, "must be a number, got " + type_name(*value));
-    if (auto problem = check(number, allowed); !problem.empty())
-      return fail(key, *value, problem);
+    else {
+      fail(key, *value, "must be a number, got " + type_name(*value));
+      return false;
+    }
+    if (auto problem = check(number, allowed); !problem.empty()) {
+      fail(key, *value, problem);
+      return false;
+    }
     x = number;
+    return true;
   }
 
   void field(const char* key, std::string& x, text_rule rule) {

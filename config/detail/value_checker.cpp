@@ -37,6 +37,16 @@ class value_checker {
     report(join(prefix_, key), check(x, allowed));
   }
 
+  void field(const char* key, const std::optional<double>& x,
+             real_range allowed) {
+    if (x)
+      field(key, *x, allowed);
+  }
+
+  void field(const char*, bool) {
+    // Either value is valid.
+  }
+
   void field(const char* key, const std::string& x, text_rule rule) {
     report(join(prefix_, key), check(x, rule));
   }

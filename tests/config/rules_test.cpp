@@ -121,6 +121,71 @@ CAF_TEST(an endpoint on a scripted provider is refused) {
       "providers.s.endpoint", 2, "only applies to kind = \"openai\""));
 }
 
+CAF_TEST(keys of openai providers are refused on scripted ones) {
+  CAF_CHECK(only_error(load("[providers.s]\ntls_verify = false\n"),
+                       "providers.s.tls_verify", 2,
+                       "only applies to kind = \"openai\""));
+  CAF_CHECK(only_error(load("[providers.s]\nmax_connections = 4\n"),
+                       "providers.s.max_connections", 2,
+                       "only applies to kind = \"openai\""));
+}
+
+CAF_TEST(an openai provider takes its endpoint from the environment) {
+  auto result = load("[providers.o]\nkind = \"openai\"\n"
+                     "endpoint_env = \"OPENAI_BASE_URL\"\n");
+  CAF_CHECK_EQUAL(render(result.errors), " (none)");
+}
+
+CAF_TEST(a switch that is not a boolean is refused) {
+  CAF_CHECK(only_error(load("[providers.o]\nkind = \"openai\"\n"
+                            "endpoint = \"http://x.example\"\n"
+                            "tls_verify = \"no\"\n"),
+                       "providers.o.tls_verify", 4,
+                       "must be true or false, got a string"));
+}
+
+CAF_TEST(extra headers must be valid header fields) {
+  auto base = std::string{"[providers.o]\nkind = \"openai\"\n"
+                          "endpoint = \"http://x.example\"\n"};
+  CAF_CHECK(only_error(load(base + "[[providers.o.headers]]\n"
+                                   "name = \"OpenAI Organization\"\n"),
+                       "providers.o.headers[0].name", 5,
+                       "must be an HTTP header name"));
+  // A CR LF in a value would let it add fields of its own.
+  CAF_CHECK(only_error(
+      load(base + "[[providers.o.headers]]\n"
+                  "name = \"X-A\"\nvalue = \"a\\r\\nX-B: b\"\n"),
+      "providers.o.headers[0].value", 6, "must not hold control characters"));
+  auto good = load(base + "[[providers.o.headers]]\nname = \"api-version\"\n"
+                          "value = \"2024-10-21\"\n");
+  CAF_CHECK_EQUAL(render(good.errors), " (none)");
+}
+
+CAF_TEST(a model priced twice is refused) {
+  CAF_CHECK(only_error(load("[[providers.s.models]]\nname = \"m\"\n"
+                            "[[providers.s.models]]\nname = \"m\"\n"),
+                       "providers.s.models[1].name", 4,
+                       "names model \"m\" again"));
+}
+
+CAF_TEST(fallback models name defined providers and another model) {
+  auto base = std::string{"[providers.p]\n[agents.a]\nprovider = \"p\"\n"};
+  CAF_CHECK(only_error(load(base + "[[agents.a.fallback_models]]\n"
+                                   "provider = \"nowhere\"\n"),
+                       "agents.a.fallback_models[0].provider", 5, "nowhere"));
+  CAF_CHECK(only_error(load(base + "[[agents.a.fallback_models]]\n"
+                                   "provider = \"p\"\n"),
+                       "agents.a.fallback_models[0]", 4,
+                       "names the agent's own model"));
+}
+
+CAF_TEST(a temperature beyond two is refused) {
+  CAF_CHECK(only_error(load("[providers.p]\n[agents.a]\nprovider = \"p\"\n"
+                            "temperature = 2.5\n"),
+                       "agents.a.temperature", 4,
+                       "must be in [0.0, 2.0], got 2.5"));
+}
+
 CAF_TEST(an initial backoff above the maximum backoff is refused) {
   CAF_CHECK(only_error(load("[providers.p.retry]\ninitial_backoff_ms = 500\n"
                             "max_backoff_ms = 100\n"),

@@ -15,6 +15,11 @@ client::client() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
   // nop
 }
 
+client::client(accepted_socket accepted)
+    : fd_(accepted.fd), connected_(accepted.fd >= 0) {
+  // nop
+}
+
 client::client(std::uint16_t port) : client() {
   connect(port);
 }

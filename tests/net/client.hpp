@@ -2,7 +2,8 @@
 
 // A blocking test client on a plain socket: it sends exactly the bytes a
 // test wants, when it wants (part of a request line, a byte at a time),
-// and every read is bounded by a deadline.
+// and every read is bounded by a deadline. The client's suites use it on
+// the other end too, for the connections their test server accepts.
 
 #include <chrono>
 #include <cstdint>
@@ -16,6 +17,11 @@ namespace warden::net::test {
 using namespace std::chrono_literals;
 using test_clock = std::chrono::steady_clock;
 
+/// A socket that a listening socket accepted.
+struct accepted_socket {
+  int fd = -1;
+};
+
 /// A TCP connection to 127.0.0.1.
 class client {
  public:
@@ -23,6 +29,8 @@ class client {
   explicit client(std::uint16_t port);
   /// A socket not connected yet (connect() later).
   client();
+  /// Takes `accepted`, a connected socket (a test server's end).
+  explicit client(accepted_socket accepted);
   ~client();
   client(const client&) = delete;
   client& operator=(const client&) = delete;
@@ -43,6 +51,12 @@ class client {
   /// Reads one response (header, then a Content-Length body) within
   /// `bound`; none when the connection closed or the time ran out first.
   std::optional<std::string> read_response(std::chrono::milliseconds bound);
+
+  /// Reads one request within `bound`: the same framing as a response
+  /// (header, then a Content-Length body).
+  std::optional<std::string> read_request(std::chrono::milliseconds bound) {
+    return read_response(bound);
+  }
 
   /// What was read and not yet returned by read_response().
   [[nodiscard]] const std::string& pending() const noexcept { return in_; }

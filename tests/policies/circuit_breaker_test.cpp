@@ -170,6 +170,31 @@ CAF_TEST(slow calls open the breaker even when they all succeed) {
   CAF_CHECK_EQUAL(breaker.failure_rate(), 0.0);
 }
 
+CAF_TEST(a slow first token makes a fast call slow) {
+  manual_clock clk;
+  auto cfg = count_window(4, 2, 1.1);
+  cfg.slow_call_duration_threshold = 10s;
+  cfg.slow_first_token_threshold = 500ms;
+  cfg.slow_call_rate_threshold = 1.0;
+  circuit_breaker breaker{cfg, clk};
+  auto streamed = [&](duration first_token) {
+    auto decision = breaker.try_acquire();
+    CAF_REQUIRE(decision.permitted());
+    breaker.record_success(*decision.permit, 2s, first_token);
+  };
+  streamed(500ms); // exactly the threshold is not slow
+  CAF_CHECK_EQUAL(breaker.slow_call_rate(), 0.0);
+  streamed(0ms); // not measured
+  CAF_CHECK_EQUAL(breaker.slow_call_rate(), 0.0);
+  streamed(501ms);
+  streamed(3s);
+  CAF_CHECK_EQUAL(breaker.slow_call_rate(), 0.5);
+  CAF_CHECK(breaker.state() == breaker_state::closed);
+  streamed(600ms);
+  streamed(700ms);
+  CAF_CHECK(breaker.state() == breaker_state::open);
+}
+
 CAF_TEST(a slow failure counts as both slow and failed) {
   manual_clock clk;
   auto cfg = count_window(10, 10, 0.5);

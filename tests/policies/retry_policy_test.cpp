@@ -282,7 +282,8 @@ CAF_TEST(a retry after beyond the elapsed budget gives up and says so) {
   auto fits = policy.decide(call, error_class::rate_limited, 10s);
   CAF_CHECK(fits.retry());
   CAF_CHECK_EQUAL(fits.delay.count(), duration{10s}.count());
-  CAF_CHECK_EQUAL(policy.retries_in_window(), 1u);
+  // Waiting as asked spends nothing of the budget.
+  CAF_CHECK_EQUAL(policy.retries_in_window(), 0u);
 }
 
 CAF_TEST(the budget floor lets low traffic retry) {
@@ -296,6 +297,22 @@ CAF_TEST(the budget floor lets low traffic retry) {
   CAF_CHECK(d.give_up == give_up_reason::budget_exhausted);
   CAF_CHECK(contains(d.reason, "3 retries against 1 calls"));
   CAF_CHECK_EQUAL(policy.retries_in_window(), 3u);
+}
+
+CAF_TEST(waiting as a rate limit asked spends no budget) {
+  manual_clock clk;
+  random_engine rng{1};
+  retry_policy policy{budgeted(0.1, 3), clk, rng};
+  auto call = policy.record_call();
+  // 64 callers told "retry after 2 s": each may wait and try again.
+  for (int i = 0; i < 64; ++i)
+    CAF_CHECK(policy.decide(call, error_class::rate_limited, 2s).retry());
+  CAF_CHECK_EQUAL(policy.retries_in_window(), 0u);
+  // Without a named wait a rate limit is a retry like any other.
+  for (int i = 0; i < 3; ++i)
+    CAF_CHECK(policy.decide(call, error_class::rate_limited).retry());
+  auto d = policy.decide(call, error_class::rate_limited);
+  CAF_CHECK(d.give_up == give_up_reason::budget_exhausted);
 }
 
 CAF_TEST(the budget grows with the calls in the window) {

@@ -6,8 +6,11 @@
 // cancellation by run, and permits returned to the governor in batches.
 // Included only by dependencies/provider.cpp and dependencies/tool_runner.cpp.
 
+#include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,6 +32,7 @@
 #include "actors/dependencies/metrics.hpp"
 #include "actors/protocol/error.hpp"
 #include "actors/protocol/messages.hpp"
+#include "policies/hold_gate.hpp"
 
 namespace warden::detail {
 
@@ -48,11 +52,16 @@ struct retry_due {
   std::uint64_t call = 0;
 };
 
+/// The hold the dependency asked for may be over (dependency actor ->
+/// itself).
+struct hold_due {};
+
 } // namespace warden::detail
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::deadline_tick)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::retry_due)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::release_due)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::hold_due)
 
 namespace warden::detail {
 
@@ -61,6 +70,25 @@ inline std::uint64_t token_estimate_of(const model_request& x) {
 }
 
 inline std::uint64_t token_estimate_of(const tool_request&) {
+  return 0;
+}
+
+/// The breaker that judges a call: a provider's per model, a tool's one.
+inline const std::string& breaker_key_of(const model_request& x) {
+  return x.model;
+}
+
+inline const std::string& breaker_key_of(const tool_request&) {
+  static const std::string none;
+  return none;
+}
+
+/// Milliseconds the caller had left when it sent the call; 0 = unknown.
+inline std::uint64_t time_left_of(const model_request& x) {
+  return x.time_left_ms;
+}
+
+inline std::uint64_t time_left_of(const tool_request&) {
   return 0;
 }
 
@@ -93,6 +121,13 @@ struct dependency_call_settings {
   /// Runs whose cancel was acknowledged: no attempt of theirs starts. Null:
   /// none are checked.
   std::shared_ptr<const cancel_board> cancels;
+  /// Calls that may wait while the dependency asked its callers to wait; a
+  /// call beyond them is refused as rate_limited.
+  std::size_t max_held = 4096;
+  /// Receives the state changes of keyed breakers (a provider's models),
+  /// with their key; may be empty.
+  std::function<void(const std::string& key, policies::breaker_state to)>
+      on_keyed_breaker_change;
 };
 
 /// The calls of one dependency actor. Owned by the actor's state, used only
@@ -111,6 +146,8 @@ class dependency_calls {
                    dependency_call_settings settings,
                    std::shared_ptr<backend_type> backend)
       : self_(self),
+        clock_(&clk),
+        gate_(clk),
         settings_(std::move(settings)),
         guard_(std::move(guard), clk,
                [gauge = settings_.metrics.breaker_state](
@@ -120,6 +157,13 @@ class dependency_calls {
         backend_(std::move(backend)) {
     set_breaker_gauge(settings_.metrics.breaker_state,
                       policies::breaker_state::closed);
+    if (auto report = settings_.on_keyed_breaker_change)
+      guard_.on_breaker_change([report](const std::string& key,
+                                        policies::breaker_state,
+                                        policies::breaker_state to) {
+        if (!key.empty())
+          report(key, to);
+      });
   }
 
   /// Runs when the owning actor stops (its state is destroyed in on_exit,
@@ -140,6 +184,8 @@ class dependency_calls {
         [this](retry_due& msg) { on_retry_due(msg); },
         [this](release_due&) { send_releases(); },
         [this](cancel_calls& msg) { cancel_run(msg.run); },
+        [this](hold_due&) { on_hold_due(); },
+        [this](dependency_backpressure& msg) { hold(msg.wait); },
     };
   }
 
@@ -162,16 +208,100 @@ class dependency_calls {
     guarded_call guarded;
     /// The deadline of the attempt in flight, if any.
     std::optional<typename deadline_queue::iterator> deadline;
+    /// When the caller's turn ends, if it said.
+    std::optional<time_point> caller_deadline;
   };
 
   void receive(Request request) {
     increment(settings_.metrics.calls);
     auto id = ++last_call_;
     auto estimate = token_estimate_of(request);
+    std::optional<time_point> caller_deadline;
+    if (auto ms = time_left_of(request); ms != 0)
+      caller_deadline = self_->clock().now() + std::chrono::milliseconds{ms};
+    // Judged by its breaker before the request moves into the table.
+    auto guarded = guard_.begin_call(estimate, breaker_key_of(request));
     calls_.emplace(id, call_entry{self_->make_response_promise(),
-                                  std::move(request),
-                                  guard_.begin_call(estimate), std::nullopt});
+                                  std::move(request), std::move(guarded),
+                                  std::nullopt, caller_deadline});
     start_attempt(id);
+  }
+
+  // -- the dependency asked its callers to wait -------------------------------
+
+  /// Every attempt waits `wait` (from a failure or a backend's note).
+  void hold(policies::duration wait) {
+    gate_.hold_for(wait);
+    arm_hold();
+  }
+
+  void arm_hold() {
+    if (hold_armed_ || !gate_.closed())
+      return;
+    hold_armed_ = true;
+    auto wait = gate_.until() - clock_->now();
+    self_->delayed_send(self_, std::max(wait, policies::duration{0}),
+                        hold_due{});
+  }
+
+  void on_hold_due() {
+    hold_armed_ = false;
+    release_held();
+  }
+
+  /// Starts waiting calls while the gate lets them pass: after a hold, the
+  /// first is the probe and the rest wait for its answer.
+  void release_held() {
+    while (!held_.empty() && !gate_.closed()) {
+      auto id = held_.front();
+      held_.pop_front();
+      auto i = calls_.find(id);
+      if (i != calls_.end() && !i->second.guarded.in_flight())
+        start_attempt(id);
+    }
+    arm_hold();
+  }
+
+  /// Parks call `id` until the gate opens, or refuses it when it cannot
+  /// wait that long (its caller's turn ends first, or too many wait).
+  void park(std::uint64_t id, policies::time_point until) {
+    auto& entry = calls_.at(id);
+    auto wait = until - clock_->now();
+    auto ms = std::to_string(
+                  std::chrono::ceil<std::chrono::milliseconds>(wait).count()) +
+              " ms";
+    auto says = [&](const std::string& why) {
+      increment(settings_.metrics.rejections);
+      finish(id,
+             make_error(error_code::rate_limited,
+                        guard_.config().name + ": " + why,
+                        std::chrono::ceil<std::chrono::milliseconds>(wait)));
+    };
+    if (entry.caller_deadline &&
+        *entry.caller_deadline - self_->clock().now() < wait)
+      return says("the endpoint asked its callers to wait " + ms +
+                  ", longer than the caller's turn has left");
+    if (held_.size() >= settings_.max_held)
+      return says("the endpoint asked its callers to wait " + ms + " and " +
+                  std::to_string(held_.size()) + " calls already wait");
+    held_.push_back(id);
+    arm_hold();
+  }
+
+  /// The probe `id` ended: with a request to wait (`waited`) or otherwise.
+  void probe_ended(std::uint64_t id, const attempt_failure* failure) {
+    if (probe_ != id)
+      return;
+    probe_.reset();
+    if (failure != nullptr &&
+        failure->error == policies::error_class::rate_limited)
+      gate_.probe_held(failure->retry_after);
+    else if (failure != nullptr &&
+             failure->error == policies::error_class::cancelled)
+      gate_.probe_abandoned();
+    else
+      gate_.probe_succeeded();
+    release_held();
   }
 
   void start_attempt(std::uint64_t id) {
@@ -184,11 +314,21 @@ class dependency_calls {
                                 " was cancelled: the call was not started"));
       return;
     }
-    if (auto rejected = guard_.before_attempt(entry.guarded)) {
-      increment(settings_.metrics.rejections);
-      finish(id, rejected->to_error());
+    auto gate = gate_.try_pass();
+    if (!gate.pass) {
+      park(id, gate.until);
       return;
     }
+    if (auto rejected = guard_.before_attempt(entry.guarded)) {
+      if (gate.probe)
+        gate_.probe_abandoned();
+      increment(settings_.metrics.rejections);
+      finish(id, rejected->to_error());
+      release_held();
+      return;
+    }
+    if (gate.probe)
+      probe_ = id;
     increment(settings_.metrics.attempts);
     auto attempt = entry.guarded.attempt.attempt;
     auto at = self_->clock().now() + settings_.attempt_timeout;
@@ -221,7 +361,8 @@ class dependency_calls {
       }
     }
     if (outcome.reply) {
-      attempt_succeeded<Reply> msg{id, attempt, std::move(*outcome.reply)};
+      attempt_succeeded<Reply> msg{id, attempt, std::move(*outcome.reply),
+                                   policies::duration{0}};
       on_success(msg);
     } else if (outcome.failure) {
       attempt_failed msg{id, attempt, std::move(*outcome.failure)};
@@ -229,6 +370,16 @@ class dependency_calls {
     } else {
       entry.deadline = deadlines_.emplace(at, std::make_pair(id, attempt));
       arm(at);
+    }
+  }
+
+  /// Tells the backend that attempt `attempt` of call `id` is over for us.
+  void abandon(std::uint64_t id, std::uint32_t attempt) {
+    try {
+      backend_->abandon(
+          attempt_ticket{caf::actor_cast<caf::actor>(self_), id, attempt});
+    } catch (...) {
+      // Aborting is best effort: the attempt's outcome is ignored anyway.
     }
   }
 
@@ -248,11 +399,12 @@ class dependency_calls {
     observe_seconds(settings_.metrics.attempt_seconds,
                     self_->clock().now() - entry->guarded.started);
     clear_deadline(*entry);
-    guard_.succeeded(entry->guarded, tokens_used(msg.reply));
+    guard_.succeeded(entry->guarded, tokens_used(msg.reply), msg.first_token);
     msg.reply.retries = entry->guarded.retries;
     entry->promise.deliver(std::move(msg.reply));
     release_permit();
     calls_.erase(msg.call);
+    probe_ended(msg.call, nullptr);
   }
 
   void on_failure(attempt_failed& msg) {
@@ -292,6 +444,7 @@ class dependency_calls {
       deadlines_.erase(deadlines_.begin());
       if (auto* entry = current(id, attempt)) {
         entry->deadline.reset();
+        abandon(id, attempt);
         failed(id, *entry,
                attempt_failure{policies::error_class::timeout,
                                "no answer within " + std::to_string(ms) + " ms",
@@ -307,6 +460,10 @@ class dependency_calls {
     clear_deadline(entry);
     if (failure.error == policies::error_class::timeout)
       increment(settings_.metrics.timeouts);
+    // A request to wait holds every caller, not only this one.
+    if (failure.error == policies::error_class::rate_limited && probe_ != id)
+      hold(failure.retry_after.value_or(policies::hold_gate::default_wait));
+    probe_ended(id, &failure);
     auto verdict = guard_.failed(entry.guarded, failure);
     if (!verdict.retry()) {
       finish(id, verdict.give_up->to_error());
@@ -332,18 +489,27 @@ class dependency_calls {
         continue;
       }
       clear_deadline(i->second);
+      if (i->second.guarded.in_flight())
+        abandon(i->first, i->second.guarded.attempt.attempt);
       guard_.abandon(i->second.guarded);
       increment(settings_.metrics.cancellations);
       i->second.promise.deliver(
           guard_.cancelled("run " + std::to_string(run) + " cancelled")
               .to_error());
       release_permit();
+      if (probe_ == i->first) {
+        probe_.reset();
+        gate_.probe_abandoned();
+      }
       i = calls_.erase(i);
     }
+    release_held();
   }
 
   void stop_all() {
     for (auto& [id, entry] : calls_) {
+      if (entry.guarded.in_flight())
+        abandon(id, entry.guarded.attempt.attempt);
       guard_.abandon(entry.guarded);
       increment(settings_.metrics.cancellations);
       entry.promise.deliver(guard_.cancelled("actor stopped").to_error());
@@ -386,6 +552,15 @@ class dependency_calls {
   }
 
   caf::event_based_actor* self_;
+  const policies::clock* clock_;
+  /// Holds every attempt while the dependency asked its callers to wait.
+  policies::hold_gate gate_;
+  /// Calls waiting for the gate, first come first served.
+  std::deque<std::uint64_t> held_;
+  /// The call whose attempt probes after a hold, if one is out.
+  std::optional<std::uint64_t> probe_;
+  /// Whether a hold_due is on its way.
+  bool hold_armed_ = false;
   dependency_call_settings settings_;
   dependency_guard guard_;
   std::shared_ptr<backend_type> backend_;

@@ -132,4 +132,31 @@ classified_failure classify_status(unsigned status, std::string_view body,
   return result;
 }
 
+std::optional<classified_failure>
+classify_stream_error(std::string_view data, std::string_view api_key) {
+  auto doc = json::parse(data, nullptr, false);
+  if (!doc.is_object())
+    return std::nullopt;
+  auto i = doc.find("error");
+  if (i == doc.end() || i->is_null())
+    return std::nullopt;
+  // The status the same refusal has before a stream starts.
+  auto error = error_of(data);
+  unsigned status = 500;
+  if (error.code == "rate_limit_exceeded" || error.code == "insufficient_quota")
+    status = 429;
+  else if (error.code == "invalid_api_key")
+    status = 401;
+  else if (error.code == "invalid_request_error")
+    status = 400;
+  auto no_headers = [](std::string_view) { return std::string_view{}; };
+  auto result = classify_status(status, data, no_headers, 0, api_key);
+  // "the endpoint answered HTTP 500 (code): message" names a status the
+  // endpoint did not send: keep what follows it.
+  auto said = "the endpoint answered HTTP " + std::to_string(status);
+  result.reason = "the endpoint sent an error in the stream" +
+                  result.reason.substr(said.size());
+  return result;
+}
+
 } // namespace warden::openai

@@ -38,6 +38,14 @@ struct classified_failure {
                                                  std::uint64_t now_unix_ms,
                                                  std::string_view api_key);
 
+/// Classifies an error object an endpoint sent as a stream's event (a
+/// refusal sent after a 200, as some servers do): by its code as the same
+/// refusal with its status would be (rate_limit_exceeded and
+/// insufficient_quota as 429, invalid_api_key as 401, invalid_request_error
+/// as 400, others as 500). Nothing when `data` holds no error object.
+[[nodiscard]] std::optional<classified_failure>
+classify_stream_error(std::string_view data, std::string_view api_key);
+
 /// The wait the endpoint asks for: `retry-after-ms`, else `Retry-After`,
 /// else the reset time of the exhausted limit (`x-ratelimit-reset-requests`
 /// when `x-ratelimit-remaining-requests` is 0, `-tokens` likewise; the

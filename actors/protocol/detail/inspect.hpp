@@ -111,26 +111,28 @@ typename Inspector::result_type inspect(Inspector& f, drain_report& x) {
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
-  return f(caf::meta::type_name("chat_message"), x.role, x.content, x.tool);
+typename Inspector::result_type inspect(Inspector& f, tool_call& x) {
+  return f(caf::meta::type_name("tool_call"), x.tool, x.arguments, x.id);
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, tool_call& x) {
-  return f(caf::meta::type_name("tool_call"), x.tool, x.arguments);
+typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
+  return f(caf::meta::type_name("chat_message"), x.role, x.content, x.tool,
+           x.tool_calls, x.tool_call_id);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, model_request& x) {
   return f(caf::meta::type_name("model_request"), x.run, x.session, x.step,
            x.messages, x.tools, x.compaction, x.token_estimate,
-           x.max_completion_tokens);
+           x.max_completion_tokens, x.model, x.temperature, x.time_left_ms);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, model_reply& x) {
   return f(caf::meta::type_name("model_reply"), x.text, x.tool_calls,
-           x.prompt_tokens, x.completion_tokens, x.cost_micros, x.retries);
+           x.prompt_tokens, x.completion_tokens, x.cost_micros, x.retries,
+           x.model);
 }
 
 template <class Inspector>

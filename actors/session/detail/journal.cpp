@@ -53,7 +53,8 @@ storage::journal_entry model_step_entry(run_id run, std::uint32_t step,
                                         const policies::doom_decision& doom) {
   auto size = payload_overhead + reply.text.size() + doom.reason.size();
   for (const auto& call : reply.tool_calls)
-    size += call.tool.size() + call.arguments.size() + 32;
+    size += call.tool.size() + call.arguments.size() + call.id.size() + 40;
+  size += reply.model.size() + 12;
   json_text out{size};
   out.begin_object()
       .key("call")
@@ -72,6 +73,8 @@ storage::journal_entry model_step_entry(run_id run, std::uint32_t step,
         .key("verdict")
         .value(policies::to_string(doom.verdict))
         .end_object();
+  if (!reply.model.empty())
+    out.key("model").value(reply.model);
   out.key("prompt_tokens")
       .value(reply.prompt_tokens)
       .key("retries")
@@ -80,13 +83,14 @@ storage::journal_entry model_step_entry(run_id run, std::uint32_t step,
       .value(reply.text)
       .key("tool_calls")
       .begin_array();
-  for (const auto& call : reply.tool_calls)
-    out.begin_object()
-        .key("arguments")
-        .value(call.arguments)
-        .key("tool")
-        .value(call.tool)
-        .end_object();
+  for (const auto& call : reply.tool_calls) {
+    out.begin_object().key("arguments").value(call.arguments);
+    // The endpoint's id, when it gave one; the session names the others
+    // the same way again on replay.
+    if (!call.id.empty())
+      out.key("id").value(call.id);
+    out.key("tool").value(call.tool).end_object();
+  }
   out.end_array().end_object();
   return {run, step, storage::entry_kind::model_step, out.take()};
 }

@@ -54,9 +54,13 @@ parse_model_step(const std::string& payload) {
     reply.completion_tokens = *completion;
     reply.cost_micros = *cost;
     reply.retries = *retries;
+    reply.model = json.value("model", std::string{});
+    // Entries written before calls had ids have none: the session names
+    // them as it does calls an endpoint left unnamed.
     for (const auto& call : json.at("tool_calls"))
       reply.tool_calls.push_back({call.at("tool").get<std::string>(),
-                                  call.at("arguments").get<std::string>()});
+                                  call.at("arguments").get<std::string>(),
+                                  call.value("id", std::string{})});
     return std::make_pair(*kind, std::move(reply));
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

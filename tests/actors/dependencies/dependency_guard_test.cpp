@@ -136,6 +136,17 @@ CAF_TEST(a call that must not repeat is never retried) {
   }
 }
 
+CAF_TEST(requests to wait never open the breaker) {
+  MAKE_GUARD(guard, base());
+  for (int i = 0; i < 10; ++i) {
+    auto call = guard.begin_call();
+    CAF_REQUIRE(!guard.before_attempt(call));
+    (void)guard.failed(call, failure(error_class::rate_limited));
+  }
+  CAF_CHECK(guard.breaker().state() == breaker_state::closed);
+  CAF_CHECK(changes.empty());
+}
+
 CAF_TEST(an open breaker rejects with the time left open) {
   MAKE_GUARD(guard, base());
   for (int i = 0; i < 2; ++i) {

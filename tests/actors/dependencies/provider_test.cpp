@@ -376,6 +376,107 @@ CAF_TEST(a rate limit that is not retried reaches the caller with its wait) {
   CAF_CHECK_EQUAL(released(), 1u);
 }
 
+CAF_TEST(a request to wait holds every caller and one probe goes first) {
+  // 64 calls in flight at once all meet a 429 with Retry-After: 2 s.
+  model_script script;
+  script.latency = {100, 100};
+  auto f = fault(fault_kind::rate_limited, 0, 0);
+  f.retry_after_ms = 2000;
+  f.from_attempt = 1;
+  f.until_attempt = 64;
+  script.faults = {f};
+  auto s = settings();
+  s.retry.max_attempts = 5;
+  s.retry.max_backoff_ms = 3000;
+  start(s, script);
+  for (run_id run = 1; run <= 64; ++run) {
+    model_request req;
+    req.run = run;
+    req.step = 1;
+    req.messages = {{chat_role::user, "hello", {}}};
+    self->send(prov, std::move(req));
+  }
+  sched.run();
+  CAF_CHECK_EQUAL(model->attempts(), 64u);
+  advance_ms(100); // every attempt refused: hold until 2100 ms
+  advance(milliseconds{2000} - nanoseconds{1});
+  CAF_CHECK_EQUAL(model->attempts(), 64u);
+  // When the wait is over, exactly one attempt probes, and the others wait
+  // for its answer (100 ms).
+  int waited = 0;
+  while (model->attempts() == 64u && waited < 5000) {
+    advance_ms(1);
+    ++waited;
+  }
+  CAF_CHECK_EQUAL(model->attempts(), 65u);
+  advance_stepwise_ms(99);
+  CAF_CHECK_EQUAL(model->attempts(), 65u);
+  advance_stepwise_ms(5000);
+  CAF_CHECK_EQUAL(model->attempts(), 128u);
+  auto got = replies();
+  CAF_REQUIRE_EQUAL(got.size(), 64u);
+  for (const auto& x : got)
+    CAF_CHECK(x.ok());
+  CAF_CHECK_EQUAL(released(), 64u);
+}
+
+CAF_TEST(a call that would outwait its turn is refused at once) {
+  model_script script;
+  auto f = fault(fault_kind::rate_limited, 1, 1);
+  f.retry_after_ms = 2000;
+  script.faults = {f};
+  start(settings(), script);
+  call(1); // refused, the provider holds for 2 s (retried after)
+  model_request req;
+  req.run = 2;
+  req.step = 2;
+  req.messages = {{chat_role::user, "hello", {}}};
+  req.time_left_ms = 500;
+  self->send(prov, std::move(req));
+  sched.run();
+  auto got = replies();
+  CAF_REQUIRE_EQUAL(got.size(), 1u);
+  CAF_CHECK(got[0].code() == error_code::rate_limited);
+  CAF_CHECK(error_retry_after(got[0].error) == milliseconds{2000});
+  CAF_CHECK(error_reason(got[0].error).find("longer than the caller's turn") !=
+            std::string::npos);
+  CAF_CHECK_EQUAL(model->attempts(), 1u);
+}
+
+CAF_TEST(each model has its own breaker) {
+  model_script script;
+  script.faults = {fault(fault_kind::server_error, 1, 0)}; // model a's step
+  auto s = settings();
+  s.retry.max_attempts = 1;
+  s.breaker.window_size = 4;
+  s.breaker.minimum_calls = 2;
+  start(s, script);
+  auto ask = [&](run_id run, std::uint32_t step, const char* model) {
+    model_request req;
+    req.run = run;
+    req.step = step;
+    req.model = model;
+    req.messages = {{chat_role::user, "hello", {}}};
+    self->send(prov, std::move(req));
+    sched.run();
+    auto got = replies();
+    CAF_REQUIRE_EQUAL(got.size(), 1u);
+    return got[0];
+  };
+  CAF_CHECK(ask(1, 1, "a").code() == error_code::dependency_failed);
+  CAF_CHECK(ask(2, 1, "a").code() == error_code::dependency_failed);
+  auto rejected = ask(3, 1, "a");
+  CAF_CHECK(rejected.code() == error_code::circuit_open);
+  CAF_CHECK(error_reason(rejected.error).find("(model a)") !=
+            std::string::npos);
+  CAF_CHECK(state().guard().breaker("a").state() ==
+            policies::breaker_state::open);
+  // Model b of the same provider is judged on its own calls.
+  CAF_CHECK(ask(4, 2, "b").ok());
+  CAF_CHECK(state().guard().breaker("b").state() ==
+            policies::breaker_state::closed);
+}
+
 CAF_TEST(malformed arguments arrive as a reply with invalid json) {
   model_script script;
   script.faults = {fault(fault_kind::malformed_arguments, 1, 0)};
@@ -539,11 +640,17 @@ CAF_TEST(a stopping provider cancels its pending calls) {
 
 CAF_TEST(the provider backend comes from the settings) {
   config::provider_settings s;
-  CAF_CHECK(make_model_backend(s));
+  CAF_CHECK(make_model_backend("p", s));
   s.kind = config::provider_kind::openai;
-  auto openai = make_model_backend(s);
-  CAF_REQUIRE(!openai);
-  CAF_CHECK(warden_code(openai.error()) == error_code::invalid_argument);
+  s.endpoint = "http://127.0.0.1:9/v1";
+  CAF_CHECK(make_model_backend("p", s));
+  s.api_key_env = "WARDEN_TEST_UNSET_KEY_VARIABLE";
+  auto unset = make_model_backend("p", s);
+  CAF_REQUIRE(!unset);
+  CAF_CHECK(warden_code(unset.error()) == error_code::invalid_argument);
+  auto reason = error_reason(unset.error());
+  CAF_CHECK(reason.find("providers.p.api_key_env") != std::string::npos);
+  CAF_CHECK(reason.find("WARDEN_TEST_UNSET_KEY_VARIABLE") != std::string::npos);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

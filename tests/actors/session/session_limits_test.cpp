@@ -240,4 +240,24 @@ CAF_TEST(compaction keeps the newest messages within half the budget) {
   CAF_CHECK_EQUAL(xs[1].content, std::string(40, 'c'));
 }
 
+CAF_TEST(compaction never parts tool results from the call that asked) {
+  chat_message calls{chat_role::assistant, "", {}};
+  calls.tool_calls = {{"echo", "{}", "call_1"}, {"echo", "{}", "call_2"}};
+  auto result = [](const char* id) {
+    chat_message x{chat_role::tool, std::string(40, 'r'), "echo"};
+    x.tool_call_id = id;
+    return x;
+  };
+  conversation xs{{chat_role::user, std::string(40, 'a'), {}},
+                  calls,
+                  result("call_1"),
+                  result("call_2")};
+  // Half of 40 keeps only the last result: moved back to the call, so the
+  // kept part is the call and both its results.
+  CAF_CHECK_EQUAL(compaction_split(xs, 40), 1u);
+  // Nothing but the call and its results: nothing older to compact.
+  conversation only{calls, result("call_1"), result("call_2")};
+  CAF_CHECK_EQUAL(compaction_split(only, 10), 0u);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

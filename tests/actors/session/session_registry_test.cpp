@@ -243,6 +243,51 @@ CAF_TEST(snapshots survive encoding and damaged bytes are refused) {
   CAF_CHECK(!decode_snapshot(sys, ""));
 }
 
+CAF_TEST(tool calls and their ids survive a snapshot) {
+  session_snapshot x;
+  x.session = 7;
+  chat_message calls{chat_role::assistant, "", {}};
+  calls.tool_calls = {{"echo", R"({"text":"a"})", "call_9"}};
+  chat_message result{chat_role::tool, "a", "echo"};
+  result.tool_call_id = "call_9";
+  x.conversation = {calls, result};
+  auto bytes = encode_snapshot(sys, x);
+  CAF_REQUIRE(bytes);
+  CAF_CHECK_EQUAL(bytes->front(), 2);
+  auto y = decode_snapshot(sys, *bytes);
+  CAF_REQUIRE(y);
+  CAF_REQUIRE_EQUAL(y->conversation.size(), 2u);
+  CAF_REQUIRE_EQUAL(y->conversation[0].tool_calls.size(), 1u);
+  CAF_CHECK_EQUAL(y->conversation[0].tool_calls[0].id, "call_9");
+  CAF_CHECK_EQUAL(y->conversation[0].tool_calls[0].arguments,
+                  R"({"text":"a"})");
+  CAF_CHECK_EQUAL(y->conversation[1].tool_call_id, "call_9");
+}
+
+CAF_TEST(a snapshot stored in format 1 is still read) {
+  // Format 1's layout, as nodes before tool call ids wrote it: session,
+  // agent, messages of (role, content, tool), counters, tenant.
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  std::vector<std::tuple<chat_role, std::string, std::string>> messages{
+      {chat_role::user, "hi", ""}, {chat_role::tool, "42", "calc"}};
+  session_counters counters;
+  counters.turns = 2;
+  CAF_REQUIRE(!sink(session_id{5}, std::string{"researcher"}, messages,
+                    counters, std::string{"acme"}));
+  std::string bytes(1, '\x01');
+  bytes.append(buf.begin(), buf.end());
+  auto y = decode_snapshot(sys, bytes);
+  CAF_REQUIRE(y);
+  CAF_CHECK_EQUAL(y->session, 5u);
+  CAF_CHECK_EQUAL(y->tenant, "acme");
+  CAF_CHECK_EQUAL(y->counters.turns, 2u);
+  CAF_REQUIRE_EQUAL(y->conversation.size(), 2u);
+  CAF_CHECK_EQUAL(y->conversation[1].tool, "calc");
+  CAF_CHECK_EQUAL(y->conversation[1].content, "42");
+  CAF_CHECK(y->conversation[1].tool_call_id.empty());
+}
+
 CAF_TEST(a passivated session is known from its snapshot alone even after a
              restart) {
   start();

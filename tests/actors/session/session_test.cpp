@@ -269,6 +269,93 @@ CAF_TEST(cancel turn ends the running turn at once and only that turn) {
   CAF_CHECK_EQUAL(journaled(storage::entry_kind::run_final), 1u);
 }
 
+CAF_TEST(a turn cancelled with calls open answers each call in the history) {
+  start_session();
+  script(
+      {answer(reply("working", {call("echo", "{}"), call("search", "{}")}))});
+  tool_st(search).script.push_back(hold(tool_output("too late")));
+  send_turn(1, "two calls");
+  sched.run();
+  CAF_REQUIRE_EQUAL(tool_st(search).requests.size(), 1u);
+  self->send(session, cancel_turn{1, run_state::cancelled, "user cancelled"});
+  sched.run();
+  CAF_REQUIRE(finished());
+  // An endpoint refuses a history whose calls go unanswered: the finished
+  // call keeps its output, the open one says the turn ended, each naming
+  // its call's id.
+  const auto& history = session_st().history();
+  CAF_REQUIRE_GREATER_OR_EQUAL(history.size(), 4u);
+  const auto& calls = history[history.size() - 3];
+  CAF_REQUIRE(calls.role == chat_role::assistant);
+  CAF_REQUIRE_EQUAL(calls.tool_calls.size(), 2u);
+  CAF_CHECK_EQUAL(calls.tool_calls[0].id, "call_1_1_0");
+  CAF_CHECK_EQUAL(calls.tool_calls[1].id, "call_1_1_1");
+  const auto& first = history[history.size() - 2];
+  const auto& second = history.back();
+  CAF_CHECK(first.role == chat_role::tool);
+  CAF_CHECK_EQUAL(first.tool_call_id, "call_1_1_0");
+  CAF_CHECK(second.role == chat_role::tool);
+  CAF_CHECK_EQUAL(second.tool_call_id, "call_1_1_1");
+  CAF_CHECK(second.content.find("the turn ended (cancelled)") !=
+            std::string::npos);
+}
+
+CAF_TEST(a model call that fails after its retries goes to the fallbacks) {
+  auto cheap = sys.spawn(fake_dependency<model_request, model_reply>);
+  auto safe = sys.spawn(fake_dependency<model_request, model_reply>);
+  auto& cheap_st = deref<caf::stateful_actor<provider_state>>(cheap).state;
+  auto& safe_st = deref<caf::stateful_actor<provider_state>>(safe).state;
+  runtime.settings.model = "big";
+  runtime.settings.instructions = "Be brief.";
+  runtime.settings.temperature = 0.3;
+  runtime.fallbacks = {{cheap, "cheap", "small"}, {safe, "safe", "tiny"}};
+  start_session();
+  script({fail_with<model_reply>(
+      make_error(error_code::dependency_failed, "primary down"))});
+  cheap_st.script.push_back(fail_with<model_reply>(
+      make_error(error_code::circuit_open, "small: breaker open")));
+  safe_st.fallback = reply("answered by tiny");
+  send_turn(1, "question");
+  run();
+  auto done = finished();
+  CAF_REQUIRE(done);
+  CAF_CHECK(done->state == run_state::succeeded);
+  CAF_CHECK_EQUAL(done->output, "answered by tiny");
+  // Each tried the same call, with its own model.
+  CAF_REQUIRE_EQUAL(provider_st().requests.size(), 1u);
+  CAF_REQUIRE_EQUAL(cheap_st.requests.size(), 1u);
+  CAF_REQUIRE_EQUAL(safe_st.requests.size(), 1u);
+  CAF_CHECK_EQUAL(provider_st().requests[0].model, "big");
+  CAF_CHECK_EQUAL(cheap_st.requests[0].model, "small");
+  CAF_CHECK_EQUAL(safe_st.requests[0].model, "tiny");
+  CAF_CHECK_EQUAL(safe_st.requests[0].step, provider_st().requests[0].step);
+  // The instructions lead the messages, the sampling and deadline go along.
+  const auto& sent = safe_st.requests[0];
+  CAF_REQUIRE(!sent.messages.empty());
+  CAF_CHECK(sent.messages[0].role == chat_role::system);
+  CAF_CHECK_EQUAL(sent.messages[0].content, "Be brief.");
+  CAF_CHECK_EQUAL(sent.temperature, 0.3);
+  CAF_CHECK_GREATER(sent.time_left_ms, 0u);
+  // The instructions are not history.
+  for (const auto& m : session_st().history())
+    CAF_CHECK(m.role != chat_role::system);
+}
+
+CAF_TEST(a refused request does not go to the fallbacks) {
+  auto cheap = sys.spawn(fake_dependency<model_request, model_reply>);
+  auto& cheap_st = deref<caf::stateful_actor<provider_state>>(cheap).state;
+  runtime.fallbacks = {{cheap, "cheap", "small"}};
+  start_session();
+  script({fail_with<model_reply>(
+      make_error(error_code::invalid_argument, "HTTP 400: bad request"))});
+  send_turn(1, "question");
+  run();
+  auto done = finished();
+  CAF_REQUIRE(done);
+  CAF_CHECK(done->state == run_state::failed);
+  CAF_CHECK(cheap_st.requests.empty());
+}
+
 CAF_TEST(a snapshot brings a session back with its whole history) {
   start_session();
   script({answer(reply("first reply", {}, 40, 2))});
