@@ -41,4 +41,7 @@ void recovery_seeds(writer& w);
 /// Seeds of the http_request target.
 void http_seeds(writer& w);
 
+/// Seeds of the openai_response target (seeds_http.cpp).
+void openai_seeds(writer& w);
+
 } // namespace warden::fuzz

@@ -24,4 +24,31 @@ void http_seeds(writer& w) {
         "5\r\nhello\r\n0\r\n\r\n");
 }
 
+void openai_seeds(writer& w) {
+  // A status byte (200 + 2 * b), a split byte, then the body.
+  w.put("openai_response", "streamed",
+        std::string{"\x00\x21"} +
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":"
+            "\"assistant\",\"content\":\"Hel\"}}]}\n\n"
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":"
+            "[{\"index\":0,\"id\":\"call_1\",\"function\":{\"name\":"
+            "\"echo\",\"arguments\":\"{\\\"te\"}}]}}]}\r\n\r\n"
+            "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,"
+            "\"completion_tokens\":2}}\n\ndata: [DONE]\n\n");
+  w.put("openai_response", "plain",
+        std::string{"\x00\x05"} +
+            "{\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":"
+            "{\"role\":\"assistant\",\"content\":\"hi\"},"
+            "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,"
+            "\"completion_tokens\":1}}");
+  w.put("openai_response", "rate_limited",
+        std::string{"\x72\x09"} +
+            "{\"error\":{\"message\":\"Rate limit reached for "
+            "sk-fuzz-0123456789abcdef\",\"code\":\"rate_limit_exceeded\"}}");
+  w.put("openai_response", "stream_error",
+        std::string{"\x00\x03"} +
+            "data: {\"error\":{\"message\":\"Incorrect API key provided: "
+            "sk-fuzz-0123456789abcdef\",\"code\":\"invalid_api_key\"}}\n\n");
+}
+
 } // namespace warden::fuzz

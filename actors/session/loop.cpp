@@ -137,12 +137,16 @@ void session_state::send_model_request(model_request request) {
   }
   flush_journal();
   turn_->fallbacks_tried = 0;
-  request.time_left_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(
-      1, std::chrono::duration_cast<std::chrono::milliseconds>(remaining())
-             .count()));
+  request.time_left_ms = time_left_ms();
   if (!runtime_->fallbacks.empty())
     turn_->fallback_request = request;
   dispatch_model_request(runtime_->provider, std::move(request));
+}
+
+std::uint64_t session_state::time_left_ms() const {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(remaining())
+                .count();
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(1, ms));
 }
 
 bool session_state::try_fallback(const caf::error& err) {
@@ -164,6 +168,7 @@ bool session_state::try_fallback(const caf::error& err) {
                                route.model);
   auto request = *turn_->fallback_request;
   request.model = route.model;
+  request.time_left_ms = time_left_ms();
   if (turn_->fallbacks_tried == runtime_->fallbacks.size())
     turn_->fallback_request.reset(); // the last one: nothing to keep
   dispatch_model_request(route.provider, std::move(request));

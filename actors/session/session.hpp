@@ -133,6 +133,10 @@ class session_state {
   void dispatch_model_request(const caf::actor& provider,
                               model_request request);
 
+  /// The turn's remaining time in milliseconds, at least 1 (what a model
+  /// call tells its provider).
+  [[nodiscard]] std::uint64_t time_left_ms() const;
+
   /// Sends the call in flight to the next fallback model when `err` is
   /// worth another model and one is left; false otherwise.
   bool try_fallback(const caf::error& err);

@@ -18,6 +18,13 @@ source_dir=$3
 source "$(dirname "$0")/lib.sh"
 export WARDEN_TLS_DIR=$work/var/tls
 
+# The shipped example passes the configuration check, with or without its
+# variables set (they are read when the node starts).
+"$wardend" --config "$source_dir/config/openai.example.toml" --check-config >"$work/check.out" 2>&1
+rc=$?
+check "config/openai.example.toml passes --check-config" [ "$rc" -eq 0 ]
+check "and says ok" grep -qx ok "$work/check.out"
+
 mock_llm=$source_dir/tests/third_party/node_modules/.bin/mock-llm
 if [ ! -x "$mock_llm" ]; then
   echo "FAIL - mock-llm is not installed: run scripts/install-deps"
