@@ -23,6 +23,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <sys/resource.h>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -53,7 +54,17 @@ struct options {
 struct figures {
   std::vector<double> latency_us;
   double seconds = 0;
+  /// CPU time of the whole process (server, client and node), in seconds.
+  double cpu_seconds = 0;
   std::uint64_t failed = 0;
+
+  /// Process CPU per answered call, in microseconds: what a call costs,
+  /// free of the scheduling noise of latency percentiles.
+  double cpu_us_per_call() const {
+    return latency_us.empty()
+               ? 0
+               : cpu_seconds * 1e6 / static_cast<double>(latency_us.size());
+  }
 
   double percentile(double p) const {
     if (latency_us.empty())
@@ -87,6 +98,16 @@ class countdown {
   std::condition_variable cv_;
   bool done_ = false;
 };
+
+/// User and system CPU time of this process, in seconds.
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 double micros(clock_type::duration d) {
   return std::chrono::duration<double, std::micro>(d).count();
@@ -142,12 +163,14 @@ figures run_direct(net::http_client& client, const net::url& origin,
   state.left = calls;
   state.result.latency_us.reserve(calls);
   state.outstanding = concurrency;
+  auto cpu = process_cpu_seconds();
   auto start = clock_type::now();
   for (std::uint32_t i = 0; i < concurrency; ++i)
     state.next();
   state.done.wait();
   state.result.seconds =
       std::chrono::duration<double>(clock_type::now() - start).count();
+  state.result.cpu_seconds = process_cpu_seconds() - cpu;
   return std::move(state.result);
 }
 
@@ -206,6 +229,7 @@ figures run_warden(caf::actor_system& sys, const caf::actor& node,
   figures result;
   result.latency_us.reserve(calls);
   countdown done;
+  auto cpu = process_cpu_seconds();
   auto start = clock_type::now();
   auto loop = sys.spawn([&](loop_ptr self) -> caf::behavior {
     self->state.node = node;
@@ -219,6 +243,7 @@ figures run_warden(caf::actor_system& sys, const caf::actor& node,
   done.wait();
   result.seconds =
       std::chrono::duration<double>(clock_type::now() - start).count();
+  result.cpu_seconds = process_cpu_seconds() - cpu;
   caf::anon_send_exit(loop, caf::exit_reason::user_shutdown);
   return result;
 }
@@ -279,6 +304,7 @@ void print(std::ostream& out, const char* name, const figures& x) {
   out << '"' << name << "\":{\"p50_us\":" << x.percentile(0.50)
       << ",\"p99_us\":" << x.percentile(0.99)
       << ",\"calls_per_s\":" << x.calls_per_second()
+      << ",\"cpu_us_per_call\":" << x.cpu_us_per_call()
       << ",\"calls\":" << x.latency_us.size() << ",\"failed\":" << x.failed
       << '}';
 }
@@ -356,6 +382,8 @@ int main(int argc, char** argv) {
           << governed.percentile(0.50) - direct.percentile(0.50)
           << ",\"added_p99_us\":"
           << governed.percentile(0.99) - direct.percentile(0.99)
+          << ",\"added_cpu_us_per_call\":"
+          << governed.cpu_us_per_call() - direct.cpu_us_per_call()
           << ",\"calls_per_s_ratio\":"
           << (direct.calls_per_second() > 0
                   ? governed.calls_per_second() / direct.calls_per_second()
