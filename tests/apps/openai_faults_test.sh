@@ -70,7 +70,9 @@ tier = "pro"
 kind = "openai"
 endpoint = "http://127.0.0.1:$plain_port/v1"
 stream = false
-timeout_ms = 20000
+# The first attempts wait at the server until all 64 calls are in, which
+# takes a while in a sanitizer build: timeouts far beyond it.
+timeout_ms = 90000
 max_connections = 80
 [providers.fault.retry]
 max_attempts = 3
@@ -107,7 +109,7 @@ max_attempts = 1
 provider = "fault"
 model = "m"
 max_concurrency = 100
-turn_timeout_ms = 30000
+turn_timeout_ms = 180000
 
 [agents.streamy]
 provider = "fault_stream"
@@ -127,7 +129,7 @@ start_wardend "$work/node.toml"
 check "wardend starts" [ -n "$node_port" ]
 [ -n "$node_port" ] || { cat "$work/node.err"; finish; exit 1; }
 
-ctl() { timeout 60 "$wardenctl" --node "127.0.0.1:$node_port" "$@"; }
+ctl() { timeout 200 "$wardenctl" --node "127.0.0.1:$node_port" "$@"; }
 status_of() { ctl status "$1" --tenant acme --json; }
 
 # -- a 429 storm -------------------------------------------------------------

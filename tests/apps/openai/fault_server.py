@@ -105,7 +105,7 @@ class Handler(BaseHTTPRequestHandler):
                     storm["refused"] += 1
             if refuse:
                 try:
-                    storm["barrier"].wait(timeout=20)
+                    storm["barrier"].wait(timeout=90)
                 except threading.BrokenBarrierError:
                     pass
                 record("storm", 429)
