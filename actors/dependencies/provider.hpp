@@ -18,7 +18,7 @@
 
 #include "actors/common/clock.hpp"
 #include "actors/dependencies/backend.hpp"
-#include "actors/dependencies/detail/calls.hpp"
+#include "actors/dependencies/detail/dependency_state.hpp"
 #include "actors/dependencies/metrics.hpp"
 #include "actors/dependencies/openai/model_metrics.hpp"
 #include "actors/dependencies/openai/request.hpp"

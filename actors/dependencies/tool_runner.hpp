@@ -18,7 +18,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/common/clock.hpp"
-#include "actors/dependencies/detail/calls.hpp"
+#include "actors/dependencies/detail/dependency_state.hpp"
 #include "actors/dependencies/metrics.hpp"
 #include "actors/dependencies/tool_backends.hpp"
 #include "actors/dependencies/tool_registry.hpp"

@@ -1,6 +1,5 @@
 #include "bench/provider/latency_server.hpp"
 
-#include <atomic>
 #include <thread>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -30,7 +29,6 @@ struct latency_server::impl {
       timers.get_executor()};
   std::thread timer_thread;
   std::unique_ptr<net::http_server> server;
-  std::atomic<std::uint64_t> answered{0};
 
   void answer_later(net::responder reply) {
     auto timer = std::make_shared<boost::asio::steady_timer>(timers, latency);
@@ -38,7 +36,6 @@ struct latency_server::impl {
     timer->async_wait([this, timer, held](const boost::system::error_code&) {
       held->send(net::make_response(net::status::ok, completion_body,
                                     "application/json", held->version()));
-      answered.fetch_add(1, std::memory_order_relaxed);
     });
   }
 };
@@ -77,10 +74,6 @@ latency_server::start(std::chrono::microseconds latency, std::string& error) {
 
 std::string latency_server::base_url() const {
   return "http://127.0.0.1:" + std::to_string(impl_->server->port()) + "/v1";
-}
-
-std::uint64_t latency_server::answered() const {
-  return impl_->answered.load(std::memory_order_relaxed);
 }
 
 } // namespace warden::bench

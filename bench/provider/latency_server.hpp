@@ -7,7 +7,6 @@
 // that differs.
 
 #include <chrono>
-#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -27,9 +26,6 @@ class latency_server {
 
   /// The base URL of its API ("http://127.0.0.1:PORT/v1").
   [[nodiscard]] std::string base_url() const;
-
-  /// Calls answered so far.
-  [[nodiscard]] std::uint64_t answered() const;
 
  private:
   struct impl;

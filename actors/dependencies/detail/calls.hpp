@@ -28,6 +28,7 @@
 #include "actors/common/cancel_board.hpp"
 #include "actors/common/clock.hpp"
 #include "actors/dependencies/backend.hpp"
+#include "actors/dependencies/detail/call_traits.hpp"
 #include "actors/dependencies/guard.hpp"
 #include "actors/dependencies/metrics.hpp"
 #include "actors/protocol/error.hpp"
@@ -64,41 +65,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::release_due)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::hold_due)
 
 namespace warden::detail {
-
-inline std::uint64_t token_estimate_of(const model_request& x) {
-  return x.token_estimate;
-}
-
-inline std::uint64_t token_estimate_of(const tool_request&) {
-  return 0;
-}
-
-/// The breaker that judges a call: a provider's per model, a tool's one.
-inline const std::string& breaker_key_of(const model_request& x) {
-  return x.model;
-}
-
-inline const std::string& breaker_key_of(const tool_request&) {
-  static const std::string none;
-  return none;
-}
-
-/// Milliseconds the caller had left when it sent the call; 0 = unknown.
-inline std::uint64_t time_left_of(const model_request& x) {
-  return x.time_left_ms;
-}
-
-inline std::uint64_t time_left_of(const tool_request&) {
-  return 0;
-}
-
-inline std::uint64_t tokens_used(const model_reply& x) {
-  return x.prompt_tokens + x.completion_tokens;
-}
-
-inline std::uint64_t tokens_used(const tool_reply&) {
-  return 0;
-}
 
 /// Metric updates, null-safe (defined in dependencies/metrics.cpp so that only
 /// one translation unit includes prometheus).
@@ -571,41 +537,6 @@ class dependency_calls {
   std::optional<time_point> armed_;
   /// Permits of ended calls not yet returned (see release_permit).
   std::uint32_t unreleased_ = 0;
-};
-
-/// What the provider's and the tool runner's states share: the actor, its
-/// clock and its call table, built once by `start`.
-template <class Request, class Reply>
-class dependency_state_base {
- public:
-  explicit dependency_state_base(caf::event_based_actor* self) : self_(self) {}
-
-  /// Calls received and not yet answered.
-  [[nodiscard]] std::size_t pending() const noexcept {
-    return calls_ ? calls_->pending() : 0;
-  }
-
-  /// The dependency's guard (breaker state, budget, buckets).
-  [[nodiscard]] const dependency_guard& guard() const {
-    return calls_->guard();
-  }
-
- protected:
-  /// Builds the call table and returns its handlers.
-  caf::behavior
-  start(dependency_guard_config guard, dependency_call_settings settings,
-        std::shared_ptr<dependency_backend<Request, Reply>> backend) {
-    clock_.emplace(self_->system());
-    calls_ = std::make_unique<dependency_calls<Request, Reply>>(
-        self_, *clock_, std::move(guard), std::move(settings),
-        std::move(backend));
-    return calls_->make_behavior();
-  }
-
- private:
-  caf::event_based_actor* self_;
-  std::optional<actor_clock_source> clock_;
-  std::unique_ptr<dependency_calls<Request, Reply>> calls_;
 };
 
 } // namespace warden::detail

@@ -1,7 +1,6 @@
 #include "actors/dependencies/openai/backend.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <utility>
@@ -78,7 +77,8 @@ struct exchange {
   bool first_token = false;
   steady::duration first_token_after{0};
   unsigned status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;
+  /// The response's status line and fields.
+  net::response_head head;
   bool streamed = false;
   /// The body of an answer read whole, or of a refusal.
   std::string body;
@@ -93,16 +93,10 @@ struct exchange {
     return options->metrics.of(model);
   }
 
-  /// A field of the response by name, any case (the client lower-cases
-  /// the names it read).
+  /// A field of the response by name, any case; empty when absent.
   [[nodiscard]] std::string_view header(std::string_view name) const {
-    for (const auto& [key, value] : headers)
-      if (key.size() == name.size() &&
-          std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-            return a == std::tolower(static_cast<unsigned char>(b));
-          }))
-        return value;
-    return {};
+    const auto* value = head.find(name);
+    return value != nullptr ? std::string_view{*value} : std::string_view{};
   }
 
   void fail(policies::error_class error, std::string reason,
@@ -112,10 +106,9 @@ struct exchange {
                     error, redact(std::move(reason), options->api_key), wait});
   }
 
-  void on_head(const net::response_head& head) {
+  void on_head(const net::response_head& answer) {
+    head = answer;
     status = head.status;
-    for (const auto& [key, value] : head.headers)
-      headers.emplace_back(key, value);
     streamed =
         status / 100 == 2 && header("content-type").find("text/event-stream") !=
                                  std::string_view::npos;

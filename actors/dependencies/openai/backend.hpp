@@ -77,9 +77,6 @@ class endpoint_model final : public model_backend {
   /// closed, never returned to the pool half-read.
   void abandon(const attempt_ticket& ticket) override;
 
-  /// Exchanges started and not yet known to be over.
-  [[nodiscard]] std::size_t tracked() const noexcept { return calls_.size(); }
-
  private:
   /// Forgets exchanges that ended (amortised over starts).
   void prune();
