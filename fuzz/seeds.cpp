@@ -241,6 +241,25 @@ void caf_seeds(writer& w, caf::actor_system& sys,
         caf_seed(sys, index("warden.watch_storage"), watch_storage{}));
   w.put("caf_messages", "storage_state",
         caf_seed(sys, index("warden.storage_state"), storage_state{false}));
+  model_request request;
+  request.run = 42;
+  request.step = 2;
+  request.messages = {{chat_role::user, "hello", ""}};
+  request.tools = {"echo"};
+  request.model = "gpt-4o-mini";
+  request.temperature = 1.5;
+  request.time_left_ms = 30'000;
+  auto asked = caf_seed(sys, index("warden.model_request"), request);
+  w.put("caf_messages", "model_request", asked);
+  // The same request from a peer whose temperature reads as an infinity:
+  // 1.5 packs as 3f f8 00.., exponent bits all ones as 7f f0 00.. (CAF 0.17
+  // would halve it forever when writing it again; it is refused instead).
+  const std::string packed{"\x3f\xf8\0\0\0\0\0\0", 8};
+  if (auto at = asked.find(packed); at != std::string::npos) {
+    asked[at] = '\x7f';
+    asked[at + 1] = '\xf0';
+    w.put("caf_messages", "model_request_infinite", asked);
+  }
   w.put("caf_messages", "message",
         caf_seed(sys, static_cast<std::uint8_t>(names.size()),
                  caf::make_message(get_status{"acme", 42})));

@@ -5,7 +5,30 @@
 // Included at the end of actors/protocol/messages.hpp; do not include it
 // directly.
 
+#include <cmath>
+#include <string>
+
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
+#include <caf/meta/save_callback.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/sec.hpp>
+
+namespace warden::detail {
+
+/// Refuses a non-finite double before CAF 0.17 writes it and after it reads
+/// one. Its binary serializer packs a double by halving it until it is
+/// below 2, which never ends for an infinity (a message from a peer whose
+/// exponent bits are all ones reads as one), and casts a NaN to an integer.
+/// So a message with such a field is refused both ways, never packed.
+inline caf::error finite_double(double x, const char* field) {
+  if (std::isfinite(x))
+    return caf::none;
+  return caf::make_error(caf::sec::invalid_argument,
+                         std::string{field} + " is not a finite number");
+}
+
+} // namespace warden::detail
 
 namespace warden::storage {
 
@@ -123,9 +146,13 @@ typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, model_request& x) {
+  auto finite = [&x] {
+    return detail::finite_double(x.temperature, "model_request.temperature");
+  };
   return f(caf::meta::type_name("model_request"), x.run, x.session, x.step,
            x.messages, x.tools, x.compaction, x.token_estimate,
-           x.max_completion_tokens, x.model, x.temperature, x.time_left_ms);
+           x.max_completion_tokens, x.model, caf::meta::save_callback(finite),
+           x.temperature, caf::meta::load_callback(finite), x.time_left_ms);
 }
 
 template <class Inspector>

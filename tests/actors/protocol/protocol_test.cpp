@@ -1,4 +1,9 @@
 #define CAF_SUITE actors.protocol
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <vector>
+
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
 #include <caf/test/dsl.hpp>
@@ -152,6 +157,42 @@ CAF_TEST(warden errors carry their code reason and retry after) {
   CAF_CHECK(warden_code(plain) == error_code::not_found);
   CAF_CHECK(!error_retry_after(plain));
   CAF_CHECK(!warden_code(caf::make_error(caf::sec::request_timeout)));
+}
+
+CAF_TEST(a model request with a temperature that is not finite is refused) {
+  // CAF 0.17 would halve an infinity forever while writing it.
+  model_request request;
+  request.run = 42;
+  request.temperature = 1.5;
+  std::vector<char> bytes;
+  {
+    caf::binary_serializer sink{sys, bytes};
+    CAF_REQUIRE(!sink(request));
+  }
+  auto copy = round_trip(request);
+  CAF_CHECK_EQUAL(copy.temperature, 1.5);
+  for (auto bad : {std::numeric_limits<double>::infinity(),
+                   -std::numeric_limits<double>::infinity(),
+                   std::numeric_limits<double>::quiet_NaN()}) {
+    request.temperature = bad;
+    std::vector<char> out;
+    caf::binary_serializer sink{sys, out};
+    auto err = sink(request);
+    CAF_CHECK(err == caf::sec::invalid_argument);
+    CAF_CHECK(sys.render(err).find("model_request.temperature is not a finite "
+                                   "number") != std::string::npos);
+  }
+  // A peer's bytes whose double reads as an infinity (exponent bits all
+  // ones): 1.5 packs as 3f f8 00 .. 00; ff f0 00 .. 00 unpacks as infinity.
+  const char packed[] = {'\x3f', '\xf8', 0, 0, 0, 0, 0, 0};
+  auto at = std::search(bytes.begin(), bytes.end(), packed, packed + 8);
+  CAF_REQUIRE(at != bytes.end());
+  at[0] = '\x7f';
+  at[1] = '\xf0';
+  model_request read;
+  caf::binary_deserializer source{sys, bytes};
+  auto err = source(read);
+  CAF_CHECK(err == caf::sec::invalid_argument);
 }
 
 CAF_TEST(final states are exactly the last five) {
