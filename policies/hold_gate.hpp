@@ -53,6 +53,13 @@ class hold_gate {
   /// Whether attempts wait (a hold in effect or a probe in flight).
   [[nodiscard]] bool closed() const;
 
+  /// Whether attempts pass freely: no hold asked for since the last probe
+  /// that got an answer.
+  [[nodiscard]] bool open() const noexcept { return !probe_due_ && !probing_; }
+
+  /// Whether a probe is in flight.
+  [[nodiscard]] bool probing() const noexcept { return probing_; }
+
   /// The end of the current hold (meaningless when the gate is open).
   [[nodiscard]] time_point until() const noexcept { return until_; }
 

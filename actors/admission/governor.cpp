@@ -1,6 +1,7 @@
 #include "actors/admission/governor.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -50,8 +51,14 @@ caf::behavior governor_state::make_behavior() {
   return {
       [this](governed_model_call& msg) {
         auto run = msg.request.run;
+        std::optional<caf::actor_clock::time_point> deadline;
+        // A day bounds any turn: larger values are as good as unsaid.
+        constexpr std::uint64_t day_ms = 86'400'000;
+        if (auto left = msg.request.time_left_ms; left > 0 && left < day_ms)
+          deadline = self_->clock().now() +
+                     std::chrono::milliseconds{static_cast<std::int64_t>(left)};
         return call(permit_kind::model_stream, run, msg.provider,
-                    caf::make_message(std::move(msg.request)));
+                    caf::make_message(std::move(msg.request)), deadline);
       },
       [this](governed_tool_call& msg) {
         auto run = msg.request.run;
@@ -60,6 +67,8 @@ caf::behavior governor_state::make_behavior() {
       },
       [this](const permit_release& msg) { release(msg.kind, msg.count); },
       [this](const cancel_calls& msg) { cancel(msg.run); },
+      [this](const dependency_hold& msg) { hold(msg); },
+      [this](const hold_over& msg) { on_hold_over(msg); },
   };
 }
 
@@ -70,33 +79,49 @@ std::size_t governor_state::held() const noexcept {
   return result;
 }
 
-caf::result<caf::message> governor_state::call(permit_kind kind, run_id run,
-                                               const caf::actor& target,
-                                               caf::message request) {
+caf::result<caf::message>
+governor_state::call(permit_kind kind, run_id run, const caf::actor& target,
+                     caf::message request,
+                     std::optional<caf::actor_clock::time_point> deadline) {
   const auto k = index(kind);
   if (!target)
     return make_error(error_code::invalid_argument,
                       "a governed call names no dependency actor");
   auto& entry = target_entry(target);
-  // Waiting calls of this kind imply no permit of it is free (serve() runs
-  // after every change), so a granted permit never overtakes one.
-  auto decision = limits_->try_acquire(kind);
-  if (decision.granted()) {
-    entry.held[k].push_back(std::move(decision.grant));
-    update_gauges();
-    return self_->delegate(target, std::move(request));
+  const bool park = entry.holding();
+  if (!park && entry.probing)
+    entry.probe_sent = true; // the first call after a hold probes
+  if (park && entry.hold_until && deadline && *deadline < *entry.hold_until)
+    return refuse_for_hold(entry, "longer than the caller's turn has left");
+  std::string why_waiting;
+  if (!park) {
+    // Waiting calls of this kind imply no permit of it is free (serve()
+    // runs after every change), so a granted permit never overtakes one.
+    auto decision = limits_->try_acquire(kind);
+    if (decision.granted()) {
+      entry.held[k].push_back(std::move(decision.grant));
+      update_gauges();
+      return self_->delegate(target, std::move(request));
+    }
+    why_waiting = std::move(decision.reason);
+  } else {
+    why_waiting = "its dependency asked its callers to wait";
   }
   if (waiting_count_[k] >= cfg_.max_waiting)
     return make_error(
         error_code::queue_full,
         std::string{"the governor's "} + policies::to_string(kind) +
             " waiting queue is full: " + std::to_string(waiting_count_[k]) +
-            " calls wait (max_waiting) and " + decision.reason);
+            " calls wait (max_waiting) and " + why_waiting);
   auto id = next_call_++;
   auto promise = self_->make_response_promise();
-  waiting_.emplace(id, governed_waiting_call{kind, run, target,
-                                             std::move(request), promise});
-  order_[k].push_back(id);
+  waiting_.emplace(id,
+                   governed_waiting_call{kind, run, target, std::move(request),
+                                         promise, deadline});
+  if (park)
+    entry.parked.push_back(id);
+  else
+    order_[k].push_back(id);
   ++waiting_count_[k];
   entry.waiting.insert(id);
   by_run_[run].push_back(id);
@@ -109,6 +134,84 @@ governed_target& governor_state::target_entry(const caf::actor& target) {
   if (fresh)
     self_->monitor(target);
   return entry->second;
+}
+
+caf::error governor_state::refuse_for_hold(const governed_target& entry,
+                                           const std::string& why) {
+  auto wait = std::chrono::ceil<std::chrono::milliseconds>(
+      *entry.hold_until - self_->clock().now());
+  return make_error(error_code::rate_limited,
+                    "the dependency asked its callers to wait " +
+                        std::to_string(wait.count()) + " ms, " + why,
+                    wait);
+}
+
+void governor_state::hold(const dependency_hold& msg) {
+  auto sender = caf::actor_cast<caf::actor>(self_->current_sender());
+  if (!sender)
+    return;
+  auto& entry = target_entry(sender);
+  if (msg.wait_ms <= 0) {
+    // The hold is over: every parked call may go.
+    entry.hold_until.reset();
+    entry.probing = false;
+    unpark(entry, entry.parked.size());
+    update_gauges();
+    return;
+  }
+  auto until = self_->clock().now() + std::chrono::milliseconds{msg.wait_ms};
+  entry.probing = false;
+  if (entry.hold_until && *entry.hold_until >= until)
+    return; // a hold never shortens
+  entry.hold_until = until;
+  self_->delayed_send(self_, std::chrono::milliseconds{msg.wait_ms},
+                      hold_over{sender.address(), until});
+  // Parked calls whose turn ends before the new end are refused now, not
+  // when their turn is over.
+  std::deque<std::uint64_t> kept;
+  for (auto id : entry.parked) {
+    auto i = waiting_.find(id);
+    if (i == waiting_.end())
+      continue;
+    if (!i->second.deadline || *i->second.deadline >= until) {
+      kept.push_back(id);
+      continue;
+    }
+    auto promise = std::move(i->second.promise);
+    unlink(id, i->second);
+    waiting_.erase(i);
+    promise.deliver(
+        refuse_for_hold(entry, "longer than the caller's turn has left"));
+  }
+  entry.parked = std::move(kept);
+  update_gauges();
+}
+
+void governor_state::on_hold_over(const hold_over& msg) {
+  auto i = targets_.find(msg.target);
+  if (i == targets_.end() || i->second.hold_until != msg.until)
+    return; // the target is gone, or its hold was extended or lifted
+  auto& entry = i->second;
+  entry.hold_until.reset();
+  entry.probing = true;
+  // One call probes; with none parked, the next call to come does.
+  entry.probe_sent = unpark(entry, 1) > 0;
+  update_gauges();
+}
+
+std::size_t governor_state::unpark(governed_target& entry, std::size_t count) {
+  std::size_t moved = 0;
+  while (moved < count && !entry.parked.empty()) {
+    auto id = entry.parked.front();
+    entry.parked.pop_front();
+    auto i = waiting_.find(id);
+    if (i == waiting_.end())
+      continue; // cancelled while parked
+    order_[index(i->second.kind)].push_back(id);
+    ++moved;
+  }
+  serve();
+  return moved;
 }
 
 void governor_state::release(permit_kind kind, std::uint32_t count) {

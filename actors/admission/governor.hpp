@@ -10,7 +10,9 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/message.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
@@ -65,6 +67,9 @@ struct governed_waiting_call {
   /// Answers the session: delegated to the target once a permit is free, or
   /// delivered an error.
   caf::response_promise promise;
+  /// When the caller's turn ends, if its request said (a model call's
+  /// time_left_ms): a hold that outlasts it refuses the call.
+  std::optional<caf::actor_clock::time_point> deadline{};
 };
 
 /// What the governor knows of one dependency actor.
@@ -74,6 +79,30 @@ struct governed_target {
   std::array<std::vector<policies::permit>, 2> held;
   /// Ids of the calls waiting for this target.
   std::unordered_set<std::uint64_t> waiting;
+  /// While the target asks its callers to wait (dependency_hold): when a
+  /// call may probe.
+  std::optional<caf::actor_clock::time_point> hold_until;
+  /// The hold is over and the target has not yet said how its probe went:
+  /// one call goes to probe, the others park until the target says the
+  /// hold is over (or asks to wait again).
+  bool probing = false;
+  /// While probing: the probe call went.
+  bool probe_sent = false;
+  /// Calls parked while the target holds, oldest first, without a permit;
+  /// ids no longer in the governor's waiting calls are skipped.
+  std::deque<std::uint64_t> parked;
+
+  /// Whether new calls to the target park.
+  [[nodiscard]] bool holding() const noexcept {
+    return hold_until.has_value() || (probing && probe_sent);
+  }
+};
+
+/// A hold of a target may be over (governor -> itself). Local only.
+struct hold_over {
+  caf::actor_addr target;
+  /// The hold's end the timer was armed for; a later hold makes it stale.
+  caf::actor_clock::time_point until;
 };
 
 /// State of the governor: node-wide permits for model streams and tool
@@ -86,8 +115,13 @@ struct governed_target {
 /// FIFO of its kind; when permits come back the waiting calls are served
 /// oldest first across both kinds. Each target is monitored once: if it
 /// dies, its permits come back and the calls waiting for it fail with
-/// dependency_failed. Every message costs O(1) amortized (plus O(k) for k
-/// calls served, cancelled or failed by it).
+/// dependency_failed. A target that asks its callers to wait
+/// (dependency_hold: an endpoint's 429 with Retry-After) has its new calls
+/// parked without a permit, so a provider in a hold never takes permits
+/// that calls to other dependencies could use; when the hold ends one call
+/// probes and the rest follow once the target says the hold is over. Every
+/// message costs O(1) amortized (plus O(k) for k calls served, cancelled or
+/// failed by it).
 struct governor_state {
   static inline const char* name = "warden.governor";
 
@@ -121,9 +155,15 @@ struct governor_state {
     return static_cast<std::size_t>(kind);
   }
 
-  caf::result<caf::message> call(permit_kind kind, run_id run,
-                                 const caf::actor& target,
-                                 caf::message request);
+  caf::result<caf::message>
+  call(permit_kind kind, run_id run, const caf::actor& target,
+       caf::message request,
+       std::optional<caf::actor_clock::time_point> deadline = std::nullopt);
+  caf::error refuse_for_hold(const governed_target& entry,
+                             const std::string& why);
+  void hold(const dependency_hold& msg);
+  void on_hold_over(const hold_over& msg);
+  std::size_t unpark(governed_target& entry, std::size_t count);
   governed_target& target_entry(const caf::actor& target);
   void release(permit_kind kind, std::uint32_t count);
   void cancel(run_id run);
@@ -154,3 +194,5 @@ using governor_actor = caf::stateful_actor<governor_state>;
                                         governor_config cfg);
 
 } // namespace warden
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::hold_over)

@@ -41,4 +41,17 @@ struct permit_release {
   std::uint32_t count = 1;
 };
 
+/// The dependency asks its callers to wait, or stops asking (dependency ->
+/// governor, one-way; the sender is the dependency, as for permit_release).
+/// While a hold lasts, the governor parks the dependency's new calls
+/// without a permit, in its bounded waiting queue, and refuses at once, as
+/// rate_limited with the wait, a call whose turn ends before the hold does.
+/// When the hold ends it lets one call through to probe; the others follow
+/// when the dependency says the hold is over.
+struct dependency_hold {
+  /// Milliseconds from now until one call may probe; 0: the hold is over
+  /// and every call may go.
+  std::int64_t wait_ms = 0;
+};
+
 } // namespace warden

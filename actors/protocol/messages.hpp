@@ -104,6 +104,7 @@ inline const auto protocol_types = std::make_tuple(
     message_type<governed_model_call>{"warden.governed_model_call"},
     message_type<governed_tool_call>{"warden.governed_tool_call"},
     message_type<permit_release>{"warden.permit_release"},
+    message_type<dependency_hold>{"warden.dependency_hold"},
     message_type<storage::journal_entry>{"warden.journal_entry"},
     message_type<std::vector<storage::journal_entry>>{"warden.journal_entries"},
     message_type<journal_append>{"warden.journal_append"},

@@ -199,6 +199,45 @@ class dependency_calls {
   void hold(policies::duration wait) {
     gate_.hold_for(wait);
     arm_hold();
+    report_gate();
+  }
+
+  /// The probe ended without an answer: another attempt may probe.
+  void abandon_probe() {
+    gate_.probe_abandoned();
+    probe_lost_ = true;
+  }
+
+  /// Tells the governor how the gate stands when that changed since it was
+  /// last told, so that it parks new calls without a permit while the gate
+  /// holds (dependency_hold): a hold and its end, a probe lost with no call
+  /// here to take its place (one of the governor's may probe now), or open.
+  /// Nothing is said while a probe is out: its answer decides.
+  void report_gate() {
+    if (!settings_.governor)
+      return;
+    std::int64_t wait_ms = 0;
+    auto now = clock_->now();
+    if (gate_.open()) {
+      if (!reported_hold_)
+        return;
+      reported_hold_.reset();
+    } else if (gate_.probing()) {
+      return;
+    } else if (now < gate_.until()) {
+      if (reported_hold_ == gate_.until())
+        return;
+      reported_hold_ = gate_.until();
+      wait_ms = std::max<std::int64_t>(
+          1, std::chrono::ceil<std::chrono::milliseconds>(gate_.until() - now)
+                 .count());
+    } else if (probe_lost_) {
+      wait_ms = 1;
+    } else {
+      return;
+    }
+    probe_lost_ = false;
+    self_->send(settings_.governor, dependency_hold{wait_ms});
   }
 
   void arm_hold() {
@@ -226,6 +265,7 @@ class dependency_calls {
         start_attempt(id);
     }
     arm_hold();
+    report_gate();
   }
 
   /// Parks call `id` until the gate opens, or refuses it when it cannot
@@ -264,7 +304,7 @@ class dependency_calls {
       gate_.probe_held(failure->retry_after);
     else if (failure != nullptr &&
              failure->error == policies::error_class::cancelled)
-      gate_.probe_abandoned();
+      abandon_probe();
     else
       gate_.probe_succeeded();
     release_held();
@@ -287,7 +327,7 @@ class dependency_calls {
     }
     if (auto rejected = guard_.before_attempt(entry.guarded)) {
       if (gate.probe)
-        gate_.probe_abandoned();
+        abandon_probe();
       increment(settings_.metrics.rejections);
       finish(id, rejected->to_error());
       release_held();
@@ -465,7 +505,7 @@ class dependency_calls {
       release_permit();
       if (probe_ == i->first) {
         probe_.reset();
-        gate_.probe_abandoned();
+        abandon_probe();
       }
       i = calls_.erase(i);
     }
@@ -527,6 +567,11 @@ class dependency_calls {
   std::optional<std::uint64_t> probe_;
   /// Whether a hold_due is on its way.
   bool hold_armed_ = false;
+  /// The hold end the governor was last told of; empty: it was told the
+  /// gate is open (or nothing).
+  std::optional<policies::time_point> reported_hold_;
+  /// A probe ended without an answer since the governor was last told.
+  bool probe_lost_ = false;
   dependency_call_settings settings_;
   dependency_guard guard_;
   std::shared_ptr<backend_type> backend_;

@@ -322,6 +322,11 @@ typename Inspector::result_type inspect(Inspector& f, permit_release& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, dependency_hold& x) {
+  return f(caf::meta::type_name("dependency_hold"), x.wait_ms);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, journal_append& x) {
   return f(caf::meta::type_name("journal_append"), x.ticket, x.entries,
            x.quiet);

@@ -19,6 +19,7 @@ namespace {
 
 using finish_atom = caf::atom_constant<caf::atom("finish")>;
 using call_atom = caf::atom_constant<caf::atom("call")>;
+using hold_atom = caf::atom_constant<caf::atom("hold")>;
 
 struct config : caf::actor_system_config {
   config() { warden::add_message_types(*this); }
@@ -59,6 +60,10 @@ caf::behavior fake_dependency(caf::event_based_actor* self, caf::actor governor,
       [=](tool_request& msg) -> caf::result<caf::message> {
         return hold(msg.run);
       },
+      // Asks the governor to hold its callers (0: the hold is over).
+      [=](hold_atom, std::int64_t wait_ms) {
+        self->send(governor, dependency_hold{wait_ms});
+      },
       [=](finish_atom) {
         if (log->pending.empty())
           return;
@@ -79,12 +84,19 @@ caf::behavior fake_session(caf::event_based_actor* self, caf::actor governor,
                            std::shared_ptr<answers> log) {
   return {
       [=](call_atom, caf::actor target, permit_kind kind, run_id run) {
+        self->send(self, call_atom::value, std::move(target), kind, run,
+                   std::int64_t{0});
+      },
+      // A call whose turn has `time_left_ms` left (model calls; 0: unsaid).
+      [=](call_atom, caf::actor target, permit_kind kind, run_id run,
+          std::int64_t time_left_ms) {
         auto on_error = [=](caf::error& err) {
           log->errors.emplace_back(run, std::move(err));
         };
         if (kind == permit_kind::model_stream) {
           model_request request;
           request.run = run;
+          request.time_left_ms = static_cast<std::uint64_t>(time_left_ms);
           self->request(governor, caf::infinite,
                         governed_model_call{target, request})
               .then(
@@ -152,6 +164,34 @@ struct fixture : test_coordinator_fixture<config> {
     sched.run();
   }
 
+  /// A model call of `run` whose turn has `time_left_ms` left.
+  void call_with_time_left(const caf::actor& target, run_id run,
+                           std::int64_t time_left_ms) {
+    caf::anon_send(session, call_atom::value, target, permit_kind::model_stream,
+                   run, time_left_ms);
+    sched.run();
+  }
+
+  /// `target` asks the governor to hold its callers for `wait_ms`.
+  void hold(const caf::actor& target, std::int64_t wait_ms) {
+    caf::anon_send(target, hold_atom::value, wait_ms);
+    sched.run();
+  }
+
+  void advance_ms(std::int64_t ms) {
+    advance_time(std::chrono::milliseconds{ms});
+    sched.run();
+  }
+
+  /// The errors the session got for `run`.
+  std::vector<caf::error> errors_of(run_id run) const {
+    std::vector<caf::error> result;
+    for (auto& [r, err] : log->errors)
+      if (r == run)
+        result.push_back(err);
+    return result;
+  }
+
   void finish(const caf::actor& target) {
     caf::anon_send(target, finish_atom::value);
     sched.run();
@@ -186,6 +226,8 @@ CAF_TEST(
                  run_id{1});
   expect((call_atom, caf::actor, permit_kind, run_id),
          from(_).to(session).with(_, _, _, _));
+  expect((call_atom, caf::actor, permit_kind, run_id, std::int64_t),
+         from(session).to(session).with(_, _, _, _, _));
   expect((governed_model_call), from(session).to(governor).with(_));
   // Delegated: the provider sees the session as the sender.
   expect((model_request), from(session).to(provider).with(_));
@@ -365,6 +407,144 @@ CAF_TEST(
   CAF_CHECK_EQUAL(state().limits().in_use_global(), 0u);
   CAF_CHECK_EQUAL(state().waiting(permit_kind::model_stream), 0u);
   CAF_CHECK_EQUAL(state().waiting(permit_kind::tool_call), 0u);
+}
+
+CAF_TEST(calls to a dependency in a hold park without taking a permit) {
+  start(sized(1, 1, 2));
+  auto held_log = std::make_shared<dependency_log>();
+  auto other_log = std::make_shared<dependency_log>();
+  auto held = dependency(permit_kind::model_stream, held_log);
+  auto other = dependency(permit_kind::model_stream, other_log);
+  call(held, permit_kind::model_stream, 1);
+  hold(held, 2000); // run 1 met a 429 with Retry-After: 2 s
+  call(held, permit_kind::model_stream, 2);
+  call(held, permit_kind::model_stream, 3);
+  CAF_CHECK_EQUAL(held_log->calls, (std::vector<run_id>{1}));
+  CAF_CHECK_EQUAL(state().waiting(permit_kind::model_stream), 2u);
+  CAF_CHECK_EQUAL(in_use(permit_kind::model_stream), 1u);
+  finish(held);
+  // The parked calls hold no permit: a call to another provider gets the
+  // only one at once.
+  call(other, permit_kind::model_stream, 4);
+  CAF_CHECK_EQUAL(other_log->calls, (std::vector<run_id>{4}));
+  CAF_CHECK_EQUAL(held_log->calls, (std::vector<run_id>{1}));
+  advance_ms(1999);
+  CAF_CHECK_EQUAL(state().waiting(permit_kind::model_stream), 2u);
+  // The hold is over: one call probes (once a permit is free), the other
+  // stays parked until the dependency says how the probe went.
+  advance_ms(1);
+  finish(other);
+  CAF_CHECK_EQUAL(held_log->calls, (std::vector<run_id>{1, 2}));
+  CAF_CHECK_EQUAL(state().waiting(permit_kind::model_stream), 1u);
+  call(held, permit_kind::model_stream, 5); // parks behind run 3
+  finish(held);
+  CAF_CHECK_EQUAL(held_log->calls, (std::vector<run_id>{1, 2}));
+  hold(held, 0);
+  CAF_CHECK_EQUAL(held_log->calls, (std::vector<run_id>{1, 2, 3}));
+  finish(held);
+  finish(held);
+  CAF_CHECK_EQUAL(held_log->calls, (std::vector<run_id>{1, 2, 3, 5}));
+  CAF_CHECK_EQUAL(replied(), (std::vector<run_id>{1, 4, 2, 3, 5}));
+  CAF_CHECK(log->errors.empty());
+  CAF_CHECK_EQUAL(state().held(), 0u);
+  CAF_CHECK_EQUAL(state().waiting(permit_kind::model_stream), 0u);
+}
+
+CAF_TEST(a probe told to wait again keeps the others parked) {
+  start(sized(4, 4, 8));
+  auto dl = std::make_shared<dependency_log>();
+  auto provider = dependency(permit_kind::model_stream, dl);
+  hold(provider, 1000);
+  for (run_id run = 1; run <= 3; ++run)
+    call(provider, permit_kind::model_stream, run);
+  CAF_CHECK(dl->calls.empty());
+  advance_ms(1000);
+  CAF_CHECK_EQUAL(dl->calls, (std::vector<run_id>{1}));
+  hold(provider, 500); // the probe met another 429
+  finish(provider);
+  advance_ms(499);
+  CAF_CHECK_EQUAL(dl->calls, (std::vector<run_id>{1}));
+  advance_ms(1);
+  CAF_CHECK_EQUAL(dl->calls, (std::vector<run_id>{1, 2}));
+  hold(provider, 0);
+  CAF_CHECK_EQUAL(dl->calls, (std::vector<run_id>{1, 2, 3}));
+  // With the hold over, calls go at once.
+  call(provider, permit_kind::model_stream, 4);
+  CAF_CHECK_EQUAL(dl->calls, (std::vector<run_id>{1, 2, 3, 4}));
+}
+
+CAF_TEST(after a hold with nothing parked the next call probes alone) {
+  start(sized(4, 4, 8));
+  auto dl = std::make_shared<dependency_log>();
+  auto provider = dependency(permit_kind::model_stream, dl);
+  hold(provider, 1000);
+  advance_ms(1000);
+  call(provider, permit_kind::model_stream, 1);
+  call(provider, permit_kind::model_stream, 2);
+  CAF_CHECK_EQUAL(dl->calls, (std::vector<run_id>{1}));
+  CAF_CHECK_EQUAL(state().waiting(permit_kind::model_stream), 1u);
+  // A probe that ended without an answer: the dependency lets another go.
+  hold(provider, 1);
+  advance_ms(1);
+  CAF_CHECK_EQUAL(dl->calls, (std::vector<run_id>{1, 2}));
+}
+
+CAF_TEST(a call whose turn ends before the hold is refused with the wait) {
+  start(sized(4, 4, 8));
+  auto dl = std::make_shared<dependency_log>();
+  auto provider = dependency(permit_kind::model_stream, dl);
+  hold(provider, 2000);
+  call_with_time_left(provider, 1, 500);
+  auto refused = errors_of(1);
+  CAF_REQUIRE_EQUAL(refused.size(), 1u);
+  CAF_CHECK(warden_code(refused[0]) == error_code::rate_limited);
+  CAF_CHECK(error_retry_after(refused[0]) == std::chrono::milliseconds{2000});
+  auto reason = error_reason(refused[0]);
+  CAF_MESSAGE("reason: " << reason);
+  CAF_CHECK(reason.find("asked its callers to wait 2000 ms") !=
+            std::string::npos);
+  CAF_CHECK(reason.find("longer than the caller's turn") != std::string::npos);
+  call_with_time_left(provider, 2, 3000);       // fits: parks
+  call(provider, permit_kind::model_stream, 3); // says nothing: parks
+  CAF_CHECK(errors_of(2).empty());
+  CAF_CHECK_EQUAL(state().waiting(permit_kind::model_stream), 2u);
+  // The hold grows past run 2's turn: run 2 is refused now, run 3 stays.
+  hold(provider, 5000);
+  auto late = errors_of(2);
+  CAF_REQUIRE_EQUAL(late.size(), 1u);
+  CAF_CHECK(warden_code(late[0]) == error_code::rate_limited);
+  CAF_CHECK(error_retry_after(late[0]) == std::chrono::milliseconds{5000});
+  CAF_CHECK_EQUAL(state().waiting(permit_kind::model_stream), 1u);
+  // A shorter hold never shortens the one in effect.
+  hold(provider, 100);
+  advance_ms(4999);
+  CAF_CHECK(dl->calls.empty());
+  advance_ms(1);
+  CAF_CHECK_EQUAL(dl->calls, (std::vector<run_id>{3}));
+}
+
+CAF_TEST(parked calls are answered when cancelled or when the target dies) {
+  start(sized(4, 4, 8));
+  auto dl = std::make_shared<dependency_log>();
+  auto provider = dependency(permit_kind::model_stream, dl);
+  hold(provider, 2000);
+  call(provider, permit_kind::model_stream, 1);
+  call(provider, permit_kind::model_stream, 2);
+  caf::anon_send(governor, cancel_calls{1});
+  sched.run();
+  auto cancelled = errors_of(1);
+  CAF_REQUIRE_EQUAL(cancelled.size(), 1u);
+  CAF_CHECK(warden_code(cancelled[0]) == error_code::cancelled);
+  CAF_CHECK_EQUAL(state().waiting(permit_kind::model_stream), 1u);
+  caf::anon_send_exit(provider, caf::exit_reason::kill);
+  sched.run();
+  auto failed = errors_of(2);
+  CAF_REQUIRE_EQUAL(failed.size(), 1u);
+  CAF_CHECK(warden_code(failed[0]) == error_code::dependency_failed);
+  CAF_CHECK_EQUAL(state().waiting(permit_kind::model_stream), 0u);
+  CAF_CHECK_EQUAL(state().targets(), 0u);
+  advance_ms(2000); // the stale hold timer finds nothing
+  CAF_CHECK(dl->calls.empty());
 }
 
 CAF_TEST(governor metrics follow permits and waiting calls) {

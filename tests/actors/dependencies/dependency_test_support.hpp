@@ -21,11 +21,13 @@ struct dependency_config : caf::actor_system_config {
   dependency_config() { warden::add_message_types(*this); }
 };
 
-/// Counts permit releases per kind.
+/// Counts permit releases per kind and records the holds it is told of.
 struct fake_governor_state {
   static inline const char* name = "fake_governor";
   std::uint32_t model_stream = 0;
   std::uint32_t tool_call = 0;
+  /// dependency_hold waits, in arrival order.
+  std::vector<std::int64_t> holds;
 };
 
 inline caf::behavior
@@ -37,6 +39,7 @@ fake_governor(caf::stateful_actor<fake_governor_state>* self) {
         else
           self->state.tool_call += x.count;
       },
+      [self](dependency_hold& x) { self->state.holds.push_back(x.wait_ms); },
   };
 }
 

@@ -399,6 +399,8 @@ CAF_TEST(a request to wait holds every caller and one probe goes first) {
   sched.run();
   CAF_CHECK_EQUAL(model->attempts(), 64u);
   advance_ms(100); // every attempt refused: hold until 2100 ms
+  // The governor is told once, so that it parks new calls without permits.
+  CAF_CHECK_EQUAL(governor_state().holds, (std::vector<std::int64_t>{2000}));
   advance(milliseconds{2000} - nanoseconds{1});
   CAF_CHECK_EQUAL(model->attempts(), 64u);
   // When the wait is over, exactly one attempt probes, and the others wait
@@ -418,6 +420,34 @@ CAF_TEST(a request to wait holds every caller and one probe goes first) {
   for (const auto& x : got)
     CAF_CHECK(x.ok());
   CAF_CHECK_EQUAL(released(), 64u);
+  // The probe's answer ended the hold, and the governor was told.
+  CAF_CHECK_EQUAL(governor_state().holds, (std::vector<std::int64_t>{2000, 0}));
+}
+
+CAF_TEST(a probe cancelled with no call left lets the governor send another) {
+  model_script script;
+  script.latency = {100, 100};
+  auto f = fault(fault_kind::rate_limited, 1, 1);
+  f.retry_after_ms = 2000;
+  script.faults = {f};
+  auto s = settings();
+  s.retry.max_backoff_ms = 3000; // the retry may wait the 2 s asked for
+  start(s, script);
+  call(1);
+  advance_ms(100); // refused; its retry waits for the hold
+  CAF_CHECK_EQUAL(governor_state().holds, (std::vector<std::int64_t>{2000}));
+  // The retry probes once the hold is over (and its backoff drawn).
+  int waited = 0;
+  while (model->attempts() == 1u && waited < 5000) {
+    advance_ms(1);
+    ++waited;
+  }
+  CAF_CHECK_EQUAL(model->attempts(), 2u);
+  CAF_CHECK_GREATER_OR_EQUAL(waited, 2000);
+  self->send(prov, cancel_calls{1});
+  sched.run();
+  // No call is held here to probe instead: one of the governor's may.
+  CAF_CHECK_EQUAL(governor_state().holds, (std::vector<std::int64_t>{2000, 1}));
 }
 
 CAF_TEST(a call that would outwait its turn is refused at once) {
