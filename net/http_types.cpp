@@ -6,6 +6,13 @@
 
 namespace warden::net {
 
+std::string_view incoming::param(std::string_view name) const noexcept {
+  for (const auto& p : params)
+    if (p.name == name)
+      return p.value;
+  return {};
+}
+
 response make_response(status code, std::string body,
                        std::string_view content_type, unsigned version) {
   response result{code, version};

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/status.hpp>
@@ -23,8 +24,16 @@ using method = boost::beast::http::verb;
 /// HTTP status code.
 using status = boost::beast::http::status;
 
-/// What a handler gets: the request and its target split into path and
-/// query. Matched path parameters will live here when routes get them.
+/// A segment of the path that a route's pattern captured: `{id}` of
+/// "/v1/runs/{id}" matching "/v1/runs/42" is {"id", "42"}. The value is the
+/// segment as sent (not percent-decoded), never empty, without '/'.
+struct path_param {
+  std::string_view name;
+  std::string_view value;
+};
+
+/// What a handler gets: the request, its target split into path and query,
+/// and the path parameters its route captured.
 struct incoming {
   /// The request, header and body.
   const request& message;
@@ -32,6 +41,11 @@ struct incoming {
   std::string_view path;
   /// The target's query, without the '?'; empty when there is none.
   std::string_view query;
+  /// The path parameters, in the order of the route's pattern.
+  std::vector<path_param> params{};
+
+  /// The value of path parameter `name`; empty when the route has none.
+  [[nodiscard]] std::string_view param(std::string_view name) const noexcept;
 };
 
 /// A response with `code`, a text body and its content type, answering a

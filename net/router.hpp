@@ -29,16 +29,23 @@ struct route_match {
   /// With method_not_allowed: the methods that the path takes, for the
   /// Allow header ("GET, POST").
   std::string allow;
+  /// With a target: what its pattern captured (views into the route's
+  /// pattern and the matched path).
+  std::vector<path_param> params;
 };
 
-/// Maps a method and a request path to a handler. Paths match exactly
-/// today; a route table (not a map keyed by the path) leaves room for
-/// patterns with parameters ("/v1/runs/{id}") that fill `incoming`.
-/// Built before the server starts, then only read: reads are thread-safe.
+/// Maps a method and a request path to a handler. A route's path is a
+/// pattern of '/'-separated segments: a literal segment matches itself, a
+/// segment `{name}` matches any one non-empty segment and is handed to the
+/// handler as a path parameter (`incoming::param`). Routes without
+/// parameters are tried first, so "/v1/runs/stats" wins over
+/// "/v1/runs/{id}". Built before the server starts, then only read: reads
+/// are thread-safe.
 class router {
  public:
-  /// Routes `path` (exact, starting with '/') with `verb` to `h`. Returns
-  /// false, and changes nothing, when that method and path are taken.
+  /// Routes `path` (a pattern, starting with '/') with `verb` to `h`.
+  /// Returns false, and changes nothing, when that method and pattern are
+  /// taken.
   [[nodiscard]] bool add(method verb, std::string path, handler h);
 
   /// As add(), for a handler that answers at once.
@@ -55,6 +62,8 @@ class router {
     method verb;
     std::string path;
     handler target;
+    /// Whether `path` has a `{name}` segment.
+    bool pattern = false;
   };
   std::vector<route> routes_;
 };

@@ -175,7 +175,8 @@ void connection::dispatch() {
   }
   auto reply = core_->make_responder(id_, sequence_, message.version());
   try {
-    (*match.target)(incoming{message, path, query}, std::move(reply));
+    (*match.target)(incoming{message, path, query, std::move(match.params)},
+                    std::move(reply));
   } catch (...) {
     // The responder, destroyed with the handler's frame, answered 500.
   }

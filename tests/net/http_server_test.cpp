@@ -54,6 +54,24 @@ CAF_TEST(the query is split from the path) {
   CAF_CHECK(answer->find("\r\n\r\na=1&b=2") != std::string::npos);
 }
 
+CAF_TEST(a handler reads the path parameters its route captured) {
+  router routes;
+  CAF_REQUIRE(routes.add_sync(
+      method::get, "/v1/runs/{id}/steps/{step}", [](const incoming& in) {
+        return make_response(status::ok,
+                             std::string{in.param("id")} + "." +
+                                 std::string{in.param("step")} + "." +
+                                 std::string{in.param("none")} + "!",
+                             "text/plain");
+      }));
+  serve(quick_options(), std::move(routes));
+  client c{port()};
+  CAF_REQUIRE(c.send(get_request("/v1/runs/42/steps/3?x=1")));
+  auto answer = c.read_response(5s);
+  CAF_REQUIRE(answer);
+  CAF_CHECK(answer->find("\r\n\r\n42.3.!") != std::string::npos);
+}
+
 CAF_TEST(an unknown path is 404 and another method on a known path is 405) {
   serve(quick_options(), hello_routes());
   client c{port()};
