@@ -66,6 +66,7 @@ storage::stored_run sample_run(bool final) {
     x.output = "42";
     x.usage = {120, 30, 210, 2, 2, 0, 2};
     x.finished_at_ms = 1'764'000'000'000;
+    x.model = "gpt-4o-mini";
   }
   return x;
 }
@@ -204,7 +205,8 @@ void caf_seeds(writer& w, caf::actor_system& sys,
   w.put("caf_messages", "run_status",
         caf_seed(sys, index("warden.run_status"),
                  run_status{42, 7, "acme", "researcher", run_state::succeeded,
-                            "42", "", usage_totals{120, 30, 210, 2, 2, 0, 2}}));
+                            "42", "", usage_totals{120, 30, 210, 2, 2, 0, 2},
+                            "gpt-4o-mini"}));
   session_snapshot snapshot{
       7,
       "researcher",
@@ -223,7 +225,7 @@ void caf_seeds(writer& w, caf::actor_system& sys,
       final_run.idempotency_key, final_run.priority,
       static_cast<run_state>(final_run.state), final_run.output,
       final_run.reason, from_stored(final_run.usage), final_run.finished_at_ms,
-      final_run.counts_own_tokens, final_run.reserved_tokens}};
+      final_run.counts_own_tokens, final_run.reserved_tokens, final_run.model}};
   exported.journal = {{42, 0, storage::entry_kind::run_accepted,
                        storage::encode(sample_run(false))}};
   w.put(

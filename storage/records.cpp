@@ -79,7 +79,8 @@ storage_error decode_error(std::string message) {
 std::string encode(const stored_run& x) {
   std::string out;
   out.reserve(64 + x.tenant.size() + x.agent.size() + x.input.size() +
-              x.idempotency_key.size() + x.output.size() + x.reason.size());
+              x.idempotency_key.size() + x.output.size() + x.reason.size() +
+              x.model.size());
   out.push_back(static_cast<char>(run_record_format));
   put_varint(out, x.run);
   put_varint(out, x.session);
@@ -104,6 +105,7 @@ std::string encode(const stored_run& x) {
   put_varint(out, x.finished_at_ms);
   put_varint(out, x.counts_own_tokens ? 1 : 0);
   put_varint(out, x.reserved_tokens);
+  put_bytes(out, x.model);
   return out;
 }
 
@@ -139,6 +141,8 @@ std::optional<storage_error> decode(std::string_view bytes, stored_run& out) {
     f.boolean("counts_own_tokens", x.counts_own_tokens);
   if (format >= 3)
     f.integer("reserved_tokens", x.reserved_tokens);
+  if (format >= 4)
+    f.text("model", x.model);
   if (f.problem())
     return decode_error(std::move(*f.problem()));
   if (!r.rest().empty())

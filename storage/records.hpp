@@ -23,7 +23,7 @@ inline constexpr std::uint8_t record_format = 1;
 /// added `counts_own_tokens`, 3 `reserved_tokens`. Records of versions 1
 /// and 2 are still read (as not counting their own tokens, holding no
 /// reservation).
-inline constexpr std::uint8_t run_record_format = 3;
+inline constexpr std::uint8_t run_record_format = 4;
 
 /// What a run consumed, as stored.
 struct stored_usage {
@@ -75,6 +75,9 @@ struct stored_run {
   /// budget when it accepted it (0: none, e.g. an unlimited tenant or a
   /// child run); a resumed run keeps them. Since run record format 3.
   std::uint64_t reserved_tokens = 0;
+  /// The model whose reply the run ended on; empty when none answered.
+  /// Since run record format 4.
+  std::string model{};
 };
 
 /// The tenant under which the idempotency index holds the spawn call keys of

@@ -41,6 +41,7 @@ scripted_model::scripted_model(model_script script)
 
 model_reply scripted_model::reply_to(const model_request& request) const {
   model_reply reply;
+  reply.model = request.model;
   const auto& messages = request.messages;
   auto user = last_user(messages);
   std::string input = user < messages.size() ? messages[user].content : "";

@@ -182,6 +182,7 @@ storage::stored_run stored_of(const run_record& r) {
   s.finished_at_ms = s.final ? r.finished_at_ms : 0;
   s.counts_own_tokens = s.final && r.counts_own_tokens;
   s.reserved_tokens = r.reserved_tokens;
+  s.model = st.model;
   return s;
 }
 
@@ -195,6 +196,7 @@ run_status status_of(const storage::stored_run& s) {
   st.output = s.output;
   st.reason = s.reason;
   st.usage = from_stored(s.usage);
+  st.model = s.model;
   return st;
 }
 

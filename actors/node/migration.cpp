@@ -71,7 +71,8 @@ exported_run exported_of(const storage::stored_run& s) {
           from_stored(s.usage),
           s.finished_at_ms,
           s.counts_own_tokens,
-          s.reserved_tokens};
+          s.reserved_tokens,
+          s.model};
 }
 
 /// The record storage keeps of the exported run `x`.
@@ -94,6 +95,7 @@ storage::stored_run record_from(const exported_run& x) {
   s.finished_at_ms = x.finished_at_ms;
   s.counts_own_tokens = x.counts_own_tokens;
   s.reserved_tokens = x.reserved_tokens;
+  s.model = x.model;
   return s;
 }
 
@@ -466,8 +468,8 @@ void on_import_durable(node_ptr self, pending_import& pending,
     // Final, and now durable here.
     auto& r = st.runs.add(s.run, run_origin::imported, run_phase::final,
                           record_state::durable);
-    r.status = {s.run,   s.session, s.tenant, s.agent,
-                s.state, s.output,  s.reason, s.usage};
+    r.status = {s.run,    s.session, s.tenant, s.agent, s.state,
+                s.output, s.reason,  s.usage,  s.model};
     r.priority = s.priority;
     r.idempotency_key = s.idempotency_key;
     r.finished_at_ms = s.finished_at_ms;

@@ -201,6 +201,7 @@ void on_turn_finished(node_ptr self, turn_finished& done) {
   auto* r = self->state.runs.find(done.run);
   if (r == nullptr)
     return;
+  r->status.model = std::move(done.model);
   finish(self, *r, done.state, std::move(done.output), std::move(done.reason),
          done.usage);
   // The pool reports each started turn exactly once.

@@ -101,6 +101,10 @@ struct run_status {
   /// Why the run ended as it did (or is waiting), for people.
   std::string reason;
   usage_totals usage;
+  /// The model whose reply the run's turn ended on (its last model reply:
+  /// the primary or a fallback, as the endpoint named it); empty when no
+  /// model answered.
+  std::string model{};
 };
 
 /// One step of a run as it happens, sent to subscribers.

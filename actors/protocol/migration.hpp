@@ -18,8 +18,9 @@ namespace warden {
 /// of another version is refused. A change of the fields below gets a new
 /// value (2: run records carry `counts_own_tokens`; 3: `reserved_tokens`;
 /// 4: runs travel as `exported_run`, no longer as storage's record; 5: chat
-/// messages carry tool calls and tool call ids).
-inline constexpr std::uint32_t session_export_format = 5;
+/// messages carry tool calls and tool call ids; 6: runs name the model that
+/// answered).
+inline constexpr std::uint32_t session_export_format = 6;
 
 /// Export an idle session with its history, to be imported on another node.
 /// Reply: `session_export`. The session stays where it is (resident or
@@ -58,6 +59,8 @@ struct exported_run {
   bool counts_own_tokens = false;
   /// Tokens admission reserved for the run when it accepted it.
   std::uint64_t reserved_tokens = 0;
+  /// The model that answered last (run_status::model).
+  std::string model{};
 };
 
 /// A session as it moves between nodes: what `import_session` needs to

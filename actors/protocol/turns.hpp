@@ -79,6 +79,8 @@ struct turn_finished {
   std::string output;
   std::string reason;
   usage_totals usage;
+  /// The model of the turn's last model reply; empty when none answered.
+  std::string model{};
 };
 
 } // namespace warden

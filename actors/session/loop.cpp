@@ -234,6 +234,8 @@ void session_state::handle_compaction_reply(const model_reply& reply) {
 }
 
 void session_state::handle_agent_reply(model_reply& reply) {
+  if (!reply.model.empty())
+    turn_->model = reply.model;
   auto kind = turn_->call;
   if (kind == detail::model_call_kind::final || reply.tool_calls.empty()) {
     journal_reply(reply, {});

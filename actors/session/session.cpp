@@ -143,8 +143,8 @@ void session_state::finish(run_state state, std::string output,
   turn_->refund();
   close_open_calls(state);
   turn_finished outcome{
-      turn_->input.run,  id_,         state, std::move(output),
-      std::move(reason), turn_->usage};
+      turn_->input.run,  id_,          state,       std::move(output),
+      std::move(reason), turn_->usage, turn_->model};
   std::vector<storage::journal_entry> entries{
       detail::run_final_entry(outcome, turn_->step)};
   counters_.turns += 1;

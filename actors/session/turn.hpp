@@ -88,6 +88,8 @@ class session_turn {
   std::size_t compaction_split = 0;
   /// What the turn consumed.
   usage_totals usage;
+  /// The model of the latest agent reply (compaction summaries aside).
+  std::string model;
 
   // -- tool calls of the current step -----------------------------------------
 

@@ -41,7 +41,7 @@ json to_json(const run_status& s) {
   return {
       {"run", s.run},       {"session", s.session},        {"tenant", s.tenant},
       {"agent", s.agent},   {"state", to_string(s.state)}, {"output", s.output},
-      {"reason", s.reason}, {"usage", to_json(s.usage)}};
+      {"reason", s.reason}, {"usage", to_json(s.usage)},   {"model", s.model}};
 }
 
 void print_status(const run_status& s) {
@@ -52,6 +52,8 @@ void print_status(const run_status& s) {
     std::cout << "reason: " << s.reason << '\n';
   if (!s.output.empty())
     std::cout << "output: " << s.output << '\n';
+  if (!s.model.empty())
+    std::cout << "model: " << s.model << '\n';
   const auto& u = s.usage;
   std::cout << "usage: " << u.tokens() << " tokens (" << u.prompt_tokens
             << " prompt, " << u.completion_tokens << " completion), "

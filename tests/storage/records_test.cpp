@@ -30,6 +30,7 @@ stored_run sample() {
   x.finished_at_ms = 1764000000000;
   x.counts_own_tokens = true;
   x.reserved_tokens = 4096;
+  x.model = "gpt-4o-mini"; // 11 bytes: a length byte and the text
   return x;
 }
 
@@ -71,14 +72,28 @@ CAF_TEST(a run record survives encode and decode) {
   CAF_CHECK_EQUAL(y.finished_at_ms, x.finished_at_ms);
   CAF_CHECK_EQUAL(y.counts_own_tokens, x.counts_own_tokens);
   CAF_CHECK_EQUAL(y.reserved_tokens, x.reserved_tokens);
+  CAF_CHECK_EQUAL(y.model, x.model);
   CAF_CHECK(encode(y) == bytes);
+}
+
+/// The bytes `model` takes at the end of the sample's record.
+constexpr std::size_t model_bytes = 12;
+
+CAF_TEST(a run record of format 3 is read without the model) {
+  auto bytes = encode(sample());
+  bytes[0] = 3;
+  bytes.resize(bytes.size() - model_bytes);
+  stored_run y;
+  CAF_REQUIRE(!decode(bytes, y));
+  CAF_CHECK_EQUAL(y.reserved_tokens, 4096u);
+  CAF_CHECK(y.model.empty());
 }
 
 CAF_TEST(a run record of format 2 is read without reserved_tokens) {
   // Format 2 is format 3 without its last field (4096: two varint bytes).
   auto bytes = encode(sample());
   bytes[0] = 2;
-  bytes.resize(bytes.size() - 2);
+  bytes.resize(bytes.size() - model_bytes - 2);
   stored_run y;
   CAF_REQUIRE(!decode(bytes, y));
   CAF_CHECK(y.counts_own_tokens);
@@ -89,7 +104,7 @@ CAF_TEST(a run record of format 1 is read without counts_own_tokens) {
   // Format 1 is format 3 without its last two fields (true, then 4096).
   auto bytes = encode(sample());
   bytes[0] = 1;
-  bytes.resize(bytes.size() - 3);
+  bytes.resize(bytes.size() - model_bytes - 3);
   stored_run y;
   CAF_REQUIRE(!decode(bytes, y));
   CAF_CHECK_EQUAL(y.finished_at_ms, sample().finished_at_ms);
@@ -104,7 +119,7 @@ CAF_TEST(a record of another format version is refused naming both versions) {
   auto bytes = encode(sample());
   bytes[0] = 7;
   CAF_CHECK_EQUAL(message_of(bytes),
-                  "record format 7 is unknown (this build reads 1 to 3)");
+                  "record format 7 is unknown (this build reads 1 to 4)");
   CAF_CHECK_EQUAL(message_of(""), "empty record (no format byte)");
 }
 
@@ -117,8 +132,10 @@ CAF_TEST(a truncated record names the field it ends in) {
   CAF_CHECK_EQUAL(message_of(bytes.substr(0, 1)),
                   "truncated record (field `run`)");
   CAF_CHECK_EQUAL(message_of(bytes.substr(0, bytes.size() - 1)),
+                  "truncated record (field `model`)");
+  CAF_CHECK_EQUAL(message_of(bytes.substr(0, bytes.size() - model_bytes - 1)),
                   "truncated record (field `reserved_tokens`)");
-  CAF_CHECK_EQUAL(message_of(bytes.substr(0, bytes.size() - 3)),
+  CAF_CHECK_EQUAL(message_of(bytes.substr(0, bytes.size() - model_bytes - 3)),
                   "truncated record (field `counts_own_tokens`)");
   int silent = 0;
   for (std::size_t n = 1; n < bytes.size(); ++n)

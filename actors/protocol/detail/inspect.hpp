@@ -54,7 +54,7 @@ typename Inspector::result_type inspect(Inspector& f, exported_run& x) {
   return f(caf::meta::type_name("exported_run"), x.run, x.session, x.parent,
            x.depth, x.tenant, x.agent, x.input, x.idempotency_key, x.priority,
            x.state, x.output, x.reason, x.usage, x.finished_at_ms,
-           x.counts_own_tokens, x.reserved_tokens);
+           x.counts_own_tokens, x.reserved_tokens, x.model);
 }
 
 template <class Inspector>
@@ -108,7 +108,7 @@ typename Inspector::result_type inspect(Inspector& f, drain_node&) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_status& x) {
   return f(caf::meta::type_name("run_status"), x.run, x.session, x.tenant,
-           x.agent, x.state, x.output, x.reason, x.usage);
+           x.agent, x.state, x.output, x.reason, x.usage, x.model);
 }
 
 template <class Inspector>
@@ -247,7 +247,7 @@ typename Inspector::result_type inspect(Inspector& f, cancel_turn& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_finished& x) {
   return f(caf::meta::type_name("turn_finished"), x.run, x.session, x.state,
-           x.output, x.reason, x.usage);
+           x.output, x.reason, x.usage, x.model);
 }
 
 template <class Inspector>

@@ -134,15 +134,17 @@ storage::journal_entry tool_finished_entry(run_id run, std::uint32_t step,
 storage::journal_entry run_final_entry(const turn_finished& outcome,
                                        std::uint32_t step) {
   json_text out{payload_overhead + outcome.output.size() +
-                outcome.reason.size()};
+                outcome.reason.size() + outcome.model.size()};
   out.begin_object()
       .key("output")
       .value(outcome.output)
       .key("reason")
       .value(outcome.reason)
       .key("state")
-      .value(to_string(outcome.state))
-      .key("usage");
+      .value(to_string(outcome.state));
+  if (!outcome.model.empty())
+    out.key("model").value(outcome.model);
+  out.key("usage");
   write_usage(out, outcome.usage);
   out.end_object();
   return {outcome.run, step, storage::entry_kind::run_final, out.take()};

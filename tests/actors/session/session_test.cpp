@@ -315,12 +315,15 @@ CAF_TEST(a model call that fails after its retries goes to the fallbacks) {
   cheap_st.script.push_back(fail_with<model_reply>(
       make_error(error_code::circuit_open, "small: breaker open")));
   safe_st.fallback = reply("answered by tiny");
+  safe_st.fallback.model = "tiny-2024-07";
   send_turn(1, "question");
   run();
   auto done = finished();
   CAF_REQUIRE(done);
   CAF_CHECK(done->state == run_state::succeeded);
   CAF_CHECK_EQUAL(done->output, "answered by tiny");
+  // The run's outcome names the model that answered, as the endpoint did.
+  CAF_CHECK_EQUAL(done->model, "tiny-2024-07");
   // Each tried the same call, with its own model.
   CAF_REQUIRE_EQUAL(provider_st().requests.size(), 1u);
   CAF_REQUIRE_EQUAL(cheap_st.requests.size(), 1u);
