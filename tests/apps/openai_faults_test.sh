@@ -3,7 +3,8 @@
 # against our fault server (tests/apps/openai/fault_server.py): a 429 storm
 # (64 concurrent calls refused with Retry-After: 2 make no request before
 # the wait ends, and at most one probe), a stream cut mid-body (retried, the
-# partial answer charged nothing), a rate-limit budget reported as spent
+# partial answer charged nothing), streamed parallel tool calls that come in
+# fragments (a whole agent loop), a rate-limit budget reported as spent
 # (the next call waits for its reset), and TLS: a private CA given by
 # ca_file is trusted, a wrong CA is refused with the verifier's reason.
 #
@@ -115,6 +116,15 @@ turn_timeout_ms = 180000
 provider = "fault_stream"
 model = "m"
 
+[tools.echo]
+kind = "echo"
+side_effect = "pure"
+
+[agents.tooly]
+provider = "fault_stream"
+model = "m"
+tools = ["echo"]
+
 [agents.trusting]
 provider = "trusted"
 model = "m"
@@ -188,6 +198,21 @@ check "a stream cut mid-body is retried and answered whole" \
 status_of "$run" >"$work/cut.json"
 check "only the whole answer's usage is charged (12 + 5 tokens)" \
   bash -c "grep -q '\"prompt_tokens\":12' '$work/cut.json' && grep -q '\"completion_tokens\":5' '$work/cut.json'"
+
+# -- streamed tool calls ------------------------------------------------------------
+run=$(ctl submit --tenant acme --agent tooly --input "tools please")
+ctl wait "$run" --tenant acme >"$work/tools.out" 2>&1
+check "streamed tool calls in fragments run and their results go back" \
+  contains "$work/tools.out" "tools said alpha and beta"
+[ -s "$work/tools.out" ] && grep -q "tools said" "$work/tools.out" || cat "$work/tools.out"
+status_of "$run" >"$work/tools.json"
+check "both streamed calls and their usage are charged (100 + 29 tokens, 2 tool calls)" \
+  python3 -c '
+import json, sys
+u = json.load(open(sys.argv[1]))["usage"]
+sys.exit(not (u["prompt_tokens"] == 100 and u["completion_tokens"] == 29
+              and u["tool_calls"] == 2 and u["model_calls"] == 2))' "$work/tools.json"
+check "the run names the model that answered" contains "$work/tools.json" '"model":"m"'
 
 # -- a rate-limit budget reported as spent ----------------------------------------
 ctl wait "$(ctl submit --tenant acme --agent stormy --input "spent now")" --tenant acme >/dev/null 2>&1

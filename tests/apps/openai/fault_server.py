@@ -12,6 +12,12 @@ names the scenario:
             the connection closed mid-body); then a whole stream.
   spent     answered with x-ratelimit-remaining-requests: 0 and
             x-ratelimit-reset-requests: 1s.
+  tools     streamed: two parallel echo calls whose ids, names and arguments
+            come in fragments, interleaved by index, each event split across
+            HTTP chunks, usage last with `choices: null`; once their results
+            are back (checked: ids, order, tool_call_id), a streamed answer
+            that quotes them. A request that breaks the protocol gets a 400
+            that says how.
   anything else: answered at once.
 
 GET /log returns every request as {"t": seconds, "scenario", "status"};
@@ -44,6 +50,39 @@ def completion(model, text, stream):
                          "message": {"role": "assistant", "content": text}}],
             "usage": {"prompt_tokens": 10, "completion_tokens": 3,
                       "total_tokens": 13}}
+
+
+def delta_chunk(model, delta, finish=None):
+    return "data: " + json.dumps(
+        {"id": "fault-2", "object": "chat.completion.chunk", "model": model,
+         "choices": [{"index": 0, "delta": delta,
+                      "finish_reason": finish}]}) + "\n\n"
+
+
+def tool_fragment(index, arguments, call_id=None):
+    call = {"index": index, "function": {"arguments": arguments}}
+    if call_id:
+        call["id"] = call_id
+        call["type"] = "function"
+        call["function"]["name"] = "echo"
+    return {"tool_calls": [call]}
+
+
+def tool_protocol_problem(messages):
+    """What is wrong with the messages after the tool calls, or None."""
+    if len(messages) < 3:
+        return "fewer than three messages after the tool calls"
+    asked, first, second = messages[-3], messages[-2], messages[-1]
+    ids = [c.get("id") for c in asked.get("tool_calls") or []]
+    if asked.get("role") != "assistant" or ids != ["call_a", "call_b"]:
+        return "the assistant message does not carry call_a and call_b: %r" % asked
+    for message, call_id, text in ((first, "call_a", "alpha"),
+                                   (second, "call_b", "beta")):
+        if (message.get("role") != "tool"
+                or message.get("tool_call_id") != call_id
+                or text not in message.get("content", "")):
+            return "the result of %s is wrong: %r" % (call_id, message)
+    return None
 
 
 def chunk(model, text=None, finish=None, usage=None):
@@ -139,6 +178,49 @@ class Handler(BaseHTTPRequestHandler):
             self.write_chunk("data: [DONE]\n\n")
             self.wfile.write(b"0\r\n\r\n")
             record("cut", 200)
+            return
+
+        if scenario == "tools" and stream:
+            messages = request.get("messages", [])
+            answered = any(m.get("role") == "tool" for m in messages)
+            if answered:
+                problem = tool_protocol_problem(messages)
+                if problem:
+                    record("tools", 400)
+                    return self.send_json(400, {"error": {
+                        "message": problem, "type": "invalid_request_error"}})
+                events = [delta_chunk(model, {"role": "assistant",
+                                              "content": "tools said "}),
+                          delta_chunk(model, {"content": "alpha and beta"}),
+                          delta_chunk(model, {}, "stop"),
+                          chunk(model, usage={"prompt_tokens": 60,
+                                              "completion_tokens": 9,
+                                              "total_tokens": 69})]
+            else:
+                events = [
+                    delta_chunk(model, dict(role="assistant", content=None,
+                                            **tool_fragment(0, "", "call_a"))),
+                    delta_chunk(model, tool_fragment(1, '{"te', "call_b")),
+                    delta_chunk(model, tool_fragment(0, '{"text": "al')),
+                    delta_chunk(model, tool_fragment(1, 'xt":"beta"}')),
+                    delta_chunk(model, tool_fragment(0, 'pha"}')),
+                    delta_chunk(model, {}, "tool_calls"),
+                    "data: " + json.dumps(
+                        {"id": "fault-2", "object": "chat.completion.chunk",
+                         "model": model, "choices": None,
+                         "usage": {"prompt_tokens": 40, "completion_tokens": 20,
+                                   "total_tokens": 60}}) + "\n\n"]
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for event in events + ["data: [DONE]\n\n"]:
+                # Each event in two HTTP chunks, split mid-line.
+                half = len(event) // 2
+                self.write_chunk(event[:half])
+                self.write_chunk(event[half:])
+            self.wfile.write(b"0\r\n\r\n")
+            record("tools", 200)
             return
 
         if scenario == "spent":
