@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <stdexcept>
-#include <utility>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdexcept>
+#include <utility>
 
 namespace warden::api {
 

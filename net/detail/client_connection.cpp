@@ -291,7 +291,7 @@ void client_connection::complete() {
     phase_ = phase::idle;
     pool_.release(self);
   } else {
-    shut();
+    shut(true);
     pool_.closed(*this);
   }
   pool_.finish(c, std::nullopt);
@@ -329,7 +329,8 @@ void client_connection::on_timer(std::uint64_t generation) {
 void client_connection::fail(client_failure why, bool may_retry) {
   auto self = shared_from_this();
   auto c = std::move(current_);
-  shut();
+  // An idle connection ends cleanly; one with a call cut short does not.
+  shut(!c && phase_ == phase::idle);
   if (!c) {
     pool_.closed(*this);
     return;
@@ -351,11 +352,30 @@ bool client_connection::stale() {
   return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
 }
 
-void client_connection::shut() {
+void client_connection::shut(bool clean) {
   phase_ = phase::closed;
   ++timer_generation_;
   timer_.cancel();
   resolver_.cancel();
+  if (clean && tls_ && tls_->next_layer().is_open()) {
+    // close_notify, then the socket closes when the server answers with
+    // its own or closes, or after a second at most. The handlers keep the
+    // connection alive until then; the pool has already let it go.
+    auto self = shared_from_this();
+    timer_.expires_after(std::chrono::seconds{1});
+    timer_.async_wait([self](beast::error_code ec) {
+      if (ec != boost::asio::error::operation_aborted) {
+        beast::error_code ignored;
+        self->tls_->next_layer().close(ignored);
+      }
+    });
+    tls_->async_shutdown([self](beast::error_code) {
+      self->timer_.cancel();
+      beast::error_code ignored;
+      self->tls_->next_layer().close(ignored);
+    });
+    return;
+  }
   beast::error_code ignored;
   auto& socket = tls_ ? tls_->next_layer() : socket_;
   socket.close(ignored);

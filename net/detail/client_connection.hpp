@@ -94,7 +94,10 @@ class client_connection
   void fail(client_failure why, bool may_retry = false);
   /// Whether the server closed the idle connection or sent on it.
   bool stale();
-  void shut();
+  /// Closes the connection; `clean` (no response cut short) sends TLS
+  /// close_notify first, so the server sees an end the client meant
+  /// rather than a truncation (RFC 8446, section 6.1).
+  void shut(bool clean = false);
 
   origin_pool& pool_;
   std::uint64_t id_;

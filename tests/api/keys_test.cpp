@@ -1,10 +1,10 @@
 #define CAF_SUITE api.keys
-#include <caf/test/unit_test.hpp>
-
 #include <cctype>
 #include <set>
 #include <string>
 #include <variant>
+
+#include <caf/test/unit_test.hpp>
 
 #include "api/keys.hpp"
 
@@ -110,6 +110,6 @@ CAF_TEST(missing malformed and unknown keys are refused apart) {
 CAF_TEST(an empty table refuses every key) {
   key_table none;
   CAF_CHECK_EQUAL(none.size(), 0u);
-  CAF_CHECK(refused_as(none.authenticate("Bearer wk_acme"),
-                       key_refusal::unknown));
+  CAF_CHECK(
+      refused_as(none.authenticate("Bearer wk_acme"), key_refusal::unknown));
 }

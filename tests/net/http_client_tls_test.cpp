@@ -1,5 +1,7 @@
 #define CAF_SUITE net.http_client_tls
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include <caf/test/unit_test.hpp>
 
@@ -81,6 +83,22 @@ CAF_TEST(a kept alive TLS connection carries the next request) {
   CAF_CHECK_EQUAL(http->stats().connections_opened, 1u);
   CAF_CHECK_EQUAL(http->stats().reused, 2u);
   CAF_CHECK_EQUAL(server.handshakes(), 1u);
+}
+
+CAF_TEST(an idle TLS connection is closed with close_notify) {
+  tls_server server{pki.local_cert(), pki.local_key()};
+  auto options = quick_client_options();
+  options.idle_timeout = 50ms;
+  start(options);
+  auto record = get_secure("127.0.0.1", server.port(), trusting(pki.ca_file()));
+  CAF_REQUIRE(record->wait_done(5s));
+  CAF_CHECK(record->succeeded());
+  // The idle deadline ends the connection; the server reads a clean end.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (server.clean_closes() == 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  CAF_CHECK_EQUAL(server.clean_closes(), 1u);
 }
 
 CAF_TEST(a certificate from another CA fails verification) {

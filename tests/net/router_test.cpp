@@ -82,8 +82,8 @@ CAF_TEST(a pattern captures its parameters from one segment each) {
 
 CAF_TEST(literal routes win over patterns) {
   router routes;
-  CAF_REQUIRE(routes.add_sync(method::get, "/v1/runs/{id}",
-                              answer(status::accepted)));
+  CAF_REQUIRE(
+      routes.add_sync(method::get, "/v1/runs/{id}", answer(status::accepted)));
   CAF_REQUIRE(
       routes.add_sync(method::get, "/v1/runs/stats", answer(status::ok)));
   auto literal = routes.match(method::get, "/v1/runs/stats");

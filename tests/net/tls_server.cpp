@@ -31,8 +31,11 @@ constexpr const char* new_key =
 /// client closes.
 struct session : std::enable_shared_from_this<session> {
   session(tcp::socket socket, asio::ssl::context& context,
-          std::atomic<std::size_t>& handshakes)
-      : stream(std::move(socket), context), handshakes(handshakes) {
+          std::atomic<std::size_t>& handshakes,
+          std::atomic<std::size_t>& clean_closes)
+      : stream(std::move(socket), context),
+        handshakes(handshakes),
+        clean_closes(clean_closes) {
     // nop
   }
 
@@ -51,6 +54,10 @@ struct session : std::enable_shared_from_this<session> {
     http::async_read(
         stream, buffer, request,
         [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          // The client's close_notify reads as the end of the stream; a
+          // close without it as a truncation.
+          if (ec == http::error::end_of_stream)
+            ++self->clean_closes;
           if (!ec)
             self->answer();
         });
@@ -71,6 +78,7 @@ struct session : std::enable_shared_from_this<session> {
 
   beast::ssl_stream<tcp::socket> stream;
   std::atomic<std::size_t>& handshakes;
+  std::atomic<std::size_t>& clean_closes;
   beast::flat_buffer buffer;
   http::request<http::string_body> request;
   http::response<http::string_body> response;
@@ -126,7 +134,8 @@ struct tls_server::impl {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec)
         return;
-      std::make_shared<session>(std::move(socket), context, handshakes)
+      std::make_shared<session>(std::move(socket), context, handshakes,
+                                clean_closes)
           ->start();
       accept();
     });
@@ -138,6 +147,7 @@ struct tls_server::impl {
   tcp::acceptor acceptor;
   std::thread thread;
   std::atomic<std::size_t> handshakes{0};
+  std::atomic<std::size_t> clean_closes{0};
   std::uint16_t port = 0;
   std::string error;
 };
@@ -183,6 +193,10 @@ std::uint16_t tls_server::port() const noexcept {
 
 std::size_t tls_server::handshakes() const noexcept {
   return impl_->handshakes;
+}
+
+std::size_t tls_server::clean_closes() const noexcept {
+  return impl_->clean_closes;
 }
 
 } // namespace warden::net::test

@@ -71,6 +71,9 @@ class tls_server {
   /// Connections whose handshake succeeded.
   [[nodiscard]] std::size_t handshakes() const noexcept;
 
+  /// Connections the client ended with a TLS close_notify (not cut).
+  [[nodiscard]] std::size_t clean_closes() const noexcept;
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
