@@ -1,0 +1,44 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "actors/protocol/messages.hpp"
+
+#include "api/errors.hpp"
+
+namespace warden::api {
+
+/// The longest `Idempotency-Key` taken (characters).
+inline constexpr std::size_t max_idempotency_key = 255;
+
+/// The message of `POST /v1/runs` for `tenant` (the caller's key's, never
+/// the body's): the body is a JSON object with `agent` (a name: 1 to 64 of
+/// [A-Za-z0-9_-]), `input` (a string) and optionally `priority` (a
+/// string); any other field is refused, so that a misspelt one is not
+/// silently ignored. `idempotency_key` is the header's value: 1 to 255
+/// visible ASCII characters. Otherwise a 400 naming what is wrong (the
+/// JSON parser's message with its byte offset, or the field).
+[[nodiscard]] std::variant<submit_run, http_error>
+parse_submit(std::string_view body, const std::string& tenant,
+             std::optional<std::string_view> idempotency_key);
+
+/// A run or session id from a path segment: decimal digits only, no sign,
+/// no leading zero, within 64 bits. Anything else is nothing, which the
+/// caller answers as it answers an unknown id (404), so that a malformed id
+/// and another tenant's id look alike.
+[[nodiscard]] std::optional<std::uint64_t> parse_id(std::string_view text);
+
+/// `{"run_id", "session_id", "status": "accepted", "duplicate"}`: what
+/// `POST /v1/runs` answers (202) once the run is durable; `duplicate` when
+/// the idempotency key named an earlier run, whose state `GET` tells.
+[[nodiscard]] std::string ack_body(const run_ack& ack);
+
+/// `{"run_id", "session_id", "agent", "status", "output", "reason",
+/// "model", "usage": {...}}`: a run as `GET /v1/runs/{id}` shows it. The
+/// tenant is the caller's own and is left out.
+[[nodiscard]] std::string status_body(const run_status& status);
+
+} // namespace warden::api

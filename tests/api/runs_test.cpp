@@ -1,0 +1,133 @@
+#define CAF_SUITE api.runs
+#include <string>
+#include <variant>
+
+#include <caf/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include "api/runs.hpp"
+
+using namespace warden;
+using namespace warden::api;
+
+namespace {
+
+/// The refusal's message, or "accepted" when `x` is a message.
+std::string refusal_of(const std::variant<submit_run, http_error>& x) {
+  if (const auto* err = std::get_if<http_error>(&x)) {
+    CAF_CHECK_EQUAL(err->status, 400u);
+    CAF_CHECK_EQUAL(err->code, "bad_request");
+    return err->message;
+  }
+  return "accepted";
+}
+
+bool says(const std::variant<submit_run, http_error>& x,
+          const std::string& part) {
+  auto message = refusal_of(x);
+  CAF_MESSAGE(message);
+  return message.find(part) != std::string::npos;
+}
+
+} // namespace
+
+CAF_TEST(a run request becomes submit_run for the tenant of its key) {
+  auto got = parse_submit(
+      R"({"agent": "researcher", "input": "find it", "priority": "high",
+          "tenant": "x"})",
+      "acme", std::nullopt);
+  // A tenant in the body is refused: the key says who the caller is.
+  CAF_CHECK(says(got, "unknown field \"tenant\""));
+  got = parse_submit(
+      R"({"agent": "researcher", "input": "find it", "priority": "high"})",
+      "acme", std::string_view{"req-1"});
+  CAF_REQUIRE(std::holds_alternative<submit_run>(got));
+  const auto& msg = std::get<submit_run>(got);
+  CAF_CHECK_EQUAL(msg.tenant, "acme");
+  CAF_CHECK_EQUAL(msg.agent, "researcher");
+  CAF_CHECK_EQUAL(msg.input, "find it");
+  CAF_CHECK_EQUAL(msg.priority, "high");
+  CAF_CHECK_EQUAL(msg.idempotency_key, "req-1");
+  auto plain =
+      parse_submit(R"({"agent": "a", "input": ""})", "acme", std::nullopt);
+  CAF_REQUIRE(std::holds_alternative<submit_run>(plain));
+  CAF_CHECK(std::get<submit_run>(plain).priority.empty());
+  CAF_CHECK(std::get<submit_run>(plain).idempotency_key.empty());
+}
+
+CAF_TEST(a malformed run request is refused naming what is wrong) {
+  auto none = std::optional<std::string_view>{};
+  CAF_CHECK(says(parse_submit("", "acme", none), "the body is not JSON"));
+  CAF_CHECK(
+      says(parse_submit("{\"agent\": ", "acme", none), "the body is not JSON"));
+  CAF_CHECK(says(parse_submit("[1, 2]", "acme", none),
+                 "must be a JSON object, got array"));
+  CAF_CHECK(says(parse_submit(R"({"input": "x"})", "acme", none),
+                 "field `agent` is missing"));
+  CAF_CHECK(says(parse_submit(R"({"agent": "a"})", "acme", none),
+                 "field `input` is missing"));
+  CAF_CHECK(says(parse_submit(R"({"agent": 7, "input": "x"})", "acme", none),
+                 "field `agent` must be a string, got number"));
+  CAF_CHECK(
+      says(parse_submit(R"({"agent": "a", "input": ["x"]})", "acme", none),
+           "field `input` must be a string, got array"));
+  CAF_CHECK(
+      says(parse_submit(R"({"agent": "a b", "input": "x"})", "acme", none),
+           "must be an agent's name"));
+  CAF_CHECK(says(parse_submit(R"({"agent": "a", "input": "x", "priority": 1})",
+                              "acme", none),
+                 "field `priority` must be a string"));
+  // Text that is not UTF-8 is not JSON.
+  CAF_CHECK(says(
+      parse_submit("{\"agent\": \"a\", \"input\": \"\xff\"}", "acme", none),
+      "the body is not JSON"));
+  // The key header: visible ASCII, 1 to 255.
+  auto body = R"({"agent": "a", "input": "x"})";
+  CAF_CHECK(says(parse_submit(body, "acme", std::string_view{""}),
+                 "Idempotency-Key"));
+  CAF_CHECK(says(parse_submit(body, "acme", std::string_view{"a b"}),
+                 "Idempotency-Key"));
+  std::string long_key(max_idempotency_key + 1, 'k');
+  CAF_CHECK(says(parse_submit(body, "acme", std::string_view{long_key}),
+                 "Idempotency-Key"));
+  long_key.pop_back();
+  CAF_CHECK_EQUAL(
+      refusal_of(parse_submit(body, "acme", std::string_view{long_key})),
+      "accepted");
+}
+
+CAF_TEST(ids are plain decimal numbers within 64 bits) {
+  CAF_CHECK_EQUAL(parse_id("42").value_or(0), 42u);
+  CAF_CHECK_EQUAL(parse_id("18446744073709551615").value_or(0),
+                  18446744073709551615u);
+  for (auto bad : {"", "0", "042", "-1", "+1", "1e3", "18446744073709551616",
+                   "99999999999999999999", "4 2", "0x10", "abc"})
+    CAF_CHECK(!parse_id(bad));
+}
+
+CAF_TEST(a run status shows as json without its tenant) {
+  run_status status;
+  status.run = 42;
+  status.session = 7;
+  status.tenant = "acme";
+  status.agent = "researcher";
+  status.state = run_state::succeeded;
+  status.output = "the answer";
+  status.model = "gpt-4o-mini";
+  status.usage.prompt_tokens = 120;
+  status.usage.completion_tokens = 30;
+  status.usage.tool_calls = 2;
+  auto body = nlohmann::json::parse(status_body(status));
+  CAF_CHECK_EQUAL(body["run_id"], 42);
+  CAF_CHECK_EQUAL(body["session_id"], 7);
+  CAF_CHECK_EQUAL(body["status"], "succeeded");
+  CAF_CHECK_EQUAL(body["output"], "the answer");
+  CAF_CHECK_EQUAL(body["model"], "gpt-4o-mini");
+  CAF_CHECK_EQUAL(body["usage"]["prompt_tokens"], 120);
+  CAF_CHECK_EQUAL(body["usage"]["tool_calls"], 2);
+  CAF_CHECK(!body.contains("tenant"));
+  auto ack = nlohmann::json::parse(ack_body(run_ack{42, 7, true}));
+  CAF_CHECK_EQUAL(ack["run_id"], 42);
+  CAF_CHECK_EQUAL(ack["status"], "accepted");
+  CAF_CHECK_EQUAL(ack["duplicate"], true);
+}
