@@ -1,0 +1,53 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include "net/router.hpp"
+
+#include "api/keys.hpp"
+
+namespace warden::api {
+
+/// What the API's handlers need: the node to ask and the keys in force.
+struct api_context {
+  /// The actor system the node runs in; outlives the server.
+  caf::actor_system* system = nullptr;
+  /// The node actor (submit_run, get_status, await_run, cancel_run).
+  caf::actor node;
+  /// The key table in force; a reload swaps in a new one. Called on I/O
+  /// threads: it must be thread-safe.
+  std::function<std::shared_ptr<const key_table>()> keys;
+  /// How long a question to the node may take before the client gets 504.
+  std::chrono::milliseconds node_timeout{10'000};
+  /// The longest `?wait=` a client may ask for.
+  std::chrono::milliseconds max_wait{30'000};
+};
+
+/// Adds the run resources to `routes`, for tenants' keys:
+///
+/// - `POST /v1/runs` (`{"agent", "input", "priority"}`, `Idempotency-Key`)
+///   -> 202 with the run's id once it is durable;
+/// - `GET /v1/runs/{id}` -> 200 with the run; `?wait=30s` (or `500ms`, or
+///   seconds alone) waits for the run to end, at most `max_wait`;
+/// - `POST /v1/runs/{id}/cancel` -> 200 with the run as of now;
+/// - `GET /healthz` -> 200 while the server answers (no key needed).
+///
+/// Every other request needs `Authorization: Bearer <key>` (401 without
+/// one that is known, 403 for an admin key on a tenant's resource). A run
+/// of another tenant, an unknown run and an id that is not a number all
+/// answer 404 alike. Errors are JSON (`api::rest_body`) with `Retry-After`
+/// when the node named a wait. Returns false if a route was taken.
+[[nodiscard]] bool add_run_routes(net::router& routes,
+                                  std::shared_ptr<const api_context> ctx);
+
+/// A `?wait=` value: "30s", "500ms", or whole seconds ("30"); nothing for
+/// anything else.
+[[nodiscard]] std::optional<std::chrono::milliseconds>
+parse_wait(std::string_view text);
+
+} // namespace warden::api

@@ -1,0 +1,216 @@
+#define CAF_SUITE api.routes
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <caf/all.hpp>
+#include <caf/test/unit_test.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/protocol/error.hpp"
+#include "actors/protocol/messages.hpp"
+#include "net/http_server.hpp"
+#include "tests/net/client.hpp"
+
+#include "api/routes.hpp"
+
+// The run routes over a loopback socket, with a real actor system and a
+// node of our own that answers as the node's protocol says: what is tested
+// here is the HTTP side (keys, statuses, bodies, headers), not the node.
+
+using namespace warden;
+using namespace std::chrono_literals;
+using warden::net::test::client;
+using warden::net::test::status_of;
+
+namespace {
+
+struct config : caf::actor_system_config {
+  config() {
+    warden::add_message_types(*this);
+    set("scheduler.max-threads", 2);
+  }
+};
+
+run_status status_for(const std::string& tenant, run_id run) {
+  run_status status;
+  status.run = run;
+  status.session = 7;
+  status.tenant = tenant;
+  status.agent = "researcher";
+  status.state = run_state::succeeded;
+  status.output = "the answer";
+  status.model = "m";
+  return status;
+}
+
+/// Run 42 belongs to acme; agent "busy" is at its cap.
+caf::behavior fake_node(caf::event_based_actor*) {
+  auto find = [](const std::string& tenant,
+                 run_id run) -> caf::result<run_status> {
+    if (tenant != "acme" || run != 42)
+      return make_error(error_code::not_found, "no run " + std::to_string(run) +
+                                                   " for tenant " + tenant);
+    return status_for(tenant, run);
+  };
+  return {
+      [](const submit_run& x) -> caf::result<run_ack> {
+        if (x.agent == "busy")
+          return make_error(error_code::cap_exceeded,
+                            "tenant " + x.tenant + " is at its cap", 1'500ms);
+        return run_ack{42, 7, x.idempotency_key == "again"};
+      },
+      [find](const get_status& x) { return find(x.tenant, x.run); },
+      [find](const await_run& x) { return find(x.tenant, x.run); },
+      [find](const cancel_run& x) { return find(x.tenant, x.run); },
+  };
+}
+
+struct fixture {
+  config cfg;
+  caf::actor_system sys{cfg};
+  caf::actor node = sys.spawn(fake_node);
+  std::unique_ptr<net::http_server> server;
+
+  fixture() {
+    auto ctx = std::make_shared<api::api_context>();
+    ctx->system = &sys;
+    ctx->node = node;
+    auto keys =
+        std::make_shared<const api::key_table>(std::vector<api::key_entry>{
+            {"acme-ci", "acme", false, api::sha256("wk_acme")},
+            {"globex", "globex", false, api::sha256("wk_globex")},
+            {"ops", "", true, api::sha256("wk_ops")}});
+    ctx->keys = [keys] { return keys; };
+    ctx->node_timeout = 5'000ms;
+    net::router routes;
+    CAF_REQUIRE(api::add_run_routes(routes, ctx));
+    std::string error;
+    server = net::http_server::start(net::server_options{}, std::move(routes),
+                                     error);
+    if (!server)
+      CAF_FAIL("cannot serve: " << error);
+  }
+
+  ~fixture() {
+    // The server first: its routes hold the node's handle.
+    server.reset();
+    caf::anon_send_exit(node, caf::exit_reason::kill);
+  }
+
+  /// One request, its whole response (header and body).
+  std::string call(const std::string& method, const std::string& path,
+                   const std::string& key = {}, const std::string& body = {},
+                   const std::string& extra = {}) {
+    client c{server->port()};
+    std::string request =
+        method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra;
+    if (!key.empty())
+      request += "Authorization: Bearer " + key + "\r\n";
+    request += "Content-Length: " + std::to_string(body.size()) +
+               "\r\nContent-Type: application/json\r\n\r\n" + body;
+    CAF_REQUIRE(c.send(request));
+    auto answer = c.read_response(10s);
+    CAF_REQUIRE(answer);
+    return *answer;
+  }
+
+  static nlohmann::json body_of(const std::string& response) {
+    return nlohmann::json::parse(
+        response.substr(response.find("\r\n\r\n") + 4));
+  }
+};
+
+bool has(const std::string& response, const std::string& part) {
+  return response.find(part) != std::string::npos;
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(routes_tests, fixture)
+
+CAF_TEST(healthz answers without a key) {
+  auto answer = call("GET", "/healthz");
+  CAF_CHECK_EQUAL(status_of(answer), 200);
+  auto body = body_of(answer); // held: CAF_CHECK_EQUAL keeps a reference
+  CAF_CHECK_EQUAL(body["status"], "ok");
+}
+
+CAF_TEST(a run is submitted with a key and answered 202) {
+  auto answer = call("POST", "/v1/runs", "wk_acme",
+                     R"({"agent": "researcher", "input": "find it"})",
+                     "Idempotency-Key: again\r\n");
+  CAF_CHECK_EQUAL(status_of(answer), 202);
+  auto body = body_of(answer);
+  CAF_CHECK_EQUAL(body["run_id"], 42);
+  CAF_CHECK_EQUAL(body["session_id"], 7);
+  CAF_CHECK_EQUAL(body["duplicate"], true);
+  CAF_CHECK(has(answer, "application/json"));
+}
+
+CAF_TEST(requests without a known tenant key are refused) {
+  auto body = R"({"agent": "researcher", "input": "x"})";
+  auto none = call("POST", "/v1/runs", "", body);
+  CAF_CHECK_EQUAL(status_of(none), 401);
+  CAF_CHECK(has(none, "WWW-Authenticate: Bearer"));
+  auto refused = body_of(none);
+  CAF_CHECK_EQUAL(refused["error"]["code"], "unauthorized");
+  auto unknown = call("POST", "/v1/runs", "wk_guess", body);
+  CAF_CHECK_EQUAL(status_of(unknown), 401);
+  CAF_CHECK(!has(unknown, "wk_guess"));
+  auto admin = call("POST", "/v1/runs", "wk_ops", body);
+  CAF_CHECK_EQUAL(status_of(admin), 403);
+}
+
+CAF_TEST(a bad body is 400 and a node refusal keeps its status and wait) {
+  auto bad = call("POST", "/v1/runs", "wk_acme", R"({"agent": 1})");
+  CAF_CHECK_EQUAL(status_of(bad), 400);
+  CAF_CHECK(has(bad, "field `agent` must be a string"));
+  auto busy =
+      call("POST", "/v1/runs", "wk_acme", R"({"agent": "busy", "input": "x"})");
+  CAF_CHECK_EQUAL(status_of(busy), 429);
+  CAF_CHECK(has(busy, "Retry-After: 2"));
+  auto body = body_of(busy);
+  CAF_CHECK_EQUAL(body["error"]["code"], "cap_exceeded");
+  CAF_CHECK_EQUAL(body["error"]["retry_after_ms"], 1500);
+}
+
+CAF_TEST(a run is read by its tenant only and other ids answer alike) {
+  auto mine = call("GET", "/v1/runs/42", "wk_acme");
+  CAF_CHECK_EQUAL(status_of(mine), 200);
+  auto run = body_of(mine);
+  CAF_CHECK_EQUAL(run["status"], "succeeded");
+  CAF_CHECK_EQUAL(run["output"], "the answer");
+  CAF_CHECK(!run.contains("tenant"));
+  auto theirs = call("GET", "/v1/runs/42", "wk_globex");
+  auto unknown = call("GET", "/v1/runs/43", "wk_globex");
+  auto malformed = call("GET", "/v1/runs/4x2", "wk_globex");
+  for (const auto& answer : {theirs, unknown, malformed}) {
+    CAF_CHECK_EQUAL(status_of(answer), 404);
+    auto body = body_of(answer);
+    CAF_CHECK_EQUAL(body["error"]["code"], "not_found");
+  }
+}
+
+CAF_TEST(a bounded wait and a cancel answer with the run) {
+  auto waited = call("GET", "/v1/runs/42?wait=2s", "wk_acme");
+  CAF_CHECK_EQUAL(status_of(waited), 200);
+  auto run = body_of(waited);
+  CAF_CHECK_EQUAL(run["run_id"], 42);
+  auto bad_wait = call("GET", "/v1/runs/42?wait=soon", "wk_acme");
+  CAF_CHECK_EQUAL(status_of(bad_wait), 400);
+  auto cancelled = call("POST", "/v1/runs/42/cancel", "wk_acme");
+  CAF_CHECK_EQUAL(status_of(cancelled), 200);
+  auto wrong_method = call("DELETE", "/v1/runs/42", "wk_acme");
+  CAF_CHECK_EQUAL(status_of(wrong_method), 405);
+}
+
+CAF_TEST(wait values read as seconds or milliseconds) {
+  CAF_CHECK(api::parse_wait("30s") == std::chrono::milliseconds{30'000});
+  CAF_CHECK(api::parse_wait("500ms") == std::chrono::milliseconds{500});
+  CAF_CHECK(api::parse_wait("7") == std::chrono::milliseconds{7'000});
+  for (auto bad : {"", "s", "ms", "-1s", "1.5s", "1m", "9999999999s"})
+    CAF_CHECK(!api::parse_wait(bad));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
