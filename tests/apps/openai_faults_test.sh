@@ -145,12 +145,15 @@ status_of() { ctl status "$1" --tenant acme --json; }
 # -- a 429 storm -------------------------------------------------------------
 # Four lanes of 16 submissions: the node port takes a bounded number of
 # handshakes at once; with a key, wardenctl asks again for an answer that
-# got lost. The server holds the calls until all 64 are in.
+# got lost (CAF 0.17's middleman loses some on fresh connections, more
+# often under a sanitizer's load), for up to 60 s instead of its default
+# 10 s. The server holds the calls until all 64 are in.
 runs=()
 submitters=()
 for lane in 0 1 2 3; do
   (for i in $(seq $((lane * 16 + 1)) $((lane * 16 + 16))); do
-     ctl submit --tenant acme --agent stormy --key "storm-$i" --input "storm-64 call $i" \
+     ctl --timeout 60 submit --tenant acme --agent stormy --key "storm-$i" \
+       --input "storm-64 call $i" \
        >"$work/storm.$i" 2>"$work/storm.$i.err"
    done) &
   submitters+=($!)
