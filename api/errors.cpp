@@ -53,11 +53,11 @@ const char* openai_type(unsigned status) noexcept {
   }
 }
 
-std::string dump(const nlohmann::json& x) {
+} // namespace
+
+std::string json_text(const nlohmann::json& x) {
   return x.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
-
-} // namespace
 
 http_error to_http(const caf::error& err) {
   http_error result;
@@ -90,15 +90,15 @@ std::string rest_body(const http_error& x) {
   nlohmann::json error = {{"code", x.code}, {"message", x.message}};
   if (x.retry_after)
     error["retry_after_ms"] = x.retry_after->count();
-  return dump({{"error", std::move(error)}});
+  return json_text({{"error", std::move(error)}});
 }
 
 std::string openai_body(const http_error& x) {
-  return dump({{"error",
-                {{"message", x.message},
-                 {"type", openai_type(x.status)},
-                 {"code", x.code},
-                 {"param", nullptr}}}});
+  return json_text({{"error",
+                     {{"message", x.message},
+                      {"type", openai_type(x.status)},
+                      {"code", x.code},
+                      {"param", nullptr}}}});
 }
 
 std::optional<std::string> retry_after_header(const http_error& x) {

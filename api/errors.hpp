@@ -5,6 +5,7 @@
 #include <string>
 
 #include <caf/error.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 namespace warden::api {
 
@@ -54,6 +55,11 @@ struct http_error {
 /// from the status (invalid_request_error, authentication_error,
 /// permission_error, rate_limit_error, server_error).
 [[nodiscard]] std::string openai_body(const http_error& x);
+
+/// `x` as compact JSON text; bytes of its strings that are not UTF-8 are
+/// replaced (U+FFFD) rather than thrown on. Every body the API writes
+/// goes through it.
+[[nodiscard]] std::string json_text(const nlohmann::json& x);
 
 /// The `Retry-After` header value: whole seconds, rounded up, at least 1;
 /// nothing without a retry-after.

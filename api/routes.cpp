@@ -47,24 +47,6 @@ std::optional<std::string_view> header(const net::request& message, Name name) {
   return std::string_view{value.data(), value.size()};
 }
 
-/// The tenant the request's key speaks for, or the answer refusing it.
-std::variant<std::string, http_error> tenant_of(const api_context& ctx,
-                                                const net::incoming& in) {
-  auto keys = ctx.keys ? ctx.keys() : nullptr;
-  if (!keys)
-    return refuse(401, "unauthorized", "the API has no keys configured");
-  auto who = keys->authenticate(header(in.message, http::field::authorization));
-  if (auto* why = std::get_if<key_refusal>(&who))
-    return refuse(401, "unauthorized", to_message(*why));
-  auto& caller = std::get<principal>(who);
-  if (caller.tenant.empty())
-    return refuse(403, "forbidden",
-                  "key " + caller.key_id +
-                      " is an admin key and speaks for no tenant: runs are "
-                      "reached with a tenant's key");
-  return std::move(caller.tenant);
-}
-
 /// The value of query parameter `key` ("a=1&wait=30s").
 std::optional<std::string_view> query_value(std::string_view query,
                                             std::string_view key) {
@@ -98,16 +80,30 @@ void ask_and_answer(const api_context& ctx, Request request, unsigned ok,
              });
 }
 
-/// The caller's tenant; nothing once `reply` carries the refusal.
+/// The tenant the request's key speaks for; nothing once `reply` carries
+/// the refusal (401 without a known key, 403 for an admin key).
 std::optional<std::string> tenant_or_refuse(const api_context& ctx,
                                             const net::incoming& in,
                                             net::responder& reply) {
-  auto tenant = tenant_of(ctx, in);
-  if (auto* err = std::get_if<http_error>(&tenant)) {
-    reply.send(error_response(*err, reply.version()));
+  auto refused = [&reply](unsigned status, const char* code,
+                          std::string message) {
+    reply.send(error_response(refuse(status, code, std::move(message)),
+                              reply.version()));
     return std::nullopt;
-  }
-  return std::move(std::get<std::string>(tenant));
+  };
+  auto keys = ctx.keys ? ctx.keys() : nullptr;
+  if (!keys)
+    return refused(401, "unauthorized", "the API has no keys configured");
+  auto who = keys->authenticate(header(in.message, http::field::authorization));
+  if (auto* why = std::get_if<key_refusal>(&who))
+    return refused(401, "unauthorized", to_message(*why));
+  auto& caller = std::get<principal>(who);
+  if (caller.tenant.empty())
+    return refused(403, "forbidden",
+                   "key " + caller.key_id +
+                       " is an admin key and speaks for no tenant: runs are "
+                       "reached with a tenant's key");
+  return std::move(caller.tenant);
 }
 
 /// The caller's tenant and the run of the path; nothing once `reply`

@@ -45,10 +45,6 @@ text_field(const json& body, const char* key) {
   return std::optional<std::string>{i->get<std::string>()};
 }
 
-std::string dump(const json& x) {
-  return x.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 } // namespace
 
 std::variant<submit_run, http_error>
@@ -70,7 +66,7 @@ parse_submit(std::string_view body, const std::string& tenant,
   for (const auto& [key, value] : doc.items()) {
     static_cast<void>(value);
     if (key != "agent" && key != "input" && key != "priority")
-      return bad("unknown field " + dump(json(key)) +
+      return bad("unknown field " + json_text(json(key)) +
                  " (fields: agent, input, priority)");
   }
   std::optional<std::string> agent;
@@ -126,29 +122,29 @@ std::optional<std::uint64_t> parse_id(std::string_view text) {
 }
 
 std::string ack_body(const run_ack& ack) {
-  return dump({{"run_id", ack.run},
-               {"session_id", ack.session},
-               {"status", "accepted"},
-               {"duplicate", ack.duplicate}});
+  return json_text({{"run_id", ack.run},
+                    {"session_id", ack.session},
+                    {"status", "accepted"},
+                    {"duplicate", ack.duplicate}});
 }
 
 std::string status_body(const run_status& status) {
   const auto& u = status.usage;
-  return dump({{"run_id", status.run},
-               {"session_id", status.session},
-               {"agent", status.agent},
-               {"status", to_string(status.state)},
-               {"output", status.output},
-               {"reason", status.reason},
-               {"model", status.model},
-               {"usage",
-                {{"prompt_tokens", u.prompt_tokens},
-                 {"completion_tokens", u.completion_tokens},
-                 {"cost_micros", u.cost_micros},
-                 {"model_calls", u.model_calls},
-                 {"tool_calls", u.tool_calls},
-                 {"retries", u.retries},
-                 {"iterations", u.iterations}}}});
+  return json_text({{"run_id", status.run},
+                    {"session_id", status.session},
+                    {"agent", status.agent},
+                    {"status", to_string(status.state)},
+                    {"output", status.output},
+                    {"reason", status.reason},
+                    {"model", status.model},
+                    {"usage",
+                     {{"prompt_tokens", u.prompt_tokens},
+                      {"completion_tokens", u.completion_tokens},
+                      {"cost_micros", u.cost_micros},
+                      {"model_calls", u.model_calls},
+                      {"tool_calls", u.tool_calls},
+                      {"retries", u.retries},
+                      {"iterations", u.iterations}}}});
 }
 
 } // namespace warden::api
