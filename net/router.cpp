@@ -78,6 +78,7 @@ route_match router::match_exactly(method verb, std::string_view path) const {
         continue;
       if (candidate.verb == verb) {
         result.target = &candidate.target;
+        result.route = candidate.path;
         result.allow.clear();
         result.params = std::move(params);
         return result;

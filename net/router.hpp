@@ -32,6 +32,10 @@ struct route_match {
   /// With a target: what its pattern captured (views into the route's
   /// pattern and the matched path).
   std::vector<path_param> params;
+  /// With a target: the route's pattern ("/v1/runs/{id}"), valid while the
+  /// router lives; a label for metrics that does not grow with the ids in
+  /// paths.
+  std::string_view route;
 };
 
 /// Maps a method and a request path to a handler. A route's path is a

@@ -3,9 +3,27 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
+
+#include "net/http_types.hpp"
 
 namespace warden::net {
+
+/// One answer as it starts out, for an observer (metrics, access logs).
+struct answered {
+  /// The request's method.
+  method verb = method::unknown;
+  /// The pattern of the route that took the request ("/v1/runs/{id}");
+  /// empty when none did (404, 405) or the request was refused before
+  /// routing (400, 413, 431).
+  std::string_view route;
+  /// The answer's status code.
+  unsigned status = 0;
+  /// From the request's header being read to its answer starting out.
+  std::chrono::steady_clock::duration elapsed{};
+};
 
 /// How an http_server listens and what it tolerates from clients. Plain
 /// values with defaults; the caller validates (config/ does for wardend).
@@ -47,6 +65,10 @@ struct server_options {
   /// How long stop() lets requests being handled or written finish before
   /// it closes their connections. Default 5 s.
   std::chrono::milliseconds stop_grace{5'000};
+  /// Called for every answer as it starts out, on the connection's I/O
+  /// thread: it must be cheap and thread-safe, and must not throw. Default
+  /// none.
+  std::function<void(const answered&)> on_answer;
 };
 
 } // namespace warden::net

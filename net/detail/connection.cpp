@@ -121,6 +121,11 @@ void connection::read_header() {
 }
 
 void connection::on_header(beast::error_code ec, std::size_t) {
+  started_ = std::chrono::steady_clock::now();
+  route_ = {};
+  // Unknown until the request line is read; set before a failure, since a
+  // header refused for its Content-Length was read whole.
+  verb_ = parser_->get().method();
   if (ec)
     return fail(ec);
   if (parser_->is_done())
@@ -173,6 +178,7 @@ void connection::dispatch() {
       answer.set(http::field::allow, match.allow);
     return write(std::move(answer), keep_alive_);
   }
+  route_ = match.route;
   auto reply = core_->make_responder(id_, sequence_, message.version());
   try {
     (*match.target)(incoming{message, path, query, std::move(match.params)},
@@ -185,6 +191,14 @@ void connection::dispatch() {
 void connection::write(response answer, bool keep_alive) {
   phase_ = phase::writing;
   ++core_->counters.requests;
+  if (const auto& observe = core_->options.on_answer) {
+    answered seen;
+    seen.verb = verb_;
+    seen.route = route_;
+    seen.status = answer.result_int();
+    seen.elapsed = std::chrono::steady_clock::now() - started_;
+    observe(seen);
+  }
   answer.keep_alive(keep_alive && !stopping_);
   answer.prepare_payload();
   if (head_) {

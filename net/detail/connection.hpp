@@ -1,8 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -66,6 +68,11 @@ class connection : public std::enable_shared_from_this<connection> {
   std::uint64_t sequence_ = 0;
   std::size_t lingered_ = 0;
   phase phase_ = phase::header;
+  /// The current request's method, route pattern and start, for
+  /// options.on_answer.
+  method verb_ = method::unknown;
+  std::string_view route_;
+  std::chrono::steady_clock::time_point started_{};
   bool keep_alive_ = false;
   bool head_ = false;
   bool stopping_ = false;

@@ -1,6 +1,8 @@
 #define CAF_SUITE net.http_server
 #include <future>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include <caf/test/unit_test.hpp>
 
@@ -85,6 +87,46 @@ CAF_TEST(an unknown path is 404 and another method on a known path is 405) {
   CAF_REQUIRE(wrong);
   CAF_CHECK_EQUAL(status_of(*wrong), 405);
   CAF_CHECK(wrong->find("Allow: GET\r\n") != std::string::npos);
+}
+
+CAF_TEST(an observer sees each answer with its route pattern and status) {
+  struct seen {
+    method verb;
+    std::string route;
+    unsigned status;
+  };
+  auto log = std::make_shared<std::vector<seen>>();
+  auto mutex = std::make_shared<std::mutex>();
+  auto options = quick_options();
+  options.max_body_bytes = 16;
+  options.on_answer = [log, mutex](const answered& x) {
+    std::lock_guard<std::mutex> guard{*mutex};
+    log->push_back({x.verb, std::string{x.route}, x.status});
+  };
+  router routes;
+  CAF_REQUIRE(routes.add_sync(method::get, "/runs/{id}", [](const incoming&) {
+    return make_response(status::ok, "run\n", "text/plain");
+  }));
+  serve(options, std::move(routes));
+  client c{port()};
+  CAF_REQUIRE(c.send(get_request("/runs/42")));
+  CAF_REQUIRE(c.read_response(5s));
+  CAF_REQUIRE(c.send(get_request("/nothing")));
+  CAF_REQUIRE(c.read_response(5s));
+  CAF_REQUIRE(c.send("POST /runs/7 HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                     "100\r\n\r\n"));
+  CAF_REQUIRE(c.read_response(5s));
+  std::lock_guard<std::mutex> guard{*mutex};
+  CAF_REQUIRE_EQUAL(log->size(), 3u);
+  CAF_CHECK((*log)[0].verb == method::get);
+  CAF_CHECK_EQUAL((*log)[0].route, "/runs/{id}");
+  CAF_CHECK_EQUAL((*log)[0].status, 200u);
+  CAF_CHECK_EQUAL((*log)[1].route, "");
+  CAF_CHECK_EQUAL((*log)[1].status, 404u);
+  // Refused from its Content-Length, before routing.
+  CAF_CHECK((*log)[2].verb == method::post);
+  CAF_CHECK_EQUAL((*log)[2].route, "");
+  CAF_CHECK_EQUAL((*log)[2].status, 413u);
 }
 
 CAF_TEST(a head request gets the get header without the body) {
