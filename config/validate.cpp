@@ -102,6 +102,7 @@ config_errors validate(const settings& value, const source_map& where) {
   detail::rule_context context{value, checked, result};
   detail::check_node_rules(context);
   detail::check_tls_rules(context);
+  detail::check_api_rules(context);
   detail::check_admission_rules(context);
   detail::check_governor_rules(context);
   detail::check_dependency_rules(context);

@@ -172,6 +172,17 @@ std::string check(const std::string& x, text_rule rule) {
       return {};
     return "must not hold control characters (CR, LF, ...)";
   }
+  case text_rule::sha256: {
+    bool ok = x.empty() || x.size() == 64;
+    for (auto c : x)
+      ok = ok && std::isxdigit(static_cast<unsigned char>(c));
+    if (ok)
+      return {};
+    // The value is not repeated: it may be a key pasted by mistake.
+    return "must be the key's SHA-256 as 64 hex digits (wardenctl "
+           "new-api-key prints a key and its digest); the value given (" +
+           std::to_string(x.size()) + " characters) is not";
+  }
   case text_rule::url:
     if (x.empty() || is_valid_url(x))
       return {};

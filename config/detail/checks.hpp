@@ -35,6 +35,7 @@ enum class text_rule {
   url,       ///< empty, or an http:// or https:// URL with a host
   header_name,  ///< an HTTP header name: 1 to 128 token characters (RFC 9110)
   header_value, ///< an HTTP header value: visible ASCII, spaces and tabs
+  sha256, ///< empty (a rule requires it), or a SHA-256 digest: 64 hex digits
 };
 
 /// Which ports an endpoint may have.

@@ -15,25 +15,34 @@ bool clash(const endpoint& x, const endpoint& y) {
          (x.host == y.host || is_wildcard(x.host) || is_wildcard(y.host));
 }
 
+/// Reports `second` when it binds the port of `first` (both "section.listen"
+/// keys); the key the file sets is named, so that the error has a line.
+void check_clash(rule_context& context, const char* first_key,
+                 const endpoint& first, const char* second_key,
+                 const endpoint& second) {
+  if (!context.usable({first_key, second_key}) || !clash(first, second))
+    return;
+  bool name_second = context.present(second_key) || !context.present(first_key);
+  const auto* key = name_second ? second_key : first_key;
+  const auto* other_key = name_second ? first_key : second_key;
+  const auto& value = name_second ? second : first;
+  const auto& other = name_second ? first : second;
+  context.report(key, std::string{"must not use the port of "} + other_key +
+                          " (" + other.to_string() + "), got " +
+                          value.to_string());
+}
+
 } // namespace
 
 void check_node_rules(rule_context& context) {
   const auto& node = context.value().node;
   const auto& metrics = context.value().metrics;
-  if (context.usable({"node.listen", "metrics.listen"}) &&
-      clash(node.listen, metrics.listen)) {
-    // Name the key the file sets, so that the error has a line.
-    if (context.present("metrics.listen") || !context.present("node.listen"))
-      context.report("metrics.listen",
-                     "must not use the port of node.listen (" +
-                         node.listen.to_string() + "), got " +
-                         metrics.listen.to_string());
-    else
-      context.report("node.listen",
-                     "must not use the port of metrics.listen (" +
-                         metrics.listen.to_string() + "), got " +
-                         node.listen.to_string());
-  }
+  const auto& api = context.value().api;
+  check_clash(context, "node.listen", node.listen, "metrics.listen",
+              metrics.listen);
+  check_clash(context, "node.listen", node.listen, "api.listen", api.listen);
+  check_clash(context, "metrics.listen", metrics.listen, "api.listen",
+              api.listen);
   for (std::size_t i = 0; i < node.peers.size(); ++i) {
     auto key = "node.peers[" + std::to_string(i) + "]";
     const auto& peer = node.peers[i];

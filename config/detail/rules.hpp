@@ -66,8 +66,12 @@ void sort_in_file_order(config_errors& errors);
 /// Path of the named table `name` under `section` ("tools.search").
 std::string entry_path(const char* section, const std::string& name);
 
-/// [node], [metrics] and [sessions] (against admission.global_cap).
+/// [node], the listeners of [node], [metrics] and [api] (no shared port),
+/// and [sessions] (against admission.global_cap).
 void check_node_rules(rule_context& context);
+
+/// [api]: its keys (a tenant or admin each, one digest per key).
+void check_api_rules(rule_context& context);
 
 /// The node's TLS files: node.tls_cert, tls_key and tls_ca_file.
 void check_tls_rules(rule_context& context);

@@ -70,6 +70,10 @@ inline constexpr int_range connections{1, 65'536};
 inline constexpr int_range io_timeout_ms{1, 3'600'000};
 /// Largest request a listener reads.
 inline constexpr int_range request_bytes{1'024, 1'048'576};
+/// [api] threads.
+inline constexpr int_range api_threads{1, 64};
+/// [api] max_body_bytes.
+inline constexpr int_range body_bytes{1'024, 67'108'864};
 /// Number of [[priorities]] classes.
 inline constexpr int_range priority_classes{1, 16};
 } // namespace limits
@@ -102,6 +106,29 @@ void describe(V& v, metrics_settings& x) {
   v.field("idle_timeout_ms", x.idle_timeout_ms, limits::io_timeout_ms);
   v.field("write_timeout_ms", x.write_timeout_ms, limits::io_timeout_ms);
   v.field("max_request_bytes", x.max_request_bytes, limits::request_bytes);
+}
+
+template <class V>
+void describe(V& v, api_key_settings& x) {
+  v.field("tenant", x.tenant, text_rule::any);
+  v.field("admin", x.admin);
+  v.field("sha256", x.sha256, text_rule::sha256);
+}
+
+template <class V>
+void describe(V& v, api_settings& x) {
+  v.field("listen", x.listen, port_rule::any_or_off);
+  v.field("threads", x.threads, limits::api_threads);
+  v.field("max_connections", x.max_connections, limits::connections);
+  v.field("header_timeout_ms", x.header_timeout_ms, limits::io_timeout_ms);
+  v.field("body_timeout_ms", x.body_timeout_ms, limits::io_timeout_ms);
+  v.field("idle_timeout_ms", x.idle_timeout_ms, limits::io_timeout_ms);
+  v.field("write_timeout_ms", x.write_timeout_ms, limits::io_timeout_ms);
+  v.field("max_header_bytes", x.max_header_bytes, limits::request_bytes);
+  v.field("max_body_bytes", x.max_body_bytes, limits::body_bytes);
+  v.field("node_timeout_ms", x.node_timeout_ms, limits::io_timeout_ms);
+  v.field("max_wait_ms", x.max_wait_ms, limits::drain_timeout_ms);
+  v.named_tables("keys", x.keys);
 }
 
 template <class V>
@@ -294,6 +321,7 @@ template <class V>
 void describe(V& v, settings& x) {
   v.table("node", x.node);
   v.table("metrics", x.metrics);
+  v.table("api", x.api);
   v.table("admission", x.admission);
   v.table("governor", x.governor);
   v.named_tables("tiers", x.tiers);
