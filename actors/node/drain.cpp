@@ -3,6 +3,8 @@
 // time, every unfinished run is cancelled. Private to the node actor.
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 
 #include <caf/all.hpp>
 
@@ -26,6 +28,18 @@ void check_drained(node_ptr self) {
   for (auto& waiter : st.drain.waiters)
     waiter.deliver(st.drain.report);
   st.drain.waiters.clear();
+}
+
+node_readiness on_get_readiness(node_ptr self) {
+  const auto& st = self->state;
+  node_readiness result;
+  result.draining = st.drain.active;
+  result.writable = st.storage_writable;
+  auto waiting =
+      st.resume.backlog.size() + st.resume.parked.size() + st.runs.resuming();
+  result.resuming = static_cast<std::uint32_t>(std::min<std::size_t>(
+      waiting, std::numeric_limits<std::uint32_t>::max()));
+  return result;
 }
 
 caf::result<drain_report> on_drain(node_ptr self) {

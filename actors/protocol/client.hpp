@@ -89,6 +89,26 @@ struct list_sessions {
 /// cancel the rest. Reply: `drain_report` once done.
 struct drain_node {};
 
+/// Ask whether the node takes new work, for load balancers (/readyz).
+/// Reply: `node_readiness`.
+struct get_readiness {};
+
+/// The answer to `get_readiness`. The node answers only once it has read
+/// its database and re-queued the runs a crash left unfinished, so an
+/// answer means recovery is done; `ready` needs the rest too.
+struct node_readiness {
+  /// A drain has begun: new work is refused.
+  bool draining = false;
+  /// The journal's store takes writes.
+  bool writable = true;
+  /// Recovered runs not yet re-admitted (waiting for room); they do not
+  /// keep the node from being ready.
+  std::uint32_t resuming = 0;
+
+  /// Whether new runs would be taken.
+  [[nodiscard]] bool ready() const noexcept { return !draining && writable; }
+};
+
 /// A run as a client sees it.
 struct run_status {
   run_id run = 0;

@@ -61,6 +61,8 @@ inline const auto protocol_types = std::make_tuple(
     message_type<subscribe_run>{"warden.subscribe_run"},
     message_type<list_sessions>{"warden.list_sessions"},
     message_type<drain_node>{"warden.drain_node"},
+    message_type<get_readiness>{"warden.get_readiness"},
+    message_type<node_readiness>{"warden.node_readiness"},
     message_type<run_status>{"warden.run_status"},
     message_type<run_event>{"warden.run_event"},
     message_type<session_info>{"warden.session_info"},

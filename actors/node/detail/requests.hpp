@@ -47,6 +47,9 @@ caf::result<session_list> on_list_sessions(node_ptr self,
 /// Starts a drain (new work refused); answered once every run is final.
 caf::result<drain_report> on_drain(node_ptr self);
 
+/// Whether the node takes new work (not draining, storage writable).
+node_readiness on_get_readiness(node_ptr self);
+
 /// The drain's time is up: every unfinished run is cancelled.
 void on_drain_deadline(node_ptr self);
 

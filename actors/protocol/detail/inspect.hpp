@@ -106,6 +106,17 @@ typename Inspector::result_type inspect(Inspector& f, drain_node&) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_readiness&) {
+  return f(caf::meta::type_name("get_readiness"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_readiness& x) {
+  return f(caf::meta::type_name("node_readiness"), x.draining, x.writable,
+           x.resuming);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_status& x) {
   return f(caf::meta::type_name("run_status"), x.run, x.session, x.tenant,
            x.agent, x.state, x.output, x.reason, x.usage, x.model);

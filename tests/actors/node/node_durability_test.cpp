@@ -88,6 +88,10 @@ CAF_TEST(a final record that fails is written again and reported only then) {
 CAF_TEST(storage that refuses writes refuses new work but answers status) {
   auto ack = durable_run();
   self->send(node, storage_state{false});
+  self->send(node, get_readiness{});
+  auto refusing = next<node_readiness>();
+  CAF_CHECK(!refusing.writable);
+  CAF_CHECK(!refusing.ready());
   self->send(node, submit_run{"acme", "researcher", "again", "", ""});
   auto err = next_error();
   CAF_CHECK(warden_code(err) == error_code::unavailable);

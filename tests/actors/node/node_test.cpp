@@ -132,8 +132,14 @@ CAF_TEST(cancelling a running run asks its pool to stop the turn) {
 
 CAF_TEST(a drain refuses new runs and waits for running ones) {
   auto ack = submit("acme");
+  self->send(node, get_readiness{});
+  CAF_CHECK(next<node_readiness>().ready());
   self->send(node, drain_node{});
   CAF_CHECK(no_reply());
+  self->send(node, get_readiness{});
+  auto draining = next<node_readiness>();
+  CAF_CHECK(draining.draining);
+  CAF_CHECK(!draining.ready());
   self->send(node, submit_run{"acme", "researcher", "x", "", ""});
   CAF_CHECK(warden_code(next_error()) == error_code::draining);
   finish_turn(ack.run);
