@@ -89,6 +89,18 @@ std::string new_key() {
   return result;
 }
 
+const char* to_string(key_refusal x) noexcept {
+  switch (x) {
+  case key_refusal::missing:
+    return "missing";
+  case key_refusal::malformed:
+    return "malformed";
+  case key_refusal::unknown:
+    return "unknown";
+  }
+  return "unknown";
+}
+
 const char* to_message(key_refusal x) noexcept {
   switch (x) {
   case key_refusal::missing:

@@ -58,6 +58,9 @@ enum class key_refusal : std::uint8_t {
   unknown,   ///< a well-formed token no configured key has
 };
 
+/// The refusal's name: "missing", "malformed" or "unknown" (metric labels).
+[[nodiscard]] const char* to_string(key_refusal x) noexcept;
+
 /// A sentence for people about `x` ("the API key is not known").
 [[nodiscard]] const char* to_message(key_refusal x) noexcept;
 

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include <boost/beast/http/field.hpp>
+#include <nlohmann/json.hpp>
 
 #include "actors/protocol/messages.hpp"
 
@@ -85,21 +86,24 @@ void ask_and_answer(const api_context& ctx, Request request, unsigned ok,
 std::optional<std::string> tenant_or_refuse(const api_context& ctx,
                                             const net::incoming& in,
                                             net::responder& reply) {
-  auto refused = [&reply](unsigned status, const char* code,
-                          std::string message) {
+  auto refused = [&reply, &ctx](const char* reason, unsigned status,
+                                const char* code, std::string message) {
+    if (ctx.on_auth_failure)
+      ctx.on_auth_failure(reason);
     reply.send(error_response(refuse(status, code, std::move(message)),
                               reply.version()));
     return std::nullopt;
   };
   auto keys = ctx.keys ? ctx.keys() : nullptr;
   if (!keys)
-    return refused(401, "unauthorized", "the API has no keys configured");
+    return refused("no_keys", 401, "unauthorized",
+                   "the API has no keys configured");
   auto who = keys->authenticate(header(in.message, http::field::authorization));
   if (auto* why = std::get_if<key_refusal>(&who))
-    return refused(401, "unauthorized", to_message(*why));
+    return refused(to_string(*why), 401, "unauthorized", to_message(*why));
   auto& caller = std::get<principal>(who);
   if (caller.tenant.empty())
-    return refused(403, "forbidden",
+    return refused("admin_key", 403, "forbidden",
                    "key " + caller.key_id +
                        " is an admin key and speaks for no tenant: runs are "
                        "reached with a tenant's key");
@@ -172,6 +176,36 @@ void cancel(const api_context& ctx, const net::incoming& in,
                              status_body, std::move(reply), ctx.node_timeout);
 }
 
+/// Seconds a load balancer waits before asking again.
+constexpr milliseconds not_ready_retry{1'000};
+
+void readiness(const api_context& ctx, const net::incoming& in,
+               net::responder reply) {
+  auto version = in.message.version();
+  auto shared = std::make_shared<net::responder>(std::move(reply));
+  ask<node_readiness>(
+      *ctx.system, ctx.node, get_readiness{}, ctx.node_timeout,
+      [shared, version](caf::expected<node_readiness> answer) {
+        if (!answer)
+          return shared->send(
+              error_response(refuse(503, "not_ready",
+                                    "the node did not answer: " +
+                                        to_http(answer.error()).message),
+                             version));
+        if (answer->ready()) {
+          nlohmann::json body{{"status", "ready"},
+                              {"resuming_runs", answer->resuming}};
+          return shared->send(json_response(200, json_text(body), version));
+        }
+        auto err = refuse(503, "not_ready",
+                          answer->draining
+                              ? "the node is draining: it takes no new runs"
+                              : "the node's storage refuses writes");
+        err.retry_after = not_ready_retry;
+        shared->send(error_response(err, version));
+      });
+}
+
 } // namespace
 
 std::optional<milliseconds> parse_wait(std::string_view text) {
@@ -209,6 +243,7 @@ bool add_run_routes(net::router& routes,
       net::method::get, "/healthz", [](const net::incoming& in) {
         return json_response(200, R"({"status":"ok"})", in.message.version());
       });
+  added = route(net::method::get, "/readyz", readiness) && added;
   added = route(net::method::post, "/v1/runs", submit) && added;
   added = route(net::method::get, "/v1/runs/{id}", read_run) && added;
   added = route(net::method::post, "/v1/runs/{id}/cancel", cancel) && added;

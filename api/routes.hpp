@@ -26,6 +26,10 @@ struct api_context {
   std::chrono::milliseconds node_timeout{10'000};
   /// The longest `?wait=` a client may ask for.
   std::chrono::milliseconds max_wait{30'000};
+  /// Called with the reason ("missing", "malformed", "unknown", "no_keys",
+  /// "admin_key") each time a request's credentials are refused, for
+  /// metrics; on I/O threads, so thread-safe. Optional.
+  std::function<void(const char* reason)> on_auth_failure;
 };
 
 /// Adds the run resources to `routes`, for tenants' keys:
@@ -35,7 +39,10 @@ struct api_context {
 /// - `GET /v1/runs/{id}` -> 200 with the run; `?wait=30s` (or `500ms`, or
 ///   seconds alone) waits for the run to end, at most `max_wait`;
 /// - `POST /v1/runs/{id}/cancel` -> 200 with the run as of now;
-/// - `GET /healthz` -> 200 while the server answers (no key needed).
+/// - `GET /healthz` -> 200 while the server answers (no key needed);
+/// - `GET /readyz` -> 200 while the node takes new runs (its recovery done,
+///   not draining, storage writable), else 503 with the reason and
+///   `Retry-After` (no key needed: for load balancers and systemd).
 ///
 /// Every other request needs `Authorization: Bearer <key>` (401 without
 /// one that is known, 403 for an admin key on a tenant's resource). A run

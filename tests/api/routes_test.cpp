@@ -1,7 +1,9 @@
 #define CAF_SUITE api.routes
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include <caf/all.hpp>
 #include <caf/test/unit_test.hpp>
@@ -44,8 +46,10 @@ run_status status_for(const std::string& tenant, run_id run) {
   return status;
 }
 
-/// Run 42 belongs to acme; agent "busy" is at its cap.
+/// Run 42 belongs to acme; agent "busy" is at its cap. Its readiness is
+/// what it was last sent.
 caf::behavior fake_node(caf::event_based_actor*) {
+  auto readiness = std::make_shared<node_readiness>();
   auto find = [](const std::string& tenant,
                  run_id run) -> caf::result<run_status> {
     if (tenant != "acme" || run != 42)
@@ -63,6 +67,8 @@ caf::behavior fake_node(caf::event_based_actor*) {
       [find](const get_status& x) { return find(x.tenant, x.run); },
       [find](const await_run& x) { return find(x.tenant, x.run); },
       [find](const cancel_run& x) { return find(x.tenant, x.run); },
+      [readiness](get_readiness) { return *readiness; },
+      [readiness](const node_readiness& x) { *readiness = x; },
   };
 }
 
@@ -71,6 +77,10 @@ struct fixture {
   caf::actor_system sys{cfg};
   caf::actor node = sys.spawn(fake_node);
   std::unique_ptr<net::http_server> server;
+  /// Reasons handed to on_auth_failure, in order.
+  std::shared_ptr<std::vector<std::string>> refusals =
+      std::make_shared<std::vector<std::string>>();
+  std::shared_ptr<std::mutex> refusals_mutex = std::make_shared<std::mutex>();
 
   fixture() {
     auto ctx = std::make_shared<api::api_context>();
@@ -83,6 +93,11 @@ struct fixture {
             {"ops", "", true, api::sha256("wk_ops")}});
     ctx->keys = [keys] { return keys; };
     ctx->node_timeout = 5'000ms;
+    ctx->on_auth_failure = [seen = refusals,
+                            mutex = refusals_mutex](const char* reason) {
+      std::lock_guard<std::mutex> guard{*mutex};
+      seen->emplace_back(reason);
+    };
     net::router routes;
     CAF_REQUIRE(api::add_run_routes(routes, ctx));
     std::string error;
@@ -211,6 +226,41 @@ CAF_TEST(wait values read as seconds or milliseconds) {
   CAF_CHECK(api::parse_wait("7") == std::chrono::milliseconds{7'000});
   for (auto bad : {"", "s", "ms", "-1s", "1.5s", "1m", "9999999999s"})
     CAF_CHECK(!api::parse_wait(bad));
+}
+
+CAF_TEST(readyz follows the node and needs no key) {
+  auto ready = call("GET", "/readyz");
+  CAF_CHECK_EQUAL(status_of(ready), 200);
+  auto body = body_of(ready);
+  CAF_CHECK_EQUAL(body["status"], "ready");
+  node_readiness draining;
+  draining.draining = true;
+  draining.resuming = 3;
+  caf::anon_send(node, draining);
+  auto refused = call("GET", "/readyz");
+  CAF_CHECK_EQUAL(status_of(refused), 503);
+  CAF_CHECK(has(refused, "Retry-After: 1\r\n"));
+  auto why = body_of(refused);
+  CAF_CHECK_EQUAL(why["error"]["code"], "not_ready");
+  CAF_CHECK(has(why["error"]["message"].get<std::string>(), "draining"));
+  node_readiness full_disk;
+  full_disk.writable = false;
+  caf::anon_send(node, full_disk);
+  auto disk = call("GET", "/readyz");
+  CAF_CHECK_EQUAL(status_of(disk), 503);
+  auto disk_why = body_of(disk);
+  CAF_CHECK(has(disk_why["error"]["message"].get<std::string>(),
+                "storage refuses writes"));
+}
+
+CAF_TEST(refused credentials are reported by reason) {
+  CAF_CHECK_EQUAL(status_of(call("GET", "/v1/runs/42")), 401);
+  CAF_CHECK_EQUAL(status_of(call("GET", "/v1/runs/42", "wk_nobody")), 401);
+  CAF_CHECK_EQUAL(status_of(call("GET", "/v1/runs/42", "wk_ops")), 403);
+  CAF_CHECK_EQUAL(status_of(call("GET", "/v1/runs/42", "wk_acme")), 200);
+  std::lock_guard<std::mutex> guard{*refusals_mutex};
+  CAF_CHECK_EQUAL(
+      *refusals, (std::vector<std::string>{"missing", "unknown", "admin_key"}));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
