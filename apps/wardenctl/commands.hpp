@@ -9,7 +9,7 @@ namespace warden::apps {
 
 /// One wardenctl invocation, parsed.
 struct ctl_command {
-  /// submit, turn, status, wait, cancel, sessions, or drain.
+  /// submit, turn, status, wait, cancel, sessions, drain, or new-api-key.
   std::string verb;
   /// HOST:PORT of the node. Default 127.0.0.1:4242.
   std::string node = "127.0.0.1:4242";
@@ -47,6 +47,10 @@ struct ctl_parse_result {
 
 /// Parses wardenctl's command line; prints help and usage errors.
 [[nodiscard]] ctl_parse_result parse_ctl_command(int argc, char** argv);
+
+/// new-api-key: prints a new key and its digest (text, or JSON with
+/// `cmd.json`); returns the exit code.
+[[nodiscard]] int print_new_api_key(const ctl_command& cmd);
 
 /// Runs `cmd`, retrying an answer that never came where asking again is
 /// safe, and prints the answer; returns the exit code (attempts.cpp).

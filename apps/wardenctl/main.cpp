@@ -5,5 +5,7 @@ int main(int argc, char** argv) {
   auto parsed = warden::apps::parse_ctl_command(argc, argv);
   if (!parsed.command)
     return parsed.exit_code;
+  if (parsed.command->verb == "new-api-key")
+    return warden::apps::print_new_api_key(*parsed.command);
   return warden::apps::run_ctl_command(*parsed.command);
 }

@@ -27,6 +27,9 @@ Commands:
   cancel RUN          cancel the run and its subtree
   sessions            list the tenant's sessions
   drain               drain the node: refuse new runs, finish or cancel the rest
+  new-api-key         print a new random API key and its SHA-256, the digest
+                      an [api.keys.<id>] table of wardend's configuration
+                      holds (the key itself is never written there)
 
 An answer that does not come is asked for again, from a new connection,
 within the timeout: for every command but a submit or turn without --key,
@@ -51,13 +54,13 @@ bool fail(const std::string& message) {
 
 bool check(const ctl_command& cmd) {
   static const char* verbs[] = {"submit", "turn",     "status", "wait",
-                                "cancel", "sessions", "drain"};
+                                "cancel", "sessions", "drain",  "new-api-key"};
   bool known = false;
   for (auto verb : verbs)
     known = known || cmd.verb == verb;
   if (!known)
     return fail("unknown command `" + cmd.verb + "`");
-  if (cmd.verb != "drain" && cmd.tenant.empty())
+  if (cmd.verb != "drain" && cmd.verb != "new-api-key" && cmd.tenant.empty())
     return fail(cmd.verb + " needs --tenant (or WARDEN_TENANT)");
   if (cmd.verb == "submit" && cmd.agent.empty())
     return fail("submit needs --agent");

@@ -1,7 +1,6 @@
 #include "apps/wardend/listener_metrics.hpp"
 
 #include <cstdint>
-#include <initializer_list>
 #include <utility>
 
 #include "net/fd_limits.hpp"
@@ -16,65 +15,79 @@ struct sample {
   std::uint64_t value;
 };
 
+/// A family with the samples `pick` takes from each listener's counts.
+template <class Pick>
 prometheus::MetricFamily family(const char* name, const char* help,
                                 prometheus::MetricType type,
-                                const std::string& listener,
-                                const char* label_name,
-                                std::initializer_list<sample> samples) {
+                                const std::vector<listener_stats>& listeners,
+                                const char* label_name, Pick pick) {
   prometheus::MetricFamily result{name, help, type, {}};
-  for (const auto& s : samples) {
-    prometheus::ClientMetric metric;
-    metric.label.push_back({"listener", listener});
-    if (label_name != nullptr)
-      metric.label.push_back({label_name, s.label_value});
-    auto value = static_cast<double>(s.value);
-    if (type == prometheus::MetricType::Gauge)
-      metric.gauge.value = value;
-    else
-      metric.counter.value = value;
-    result.metric.push_back(std::move(metric));
+  for (const auto& listener : listeners) {
+    for (const auto& s : pick(listener.stats)) {
+      prometheus::ClientMetric metric;
+      metric.label.push_back({"listener", listener.name});
+      if (label_name != nullptr)
+        metric.label.push_back({label_name, s.label_value});
+      auto value = static_cast<double>(s.value);
+      if (type == prometheus::MetricType::Gauge)
+        metric.gauge.value = value;
+      else
+        metric.counter.value = value;
+      result.metric.push_back(std::move(metric));
+    }
   }
   return result;
 }
 
+using samples = std::vector<sample>;
+
 } // namespace
 
 void append_listener_metrics(std::vector<prometheus::MetricFamily>& families,
-                             const std::string& listener,
-                             const net::server_stats& stats) {
+                             const std::vector<listener_stats>& listeners) {
   using type = prometheus::MetricType;
+  using stats = net::server_stats;
   families.push_back(family("warden_http_connections",
-                            "HTTP connections open now", type::Gauge, listener,
-                            nullptr, {{"", stats.connections_open}}));
+                            "HTTP connections open now", type::Gauge, listeners,
+                            nullptr, [](const stats& x) {
+                              return samples{{"", x.connections_open}};
+                            }));
   families.push_back(family(
       "warden_http_connections_total",
       "HTTP connections accepted, and refused because max_connections were "
       "open",
-      type::Counter, listener, "outcome",
-      {{"accepted", stats.connections_accepted},
-       {"refused", stats.connections_refused}}));
+      type::Counter, listeners, "outcome", [](const stats& x) {
+        return samples{{"accepted", x.connections_accepted},
+                       {"refused", x.connections_refused}};
+      }));
   families.push_back(
       family("warden_http_accept_failures_total",
              "Accepts that failed for lack of file descriptors or memory (each "
              "pauses accepting briefly)",
-             type::Counter, listener, nullptr, {{"", stats.accept_failures}}));
+             type::Counter, listeners, nullptr, [](const stats& x) {
+               return samples{{"", x.accept_failures}};
+             }));
   families.push_back(family("warden_http_requests_total",
-                            "HTTP requests answered", type::Counter, listener,
-                            nullptr, {{"", stats.requests}}));
+                            "HTTP requests answered", type::Counter, listeners,
+                            nullptr, [](const stats& x) {
+                              return samples{{"", x.requests}};
+                            }));
   families.push_back(family(
       "warden_http_deadlines_total",
       "HTTP connections closed because a deadline passed: header or body "
       "not in time, idle keep-alive, answer not written in time",
-      type::Counter, listener, "phase",
-      {{"header", stats.header_timeouts},
-       {"body", stats.body_timeouts},
-       {"idle", stats.idle_timeouts},
-       {"write", stats.write_timeouts}}));
-  families.push_back(
-      family("warden_http_requests_refused_total",
-             "HTTP requests refused: too large (413, 431) or malformed (400)",
-             type::Counter, listener, "reason",
-             {{"too_large", stats.too_large}, {"malformed", stats.malformed}}));
+      type::Counter, listeners, "phase", [](const stats& x) {
+        return samples{{"header", x.header_timeouts},
+                       {"body", x.body_timeouts},
+                       {"idle", x.idle_timeouts},
+                       {"write", x.write_timeouts}};
+      }));
+  families.push_back(family(
+      "warden_http_requests_refused_total",
+      "HTTP requests refused: too large (413, 431) or malformed (400)",
+      type::Counter, listeners, "reason", [](const stats& x) {
+        return samples{{"too_large", x.too_large}, {"malformed", x.malformed}};
+      }));
 }
 
 void append_fd_metrics(std::vector<prometheus::MetricFamily>& families) {

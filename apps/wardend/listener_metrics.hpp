@@ -9,14 +9,20 @@
 
 namespace warden::apps {
 
-/// Appends an HTTP listener's counts to an exposition, as the
-/// warden_http_* families labelled listener=`listener`: connections open
-/// and accepted or refused at the cap, failed accepts, requests answered,
-/// connections closed at a deadline (by phase) and requests refused (too
-/// large, malformed). Label values are fixed: cardinality is bounded.
+/// An HTTP listener's name ("metrics", "api") and its counts.
+struct listener_stats {
+  std::string name;
+  net::server_stats stats;
+};
+
+/// Appends HTTP listeners' counts to an exposition, as the warden_http_*
+/// families (one family each, a sample per listener, labelled
+/// listener=`name`): connections open and accepted or refused at the cap,
+/// failed accepts, requests answered, connections closed at a deadline (by
+/// phase) and requests refused (too large, malformed). Label values are
+/// fixed: cardinality is bounded.
 void append_listener_metrics(std::vector<prometheus::MetricFamily>& families,
-                             const std::string& listener,
-                             const net::server_stats& stats);
+                             const std::vector<listener_stats>& listeners);
 
 /// Appends the process's open file descriptors and their limit, under the
 /// names Prometheus client libraries give them (process_open_fds,

@@ -3,8 +3,10 @@
 // Start-up order: command line -> configuration (every error listed, exit 2)
 // -> open-file limit -> signal mask -> data directory -> metrics endpoint ->
 // TLS credentials of the node port -> actor system -> node -> node port
-// (under the fd watch).
-// Shutdown on SIGTERM/SIGINT runs in the reverse order.
+// (under the fd watch) -> HTTP API.
+// SIGHUP reloads the API keys from the configuration file.
+// Shutdown on SIGTERM/SIGINT: a drain (the API still answers, /readyz says
+// 503), then the reverse order.
 
 #include <chrono>
 #include <csignal>
@@ -22,6 +24,7 @@
 #include "actors/protocol/messages.hpp"
 #include "apps/exit_codes.hpp"
 #include "apps/tls/caf_tls.hpp"
+#include "apps/wardend/api_endpoint.hpp"
 #include "apps/wardend/cli.hpp"
 #include "apps/wardend/demo.hpp"
 #include "apps/wardend/metrics_endpoint.hpp"
@@ -33,13 +36,14 @@ namespace {
 
 using namespace warden;
 
-/// Blocks SIGTERM and SIGINT in this thread and so in every thread started
-/// after it; the main thread then takes them with sigwait.
+/// Blocks SIGTERM, SIGINT and SIGHUP in this thread and so in every thread
+/// started after it; the main thread then takes them with sigwait.
 sigset_t block_shutdown_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
 }
@@ -77,6 +81,30 @@ void drain(caf::actor_system& system, const caf::actor& node) {
             std::cerr << "wardend: drain failed: " << system.render(err)
                       << std::endl;
           });
+}
+
+/// SIGHUP: reads the configuration file again and puts its [api.keys] in
+/// force; a file with errors changes nothing. Other sections need a
+/// restart.
+void reload_api_keys(const std::string& path, apps::api_endpoint* api) {
+  auto loaded = config::load_file(path);
+  if (!loaded.ok()) {
+    for (const auto& e : loaded.errors)
+      std::cerr << e.to_string() << '\n';
+    std::cerr << "wardend: SIGHUP: " << path << " has errors; the API keys "
+              << "in force are kept" << std::endl;
+    return;
+  }
+  if (api == nullptr) {
+    std::cout << "wardend: SIGHUP: the HTTP API is off; nothing to reload"
+              << std::endl;
+    return;
+  }
+  api->reload_keys(loaded.value.api);
+  std::cout << "wardend: SIGHUP: " << api->key_count()
+            << " API keys in force (only [api.keys] is reloaded; other "
+               "changes need a restart)"
+            << std::endl;
 }
 
 int run_node(const config::settings& settings,
@@ -158,6 +186,16 @@ int run_node(const config::settings& settings,
     stop_node(*node);
     return apps::exit_failure;
   }
+  std::unique_ptr<apps::api_endpoint> api;
+  if (!settings.api.listen.is_off()) {
+    api = apps::api_endpoint::start(settings.api, system, node->node, *metrics,
+                                    error);
+    if (!api) {
+      std::cerr << "wardend: " << error << '\n';
+      stop_node(*node);
+      return apps::exit_failure;
+    }
+  }
   std::cout << "wardend: node " << settings.node.name << " up (" << threads
             << " scheduler threads, data in " << settings.node.data_dir
             << ")\n";
@@ -167,15 +205,30 @@ int run_node(const config::settings& settings,
     std::cout << "wardend: node listening on " << listen.host << ':'
               << port->port() << " (mutual TLS)\n";
   std::cout << "wardend: metrics on http://" << settings.metrics.listen.host
-            << ':' << metrics->port() << "/metrics\n"
-            << "wardend: send SIGTERM or press Ctrl-C to stop" << std::endl;
+            << ':' << metrics->port() << "/metrics\n";
+  if (api)
+    std::cout << "wardend: API on http://" << settings.api.listen.host << ':'
+              << api->port() << " (" << api->key_count() << " keys)\n";
+  else
+    std::cout << "wardend: API off (api.listen = \"\")\n";
+  std::cout << "wardend: send SIGTERM or press Ctrl-C to stop, SIGHUP to "
+               "reload the API keys"
+            << std::endl;
   if (demo)
     apps::start_demo(system, node->node, settings, metrics->registry(), {});
   int received = 0;
-  sigwait(&signals, &received);
+  for (;;) {
+    sigwait(&signals, &received);
+    if (received != SIGHUP)
+      break;
+    reload_api_keys(opts.config_path, api.get());
+  }
   std::cout << "wardend: " << (received == SIGINT ? "SIGINT" : "SIGTERM")
             << " received, draining" << std::endl;
+  // Clients keep reading their runs' ends through the API while it drains.
   drain(system, node->node);
+  if (api)
+    api->stop();
   stop_node(*node);
   // `system` joins its scheduler threads when it goes out of scope.
   return apps::exit_ok;

@@ -1,5 +1,6 @@
 #include "apps/wardend/metrics_endpoint.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -72,10 +73,31 @@ std::uint16_t metrics_endpoint::port() const {
   return server_->port();
 }
 
+void metrics_endpoint::add_listener(std::string name,
+                                    std::function<net::server_stats()> stats) {
+  std::lock_guard<std::mutex> guard{listeners_mutex_};
+  listeners_.push_back({std::move(name), std::move(stats)});
+}
+
+void metrics_endpoint::remove_listener(const std::string& name) {
+  std::lock_guard<std::mutex> guard{listeners_mutex_};
+  listeners_.erase(
+      std::remove_if(listeners_.begin(), listeners_.end(),
+                     [&](const listener& x) { return x.name == name; }),
+      listeners_.end());
+}
+
 std::string metrics_endpoint::render() const {
   auto families = registry_->Collect();
+  std::vector<listener_stats> counts;
   if (const auto* server = server_view_.load())
-    append_listener_metrics(families, "metrics", server->stats());
+    counts.push_back({"metrics", server->stats()});
+  {
+    std::lock_guard<std::mutex> guard{listeners_mutex_};
+    for (const auto& other : listeners_)
+      counts.push_back({other.name, other.stats()});
+  }
+  append_listener_metrics(families, counts);
   append_fd_metrics(families);
   return prometheus::TextSerializer{}.Serialize(families);
 }

@@ -2,10 +2,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "config/settings.hpp"
+#include "net/server_stats.hpp"
 
 namespace prometheus {
 class Registry;
@@ -38,14 +42,32 @@ class metrics_endpoint {
   /// The bound TCP port (the OS's choice when the configured port was 0).
   [[nodiscard]] std::uint16_t port() const;
 
+  /// Publishes another HTTP listener's counts as warden_http_*
+  /// {listener=`name`} from now on; `stats` is called on each scrape, from
+  /// the endpoint's thread, until remove_listener(`name`) returns.
+  void add_listener(std::string name, std::function<net::server_stats()> stats);
+
+  /// Stops publishing listener `name`; once this returns, its `stats` is
+  /// not called again.
+  void remove_listener(const std::string& name);
+
  private:
   metrics_endpoint() = default;
 
   /// The exposition: the registry, then the endpoint's own counts.
   std::string render() const;
 
+  /// Listeners other than this endpoint's own (add_listener).
+  struct listener {
+    std::string name;
+    std::function<net::server_stats()> stats;
+  };
+
   // Declared before the server, which serves it and stops first.
   std::shared_ptr<prometheus::Registry> registry_;
+  // Guards listeners_; held while their counts are read.
+  mutable std::mutex listeners_mutex_;
+  std::vector<listener> listeners_;
   // Set once the server is up; a scrape that comes before reads no counts.
   std::atomic<const net::http_server*> server_view_{nullptr};
   std::unique_ptr<net::http_server> server_;

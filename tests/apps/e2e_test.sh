@@ -20,6 +20,9 @@ data_dir = "$work/var"
 scheduler_threads = 2
 listen = "127.0.0.1:0"
 
+[api]
+listen = "127.0.0.1:0"
+
 [metrics]
 listen = "127.0.0.1:0"
 

@@ -28,9 +28,9 @@ contains() { grep -qF -- "$2" "$1"; }
 
 # start_wardend CONFIG [ARGS...]: starts $wardend on CONFIG (with ARGS) in
 # the background (output in $work/node.out and $work/node.err) and waits at
-# most 10 s for the line naming its metrics port; sets pid, metrics_port and
-# node_port (empty when the node port is off). Fails when wardend exits or
-# the line never comes.
+# most 10 s for the line naming its metrics port; sets pid, metrics_port,
+# node_port and api_port (empty when that listener is off). Fails when
+# wardend exits or the line never comes.
 start_wardend() {
   local config=$1
   shift
@@ -38,10 +38,12 @@ start_wardend() {
   pid=$!
   node_port=""
   metrics_port=""
+  api_port=""
   for _ in $(seq 100); do
     metrics_port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$work/node.out")
     if [ -n "$metrics_port" ]; then
       node_port=$(sed -n 's|.*node listening on 127.0.0.1:\([0-9]*\).*|\1|p' "$work/node.out")
+      api_port=$(sed -n 's|.*API on http://127.0.0.1:\([0-9]*\) .*|\1|p' "$work/node.out")
       return 0
     fi
     kill -0 "$pid" 2>/dev/null || return 1
@@ -90,6 +92,9 @@ ephemeral_node_config() {
 [node]
 data_dir = "${1:-$work/var}"
 scheduler_threads = 2
+listen = "127.0.0.1:0"
+
+[api]
 listen = "127.0.0.1:0"
 
 [metrics]

@@ -33,6 +33,9 @@ scheduler_threads = 2
 listen = "127.0.0.1:0"
 ${3:-}
 
+[api]
+listen = "127.0.0.1:0"
+
 [metrics]
 listen = "127.0.0.1:0"
 TOML
@@ -217,6 +220,9 @@ cat >"$work/off.toml" <<TOML
 data_dir = "$work/off-var"
 scheduler_threads = 2
 listen = ""
+
+[api]
+listen = "127.0.0.1:0"
 
 [metrics]
 listen = "127.0.0.1:0"

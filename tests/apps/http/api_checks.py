@@ -1,0 +1,269 @@
+"""The HTTP API of a running wardend, through Python's standard library.
+
+Usage: api_checks.py API_PORT METRICS_PORT WARDEND_PID CONFIG KEYS_JSON
+
+KEYS_JSON holds {"acme": key, "globex": key, "ops": key, "spare": key,
+"spare_sha256": digest}; CONFIG is the node's configuration file, which the
+SIGHUP check rewrites (adding the spare key for globex, removing ops).
+Prints one "ok   - name" or "FAIL - name" line per check and exits 1 after a
+failure.
+"""
+
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import sys
+import time
+
+api_port, metrics_port, pid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+config_path = sys.argv[4]
+with open(sys.argv[5]) as f:
+    keys = json.load(f)
+
+failures = 0
+
+
+def check(name, condition, detail=""):
+    global failures
+    if condition:
+        print(f"ok   - {name}")
+    else:
+        failures += 1
+        print(f"FAIL - {name}" + (f": {detail}" if detail else ""))
+    return condition
+
+
+class Api:
+    """One kept-alive connection to the API."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, method, path, key=None, body=None, headers=None, raw=None):
+        all_headers = dict(headers or {})
+        if key is not None:
+            all_headers["Authorization"] = f"Bearer {key}"
+        payload = raw
+        if body is not None:
+            payload = json.dumps(body).encode()
+            all_headers["Content-Type"] = "application/json"
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=payload, headers=all_headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError,
+                    BrokenPipeError):
+                # The server closed a kept-alive connection (after an error
+                # answer): a new one.
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(
+                    "127.0.0.1", self.port, timeout=30)
+                if attempt == 1:
+                    raise
+        if response.getheader("Connection", "").lower() == "close":
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(
+                "127.0.0.1", self.port, timeout=30)
+        try:
+            parsed = json.loads(data) if data else None
+        except ValueError:
+            parsed = None
+        return response.status, dict(response.getheaders()), parsed, data
+
+
+api = Api(api_port)
+acme, globex, ops = keys["acme"], keys["globex"], keys["ops"]
+
+
+def error_code(doc):
+    try:
+        return doc["error"]["code"]
+    except (TypeError, KeyError):
+        return None
+
+
+# Health -------------------------------------------------------------------
+
+status, _, doc, _ = api.call("GET", "/healthz")
+check("healthz answers 200 without a key", status == 200 and doc["status"] == "ok")
+status, _, doc, _ = api.call("GET", "/readyz")
+check("readyz answers 200 on a node that takes runs",
+      status == 200 and doc["status"] == "ready", f"{status} {doc}")
+
+# Runs ---------------------------------------------------------------------
+
+status, _, ack, _ = api.call("POST", "/v1/runs", acme,
+                             {"agent": "quick", "input": "hello over http"})
+check("POST /v1/runs answers 202 with the run once durable",
+      status == 202 and ack["status"] == "accepted" and ack["run_id"] > 0,
+      f"{status} {ack}")
+run = ack["run_id"]
+status, _, done, _ = api.call("GET", f"/v1/runs/{run}?wait=10s", acme)
+check("GET /v1/runs/{id}?wait=10s answers the finished run",
+      status == 200 and done["status"] == "succeeded"
+      and "hello over http" in done["output"], f"{status} {done}")
+check("the run names its agent, model and usage",
+      done["agent"] == "quick" and done["usage"]["model_calls"] >= 1
+      and "prompt_tokens" in done["usage"], f"{done}")
+
+first = api.call("POST", "/v1/runs", acme, {"agent": "quick", "input": "once"},
+                 {"Idempotency-Key": "order-17"})
+again = api.call("POST", "/v1/runs", acme, {"agent": "quick", "input": "once"},
+                 {"Idempotency-Key": "order-17"})
+check("the same Idempotency-Key returns the same run",
+      first[0] == 202 and again[0] == 202
+      and first[2]["run_id"] == again[2]["run_id"]
+      and again[2]["duplicate"] is True and first[2]["duplicate"] is False,
+      f"{first[2]} {again[2]}")
+other = api.call("POST", "/v1/runs", globex, {"agent": "quick", "input": "once"},
+                 {"Idempotency-Key": "order-17"})
+check("another tenant's equal Idempotency-Key makes its own run",
+      other[0] == 202 and other[2]["run_id"] != first[2]["run_id"], f"{other[2]}")
+
+status, _, doc, _ = api.call("POST", f"/v1/runs/{run}/cancel", acme)
+check("cancelling a finished run answers it as it ended",
+      status == 200 and doc["status"] == "succeeded", f"{status} {doc}")
+
+# Errors -------------------------------------------------------------------
+
+status, headers, doc, _ = api.call("POST", "/v1/runs", None,
+                                   {"agent": "quick", "input": "x"})
+check("no key: 401 with WWW-Authenticate",
+      status == 401 and headers.get("WWW-Authenticate") == "Bearer"
+      and error_code(doc) == "unauthorized", f"{status} {headers} {doc}")
+status, _, doc, raw = api.call("GET", f"/v1/runs/{run}", "wk_" + "x" * 43)
+check("an unknown key: 401, the key not repeated",
+      status == 401 and b"xxxxxxxx" not in raw, f"{status} {doc}")
+status, _, doc, _ = api.call("GET", f"/v1/runs/{run}", ops)
+check("an admin key on a tenant's run: 403",
+      status == 403 and error_code(doc) == "forbidden", f"{status} {doc}")
+status, _, doc, _ = api.call("POST", "/v1/runs", acme, raw=b'{"agent": "quick",')
+check("a body that is not JSON: 400 naming where",
+      status == 400 and "line 1" in doc["error"]["message"], f"{status} {doc}")
+status, _, doc, _ = api.call("POST", "/v1/runs", acme,
+                             {"agent": "quick", "input": "x", "colour": "red"})
+check("an unknown field: 400 naming it",
+      status == 400 and "colour" in doc["error"]["message"], f"{status} {doc}")
+status, _, doc, _ = api.call("POST", "/v1/runs", acme,
+                             {"agent": "nobody", "input": "x"})
+check("an unknown agent: 4xx naming it",
+      status in (404, 422) and "nobody" in doc["error"]["message"],
+      f"{status} {doc}")
+# A header that announces too much, on a connection of its own: the answer
+# comes from Content-Length alone, before any body is read.
+with socket.create_connection(("127.0.0.1", api_port), timeout=10) as raw_conn:
+    raw_conn.sendall(b"POST /v1/runs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Authorization: Bearer " + acme.encode() +
+                     b"\r\nContent-Length: 2097152\r\n\r\n")
+    head = raw_conn.recv(4096)
+check("a body over max_body_bytes: 413 before it is read",
+      head.startswith(b"HTTP/1.1 413"), f"{head[:40]}")
+status, _, doc, _ = api.call("GET", "/v1/nothing", acme)
+check("an unknown path: 404", status == 404, f"{status}")
+status, headers, doc, _ = api.call("DELETE", "/v1/runs", acme)
+check("a method a path does not take: 405 with Allow",
+      status == 405 and "POST" in headers.get("Allow", ""), f"{status} {headers}")
+status, _, doc, _ = api.call("GET", f"/v1/runs/{run}?wait=soon", acme)
+check("a wait that is not a duration: 400", status == 400, f"{status} {doc}")
+status, _, doc, _ = api.call("POST", "/v1/runs", acme, {"agent": "quick", "input": "x"},
+                             {"Idempotency-Key": "a key with spaces"})
+check("an Idempotency-Key that is not visible ASCII: 400",
+      status == 400 and "Idempotency-Key" in doc["error"]["message"],
+      f"{status} {doc}")
+status, _, raw_doc, raw = api.call(
+    "POST", "/v1/runs", acme,
+    raw=b'{"agent": "quick", "input": "\xff\xfe"}')
+check("raw bytes that are not UTF-8: 400", status == 400, f"{status} {raw}")
+
+# Tenant isolation ---------------------------------------------------------
+
+acme_runs = [run, first[2]["run_id"]]
+for i in range(18):
+    status, _, doc, _ = api.call("POST", "/v1/runs", acme,
+                                 {"agent": "quick", "input": f"isolation {i}"})
+    if status == 202:
+        acme_runs.append(doc["run_id"])
+unknown_shape = api.call("GET", "/v1/runs/999999999999", globex)
+leaks = []
+for r in acme_runs:
+    for method, path in (("GET", f"/v1/runs/{r}"), ("GET", f"/v1/runs/{r}?wait=1s"),
+                         ("POST", f"/v1/runs/{r}/cancel")):
+        status, _, doc, _ = api.call(method, path, globex)
+        if status != 404 or error_code(doc) != error_code(unknown_shape[2]):
+            leaks.append((method, path, status, doc))
+check("another tenant's runs answer 404, as unknown ids do", not leaks,
+      f"{leaks[:3]}")
+rng = random.Random(20261206)
+answers = {}
+for _ in range(10_000):
+    r = rng.choice([rng.randrange(1, 1 << 63), rng.randrange(1, 100_000),
+                    rng.choice(acme_runs)])
+    status, _, doc, _ = api.call("GET", f"/v1/runs/{r}", globex)
+    answers[status] = answers.get(status, 0) + 1
+check("10,000 random ids and acme's ids asked with globex's key: all 404",
+      answers == {404: 10_000}, f"{answers}")
+status, _, doc, _ = api.call("GET", f"/v1/runs/{acme_runs[-1]}", acme)
+check("acme still reads its own run", status == 200, f"{status}")
+
+# Key reload on SIGHUP ---------------------------------------------------------
+
+spare = keys["spare"]
+status, _, _, _ = api.call("GET", "/v1/runs/1", spare)
+check("a key not yet configured is refused", status == 401, f"{status}")
+with open(config_path) as f:
+    text = f.read()
+start = text.index("[api.keys.ops]")
+end = text.index("\n\n", start)
+text = text[:start] + (
+    "[api.keys.globex-new]\n"
+    'tenant = "globex"\n'
+    f'sha256 = "{keys["spare_sha256"]}"') + text[end:]
+with open(config_path, "w") as f:
+    f.write(text)
+os.kill(pid, signal.SIGHUP)
+deadline = time.monotonic() + 10
+while time.monotonic() < deadline:
+    status, _, _, _ = api.call("GET", f"/v1/runs/{other[2]['run_id']}", spare)
+    if status != 401:
+        break
+    time.sleep(0.05)
+check("after SIGHUP the new key reads its tenant's run", status == 200, f"{status}")
+status, _, _, _ = api.call("GET", f"/v1/runs/{run}", ops)
+check("after SIGHUP a removed key is refused", status == 401, f"{status}")
+status, _, _, _ = api.call("GET", f"/v1/runs/{run}", acme)
+check("after SIGHUP the other keys still work", status == 200, f"{status}")
+
+# Metrics ------------------------------------------------------------------
+
+scrape = http.client.HTTPConnection("127.0.0.1", metrics_port, timeout=10)
+scrape.request("GET", "/metrics")
+exposition = scrape.getresponse().read().decode()
+
+
+def has_sample(prefix):
+    return any(line.startswith(prefix) for line in exposition.splitlines())
+
+
+check("requests are counted by route pattern, method and status",
+      has_sample('warden_api_requests_total{method="POST",route="/v1/runs",status="202"}')
+      and has_sample('warden_api_requests_total{method="GET",route="/v1/runs/{id}",status="404"}'),
+      "")
+check("ids never become labels",
+      f'/v1/runs/{run}"' not in exposition and "999999999999" not in exposition)
+check("request durations are a histogram by route",
+      has_sample('warden_api_request_duration_seconds_bucket{method="GET",route="/v1/runs/{id}"'))
+check("auth failures are counted by reason",
+      has_sample('warden_api_auth_failures_total{reason="unknown"}')
+      and has_sample('warden_api_auth_failures_total{reason="missing"}'))
+check("open API connections are a gauge", has_sample('warden_http_connections{listener="api"}'))
+check("keys in force are a gauge", "warden_api_keys 3" in exposition)
+check("no key reaches the metrics",
+      all(k not in exposition for k in (acme, globex, ops, spare)))
+
+sys.exit(1 if failures else 0)
