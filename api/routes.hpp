@@ -32,13 +32,18 @@ struct api_context {
   std::function<void(const char* reason)> on_auth_failure;
 };
 
-/// Adds the run resources to `routes`, for tenants' keys:
+/// Adds the API's resources to `routes`, for tenants' keys:
 ///
 /// - `POST /v1/runs` (`{"agent", "input", "priority"}`, `Idempotency-Key`)
 ///   -> 202 with the run's id once it is durable;
 /// - `GET /v1/runs/{id}` -> 200 with the run; `?wait=30s` (or `500ms`, or
 ///   seconds alone) waits for the run to end, at most `max_wait`;
 /// - `POST /v1/runs/{id}/cancel` -> 200 with the run as of now;
+/// - `GET /v1/sessions` (`?limit=100&after=ID`, pages by id) -> 200 with
+///   the caller's sessions and the `after` of the next page;
+/// - `GET /v1/sessions/{id}` -> 200 with one session;
+/// - `POST /v1/sessions/{id}/turns` (`{"input", "priority", "on_busy"}`,
+///   `Idempotency-Key`) -> 202 with the turn's run once it is durable;
 /// - `GET /healthz` -> 200 while the server answers (no key needed);
 /// - `GET /readyz` -> 200 while the node takes new runs (its recovery done,
 ///   not draining, storage writable), else 503 with the reason and
@@ -47,10 +52,11 @@ struct api_context {
 /// Every other request needs `Authorization: Bearer <key>` (401 without
 /// one that is known, 403 for an admin key on a tenant's resource). A run
 /// of another tenant, an unknown run and an id that is not a number all
-/// answer 404 alike. Errors are JSON (`api::rest_body`) with `Retry-After`
-/// when the node named a wait. Returns false if a route was taken.
-[[nodiscard]] bool add_run_routes(net::router& routes,
-                                  std::shared_ptr<const api_context> ctx);
+/// answer 404 alike, and so do sessions. Errors are JSON (`api::rest_body`)
+/// with `Retry-After` when the node named a wait. Returns false if a route
+/// was taken.
+[[nodiscard]] bool add_routes(net::router& routes,
+                              std::shared_ptr<const api_context> ctx);
 
 /// A `?wait=` value: "30s", "500ms", or whole seconds ("30"); nothing for
 /// anything else.

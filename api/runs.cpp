@@ -1,6 +1,9 @@
 #include "api/runs.hpp"
 
+#include <algorithm>
+#include <initializer_list>
 #include <limits>
+#include <map>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -32,24 +35,12 @@ bool is_visible_ascii(std::string_view x) noexcept {
   return true;
 }
 
-/// The string field `key` of `body`: absent (nullopt), or its text, or a
-/// refusal when it is not a string.
-std::variant<std::optional<std::string>, http_error>
-text_field(const json& body, const char* key) {
-  auto i = body.find(key);
-  if (i == body.end())
-    return std::optional<std::string>{};
-  if (!i->is_string())
-    return bad(std::string{"field `"} + key + "` must be a string, got " +
-               i->type_name());
-  return std::optional<std::string>{i->get<std::string>()};
-}
+/// The body's string fields, each one of `names`: the body must be a JSON
+/// object whose fields are all named there and all strings.
+using fields = std::map<std::string, std::string>;
 
-} // namespace
-
-std::variant<submit_run, http_error>
-parse_submit(std::string_view body, const std::string& tenant,
-             std::optional<std::string_view> idempotency_key) {
+std::variant<fields, http_error>
+string_fields(std::string_view body, std::initializer_list<const char*> names) {
   json doc;
   try {
     doc = json::parse(body.begin(), body.end());
@@ -63,44 +54,94 @@ parse_submit(std::string_view body, const std::string& tenant,
   if (!doc.is_object())
     return bad(std::string{"the body must be a JSON object, got "} +
                doc.type_name());
+  std::string listed;
+  for (auto name : names)
+    listed += (listed.empty() ? "" : ", ") + std::string{name};
+  fields result;
   for (const auto& [key, value] : doc.items()) {
-    static_cast<void>(value);
-    if (key != "agent" && key != "input" && key != "priority")
+    auto known = std::any_of(names.begin(), names.end(),
+                             [&key = key](const char* x) { return key == x; });
+    if (!known)
       return bad("unknown field " + json_text(json(key)) +
-                 " (fields: agent, input, priority)");
+                 " (fields: " + listed + ")");
+    if (!value.is_string())
+      return bad("field `" + key + "` must be a string, got " +
+                 value.type_name());
+    result.emplace(key, value.get<std::string>());
   }
-  std::optional<std::string> agent;
-  std::optional<std::string> input;
-  std::optional<std::string> priority;
-  for (auto [key, slot] :
-       {std::pair{"agent", &agent}, std::pair{"input", &input},
-        std::pair{"priority", &priority}}) {
-    auto got = text_field(doc, key);
-    if (auto* err = std::get_if<http_error>(&got))
-      return *err;
-    *slot = std::move(std::get<std::optional<std::string>>(got));
-  }
-  if (!agent)
+  return result;
+}
+
+/// The `Idempotency-Key` header's value ("" without one), or a refusal.
+std::variant<std::string, http_error>
+idempotency(std::optional<std::string_view> header) {
+  if (!header)
+    return std::string{};
+  if (header->empty() || header->size() > max_idempotency_key ||
+      !is_visible_ascii(*header))
+    return bad("header Idempotency-Key must be 1 to " +
+               std::to_string(max_idempotency_key) +
+               " visible ASCII characters");
+  return std::string{*header};
+}
+
+/// Field `name` of `x`, moved out; "" when absent.
+std::string take(fields& x, const char* name) {
+  auto i = x.find(name);
+  return i == x.end() ? std::string{} : std::move(i->second);
+}
+
+} // namespace
+
+std::variant<submit_run, http_error>
+parse_submit(std::string_view body, const std::string& tenant,
+             std::optional<std::string_view> idempotency_key) {
+  auto parsed = string_fields(body, {"agent", "input", "priority"});
+  if (auto* err = std::get_if<http_error>(&parsed))
+    return *err;
+  auto& got = std::get<fields>(parsed);
+  if (got.count("agent") == 0)
     return bad("field `agent` is missing");
-  if (!is_name(*agent))
+  if (!is_name(got["agent"]))
     return bad("field `agent` must be an agent's name: 1 to 64 of "
                "[A-Za-z0-9_-]");
-  if (!input)
+  if (got.count("input") == 0)
     return bad("field `input` is missing");
+  auto key = idempotency(idempotency_key);
+  if (auto* err = std::get_if<http_error>(&key))
+    return *err;
   submit_run result;
   result.tenant = tenant;
-  result.agent = std::move(*agent);
-  result.input = std::move(*input);
-  result.priority = std::move(priority).value_or(std::string{});
-  if (idempotency_key) {
-    if (idempotency_key->empty() ||
-        idempotency_key->size() > max_idempotency_key ||
-        !is_visible_ascii(*idempotency_key))
-      return bad("header Idempotency-Key must be 1 to " +
-                 std::to_string(max_idempotency_key) +
-                 " visible ASCII characters");
-    result.idempotency_key = std::string{*idempotency_key};
-  }
+  result.agent = take(got, "agent");
+  result.input = take(got, "input");
+  result.priority = take(got, "priority");
+  result.idempotency_key = std::move(std::get<std::string>(key));
+  return result;
+}
+
+std::variant<send_turn, http_error>
+parse_turn(std::string_view body, const std::string& tenant, session_id session,
+           std::optional<std::string_view> idempotency_key) {
+  auto parsed = string_fields(body, {"input", "priority", "on_busy"});
+  if (auto* err = std::get_if<http_error>(&parsed))
+    return *err;
+  auto& got = std::get<fields>(parsed);
+  if (got.count("input") == 0)
+    return bad("field `input` is missing");
+  if (auto i = got.find("on_busy"); i != got.end() && i->second != "enqueue" &&
+                                    i->second != "reject" &&
+                                    i->second != "interrupt")
+    return bad("field `on_busy` must be enqueue, reject or interrupt");
+  auto key = idempotency(idempotency_key);
+  if (auto* err = std::get_if<http_error>(&key))
+    return *err;
+  send_turn result;
+  result.tenant = tenant;
+  result.session = session;
+  result.input = take(got, "input");
+  result.priority = take(got, "priority");
+  result.on_busy = take(got, "on_busy");
+  result.idempotency_key = std::move(std::get<std::string>(key));
   return result;
 }
 
@@ -126,6 +167,32 @@ std::string ack_body(const run_ack& ack) {
                     {"session_id", ack.session},
                     {"status", "accepted"},
                     {"duplicate", ack.duplicate}});
+}
+
+namespace {
+
+json session_json(const session_info& x) {
+  return {{"session_id", x.session},
+          {"agent", x.agent},
+          {"last_run_id", x.last_run},
+          {"last_run_status", to_string(x.last_state)},
+          {"resident", x.resident}};
+}
+
+} // namespace
+
+std::string session_body(const session_info& session) {
+  return json_text(session_json(session));
+}
+
+std::string session_list_body(const session_list& list) {
+  auto sessions = json::array();
+  for (const auto& x : list.sessions)
+    sessions.push_back(session_json(x));
+  json next = nullptr;
+  if (list.next_after != 0)
+    next = list.next_after;
+  return json_text({{"sessions", std::move(sessions)}, {"next_after", next}});
 }
 
 std::string status_body(const run_status& status) {

@@ -25,6 +25,14 @@ inline constexpr std::size_t max_idempotency_key = 255;
 parse_submit(std::string_view body, const std::string& tenant,
              std::optional<std::string_view> idempotency_key);
 
+/// The message of `POST /v1/sessions/{id}/turns` for `tenant`: `input` (a
+/// string), optionally `priority` and `on_busy` (enqueue, reject or
+/// interrupt; absent: the agent's), nothing else; `idempotency_key` as for
+/// parse_submit. Otherwise a 400 naming what is wrong.
+[[nodiscard]] std::variant<send_turn, http_error>
+parse_turn(std::string_view body, const std::string& tenant, session_id session,
+           std::optional<std::string_view> idempotency_key);
+
 /// A run or session id from a path segment: decimal digits only, no sign,
 /// no leading zero, within 64 bits. Anything else is nothing, which the
 /// caller answers as it answers an unknown id (404), so that a malformed id
@@ -35,6 +43,14 @@ parse_submit(std::string_view body, const std::string& tenant,
 /// `POST /v1/runs` answers (202) once the run is durable; `duplicate` when
 /// the idempotency key named an earlier run, whose state `GET` tells.
 [[nodiscard]] std::string ack_body(const run_ack& ack);
+
+/// `{"session_id", "agent", "last_run_id", "last_run_status", "resident"}`:
+/// a session as `GET /v1/sessions/{id}` shows it.
+[[nodiscard]] std::string session_body(const session_info& session);
+
+/// `{"sessions": [...], "next_after": ID or null}`: a page of
+/// `GET /v1/sessions`; `next_after` is the `after` of the next page.
+[[nodiscard]] std::string session_list_body(const session_list& list);
 
 /// `{"run_id", "session_id", "agent", "status", "output", "reason",
 /// "model", "usage": {...}}`: a run as `GET /v1/runs/{id}` shows it. The

@@ -100,8 +100,20 @@ caf::result<session_list> on_list_sessions(node_ptr self,
                                    snapshot.counters.last_run,
                                    snapshot.counters.last_state, false});
       });
-  std::sort(result.sessions.begin(), result.sessions.end(),
+  auto& sessions = result.sessions;
+  std::sort(sessions.begin(), sessions.end(),
             [](const auto& x, const auto& y) { return x.session < y.session; });
+  // Every session is gathered before a page is cut: the cost of a page is
+  // the tenant's session count (see actors/README.md).
+  auto first = std::upper_bound(sessions.begin(), sessions.end(), req.after,
+                                [](session_id after, const session_info& x) {
+                                  return after < x.session;
+                                });
+  sessions.erase(sessions.begin(), first);
+  if (req.limit != 0 && sessions.size() > req.limit) {
+    sessions.resize(req.limit);
+    result.next_after = sessions.back().session;
+  }
   return result;
 }
 

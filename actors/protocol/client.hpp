@@ -80,9 +80,12 @@ struct subscribe_run {
   caf::actor subscriber;
 };
 
-/// List the tenant's sessions. Reply: `session_list`.
+/// List the tenant's sessions, by id, from the first id above `after`,
+/// at most `limit` of them (0: all). Reply: `session_list`.
 struct list_sessions {
   std::string tenant;
+  session_id after = 0;
+  std::uint32_t limit = 0;
 };
 
 /// Refuse new work, let in-flight runs finish within the drain timeout,
@@ -152,6 +155,8 @@ struct session_info {
 /// The answer to `list_sessions`.
 struct session_list {
   std::vector<session_info> sessions;
+  /// The `after` of the next page; 0 when this page is the last.
+  session_id next_after = 0;
 };
 
 /// The answer to `drain_node`.

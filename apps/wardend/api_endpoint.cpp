@@ -134,7 +134,7 @@ api_endpoint::start(const config::api_settings& settings,
     gauges->auth_failures->Add({{"reason", reason}}).Increment();
   };
   net::router routes;
-  if (!api::add_run_routes(routes, std::move(ctx))) {
+  if (!api::add_routes(routes, std::move(ctx))) {
     error = "cannot route the HTTP API";
     return nullptr;
   }

@@ -68,6 +68,30 @@ caf::behavior fake_node(caf::event_based_actor*) {
       [find](const await_run& x) { return find(x.tenant, x.run); },
       [find](const cancel_run& x) { return find(x.tenant, x.run); },
       [readiness](get_readiness) { return *readiness; },
+      // acme has sessions 7, 8 and 9; globex none.
+      [](const list_sessions& x) {
+        session_list list;
+        if (x.tenant != "acme")
+          return list;
+        for (session_id id : {7, 8, 9})
+          if (id > x.after)
+            list.sessions.push_back(
+                {id, "researcher", id * 10, run_state::succeeded, true});
+        if (x.limit != 0 && list.sessions.size() > x.limit) {
+          list.sessions.resize(x.limit);
+          list.next_after = list.sessions.back().session;
+        }
+        return list;
+      },
+      [](const send_turn& x) -> caf::result<run_ack> {
+        if (x.tenant != "acme" || x.session < 7 || x.session > 9)
+          return make_error(error_code::not_found,
+                            "no session " + std::to_string(x.session) +
+                                " for tenant " + x.tenant);
+        if (x.on_busy == "reject")
+          return make_error(error_code::conflict, "the session is busy");
+        return run_ack{100 + x.session, x.session, false};
+      },
       [readiness](const node_readiness& x) { *readiness = x; },
   };
 }
@@ -99,7 +123,7 @@ struct fixture {
       seen->emplace_back(reason);
     };
     net::router routes;
-    CAF_REQUIRE(api::add_run_routes(routes, ctx));
+    CAF_REQUIRE(api::add_routes(routes, ctx));
     std::string error;
     server = net::http_server::start(net::server_options{}, std::move(routes),
                                      error);
@@ -261,6 +285,57 @@ CAF_TEST(refused credentials are reported by reason) {
   std::lock_guard<std::mutex> guard{*refusals_mutex};
   CAF_CHECK_EQUAL(
       *refusals, (std::vector<std::string>{"missing", "unknown", "admin_key"}));
+}
+
+CAF_TEST(sessions are listed in pages and read one by one) {
+  auto page = call("GET", "/v1/sessions?limit=2", "wk_acme");
+  CAF_CHECK_EQUAL(status_of(page), 200);
+  auto first = body_of(page);
+  CAF_REQUIRE_EQUAL(first["sessions"].size(), 2u);
+  CAF_CHECK_EQUAL(first["sessions"][0]["session_id"], 7);
+  CAF_CHECK_EQUAL(first["next_after"], 8);
+  auto rest = body_of(call("GET", "/v1/sessions?limit=2&after=8", "wk_acme"));
+  CAF_REQUIRE_EQUAL(rest["sessions"].size(), 1u);
+  CAF_CHECK(rest["next_after"].is_null());
+  auto none = body_of(call("GET", "/v1/sessions", "wk_globex"));
+  CAF_CHECK(none["sessions"].empty());
+  CAF_CHECK_EQUAL(status_of(call("GET", "/v1/sessions?limit=0", "wk_acme")),
+                  400);
+  CAF_CHECK_EQUAL(status_of(call("GET", "/v1/sessions?limit=1001", "wk_acme")),
+                  400);
+  CAF_CHECK_EQUAL(status_of(call("GET", "/v1/sessions?after=x", "wk_acme")),
+                  400);
+  auto one = call("GET", "/v1/sessions/8", "wk_acme");
+  CAF_CHECK_EQUAL(status_of(one), 200);
+  auto session = body_of(one);
+  CAF_CHECK_EQUAL(session["session_id"], 8);
+  CAF_CHECK_EQUAL(session["last_run_id"], 80);
+  // Another tenant's session, an unknown one and a malformed id: 404 alike.
+  for (auto path : {"/v1/sessions/8", "/v1/sessions/10", "/v1/sessions/x"}) {
+    auto answer = call("GET", path, "wk_globex");
+    CAF_CHECK_EQUAL(status_of(answer), 404);
+    auto refused = body_of(answer);
+    CAF_CHECK_EQUAL(refused["error"]["code"], "not_found");
+  }
+  CAF_CHECK_EQUAL(status_of(call("GET", "/v1/sessions")), 401);
+}
+
+CAF_TEST(a turn is sent to a session and answered 202) {
+  auto answer = call("POST", "/v1/sessions/7/turns", "wk_acme",
+                     R"({"input": "and then?"})");
+  CAF_CHECK_EQUAL(status_of(answer), 202);
+  auto ack = body_of(answer);
+  CAF_CHECK_EQUAL(ack["run_id"], 107);
+  CAF_CHECK_EQUAL(ack["session_id"], 7);
+  auto busy = call("POST", "/v1/sessions/7/turns", "wk_acme",
+                   R"({"input": "x", "on_busy": "reject"})");
+  CAF_CHECK_EQUAL(status_of(busy), 409);
+  auto bad = call("POST", "/v1/sessions/7/turns", "wk_acme",
+                  R"({"input": "x", "on_busy": "later"})");
+  CAF_CHECK_EQUAL(status_of(bad), 400);
+  auto foreign =
+      call("POST", "/v1/sessions/7/turns", "wk_globex", R"({"input": "x"})");
+  CAF_CHECK_EQUAL(status_of(foreign), 404);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

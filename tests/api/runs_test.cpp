@@ -13,7 +13,8 @@ using namespace warden::api;
 namespace {
 
 /// The refusal's message, or "accepted" when `x` is a message.
-std::string refusal_of(const std::variant<submit_run, http_error>& x) {
+template <class Message>
+std::string refusal_of(const std::variant<Message, http_error>& x) {
   if (const auto* err = std::get_if<http_error>(&x)) {
     CAF_CHECK_EQUAL(err->status, 400u);
     CAF_CHECK_EQUAL(err->code, "bad_request");
@@ -22,8 +23,8 @@ std::string refusal_of(const std::variant<submit_run, http_error>& x) {
   return "accepted";
 }
 
-bool says(const std::variant<submit_run, http_error>& x,
-          const std::string& part) {
+template <class Message>
+bool says(const std::variant<Message, http_error>& x, const std::string& part) {
   auto message = refusal_of(x);
   CAF_MESSAGE(message);
   return message.find(part) != std::string::npos;
@@ -94,6 +95,53 @@ CAF_TEST(a malformed run request is refused naming what is wrong) {
   CAF_CHECK_EQUAL(
       refusal_of(parse_submit(body, "acme", std::string_view{long_key})),
       "accepted");
+}
+
+CAF_TEST(a turn request becomes send_turn for the session of its path) {
+  auto parsed = parse_turn(
+      R"({"input": "and then?", "priority": "batch", "on_busy": "interrupt"})",
+      "acme", 7, std::string_view{"turn-2"});
+  CAF_REQUIRE(std::holds_alternative<send_turn>(parsed));
+  const auto& turn = std::get<send_turn>(parsed);
+  CAF_CHECK_EQUAL(turn.tenant, "acme");
+  CAF_CHECK_EQUAL(turn.session, 7u);
+  CAF_CHECK_EQUAL(turn.input, "and then?");
+  CAF_CHECK_EQUAL(turn.priority, "batch");
+  CAF_CHECK_EQUAL(turn.on_busy, "interrupt");
+  CAF_CHECK_EQUAL(turn.idempotency_key, "turn-2");
+  auto plain = parse_turn(R"({"input": "x"})", "acme", 7, std::nullopt);
+  CAF_REQUIRE(std::holds_alternative<send_turn>(plain));
+  CAF_CHECK(std::get<send_turn>(plain).on_busy.empty());
+  auto none = std::optional<std::string_view>{};
+  CAF_CHECK(
+      says(parse_turn("{}", "acme", 7, none), "field `input` is missing"));
+  CAF_CHECK(
+      says(parse_turn(R"({"input": "x", "on_busy": "wait"})", "acme", 7, none),
+           "enqueue, reject or interrupt"));
+  CAF_CHECK(says(parse_turn(R"({"input": "x", "agent": "a"})", "acme", 7, none),
+                 "unknown field \"agent\" (fields: input, priority, on_busy)"));
+  CAF_CHECK(
+      says(parse_turn(R"({"input": "x"})", "acme", 7, std::string_view{"a\tb"}),
+           "Idempotency-Key"));
+}
+
+CAF_TEST(sessions show as json with the cursor of the next page) {
+  session_list list;
+  list.sessions.push_back({7, "researcher", 12, run_state::running, true});
+  list.sessions.push_back({9, "researcher", 15, run_state::succeeded, false});
+  list.next_after = 9;
+  auto page = nlohmann::json::parse(session_list_body(list));
+  CAF_REQUIRE_EQUAL(page["sessions"].size(), 2u);
+  CAF_CHECK_EQUAL(page["sessions"][0]["session_id"], 7);
+  CAF_CHECK_EQUAL(page["sessions"][0]["last_run_status"], "running");
+  CAF_CHECK_EQUAL(page["sessions"][1]["resident"], false);
+  CAF_CHECK_EQUAL(page["next_after"], 9);
+  list.next_after = 0;
+  auto last = nlohmann::json::parse(session_list_body(list));
+  CAF_CHECK(last["next_after"].is_null());
+  auto one = nlohmann::json::parse(session_body(list.sessions[1]));
+  CAF_CHECK_EQUAL(one["last_run_id"], 15);
+  CAF_CHECK_EQUAL(one["agent"], "researcher");
 }
 
 CAF_TEST(ids are plain decimal numbers within 64 bits) {

@@ -97,7 +97,7 @@ typename Inspector::result_type inspect(Inspector& f, subscribe_run& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_sessions& x) {
-  return f(caf::meta::type_name("list_sessions"), x.tenant);
+  return f(caf::meta::type_name("list_sessions"), x.tenant, x.after, x.limit);
 }
 
 template <class Inspector>
@@ -136,7 +136,7 @@ typename Inspector::result_type inspect(Inspector& f, session_info& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_list& x) {
-  return f(caf::meta::type_name("session_list"), x.sessions);
+  return f(caf::meta::type_name("session_list"), x.sessions, x.next_after);
 }
 
 template <class Inspector>

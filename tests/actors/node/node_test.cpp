@@ -69,6 +69,31 @@ CAF_TEST(a tenant can neither see nor cancel the runs of another tenant) {
   CAF_CHECK_EQUAL(next<session_list>().sessions.size(), 1u);
 }
 
+CAF_TEST(sessions are listed in pages by id) {
+  std::vector<session_id> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(submit("acme").session);
+  submit("globex");
+  self->send(node, list_sessions{"acme", 0, 2});
+  auto first = next<session_list>();
+  CAF_REQUIRE_EQUAL(first.sessions.size(), 2u);
+  CAF_CHECK_EQUAL(first.sessions[0].session, ids[0]);
+  CAF_CHECK_EQUAL(first.sessions[1].session, ids[1]);
+  CAF_CHECK_EQUAL(first.next_after, ids[1]);
+  self->send(node, list_sessions{"acme", first.next_after, 2});
+  auto second = next<session_list>();
+  CAF_REQUIRE_EQUAL(second.sessions.size(), 2u);
+  CAF_CHECK_EQUAL(second.sessions[0].session, ids[2]);
+  self->send(node, list_sessions{"acme", second.next_after, 2});
+  auto last = next<session_list>();
+  CAF_REQUIRE_EQUAL(last.sessions.size(), 1u);
+  CAF_CHECK_EQUAL(last.sessions[0].session, ids[4]);
+  CAF_CHECK_EQUAL(last.next_after, 0u);
+  // A page of exactly what is left is the last one.
+  self->send(node, list_sessions{"acme", ids[2], 2});
+  CAF_CHECK_EQUAL(next<session_list>().next_after, 0u);
+}
+
 CAF_TEST(malformed requests are refused with a reason and disturb nothing) {
   auto ack = submit("acme");
   self->send(node, submit_run{"acme", "nobody", "x", "", ""});

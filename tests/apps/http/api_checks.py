@@ -130,6 +130,49 @@ status, _, doc, _ = api.call("POST", f"/v1/runs/{run}/cancel", acme)
 check("cancelling a finished run answers it as it ended",
       status == 200 and doc["status"] == "succeeded", f"{status} {doc}")
 
+# Sessions -----------------------------------------------------------------
+
+session = done["session_id"]
+status, _, turn, _ = api.call("POST", f"/v1/sessions/{session}/turns", acme,
+                              {"input": "and once more"},
+                              {"Idempotency-Key": "turn-2"})
+check("POST /v1/sessions/{id}/turns answers 202 with the turn's run",
+      status == 202 and turn["session_id"] == session and turn["run_id"] != run,
+      f"{status} {turn}")
+status, _, turn_done, _ = api.call("GET", f"/v1/runs/{turn['run_id']}?wait=10s", acme)
+check("the turn runs in the same session",
+      status == 200 and turn_done["status"] == "succeeded"
+      and turn_done["session_id"] == session, f"{status} {turn_done}")
+again_turn = api.call("POST", f"/v1/sessions/{session}/turns", acme,
+                      {"input": "and once more"}, {"Idempotency-Key": "turn-2"})
+check("a turn's Idempotency-Key returns the same run",
+      again_turn[0] == 202 and again_turn[2]["run_id"] == turn["run_id"],
+      f"{again_turn[2]}")
+status, _, one, _ = api.call("GET", f"/v1/sessions/{session}", acme)
+check("GET /v1/sessions/{id} shows the session and its last run",
+      status == 200 and one["last_run_id"] == turn["run_id"]
+      and one["agent"] == "quick", f"{status} {one}")
+pages, after, seen_sessions = 0, None, []
+while pages < 100:
+    path = "/v1/sessions?limit=1" + (f"&after={after}" if after else "")
+    status, _, page, _ = api.call("GET", path, acme)
+    if status != 200:
+        break
+    pages += 1
+    seen_sessions += [x["session_id"] for x in page["sessions"]]
+    after = page["next_after"]
+    if after is None:
+        break
+check("GET /v1/sessions pages through every session once, in order",
+      session in seen_sessions and seen_sessions == sorted(set(seen_sessions))
+      and pages == len(seen_sessions), f"{pages} {seen_sessions}")
+status, _, doc, _ = api.call("GET", f"/v1/sessions/{session}", globex)
+check("another tenant's session answers 404", status == 404, f"{status}")
+status, _, doc, _ = api.call("POST", f"/v1/sessions/{session}/turns", globex,
+                             {"input": "mine now"})
+check("a turn for another tenant's session answers 404", status == 404,
+      f"{status} {doc}")
+
 # Errors -------------------------------------------------------------------
 
 status, headers, doc, _ = api.call("POST", "/v1/runs", None,

@@ -1,0 +1,90 @@
+#pragma once
+
+// What every route of the API does alike: JSON answers, errors with their
+// headers, request headers and query values, the caller's tenant, and a
+// question to the node answered to the client. Private to api/.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <boost/beast/http/field.hpp>
+#include <caf/expected.hpp>
+
+#include "net/responder.hpp"
+#include "net/router.hpp"
+
+#include "api/bridge.hpp"
+#include "api/errors.hpp"
+#include "api/routes.hpp"
+
+namespace warden::api::detail {
+
+/// `status` with `body` as application/json.
+[[nodiscard]] net::response json_response(unsigned status, std::string body,
+                                          unsigned version);
+
+/// `err` in Warden's shape, with `Retry-After` when it names a wait and
+/// `WWW-Authenticate: Bearer` on a 401.
+[[nodiscard]] net::response error_response(const http_error& err,
+                                           unsigned version);
+
+/// Answers `reply` with `err`.
+void send_error(net::responder& reply, const http_error& err);
+
+/// The value of header `name`, if the request has it.
+[[nodiscard]] std::optional<std::string_view>
+header(const net::request& message, boost::beast::http::field name);
+
+/// The value of header `name` (one Beast has no enum for), if present.
+[[nodiscard]] std::optional<std::string_view>
+header(const net::request& message, std::string_view name);
+
+/// The value of query parameter `key` ("a=1&wait=30s"), as written.
+[[nodiscard]] std::optional<std::string_view>
+query_value(std::string_view query, std::string_view key);
+
+/// The tenant the request's key speaks for; nothing once `reply` carries
+/// the refusal (401 without a known key, 403 for an admin key).
+[[nodiscard]] std::optional<std::string>
+tenant_or_refuse(const api_context& ctx, const net::incoming& in,
+                 net::responder& reply);
+
+/// The id of path parameter `name`; nothing once `reply` carries a 404
+/// naming `what` ("run") for `tenant`, as an unknown id would get.
+[[nodiscard]] std::optional<std::uint64_t>
+id_or_refuse(const net::incoming& in, std::string_view name, const char* what,
+             const std::string& tenant, net::responder& reply);
+
+/// Asks the node `request` and answers `reply` with the `Reply` shown by
+/// `show` under status `ok`, or with the node's error.
+template <class Reply, class Request, class Show>
+void ask_and_answer(const api_context& ctx, Request request, unsigned ok,
+                    Show show, net::responder reply,
+                    std::chrono::milliseconds timeout) {
+  auto version = reply.version();
+  auto shared = std::make_shared<net::responder>(std::move(reply));
+  ask<Reply>(*ctx.system, ctx.node, std::move(request), timeout,
+             [shared, ok, show, version](caf::expected<Reply> answer) {
+               if (answer)
+                 shared->send(json_response(ok, show(*answer), version));
+               else
+                 shared->send(error_response(to_http(answer.error()), version));
+             });
+}
+
+/// Adds the session resources (api/session_routes.cpp).
+[[nodiscard]] bool
+add_session_routes(net::router& routes,
+                   const std::shared_ptr<const api_context>& ctx);
+
+/// Routes `verb` `path` to `handle(ctx, in, reply)`.
+[[nodiscard]] bool add_route(
+    net::router& routes, const std::shared_ptr<const api_context>& ctx,
+    net::method verb, const char* path,
+    void (*handle)(const api_context&, const net::incoming&, net::responder));
+
+} // namespace warden::api::detail
