@@ -74,6 +74,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         return on_export_session(self, req);
       },
       [self](import_session& req) { return on_import_session(self, req); },
+      [self](open_session& req) { return on_open_session(self, req); },
       [self](passivate_atom, std::uint64_t serial) {
         self->state.registry.timer_fired(serial);
       },

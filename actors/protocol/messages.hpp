@@ -102,6 +102,7 @@ inline const auto protocol_types = std::make_tuple(
     message_type<export_session>{"warden.export_session"},
     message_type<session_export>{"warden.session_export"},
     message_type<import_session>{"warden.import_session"},
+    message_type<open_session>{"warden.open_session"},
     message_type<session_imported>{"warden.session_imported"},
     message_type<governed_model_call>{"warden.governed_model_call"},
     message_type<governed_tool_call>{"warden.governed_tool_call"},

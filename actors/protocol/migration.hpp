@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "actors/protocol/basics.hpp"
+#include "actors/protocol/calls.hpp"
 #include "actors/protocol/snapshots.hpp"
 #include "storage/journal.hpp"
 
@@ -94,7 +95,25 @@ struct import_session {
   session_export exported;
 };
 
-/// The answer to `import_session`.
+/// Open a new session of `agent` whose conversation starts with
+/// `conversation` (system, user and assistant messages without tool calls:
+/// what a client brings from elsewhere, e.g. the history of an OpenAI-style
+/// request). Its next turn continues that conversation. Reply:
+/// `session_imported` once the session is durable (passivated, listed for
+/// its tenant). Refused as `submit_run` is (unknown tenant or agent,
+/// draining, storage refusing writes), and with `invalid_argument` for more
+/// than `max_opened_messages` messages, text that is not UTF-8, or more
+/// text than a run's input may hold.
+struct open_session {
+  std::string tenant;
+  std::string agent;
+  std::vector<chat_message> conversation;
+};
+
+/// The most messages an `open_session` brings.
+inline constexpr std::size_t max_opened_messages = 1'000;
+
+/// The answer to `import_session` and `open_session`.
 struct session_imported {
   session_id session = 0;
 };

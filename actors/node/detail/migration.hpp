@@ -38,6 +38,9 @@ caf::result<session_imported> on_import_session(node_ptr self,
 /// Applies the journal's ack of `pending`'s entries: the session becomes a
 /// passivated session of this node, or the import fails and its snapshot is
 /// dropped.
+/// open_session: a new session that starts with the client's conversation.
+caf::result<session_imported> on_open_session(node_ptr self, open_session& req);
+
 void on_import_durable(node_ptr self, pending_import& pending,
                        const journal_ack& ack);
 

@@ -313,6 +313,12 @@ typename Inspector::result_type inspect(Inspector& f, import_session& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, open_session& x) {
+  return f(caf::meta::type_name("open_session"), x.tenant, x.agent,
+           x.conversation);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_imported& x) {
   return f(caf::meta::type_name("session_imported"), x.session);
 }

@@ -265,4 +265,91 @@ CAF_TEST(an import into a draining node is refused) {
   CAF_CHECK_EQUAL(export_of(a, ack.session).session, ack.session);
 }
 
+// open_session -------------------------------------------------------------
+
+namespace {
+
+std::vector<chat_message> brought_conversation() {
+  return {{chat_role::system, "answer briefly", {}},
+          {chat_role::user, "what is warden?", {}},
+          {chat_role::assistant, "a runtime for agents", {}}};
+}
+
+} // namespace
+
+CAF_TEST(a session opened with a conversation continues it) {
+  self->send(b.node,
+             open_session{"acme", "researcher", brought_conversation()});
+  auto opened = take<session_imported>().session;
+  CAF_CHECK(opened > 0);
+  auto listed = sessions(b, "acme");
+  CAF_REQUIRE_EQUAL(listed.size(), 1u);
+  CAF_CHECK_EQUAL(listed[0].session, opened);
+  CAF_CHECK_EQUAL(listed[0].agent, "researcher");
+  CAF_CHECK(!listed[0].resident);
+  auto bytes = b.snapshots->get(opened);
+  CAF_REQUIRE(bytes.has_value());
+  auto snapshot = decode_snapshot(sys, *bytes);
+  CAF_REQUIRE(snapshot);
+  CAF_CHECK_EQUAL(snapshot->conversation.size(), 3u);
+  CAF_CHECK_EQUAL(snapshot->tenant, "acme");
+  auto next = turn(b, opened, "and what does it bound?");
+  CAF_CHECK_EQUAL(next.session, opened);
+  CAF_CHECK(status(b, next.run).state == run_state::succeeded);
+  auto prompt = last_prompt();
+  CAF_CHECK(contains(prompt, "answer briefly"));
+  CAF_CHECK(contains(prompt, "what is warden?"));
+  CAF_CHECK(contains(prompt, "a runtime for agents"));
+  CAF_CHECK(contains(prompt, "and what does it bound?"));
+  // Ids are the node's own: the next session is another one.
+  CAF_CHECK(submit(b, "fresh").session > opened);
+}
+
+CAF_TEST(an open session request is checked like a new run) {
+  auto refused = [this](open_session req, const std::string& text) {
+    self->send(b.node, std::move(req));
+    auto err = take_error();
+    CAF_CHECK(warden_code(err) == error_code::invalid_argument);
+    if (!has_text(err, text))
+      CAF_FAIL("expected `" << text << "` in: " << error_reason(err));
+  };
+  auto with_tool = brought_conversation();
+  with_tool.push_back({chat_role::tool, "42", "echo"});
+  refused({"acme", "researcher", with_tool}, "message 3 is a tool call");
+  auto with_call = brought_conversation();
+  with_call[2].tool_calls.push_back({"echo", "{}", "call_1"});
+  refused({"acme", "researcher", with_call}, "message 2 is a tool call");
+  auto not_utf8 = brought_conversation();
+  not_utf8[1].content = "caf\xc3";
+  refused({"acme", "researcher", not_utf8}, "message 1 is not valid UTF-8");
+  refused({"acme", "nobody", brought_conversation()}, "unknown agent `nobody`");
+  std::vector<chat_message> many(max_opened_messages + 1,
+                                 {chat_role::user, "x", {}});
+  refused({"acme", "researcher", many}, "at most 1000 messages");
+  std::vector<chat_message> large(
+      2, {chat_role::user, std::string(600 * 1024, 'x'), {}});
+  refused({"acme", "researcher", large}, "exceed the limit");
+  CAF_CHECK(sessions(b, "acme").empty());
+  CAF_CHECK(state_of(b).tickets.empty());
+}
+
+CAF_TEST(an open session the journal cannot write leaves nothing behind) {
+  node_parts c;
+  start(c, true);
+  self->send(c.node,
+             open_session{"acme", "researcher", brought_conversation()});
+  auto err = take_error();
+  CAF_CHECK(warden_code(err) == error_code::unavailable);
+  CAF_CHECK(sessions(c, "acme").empty());
+  CAF_CHECK_EQUAL(c.snapshots->size(), 0u);
+  CAF_CHECK(state_of(c).tickets.empty());
+  self->send(c.node, drain_node{});
+  take<drain_report>();
+  self->send(c.node,
+             open_session{"acme", "researcher", brought_conversation()});
+  CAF_CHECK(warden_code(take_error()) == error_code::draining);
+  caf::anon_send_exit(c.node, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(c.journal, caf::exit_reason::user_shutdown);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
