@@ -53,6 +53,13 @@ bool router::add_sync(method verb, std::string path, sync_handler h) {
              });
 }
 
+std::vector<std::pair<method, std::string>> router::list() const {
+  std::vector<std::pair<method, std::string>> result;
+  for (const auto& r : routes_)
+    result.emplace_back(r.verb, r.path);
+  return result;
+}
+
 route_match router::match(method verb, std::string_view path) const {
   auto result = match_exactly(verb, path);
   // HEAD is GET without the body (the connection drops it).

@@ -3,6 +3,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "net/http_types.hpp"
@@ -58,6 +59,10 @@ class router {
   /// The route for `verb` and `path` (the target without its query); a
   /// HEAD without a route of its own takes the GET route.
   [[nodiscard]] route_match match(method verb, std::string_view path) const;
+
+  /// Every route's method and pattern, in the order they were added (to
+  /// check a description of the API against what is served).
+  [[nodiscard]] std::vector<std::pair<method, std::string>> list() const;
 
  private:
   route_match match_exactly(method verb, std::string_view path) const;
