@@ -1,5 +1,7 @@
 #include "api/errors.hpp"
 
+#include <chrono>
+#include <optional>
 #include <utility>
 
 #include <caf/sec.hpp>
@@ -53,6 +55,31 @@ const char* openai_type(unsigned status) noexcept {
   }
 }
 
+/// When a refusal the node gave no wait for may succeed: a second for caps,
+/// queues, rate limits, a drain, storage or a breaker (the client's next
+/// try meets the state of then); the next 00:00 UTC for a spent daily
+/// budget, when it renews.
+std::optional<std::chrono::milliseconds> default_wait(error_code code) {
+  using namespace std::chrono;
+  switch (code) {
+  case error_code::budget_exhausted: {
+    auto now =
+        duration_cast<milliseconds>(system_clock::now().time_since_epoch());
+    constexpr milliseconds day{86'400'000};
+    return day - now % day;
+  }
+  case error_code::cap_exceeded:
+  case error_code::queue_full:
+  case error_code::rate_limited:
+  case error_code::circuit_open:
+  case error_code::draining:
+  case error_code::unavailable:
+    return milliseconds{1'000};
+  default:
+    return std::nullopt;
+  }
+}
+
 } // namespace
 
 std::string json_text(const nlohmann::json& x) {
@@ -66,6 +93,8 @@ http_error to_http(const caf::error& err) {
     result.code = to_string(*code);
     result.message = error_reason(err);
     result.retry_after = error_retry_after(err);
+    if (!result.retry_after)
+      result.retry_after = default_wait(*code);
     if (result.message.empty())
       result.message = result.code;
     return result;

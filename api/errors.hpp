@@ -39,6 +39,9 @@ struct http_error {
 ///
 /// CAF's own request timeout is 504; anything else 500, with CAF's
 /// rendering as the message.
+/// A 429 or 503 always names a wait (`Retry-After`): the node's, else a
+/// second for caps, queues, rate limits, breakers, a drain and storage, and
+/// the next 00:00 UTC for a spent daily budget.
 [[nodiscard]] http_error to_http(const caf::error& err);
 
 /// A request the API itself refuses (bad JSON, a missing field, a body too

@@ -10,6 +10,7 @@
 #include "actors/protocol/messages.hpp"
 
 #include "api/detail/respond.hpp"
+#include "api/openapi.hpp"
 #include "api/runs.hpp"
 
 namespace warden::api {
@@ -137,6 +138,13 @@ bool add_routes(net::router& routes, std::shared_ptr<const api_context> ctx) {
       });
   added =
       add_route(routes, ctx, net::method::get, "/readyz", readiness) && added;
+  added = routes.add_sync(net::method::get, "/v1/openapi.json",
+                          [](const net::incoming& in) {
+                            return json_response(
+                                200, std::string{openapi_document()},
+                                in.message.version());
+                          }) &&
+          added;
   added =
       add_route(routes, ctx, net::method::post, "/v1/runs", submit) && added;
   added = add_route(routes, ctx, net::method::get, "/v1/runs/{id}", read_run) &&
@@ -144,7 +152,9 @@ bool add_routes(net::router& routes, std::shared_ptr<const api_context> ctx) {
   added = add_route(routes, ctx, net::method::post, "/v1/runs/{id}/cancel",
                     cancel) &&
           added;
-  return add_session_routes(routes, ctx) && added;
+  added = add_session_routes(routes, ctx) && added;
+  added = add_admin_routes(routes, ctx) && added;
+  return add_chat_routes(routes, ctx) && added;
 }
 
 } // namespace warden::api

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -26,9 +28,14 @@ struct api_context {
   std::chrono::milliseconds node_timeout{10'000};
   /// The longest `?wait=` a client may ask for.
   std::chrono::milliseconds max_wait{30'000};
+  /// How long a chat completion waits for its run to end before answering
+  /// 504 (the run goes on; `GET /v1/runs/{id}` tells its end).
+  std::chrono::milliseconds completion_timeout{600'000};
+  /// The agents the node runs: the front door's models.
+  std::vector<std::string> agents;
   /// Called with the reason ("missing", "malformed", "unknown", "no_keys",
-  /// "admin_key") each time a request's credentials are refused, for
-  /// metrics; on I/O threads, so thread-safe. Optional.
+  /// "admin_key", "not_admin") each time a request's credentials are refused,
+  /// for metrics; on I/O threads, so thread-safe. Optional.
   std::function<void(const char* reason)> on_auth_failure;
 };
 
@@ -44,6 +51,9 @@ struct api_context {
 /// - `GET /v1/sessions/{id}` -> 200 with one session;
 /// - `POST /v1/sessions/{id}/turns` (`{"input", "priority", "on_busy"}`,
 ///   `Idempotency-Key`) -> 202 with the turn's run once it is durable;
+/// - `POST /v1/admin/drain` (an admin key) -> 202: the node drains;
+/// - `POST /v1/chat/completions` and `GET /v1/models`: the OpenAI-compatible
+///   front door (chat_routes.cpp), errors in OpenAI's shape;
 /// - `GET /healthz` -> 200 while the server answers (no key needed);
 /// - `GET /readyz` -> 200 while the node takes new runs (its recovery done,
 ///   not draining, storage writable), else 503 with the reason and

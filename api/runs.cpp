@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/detail/body.hpp"
+
 namespace warden::api {
 
 namespace {
@@ -16,16 +18,6 @@ using nlohmann::json;
 
 http_error bad(std::string message) {
   return refuse(400, "bad_request", std::move(message));
-}
-
-bool is_name(std::string_view x) noexcept {
-  if (x.empty() || x.size() > 64)
-    return false;
-  for (auto c : x)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-          (c >= '0' && c <= '9') || c == '_' || c == '-'))
-      return false;
-  return true;
 }
 
 bool is_visible_ascii(std::string_view x) noexcept {
@@ -41,19 +33,10 @@ using fields = std::map<std::string, std::string>;
 
 std::variant<fields, http_error>
 string_fields(std::string_view body, std::initializer_list<const char*> names) {
-  json doc;
-  try {
-    doc = json::parse(body.begin(), body.end());
-  } catch (const json::parse_error& e) {
-    // "parse error at line 1, column 11: ...", without the library's tag.
-    std::string_view what = e.what();
-    if (auto tag = what.find("] "); tag != std::string_view::npos)
-      what.remove_prefix(tag + 2);
-    return bad("the body is not JSON: " + std::string{what});
-  }
-  if (!doc.is_object())
-    return bad(std::string{"the body must be a JSON object, got "} +
-               doc.type_name());
+  auto parsed = detail::json_object_of(body, "bad_request");
+  if (auto* err = std::get_if<http_error>(&parsed))
+    return *err;
+  const auto& doc = std::get<json>(parsed);
   std::string listed;
   for (auto name : names)
     listed += (listed.empty() ? "" : ", ") + std::string{name};
@@ -72,9 +55,10 @@ string_fields(std::string_view body, std::initializer_list<const char*> names) {
   return result;
 }
 
-/// The `Idempotency-Key` header's value ("" without one), or a refusal.
+} // namespace
+
 std::variant<std::string, http_error>
-idempotency(std::optional<std::string_view> header) {
+parse_idempotency_key(std::optional<std::string_view> header) {
   if (!header)
     return std::string{};
   if (header->empty() || header->size() > max_idempotency_key ||
@@ -84,6 +68,8 @@ idempotency(std::optional<std::string_view> header) {
                " visible ASCII characters");
   return std::string{*header};
 }
+
+namespace {
 
 /// Field `name` of `x`, moved out; "" when absent.
 std::string take(fields& x, const char* name) {
@@ -102,12 +88,12 @@ parse_submit(std::string_view body, const std::string& tenant,
   auto& got = std::get<fields>(parsed);
   if (got.count("agent") == 0)
     return bad("field `agent` is missing");
-  if (!is_name(got["agent"]))
+  if (!detail::is_name(got["agent"]))
     return bad("field `agent` must be an agent's name: 1 to 64 of "
                "[A-Za-z0-9_-]");
   if (got.count("input") == 0)
     return bad("field `input` is missing");
-  auto key = idempotency(idempotency_key);
+  auto key = parse_idempotency_key(idempotency_key);
   if (auto* err = std::get_if<http_error>(&key))
     return *err;
   submit_run result;
@@ -132,7 +118,7 @@ parse_turn(std::string_view body, const std::string& tenant, session_id session,
                                     i->second != "reject" &&
                                     i->second != "interrupt")
     return bad("field `on_busy` must be enqueue, reject or interrupt");
-  auto key = idempotency(idempotency_key);
+  auto key = parse_idempotency_key(idempotency_key);
   if (auto* err = std::get_if<http_error>(&key))
     return *err;
   send_turn result;

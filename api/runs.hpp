@@ -33,6 +33,11 @@ parse_submit(std::string_view body, const std::string& tenant,
 parse_turn(std::string_view body, const std::string& tenant, session_id session,
            std::optional<std::string_view> idempotency_key);
 
+/// The `Idempotency-Key` header's value ("" without one): 1 to 255 visible
+/// ASCII characters, else a 400 naming the header.
+[[nodiscard]] std::variant<std::string, http_error>
+parse_idempotency_key(std::optional<std::string_view> header);
+
 /// A run or session id from a path segment: decimal digits only, no sign,
 /// no leading zero, within 64 bits. Anything else is nothing, which the
 /// caller answers as it answers an unknown id (404), so that a malformed id

@@ -57,6 +57,10 @@ struct api_settings {
   /// The longest `?wait=` a client may ask for on a run, in milliseconds;
   /// longer waits are cut to it. Range [0, 3600000]. Default 30000.
   std::uint64_t max_wait_ms = 30'000;
+  /// How long `POST /v1/chat/completions` waits for its run to end before
+  /// answering 504 (the run goes on), in milliseconds. Range [1, 86400000].
+  /// Default 600000 (the OpenAI SDKs' own timeout).
+  std::uint64_t completion_timeout_ms = 600'000;
   /// [api.keys.<id>]. Default none (every request but /healthz and
   /// /readyz is refused 401).
   std::map<std::string, api_key_settings> keys;

@@ -15,8 +15,11 @@ net::response json_response(unsigned status, std::string body,
                             "application/json", version);
 }
 
-net::response error_response(const http_error& err, unsigned version) {
-  auto answer = json_response(err.status, rest_body(err), version);
+net::response error_response(const http_error& err, unsigned version,
+                             shape form) {
+  auto answer = json_response(
+      err.status, form == shape::openai ? openai_body(err) : rest_body(err),
+      version);
   if (auto wait = retry_after_header(err))
     answer.set(http::field::retry_after, *wait);
   if (err.status == 401)
@@ -24,8 +27,8 @@ net::response error_response(const http_error& err, unsigned version) {
   return answer;
 }
 
-void send_error(net::responder& reply, const http_error& err) {
-  reply.send(error_response(err, reply.version()));
+void send_error(net::responder& reply, const http_error& err, shape form) {
+  reply.send(error_response(err, reply.version(), form));
 }
 
 std::optional<std::string_view> header(const net::request& message,
@@ -62,30 +65,69 @@ std::optional<std::string_view> query_value(std::string_view query,
   return std::nullopt;
 }
 
+namespace {
+
+/// Refuses the request with `status` for its credentials, counting the
+/// refusal by `reason`.
+void refuse_caller(const api_context& ctx, net::responder& reply, shape form,
+                   const char* reason, unsigned status, const char* code,
+                   std::string message) {
+  if (ctx.on_auth_failure)
+    ctx.on_auth_failure(reason);
+  send_error(reply, refuse(status, code, std::move(message)), form);
+}
+
+/// Who the request's key speaks for; nothing once `reply` carries a 401.
+std::optional<principal> caller_or_refuse(const api_context& ctx,
+                                          const net::incoming& in,
+                                          net::responder& reply, shape form) {
+  auto keys = ctx.keys ? ctx.keys() : nullptr;
+  if (!keys || keys->size() == 0) {
+    refuse_caller(ctx, reply, form, "no_keys", 401, "unauthorized",
+                  "the API has no keys configured");
+    return std::nullopt;
+  }
+  auto who = keys->authenticate(header(in.message, http::field::authorization));
+  if (auto* why = std::get_if<key_refusal>(&who)) {
+    refuse_caller(ctx, reply, form, to_string(*why), 401, "unauthorized",
+                  to_message(*why));
+    return std::nullopt;
+  }
+  return std::move(std::get<principal>(who));
+}
+
+} // namespace
+
 std::optional<std::string> tenant_or_refuse(const api_context& ctx,
                                             const net::incoming& in,
-                                            net::responder& reply) {
-  auto refused = [&reply, &ctx](const char* reason, unsigned status,
-                                const char* code, std::string message) {
-    if (ctx.on_auth_failure)
-      ctx.on_auth_failure(reason);
-    send_error(reply, refuse(status, code, std::move(message)));
+                                            net::responder& reply, shape form) {
+  auto caller = caller_or_refuse(ctx, in, reply, form);
+  if (!caller)
     return std::nullopt;
-  };
-  auto keys = ctx.keys ? ctx.keys() : nullptr;
-  if (!keys || keys->size() == 0)
-    return refused("no_keys", 401, "unauthorized",
-                   "the API has no keys configured");
-  auto who = keys->authenticate(header(in.message, http::field::authorization));
-  if (auto* why = std::get_if<key_refusal>(&who))
-    return refused(to_string(*why), 401, "unauthorized", to_message(*why));
-  auto& caller = std::get<principal>(who);
-  if (caller.tenant.empty())
-    return refused("admin_key", 403, "forbidden",
-                   "key " + caller.key_id +
-                       " is an admin key and speaks for no tenant: runs and "
-                       "sessions are reached with a tenant's key");
-  return std::move(caller.tenant);
+  if (caller->tenant.empty()) {
+    refuse_caller(ctx, reply, form, "admin_key", 403, "forbidden",
+                  "key " + caller->key_id +
+                      " is an admin key and speaks for no tenant: runs and "
+                      "sessions are reached with a tenant's key");
+    return std::nullopt;
+  }
+  return std::move(caller->tenant);
+}
+
+std::optional<std::string> admin_or_refuse(const api_context& ctx,
+                                           const net::incoming& in,
+                                           net::responder& reply) {
+  auto caller = caller_or_refuse(ctx, in, reply, shape::warden);
+  if (!caller)
+    return std::nullopt;
+  if (!caller->admin) {
+    refuse_caller(ctx, reply, shape::warden, "not_admin", 403, "forbidden",
+                  "key " + caller->key_id +
+                      " is a tenant's key: operator endpoints take an admin "
+                      "key (admin = true)");
+    return std::nullopt;
+  }
+  return std::move(caller->key_id);
 }
 
 std::optional<std::uint64_t>

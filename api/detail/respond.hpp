@@ -23,17 +23,23 @@
 
 namespace warden::api::detail {
 
+/// The shape of error bodies: Warden's REST resources, or OpenAI's (the
+/// front door, whose clients are OpenAI's SDKs).
+enum class shape { warden, openai };
+
 /// `status` with `body` as application/json.
 [[nodiscard]] net::response json_response(unsigned status, std::string body,
                                           unsigned version);
 
-/// `err` in Warden's shape, with `Retry-After` when it names a wait and
+/// `err` in `form`, with `Retry-After` when it names a wait and
 /// `WWW-Authenticate: Bearer` on a 401.
 [[nodiscard]] net::response error_response(const http_error& err,
-                                           unsigned version);
+                                           unsigned version,
+                                           shape form = shape::warden);
 
 /// Answers `reply` with `err`.
-void send_error(net::responder& reply, const http_error& err);
+void send_error(net::responder& reply, const http_error& err,
+                shape form = shape::warden);
 
 /// The value of header `name`, if the request has it.
 [[nodiscard]] std::optional<std::string_view>
@@ -51,7 +57,13 @@ query_value(std::string_view query, std::string_view key);
 /// the refusal (401 without a known key, 403 for an admin key).
 [[nodiscard]] std::optional<std::string>
 tenant_or_refuse(const api_context& ctx, const net::incoming& in,
-                 net::responder& reply);
+                 net::responder& reply, shape form = shape::warden);
+
+/// The id of the request's admin key; nothing once `reply` carries the
+/// refusal (401 without a known key, 403 for a tenant's key).
+[[nodiscard]] std::optional<std::string>
+admin_or_refuse(const api_context& ctx, const net::incoming& in,
+                net::responder& reply);
 
 /// The id of path parameter `name`; nothing once `reply` carries a 404
 /// naming `what` ("run") for `tenant`, as an unknown id would get.
@@ -75,6 +87,16 @@ void ask_and_answer(const api_context& ctx, Request request, unsigned ok,
                  shared->send(error_response(to_http(answer.error()), version));
              });
 }
+
+/// Adds the OpenAI-compatible front door (api/chat_routes.cpp).
+[[nodiscard]] bool
+add_chat_routes(net::router& routes,
+                const std::shared_ptr<const api_context>& ctx);
+
+/// Adds the operator endpoints (api/admin_routes.cpp).
+[[nodiscard]] bool
+add_admin_routes(net::router& routes,
+                 const std::shared_ptr<const api_context>& ctx);
 
 /// Adds the session resources (api/session_routes.cpp).
 [[nodiscard]] bool

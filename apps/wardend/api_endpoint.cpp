@@ -116,9 +116,10 @@ api_endpoint::~api_endpoint() {
 }
 
 std::unique_ptr<api_endpoint>
-api_endpoint::start(const config::api_settings& settings,
-                    caf::actor_system& system, caf::actor node,
-                    metrics_endpoint& metrics, std::string& error) {
+api_endpoint::start(const config::settings& config, caf::actor_system& system,
+                    caf::actor node, metrics_endpoint& metrics,
+                    std::string& error) {
+  const auto& settings = config.api;
   std::unique_ptr<api_endpoint> result{new api_endpoint};
   result->metrics_ = &metrics;
   result->instruments_ = std::make_shared<instruments>(metrics.registry());
@@ -130,6 +131,10 @@ api_endpoint::start(const config::api_settings& settings,
   ctx->keys = [self] { return self->keys(); };
   ctx->node_timeout = std::chrono::milliseconds{settings.node_timeout_ms};
   ctx->max_wait = std::chrono::milliseconds{settings.max_wait_ms};
+  ctx->completion_timeout =
+      std::chrono::milliseconds{settings.completion_timeout_ms};
+  for (const auto& agent : config.agents)
+    ctx->agents.push_back(agent.first);
   ctx->on_auth_failure = [gauges = result->instruments_](const char* reason) {
     gauges->auth_failures->Add({{"reason", reason}}).Increment();
   };

@@ -8,7 +8,7 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
-#include "config/api.hpp"
+#include "config/settings.hpp"
 
 #include "api/keys.hpp"
 
@@ -42,11 +42,11 @@ class api_endpoint {
  public:
   ~api_endpoint();
 
-  /// Starts serving `settings.listen`, asking `node` in `system`. On
+  /// Starts serving `settings.api.listen`, asking `node` in `system`. On
   /// failure returns null and sets `error` to a sentence naming the
   /// address. `metrics` must outlive the endpoint.
   [[nodiscard]] static std::unique_ptr<api_endpoint>
-  start(const config::api_settings& settings, caf::actor_system& system,
+  start(const config::settings& settings, caf::actor_system& system,
         caf::actor node, metrics_endpoint& metrics, std::string& error);
 
   /// The bound TCP port (the OS's choice when the configured port was 0).

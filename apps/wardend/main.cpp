@@ -188,7 +188,7 @@ int run_node(const config::settings& settings,
   }
   std::unique_ptr<apps::api_endpoint> api;
   if (!settings.api.listen.is_off()) {
-    api = apps::api_endpoint::start(settings.api, system, node->node, *metrics,
+    api = apps::api_endpoint::start(settings, system, node->node, *metrics,
                                     error);
     if (!api) {
       std::cerr << "wardend: " << error << '\n';

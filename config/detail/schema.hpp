@@ -128,6 +128,8 @@ void describe(V& v, api_settings& x) {
   v.field("max_body_bytes", x.max_body_bytes, limits::body_bytes);
   v.field("node_timeout_ms", x.node_timeout_ms, limits::io_timeout_ms);
   v.field("max_wait_ms", x.max_wait_ms, limits::drain_timeout_ms);
+  v.field("completion_timeout_ms", x.completion_timeout_ms,
+          limits::turn_timeout_ms);
   v.named_tables("keys", x.keys);
 }
 

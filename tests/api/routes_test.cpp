@@ -117,6 +117,7 @@ struct fixture {
             {"ops", "", true, api::sha256("wk_ops")}});
     ctx->keys = [keys] { return keys; };
     ctx->node_timeout = 5'000ms;
+    ctx->agents = {"researcher"};
     ctx->on_auth_failure = [seen = refusals,
                             mutex = refusals_mutex](const char* reason) {
       std::lock_guard<std::mutex> guard{*mutex};
@@ -336,6 +337,45 @@ CAF_TEST(a turn is sent to a session and answered 202) {
   auto foreign =
       call("POST", "/v1/sessions/7/turns", "wk_globex", R"({"input": "x"})");
   CAF_CHECK_EQUAL(status_of(foreign), 404);
+}
+
+CAF_TEST(the front door answers as openai does) {
+  auto plain = call("POST", "/v1/chat/completions", "wk_acme",
+                    R"({"model": "researcher", "messages": [{"role": "user",
+                        "content": "hi"}]})");
+  CAF_CHECK_EQUAL(status_of(plain), 200);
+  CAF_CHECK(has(plain, "X-Warden-Run: 42\r\n"));
+  CAF_CHECK(has(plain, "X-Warden-Session: 7\r\n"));
+  auto completion = body_of(plain);
+  CAF_CHECK_EQUAL(completion["object"], "chat.completion");
+  CAF_CHECK_EQUAL(completion["choices"][0]["message"]["content"], "the answer");
+  auto streamed = call("POST", "/v1/chat/completions", "wk_acme",
+                       R"({"model": "researcher", "stream": true, "messages":
+                           [{"role": "user", "content": "hi"}]})");
+  CAF_CHECK_EQUAL(status_of(streamed), 200);
+  CAF_CHECK(has(streamed, "Content-Type: text/event-stream\r\n"));
+  CAF_CHECK(has(streamed, "data: [DONE]\n\n"));
+  // Errors in OpenAI's shape.
+  auto unknown = call("POST", "/v1/chat/completions", "wk_acme",
+                      R"({"model": "poet", "messages": [{"role": "user",
+                          "content": "hi"}]})");
+  CAF_CHECK_EQUAL(status_of(unknown), 404);
+  auto missing = body_of(unknown);
+  CAF_CHECK_EQUAL(missing["error"]["code"], "model_not_found");
+  CAF_CHECK_EQUAL(missing["error"]["type"], "invalid_request_error");
+  auto anonymous = call("POST", "/v1/chat/completions", "", "{}");
+  CAF_CHECK_EQUAL(status_of(anonymous), 401);
+  auto refused = body_of(anonymous);
+  CAF_CHECK_EQUAL(refused["error"]["type"], "authentication_error");
+  auto busy = call("POST", "/v1/chat/completions", "wk_acme",
+                   R"({"model": "researcher", "messages": [{"role": "user",
+                       "content": "hi"}]})",
+                   "X-Warden-Session: 99\r\n");
+  CAF_CHECK_EQUAL(status_of(busy), 404);
+  auto models = call("GET", "/v1/models", "wk_acme");
+  CAF_CHECK_EQUAL(status_of(models), 200);
+  auto listed = body_of(models);
+  CAF_CHECK_EQUAL(listed["data"][0]["id"], "researcher");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

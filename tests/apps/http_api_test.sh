@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The HTTP API of a real wardend, through clients nobody here wrote (Python's
-# http.client and curl): runs, idempotency, every error status, tenant
-# isolation over 10,000 ids, key reload on SIGHUP, the API's metrics,
-# /readyz during a drain and a clean stop.
+# http.client, curl, @apidevtools/swagger-parser): the OpenAPI document,
+# runs, sessions, idempotency, every error status, tenant isolation over
+# 10,000 ids, key reload on SIGHUP, the API's metrics, /readyz during a
+# drain and a clean stop.
 # Usage: http_api_test.sh WARDEND WARDENCTL SOURCE_DIR
 set -u
 wardend=$1
@@ -69,6 +70,19 @@ check "wardend starts and serves the API" [ -n "$api_port" ]
 check "the start-up line counts the keys, never shows them" \
   contains "$work/node.out" "API on http://127.0.0.1:$api_port (3 keys)"
 
+# The OpenAPI document, as served, through a validator nobody here wrote.
+modules="$source_dir/tests/third_party/node_modules"
+curl -sf --max-time 5 "http://127.0.0.1:$api_port/v1/openapi.json" >"$work/openapi.json"
+check "GET /v1/openapi.json serves the checked-in document" \
+  cmp -s "$work/openapi.json" "$source_dir/api/openapi/openapi.json"
+validate() { NODE_PATH="$modules" timeout 60 node "$source_dir/tests/apps/http/validate_openapi.cjs" "$1"; }
+check "the document passes @apidevtools/swagger-parser" validate "$work/openapi.json"
+# The validator refuses a document with a dangling reference.
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); del d["components"]["schemas"]["Run"]; json.dump(d, open(sys.argv[2], "w"))' \
+  "$work/openapi.json" "$work/broken.json"
+check "the validator refuses a document with a dangling reference" \
+  eval '! validate "$work/broken.json" >/dev/null'
+
 timeout 300 python3 "$source_dir/tests/apps/http/api_checks.py" \
   "$api_port" "$metrics_port" "$pid" "$work/node.toml" "$work/keys.json" \
   >"$work/checks.out" 2>&1
@@ -94,25 +108,40 @@ check "the keys in force still work after a refused reload" \
   [ "$(api -H "Authorization: Bearer $acme_key" "http://127.0.0.1:$api_port/v1/runs/1")" != 401 ]
 cp "$work/good.toml" "$work/node.toml"
 
-# A drain: /readyz says 503 while a slow run finishes, and the run can still
-# be read; then wardend stops.
+# An operator's key added on SIGHUP drains the node over the API: /readyz
+# says 503 and new runs are refused while a slow run finishes, and the run
+# can still be read; SIGTERM then stops wardend.
+"$wardenctl" new-api-key --json >"$work/ops2.key"
+printf '\n[api.keys.ops2]\nadmin = true\nsha256 = "%s"\n' \
+  "$(field "$work/ops2.key" sha256)" >>"$work/node.toml"
+kill -HUP "$pid"
+for _ in $(seq 50); do
+  contains "$work/node.out" "SIGHUP: 4 API keys in force" && break
+  sleep 0.1
+done
+check "an admin key added on SIGHUP is in force" \
+  contains "$work/node.out" "SIGHUP: 4 API keys in force"
 slow=$(curl -sf --max-time 10 -H "Authorization: Bearer $acme_key" \
   -H 'Content-Type: application/json' \
   -d '{"agent": "slow", "input": "take your time"}' \
   "http://127.0.0.1:$api_port/v1/runs" | field /dev/stdin run_id)
 check "a slow run is accepted" [ -n "$slow" ]
-kill -TERM "$pid"
-ready=""
-for _ in $(seq 50); do
-  ready=$(api "http://127.0.0.1:$api_port/readyz")
-  [ "$ready" = 503 ] && break
-  sleep 0.1
-done
-check "readyz answers 503 while the node drains" [ "$ready" = 503 ]
+ops2_key=$(field "$work/ops2.key" key)
+check "POST /v1/admin/drain with an admin key answers 202" \
+  [ "$(api -X POST -H "Authorization: Bearer $ops2_key" "http://127.0.0.1:$api_port/v1/admin/drain")" = 202 ]
+check "readyz answers 503 while the node drains" \
+  [ "$(api "http://127.0.0.1:$api_port/readyz")" = 503 ]
+curl -s --max-time 10 -D "$work/refused.head" -o "$work/refused.json" \
+  -H "Authorization: Bearer $acme_key" -H 'Content-Type: application/json' \
+  -d '{"agent": "quick", "input": "too late"}' "http://127.0.0.1:$api_port/v1/runs"
+check "a new run while draining: 503 with Retry-After" \
+  grep -qi '^retry-after: [0-9]' "$work/refused.head"
+check "its error says the node is draining" contains "$work/refused.json" '"code":"draining"'
 curl -s --max-time 10 -H "Authorization: Bearer $acme_key" \
   "http://127.0.0.1:$api_port/v1/runs/$slow?wait=10s" >"$work/slow.json"
 check "a draining node still answers its runs through the API" \
   contains "$work/slow.json" '"status":"succeeded"'
+kill -TERM "$pid"
 for _ in $(seq 100); do
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.1
@@ -123,7 +152,7 @@ check "wardend stops cleanly after the drain" [ "$rc" -eq 0 ]
 check "the API refuses connections once wardend is gone" \
   [ "$(api "http://127.0.0.1:$api_port/healthz")" = 000 ]
 leaked=0
-for name in acme globex ops spare; do
+for name in acme globex ops spare ops2; do
   key=$(field "$work/$name.key" key)
   grep -qF "$key" "$work/node.out" "$work/node.err" && leaked=$((leaked + 1))
 done

@@ -282,6 +282,14 @@ check("after SIGHUP a removed key is refused", status == 401, f"{status}")
 status, _, _, _ = api.call("GET", f"/v1/runs/{run}", acme)
 check("after SIGHUP the other keys still work", status == 200, f"{status}")
 
+# Operators ----------------------------------------------------------------
+
+status, _, doc, _ = api.call("POST", "/v1/admin/drain", acme)
+check("a tenant's key on an operator endpoint: 403",
+      status == 403 and error_code(doc) == "forbidden", f"{status} {doc}")
+status, _, doc, _ = api.call("POST", "/v1/admin/drain", "wk_" + "y" * 43)
+check("an unknown key on an operator endpoint: 401", status == 401, f"{status}")
+
 # Metrics ------------------------------------------------------------------
 
 scrape = http.client.HTTPConnection("127.0.0.1", metrics_port, timeout=10)
