@@ -14,6 +14,7 @@
 #include "apps/tls/caf_tls.hpp"
 #include "apps/wardenctl/commands.hpp"
 #include "apps/wardenctl/node_connection.hpp"
+#include "apps/wardenctl/output.hpp"
 
 namespace warden::apps {
 
@@ -21,62 +22,21 @@ namespace {
 
 using json = nlohmann::json;
 
-/// `x` as one line of JSON. Text from the node may hold bytes that are not
-/// UTF-8 (a tool's raw output): they are replaced (U+FFFD), never fatal.
-std::string dump(const json& x) {
-  return x.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-json to_json(const usage_totals& u) {
-  return {{"prompt_tokens", u.prompt_tokens},
-          {"completion_tokens", u.completion_tokens},
-          {"cost_micros", u.cost_micros},
-          {"model_calls", u.model_calls},
-          {"tool_calls", u.tool_calls},
-          {"retries", u.retries},
-          {"iterations", u.iterations}};
-}
-
-json to_json(const run_status& s) {
-  return {
-      {"run", s.run},       {"session", s.session},        {"tenant", s.tenant},
-      {"agent", s.agent},   {"state", to_string(s.state)}, {"output", s.output},
-      {"reason", s.reason}, {"usage", to_json(s.usage)},   {"model", s.model}};
-}
-
-void print_status(const run_status& s) {
-  std::cout << "run " << s.run << ": " << to_string(s.state) << " (tenant "
-            << s.tenant << ", agent " << s.agent << ", session " << s.session
-            << ")\n";
-  if (!s.reason.empty())
-    std::cout << "reason: " << s.reason << '\n';
-  if (!s.output.empty())
-    std::cout << "output: " << s.output << '\n';
-  if (!s.model.empty())
-    std::cout << "model: " << s.model << '\n';
-  const auto& u = s.usage;
-  std::cout << "usage: " << u.tokens() << " tokens (" << u.prompt_tokens
-            << " prompt, " << u.completion_tokens << " completion), "
-            << u.model_calls << " model calls, " << u.tool_calls
-            << " tool calls, " << u.retries << " retries\n";
-}
-
 /// Prints the node's error and picks the exit code.
 int report(const ctl_command& cmd, caf::actor_system& sys,
            const caf::error& err) {
   auto code = warden_code(err);
-  auto reason = code ? error_reason(err) : sys.render(err);
-  if (cmd.json) {
-    std::cout << dump(json{{"error", code ? to_string(*code) : "transport"},
-                           {"reason", reason}})
-              << '\n';
-  } else {
-    std::cerr << "wardenctl: " << (code ? to_string(*code) : "error") << ": "
-              << reason << '\n';
+  if (!code) {
+    // Not the node's answer: CAF's own (a transport failure).
+    if (cmd.json)
+      std::cout << dump(json{{"error", "transport"},
+                             {"reason", sys.render(err)}})
+                << '\n';
+    else
+      std::cerr << "wardenctl: error: " << sys.render(err) << '\n';
+    return exit_failure;
   }
-  if (code == error_code::not_found)
-    return exit_not_found;
-  return exit_failure;
+  return show_refusal(cmd, to_string(*code), error_reason(err));
 }
 
 struct ctl_config : caf::actor_system_config {
@@ -148,30 +108,8 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
       rc = exit_failure;
     }
   };
-  auto on_status = [&](run_status& s) {
-    if (cmd.json)
-      std::cout << dump(to_json(s)) << '\n';
-    else if (cmd.verb == "wait" && s.state == run_state::succeeded)
-      std::cout << s.output << '\n';
-    else
-      print_status(s);
-    if (cmd.verb == "wait" && s.state != run_state::succeeded) {
-      if (!cmd.json)
-        std::cerr << "wardenctl: run " << s.run << " ended "
-                  << to_string(s.state) << ": " << s.reason << '\n';
-      rc = exit_run_unsuccessful;
-    }
-  };
-  auto on_ack = [&](run_ack& ack) {
-    if (cmd.json)
-      std::cout << json{{"run", ack.run},
-                        {"session", ack.session},
-                        {"duplicate", ack.duplicate}}
-                       .dump()
-                << '\n';
-    else
-      std::cout << ack.run << '\n';
-  };
+  auto on_status = [&](run_status& s) { rc = show_status(cmd, s); };
+  auto on_ack = [&](run_ack& ack) { show_ack(cmd, ack); };
   if (cmd.verb == "submit") {
     self->request(
             *node, timeout,
@@ -219,26 +157,8 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
         .receive(on_status, on_error);
   } else if (cmd.verb == "sessions") {
     self->request(*node, timeout, list_sessions{cmd.tenant})
-        .receive(
-            [&](session_list& list) {
-              if (cmd.json) {
-                auto rows = json::array();
-                for (const auto& s : list.sessions)
-                  rows.push_back({{"session", s.session},
-                                  {"agent", s.agent},
-                                  {"last_run", s.last_run},
-                                  {"last_state", to_string(s.last_state)},
-                                  {"resident", s.resident}});
-                std::cout << dump(rows) << '\n';
-                return;
-              }
-              for (const auto& s : list.sessions)
-                std::cout << "session " << s.session << "  agent " << s.agent
-                          << "  last run " << s.last_run << " "
-                          << to_string(s.last_state)
-                          << (s.resident ? "" : "  (passivated)") << '\n';
-            },
-            on_error);
+        .receive([&](session_list& list) { show_sessions(cmd, list.sessions); },
+                 on_error);
   } else if (cmd.verb == "drain") {
     self->request(*node, timeout, drain_node{})
         .receive(

@@ -13,6 +13,11 @@ struct ctl_command {
   std::string verb;
   /// HOST:PORT of the node. Default 127.0.0.1:4242.
   std::string node = "127.0.0.1:4242";
+  /// The node's HTTP API (`http://127.0.0.1:8080`); empty: speak CAF to
+  /// `node`.
+  std::string api;
+  /// A file whose first line is the API key (else $WARDEN_API_KEY).
+  std::string api_key_file;
   /// The tenant the request speaks for (also from WARDEN_TENANT).
   std::string tenant;
   std::string agent;
@@ -51,6 +56,10 @@ struct ctl_parse_result {
 /// new-api-key: prints a new key and its digest (text, or JSON with
 /// `cmd.json`); returns the exit code.
 [[nodiscard]] int print_new_api_key(const ctl_command& cmd);
+
+/// Runs `cmd` through the node's HTTP API (cmd.api), retrying lost answers
+/// (api_transport.cpp); returns the exit code.
+[[nodiscard]] int run_api_command(const ctl_command& cmd);
 
 /// Runs `cmd`, retrying an answer that never came where asking again is
 /// safe, and prints the answer; returns the exit code (attempts.cpp).

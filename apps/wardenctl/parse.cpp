@@ -31,9 +31,15 @@ Commands:
                       an [api.keys.<id>] table of wardend's configuration
                       holds (the key itself is never written there)
 
-An answer that does not come is asked for again, from a new connection,
-within the timeout: for every command but a submit or turn without --key,
-which would start a second run.
+With --api URL, wardenctl speaks the node's HTTP API: the key
+(--api-key-file, or WARDEN_API_KEY) names the tenant, so --tenant is not
+needed; drain takes an admin key. A request whose answer is lost is sent
+again within the timeout; submit and turn always carry an idempotency key
+(--key, or one wardenctl makes), so that a second run is never started.
+
+Over CAF (--node), an answer that does not come is asked for again, from a
+new connection, within the timeout: for every command but a submit or turn
+without --key, which would start a second run.
 
 The node's port takes mutual TLS: wardenctl presents the client certificate
 of --tls-dir (default $WARDEN_TLS_DIR, else ./var/tls), made by wardend in
@@ -60,7 +66,8 @@ bool check(const ctl_command& cmd) {
     known = known || cmd.verb == verb;
   if (!known)
     return fail("unknown command `" + cmd.verb + "`");
-  if (cmd.verb != "drain" && cmd.verb != "new-api-key" && cmd.tenant.empty())
+  if (cmd.verb != "drain" && cmd.verb != "new-api-key" && cmd.api.empty() &&
+      cmd.tenant.empty())
     return fail(cmd.verb + " needs --tenant (or WARDEN_TENANT)");
   if (cmd.verb == "submit" && cmd.agent.empty())
     return fail("submit needs --agent");
@@ -88,7 +95,12 @@ ctl_parse_result parse_ctl_command(int argc, char** argv) {
   options.add_options()                      //
       ("help,h", "print this help and exit") //
       ("node", po::value(&cmd.node)->value_name("HOST:PORT"),
-       "the node to talk to (default 127.0.0.1:4242)")              //
+       "the node to talk to (default 127.0.0.1:4242)") //
+      ("api", po::value(&cmd.api)->value_name("URL"),
+       "talk to the node's HTTP API instead (http://127.0.0.1:8080); the "
+       "key names the tenant") //
+      ("api-key-file", po::value(&cmd.api_key_file)->value_name("FILE"),
+       "the API key, on the first line (default $WARDEN_API_KEY)")  //
       ("tenant", po::value(&cmd.tenant)->value_name("T"), "tenant") //
       ("agent", po::value(&cmd.agent)->value_name("A"),
        "agent to run (submit)")("input",

@@ -108,6 +108,33 @@ check "the keys in force still work after a refused reload" \
   [ "$(api -H "Authorization: Bearer $acme_key" "http://127.0.0.1:$api_port/v1/runs/1")" != 401 ]
 cp "$work/good.toml" "$work/node.toml"
 
+# wardenctl over HTTP: the same commands and exit codes, the key naming the
+# tenant.
+field "$work/acme.key" key >"$work/acme.keyfile"
+ctl() { timeout 60 "$wardenctl" --api "http://127.0.0.1:$api_port" --api-key-file "$work/acme.keyfile" "$@"; }
+run=$(ctl submit --agent quick --input "hello from wardenctl")
+check "wardenctl --api submit prints a run id" [ -n "$run" ]
+ctl wait "$run" >"$work/ctl-wait.out"
+check "wardenctl --api wait prints the answer" contains "$work/ctl-wait.out" "hello from wardenctl"
+ctl status "$run" --json >"$work/ctl-status.json"
+check "wardenctl --api status --json reports the run" \
+  contains "$work/ctl-status.json" '"state":"succeeded"'
+session=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["session"])' "$work/ctl-status.json")
+turn=$(ctl turn "$session" --input "and again" --key ctl-turn-1)
+again=$(ctl turn "$session" --input "and again" --key ctl-turn-1)
+check "wardenctl --api turn with --key returns the same run twice" \
+  test -n "$turn" -a "$turn" = "$again"
+ctl sessions >"$work/ctl-sessions.out"
+check "wardenctl --api sessions lists the session" \
+  contains "$work/ctl-sessions.out" "session $session  agent quick"
+ctl status 999999999 2>"$work/ctl-missing.err"
+check "wardenctl --api: an unknown run exits 4" [ $? -eq 4 ]
+WARDEN_API_KEY=wk_wrong timeout 60 "$wardenctl" --api "http://127.0.0.1:$api_port" status "$run" 2>"$work/ctl-denied.err"
+check "wardenctl --api: an unknown key exits 1" [ $? -eq 1 ]
+check "wardenctl --api: ... naming why" contains "$work/ctl-denied.err" "unauthorized"
+env -u WARDEN_API_KEY timeout 60 "$wardenctl" --api "http://127.0.0.1:$api_port" status "$run" 2>/dev/null
+check "wardenctl --api without a key exits 2" [ $? -eq 2 ]
+
 # An operator's key added on SIGHUP drains the node over the API: /readyz
 # says 503 and new runs are refused while a slow run finishes, and the run
 # can still be read; SIGTERM then stops wardend.
@@ -127,8 +154,11 @@ slow=$(curl -sf --max-time 10 -H "Authorization: Bearer $acme_key" \
   "http://127.0.0.1:$api_port/v1/runs" | field /dev/stdin run_id)
 check "a slow run is accepted" [ -n "$slow" ]
 ops2_key=$(field "$work/ops2.key" key)
-check "POST /v1/admin/drain with an admin key answers 202" \
-  [ "$(api -X POST -H "Authorization: Bearer $ops2_key" "http://127.0.0.1:$api_port/v1/admin/drain")" = 202 ]
+check "a tenant's key cannot drain the node" \
+  [ "$(api -X POST -H "Authorization: Bearer $acme_key" "http://127.0.0.1:$api_port/v1/admin/drain")" = 403 ]
+WARDEN_API_KEY=$ops2_key timeout 60 "$wardenctl" --api "http://127.0.0.1:$api_port" drain >"$work/ctl-drain.out"
+check "wardenctl --api drain with an admin key starts the drain (POST /v1/admin/drain)" \
+  contains "$work/ctl-drain.out" "draining"
 check "readyz answers 503 while the node drains" \
   [ "$(api "http://127.0.0.1:$api_port/readyz")" = 503 ]
 curl -s --max-time 10 -D "$work/refused.head" -o "$work/refused.json" \
@@ -151,6 +181,8 @@ rc=$?
 check "wardend stops cleanly after the drain" [ "$rc" -eq 0 ]
 check "the API refuses connections once wardend is gone" \
   [ "$(api "http://127.0.0.1:$api_port/healthz")" = 000 ]
+timeout 60 "$wardenctl" --api "http://127.0.0.1:$api_port" --api-key-file "$work/acme.keyfile" --timeout 2 status 1 2>/dev/null
+check "wardenctl --api: a node that cannot be reached exits 5" [ $? -eq 5 ]
 leaked=0
 for name in acme globex ops spare ops2; do
   key=$(field "$work/$name.key" key)

@@ -1,0 +1,108 @@
+#include "apps/wardenctl/output.hpp"
+
+#include <iostream>
+
+#include "apps/exit_codes.hpp"
+
+namespace warden::apps {
+
+namespace {
+
+using json = nlohmann::json;
+
+json to_json(const usage_totals& u) {
+  return {{"prompt_tokens", u.prompt_tokens},
+          {"completion_tokens", u.completion_tokens},
+          {"cost_micros", u.cost_micros},
+          {"model_calls", u.model_calls},
+          {"tool_calls", u.tool_calls},
+          {"retries", u.retries},
+          {"iterations", u.iterations}};
+}
+
+json to_json(const run_status& s) {
+  return {
+      {"run", s.run},       {"session", s.session},        {"tenant", s.tenant},
+      {"agent", s.agent},   {"state", to_string(s.state)}, {"output", s.output},
+      {"reason", s.reason}, {"usage", to_json(s.usage)},   {"model", s.model}};
+}
+
+void print_status(const run_status& s) {
+  std::cout << "run " << s.run << ": " << to_string(s.state) << " (tenant "
+            << s.tenant << ", agent " << s.agent << ", session " << s.session
+            << ")\n";
+  if (!s.reason.empty())
+    std::cout << "reason: " << s.reason << '\n';
+  if (!s.output.empty())
+    std::cout << "output: " << s.output << '\n';
+  if (!s.model.empty())
+    std::cout << "model: " << s.model << '\n';
+  const auto& u = s.usage;
+  std::cout << "usage: " << u.tokens() << " tokens (" << u.prompt_tokens
+            << " prompt, " << u.completion_tokens << " completion), "
+            << u.model_calls << " model calls, " << u.tool_calls
+            << " tool calls, " << u.retries << " retries\n";
+}
+
+} // namespace
+
+std::string dump(const json& x) {
+  return x.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+int show_status(const ctl_command& cmd, const run_status& s) {
+  if (cmd.json)
+    std::cout << dump(to_json(s)) << '\n';
+  else if (cmd.verb == "wait" && s.state == run_state::succeeded)
+    std::cout << s.output << '\n';
+  else
+    print_status(s);
+  if (cmd.verb == "wait" && s.state != run_state::succeeded) {
+    if (!cmd.json)
+      std::cerr << "wardenctl: run " << s.run << " ended " << to_string(s.state)
+                << ": " << s.reason << '\n';
+    return exit_run_unsuccessful;
+  }
+  return exit_ok;
+}
+
+void show_ack(const ctl_command& cmd, const run_ack& ack) {
+  if (cmd.json)
+    std::cout << json{{"run", ack.run},
+                      {"session", ack.session},
+                      {"duplicate", ack.duplicate}}
+                     .dump()
+              << '\n';
+  else
+    std::cout << ack.run << '\n';
+}
+
+void show_sessions(const ctl_command& cmd,
+                   const std::vector<session_info>& sessions) {
+  if (cmd.json) {
+    auto rows = json::array();
+    for (const auto& s : sessions)
+      rows.push_back({{"session", s.session},
+                      {"agent", s.agent},
+                      {"last_run", s.last_run},
+                      {"last_state", to_string(s.last_state)},
+                      {"resident", s.resident}});
+    std::cout << dump(rows) << '\n';
+    return;
+  }
+  for (const auto& s : sessions)
+    std::cout << "session " << s.session << "  agent " << s.agent
+              << "  last run " << s.last_run << " " << to_string(s.last_state)
+              << (s.resident ? "" : "  (passivated)") << '\n';
+}
+
+int show_refusal(const ctl_command& cmd, const std::string& code,
+                 const std::string& reason) {
+  if (cmd.json)
+    std::cout << dump(json{{"error", code}, {"reason", reason}}) << '\n';
+  else
+    std::cerr << "wardenctl: " << code << ": " << reason << '\n';
+  return code == "not_found" ? exit_not_found : exit_failure;
+}
+
+} // namespace warden::apps

@@ -1,0 +1,35 @@
+#pragma once
+
+// How wardenctl prints what the node answers, whichever way it asked (CAF
+// or HTTP): text for people, one line of JSON with --json.
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/protocol/messages.hpp"
+#include "apps/wardenctl/commands.hpp"
+
+namespace warden::apps {
+
+/// `x` as one line of JSON; bytes that are not UTF-8 are replaced.
+[[nodiscard]] std::string dump(const nlohmann::json& x);
+
+/// Prints a run for `cmd` (status, wait, cancel); returns the exit code:
+/// `exit_run_unsuccessful` when `wait` sees it end without success.
+int show_status(const ctl_command& cmd, const run_status& s);
+
+/// Prints an accepted run (submit, turn).
+void show_ack(const ctl_command& cmd, const run_ack& ack);
+
+/// Prints the tenant's sessions.
+void show_sessions(const ctl_command& cmd,
+                   const std::vector<session_info>& sessions);
+
+/// Prints a refusal (`code`: the node's error code) and returns its exit
+/// code: `exit_not_found` for not_found, else `exit_failure`.
+int show_refusal(const ctl_command& cmd, const std::string& code,
+                 const std::string& reason);
+
+} // namespace warden::apps
