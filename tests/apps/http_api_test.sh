@@ -108,6 +108,20 @@ check "the keys in force still work after a refused reload" \
   [ "$(api -H "Authorization: Bearer $acme_key" "http://127.0.0.1:$api_port/v1/runs/1")" != 401 ]
 cp "$work/good.toml" "$work/node.toml"
 
+# Hostile clients: sizes, bad bodies, 10,000 requests without a valid key,
+# 1,000 connections that dribble a byte a second.
+first_run=$(curl -sf --max-time 10 -H "Authorization: Bearer $acme_key" \
+  -H 'Content-Type: application/json' -H 'Idempotency-Key: before-hostile' \
+  -d '{"agent": "quick", "input": "before the storm"}' \
+  "http://127.0.0.1:$api_port/v1/runs" | field /dev/stdin run_id)
+curl -sf --max-time 10 -H "Authorization: Bearer $acme_key" \
+  "http://127.0.0.1:$api_port/v1/runs/$first_run?wait=10s" >/dev/null
+timeout 120 python3 "$source_dir/tests/apps/http/hostile.py" "$api_port" \
+  "$acme_key" "$first_run" >"$work/hostile.out" 2>&1
+rc=$?
+cat "$work/hostile.out"
+check "hostile clients get their statuses and disturb nothing" [ "$rc" -eq 0 ]
+
 # wardenctl over HTTP: the same commands and exit codes, the key naming the
 # tenant.
 field "$work/acme.key" key >"$work/acme.keyfile"
