@@ -17,13 +17,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <sstream>
 #include <string>
-#include <sys/resource.h>
 #include <vector>
 
 #include <caf/all.hpp>
@@ -36,10 +34,12 @@
 #include "config/validate.hpp"
 #include "net/http_client.hpp"
 
+#include "bench/closed_loop.hpp"
+#include "bench/node_loop.hpp"
 #include "bench/provider/latency_server.hpp"
 
 using namespace warden;
-using clock_type = std::chrono::steady_clock;
+using namespace warden::bench;
 
 namespace {
 
@@ -49,69 +49,6 @@ struct options {
   std::vector<std::uint32_t> concurrency{1, 256};
   std::uint32_t rounds = 2;
 };
-
-/// Latencies of one side at one concurrency, and its throughput.
-struct figures {
-  std::vector<double> latency_us;
-  double seconds = 0;
-  /// CPU time of the whole process (server, client and node), in seconds.
-  double cpu_seconds = 0;
-  std::uint64_t failed = 0;
-
-  /// Process CPU per answered call, in microseconds: what a call costs,
-  /// free of the scheduling noise of latency percentiles.
-  double cpu_us_per_call() const {
-    return latency_us.empty()
-               ? 0
-               : cpu_seconds * 1e6 / static_cast<double>(latency_us.size());
-  }
-
-  double percentile(double p) const {
-    if (latency_us.empty())
-      return 0;
-    auto sorted = latency_us;
-    std::sort(sorted.begin(), sorted.end());
-    auto i = static_cast<std::size_t>(p * static_cast<double>(sorted.size()));
-    return sorted[std::min(i, sorted.size() - 1)];
-  }
-
-  double calls_per_second() const {
-    return seconds > 0 ? static_cast<double>(latency_us.size()) / seconds : 0;
-  }
-};
-
-/// Waits for a count to reach zero (the benchmark's main thread).
-class countdown {
- public:
-  void finished() {
-    std::lock_guard<std::mutex> guard{mutex_};
-    done_ = true;
-    cv_.notify_all();
-  }
-  void wait() {
-    std::unique_lock<std::mutex> lock{mutex_};
-    cv_.wait(lock, [this] { return done_; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool done_ = false;
-};
-
-/// User and system CPU time of this process, in seconds.
-double process_cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-double micros(clock_type::duration d) {
-  return std::chrono::duration<double, std::micro>(d).count();
-}
 
 // -- direct -----------------------------------------------------------------
 
@@ -176,77 +113,6 @@ figures run_direct(net::http_client& client, const net::url& origin,
 
 // -- through warden
 // -------------------------------------------------------------
-
-struct warden_loop_state {
-  static inline const char* name = "bench.provider_loop";
-  caf::actor node;
-  std::uint64_t left = 0;
-  std::uint32_t outstanding = 0;
-  figures* result = nullptr;
-  countdown* done = nullptr;
-};
-
-using loop_ptr = caf::stateful_actor<warden_loop_state>*;
-
-void submit_one(loop_ptr self);
-
-void ended(loop_ptr self, clock_type::time_point start, bool ok) {
-  auto& st = self->state;
-  if (ok)
-    st.result->latency_us.push_back(micros(clock_type::now() - start));
-  else
-    ++st.result->failed;
-  --st.outstanding;
-  submit_one(self);
-  if (st.outstanding == 0 && st.left == 0)
-    st.done->finished();
-}
-
-void submit_one(loop_ptr self) {
-  auto& st = self->state;
-  if (st.left == 0)
-    return;
-  --st.left;
-  ++st.outstanding;
-  auto start = clock_type::now();
-  self->request(st.node, caf::infinite,
-                submit_run{"acme", "assistant", "question", "", ""})
-      .then(
-          [self, start](run_ack& ack) {
-            self->request(self->state.node, caf::infinite,
-                          await_run{"acme", ack.run, 0})
-                .then(
-                    [self, start](run_status& status) {
-                      ended(self, start, status.state == run_state::succeeded);
-                    },
-                    [self, start](caf::error&) { ended(self, start, false); });
-          },
-          [self, start](caf::error&) { ended(self, start, false); });
-}
-
-figures run_warden(caf::actor_system& sys, const caf::actor& node,
-                   std::uint64_t calls, std::uint32_t concurrency) {
-  figures result;
-  result.latency_us.reserve(calls);
-  countdown done;
-  auto cpu = process_cpu_seconds();
-  auto start = clock_type::now();
-  auto loop = sys.spawn([&](loop_ptr self) -> caf::behavior {
-    self->state.node = node;
-    self->state.left = calls;
-    self->state.result = &result;
-    self->state.done = &done;
-    for (std::uint32_t i = 0; i < concurrency; ++i)
-      submit_one(self);
-    return {[](caf::unit_t) {}};
-  });
-  done.wait();
-  result.seconds =
-      std::chrono::duration<double>(clock_type::now() - start).count();
-  result.cpu_seconds = process_cpu_seconds() - cpu;
-  caf::anon_send_exit(loop, caf::exit_reason::user_shutdown);
-  return result;
-}
 
 config::settings node_settings(const std::string& endpoint,
                                std::uint32_t max_concurrency) {
@@ -366,12 +232,13 @@ int main(int argc, char** argv) {
         std::uint64_t{c} * 100, 500, std::max<std::uint64_t>(opts.calls, 500));
     // Warm both paths: connections, sessions, allocator.
     run_direct(*client, *origin, std::max<std::uint64_t>(calls / 10, c), c);
-    run_warden(sys, node->node, std::max<std::uint64_t>(calls / 10, c), c);
+    run_submit_await(sys, node->node, std::max<std::uint64_t>(calls / 10, c),
+                     c);
     for (std::uint32_t round = 0; round < opts.rounds; ++round) {
       std::cerr << "warden-provider-bench: concurrency " << c << ", round "
                 << round + 1 << '\n';
       auto direct = run_direct(*client, *origin, calls, c);
-      auto governed = run_warden(sys, node->node, calls, c);
+      auto governed = run_submit_await(sys, node->node, calls, c);
       out << (first ? "" : ",") << "{\"concurrency\":" << c
           << ",\"round\":" << round + 1 << ",\"calls\":" << calls << ',';
       first = false;
