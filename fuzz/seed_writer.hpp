@@ -44,4 +44,7 @@ void http_seeds(writer& w);
 /// Seeds of the openai_response target (seeds_http.cpp).
 void openai_seeds(writer& w);
 
+/// Seeds of the api_request target (seeds_http.cpp).
+void api_seeds(writer& w);
+
 } // namespace warden::fuzz

@@ -51,4 +51,23 @@ void openai_seeds(writer& w) {
             "sk-fuzz-0123456789abcdef\",\"code\":\"invalid_api_key\"}}\n\n");
 }
 
+void api_seeds(writer& w) {
+  // A reader byte (0 run, 1 turn, 2 chat, 3 wait, id and key), then text.
+  w.put(
+      "api_request", "run",
+      std::string(1, '\0') +
+          R"({"agent": "researcher", "input": "find it", "priority": "batch"})");
+  w.put("api_request", "turn",
+        std::string{"\x01"} +
+            R"({"input": "and then?", "on_busy": "interrupt"})");
+  w.put("api_request", "chat",
+        std::string{"\x02"} +
+            R"({"model": "researcher", "stream": true, "temperature": 0.3,
+                "messages": [{"role": "system", "content": "be brief"},
+                             {"role": "assistant", "content":
+                               [{"type": "text", "text": "hi"}]},
+                             {"role": "user", "content": "caf\u00e9"}]})");
+  w.put("api_request", "wait", std::string{"\x03"} + "30s");
+}
+
 } // namespace warden::fuzz
