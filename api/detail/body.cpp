@@ -4,16 +4,27 @@
 
 namespace warden::api::detail {
 
+namespace {
+
+/// The most of the parser's message a refusal repeats.
+constexpr std::size_t max_quoted = 160;
+
+} // namespace
+
 std::variant<nlohmann::json, http_error> json_object_of(std::string_view body,
                                                         const char* code) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(body.begin(), body.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    // "parse error at line 1, column 11: ...", without the library's tag.
+  } catch (const nlohmann::json::exception& e) {
+    // A parse error ("parse error at line 1, column 11: ..."), or a number
+    // beyond a double ("number overflow parsing ..."): the library's text
+    // without its tag, cut short (it may quote the body).
     std::string_view what = e.what();
     if (auto tag = what.find("] "); tag != std::string_view::npos)
       what.remove_prefix(tag + 2);
+    if (what.size() > max_quoted)
+      what = what.substr(0, max_quoted);
     return refuse(400, code, "the body is not JSON: " + std::string{what});
   }
   if (!doc.is_object())

@@ -78,6 +78,11 @@ CAF_TEST(a malformed run request is refused naming what is wrong) {
   CAF_CHECK(says(parse_submit(R"({"agent": "a", "input": "x", "priority": 1})",
                               "acme", none),
                  "field `priority` must be a string"));
+  // A number beyond a double is refused, not thrown.
+  auto huge = std::string(R"({"agent": "a", "input": "x", "n": 7)") +
+              std::string(400, '7') + "e7777777}";
+  CAF_CHECK(says(parse_submit(huge, "acme", none), "number overflow"));
+  CAF_CHECK(refusal_of(parse_submit(huge, "acme", none)).size() < 200);
   // Text that is not UTF-8 is not JSON.
   CAF_CHECK(says(
       parse_submit("{\"agent\": \"a\", \"input\": \"\xff\"}", "acme", none),
