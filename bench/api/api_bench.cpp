@@ -5,11 +5,12 @@
 //           threads, as wardend's [api] default), from net::http_client
 //           over loopback: POST /v1/runs, then GET /v1/runs/{id}?wait=30s,
 // closed loop at --concurrency, alternating (--rounds), then the API
-// paced open loop at half the in-process runs/s for the submit latency
-// (POST -> 202). One JSON object on stdout.
+// paced open loop for the submit latency (POST -> 202): at half the
+// in-process runs/s (the target's rate), and at half the API's own. One JSON
+// object on stdout.
 //
 // usage: warden-api-bench [--runs N] [--concurrency N] [--rounds N]
-//                         [--paced-seconds N]
+//                         [--paced-seconds N] [--paced-rate N]
 
 #include <algorithm>
 #include <atomic>
@@ -49,6 +50,9 @@ struct options {
   std::uint32_t concurrency = 64;
   std::uint32_t rounds = 3;
   std::uint32_t paced_seconds = 10;
+  /// Runs/s of the paced loop; 0: half the in-process runs/s, then half
+  /// the API's own.
+  double paced_rate = 0;
 };
 
 // -- through the API ----------------------------------------------------------
@@ -230,6 +234,8 @@ bool parse(int argc, char** argv, options& opts) {
       opts.rounds = static_cast<std::uint32_t>(value);
     else if (arg == "--paced-seconds")
       opts.paced_seconds = static_cast<std::uint32_t>(value);
+    else if (arg == "--paced-rate")
+      opts.paced_rate = static_cast<double>(value);
     else
       return false;
   }
@@ -254,7 +260,7 @@ int main(int argc, char** argv) {
       throw std::invalid_argument("bad arguments");
   } catch (const std::exception&) {
     std::cerr << "usage: warden-api-bench [--runs N] [--concurrency N] "
-                 "[--rounds N] [--paced-seconds N]\n";
+                 "[--rounds N] [--paced-seconds N] [--paced-rate N]\n";
     return 2;
   }
   auto settings = node_settings(opts.concurrency);
@@ -311,6 +317,7 @@ int main(int argc, char** argv) {
   run_submit_await(sys, node->node, warm, opts.concurrency);
   run_http(*client, *origin, warm, opts.concurrency);
   std::vector<double> in_process_rates;
+  std::vector<double> http_rates;
   for (std::uint32_t round = 0; round < opts.rounds; ++round) {
     std::cerr << "warden-api-bench: round " << round + 1 << '\n';
     auto actors =
@@ -319,6 +326,7 @@ int main(int argc, char** argv) {
     auto http =
         run_http(*client, *origin, opts.runs, opts.concurrency, &submits);
     in_process_rates.push_back(actors.calls_per_second());
+    http_rates.push_back(http.calls_per_second());
     out << (round == 0 ? "" : ",") << "{\"round\":" << round + 1 << ',';
     print(out, "actors", actors);
     out << ',';
@@ -331,17 +339,32 @@ int main(int argc, char** argv) {
                 : 0)
         << '}';
   }
-  std::sort(in_process_rates.begin(), in_process_rates.end());
-  auto half = in_process_rates[in_process_rates.size() / 2] / 2;
-  std::cerr << "warden-api-bench: paced at " << half << " runs/s\n";
-  auto [submits, runs] = run_paced(*client, *origin, half, opts.paced_seconds);
-  out << "],\"paced\":{\"rate_per_s\":" << half
-      << ",\"submit_p50_us\":" << submits.percentile(0.5)
-      << ",\"submit_p99_us\":" << submits.percentile(0.99)
-      << ",\"submit_p999_us\":" << submits.percentile(0.999)
-      << ",\"run_p99_us\":" << runs.percentile(0.99)
-      << ",\"runs\":" << runs.latency_us.size() << ",\"failed\":" << runs.failed
-      << "}}";
+  // The target's rate (half the in-process runs/s), and half of what the
+  // API itself carried: the submit latency at a load it can sustain.
+  auto median = [](std::vector<double> xs) {
+    std::sort(xs.begin(), xs.end());
+    return xs[xs.size() / 2];
+  };
+  out << "],\"paced\":[";
+  bool first = true;
+  std::vector<double> rates{median(in_process_rates) / 2,
+                            median(http_rates) / 2};
+  if (opts.paced_rate > 0)
+    rates = {opts.paced_rate};
+  for (auto rate : rates) {
+    std::cerr << "warden-api-bench: paced at " << rate << " runs/s\n";
+    auto [submits, runs] =
+        run_paced(*client, *origin, rate, opts.paced_seconds);
+    out << (first ? "" : ",") << "{\"rate_per_s\":" << rate
+        << ",\"submit_p50_us\":" << submits.percentile(0.5)
+        << ",\"submit_p99_us\":" << submits.percentile(0.99)
+        << ",\"submit_p999_us\":" << submits.percentile(0.999)
+        << ",\"run_p99_us\":" << runs.percentile(0.99)
+        << ",\"runs\":" << runs.latency_us.size()
+        << ",\"failed\":" << runs.failed << '}';
+    first = false;
+  }
+  out << "]}";
   std::cout << out.str() << std::endl;
   client->stop();
   server->stop();
