@@ -27,7 +27,7 @@ void http_seeds(writer& w) {
 void openai_seeds(writer& w) {
   // A status byte (200 + 2 * b), a split byte, then the body.
   w.put("openai_response", "streamed",
-        std::string{"\x00\x21"} +
+        std::string("\x00\x21", 2) +
             "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":"
             "\"assistant\",\"content\":\"Hel\"}}]}\n\n"
             "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":"
@@ -36,7 +36,7 @@ void openai_seeds(writer& w) {
             "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,"
             "\"completion_tokens\":2}}\n\ndata: [DONE]\n\n");
   w.put("openai_response", "plain",
-        std::string{"\x00\x05"} +
+        std::string("\x00\x05", 2) +
             "{\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":"
             "{\"role\":\"assistant\",\"content\":\"hi\"},"
             "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":3,"
@@ -46,7 +46,7 @@ void openai_seeds(writer& w) {
             "{\"error\":{\"message\":\"Rate limit reached for "
             "sk-fuzz-0123456789abcdef\",\"code\":\"rate_limit_exceeded\"}}");
   w.put("openai_response", "stream_error",
-        std::string{"\x00\x03"} +
+        std::string("\x00\x03", 2) +
             "data: {\"error\":{\"message\":\"Incorrect API key provided: "
             "sk-fuzz-0123456789abcdef\",\"code\":\"invalid_api_key\"}}\n\n");
 }
