@@ -35,6 +35,9 @@ using clock_type = std::chrono::steady_clock;
 constexpr milliseconds wait_bound{25'000};
 /// Time for an answer beyond what the request itself may take.
 constexpr milliseconds answer_grace{5'000};
+/// How long requests that failed before an answer are sent again when the
+/// command has no deadline.
+constexpr milliseconds retry_without_deadline{10'000};
 
 /// One answer of the API, or how the exchange failed.
 struct exchange {
@@ -99,6 +102,9 @@ struct api_session {
                 const std::string& body, milliseconds hold,
                 const std::string& idempotency_key = {}) {
     auto backoff = milliseconds{200};
+    // Without a deadline (wait), a node that stays away ends it after this.
+    auto give_up =
+        deadline.value_or(clock_type::now() + retry_without_deadline);
     for (;;) {
       auto answer =
           send(verb, path, body, left(hold + answer_grace), idempotency_key);
@@ -108,7 +114,7 @@ struct api_session {
       bool again = kind == net::failure_kind::connect ||
                    kind == net::failure_kind::reset ||
                    kind == net::failure_kind::timeout;
-      if (!again || (deadline && clock_type::now() + backoff >= *deadline))
+      if (!again || clock_type::now() + backoff >= give_up)
         return answer;
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, milliseconds{2'000});
