@@ -39,7 +39,9 @@ std::int64_t unix_now() {
 
 /// One chat completion in flight: what its steps share.
 struct exchange {
-  const api_context* ctx = nullptr;
+  /// Kept alive by the exchange: its answers may come after the server
+  /// stopped and dropped its routes.
+  std::shared_ptr<const api_context> ctx;
   net::responder reply;
   unsigned version = 11;
   std::string tenant;
@@ -47,7 +49,9 @@ struct exchange {
   std::string idempotency_key;
 
   exchange(const api_context& context, net::responder r)
-      : ctx(&context), reply(std::move(r)), version(reply.version()) {}
+      : ctx(context.shared_from_this()),
+        reply(std::move(r)),
+        version(reply.version()) {}
 
   void fail(const http_error& err, run_id run = 0, session_id session = 0) {
     auto answer = error_response(err, version, shape::openai);

@@ -16,7 +16,10 @@
 namespace warden::api {
 
 /// What the API's handlers need: the node to ask and the keys in force.
-struct api_context {
+/// Held by a shared_ptr: a request that outlives its handler (a chat
+/// completion waiting for its run) keeps it with shared_from_this(), also
+/// past the server's stop.
+struct api_context : std::enable_shared_from_this<api_context> {
   /// The actor system the node runs in; outlives the server.
   caf::actor_system* system = nullptr;
   /// The node actor (submit_run, get_status, await_run, cancel_run).
