@@ -18,22 +18,12 @@ import socket
 import sys
 import time
 
+from checks import check, failed
+
 api_port, metrics_port, pid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 config_path = sys.argv[4]
 with open(sys.argv[5]) as f:
     keys = json.load(f)
-
-failures = 0
-
-
-def check(name, condition, detail=""):
-    global failures
-    if condition:
-        print(f"ok   - {name}")
-    else:
-        failures += 1
-        print(f"FAIL - {name}" + (f": {detail}" if detail else ""))
-    return condition
 
 
 class Api:
@@ -317,4 +307,4 @@ check("keys in force are a gauge", "warden_api_keys 3" in exposition)
 check("no key reaches the metrics",
       all(k not in exposition for k in (acme, globex, ops, spare)))
 
-sys.exit(1 if failures else 0)
+sys.exit(1 if failed() else 0)

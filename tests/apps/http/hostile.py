@@ -18,17 +18,9 @@ import sys
 import threading
 import time
 
+from checks import check, failed
+
 port, key, run = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-failures = 0
-
-
-def check(name, condition, detail=""):
-    global failures
-    if condition:
-        print(f"ok   - {name}")
-    else:
-        failures += 1
-        print(f"FAIL - {name}" + (f": {detail}" if detail else ""))
 
 
 def raw(request, timeout=10):
@@ -162,4 +154,4 @@ response = conn.getresponse()
 doc = json.loads(response.read())
 check("the run accepted before is untouched",
       response.status == 200 and doc["status"] == "succeeded", f"{doc}")
-sys.exit(1 if failures else 0)
+sys.exit(1 if failed() else 0)
