@@ -51,4 +51,12 @@ void responder::send(response answer) {
     core->deliver(connection_, sequence_, std::move(answer));
 }
 
+response_stream responder::stream(response header) {
+  auto core = core_.lock();
+  core_.reset();
+  if (!core)
+    return {};
+  return core->start_stream(connection_, sequence_, std::move(header));
+}
+
 } // namespace warden::net

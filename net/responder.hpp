@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "net/http_types.hpp"
+#include "net/response_stream.hpp"
 
 namespace warden::net {
 
@@ -28,6 +29,13 @@ class responder {
   /// Sends `answer`; the server sets its keep-alive and payload fields.
   /// Does nothing when this responder has answered already.
   void send(response answer);
+
+  /// Answers with a response sent in pieces: the status and fields of
+  /// `header` (its body is ignored; the server sets the framing), then what
+  /// is written to the stream returned. This responder has answered then.
+  /// When it had answered already, or the connection is gone, the stream
+  /// returned is closed.
+  [[nodiscard]] response_stream stream(response header);
 
   /// Whether send() is still owed.
   [[nodiscard]] bool pending() const noexcept { return !core_.expired(); }

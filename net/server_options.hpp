@@ -55,6 +55,10 @@ struct server_options {
   /// Largest request body, in bytes; beyond it the answer is 413 and the
   /// connection closes. Default 1 MiB.
   std::uint64_t max_body_bytes = 1024 * 1024;
+  /// Bytes a streamed response (responder::stream) may have queued and not
+  /// yet written; a client that falls further behind is cut off. Default
+  /// 1 MiB.
+  std::size_t max_stream_queue = 1024 * 1024;
   /// First wait after accept fails for lack of file descriptors (or
   /// memory); it doubles up to `accept_backoff_max` while the failure
   /// lasts. Default 10 ms.

@@ -34,6 +34,9 @@ struct server_stats {
   std::uint64_t too_large = 0;
   /// Requests refused as malformed (400).
   std::uint64_t malformed = 0;
+  /// Streamed responses cut off because their client fell more than
+  /// server_options::max_stream_queue behind.
+  std::uint64_t streams_cut = 0;
 };
 
 } // namespace warden::net

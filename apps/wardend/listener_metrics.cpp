@@ -88,6 +88,13 @@ void append_listener_metrics(std::vector<prometheus::MetricFamily>& families,
       type::Counter, listeners, "reason", [](const stats& x) {
         return samples{{"too_large", x.too_large}, {"malformed", x.malformed}};
       }));
+  families.push_back(family(
+      "warden_http_streams_cut_total",
+      "Streamed answers (Server-Sent Events) cut off because their client "
+      "read too slowly",
+      type::Counter, listeners, nullptr, [](const stats& x) {
+        return samples{{"", x.streams_cut}};
+      }));
 }
 
 void append_fd_metrics(std::vector<prometheus::MetricFamily>& families) {

@@ -9,6 +9,7 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/read.hpp>
@@ -66,6 +67,12 @@ void connection::shutdown() {
     if (self->phase_ == phase::idle || self->phase_ == phase::header ||
         self->phase_ == phase::body)
       self->stream_.close();
+    // A stream may last for ever: it ends now, with what it has queued.
+    if (self->phase_ == phase::streaming) {
+      self->channel_->open = false;
+      self->stream_ending_ = true;
+      self->pump_stream();
+    }
   });
 }
 
@@ -73,8 +80,10 @@ void connection::abort() {
   boost::asio::post(stream_.get_executor(), [self = shared_from_this()] {
     self->stopping_ = true;
     self->stream_.close();
-    // Nothing is pending while a handler works: end here.
-    if (self->phase_ == phase::handling)
+    // Nothing is pending while a handler works or a stream waits for its
+    // next piece: end here.
+    if (self->phase_ == phase::handling ||
+        (self->phase_ == phase::streaming && !self->stream_writing_))
       self->finish();
   });
 }
@@ -86,6 +95,143 @@ void connection::deliver(std::uint64_t sequence, response answer) {
         if (self->phase_ == phase::handling && self->sequence_ == sequence)
           self->write(std::move(answer), self->keep_alive_);
       });
+}
+
+void connection::begin_stream(std::uint64_t sequence, response header,
+                              std::shared_ptr<stream_channel> channel) {
+  boost::asio::post(
+      stream_.get_executor(),
+      [self = shared_from_this(), sequence, header = std::move(header),
+       channel = std::move(channel)]() mutable {
+        if (self->phase_ != phase::handling || self->sequence_ != sequence) {
+          channel->open = false;
+          return;
+        }
+        if (self->head_) {
+          // The header a GET would get; nothing follows.
+          channel->open = false;
+          header.body().clear();
+          return self->write(std::move(header), self->keep_alive_);
+        }
+        self->note_answer(header.result_int());
+        self->phase_ = phase::streaming;
+        self->channel_ = std::move(channel);
+        // The request's version decides the framing, whatever the header
+        // says.
+        auto version = self->parser_->get().version();
+        self->chunked_ = version >= 11;
+        http::response<http::empty_body> head{header.result(), version};
+        for (const auto& field : header.base())
+          head.set(field.name_string(), field.value());
+        head.keep_alive(self->keep_alive_ && !self->stopping_ &&
+                        self->chunked_);
+        if (self->chunked_)
+          head.chunked(true);
+        self->stream_header_.emplace(std::move(head));
+        self->stream_serializer_.emplace(*self->stream_header_);
+        self->header_sent_ = false;
+        self->stream_writing_ = true;
+        self->stream_.expires_after(self->core_->options.write_timeout);
+        http::async_write_header(
+            self->stream_, *self->stream_serializer_,
+            beast::bind_front_handler(&connection::on_stream_write, self));
+      });
+}
+
+void connection::stream_piece(std::uint64_t sequence, std::string piece) {
+  boost::asio::post(stream_.get_executor(),
+                    [self = shared_from_this(), sequence,
+                     piece = std::move(piece)]() mutable {
+                      if (self->phase_ != phase::streaming ||
+                          self->sequence_ != sequence || self->stream_ending_)
+                        return;
+                      self->pieces_.push_back(std::move(piece));
+                      self->pump_stream();
+                    });
+}
+
+void connection::end_stream(std::uint64_t sequence) {
+  boost::asio::post(
+      stream_.get_executor(), [self = shared_from_this(), sequence] {
+        if (self->phase_ != phase::streaming || self->sequence_ != sequence)
+          return;
+        self->stream_ending_ = true;
+        self->pump_stream();
+      });
+}
+
+void connection::cut_stream(std::uint64_t sequence) {
+  boost::asio::post(
+      stream_.get_executor(), [self = shared_from_this(), sequence] {
+        if (self->phase_ != phase::streaming || self->sequence_ != sequence)
+          return;
+        self->channel_->open = false;
+        self->stream_.close();
+        // A write in flight fails and ends the connection; otherwise end here.
+        if (!self->stream_writing_)
+          self->finish();
+      });
+}
+
+void connection::pump_stream() {
+  if (stream_writing_)
+    return;
+  if (!pieces_.empty()) {
+    stream_writing_ = true;
+    stream_.expires_after(core_->options.write_timeout);
+    auto piece = boost::asio::buffer(pieces_.front());
+    auto done = beast::bind_front_handler(&connection::on_stream_write,
+                                          shared_from_this());
+    if (chunked_)
+      boost::asio::async_write(stream_, http::make_chunk(piece),
+                               std::move(done));
+    else
+      boost::asio::async_write(stream_, piece, std::move(done));
+    return;
+  }
+  if (!stream_ending_) {
+    // Waiting for the next piece may take long: the write deadline is for
+    // writes only.
+    stream_.expires_never();
+    return;
+  }
+  auto done =
+      beast::bind_front_handler(&connection::on_stream_end, shared_from_this());
+  if (!chunked_) {
+    // HTTP/1.0: the body ends with the connection.
+    return done(beast::error_code{}, 0);
+  }
+  stream_writing_ = true;
+  stream_.expires_after(core_->options.write_timeout);
+  boost::asio::async_write(stream_, http::make_chunk_last(), std::move(done));
+}
+
+void connection::on_stream_write(beast::error_code ec, std::size_t) {
+  stream_writing_ = false;
+  if (ec)
+    return fail(ec);
+  if (!header_sent_) {
+    header_sent_ = true;
+  } else {
+    channel_->queued -= pieces_.front().size();
+    pieces_.pop_front();
+  }
+  pump_stream();
+}
+
+void connection::on_stream_end(beast::error_code ec, std::size_t) {
+  stream_writing_ = false;
+  if (ec)
+    return fail(ec);
+  channel_->open = false;
+  bool again = stream_header_->keep_alive() && !stopping_;
+  stream_serializer_.reset();
+  stream_header_.reset();
+  pieces_.clear();
+  stream_ending_ = false;
+  if (!again)
+    return linger();
+  read_request();
 }
 
 void connection::read_request() {
@@ -188,17 +334,21 @@ void connection::dispatch() {
   }
 }
 
-void connection::write(response answer, bool keep_alive) {
-  phase_ = phase::writing;
+void connection::note_answer(unsigned status) {
   ++core_->counters.requests;
   if (const auto& observe = core_->options.on_answer) {
     answered seen;
     seen.verb = verb_;
     seen.route = route_;
-    seen.status = answer.result_int();
+    seen.status = status;
     seen.elapsed = std::chrono::steady_clock::now() - started_;
     observe(seen);
   }
+}
+
+void connection::write(response answer, bool keep_alive) {
+  phase_ = phase::writing;
+  note_answer(answer.result_int());
   answer.keep_alive(keep_alive && !stopping_);
   answer.prepare_payload();
   if (head_) {
@@ -239,6 +389,7 @@ void connection::fail(beast::error_code ec) {
       ++counters.body_timeouts;
       break;
     case phase::writing:
+    case phase::streaming:
       ++counters.write_timeouts;
       break;
     case phase::handling:
@@ -290,6 +441,8 @@ void connection::on_linger(beast::error_code ec, std::size_t n) {
 }
 
 void connection::finish() {
+  if (channel_)
+    channel_->open = false;
   if (id_ == 0)
     return;
   beast::error_code ignored;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -9,9 +10,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
 
 #include "net/http_types.hpp"
+#include "net/response_stream.hpp"
 
 namespace warden::net::detail {
 
@@ -41,8 +45,30 @@ class connection : public std::enable_shared_from_this<connection> {
   /// Writes `answer` if the connection still waits for request `sequence`.
   void deliver(std::uint64_t sequence, response answer);
 
+  /// Starts a streamed answer to request `sequence` with `header`, if the
+  /// connection still waits for it; otherwise closes `channel`.
+  void begin_stream(std::uint64_t sequence, response header,
+                    std::shared_ptr<stream_channel> channel);
+
+  /// Queues `piece` on the stream answering request `sequence`.
+  void stream_piece(std::uint64_t sequence, std::string piece);
+
+  /// Ends the stream answering request `sequence` once its pieces are sent.
+  void end_stream(std::uint64_t sequence);
+
+  /// Closes the connection now if it streams the answer to `sequence`.
+  void cut_stream(std::uint64_t sequence);
+
  private:
-  enum class phase { idle, header, body, handling, writing, closing };
+  enum class phase {
+    idle,
+    header,
+    body,
+    handling,
+    writing,
+    streaming,
+    closing
+  };
 
   void read_request();
   void read_header();
@@ -52,6 +78,10 @@ class connection : public std::enable_shared_from_this<connection> {
   void dispatch();
   void write(response answer, bool keep_alive);
   void on_write(boost::beast::error_code ec, std::size_t n);
+  void note_answer(unsigned status);
+  void pump_stream();
+  void on_stream_write(boost::beast::error_code ec, std::size_t n);
+  void on_stream_end(boost::beast::error_code ec, std::size_t n);
   void fail(boost::beast::error_code ec);
   void linger();
   void on_linger(boost::beast::error_code ec, std::size_t n);
@@ -64,6 +94,21 @@ class connection : public std::enable_shared_from_this<connection> {
       boost::beast::http::request_parser<boost::beast::http::string_body>>
       parser_;
   std::optional<response> answer_;
+  /// A streamed answer: its header, its pieces not yet written (the front
+  /// one is being written while stream_writing_), and what it shares with
+  /// its response_stream.
+  std::optional<boost::beast::http::response<boost::beast::http::empty_body>>
+      stream_header_;
+  std::optional<
+      boost::beast::http::response_serializer<boost::beast::http::empty_body>>
+      stream_serializer_;
+  std::deque<std::string> pieces_;
+  std::shared_ptr<stream_channel> channel_;
+  bool header_sent_ = false;
+  bool stream_writing_ = false;
+  bool stream_ending_ = false;
+  /// HTTP/1.1: chunked; HTTP/1.0: the body ends with the connection.
+  bool chunked_ = false;
   std::uint64_t id_ = 0;
   std::uint64_t sequence_ = 0;
   std::size_t lingered_ = 0;

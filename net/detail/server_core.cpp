@@ -38,6 +38,26 @@ responder server_core::make_responder(std::uint64_t id, std::uint64_t sequence,
 
 void server_core::deliver(std::uint64_t id, std::uint64_t sequence,
                           response answer) {
+  with_connection(
+      id, [&](connection& c) { c.deliver(sequence, std::move(answer)); });
+}
+
+response_stream server_core::start_stream(std::uint64_t id,
+                                          std::uint64_t sequence,
+                                          response header) {
+  auto channel = std::make_shared<stream_channel>();
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    auto i = closed_ ? open_.end() : open_.find(id);
+    if (i == open_.end())
+      return {};
+    i->second->begin_stream(sequence, std::move(header), channel);
+  }
+  return response_stream{weak_from_this(), id, sequence, std::move(channel)};
+}
+
+template <class Action>
+void server_core::with_connection(std::uint64_t id, Action&& action) {
   // Posting under the lock: close() cannot let the io_context go between
   // the look-up and the post.
   std::lock_guard<std::mutex> guard{mutex_};
@@ -45,7 +65,22 @@ void server_core::deliver(std::uint64_t id, std::uint64_t sequence,
     return;
   auto i = open_.find(id);
   if (i != open_.end())
-    i->second->deliver(sequence, std::move(answer));
+    action(*i->second);
+}
+
+void server_core::stream_piece(std::uint64_t id, std::uint64_t sequence,
+                               std::string piece) {
+  with_connection(
+      id, [&](connection& c) { c.stream_piece(sequence, std::move(piece)); });
+}
+
+void server_core::end_stream(std::uint64_t id, std::uint64_t sequence) {
+  with_connection(id, [&](connection& c) { c.end_stream(sequence); });
+}
+
+void server_core::cut_stream(std::uint64_t id, std::uint64_t sequence) {
+  ++counters.streams_cut;
+  with_connection(id, [&](connection& c) { c.cut_stream(sequence); });
 }
 
 std::size_t server_core::open_count() {
@@ -66,6 +101,7 @@ server_stats server_core::stats() {
   result.write_timeouts = counters.write_timeouts;
   result.too_large = counters.too_large;
   result.malformed = counters.malformed;
+  result.streams_cut = counters.streams_cut;
   return result;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -29,6 +30,7 @@ struct stats_counters {
   std::atomic<std::uint64_t> write_timeouts{0};
   std::atomic<std::uint64_t> too_large{0};
   std::atomic<std::uint64_t> malformed{0};
+  std::atomic<std::uint64_t> streams_cut{0};
 };
 
 /// What a server shares with its connections and responders: options,
@@ -64,6 +66,24 @@ class server_core : public std::enable_shared_from_this<server_core> {
   /// strand; dropped when the connection is gone.
   void deliver(std::uint64_t id, std::uint64_t sequence, response answer);
 
+  /// Starts a streamed answer to request `sequence` of connection `id`
+  /// with `header` (see responder::stream); the stream is closed when the
+  /// connection is gone.
+  response_stream start_stream(std::uint64_t id, std::uint64_t sequence,
+                               response header);
+
+  /// Queues `piece` on the stream answering request `sequence` of
+  /// connection `id`.
+  void stream_piece(std::uint64_t id, std::uint64_t sequence,
+                    std::string piece);
+
+  /// Ends that stream once its queued pieces are sent.
+  void end_stream(std::uint64_t id, std::uint64_t sequence);
+
+  /// Closes the connection of that stream now: its client fell too far
+  /// behind.
+  void cut_stream(std::uint64_t id, std::uint64_t sequence);
+
   /// Connections open now.
   std::size_t open_count();
 
@@ -82,6 +102,11 @@ class server_core : public std::enable_shared_from_this<server_core> {
   void close();
 
  private:
+  /// Calls `action` with connection `id` under the lock, unless it is gone
+  /// or the server closed.
+  template <class Action>
+  void with_connection(std::uint64_t id, Action&& action);
+
   std::mutex mutex_;
   std::condition_variable drained_;
   std::unordered_map<std::uint64_t, std::shared_ptr<connection>> open_;

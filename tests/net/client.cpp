@@ -81,6 +81,23 @@ bool client::closed_within(std::chrono::milliseconds bound) {
   }
 }
 
+std::optional<std::string> client::read_until(std::string_view marker,
+                                              std::chrono::milliseconds bound) {
+  auto deadline = test_clock::now() + bound;
+  for (;;) {
+    auto at = in_.find(marker);
+    if (at != std::string::npos) {
+      auto result = in_.substr(0, at + marker.size());
+      in_.erase(0, at + marker.size());
+      return result;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - test_clock::now());
+    if (left.count() < 0 || read_some(left) <= 0)
+      return std::nullopt;
+  }
+}
+
 std::optional<std::string>
 client::read_response(std::chrono::milliseconds bound) {
   auto deadline = test_clock::now() + bound;

@@ -52,6 +52,12 @@ class client {
   /// `bound`; none when the connection closed or the time ran out first.
   std::optional<std::string> read_response(std::chrono::milliseconds bound);
 
+  /// Reads until `marker` arrives within `bound` and returns what came up
+  /// to and with it; none when the connection closed or the time ran out
+  /// first (what came stays in pending()).
+  std::optional<std::string> read_until(std::string_view marker,
+                                        std::chrono::milliseconds bound);
+
   /// Reads one request within `bound`: the same framing as a response
   /// (header, then a Content-Length body).
   std::optional<std::string> read_request(std::chrono::milliseconds bound) {
