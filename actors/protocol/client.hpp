@@ -73,11 +73,15 @@ struct cancel_run {
 };
 
 /// Subscribe `subscriber` to a run's events (`run_event` messages, the last
-/// one final). Reply: `run_status`.
+/// one `final`). The events the node still holds with a `seq` above `after`
+/// are sent first, in order, then those that follow as they happen; the
+/// reply comes after those held. Reply: `run_subscription`.
 struct subscribe_run {
   std::string tenant;
   run_id run = 0;
   caf::actor subscriber;
+  /// The last event the subscriber has (0: none), e.g. SSE's Last-Event-ID.
+  std::uint64_t after = 0;
 };
 
 /// List the tenant's sessions, by id, from the first id above `after`,
@@ -130,15 +134,63 @@ struct run_status {
   std::string model{};
 };
 
-/// One step of a run as it happens, sent to subscribers.
+/// What a step of a turn was.
+enum class step_kind : std::uint8_t {
+  model_started,  ///< a model call went out (`name`: the model asked for)
+  model_finished, ///< it answered (tokens) or failed (`error`, `detail`)
+  tool_started,   ///< a tool call went out (`name`: the tool)
+  tool_finished,  ///< it answered, or failed (`error`, `detail`)
+  child_spawned,  ///< a spawn_agent call asked for a child (`name`: agent)
+  child_finished, ///< the child ended (`child`, `detail`: its state)
+};
+
+/// The stable lower-case name of `x` ("model_started").
+const char* to_string(step_kind x) noexcept;
+
+/// One step of a turn as the session saw it.
+struct run_step {
+  step_kind kind = step_kind::model_started;
+  /// The turn's model call the step belongs to: 1 for the first.
+  std::uint32_t step = 0;
+  /// For tool and child events: the call's position among the step's calls.
+  std::uint32_t call = 0;
+  /// The model, the tool or the child's agent.
+  std::string name;
+  /// Of a model call that answered.
+  std::uint64_t prompt_tokens = 0;
+  std::uint64_t completion_tokens = 0;
+  /// The child run (child_finished; 0 when none ran).
+  run_id child = 0;
+  /// The call failed, or the child did not succeed.
+  bool error = false;
+  /// Why it failed, or the child's final state; empty otherwise.
+  std::string detail;
+};
+
+/// One event of a run, sent to subscribers: its lifecycle ("queued",
+/// "admitted", "started", "final") and, in between, its steps (the kind is
+/// then the step's, e.g. "tool_started", and `step` says more).
 struct run_event {
   run_id run = 0;
-  /// Events of one run are numbered from 1 without gaps.
+  /// Events of one run are numbered from 1 without gaps; the same event has
+  /// the same number for every subscriber.
   std::uint64_t seq = 0;
+  /// The run's state as of the event.
   run_state state = run_state::queued;
-  /// e.g. "admitted", "model_call", "tool_call", "child", "final".
   std::string kind;
+  /// Why the run ended ("final"); empty otherwise.
   std::string detail;
+  /// The step, for step kinds.
+  run_step step{};
+};
+
+/// The answer to `subscribe_run`, sent after the events the node held.
+struct run_subscription {
+  run_status status;
+  /// The seq of the last event the node holds for the run; 0 when it holds
+  /// none (a run that ended before its events were kept, or whose events
+  /// were dropped since: the store keeps its final status, not its events).
+  std::uint64_t last_seq = 0;
 };
 
 /// One session in a `session_list`.

@@ -27,6 +27,24 @@ const char* to_string(run_state x) noexcept {
   return "unknown";
 }
 
+const char* to_string(step_kind x) noexcept {
+  switch (x) {
+  case step_kind::model_started:
+    return "model_started";
+  case step_kind::model_finished:
+    return "model_finished";
+  case step_kind::tool_started:
+    return "tool_started";
+  case step_kind::tool_finished:
+    return "tool_finished";
+  case step_kind::child_spawned:
+    return "child_spawned";
+  case step_kind::child_finished:
+    return "child_finished";
+  }
+  return "unknown";
+}
+
 // A field added to one of the two and not to the other (and to the copies
 // below) fails here.
 static_assert(sizeof(usage_totals) == sizeof(storage::stored_usage),

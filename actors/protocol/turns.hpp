@@ -4,6 +4,7 @@
 // One part of the protocol: include actors/protocol/messages.hpp, which
 // lists every part, registers them, and has their inspect() overloads.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 
 #include "actors/protocol/basics.hpp"
 #include "actors/protocol/calls.hpp"
+#include "actors/protocol/client.hpp"
 #include "storage/journal.hpp"
 
 namespace warden {
@@ -45,6 +47,10 @@ struct turn_input {
   /// `cancel_turn` with state timed_out when it passes), so that the session
   /// arms no timer of its own; false when the session is driven directly.
   bool deadline_watched = false;
+  /// Where the session sends each step as it happens (`turn_step`): the
+  /// node, when someone follows the run. Empty: the steps come with
+  /// turn_finished only.
+  caf::actor_addr observer{};
 };
 
 /// Run `turn` on `session` once the agent's pool has a permit (node -> pool).
@@ -81,6 +87,29 @@ struct turn_finished {
   usage_totals usage;
   /// The model of the turn's last model reply; empty when none answered.
   std::string model{};
+  /// The turn's steps in order, the first `max_turn_steps` of them.
+  std::vector<run_step> steps{};
+  /// Steps beyond `max_turn_steps`, counted and not kept.
+  std::uint32_t steps_dropped = 0;
+};
+
+/// Steps a turn keeps for its run's events; a turn with more (a long loop
+/// of parallel tool calls) counts the rest.
+inline constexpr std::size_t max_turn_steps = 1000;
+
+/// Send run `run`'s steps to `observer` as they happen, starting with those
+/// so far (node -> session). One-way. For a run the session has not
+/// started yet, it applies once the run starts; for one that ended, never.
+struct watch_turn {
+  run_id run = 0;
+  caf::actor_addr observer;
+};
+
+/// Step `index` (from 1) of run `run`'s turn (session -> node). One-way.
+struct turn_step {
+  run_id run = 0;
+  std::uint32_t index = 0;
+  run_step step;
 };
 
 } // namespace warden

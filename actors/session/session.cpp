@@ -45,6 +45,7 @@ caf::behavior session_state::make_behavior() {
         return handle_run_turn(msg.turn);
       },
       [this](const cancel_turn& msg) { handle_cancel_turn(msg); },
+      [this](watch_turn& msg) { handle_watch_turn(msg); },
       [this](turn_expired_atom, std::uint64_t serial) {
         handle_turn_expired(serial);
       },
@@ -59,20 +60,23 @@ caf::behavior session_state::make_behavior() {
 caf::result<turn_finished> session_state::handle_run_turn(turn_input& input) {
   if (turn_)
     return caf::skip; // one turn at a time; this one waits in the mailbox
-  auto early =
-      std::find_if(early_cancels_.begin(), early_cancels_.end(),
-                   [&](const cancel_turn& x) { return x.run == input.run; });
-  if (early != early_cancels_.end()) {
-    // Cancelled while it waited: it ends without starting anything.
-    turn_finished outcome{input.run,
-                          id_,
-                          is_final(early->state) ? early->state
-                                                 : run_state::cancelled,
-                          {},
-                          early->reason.empty() ? "cancelled" : early->reason,
-                          {}};
-    early_cancels_.erase(early);
-    return outcome;
+  if (early_) {
+    auto& cancels = early_->cancels;
+    auto early =
+        std::find_if(cancels.begin(), cancels.end(),
+                     [&](const cancel_turn& x) { return x.run == input.run; });
+    if (early != cancels.end()) {
+      // Cancelled while it waited: it ends without starting anything.
+      turn_finished outcome{input.run,
+                            id_,
+                            is_final(early->state) ? early->state
+                                                   : run_state::cancelled,
+                            {},
+                            early->reason.empty() ? "cancelled" : early->reason,
+                            {}};
+      cancels.erase(early);
+      return outcome;
+    }
   }
   auto promise = self_->make_response_promise<turn_finished>();
   auto timeout = std::chrono::milliseconds{runtime_->settings.turn_timeout_ms};
@@ -81,6 +85,12 @@ caf::result<turn_finished> session_state::handle_run_turn(turn_input& input) {
                                          std::move(input), promise, serial,
                                          self_->clock().now() + timeout);
   turn_->first_ticket = journal_tickets_ + 1;
+  turn_->observer = turn_->input.observer;
+  if (early_ && early_->watch) {
+    if (early_->watch->run == turn_->input.run)
+      turn_->observer = early_->watch->observer;
+    early_->watch.reset();
+  }
   conversation_.push_back({chat_role::user, turn_->input.input, {}});
   if (auto refusal = turn_->open_budget()) {
     finish(run_state::failed, {}, "budget exhausted: " + *refusal);
@@ -96,9 +106,10 @@ void session_state::handle_cancel_turn(const cancel_turn& msg) {
   if (!turn_ || turn_->input.run != msg.run) {
     // For a turn that waits behind the running one (or one that just
     // ended: then it stays unused until dropped).
-    if (early_cancels_.size() >= max_early_cancels)
-      early_cancels_.erase(early_cancels_.begin());
-    early_cancels_.push_back(msg);
+    auto& cancels = notes().cancels;
+    if (cancels.size() >= max_early_cancels)
+      cancels.erase(cancels.begin());
+    cancels.push_back(msg);
     return;
   }
   auto state = is_final(msg.state) ? msg.state : run_state::cancelled;
@@ -106,6 +117,46 @@ void session_state::handle_cancel_turn(const cancel_turn& msg) {
   if (reason.empty())
     reason = state == run_state::timed_out ? timeout_reason() : "cancelled";
   stop(state, std::move(reason));
+}
+
+void session_state::handle_watch_turn(watch_turn& msg) {
+  if (turn_ && turn_->input.run == msg.run)
+    return watch(std::move(msg.observer));
+  // For a turn waiting behind the running one, or one that ended (its
+  // steps went with turn_finished): kept until the next turn starts.
+  notes().watch = std::move(msg);
+}
+
+session_state::early_notes& session_state::notes() {
+  if (!early_)
+    early_ = std::make_unique<early_notes>();
+  return *early_;
+}
+
+void session_state::watch(caf::actor_addr observer) {
+  turn_->observer = std::move(observer);
+  auto to = caf::actor_cast<caf::actor>(turn_->observer);
+  if (!to)
+    return;
+  const auto& steps = turn_->steps;
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    self_->send(to, turn_step{turn_->input.run,
+                              static_cast<std::uint32_t>(i + 1), steps[i]});
+}
+
+void session_state::note_step(run_step step) {
+  auto& steps = turn_->steps;
+  if (steps.size() >= max_turn_steps) {
+    ++turn_->steps_dropped;
+    return;
+  }
+  steps.push_back(std::move(step));
+  if (!turn_->observer)
+    return;
+  if (auto to = caf::actor_cast<caf::actor>(turn_->observer))
+    self_->send(to, turn_step{turn_->input.run,
+                              static_cast<std::uint32_t>(steps.size()),
+                              steps.back()});
 }
 
 void session_state::handle_turn_expired(std::uint64_t serial) {
@@ -143,8 +194,9 @@ void session_state::finish(run_state state, std::string output,
   turn_->refund();
   close_open_calls(state);
   turn_finished outcome{
-      turn_->input.run,  id_,          state,       std::move(output),
-      std::move(reason), turn_->usage, turn_->model};
+      turn_->input.run,    id_,          state,        std::move(output),
+      std::move(reason),   turn_->usage, turn_->model, std::move(turn_->steps),
+      turn_->steps_dropped};
   std::vector<storage::journal_entry> entries{
       detail::run_final_entry(outcome, turn_->step)};
   counters_.turns += 1;

@@ -81,6 +81,7 @@ class session_state {
   // -------------------------------------------------
 
   caf::result<turn_finished> handle_run_turn(turn_input& input);
+  void handle_watch_turn(watch_turn& msg);
   void handle_cancel_turn(const cancel_turn& msg);
   void handle_turn_expired(std::uint64_t serial);
   caf::result<session_snapshot> handle_snapshot();
@@ -103,6 +104,13 @@ class session_state {
 
   /// Sends the turn's unsent records to the journal as one append.
   void flush_journal();
+
+  /// Keeps `step` among the turn's steps and sends it to the turn's
+  /// observer, if any.
+  void note_step(run_step step);
+
+  /// Sends the turn's steps to `observer` from now on, those so far first.
+  void watch(caf::actor_addr observer);
 
   // -- the agent loop (session/loop.cpp) --------------------------------------
 
@@ -225,13 +233,22 @@ class session_state {
   conversation conversation_;
   session_counters counters_;
   std::unique_ptr<session_turn> turn_;
-  /// Cancels of turns still waiting in the mailbox behind the running one
-  /// (their run_turn is skipped until it ends): such a turn ends with its
-  /// cancel as soon as it comes up, before it adds anything to the
-  /// conversation or calls anything. At most `max_early_cancels`, the
-  /// oldest dropped first (a cancel that crossed its turn's end stays here
-  /// unused).
-  std::vector<cancel_turn> early_cancels_;
+  /// What came for turns still waiting in the mailbox behind the running
+  /// one (their run_turn is skipped until it ends). Allocated when first
+  /// needed, so that an idle session pays one pointer for it.
+  struct early_notes {
+    /// Cancels: such a turn ends with its cancel as soon as it comes up,
+    /// before it adds anything to the conversation or calls anything. At
+    /// most `max_early_cancels`, the oldest dropped first (a cancel that
+    /// crossed its turn's end stays here unused).
+    std::vector<cancel_turn> cancels;
+    /// A watch_turn: it applies when its turn starts (only the latest is
+    /// kept).
+    std::optional<watch_turn> watch;
+  };
+  std::unique_ptr<early_notes> early_;
+  /// `early_`, allocated if it was not.
+  early_notes& notes();
   static constexpr std::size_t max_early_cancels = 64;
   /// Tickets of journal appends the session waits for.
   std::uint64_t journal_tickets_ = 0;

@@ -78,6 +78,15 @@ void session_state::call_spawn_agent(std::size_t index, bool resumed) {
       std::min<std::uint64_t>(definition->second.timeout_ms, to_ms(left));
   auto step = turn_->step;
   auto record = tool_request_for(index);
+  note_step({step_kind::child_spawned,
+             step,
+             static_cast<std::uint32_t>(index),
+             agent,
+             0,
+             0,
+             0,
+             false,
+             {}});
   journal({detail::tool_started_entry(record)});
   ++turn_->usage.tool_calls;
   spawn_child request{0,
@@ -122,6 +131,7 @@ void session_state::child_done(std::size_t index,
                                child_finished& child) {
   turn_->settle_child(reservation, child.usage,
                       to_ms(self_->clock().now() - started));
+  turn_->finishing_child = child.refused ? 0 : child.run;
   if (child.state == run_state::succeeded && !child.refused)
     tool_done(index, std::move(child.output), false);
   else

@@ -119,6 +119,16 @@ class session_turn {
   /// Tool runners called during the turn (each once): cancel_calls goes to
   /// them when the turn stops early.
   std::vector<caf::actor> runners;
+  /// The turn's steps so far, for its run's events (at most
+  /// `max_turn_steps`; the rest are counted in `steps_dropped`).
+  std::vector<run_step> steps;
+  std::uint32_t steps_dropped = 0;
+  /// Where each step goes as it happens (the node, when someone follows the
+  /// run); empty: the steps leave with turn_finished only.
+  caf::actor_addr observer;
+  /// The child run of the call being finished, set by child_done for
+  /// tool_done's event (0: none ran).
+  run_id finishing_child = 0;
   /// Step records not yet sent to the journal: they leave together when the
   /// session next calls out (a model call, the calls of a step), an
   /// effectful call's result arrives, or the turn ends. One append message

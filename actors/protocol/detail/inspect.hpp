@@ -91,8 +91,8 @@ typename Inspector::result_type inspect(Inspector& f, cancel_run& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, subscribe_run& x) {
-  return f(caf::meta::type_name("subscribe_run"), x.tenant, x.run,
-           x.subscriber);
+  return f(caf::meta::type_name("subscribe_run"), x.tenant, x.run, x.subscriber,
+           x.after);
 }
 
 template <class Inspector>
@@ -123,9 +123,20 @@ typename Inspector::result_type inspect(Inspector& f, run_status& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_step& x) {
+  return f(caf::meta::type_name("run_step"), x.kind, x.step, x.call, x.name,
+           x.prompt_tokens, x.completion_tokens, x.child, x.error, x.detail);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_event& x) {
   return f(caf::meta::type_name("run_event"), x.run, x.seq, x.state, x.kind,
-           x.detail);
+           x.detail, x.step);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_subscription& x) {
+  return f(caf::meta::type_name("run_subscription"), x.status, x.last_seq);
 }
 
 template <class Inspector>
@@ -237,7 +248,8 @@ typename Inspector::result_type inspect(Inspector& f, budget_grant& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_input& x) {
   return f(caf::meta::type_name("turn_input"), x.run, x.session, x.tenant,
-           x.input, x.depth, x.grant, x.spawner, x.replay, x.deadline_watched);
+           x.input, x.depth, x.grant, x.spawner, x.replay, x.deadline_watched,
+           x.observer);
 }
 
 template <class Inspector>
@@ -258,7 +270,17 @@ typename Inspector::result_type inspect(Inspector& f, cancel_turn& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_finished& x) {
   return f(caf::meta::type_name("turn_finished"), x.run, x.session, x.state,
-           x.output, x.reason, x.usage, x.model);
+           x.output, x.reason, x.usage, x.model, x.steps, x.steps_dropped);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, watch_turn& x) {
+  return f(caf::meta::type_name("watch_turn"), x.run, x.observer);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, turn_step& x) {
+  return f(caf::meta::type_name("turn_step"), x.run, x.index, x.step);
 }
 
 template <class Inspector>
