@@ -16,7 +16,7 @@ namespace {
 /// durable (or there was none to write).
 void report_final(node_ptr self, run_record& r) {
   emit(self, r, "final", r.status.reason);
-  r.subscribers.clear();
+  keep_ended_events(self, r);
   for (auto& waiter : r.waiters)
     waiter.promise.deliver(r.status);
   r.waiters.clear();

@@ -66,6 +66,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
       [self](const storage_state& msg) { on_storage_state(self, msg); },
       [self](final_retry_atom) { retry_finals(self); },
       [self](turn_finished& done) { on_turn_finished(self, done); },
+      [self](turn_step& msg) { on_turn_step(self, msg); },
       [self](session_snapshot& snapshot) {
         on_export_snapshot(self, snapshot);
         self->state.registry.snapshot_taken(snapshot);

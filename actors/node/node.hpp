@@ -18,6 +18,7 @@
 
 #include "actors/common/cancel_board.hpp"
 #include "actors/node/metrics.hpp"
+#include "actors/node/run_events.hpp"
 #include "actors/node/run_table.hpp"
 #include "actors/node/run_tree.hpp"
 #include "actors/protocol/messages.hpp"
@@ -195,6 +196,8 @@ struct node_state {
   run_trees trees;
   /// Exports waiting for a resident session's snapshot.
   std::vector<pending_export> exports;
+  /// The events of runs that ended recently.
+  ended_events ended;
 };
 
 /// The node actor; see actors/README.md for the message flow.

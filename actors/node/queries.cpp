@@ -1,5 +1,6 @@
 // The node's answers to what clients ask of runs and sessions that exist:
-// status, waiting for the end, cancelling, events, the session list.
+// status, waiting for the end, cancelling, the session list (events:
+// node/run_events.cpp).
 // Private to the node actor.
 
 #include <algorithm>
@@ -65,18 +66,6 @@ caf::result<run_status> on_cancel_run(node_ptr self, const cancel_run& req) {
   if (!r) // stored runs are final: cancelling changes nothing
     return stored_status(self, req.tenant, req.run);
   cancel(self, *r, "cancelled by tenant " + req.tenant);
-  return reported_status(self->state, *r);
-}
-
-caf::result<run_status> on_subscribe_run(node_ptr self,
-                                         const subscribe_run& req) {
-  if (auto err = check_tenant(self, req.tenant))
-    return err;
-  auto r = find_run(self, req.tenant, req.run);
-  if (!r)
-    return stored_status(self, req.tenant, req.run);
-  if (!reported_final(*r) && req.subscriber)
-    r->subscribers.push_back(req.subscriber);
   return reported_status(self->state, *r);
 }
 

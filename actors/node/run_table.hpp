@@ -105,7 +105,13 @@ struct run_record {
   std::vector<run_waiter> waiters;
   /// Receivers of run_event messages.
   std::vector<caf::actor> subscribers;
-  std::uint64_t events = 0;
+  /// The run's events so far (run_event::seq is the position from 1); they
+  /// move to the node's ended_events once the run is reported final.
+  std::vector<run_event> history;
+  /// The turn's steps already in `history` (turn_step::index).
+  std::uint32_t steps_seen = 0;
+  /// The session sends the turn's steps as they happen (a subscriber came).
+  bool watched = false;
   /// The run's place in its tree of spawned runs.
   run_tree_link tree;
 

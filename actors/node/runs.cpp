@@ -27,15 +27,6 @@ budget_grant grant_of(const agent_runtime& agent,
   return grant;
 }
 
-void emit(node_ptr self, run_record& r, const char* kind, std::string detail) {
-  if (r.subscribers.empty())
-    return;
-  run_event event{r.status.run, ++r.events, r.status.state, kind,
-                  std::move(detail)};
-  for (const auto& subscriber : r.subscribers)
-    self->send(subscriber, event);
-}
-
 void journal(node_ptr self, std::uint64_t ticket, const run_record& r,
              storage::entry_kind kind, std::string payload) {
   journal_append batch;
@@ -84,6 +75,7 @@ void maybe_start(node_ptr self, run_record& r) {
                   nullptr,
                   {}};
   turn.replay = std::move(replay);
+  observe_turn(self, r, turn);
   prepare_tree_turn(self, r, turn);
   r.input.clear();
   self->send(st.components.pools.at(r.status.agent),
@@ -202,6 +194,7 @@ void on_turn_finished(node_ptr self, turn_finished& done) {
   if (r == nullptr)
     return;
   r->status.model = std::move(done.model);
+  record_turn_steps(self, *r, done);
   finish(self, *r, done.state, std::move(done.output), std::move(done.reason),
          done.usage);
   // The pool reports each started turn exactly once.

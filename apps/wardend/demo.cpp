@@ -251,7 +251,8 @@ caf::behavior demo_driver(demo_actor* self, caf::actor node,
         }
         self->delayed_send(self, std::chrono::seconds{1}, report_atom::value);
       },
-      [self](run_status& status) {
+      [self](run_subscription& subscribed) {
+        const auto& status = subscribed.status;
         on_state(self, status.run, status.state, status.reason);
       },
       [self](run_event& event) {

@@ -36,9 +36,11 @@ void on_wait_bound(node_ptr self, run_id run, std::uint64_t serial);
 /// Cancels the run (and its subtree): cancel().
 caf::result<run_status> on_cancel_run(node_ptr self, const cancel_run& req);
 
-/// Adds a receiver of the run's events until it is reported final.
-caf::result<run_status> on_subscribe_run(node_ptr self,
-                                         const subscribe_run& req);
+/// Sends the subscriber the run's events the node holds after `req.after`,
+/// and adds it as a receiver of those to come until the run is reported
+/// final (node/run_events.cpp).
+caf::result<run_subscription> on_subscribe_run(node_ptr self,
+                                               const subscribe_run& req);
 
 /// The tenant's sessions, in memory and passivated, by id.
 caf::result<session_list> on_list_sessions(node_ptr self,

@@ -116,8 +116,25 @@ void end_unadopted_children(node_ptr self, run_record& r);
 /// Counts a refused submission and passes the error on.
 caf::error refused(node_ptr self, caf::error err);
 
-/// Sends a run_event to the run's subscribers.
-void emit(node_ptr self, run_record& r, const char* kind, std::string detail);
+// -- events (node/run_events.cpp) -------------------------------------------
+
+/// Records the next event of `r` (up to max_run_events) and sends it to
+/// the run's subscribers.
+void emit(node_ptr self, run_record& r, const char* kind, std::string detail,
+          run_step step = {});
+
+/// A step the session sent as it happened (`turn_step`).
+void on_turn_step(node_ptr self, turn_step& msg);
+
+/// Records the steps of `done` that no turn_step brought.
+void record_turn_steps(node_ptr self, run_record& r, turn_finished& done);
+
+/// Makes the node the observer of `turn` when `r` has subscribers.
+void observe_turn(node_ptr self, run_record& r, turn_input& turn);
+
+/// `r` was reported final: its subscribers are done, and its events move
+/// to the node's ended_events.
+void keep_ended_events(node_ptr self, run_record& r);
 
 /// Appends one entry of the run to the journal (ticket 0: no ack awaited).
 void journal(node_ptr self, std::uint64_t ticket, const run_record& r,
