@@ -20,21 +20,6 @@ namespace {
 using std::chrono::milliseconds;
 using namespace detail;
 
-/// The caller's tenant and the run of the path; nothing once `reply`
-/// carries the refusal. An id that is not a number is answered as an
-/// unknown run is.
-std::optional<std::pair<std::string, run_id>>
-run_or_refuse(const api_context& ctx, const net::incoming& in,
-              net::responder& reply) {
-  auto tenant = tenant_or_refuse(ctx, in, reply);
-  if (!tenant)
-    return std::nullopt;
-  auto id = id_or_refuse(in, "id", "run", *tenant, reply);
-  if (!id)
-    return std::nullopt;
-  return std::make_pair(std::move(*tenant), *id);
-}
-
 void submit(const api_context& ctx, const net::incoming& in,
             net::responder reply) {
   auto tenant = tenant_or_refuse(ctx, in, reply);
@@ -50,10 +35,10 @@ void submit(const api_context& ctx, const net::incoming& in,
 
 void read_run(const api_context& ctx, const net::incoming& in,
               net::responder reply) {
-  auto run = run_or_refuse(ctx, in, reply);
+  auto run = owned_id_or_refuse(ctx, in, "run", reply);
   if (!run)
     return;
-  auto& [tenant, id] = *run;
+  const auto& [tenant, id] = *run;
   auto wait_text = query_value(in.query, "wait");
   if (!wait_text)
     return ask_and_answer<run_status>(ctx, get_status{tenant, id}, 200,
@@ -73,10 +58,10 @@ void read_run(const api_context& ctx, const net::incoming& in,
 
 void cancel(const api_context& ctx, const net::incoming& in,
             net::responder reply) {
-  auto run = run_or_refuse(ctx, in, reply);
+  auto run = owned_id_or_refuse(ctx, in, "run", reply);
   if (!run)
     return;
-  ask_and_answer<run_status>(ctx, cancel_run{run->first, run->second}, 200,
+  ask_and_answer<run_status>(ctx, cancel_run{run->tenant, run->id}, 200,
                              status_body, std::move(reply), ctx.node_timeout);
 }
 
@@ -152,6 +137,7 @@ bool add_routes(net::router& routes, std::shared_ptr<const api_context> ctx) {
   added = add_route(routes, ctx, net::method::post, "/v1/runs/{id}/cancel",
                     cancel) &&
           added;
+  added = add_event_routes(routes, ctx) && added;
   added = add_session_routes(routes, ctx) && added;
   added = add_admin_routes(routes, ctx) && added;
   return add_chat_routes(routes, ctx) && added;

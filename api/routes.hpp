@@ -49,6 +49,9 @@ struct api_context : std::enable_shared_from_this<api_context> {
 /// - `GET /v1/runs/{id}` -> 200 with the run; `?wait=30s` (or `500ms`, or
 ///   seconds alone) waits for the run to end, at most `max_wait`;
 /// - `POST /v1/runs/{id}/cancel` -> 200 with the run as of now;
+/// - `GET /v1/runs/{id}/events` -> 200 with the run's events as
+///   Server-Sent Events until its final one (`Last-Event-ID` resumes after
+///   an event; 204 when the client has them all);
 /// - `GET /v1/sessions` (`?limit=100&after=ID`, pages by id) -> 200 with
 ///   the caller's sessions and the `after` of the next page;
 /// - `GET /v1/sessions/{id}` -> 200 with one session;

@@ -63,20 +63,17 @@ void list(const api_context& ctx, const net::incoming& in,
 
 void read_session(const api_context& ctx, const net::incoming& in,
                   net::responder reply) {
-  auto tenant = tenant_or_refuse(ctx, in, reply);
-  if (!tenant)
-    return;
-  auto id = id_or_refuse(in, "id", "session", *tenant, reply);
-  if (!id)
+  auto session = owned_id_or_refuse(ctx, in, "session", reply);
+  if (!session)
     return;
   // The page that starts at the session holds it if it is the tenant's.
   auto version = reply.version();
   auto shared = std::make_shared<net::responder>(std::move(reply));
   ask<session_list>(
-      *ctx.system, ctx.node, list_sessions{*tenant, *id - 1, 1},
+      *ctx.system, ctx.node, list_sessions{session->tenant, session->id - 1, 1},
       ctx.node_timeout,
-      [shared, version, tenant = *tenant,
-       id = *id](caf::expected<session_list> answer) {
+      [shared, version, tenant = session->tenant,
+       id = session->id](caf::expected<session_list> answer) {
         if (!answer)
           return shared->send(error_response(to_http(answer.error()), version));
         if (answer->sessions.empty() || answer->sessions[0].session != id)
@@ -92,13 +89,10 @@ void read_session(const api_context& ctx, const net::incoming& in,
 
 void send_turn_to(const api_context& ctx, const net::incoming& in,
                   net::responder reply) {
-  auto tenant = tenant_or_refuse(ctx, in, reply);
-  if (!tenant)
+  auto session = owned_id_or_refuse(ctx, in, "session", reply);
+  if (!session)
     return;
-  auto id = id_or_refuse(in, "id", "session", *tenant, reply);
-  if (!id)
-    return;
-  auto parsed = parse_turn(in.message.body(), *tenant, *id,
+  auto parsed = parse_turn(in.message.body(), session->tenant, session->id,
                            header(in.message, "Idempotency-Key"));
   if (auto* err = std::get_if<http_error>(&parsed))
     return send_error(reply, *err);

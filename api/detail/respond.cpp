@@ -130,15 +130,19 @@ std::optional<std::string> admin_or_refuse(const api_context& ctx,
   return std::move(caller->key_id);
 }
 
-std::optional<std::uint64_t>
-id_or_refuse(const net::incoming& in, std::string_view name, const char* what,
-             const std::string& tenant, net::responder& reply) {
-  auto text = in.param(name);
+std::optional<owned_id> owned_id_or_refuse(const api_context& ctx,
+                                           const net::incoming& in,
+                                           const char* what,
+                                           net::responder& reply) {
+  auto tenant = tenant_or_refuse(ctx, in, reply);
+  if (!tenant)
+    return std::nullopt;
+  auto text = in.param("id");
   if (auto id = parse_id(text))
-    return id;
+    return owned_id{std::move(*tenant), *id};
   send_error(reply, refuse(404, "not_found",
                            std::string{"no "} + what + " " + std::string{text} +
-                               " for tenant " + tenant));
+                               " for tenant " + *tenant));
   return std::nullopt;
 }
 

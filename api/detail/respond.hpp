@@ -65,11 +65,19 @@ tenant_or_refuse(const api_context& ctx, const net::incoming& in,
 admin_or_refuse(const api_context& ctx, const net::incoming& in,
                 net::responder& reply);
 
-/// The id of path parameter `name`; nothing once `reply` carries a 404
-/// naming `what` ("run") for `tenant`, as an unknown id would get.
-[[nodiscard]] std::optional<std::uint64_t>
-id_or_refuse(const net::incoming& in, std::string_view name, const char* what,
-             const std::string& tenant, net::responder& reply);
+/// The caller's tenant and the id in the path (`{id}`) of one of its
+/// resources.
+struct owned_id {
+  std::string tenant;
+  std::uint64_t id = 0;
+};
+
+/// The caller's tenant and the path's `{id}`; nothing once `reply` carries
+/// the refusal (401 or 403 for the key; for an id that is not one, the 404
+/// naming `what` ("run") that an unknown id would get).
+[[nodiscard]] std::optional<owned_id>
+owned_id_or_refuse(const api_context& ctx, const net::incoming& in,
+                   const char* what, net::responder& reply);
 
 /// Asks the node `request` and answers `reply` with the `Reply` shown by
 /// `show` under status `ok`, or with the node's error.
@@ -92,6 +100,11 @@ void ask_and_answer(const api_context& ctx, Request request, unsigned ok,
 [[nodiscard]] bool
 add_chat_routes(net::router& routes,
                 const std::shared_ptr<const api_context>& ctx);
+
+/// Adds the Server-Sent Events of runs (api/event_routes.cpp).
+[[nodiscard]] bool
+add_event_routes(net::router& routes,
+                 const std::shared_ptr<const api_context>& ctx);
 
 /// Adds the operator endpoints (api/admin_routes.cpp).
 [[nodiscard]] bool

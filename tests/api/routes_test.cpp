@@ -12,27 +12,22 @@
 #include "actors/protocol/error.hpp"
 #include "actors/protocol/messages.hpp"
 #include "net/http_server.hpp"
+#include "tests/api/api_fixture.hpp"
 #include "tests/net/client.hpp"
 
 #include "api/routes.hpp"
 
-// The run routes over a loopback socket, with a real actor system and a
-// node of our own that answers as the node's protocol says: what is tested
-// here is the HTTP side (keys, statuses, bodies, headers), not the node.
+// The run routes over a loopback socket (tests/api/api_fixture.hpp): what
+// is tested here is the HTTP side (keys, statuses, bodies, headers), not
+// the node.
 
 using namespace warden;
 using namespace std::chrono_literals;
+using warden::api::test::has;
 using warden::net::test::client;
 using warden::net::test::status_of;
 
 namespace {
-
-struct config : caf::actor_system_config {
-  config() {
-    warden::add_message_types(*this);
-    set("scheduler.max-threads", 2);
-  }
-};
 
 run_status status_for(const std::string& tenant, run_id run) {
   run_status status;
@@ -96,74 +91,9 @@ caf::behavior fake_node(caf::event_based_actor*) {
   };
 }
 
-struct fixture {
-  config cfg;
-  caf::actor_system sys{cfg};
-  caf::actor node = sys.spawn(fake_node);
-  std::unique_ptr<net::http_server> server;
-  /// Reasons handed to on_auth_failure, in order.
-  std::shared_ptr<std::vector<std::string>> refusals =
-      std::make_shared<std::vector<std::string>>();
-  std::shared_ptr<std::mutex> refusals_mutex = std::make_shared<std::mutex>();
-
-  fixture() {
-    auto ctx = std::make_shared<api::api_context>();
-    ctx->system = &sys;
-    ctx->node = node;
-    auto keys =
-        std::make_shared<const api::key_table>(std::vector<api::key_entry>{
-            {"acme-ci", "acme", false, api::sha256("wk_acme")},
-            {"globex", "globex", false, api::sha256("wk_globex")},
-            {"ops", "", true, api::sha256("wk_ops")}});
-    ctx->keys = [keys] { return keys; };
-    ctx->node_timeout = 5'000ms;
-    ctx->agents = {"researcher"};
-    ctx->on_auth_failure = [seen = refusals,
-                            mutex = refusals_mutex](const char* reason) {
-      std::lock_guard<std::mutex> guard{*mutex};
-      seen->emplace_back(reason);
-    };
-    net::router routes;
-    CAF_REQUIRE(api::add_routes(routes, ctx));
-    std::string error;
-    server = net::http_server::start(net::server_options{}, std::move(routes),
-                                     error);
-    if (!server)
-      CAF_FAIL("cannot serve: " << error);
-  }
-
-  ~fixture() {
-    // The server first: its routes hold the node's handle.
-    server.reset();
-    caf::anon_send_exit(node, caf::exit_reason::kill);
-  }
-
-  /// One request, its whole response (header and body).
-  std::string call(const std::string& method, const std::string& path,
-                   const std::string& key = {}, const std::string& body = {},
-                   const std::string& extra = {}) {
-    client c{server->port()};
-    std::string request =
-        method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra;
-    if (!key.empty())
-      request += "Authorization: Bearer " + key + "\r\n";
-    request += "Content-Length: " + std::to_string(body.size()) +
-               "\r\nContent-Type: application/json\r\n\r\n" + body;
-    CAF_REQUIRE(c.send(request));
-    auto answer = c.read_response(10s);
-    CAF_REQUIRE(answer);
-    return *answer;
-  }
-
-  static nlohmann::json body_of(const std::string& response) {
-    return nlohmann::json::parse(
-        response.substr(response.find("\r\n\r\n") + 4));
-  }
+struct fixture : warden::api::test::api_fixture {
+  fixture() : api_fixture(fake_node) {}
 };
-
-bool has(const std::string& response, const std::string& part) {
-  return response.find(part) != std::string::npos;
-}
 
 } // namespace
 
