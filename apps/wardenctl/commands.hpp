@@ -9,7 +9,8 @@ namespace warden::apps {
 
 /// One wardenctl invocation, parsed.
 struct ctl_command {
-  /// submit, turn, status, wait, cancel, sessions, drain, or new-api-key.
+  /// submit, turn, status, wait, cancel, events, sessions, drain, or
+  /// new-api-key.
   std::string verb;
   /// HOST:PORT of the node. Default 127.0.0.1:4242.
   std::string node = "127.0.0.1:4242";
@@ -27,7 +28,7 @@ struct ctl_command {
   /// What a turn does when the session is busy: enqueue, reject or
   /// interrupt; empty = the agent's default.
   std::string on_busy;
-  /// The run of status, wait and cancel; the session of turn.
+  /// The run of status, wait, cancel and events; the session of turn.
   std::uint64_t run = 0;
   /// Print machine-readable JSON instead of text.
   bool json = false;

@@ -25,6 +25,9 @@ Commands:
   status RUN          print the run's status
   wait RUN            wait for the run to end; prints its output
   cancel RUN          cancel the run and its subtree
+  events RUN          follow the run's events as they happen (--api only):
+                      its lifecycle and each model call, tool call and child;
+                      ends with the final one (exit code as for wait)
   sessions            list the tenant's sessions
   drain               drain the node: refuse new runs, finish or cancel the rest
   new-api-key         print a new random API key and its SHA-256, the digest
@@ -47,7 +50,7 @@ of --tls-dir (default $WARDEN_TLS_DIR, else ./var/tls), made by wardend in
 
 Exit codes: 0 ok; 1 the node answered with an error, or no answer came in
 time; 2 bad command line or unusable TLS files; 3 the run ended without
-success (wait); 4 no such run or session; 5 the node cannot be reached; 6 the
+success (wait, events); 4 no such run or session; 5 the node cannot be reached; 6 the
 TLS handshake failed (the node refused this client's certificate, or this
 client the node's).
 
@@ -59,8 +62,9 @@ bool fail(const std::string& message) {
 }
 
 bool check(const ctl_command& cmd) {
-  static const char* verbs[] = {"submit", "turn",     "status", "wait",
-                                "cancel", "sessions", "drain",  "new-api-key"};
+  static const char* verbs[] = {"submit",   "turn",   "status",
+                                "wait",     "cancel", "events",
+                                "sessions", "drain",  "new-api-key"};
   bool known = false;
   for (auto verb : verbs)
     known = known || cmd.verb == verb;
@@ -71,8 +75,11 @@ bool check(const ctl_command& cmd) {
     return fail(cmd.verb + " needs --tenant (or WARDEN_TENANT)");
   if (cmd.verb == "submit" && cmd.agent.empty())
     return fail("submit needs --agent");
+  if (cmd.verb == "events" && cmd.api.empty())
+    return fail("events needs --api: the stream is served by the HTTP API");
   bool needs_run = cmd.verb == "status" || cmd.verb == "wait" ||
-                   cmd.verb == "cancel" || cmd.verb == "turn";
+                   cmd.verb == "cancel" || cmd.verb == "turn" ||
+                   cmd.verb == "events";
   if (needs_run && cmd.run == 0)
     return fail(
         cmd.verb +
