@@ -141,6 +141,19 @@ check "wardenctl --api turn with --key returns the same run twice" \
 ctl sessions >"$work/ctl-sessions.out"
 check "wardenctl --api sessions lists the session" \
   contains "$work/ctl-sessions.out" "session $session  agent quick"
+slow_run=$(ctl submit --agent slow --input "follow me")
+ctl events "$slow_run" >"$work/ctl-events.out"
+check "wardenctl --api events follows a run to its end and exits 0" [ $? -eq 0 ]
+check "wardenctl --api events prints each step as it comes" \
+  grep -q '^[0-9]* tool_started step 1 call 0: slow$' "$work/ctl-events.out"
+check "wardenctl --api events ends with the final event" \
+  grep -q '^[0-9]* final succeeded' "$work/ctl-events.out"
+ctl events "$slow_run" --json >"$work/ctl-events.json"
+check "wardenctl --api events --json prints one JSON event per line" \
+  python3 -c 'import json,sys; e=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if e and e[-1]["kind"] == "final" and [x["seq"] for x in e] == list(range(1, len(e)+1)) else 1)' "$work/ctl-events.json"
+timeout 60 "$wardenctl" --node 127.0.0.1:1 --tenant acme events "$slow_run" 2>"$work/ctl-events-caf.err"
+check "wardenctl events without --api is a usage error" [ $? -eq 2 ]
+check "... naming why" contains "$work/ctl-events-caf.err" "events needs --api"
 ctl status 999999999 2>"$work/ctl-missing.err"
 check "wardenctl --api: an unknown run exits 4" [ $? -eq 4 ]
 WARDEN_API_KEY=wk_wrong timeout 60 "$wardenctl" --api "http://127.0.0.1:$api_port" status "$run" 2>"$work/ctl-denied.err"

@@ -120,6 +120,94 @@ status, _, doc, _ = api.call("POST", f"/v1/runs/{run}/cancel", acme)
 check("cancelling a finished run answers it as it ended",
       status == 200 and doc["status"] == "succeeded", f"{status} {doc}")
 
+# Events (Server-Sent Events) ---------------------------------------------
+
+
+def read_events(run, key, last_id=None, limit=None):
+    """GET /v1/runs/{run}/events: the status and the events as
+    (id, kind, data, seconds since the request), read until the stream ends
+    or `limit` events came (then the connection is closed)."""
+    conn = http.client.HTTPConnection("127.0.0.1", api_port, timeout=30)
+    headers = {"Authorization": f"Bearer {key}", "Accept": "text/event-stream"}
+    if last_id is not None:
+        headers["Last-Event-ID"] = last_id
+    started = time.monotonic()
+    conn.request("GET", f"/v1/runs/{run}/events", headers=headers)
+    response = conn.getresponse()
+    events = []
+    if response.status == 200:
+        fields = {}
+        while True:
+            line = response.readline()
+            if not line:
+                break
+            line = line.decode().rstrip("\n")
+            if line.startswith(":"):
+                continue
+            if line:
+                name, _, value = line.partition(": ")
+                fields[name] = value
+                continue
+            events.append((fields.get("id"), fields.get("event"),
+                           json.loads(fields.get("data", "null")),
+                           time.monotonic() - started))
+            fields = {}
+            if limit is not None and len(events) >= limit:
+                break
+    else:
+        response.read()
+    conn.close()
+    return response.status, events
+
+
+def contiguous(events, first=1):
+    return [int(e[0]) for e in events] == list(range(first, first + len(events)))
+
+
+# A run whose tool sleeps 3 s: its events come while it runs.
+status, _, slow_ack, _ = api.call("POST", "/v1/runs", acme,
+                                  {"agent": "slow", "input": "take your time"})
+slow_run = slow_ack["run_id"]
+status, events = read_events(slow_run, acme)
+kinds = [e[1] for e in events]
+check("GET /v1/runs/{id}/events streams a run's events until its final one",
+      status == 200 and kinds and kinds[-1] == "final"
+      and events[-1][2]["status"] == "succeeded", f"{status} {kinds}")
+check("events are numbered from 1 without gaps", contiguous(events),
+      f"{[e[0] for e in events]}")
+check("each model call and tool call is an event, with tokens",
+      {"started", "model_started", "model_finished", "tool_started",
+       "tool_finished"} <= set(kinds)
+      and any(e[1] == "model_finished" and e[2]["step"]["prompt_tokens"] > 0
+              for e in events)
+      and any(e[1] == "tool_started" and e[2]["step"]["name"] == "slow"
+              for e in events), f"{events}")
+tool_at = next((e[3] for e in events if e[1] == "tool_started"), None)
+check("a step's event comes as it happens, not with the run's end",
+      tool_at is not None and events[-1][3] - tool_at >= 1.0,
+      f"tool_started at {tool_at}, final at {events[-1][3]}")
+status, resumed = read_events(slow_run, acme, last_id="3")
+check("Last-Event-ID resumes after that event",
+      status == 200 and contiguous(resumed, 4)
+      and [e[1] for e in resumed] == kinds[3:], f"{status} {resumed}")
+status, none = read_events(slow_run, acme, last_id=events[-1][0])
+check("a client that has every event gets 204", status == 204 and not none,
+      f"{status}")
+status, _ = read_events(slow_run, globex)
+check("another tenant's run's events: 404", status == 404, f"{status}")
+status, _ = read_events(slow_run, acme, last_id="soon")
+check("a Last-Event-ID that is no event id: 400", status == 400, f"{status}")
+
+# A client that drops the stream mid-run and comes back misses nothing.
+status, _, again_ack, _ = api.call("POST", "/v1/runs", acme,
+                                   {"agent": "slow", "input": "once more"})
+status, head = read_events(again_ack["run_id"], acme, limit=2)
+status, tail = read_events(again_ack["run_id"], acme, last_id=head[-1][0])
+whole = head + tail
+check("a stream dropped mid-run and resumed gets every event once",
+      len(head) == 2 and contiguous(whole) and whole[-1][1] == "final",
+      f"{[(e[0], e[1]) for e in whole]}")
+
 # Sessions -----------------------------------------------------------------
 
 session = done["session_id"]
