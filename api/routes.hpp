@@ -58,6 +58,10 @@ struct api_context : std::enable_shared_from_this<api_context> {
 /// - `POST /v1/sessions/{id}/turns` (`{"input", "priority", "on_busy"}`,
 ///   `Idempotency-Key`) -> 202 with the turn's run once it is durable;
 /// - `POST /v1/admin/drain` (an admin key) -> 202: the node drains;
+/// - `POST /v1/admin/tenants/{tenant}/pause` and `.../resume` (an admin
+///   key) -> 200 `{"tenant", "paused", "queued"}`: the tenant's new runs
+///   wait in the queue, or are dispatched again; 404 for a tenant the node
+///   does not admit;
 /// - `POST /v1/chat/completions` and `GET /v1/models`: the OpenAI-compatible
 ///   front door (chat_routes.cpp), errors in OpenAI's shape;
 /// - `GET /healthz` -> 200 while the server answers (no key needed);

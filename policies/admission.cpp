@@ -81,11 +81,44 @@ bool admission::remove_tenant(tenant_id id) {
   if (index == npos)
     return false;
   const auto& t = tenants_[index];
-  if (t.in_flight > 0 || t.queued > 0 || t.yielded > 0)
+  // A paused tenant is kept: forgetting it would forget the pause.
+  if (t.in_flight > 0 || t.queued > 0 || t.yielded > 0 || t.paused)
     return false;
   tenant_index_.erase(id);
   free_tenants_.push_back(index);
   return true;
+}
+
+bool admission::pause(tenant_id id) {
+  auto index = tenant_index_.find(id);
+  if (index == npos)
+    return false;
+  auto& t = tenants_[index];
+  if (!t.paused) {
+    t.paused = true;
+    leave_rings(index, t.queued_levels & new_levels_);
+  }
+  return true;
+}
+
+bool admission::resume(tenant_id id, std::vector<admitted_run>& admitted) {
+  auto index = tenant_index_.find(id);
+  if (index == npos)
+    return false;
+  auto& t = tenants_[index];
+  if (!t.paused)
+    return true;
+  t.paused = false;
+  if (t.in_flight < t.limits.in_flight_cap) {
+    join_rings(index, t.queued_levels & new_levels_);
+    dispatch(admitted);
+  }
+  return true;
+}
+
+bool admission::paused(tenant_id id) const noexcept {
+  auto t = find_tenant(id);
+  return t != nullptr && t->paused;
 }
 
 submit_decision admission::submit(request_id id, tenant_id tenant,
@@ -95,10 +128,11 @@ submit_decision admission::submit(request_id id, tenant_id tenant,
     return reject(*why);
   auto& t = tenants_[ti];
   submit_decision decision;
-  // The invariant (nothing queued is admissible) means that a run admissible
-  // now overtakes nobody: its class and every class above have empty rings.
+  // The invariant (nothing queued is admissible; a paused tenant's new runs
+  // never are) means that a run admissible now overtakes nobody who could
+  // go: its class and every class above have empty rings.
   auto level = level_of(priority, false);
-  if (admissible(ti, priority)) {
+  if (!t.paused && admissible(ti, priority)) {
     start(add_request(id, level), ti);
     decision.outcome = admission_outcome::admitted;
     return decision;
@@ -382,7 +416,8 @@ void admission::enqueue(std::uint32_t slot, std::uint32_t ti,
   }
   t.queued_levels |= bit(level);
   queued_levels_ |= bit(level);
-  if (f.head == slot && t.in_flight < t.limits.in_flight_cap) {
+  if (f.head == slot && t.in_flight < t.limits.in_flight_cap &&
+      (dispatchable_levels(t) & bit(level)) != 0) {
     ls.ring.push_back(tcs_, tci);
     dispatchable_ |= bit(level);
   }
@@ -454,8 +489,15 @@ shed_run admission::shed(std::uint32_t ti, std::size_t level, time_point now) {
   return result;
 }
 
-void admission::deactivate(std::uint32_t ti) noexcept {
-  for (auto mask = tenants_[ti].queued_levels; mask != 0; mask &= mask - 1) {
+std::uint64_t
+admission::dispatchable_levels(const tenant_node& t) const noexcept {
+  // A paused tenant's new runs are not admissible: only its continuation
+  // levels may be in the round robin.
+  return t.paused ? t.queued_levels & ~new_levels_ : t.queued_levels;
+}
+
+void admission::leave_rings(std::uint32_t ti, std::uint64_t levels) noexcept {
+  for (auto mask = levels; mask != 0; mask &= mask - 1) {
     auto level = highest_level(mask);
     auto& ring = levels_[level].ring;
     ring.remove(tcs_, tc_index(ti, level));
@@ -464,12 +506,20 @@ void admission::deactivate(std::uint32_t ti) noexcept {
   }
 }
 
-void admission::activate(std::uint32_t ti) noexcept {
-  for (auto mask = tenants_[ti].queued_levels; mask != 0; mask &= mask - 1) {
+void admission::join_rings(std::uint32_t ti, std::uint64_t levels) noexcept {
+  for (auto mask = levels; mask != 0; mask &= mask - 1) {
     auto level = highest_level(mask);
     levels_[level].ring.push_back(tcs_, tc_index(ti, level));
     dispatchable_ |= bit(level);
   }
+}
+
+void admission::deactivate(std::uint32_t ti) noexcept {
+  leave_rings(ti, tenants_[ti].queued_levels);
+}
+
+void admission::activate(std::uint32_t ti) noexcept {
+  join_rings(ti, dispatchable_levels(tenants_[ti]));
 }
 
 void admission::dispatch(std::vector<admitted_run>& admitted) {

@@ -187,12 +187,20 @@ enum class reclaim_outcome : std::uint8_t {
 /// The fair admission queue: decides which submitted runs may start.
 ///
 /// Runs are admitted while their tenant is under its in-flight cap and the
-/// global in-flight count is under the capacity their priority class may use.
-/// Waiting runs are dispatched eagerly (no queued run is ever admissible after
-/// an operation returns) in strict priority order across classes; within a
-/// class, tenants take turns by deficit round robin with `weight` dispatches a
-/// turn; within a tenant and class, runs leave in FIFO order. A tenant at its
-/// in-flight cap leaves the round robin until one of its runs is released.
+/// global in-flight count is under the capacity their priority class may use,
+/// and, for new runs, while their tenant is not paused. Waiting runs are
+/// dispatched eagerly (no queued run is ever admissible after an operation
+/// returns) in strict priority order across classes; within a class, tenants
+/// take turns by deficit round robin with `weight` dispatches a turn; within a
+/// tenant and class, runs leave in FIFO order. A tenant at its in-flight cap
+/// leaves the round robin until one of its runs is released.
+///
+/// A paused tenant (`pause`, an operator's control) keeps its new runs: they
+/// are accepted and queued within the usual queue bounds (and may be shed
+/// as any queued run), but none is admissible, so they leave the round robin
+/// and overtake or hold back nobody. Its continuations and reclaims are
+/// admitted as before, so that its admitted trees can finish. `resume` puts
+/// its new runs back into the round robin and dispatches them at once.
 ///
 /// Work already admitted comes first: within each class, continuations (runs
 /// submitted with `submit_continuation`, e.g. the child runs of an admitted
@@ -235,11 +243,27 @@ class admission {
   void set_tenant(tenant_id tenant, tenant_limits limits,
                   std::vector<admitted_run>& admitted);
 
-  /// Forgets `tenant` if it has nothing queued or running; returns whether it
-  /// was removed.
+  /// Forgets `tenant` if it has nothing queued or running and is not
+  /// paused; returns whether it was removed.
   bool remove_tenant(tenant_id tenant);
 
-  /// Admits, queues or rejects run `request` of `tenant` in class `priority`.
+  /// Holds the new runs of `tenant`: from now on none is admitted (they
+  /// queue, within the queue caps), while its continuations and reclaims
+  /// still are. Admits nothing. Returns false, changing nothing, for an
+  /// unknown tenant; pausing a paused tenant changes nothing.
+  bool pause(tenant_id tenant);
+
+  /// Lets the new runs of `tenant` be admitted again: those waiting are
+  /// dispatched at once in the usual order (appended to `admitted`).
+  /// Returns false, changing nothing, for an unknown tenant; resuming a
+  /// tenant that is not paused changes nothing.
+  bool resume(tenant_id tenant, std::vector<admitted_run>& admitted);
+
+  /// Whether `tenant` is paused; false for an unknown tenant.
+  [[nodiscard]] bool paused(tenant_id tenant) const noexcept;
+
+  /// Admits, queues or rejects run `request` of `tenant` in class `priority`
+  /// (a paused tenant's run is queued, or rejected for a full queue).
   [[nodiscard]] submit_decision submit(request_id request, tenant_id tenant,
                                        std::size_t priority);
 
@@ -376,6 +400,7 @@ class admission {
     std::uint32_t queued_new = 0;    // new runs: what queue_cap bounds
     std::uint32_t yielded = 0;       // admitted runs that gave their slot back
     std::uint64_t queued_levels = 0; // bit l: runs waiting at level l
+    bool paused = false;             // new runs are held (pause)
   };
 
   // The state of one tenant at one level, in one 32-byte node: its FIFO, its
@@ -419,6 +444,10 @@ class admission {
   void forget(std::uint32_t slot) noexcept;
   void finish(std::uint32_t slot, std::vector<admitted_run>& admitted);
   shed_run shed(std::uint32_t tenant, std::size_t level, time_point now);
+  [[nodiscard]] std::uint64_t
+  dispatchable_levels(const tenant_node& t) const noexcept;
+  void leave_rings(std::uint32_t tenant, std::uint64_t levels) noexcept;
+  void join_rings(std::uint32_t tenant, std::uint64_t levels) noexcept;
   void deactivate(std::uint32_t tenant) noexcept;
   void activate(std::uint32_t tenant) noexcept;
   void dispatch(std::vector<admitted_run>& admitted);

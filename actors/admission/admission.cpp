@@ -87,6 +87,9 @@ void admission_state::init(admission_actor_config cfg) {
     if (auto gauge = cfg_.metrics.tenant_daily_tokens.find(tenant_name);
         gauge != cfg_.metrics.tenant_daily_tokens.end())
       entry->daily_tokens = gauge->second;
+    if (auto gauge = cfg_.metrics.tenant_paused.find(tenant_name);
+        gauge != cfg_.metrics.tenant_paused.end())
+      entry->paused = gauge->second;
     entry->daily_token_budget = daily_token_budget_of(tier->second, &tenant);
     queue_->set_tenant(entry->id, tenant_limits_of(tier->second, &tenant),
                        admitted_);
@@ -106,6 +109,9 @@ caf::behavior admission_state::make_behavior() {
         reclaim(msg, caf::actor_cast<caf::actor>(self_->current_sender()));
       },
       [this](const charge_tokens& msg) { charge_tokens_of(msg); },
+      [this](const pause_tenant& msg) -> caf::result<tenant_pause_state> {
+        return set_paused(msg);
+      },
       [this](refresh_atom) {
         refresh_armed_ = false;
         refresh_gauges();
@@ -131,10 +137,17 @@ admission_tenant* admission_state::tenant_for(const std::string& tenant_name) {
   entry->name = tenant_name;
   entry->id = next_tenant_++;
   entry->in_flight = cfg_.metrics.other_in_flight;
+  entry->paused = cfg_.metrics.other_paused;
   entry->daily_token_budget = daily_token_budget_of(tier->second, nullptr);
   queue_->set_tenant(entry->id, tenant_limits_of(tier->second, nullptr),
                      admitted_);
   return tenants_.emplace(tenant_name, std::move(entry)).first->second.get();
+}
+
+std::string
+admission_state::not_admitted(const std::string& tenant_name) const {
+  return "tenant `" + tenant_name +
+         "` has no [tenants] table and admission.default_tier is empty";
 }
 
 void admission_state::forget_if_idle(admission_tenant* tenant) {
@@ -152,10 +165,7 @@ void admission_state::admit(const admit_run& msg, const caf::actor& sender) {
   if (tenant == nullptr) {
     count_refusal(admission_refusal::unknown_tenant);
     reply(refusal_verdict(msg.run, admission_outcome::rejected,
-                          error_code::not_found,
-                          "tenant `" + msg.tenant +
-                              "` has no [tenants] table and "
-                              "admission.default_tier is empty"));
+                          error_code::not_found, not_admitted(msg.tenant)));
     return;
   }
   advance_day(wall_now());

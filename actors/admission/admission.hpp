@@ -94,6 +94,9 @@ struct admission_tenant {
   /// The tenant's `warden_tenant_daily_tokens` gauge (null for tenants
   /// without a [tenants.<name>] table: they add to `_other`).
   prometheus::Gauge* daily_tokens = nullptr;
+  /// The tenant's `warden_tenant_paused` gauge: its own (set to 0 or 1), or
+  /// `_other` (counts paused tenants without a table); may be null.
+  prometheus::Gauge* paused = nullptr;
 };
 
 /// One run queued or running in admission.
@@ -124,6 +127,14 @@ struct admission_run {
 /// of new runs). Everything is one-way: admission
 /// holds no request handlers, and each message costs O(P + k) for P priority
 /// classes and k runs admitted by it.
+///
+/// An operator's `pause_tenant` holds a tenant's new runs in the queue
+/// (`policies::admission::pause`): they are answered `queued` and wait
+/// within the queue bounds, while its admitted runs, their children and
+/// reclaims go on; resuming admits the waiting runs at once, their verdicts
+/// going to their submitters. Answered with `tenant_pause_state`, or
+/// not_found for a tenant the configuration does not admit. A paused tenant
+/// is kept until it is resumed; the pause lives in memory only.
 ///
 /// Daily token budgets, with escrow: an `admit_run` that is not `accepted`
 /// reserves the run's own token budget (`admit_run.tokens`, 0 = none of its
@@ -169,6 +180,11 @@ struct admission_state {
   /// Adds tokens no release carries to their tenant's daily counter.
   void charge_tokens_of(const charge_tokens& msg);
 
+  /// Handles `pause_tenant`: pauses or resumes the tenant and says its state
+  /// now; not_found for a tenant the node does not admit.
+  [[nodiscard]] caf::expected<tenant_pause_state>
+  set_paused(const pause_tenant& msg);
+
   /// The policy (for tests and metrics).
   [[nodiscard]] const policies::admission& queue() const noexcept {
     return *queue_;
@@ -188,6 +204,8 @@ struct admission_state {
 
  private:
   admission_tenant* tenant_for(const std::string& tenant_name);
+  std::string not_admitted(const std::string& tenant_name) const;
+  void show_paused(admission_tenant& tenant, bool paused);
   void forget_if_idle(admission_tenant* tenant);
   void started(admission_run& entry, policies::duration waited);
   void regained(admission_run& entry, run_id run, const caf::actor& sender);

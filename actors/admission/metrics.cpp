@@ -2,6 +2,25 @@
 
 namespace warden {
 
+namespace {
+
+/// Registers gauge `name` with one series per configured tenant of
+/// `settings` (into `by_tenant`) and one for every other tenant together,
+/// `tenant="_other"`, which it returns: tenant labels stay bounded by the
+/// configuration.
+prometheus::Gauge* tenant_gauges(
+    prometheus::Registry& registry, const config::settings& settings,
+    const char* name, const char* help,
+    std::map<std::string, prometheus::Gauge*, std::less<>>& by_tenant) {
+  auto& family =
+      prometheus::BuildGauge().Name(name).Help(help).Register(registry);
+  for (const auto& [tenant_name, tenant] : settings.tenants)
+    by_tenant.emplace(tenant_name, &family.Add({{"tenant", tenant_name}}));
+  return &family.Add({{"tenant", "_other"}});
+}
+
+} // namespace
+
 const char* to_string(admission_refusal x) noexcept {
   switch (x) {
   case admission_refusal::unknown_tenant:
@@ -50,14 +69,11 @@ admission_metrics make_admission_metrics(prometheus::Registry& registry,
     result.queue_depth.push_back(&depth.Add({{"priority", priority.name}}));
     result.oldest_wait.push_back(&oldest.Add({{"priority", priority.name}}));
   }
-  auto& in_flight = prometheus::BuildGauge()
-                        .Name("warden_admission_in_flight")
-                        .Help("Runs in flight by configured tenant; _other "
-                              "sums the tenants without a [tenants] table.")
-                        .Register(registry);
-  for (const auto& [name, tenant] : settings.tenants)
-    result.tenant_in_flight.emplace(name, &in_flight.Add({{"tenant", name}}));
-  result.other_in_flight = &in_flight.Add({{"tenant", "_other"}});
+  result.other_in_flight = tenant_gauges(
+      registry, settings, "warden_admission_in_flight",
+      "Runs in flight by configured tenant; _other sums the tenants without a "
+      "[tenants] table.",
+      result.tenant_in_flight);
   result.yielded = &prometheus::BuildGauge()
                         .Name("warden_admission_yielded_runs")
                         .Help("Admitted runs that gave their in-flight slot "
@@ -65,26 +81,17 @@ admission_metrics make_admission_metrics(prometheus::Registry& registry,
                               "(not counted in warden_admission_in_flight)")
                         .Register(registry)
                         .Add({});
-  auto& daily = prometheus::BuildGauge()
-                    .Name("warden_tenant_daily_tokens")
-                    .Help("Tokens used on the current UTC day by configured "
-                          "tenant (runs that ended today); _other sums the "
-                          "tenants without a [tenants] table.")
-                    .Register(registry);
-  for (const auto& [name, tenant] : settings.tenants)
-    result.tenant_daily_tokens.emplace(name, &daily.Add({{"tenant", name}}));
-  result.other_daily_tokens = &daily.Add({{"tenant", "_other"}});
-  auto& reserved =
-      prometheus::BuildGauge()
-          .Name("warden_tenant_reserved_tokens")
-          .Help("Tokens held in escrow out of the daily budget by runs that "
-                "have not ended, by configured tenant; _other sums the "
-                "tenants without a [tenants] table.")
-          .Register(registry);
-  for (const auto& [name, tenant] : settings.tenants)
-    result.tenant_reserved_tokens.emplace(name,
-                                          &reserved.Add({{"tenant", name}}));
-  result.other_reserved_tokens = &reserved.Add({{"tenant", "_other"}});
+  result.other_daily_tokens = tenant_gauges(
+      registry, settings, "warden_tenant_daily_tokens",
+      "Tokens used on the current UTC day by configured tenant (runs that "
+      "ended today); _other sums the tenants without a [tenants] table.",
+      result.tenant_daily_tokens);
+  result.other_reserved_tokens = tenant_gauges(
+      registry, settings, "warden_tenant_reserved_tokens",
+      "Tokens held in escrow out of the daily budget by runs that have not "
+      "ended, by configured tenant; _other sums the tenants without a "
+      "[tenants] table.",
+      result.tenant_reserved_tokens);
   result.token_overrun =
       &prometheus::BuildCounter()
            .Name("warden_tenant_token_overrun_total")
@@ -92,6 +99,12 @@ admission_metrics make_admission_metrics(prometheus::Registry& registry,
                  "tenant's daily budget (counted for the day all the same)")
            .Register(registry)
            .Add({});
+  result.other_paused = tenant_gauges(
+      registry, settings, "warden_tenant_paused",
+      "1 while an operator holds the configured tenant's new runs in the "
+      "queue (pause), else 0; _other counts the paused tenants without a "
+      "[tenants] table.",
+      result.tenant_paused);
   result.wait = &prometheus::BuildHistogram()
                      .Name("warden_admission_wait_seconds")
                      .Help("Time admitted runs waited in the queue, seconds.")

@@ -77,6 +77,12 @@ struct admission_metrics {
   /// `warden_tenant_token_overrun_total`: tokens runs used beyond their
   /// reservation (counted for their tenant's day all the same).
   prometheus::Counter* token_overrun = nullptr;
+  /// `warden_tenant_paused{tenant}`: 1 while an operator holds each
+  /// configured tenant's new runs (`pause_tenant`), else 0.
+  std::map<std::string, prometheus::Gauge*, std::less<>> tenant_paused;
+  /// `warden_tenant_paused{tenant="_other"}`: how many tenants without a
+  /// [tenants.<name>] table are paused.
+  prometheus::Gauge* other_paused = nullptr;
 };
 
 /// Registers the admission metrics in `registry` for the classes and tenants

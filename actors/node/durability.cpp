@@ -34,6 +34,11 @@ void schedule_retry(node_ptr self) {
 } // namespace
 
 run_status reported_status(const node_state& st, const run_record& r) {
+  if (auto why = pause_reason(st, r)) {
+    auto shown = r.status;
+    shown.reason = std::move(*why);
+    return shown;
+  }
   if (r.phase != run_phase::finishing)
     return r.status;
   auto shown = r.status;

@@ -90,6 +90,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
       [self](list_sessions& req) { return on_list_sessions(self, req); },
       [self](drain_node&) { return on_drain(self); },
       [self](get_readiness) { return on_get_readiness(self); },
+      [self](const pause_tenant& req) { return on_pause_tenant(self, req); },
       [self](drain_deadline_atom) { on_drain_deadline(self); },
   };
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -191,6 +192,10 @@ struct node_state {
   /// does not, new work is refused with `unavailable`.
   bool storage_writable = true;
   drain_state drain;
+  /// Tenants paused by an operator, as admission last answered
+  /// `pause_tenant` (admission holds the pause; this copy only lets the
+  /// tenant's queued root runs say why they wait).
+  std::unordered_set<std::string> paused_tenants;
   resume_queue resume;
   /// Supervisors of root runs that fan out (actors/node/children.hpp).
   run_trees trees;

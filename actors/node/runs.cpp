@@ -152,7 +152,8 @@ void on_room(node_ptr self, run_record& r, const admission_verdict& v) {
     journal(self, ticket, r, storage::entry_kind::run_accepted,
             storage::encode(stored_of(r)));
   }
-  emit(self, r, to == run_phase::admitted ? "admitted" : "queued", {});
+  emit(self, r, to == run_phase::admitted ? "admitted" : "queued",
+       pause_reason(st, r).value_or(""));
   maybe_start(self, r);
 }
 

@@ -100,6 +100,26 @@ struct drain_node {};
 /// Reply: `node_readiness`.
 struct get_readiness {};
 
+/// An operator pauses (`paused`) or resumes `tenant`: while paused, its new
+/// root runs are accepted and acknowledged as always but wait in
+/// admission's queue (within its bounds); its runs already admitted, and
+/// the child runs of their trees, go on. Resuming dispatches the waiting
+/// runs at once. Idempotent; held in memory (a restart resumes every
+/// tenant). Reply: `tenant_pause_state`, or not_found for a tenant the node
+/// does not admit.
+struct pause_tenant {
+  std::string tenant;
+  bool paused = true;
+};
+
+/// The answer to `pause_tenant`: the tenant's state now.
+struct tenant_pause_state {
+  std::string tenant;
+  bool paused = false;
+  /// The tenant's runs waiting in admission's queue now.
+  std::uint32_t queued = 0;
+};
+
 /// The answer to `get_readiness`. The node answers only once it has read
 /// its database and re-queued the runs a crash left unfinished, so an
 /// answer means recovery is done; `ready` needs the rest too.

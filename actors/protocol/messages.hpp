@@ -63,6 +63,8 @@ inline const auto protocol_types = std::make_tuple(
     message_type<drain_node>{"warden.drain_node"},
     message_type<get_readiness>{"warden.get_readiness"},
     message_type<node_readiness>{"warden.node_readiness"},
+    message_type<pause_tenant>{"warden.pause_tenant"},
+    message_type<tenant_pause_state>{"warden.tenant_pause_state"},
     message_type<run_status>{"warden.run_status"},
     message_type<run_step>{"warden.run_step"},
     message_type<std::vector<run_step>>{"warden.run_steps"},

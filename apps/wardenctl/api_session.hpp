@@ -59,7 +59,7 @@ struct api_session {
   /// Sends until an answer comes: a request that failed before an answer
   /// (no connection, a reset, a timeout) is sent again after a backoff,
   /// until the deadline. Every request here is safe to repeat (reads, a
-  /// cancel, and starts that carry an Idempotency-Key).
+  /// cancel, a pause or resume, and starts that carry an Idempotency-Key).
   exchange call(net::method verb, const std::string& path,
                 const std::string& body, milliseconds hold,
                 const std::string& idempotency_key = {});

@@ -1,6 +1,6 @@
 // wardenctl over HTTP (--api URL): the same commands, output and exit
 // codes as over CAF, through the node's HTTP API with a tenant's (or, for
-// drain, an admin's) bearer key. Requests that could start something
+// drain and tenant, an admin's) bearer key. Requests that could start something
 // (submit, turn) always carry an Idempotency-Key (--key, or one made
 // here), so that a request whose answer was lost is simply sent again:
 // no process per attempt, as the CAF path needs.
@@ -127,6 +127,14 @@ int run_api_command(const ctl_command& cmd) {
       after = (*doc)["next_after"].get<std::uint64_t>();
     }
     show_sessions(cmd, sessions);
+  } else if (cmd.verb == "tenant") {
+    auto path = "/v1/admin/tenants/" + cmd.tenant + "/" + cmd.tenant_action;
+    if (auto doc = answer_or_report(
+            cmd, api.call(net::method::post, path, {}, quick), rc))
+      show_pause(cmd, tenant_pause_state{
+                          doc->value("tenant", cmd.tenant),
+                          doc->value("paused", cmd.tenant_action == "pause"),
+                          doc->value("queued", std::uint32_t{0})});
   } else if (cmd.verb == "drain") {
     if (answer_or_report(
             cmd, api.call(net::method::post, "/v1/admin/drain", {}, quick),

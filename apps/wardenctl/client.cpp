@@ -159,6 +159,10 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
     self->request(*node, timeout, list_sessions{cmd.tenant})
         .receive([&](session_list& list) { show_sessions(cmd, list.sessions); },
                  on_error);
+  } else if (cmd.verb == "tenant") {
+    self->request(*node, timeout,
+                  pause_tenant{cmd.tenant, cmd.tenant_action == "pause"})
+        .receive([&](tenant_pause_state& s) { show_pause(cmd, s); }, on_error);
   } else if (cmd.verb == "drain") {
     self->request(*node, timeout, drain_node{})
         .receive(

@@ -9,9 +9,12 @@ namespace warden::apps {
 
 /// One wardenctl invocation, parsed.
 struct ctl_command {
-  /// submit, turn, status, wait, cancel, events, sessions, drain, or
-  /// new-api-key.
+  /// submit, turn, status, wait, cancel, events, sessions, drain, tenant,
+  /// or  /// new-api-key.
   std::string verb;
+  /// What `tenant` does to the tenant it names (in `tenant`): pause or
+  /// resume.
+  std::string tenant_action;
   /// HOST:PORT of the node. Default 127.0.0.1:4242.
   std::string node = "127.0.0.1:4242";
   /// The node's HTTP API (`http://127.0.0.1:8080`); empty: speak CAF to
@@ -19,7 +22,8 @@ struct ctl_command {
   std::string api;
   /// A file whose first line is the API key (else $WARDEN_API_KEY).
   std::string api_key_file;
-  /// The tenant the request speaks for (also from WARDEN_TENANT).
+  /// The tenant the request speaks for (also from WARDEN_TENANT); for
+  /// `tenant pause|resume TENANT`, the tenant named there.
   std::string tenant;
   std::string agent;
   std::string input;

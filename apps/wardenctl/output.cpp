@@ -96,6 +96,19 @@ void show_sessions(const ctl_command& cmd,
               << (s.resident ? "" : "  (passivated)") << '\n';
 }
 
+void show_pause(const ctl_command& cmd, const tenant_pause_state& s) {
+  if (cmd.json) {
+    std::cout << dump(json{{"tenant", s.tenant},
+                           {"paused", s.paused},
+                           {"queued", s.queued}})
+              << '\n';
+    return;
+  }
+  std::cout << "tenant " << s.tenant << (s.paused ? " paused" : " resumed")
+            << ": " << s.queued << (s.queued == 1 ? " run waits" : " runs wait")
+            << " in the queue\n";
+}
+
 int show_refusal(const ctl_command& cmd, const std::string& code,
                  const std::string& reason) {
   if (cmd.json)

@@ -27,6 +27,9 @@ void show_ack(const ctl_command& cmd, const run_ack& ack);
 void show_sessions(const ctl_command& cmd,
                    const std::vector<session_info>& sessions);
 
+/// Prints a tenant's pause state (tenant pause, tenant resume).
+void show_pause(const ctl_command& cmd, const tenant_pause_state& s);
+
 /// Prints a refusal (`code`: the node's error code) and returns its exit
 /// code: `exit_not_found` for not_found, else `exit_failure`.
 int show_refusal(const ctl_command& cmd, const std::string& code,

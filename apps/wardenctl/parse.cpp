@@ -1,7 +1,10 @@
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <boost/program_options.hpp>
 
@@ -14,7 +17,7 @@ namespace warden::apps {
 
 namespace {
 
-constexpr const char* usage = R"(Usage: wardenctl [options] COMMAND [RUN]
+constexpr const char* usage = R"(Usage: wardenctl [options] COMMAND [ARGS]
 
 Commands:
   submit --tenant T --agent A --input TEXT [--priority P] [--key K]
@@ -30,15 +33,21 @@ Commands:
                       ends with the final one (exit code as for wait)
   sessions            list the tenant's sessions
   drain               drain the node: refuse new runs, finish or cancel the rest
+  tenant pause TENANT hold the tenant's new runs in the queue (they are still
+                      accepted); its running runs and their children go on
+  tenant resume TENANT
+                      let the tenant's waiting runs start again; the pause is
+                      kept in the node's memory (a restart resumes everyone)
   new-api-key         print a new random API key and its SHA-256, the digest
                       an [api.keys.<id>] table of wardend's configuration
                       holds (the key itself is never written there)
 
 With --api URL, wardenctl speaks the node's HTTP API: the key
 (--api-key-file, or WARDEN_API_KEY) names the tenant, so --tenant is not
-needed; drain takes an admin key. A request whose answer is lost is sent
-again within the timeout; submit and turn always carry an idempotency key
-(--key, or one wardenctl makes), so that a second run is never started.
+needed; drain and tenant take an admin key. A request whose answer is lost
+is sent again within the timeout; submit and turn always carry an
+idempotency key (--key, or one wardenctl makes), so that a second run is
+never started.
 
 Over CAF (--node), an answer that does not come is asked for again, from a
 new connection, within the timeout: for every command but a submit or turn
@@ -50,9 +59,9 @@ of --tls-dir (default $WARDEN_TLS_DIR, else ./var/tls), made by wardend in
 
 Exit codes: 0 ok; 1 the node answered with an error, or no answer came in
 time; 2 bad command line or unusable TLS files; 3 the run ended without
-success (wait, events); 4 no such run or session; 5 the node cannot be reached; 6 the
-TLS handshake failed (the node refused this client's certificate, or this
-client the node's).
+success (wait, events); 4 no such run, session or tenant; 5 the node cannot
+be reached; 6 the TLS handshake failed (the node refused this client's
+certificate, or this client the node's).
 
 Options)";
 
@@ -61,15 +70,61 @@ bool fail(const std::string& message) {
   return false;
 }
 
-bool check(const ctl_command& cmd) {
-  static const char* verbs[] = {"submit",   "turn",   "status",
-                                "wait",     "cancel", "events",
-                                "sessions", "drain",  "new-api-key"};
+/// Whether `name` can be a path segment as it is (the API reads segments
+/// as sent): unreserved URL characters only.
+bool path_safe(const std::string& name) {
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+           c == '_' || c == '.' || c == '~';
+  });
+}
+
+/// Takes the operands after the command into `cmd`: a run or session id,
+/// or, for `tenant`, pause|resume and the tenant's name.
+bool take_operands(ctl_command& cmd, const std::vector<std::string>& args) {
+  auto wants = cmd.verb == "tenant" ? 2u : 1u;
+  if (args.size() > wants)
+    return fail("unexpected argument `" + args[wants] + "`");
+  if (cmd.verb == "tenant") {
+    if (args.empty() || (args[0] != "pause" && args[0] != "resume"))
+      return fail("tenant needs pause or resume, then the tenant's name");
+    if (args.size() < 2 || args[1].empty())
+      return fail("tenant " + args[0] + " needs the tenant's name");
+    if (!cmd.api.empty() && !path_safe(args[1]))
+      return fail("tenant `" + args[1] +
+                  "`: over --api a tenant's name is letters, digits and "
+                  "-_.~ only");
+    cmd.tenant_action = args[0];
+    cmd.tenant = args[1];
+    return true;
+  }
+  if (args.empty())
+    return true;
+  const auto& run_text = args[0];
+  // Digits only: strtoull would take "-1" as 2^64 - 1, and skip spaces.
+  char* end = nullptr;
+  errno = 0;
+  auto value = std::strtoull(run_text.c_str(), &end, 10);
+  bool digits = std::all_of(run_text.begin(), run_text.end(),
+                            [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || end == run_text.c_str() || *end != '\0' || errno == ERANGE)
+    return fail("run id `" + run_text +
+                "` is not a run id (a positive number)");
+  cmd.run = value;
+  return true;
+}
+
+bool known_verb(const ctl_command& cmd) {
+  static const char* verbs[] = {"submit", "turn",     "status", "wait",
+                                "cancel", "events",   "sessions", "drain",
+                                "tenant", "new-api-key"};
   bool known = false;
   for (auto verb : verbs)
     known = known || cmd.verb == verb;
-  if (!known)
-    return fail("unknown command `" + cmd.verb + "`");
+  return known || fail("unknown command `" + cmd.verb + "`");
+}
+
+bool check(const ctl_command& cmd) {
   if (cmd.verb != "drain" && cmd.verb != "new-api-key" && cmd.api.empty() &&
       cmd.tenant.empty())
     return fail(cmd.verb + " needs --tenant (or WARDEN_TENANT)");
@@ -97,7 +152,7 @@ ctl_parse_result parse_ctl_command(int argc, char** argv) {
   if (const char* dir = std::getenv("WARDEN_TLS_DIR"); dir && *dir)
     cmd.tls_dir = dir;
   std::int64_t timeout_s = -1;
-  std::string run_text;
+  std::vector<std::string> operands;
   po::options_description options{usage};
   options.add_options()                      //
       ("help,h", "print this help and exit") //
@@ -133,10 +188,10 @@ ctl_parse_result parse_ctl_command(int argc, char** argv) {
       ("tls-ca", po::value(&cmd.tls_ca)->value_name("FILE"),
        "CA certificates the node's must chain to (default DIR/ca.pem)");
   po::options_description hidden;
-  hidden.add_options()("verb", po::value(&cmd.verb))("run",
-                                                     po::value(&run_text));
+  hidden.add_options()("verb", po::value(&cmd.verb))("operands",
+                                                     po::value(&operands));
   po::positional_options_description positional;
-  positional.add("verb", 1).add("run", 1);
+  positional.add("verb", 1).add("operands", -1);
   po::options_description all;
   all.add(options).add(hidden);
   po::variables_map vm;
@@ -155,19 +210,8 @@ ctl_parse_result parse_ctl_command(int argc, char** argv) {
     std::cout << options << '\n';
     return {std::nullopt, vm.count("help") > 0 ? exit_ok : exit_usage};
   }
-  if (!run_text.empty()) {
-    // Digits only: strtoull would take "-1" as 2^64 - 1, and skip spaces.
-    char* end = nullptr;
-    errno = 0;
-    auto value = std::strtoull(run_text.c_str(), &end, 10);
-    bool digits = std::all_of(run_text.begin(), run_text.end(),
-                              [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits || end == run_text.c_str() || *end != '\0' || errno == ERANGE) {
-      fail("run id `" + run_text + "` is not a run id (a positive number)");
-      return {std::nullopt, exit_usage};
-    }
-    cmd.run = value;
-  }
+  if (!known_verb(cmd) || !take_operands(cmd, operands))
+    return {std::nullopt, exit_usage};
   if (timeout_s == 0 || timeout_s < -1) {
     fail("--timeout must be a positive number of seconds");
     return {std::nullopt, exit_usage};

@@ -88,6 +88,14 @@ caf::behavior fake_node(caf::event_based_actor*) {
         return run_ack{100 + x.session, x.session, false};
       },
       [readiness](const node_readiness& x) { *readiness = x; },
+      // acme has two runs waiting; only acme and globex are admitted.
+      [](const pause_tenant& x) -> caf::result<tenant_pause_state> {
+        if (x.tenant != "acme" && x.tenant != "globex")
+          return make_error(error_code::not_found,
+                            "tenant `" + x.tenant + "` is not admitted");
+        return tenant_pause_state{x.tenant, x.paused,
+                                  x.tenant == "acme" ? 2u : 0u};
+      },
   };
 }
 
@@ -216,6 +224,35 @@ CAF_TEST(refused credentials are reported by reason) {
   std::lock_guard<std::mutex> guard{*refusals_mutex};
   CAF_CHECK_EQUAL(
       *refusals, (std::vector<std::string>{"missing", "unknown", "admin_key"}));
+}
+
+CAF_TEST(an admin key pauses and resumes a tenant and others are refused) {
+  auto paused = call("POST", "/v1/admin/tenants/acme/pause", "wk_ops");
+  CAF_CHECK_EQUAL(status_of(paused), 200);
+  auto state = body_of(paused);
+  CAF_CHECK_EQUAL(state["tenant"], "acme");
+  CAF_CHECK_EQUAL(state["paused"], true);
+  CAF_CHECK_EQUAL(state["queued"], 2);
+  auto resumed = call("POST", "/v1/admin/tenants/globex/resume", "wk_ops");
+  CAF_CHECK_EQUAL(status_of(resumed), 200);
+  auto back = body_of(resumed);
+  CAF_CHECK_EQUAL(back["tenant"], "globex");
+  CAF_CHECK_EQUAL(back["paused"], false);
+  auto unknown = call("POST", "/v1/admin/tenants/initech/pause", "wk_ops");
+  CAF_CHECK_EQUAL(status_of(unknown), 404);
+  auto missing = body_of(unknown);
+  CAF_CHECK_EQUAL(missing["error"]["code"], "not_found");
+  CAF_CHECK(has(missing["error"]["message"].get<std::string>(), "initech"));
+  // A tenant's key, even for its own tenant: 403; no key: 401.
+  auto own = call("POST", "/v1/admin/tenants/acme/pause", "wk_acme");
+  CAF_CHECK_EQUAL(status_of(own), 403);
+  auto forbidden = body_of(own);
+  CAF_CHECK_EQUAL(forbidden["error"]["code"], "forbidden");
+  auto anonymous = call("POST", "/v1/admin/tenants/acme/resume");
+  CAF_CHECK_EQUAL(status_of(anonymous), 401);
+  CAF_CHECK(has(anonymous, "WWW-Authenticate: Bearer"));
+  CAF_CHECK_EQUAL(
+      status_of(call("GET", "/v1/admin/tenants/acme/pause", "wk_ops")), 405);
 }
 
 CAF_TEST(sessions are listed in pages and read one by one) {

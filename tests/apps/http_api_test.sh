@@ -2,8 +2,9 @@
 # The HTTP API of a real wardend, through clients nobody here wrote (Python's
 # http.client, curl, @apidevtools/swagger-parser): the OpenAPI document,
 # runs, sessions, idempotency, every error status, tenant isolation over
-# 10,000 ids, key reload on SIGHUP, the API's metrics, /readyz during a
-# drain and a clean stop.
+# 10,000 ids, key reload on SIGHUP, the API's metrics, a tenant paused and
+# resumed (HTTP and wardenctl over HTTP and CAF), /readyz during a drain and
+# a clean stop.
 # Usage: http_api_test.sh WARDEND WARDENCTL SOURCE_DIR
 set -u
 wardend=$1
@@ -175,12 +176,52 @@ for _ in $(seq 50); do
 done
 check "an admin key added on SIGHUP is in force" \
   contains "$work/node.out" "SIGHUP: 4 API keys in force"
+# wardenctl tenant pause/resume: over HTTP with the admin key, over CAF
+# with the node's client certificate.
+ops2_key=$(field "$work/ops2.key" key)
+globex_key=$(field "$work/globex.key" key)
+admin_ctl() { WARDEN_API_KEY=$ops2_key timeout 60 "$wardenctl" --api "http://127.0.0.1:$api_port" "$@"; }
+caf_ctl() { timeout 60 "$wardenctl" --node "127.0.0.1:$node_port" --tls-dir "$work/var/tls" "$@"; }
+admin_ctl tenant pause globex --json >"$work/ctl-pause.json"
+check "wardenctl --api tenant pause prints the tenant's state as JSON" \
+  contains "$work/ctl-pause.json" '{"paused":true,"queued":0,"tenant":"globex"}'
+held=$(curl -sf --max-time 10 -H "Authorization: Bearer $globex_key" \
+  -H 'Content-Type: application/json' \
+  -d '{"agent": "quick", "input": "wait for the operator"}' \
+  "http://127.0.0.1:$api_port/v1/runs" | field /dev/stdin run_id)
+check "a run of the paused tenant is accepted" [ -n "$held" ]
+curl -s --max-time 10 -H "Authorization: Bearer $globex_key" \
+  "http://127.0.0.1:$api_port/v1/runs/$held?wait=1s" >"$work/held.json"
+check "it waits, queued, while its tenant is paused" \
+  contains "$work/held.json" '"status":"queued"'
+caf_ctl tenant pause globex >"$work/ctl-pause-caf.out"
+check "wardenctl tenant pause over CAF is idempotent and counts the waiting run" \
+  contains "$work/ctl-pause-caf.out" "tenant globex paused: 1 run waits in the queue"
+caf_ctl tenant resume globex >"$work/ctl-resume.out"
+check "wardenctl tenant resume over CAF resumes it" \
+  contains "$work/ctl-resume.out" "tenant globex resumed"
+curl -s --max-time 20 -H "Authorization: Bearer $globex_key" \
+  "http://127.0.0.1:$api_port/v1/runs/$held?wait=15s" >"$work/held-done.json"
+check "the held run then runs to its end" \
+  contains "$work/held-done.json" '"status":"succeeded"'
+admin_ctl tenant resume globex >"$work/ctl-resume-api.out"
+check "wardenctl --api tenant resume of a running tenant changes nothing" \
+  contains "$work/ctl-resume-api.out" "tenant globex resumed: 0 runs wait"
+admin_ctl tenant pause initech --json >"$work/ctl-unknown.json"
+check "wardenctl --api tenant pause of an unknown tenant exits 4" [ $? -eq 4 ]
+check "... naming the tenant" contains "$work/ctl-unknown.json" "initech"
+caf_ctl tenant pause initech 2>"$work/ctl-unknown-caf.err"
+check "wardenctl tenant pause over CAF of an unknown tenant exits 4" [ $? -eq 4 ]
+ctl tenant pause acme 2>"$work/ctl-forbidden.err"
+check "wardenctl --api tenant pause with a tenant's key exits 1" [ $? -eq 1 ]
+check "... saying it takes an admin key" contains "$work/ctl-forbidden.err" "forbidden"
+timeout 10 "$wardenctl" tenant pause 2>/dev/null
+check "wardenctl tenant pause without a tenant exits 2" [ $? -eq 2 ]
 slow=$(curl -sf --max-time 10 -H "Authorization: Bearer $acme_key" \
   -H 'Content-Type: application/json' \
   -d '{"agent": "slow", "input": "take your time"}' \
   "http://127.0.0.1:$api_port/v1/runs" | field /dev/stdin run_id)
 check "a slow run is accepted" [ -n "$slow" ]
-ops2_key=$(field "$work/ops2.key" key)
 check "a tenant's key cannot drain the node" \
   [ "$(api -X POST -H "Authorization: Bearer $acme_key" "http://127.0.0.1:$api_port/v1/admin/drain")" = 403 ]
 WARDEN_API_KEY=$ops2_key timeout 60 "$wardenctl" --api "http://127.0.0.1:$api_port" drain >"$work/ctl-drain.out"

@@ -94,6 +94,7 @@ struct model {
     std::vector<std::deque<std::uint64_t>> queues; // new runs, by class
     std::vector<std::deque<std::uint64_t>> conts;  // continuations, by class
     std::uint32_t yielded = 0;
+    bool paused = false; // new runs are held
   };
 
   admission_config cfg;
@@ -156,6 +157,11 @@ struct model {
     return t.in_flight < t.limits.in_flight_cap && in_flight < limit[cls];
   }
 
+  // Whether a new run of `t` in class `cls` could start now.
+  bool new_run_admissible(const tenant& t, std::size_t cls) const {
+    return !t.paused && has_capacity(t, cls);
+  }
+
   void set_tenant(admission& q, std::uint64_t id, tenant_limits l,
                   std::vector<admitted_run>& out, time_point now) {
     out.clear();
@@ -172,11 +178,29 @@ struct model {
 
   void remove_tenant(admission& q, std::uint64_t id) {
     bool idle = known(id) && tenants[id].in_flight == 0 && queued_of(id) == 0 &&
-                conts_of(id) == 0 && tenants[id].yielded == 0;
+                conts_of(id) == 0 && tenants[id].yielded == 0 &&
+                !tenants[id].paused;
     if (q.remove_tenant(id) != idle)
       ++violations;
     else if (idle)
       reset(tenants[id]);
+  }
+
+  void pause(admission& q, std::uint64_t id) {
+    if (q.pause(id) != known(id))
+      ++violations;
+    if (known(id))
+      tenants[id].paused = true;
+  }
+
+  void resume(admission& q, std::uint64_t id, std::vector<admitted_run>& out,
+              time_point now) {
+    out.clear();
+    if (q.resume(id, out) != known(id))
+      ++violations;
+    if (known(id))
+      tenants[id].paused = false;
+    admitted(out, now);
   }
 
   void dequeue(std::uint64_t id) {
@@ -285,7 +309,7 @@ struct model {
             return c;
         return classes;
       };
-      if (t.in_flight < t.limits.in_flight_cap && in_flight < limit[cls]) {
+      if (new_run_admissible(t, cls)) {
         admit = true;
       } else if (queued_of(tid) >= t.limits.queue_cap) {
         auto low = lowest_of([&](std::size_t c) { return t.queues[c].size(); });
@@ -362,7 +386,9 @@ struct model {
       auto& t = tenants[r.tenant];
       auto& f = r.continuation ? t.conts[r.cls] : t.queues[r.cls];
       auto level = 2 * r.cls + (r.continuation ? 0 : 1);
-      if (f.front() != e.request || level < last || !has_capacity(t, r.cls) ||
+      auto room = r.continuation ? has_capacity(t, r.cls)
+                                 : new_run_admissible(t, r.cls);
+      if (f.front() != e.request || level < last || !room ||
           e.tenant != r.tenant || e.priority != r.cls ||
           e.waited != now - r.enqueued || e.reclaimed != r.reclaiming)
         ++violations;
@@ -433,7 +459,8 @@ struct model {
     for (std::uint64_t id = 0; id < tenants.size(); ++id) {
       auto& t = tenants[id];
       if (q.has_tenant(id) != t.known || q.in_flight(id) != t.in_flight ||
-          q.queued(id) != queued_of(id) + conts_of(id))
+          q.queued(id) != queued_of(id) + conts_of(id) ||
+          q.paused(id) != t.paused)
         ++violations;
       if (!t.cap_lowered && t.in_flight > t.limits.in_flight_cap)
         ++violations;
@@ -442,8 +469,10 @@ struct model {
       for (std::size_t c = 0; c < classes; ++c) {
         if (q.queued(id, c) != t.queues[c].size() + t.conts[c].size())
           ++violations;
-        // Dispatch is eager: nothing queued may be admissible.
-        if ((!t.queues[c].empty() || !t.conts[c].empty()) && has_capacity(t, c))
+        // Dispatch is eager: nothing queued may be admissible (a paused
+        // tenant's new runs never are).
+        if ((!t.queues[c].empty() && new_run_admissible(t, c)) ||
+            (!t.conts[c].empty() && has_capacity(t, c)))
           ++violations;
       }
     }
@@ -919,6 +948,93 @@ CAF_TEST(continuations are never refused for a full queue nor shed) {
             rejection_reason::unknown_priority);
 }
 
+CAF_TEST(a paused tenant queues its new runs and others go past them) {
+  admission q{single_class(10), clk};
+  set(q, 7, limits(2, 3));
+  set(q, 8, limits(2, 3));
+  CAF_CHECK(q.pause(7));
+  CAF_CHECK(q.paused(7));
+  CAF_CHECK(!q.paused(8));
+  // Room everywhere, yet tenant 7's runs wait; tenant 8's start.
+  CAF_CHECK(q.submit(1, 7, 0).queued());
+  CAF_CHECK(q.submit(2, 7, 0).queued());
+  CAF_CHECK(q.submit(3, 8, 0).admitted());
+  CAF_CHECK(q.submit(4, 8, 0).admitted());
+  CAF_CHECK(q.submit(5, 8, 0).queued()); // tenant 8 is at its cap
+  CAF_CHECK_EQUAL(q.in_flight(7), 0u);
+  CAF_CHECK_EQUAL(q.queued(7), 2u);
+  // Tenant 8's queued run goes past tenant 7's older ones.
+  CAF_CHECK_EQUAL(ids(release(q, 3)), std::vector<std::uint64_t>{5});
+  // The queue cap still bounds a paused tenant's runs.
+  CAF_CHECK(q.submit(6, 7, 0).queued());
+  auto full = q.submit(9, 7, 0);
+  CAF_REQUIRE(full.rejected());
+  CAF_CHECK(*full.reason == rejection_reason::tenant_queue_full);
+}
+
+CAF_TEST(resuming a tenant dispatches its queued runs at once in fifo order) {
+  admission q{single_class(3), clk};
+  set(q, 7, limits(5, 10));
+  set(q, 8, limits(5, 10));
+  CAF_CHECK(q.pause(7));
+  for (std::uint64_t id = 1; id <= 4; ++id)
+    CAF_CHECK(q.submit(id, 7, 0).queued());
+  CAF_CHECK(q.submit(10, 8, 0).admitted());
+  clk.advance(2s);
+  out.clear();
+  CAF_CHECK(q.resume(7, out));
+  CAF_CHECK(!q.paused(7));
+  // Two slots of the global cap (3) are free: the two oldest leave.
+  CAF_CHECK_EQUAL(ids(out), (std::vector<std::uint64_t>{1, 2}));
+  CAF_REQUIRE_EQUAL(out.size(), 2u);
+  CAF_CHECK(out[0].waited == duration{2s});
+  // The rest keep their place and take turns with tenant 8 as always.
+  CAF_CHECK(q.submit(11, 8, 0).queued());
+  CAF_CHECK_EQUAL(ids(release(q, 10)), std::vector<std::uint64_t>{3});
+  CAF_CHECK_EQUAL(ids(release(q, 1)), std::vector<std::uint64_t>{11});
+  CAF_CHECK_EQUAL(ids(release(q, 2)), std::vector<std::uint64_t>{4});
+}
+
+CAF_TEST(a paused tenant still admits continuations and reclaims) {
+  admission q{single_class(10), clk};
+  set(q, 7, limits(2, 10));
+  CAF_CHECK(q.submit(1, 7, 0).admitted());
+  CAF_CHECK(q.pause(7));
+  // A child of run 1's tree is admitted; a new root waits.
+  CAF_CHECK(q.submit_continuation(2, 7, 0).admitted());
+  CAF_CHECK(q.submit(3, 7, 0).queued());
+  // At the cap, the next child queues ahead of the root and goes first.
+  CAF_CHECK(q.submit_continuation(4, 7, 0).queued());
+  CAF_CHECK_EQUAL(ids(release(q, 2)), std::vector<std::uint64_t>{4});
+  // The parent gives its slot back and gets it again while paused.
+  out.clear();
+  CAF_CHECK(q.yield(1, out));
+  CAF_CHECK(out.empty()); // the root stays held
+  CAF_CHECK(q.reclaim(1) == reclaim_outcome::resumed);
+  CAF_CHECK(q.state(3) == request_state::queued);
+}
+
+CAF_TEST(pausing is idempotent and names only known tenants) {
+  admission q{single_class(1), clk};
+  CAF_CHECK(!q.pause(7));
+  out.clear();
+  CAF_CHECK(!q.resume(7, out));
+  CAF_CHECK(!q.paused(7));
+  set(q, 7, limits(1, 10));
+  CAF_CHECK(q.pause(7));
+  CAF_CHECK(q.pause(7));
+  CAF_CHECK(q.submit(1, 7, 0).queued());
+  // An idle paused tenant is kept, or its pause would be forgotten.
+  out.clear();
+  CAF_CHECK(q.cancel(1, out) == cancel_outcome::dequeued);
+  CAF_CHECK(!q.remove_tenant(7));
+  CAF_CHECK(q.paused(7));
+  CAF_CHECK(q.resume(7, out));
+  CAF_CHECK(q.resume(7, out));
+  CAF_CHECK(out.empty());
+  CAF_CHECK(q.remove_tenant(7));
+}
+
 CAF_TEST(release and cancel forget yielded and reclaiming runs) {
   admission q{single_class(2), clk};
   set(q, 7, limits(1, 10));
@@ -982,6 +1098,7 @@ CAF_TEST(
   int sheds = 0;
   int dispatches = 0;
   int reclaims = 0;
+  int held = 0; // checks that found a paused tenant's new run waiting
   for (int round = 0; round < 6; ++round) {
     auto classes = 1 + pick(4);
     admission_config cfg;
@@ -1047,12 +1164,25 @@ CAF_TEST(
           m.runs.erase(id);
         }
         m.admitted(out, now);
-      } else if (dice < 97) {
+      } else if (dice < 95) {
         m.set_tenant(q, pick(tenant_ids), random_limits(), out, now);
+      } else if (dice < 97) {
+        // Pauses outnumber resumes a little, so that some tenants stay
+        // paused for a while; ids past the last tenant are unknown.
+        auto tenant = pick(tenant_ids + 5);
+        if (pick(9) < 5)
+          m.pause(q, tenant);
+        else
+          m.resume(q, tenant, out, now);
       } else {
         m.remove_tenant(q, pick(tenant_ids));
       }
       m.check(q, now);
+      for (auto& t : m.tenants)
+        if (t.paused && m.queued_of(&t - m.tenants.data()) > 0) {
+          ++held;
+          break;
+        }
     }
     violations += m.violations;
     sheds += m.sheds;
@@ -1061,7 +1191,9 @@ CAF_TEST(
   }
   CAF_MESSAGE(dispatches << " dispatches, " << sheds << " sheds, " << reclaims
                          << " slots reclaimed from the queue");
+  CAF_MESSAGE(held << " steps with a paused tenant's new runs held");
   CAF_CHECK_GREATER(reclaims, 0);
+  CAF_CHECK_GREATER(held, 0);
   CAF_CHECK_GREATER(sheds, 0);
   CAF_CHECK_GREATER(dispatches, 0);
   CAF_CHECK_EQUAL(violations, 0);

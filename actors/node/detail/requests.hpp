@@ -55,4 +55,9 @@ node_readiness on_get_readiness(node_ptr self);
 /// The drain's time is up: every unfinished run is cancelled.
 void on_drain_deadline(node_ptr self);
 
+/// An operator's pause or resume of a tenant, carried out by admission;
+/// answered with admission's answer once the node has noted it.
+caf::result<tenant_pause_state> on_pause_tenant(node_ptr self,
+                                                const pause_tenant& req);
+
 } // namespace warden::detail

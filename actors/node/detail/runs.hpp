@@ -116,6 +116,11 @@ void end_unadopted_children(node_ptr self, run_record& r);
 /// Counts a refused submission and passes the error on.
 caf::error refused(node_ptr self, caf::error err);
 
+/// Why `r` waits, when it is a root run queued in admission while an
+/// operator has paused its tenant; nothing otherwise.
+[[nodiscard]] std::optional<std::string> pause_reason(const node_state& st,
+                                                      const run_record& r);
+
 // -- events (node/run_events.cpp) -------------------------------------------
 
 /// Records the next event of `r` (up to max_run_events) and sends it to

@@ -117,6 +117,17 @@ typename Inspector::result_type inspect(Inspector& f, node_readiness& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pause_tenant& x) {
+  return f(caf::meta::type_name("pause_tenant"), x.tenant, x.paused);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, tenant_pause_state& x) {
+  return f(caf::meta::type_name("tenant_pause_state"), x.tenant, x.paused,
+           x.queued);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, run_status& x) {
   return f(caf::meta::type_name("run_status"), x.run, x.session, x.tenant,
            x.agent, x.state, x.output, x.reason, x.usage, x.model);

@@ -82,6 +82,26 @@ struct fixture : test_coordinator_fixture<test_config> {
     sched.run();
   }
 
+  /// A child run of an admitted tree (continuation), as the node sends it.
+  void admit_child(run_id run, std::string tenant) {
+    caf::send_as(node, admission,
+                 admit_run{run, std::move(tenant), 1, true, true});
+    sched.run();
+  }
+
+  /// Pauses (or resumes) `tenant` as the node asks: admission's answer.
+  caf::expected<tenant_pause_state> pause(const std::string& tenant,
+                                          bool paused = true) {
+    self->send(admission, pause_tenant{tenant, paused});
+    sched.run();
+    caf::expected<tenant_pause_state> answer{caf::error{}};
+    self->receive([&](tenant_pause_state& now) { answer = std::move(now); },
+                  [&](caf::error& err) { answer = std::move(err); },
+                  caf::after(std::chrono::seconds{0}) >>
+                      [&] { CAF_FAIL("admission did not answer"); });
+    return answer;
+  }
+
   admission_state& state() { return deref<admission_actor>(admission).state; }
 
   /// The last verdict about `run`, or a default one with run 0.
@@ -331,6 +351,134 @@ CAF_TEST(admission metrics count verdicts and track depth and in flight) {
   families = registry.Collect();
   CAF_CHECK_EQUAL(value("warden_admission_in_flight", "tenant", "a"), 0.0);
   CAF_CHECK_EQUAL(value("warden_admission_in_flight", "tenant", "_other"), 0.0);
+}
+
+CAF_TEST(a paused tenant queues its runs while another tenant goes past) {
+  start(two_tenants(1, 10));
+  auto paused = pause("a");
+  CAF_REQUIRE(paused);
+  CAF_CHECK_EQUAL(paused->tenant, "a");
+  CAF_CHECK(paused->paused);
+  CAF_CHECK_EQUAL(paused->queued, 0u);
+  admit(1, "a"); // room for it, but its tenant is paused
+  CAF_CHECK(last(1).outcome == admission_outcome::queued);
+  admit(2, "b");
+  admit(3, "b");
+  CAF_CHECK(last(2).outcome == admission_outcome::admitted);
+  CAF_CHECK(last(3).outcome == admission_outcome::queued);
+  // Run 1 waited longest, yet b's run takes the freed slot.
+  release(2);
+  CAF_CHECK(last(3).outcome == admission_outcome::admitted);
+  CAF_CHECK(last(1).outcome == admission_outcome::queued);
+  auto held = state().find_tenant("a");
+  CAF_REQUIRE(held != nullptr);
+  CAF_CHECK_EQUAL(state().queue().in_flight(held->id), 0u);
+}
+
+CAF_TEST(resuming a tenant admits its waiting runs at once with their wait) {
+  start(two_tenants(1, 10));
+  CAF_REQUIRE(pause("a"));
+  admit(1, "a");
+  admit(2, "a");
+  advance_time(seconds(3));
+  auto resumed = pause("a", false);
+  CAF_REQUIRE(resumed);
+  CAF_CHECK(!resumed->paused);
+  // The first takes the tenant's one slot; the second waits for it.
+  CAF_CHECK_EQUAL(resumed->queued, 1u);
+  auto admitted = last(1);
+  CAF_CHECK(admitted.outcome == admission_outcome::admitted);
+  CAF_CHECK_EQUAL(admitted.waited_ns, 3'000'000'000);
+  CAF_CHECK(last(2).outcome == admission_outcome::queued);
+  release(1);
+  CAF_CHECK(last(2).outcome == admission_outcome::admitted);
+}
+
+CAF_TEST(children of a running tree are admitted while their tenant is paused) {
+  start(two_tenants(2, 10));
+  admit(1, "a");
+  CAF_REQUIRE(pause("a"));
+  admit_child(10, "a");
+  CAF_CHECK(last(10).outcome == admission_outcome::admitted);
+  admit(2, "a"); // a new root waits
+  CAF_CHECK(last(2).outcome == admission_outcome::queued);
+  // At the cap, the next child waits, and takes the first free slot.
+  admit_child(11, "a");
+  CAF_CHECK(last(11).outcome == admission_outcome::queued);
+  release(10);
+  CAF_CHECK(last(11).outcome == admission_outcome::admitted);
+  CAF_CHECK(last(2).outcome == admission_outcome::queued);
+  // The parent gives its slot back and takes it again, paused or not.
+  caf::send_as(node, admission, yield_slot{1});
+  sched.run();
+  self->send(admission, reclaim_slot{1});
+  sched.run();
+  self->receive([](const slot_returned& x) { CAF_CHECK_EQUAL(x.run, 1u); },
+                caf::after(std::chrono::seconds{0}) >>
+                    [] { CAF_FAIL("the parent did not get its slot back"); });
+  CAF_CHECK(last(2).outcome == admission_outcome::queued);
+}
+
+CAF_TEST(pausing twice changes nothing and unknown tenants are named) {
+  auto settings = two_tenants(1, 10);
+  start(settings);
+  admit(1, "a");
+  admit(2, "a");
+  auto first = pause("a");
+  auto second = pause("a");
+  CAF_REQUIRE(first && second);
+  CAF_CHECK(second->paused);
+  CAF_CHECK_EQUAL(second->queued, first->queued);
+  CAF_CHECK_EQUAL(second->queued, 1u);
+  auto unknown = pause("stranger");
+  CAF_REQUIRE(!unknown);
+  CAF_CHECK(warden_code(unknown.error()) == error_code::not_found);
+  CAF_CHECK(contains(error_reason(unknown.error()), "stranger"));
+  CAF_MESSAGE("unknown tenant: " << error_reason(unknown.error()));
+  auto resumed_twice = pause("b", false);
+  CAF_REQUIRE(resumed_twice);
+  CAF_CHECK(!resumed_twice->paused);
+  // With a default tier every tenant is admitted, so it may be paused, and
+  // is kept while paused with nothing queued.
+  settings.admission.default_tier = "basic";
+  start(settings);
+  auto stranger = pause("stranger");
+  CAF_REQUIRE(stranger);
+  CAF_CHECK(stranger->paused);
+  CAF_CHECK_NOT_EQUAL(state().find_tenant("stranger"), nullptr);
+  CAF_REQUIRE(pause("stranger", false));
+  CAF_CHECK_EQUAL(state().find_tenant("stranger"), nullptr);
+}
+
+CAF_TEST(the paused gauge shows each paused tenant) {
+  prometheus::Registry registry;
+  auto settings = two_tenants(1, 1);
+  settings.admission.default_tier = "basic";
+  start(settings, make_admission_metrics(registry, settings));
+  auto paused_gauge = [&](const std::string& tenant) -> double {
+    for (auto& family : registry.Collect())
+      if (family.name == "warden_tenant_paused")
+        for (auto& metric : family.metric)
+          for (auto& label : metric.label)
+            if (label.name == "tenant" && label.value == tenant)
+              return metric.gauge.value;
+    return -1;
+  };
+  CAF_CHECK_EQUAL(paused_gauge("a"), 0.0);
+  CAF_REQUIRE(pause("a"));
+  CAF_REQUIRE(pause("a"));
+  CAF_REQUIRE(pause("stranger"));
+  CAF_REQUIRE(pause("visitor"));
+  CAF_CHECK_EQUAL(paused_gauge("a"), 1.0);
+  CAF_CHECK_EQUAL(paused_gauge("b"), 0.0);
+  // Tenants without a table are counted under _other, never by name.
+  CAF_CHECK_EQUAL(paused_gauge("_other"), 2.0);
+  CAF_CHECK_EQUAL(paused_gauge("stranger"), -1.0);
+  CAF_REQUIRE(pause("a", false));
+  CAF_REQUIRE(pause("stranger", false));
+  CAF_REQUIRE(pause("stranger", false));
+  CAF_CHECK_EQUAL(paused_gauge("a"), 0.0);
+  CAF_CHECK_EQUAL(paused_gauge("_other"), 1.0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -332,6 +332,72 @@ check("10,000 random ids and acme's ids asked with globex's key: all 404",
 status, _, doc, _ = api.call("GET", f"/v1/runs/{acme_runs[-1]}", acme)
 check("acme still reads its own run", status == 200, f"{status}")
 
+# Tenant pause ---------------------------------------------------------------
+
+
+def scrape_metrics():
+    conn = http.client.HTTPConnection("127.0.0.1", metrics_port, timeout=10)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    return text
+
+
+def paused_gauge(tenant):
+    prefix = f'warden_tenant_paused{{tenant="{tenant}"}} '
+    for line in scrape_metrics().splitlines():
+        if line.startswith(prefix):
+            return float(line[len(prefix):])
+    return None
+
+
+status, _, doc, _ = api.call("POST", "/v1/admin/tenants/acme/pause", ops)
+check("an admin key pauses a tenant: 200 with its state",
+      status == 200 and doc == {"tenant": "acme", "paused": True, "queued": 0},
+      f"{status} {doc}")
+check("warden_tenant_paused is 1 for the paused tenant",
+      paused_gauge("acme") == 1.0, f"{paused_gauge('acme')}")
+status, _, held_ack, _ = api.call("POST", "/v1/runs", acme,
+                                  {"agent": "quick", "input": "held by a pause"})
+check("a paused tenant's new run is accepted all the same (202)",
+      status == 202 and held_ack["status"] == "accepted", f"{status} {held_ack}")
+held = held_ack["run_id"]
+status, _, passing, _ = api.call("POST", "/v1/runs", globex,
+                                 {"agent": "quick", "input": "not paused"})
+status, _, passed, _ = api.call("GET", f"/v1/runs/{passing['run_id']}?wait=10s",
+                                globex)
+check("another tenant's run completes while acme is paused",
+      status == 200 and passed["status"] == "succeeded", f"{status} {passed}")
+# A bounded wait: the server answers after a second with the run as it is.
+status, _, waiting, _ = api.call("GET", f"/v1/runs/{held}?wait=1s", acme)
+check("the paused tenant's run stays queued and says why",
+      status == 200 and waiting["status"] == "queued"
+      and "tenant acme is paused by an operator" in waiting["reason"],
+      f"{status} {waiting}")
+status, _, doc, _ = api.call("POST", "/v1/admin/tenants/acme/pause", ops)
+check("pausing again changes nothing and counts the waiting run",
+      status == 200 and doc == {"tenant": "acme", "paused": True, "queued": 1},
+      f"{status} {doc}")
+status, _, doc, _ = api.call("POST", "/v1/admin/tenants/acme/resume", acme)
+check("a tenant's key cannot resume its own tenant: 403",
+      status == 403 and error_code(doc) == "forbidden", f"{status} {doc}")
+status, _, doc, _ = api.call("POST", "/v1/admin/tenants/acme/resume")
+check("no key on the pause endpoints: 401", status == 401, f"{status} {doc}")
+status, _, doc, _ = api.call("POST", "/v1/admin/tenants/initech/pause", ops)
+check("pausing a tenant the node does not admit: 404 naming it",
+      status == 404 and error_code(doc) == "not_found"
+      and "initech" in doc["error"]["message"], f"{status} {doc}")
+status, _, doc, _ = api.call("POST", "/v1/admin/tenants/acme/resume", ops)
+check("an admin key resumes the tenant: 200, paused false",
+      status == 200 and doc["tenant"] == "acme" and doc["paused"] is False,
+      f"{status} {doc}")
+status, _, done_held, _ = api.call("GET", f"/v1/runs/{held}?wait=10s", acme)
+check("the held run runs to its end once the tenant is resumed",
+      status == 200 and done_held["status"] == "succeeded"
+      and "held by a pause" in done_held["output"], f"{status} {done_held}")
+check("warden_tenant_paused is 0 again", paused_gauge("acme") == 0.0,
+      f"{paused_gauge('acme')}")
+
 # Key reload on SIGHUP ---------------------------------------------------------
 
 spare = keys["spare"]
@@ -383,6 +449,8 @@ check("requests are counted by route pattern, method and status",
       has_sample('warden_api_requests_total{method="POST",route="/v1/runs",status="202"}')
       and has_sample('warden_api_requests_total{method="GET",route="/v1/runs/{id}",status="404"}'),
       "")
+check("the pause endpoint is counted by its route pattern",
+      has_sample('warden_api_requests_total{method="POST",route="/v1/admin/tenants/{tenant}/pause",status="200"}'))
 check("ids never become labels",
       f'/v1/runs/{run}"' not in exposition and "999999999999" not in exposition)
 check("request durations are a histogram by route",
