@@ -4,6 +4,8 @@
 
 #include "actors/node/run_events.hpp"
 
+#include <string_view>
+
 #include <caf/all.hpp>
 
 #include "actors/node/detail/durability.hpp"
@@ -42,7 +44,8 @@ namespace warden::detail {
 void emit(node_ptr self, run_record& r, const char* kind, std::string detail,
           run_step step) {
   auto& history = r.history;
-  if (history.size() >= max_run_events)
+  // Past the bound only the final event is kept: it ends every stream.
+  if (history.size() >= max_run_events && std::string_view{kind} != "final")
     return;
   if (history.empty())
     history.reserve(16); // a run of the standard shape fits

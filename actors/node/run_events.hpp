@@ -11,7 +11,7 @@
 namespace warden {
 
 /// Events a run keeps while it runs: its lifecycle and every step its turn
-/// keeps (max_turn_steps). A run stops recording beyond it.
+/// keeps (max_turn_steps). Beyond it a run records its final event only.
 inline constexpr std::size_t max_run_events = max_turn_steps + 16;
 
 /// The events of runs that ended, the latest of them: a client that
