@@ -48,7 +48,7 @@ void emit(node_ptr self, run_record& r, const char* kind, std::string detail,
   if (history.size() >= max_run_events && std::string_view{kind} != "final")
     return;
   if (history.empty())
-    history.reserve(16); // a run of the standard shape fits
+    history.reserve(4); // the lifecycle; steps reserve their own room
   history.push_back({r.status.run, history.size() + 1, r.status.state, kind,
                      std::move(detail), std::move(step)});
   for (const auto& subscriber : r.subscribers)
@@ -86,6 +86,8 @@ void on_turn_step(node_ptr self, turn_step& msg) {
 }
 
 void record_turn_steps(node_ptr self, run_record& r, turn_finished& done) {
+  // The steps and the final event, at once.
+  r.history.reserve(r.history.size() + done.steps.size() + 1);
   for (auto i = static_cast<std::size_t>(r.steps_seen); i < done.steps.size();
        ++i)
     apply_step(self, r, std::move(done.steps[i]));
