@@ -27,20 +27,6 @@ std::uint64_t instruction_tokens(const config::agent_settings& agent) {
       chat_message{chat_role::system, agent.instructions, {}});
 }
 
-/// Longest `detail` of a step event, in bytes: a failed call's text can be
-/// long (a tool's error output), and the event only names it.
-constexpr std::size_t max_step_detail = 512;
-
-/// `text` cut to max_step_detail bytes, at a UTF-8 character's start.
-std::string step_detail(const std::string& text) {
-  if (text.size() <= max_step_detail)
-    return text;
-  auto end = max_step_detail;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
-    --end;
-  return text.substr(0, end) + "...";
-}
-
 /// What a model call is for, when not an agent step.
 std::string call_purpose(detail::model_call_kind kind) {
   return kind == detail::model_call_kind::compaction ? "compaction" : "";
@@ -150,8 +136,8 @@ void session_state::send_model_request(model_request request) {
   turn_->call_started = self_->clock().now();
   if (auto reply = turn_->replay.model_step(request.step, turn_->call)) {
     // Made before a restart: the journaled reply stands for the call.
-    note_step({step_kind::model_started, turn_->step, 0, request.model, 0, 0, 0,
-               false, "replayed from the journal"});
+    note_call(step_kind::model_started, 0, request.model, false,
+              "replayed from the journal");
     turn_->replayed_reply = true;
     handle_model_reply(*reply);
     return;
@@ -198,8 +184,8 @@ bool session_state::try_fallback(const caf::error& err) {
 
 void session_state::dispatch_model_request(const caf::actor& provider,
                                            model_request request) {
-  note_step({step_kind::model_started, turn_->step, 0, request.model, 0, 0, 0,
-             false, call_purpose(turn_->call)});
+  note_call(step_kind::model_started, 0, request.model, false,
+            call_purpose(turn_->call));
   auto serial = turn_->serial;
   // No request timeout: the provider bounds each attempt itself and the turn
   // deadline (watched by the agent pool) bounds the whole call. A timeout per
@@ -230,15 +216,7 @@ void session_state::handle_model_reply(model_reply& reply) {
 }
 
 void session_state::handle_model_error(const caf::error& err) {
-  note_step({step_kind::model_finished,
-             turn_->step,
-             0,
-             {},
-             0,
-             0,
-             0,
-             true,
-             step_detail(error_reason(err))});
+  note_call(step_kind::model_finished, 0, {}, true, error_reason(err));
   if (remaining() > caf::timespan::zero() && try_fallback(err))
     return; // the reservation stays with the call
   turn_->refund();
@@ -363,15 +341,7 @@ tool_request session_state::tool_request_for(std::size_t index) const {
 
 void session_state::call_tool(std::size_t index, const caf::actor& runner) {
   auto request = tool_request_for(index);
-  note_step({step_kind::tool_started,
-             turn_->step,
-             static_cast<std::uint32_t>(index),
-             request.tool,
-             0,
-             0,
-             0,
-             false,
-             {}});
+  note_call(step_kind::tool_started, index, request.tool);
   turn_->note_runner(runner);
   ++turn_->usage.tool_calls;
   auto entry = detail::tool_started_entry(request);
@@ -458,7 +428,7 @@ void session_state::tool_done(std::size_t index, std::string output, bool error,
   note_step({spawn ? step_kind::child_finished : step_kind::tool_finished,
              turn_->step, static_cast<std::uint32_t>(index), std::move(called),
              0, 0, std::exchange(turn_->finishing_child, 0), error,
-             error ? step_detail(output) : std::string{}});
+             error ? output : std::string{}});
   if (!journaled) {
     const auto& tool = turn_->calls[index].tool;
     journal({detail::tool_finished_entry(turn_->input.run, turn_->step,

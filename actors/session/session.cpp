@@ -144,7 +144,34 @@ void session_state::watch(caf::actor_addr observer) {
                               static_cast<std::uint32_t>(i + 1), steps[i]});
 }
 
+namespace {
+
+/// Longest `detail` of a step event, in bytes: a failed call's text can be
+/// long (a tool's error output), and the event only names it.
+constexpr std::size_t max_step_detail = 512;
+
+/// `text` cut to max_step_detail bytes, at a UTF-8 character's start.
+void cut_detail(std::string& text) {
+  if (text.size() <= max_step_detail)
+    return;
+  auto end = max_step_detail;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+    --end;
+  text.resize(end);
+  text += "...";
+}
+
+} // namespace
+
+void session_state::note_call(step_kind kind, std::size_t call,
+                              std::string called, bool error,
+                              std::string detail) {
+  note_step({kind, turn_->step, static_cast<std::uint32_t>(call),
+             std::move(called), 0, 0, 0, error, std::move(detail)});
+}
+
 void session_state::note_step(run_step step) {
+  cut_detail(step.detail);
   auto& steps = turn_->steps;
   if (steps.size() >= max_turn_steps) {
     ++turn_->steps_dropped;

@@ -105,9 +105,14 @@ class session_state {
   /// Sends the turn's unsent records to the journal as one append.
   void flush_journal();
 
-  /// Keeps `step` among the turn's steps and sends it to the turn's
-  /// observer, if any.
+  /// Keeps `step` among the turn's steps (its detail cut to
+  /// `max_step_detail` bytes) and sends it to the turn's observer, if any.
   void note_step(run_step step);
+
+  /// note_step for call `call` of the current step: its `kind`, the
+  /// model, tool or agent `called`, whether it failed and why.
+  void note_call(step_kind kind, std::size_t call, std::string name,
+                 bool error = false, std::string detail = {});
 
   /// Sends the turn's steps to `observer` from now on, those so far first.
   void watch(caf::actor_addr observer);

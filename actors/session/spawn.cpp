@@ -78,15 +78,7 @@ void session_state::call_spawn_agent(std::size_t index, bool resumed) {
       std::min<std::uint64_t>(definition->second.timeout_ms, to_ms(left));
   auto step = turn_->step;
   auto record = tool_request_for(index);
-  note_step({step_kind::child_spawned,
-             step,
-             static_cast<std::uint32_t>(index),
-             agent,
-             0,
-             0,
-             0,
-             false,
-             {}});
+  note_call(step_kind::child_spawned, index, agent);
   journal({detail::tool_started_entry(record)});
   ++turn_->usage.tool_calls;
   spawn_child request{0,

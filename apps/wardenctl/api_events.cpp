@@ -3,9 +3,7 @@
 // opened again with the last event's id (Last-Event-ID), so nothing is
 // printed twice or missed.
 
-#include <future>
 #include <iostream>
-#include <memory>
 #include <thread>
 #include <vector>
 
@@ -88,8 +86,7 @@ void print_events(const ctl_command& cmd, attempt& a) {
 }
 
 /// Opens the stream after `last_id` and reads it until it ends.
-std::shared_ptr<attempt> read_stream(api_session& api,
-                                     const std::string& last_id) {
+attempt read_stream(api_session& api, const std::string& last_id) {
   const auto& cmd = *api.cmd;
   auto req =
       api.request(net::method::get, path_of("/v1/runs/", cmd.run, "/events"),
@@ -99,32 +96,22 @@ std::shared_ptr<attempt> read_stream(api_session& api,
   // A stream lasts as long as its run: bounded by --timeout only.
   if (api.deadline)
     req.timeout = api.left(milliseconds{1});
-  auto a = std::make_shared<attempt>();
-  a->last_id = last_id;
-  auto done = std::make_shared<std::promise<void>>();
-  auto finished = done->get_future();
-  net::response_handlers handlers;
-  handlers.on_head = [a](const net::response_head& head) {
-    a->status = head.status;
-  };
-  handlers.on_body = [a, &cmd](std::string_view piece) {
-    if (a->status != 200) {
-      a->body.append(piece);
-      return;
-    }
-    if (!a->parser.feed(piece, a->events)) {
-      a->unreadable = true;
-      return;
-    }
-    print_events(cmd, *a);
-  };
-  handlers.on_done = [a, done](std::optional<net::client_failure> f) {
-    a->failure = std::move(f);
-    done->set_value();
-  };
-  api.client->send(api.origin, net::tls_settings{}, std::move(req),
-                   std::move(handlers));
-  finished.wait();
+  attempt a;
+  a.last_id = last_id;
+  a.failure = api.exchange_pieces(
+      std::move(req),
+      [&a](const net::response_head& head) { a.status = head.status; },
+      [&a, &cmd](std::string_view piece) {
+        if (a.status != 200) {
+          a.body.append(piece);
+          return;
+        }
+        if (!a.parser.feed(piece, a.events)) {
+          a.unreadable = true;
+          return;
+        }
+        print_events(cmd, a);
+      });
   return a;
 }
 
@@ -140,36 +127,36 @@ int follow_events(api_session& api) {
   auto give_up = clock_type::now() + retry_without_deadline;
   for (;;) {
     auto a = read_stream(api, last_id);
-    if (a->final_state)
-      return *a->final_state == run_state::succeeded ? exit_ok
-                                                     : exit_run_unsuccessful;
-    if (a->unreadable) {
+    if (a.final_state)
+      return *a.final_state == run_state::succeeded ? exit_ok
+                                                    : exit_run_unsuccessful;
+    if (a.unreadable) {
       std::cerr << "wardenctl: the event stream of run " << cmd.run
                 << " is not readable\n";
       return exit_failure;
     }
-    if (!a->failure && a->status == 204)
+    if (!a.failure && a.status == 204)
       return exit_ok; // every event was printed before
-    if (!a->failure && a->status != 200) {
+    if (!a.failure && a.status != 200) {
       int rc = exit_failure;
-      exchange answer{std::nullopt, a->status, std::move(a->body)};
+      exchange answer{std::nullopt, a.status, std::move(a.body)};
       (void)answer_or_report(cmd, answer, rc);
       return rc;
     }
     // The stream broke, or ended without its final event (the server
     // stopped): open it again after the last event printed.
-    if (a->last_id != last_id) {
-      last_id = a->last_id;
+    if (a.last_id != last_id) {
+      last_id = a.last_id;
       backoff = milliseconds{200};
       give_up = clock_type::now() + retry_without_deadline;
     }
-    auto kind = a->failure ? a->failure->kind : net::failure_kind::reset;
+    auto kind = a.failure ? a.failure->kind : net::failure_kind::reset;
     bool again =
         kind == net::failure_kind::connect || kind == net::failure_kind::reset;
     auto stop = api.deadline.value_or(give_up);
     if (!again || clock_type::now() + backoff >= stop) {
-      if (a->failure)
-        return report_failure(cmd, *a->failure);
+      if (a.failure)
+        return report_failure(cmd, *a.failure);
       std::cerr << "wardenctl: the event stream of run " << cmd.run
                 << " ended before its final event\n";
       return exit_failure;

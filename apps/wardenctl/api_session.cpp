@@ -56,24 +56,35 @@ exchange api_session::send(net::method verb, const std::string& path,
     req.headers.emplace_back("Idempotency-Key", idempotency_key);
   req.body = std::move(body);
   req.timeout = timeout;
-  auto result = std::make_shared<exchange>();
+  exchange result;
+  result.failure = exchange_pieces(
+      std::move(req),
+      [&result](const net::response_head& head) {
+        result.status = head.status;
+      },
+      [&result](std::string_view piece) { result.body.append(piece); });
+  return result;
+}
+
+std::optional<net::client_failure> api_session::exchange_pieces(
+    net::client_request req,
+    std::function<void(const net::response_head&)> on_head,
+    std::function<void(std::string_view)> on_body) {
+  auto failure = std::make_shared<std::optional<net::client_failure>>();
   auto done = std::make_shared<std::promise<void>>();
   auto finished = done->get_future();
   net::response_handlers handlers;
-  handlers.on_head = [result](const net::response_head& head) {
-    result->status = head.status;
-  };
-  handlers.on_body = [result](std::string_view piece) {
-    result->body.append(piece);
-  };
-  handlers.on_done = [result, done](std::optional<net::client_failure> f) {
-    result->failure = std::move(f);
+  // The handlers are done before on_done: this frame outlives them.
+  handlers.on_head = std::move(on_head);
+  handlers.on_body = std::move(on_body);
+  handlers.on_done = [failure, done](std::optional<net::client_failure> f) {
+    *failure = std::move(f);
     done->set_value();
   };
   client->send(origin, net::tls_settings{}, std::move(req),
                std::move(handlers));
   finished.wait();
-  return std::move(*result);
+  return std::move(*failure);
 }
 
 milliseconds api_session::left(milliseconds fallback) const {

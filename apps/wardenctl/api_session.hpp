@@ -5,9 +5,11 @@
 // and answers read back into the protocol's types. Private to wardenctl.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -47,6 +49,14 @@ struct api_session {
   [[nodiscard]] net::client_request
   request(net::method verb, const std::string& path,
           const char* accept = "application/json") const;
+
+  /// Sends `req` and waits until its answer has been read, handing the
+  /// head and each piece of the body to the handlers (on the client's I/O
+  /// thread) as they come; how it failed, if it did.
+  std::optional<net::client_failure>
+  exchange_pieces(net::client_request req,
+                  std::function<void(const net::response_head&)> on_head,
+                  std::function<void(std::string_view)> on_body);
 
   /// Sends one request and waits for its answer (or its failure).
   exchange send(net::method verb, const std::string& path, std::string body,

@@ -115,8 +115,8 @@ bool take_operands(ctl_command& cmd, const std::vector<std::string>& args) {
 }
 
 bool known_verb(const ctl_command& cmd) {
-  static const char* verbs[] = {"submit", "turn",     "status", "wait",
-                                "cancel", "events",   "sessions", "drain",
+  static const char* verbs[] = {"submit", "turn",       "status",   "wait",
+                                "cancel", "events",     "sessions", "drain",
                                 "tenant", "new-api-key"};
   bool known = false;
   for (auto verb : verbs)

@@ -138,39 +138,40 @@ void connection::begin_stream(std::uint64_t sequence, response header,
       });
 }
 
+template <class Action>
+void connection::on_stream(std::uint64_t sequence, Action action) {
+  boost::asio::post(
+      stream_.get_executor(), [self = shared_from_this(), sequence,
+                               action = std::move(action)]() mutable {
+        if (self->phase_ == phase::streaming && self->sequence_ == sequence)
+          action(*self);
+      });
+}
+
 void connection::stream_piece(std::uint64_t sequence, std::string piece) {
-  boost::asio::post(stream_.get_executor(),
-                    [self = shared_from_this(), sequence,
-                     piece = std::move(piece)]() mutable {
-                      if (self->phase_ != phase::streaming ||
-                          self->sequence_ != sequence || self->stream_ending_)
-                        return;
-                      self->pieces_.push_back(std::move(piece));
-                      self->pump_stream();
-                    });
+  on_stream(sequence, [piece = std::move(piece)](connection& c) mutable {
+    if (c.stream_ending_)
+      return;
+    c.pieces_.push_back(std::move(piece));
+    c.pump_stream();
+  });
 }
 
 void connection::end_stream(std::uint64_t sequence) {
-  boost::asio::post(
-      stream_.get_executor(), [self = shared_from_this(), sequence] {
-        if (self->phase_ != phase::streaming || self->sequence_ != sequence)
-          return;
-        self->stream_ending_ = true;
-        self->pump_stream();
-      });
+  on_stream(sequence, [](connection& c) {
+    c.stream_ending_ = true;
+    c.pump_stream();
+  });
 }
 
 void connection::cut_stream(std::uint64_t sequence) {
-  boost::asio::post(
-      stream_.get_executor(), [self = shared_from_this(), sequence] {
-        if (self->phase_ != phase::streaming || self->sequence_ != sequence)
-          return;
-        self->channel_->open = false;
-        self->stream_.close();
-        // A write in flight fails and ends the connection; otherwise end here.
-        if (!self->stream_writing_)
-          self->finish();
-      });
+  on_stream(sequence, [](connection& c) {
+    c.channel_->open = false;
+    c.stream_.close();
+    // A write in flight fails and ends the connection; otherwise end here.
+    if (!c.stream_writing_)
+      c.finish();
+  });
 }
 
 void connection::pump_stream() {

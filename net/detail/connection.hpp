@@ -79,6 +79,10 @@ class connection : public std::enable_shared_from_this<connection> {
   void write(response answer, bool keep_alive);
   void on_write(boost::beast::error_code ec, std::size_t n);
   void note_answer(unsigned status);
+  /// Runs `action` on the strand if the connection still streams the
+  /// answer to request `sequence`.
+  template <class Action>
+  void on_stream(std::uint64_t sequence, Action action);
   void pump_stream();
   void on_stream_write(boost::beast::error_code ec, std::size_t n);
   void on_stream_end(boost::beast::error_code ec, std::size_t n);
