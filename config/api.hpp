@@ -26,6 +26,12 @@ struct api_settings {
   /// Address of the HTTP API; must differ from node.listen and
   /// metrics.listen; off (`""`) serves nothing. Default 127.0.0.1:8080.
   endpoint listen{"127.0.0.1", 8080};
+  /// HTTPS: the server's certificate (PEM, then its chain up to the root),
+  /// and its private key (PEM, unencrypted). Both or neither; neither
+  /// serves plain HTTP. Read at start and again on SIGHUP (a renewed
+  /// certificate needs no restart). Default "" (plain HTTP).
+  std::string tls_cert;
+  std::string tls_key;
   /// Threads serving connections (parsing, writing; the work is the
   /// node's). Range [1, 64]. Default 2.
   std::uint32_t threads = 2;

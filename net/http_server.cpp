@@ -17,6 +17,7 @@
 
 #include "net/detail/connection.hpp"
 #include "net/detail/server_core.hpp"
+#include "net/detail/tls_contexts.hpp"
 
 namespace warden::net {
 
@@ -87,11 +88,18 @@ struct http_server::impl {
       return;
     }
     backoff = core->options.accept_backoff_min;
-    auto c = std::make_shared<detail::connection>(std::move(socket), core);
+    auto c = std::make_shared<detail::connection>(std::move(socket),
+                                                  tls_context(), core);
     // Refused (at the cap, or stopping): `c` closes its socket as it goes.
     if (auto id = core->admit(c); id != 0)
       c->start(id);
     accept();
+  }
+
+  /// The TLS context for a new connection; null for plain HTTP.
+  std::shared_ptr<asio::ssl::context> tls_context() {
+    std::lock_guard<std::mutex> guard{tls_mutex};
+    return tls;
   }
 
   void run() {
@@ -114,6 +122,8 @@ struct http_server::impl {
   std::chrono::milliseconds backoff;
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
+  std::mutex tls_mutex;
+  std::shared_ptr<asio::ssl::context> tls;
   std::mutex stop_mutex;
   bool stopped = false;
 };
@@ -132,6 +142,12 @@ http_server::start(server_options options, router routes, std::string& error) {
   auto address = options.host + ":" + std::to_string(options.port);
   auto threads = std::max<std::size_t>(options.threads, 1);
   auto state = std::make_unique<impl>(std::move(options), std::move(routes));
+  const auto& tls = state->core->options.tls;
+  if (!tls.cert_file.empty()) {
+    state->tls = detail::make_server_context(tls, error);
+    if (!state->tls)
+      return nullptr;
+  }
   error_code ec;
   auto endpoint = resolve(state->io, state->core->options, ec);
   auto& acceptor = state->acceptor;
@@ -160,6 +176,23 @@ http_server::start(server_options options, router routes, std::string& error) {
 
 std::uint16_t http_server::port() const noexcept {
   return impl_->port;
+}
+
+bool http_server::secure() const noexcept {
+  return !impl_->core->options.tls.cert_file.empty();
+}
+
+bool http_server::reload_tls(std::string& error) {
+  if (!secure()) {
+    error = "the server speaks plain HTTP: it has no certificate to reload";
+    return false;
+  }
+  auto fresh = detail::make_server_context(impl_->core->options.tls, error);
+  if (!fresh)
+    return false;
+  std::lock_guard<std::mutex> guard{impl_->tls_mutex};
+  impl_->tls = std::move(fresh);
+  return true;
 }
 
 server_stats http_server::stats() const {

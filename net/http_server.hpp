@@ -10,7 +10,8 @@
 
 namespace warden::net {
 
-/// An asynchronous HTTP/1.1 server (Boost.Beast) on threads of its own.
+/// An asynchronous HTTP/1.1 server (Boost.Beast) on threads of its own,
+/// speaking HTTPS when its options name a certificate.
 /// It serves the routes it was started with, keeps connections alive,
 /// bounds what a client may hold (connections, time per request phase,
 /// request size: server_options), and when accept fails for lack of file
@@ -26,7 +27,8 @@ namespace warden::net {
 class http_server {
  public:
   /// Binds `options.host:options.port` and starts serving `routes`. On
-  /// failure returns null and sets `error` to a sentence naming the address.
+  /// failure returns null and sets `error` to a sentence naming the address
+  /// or the TLS file that failed.
   [[nodiscard]] static std::unique_ptr<http_server>
   start(server_options options, router routes, std::string& error);
 
@@ -38,6 +40,15 @@ class http_server {
 
   /// The bound TCP port (the OS's choice when the configured one was 0).
   [[nodiscard]] std::uint16_t port() const noexcept;
+
+  /// Whether the server speaks HTTPS.
+  [[nodiscard]] bool secure() const noexcept;
+
+  /// Reads the certificate and key files again (a renewed certificate):
+  /// connections accepted from now on present the new one, those open keep
+  /// theirs. When the files do not load, keeps the current certificate and
+  /// returns false with `error` naming the file and why. Thread-safe.
+  bool reload_tls(std::string& error);
 
   /// Counts of connections, requests and cut-offs so far.
   [[nodiscard]] server_stats stats() const;

@@ -25,6 +25,16 @@ struct answered {
   std::chrono::steady_clock::duration elapsed{};
 };
 
+/// The certificate an http_server presents for HTTPS: PEM files read at
+/// start and again on http_server::reload_tls().
+struct server_tls {
+  /// The server's certificate, then the chain up to (not including) its
+  /// root. Empty: plain HTTP. Default empty.
+  std::string cert_file;
+  /// The certificate's private key, unencrypted. Default empty.
+  std::string key_file;
+};
+
 /// How an http_server listens and what it tolerates from clients. Plain
 /// values with defaults; the caller validates (config/ does for wardend).
 struct server_options {
@@ -32,6 +42,9 @@ struct server_options {
   std::string host = "127.0.0.1";
   /// TCP port; 0 asks the OS for an ephemeral port. Default 0.
   std::uint16_t port = 0;
+  /// HTTPS when tls.cert_file is set (TLS 1.2 or later; the handshake
+  /// counts against header_timeout); plain HTTP otherwise.
+  server_tls tls;
   /// Threads running the server's io_context. Default 1.
   std::size_t threads = 1;
   /// Connections open at once; a connection accepted beyond it is closed

@@ -37,6 +37,9 @@ struct server_stats {
   /// Streamed responses cut off because their client fell more than
   /// server_options::max_stream_queue behind.
   std::uint64_t streams_cut = 0;
+  /// HTTPS connections closed because their TLS handshake failed (a plain
+  /// HTTP client, an unknown protocol version, no shared cipher).
+  std::uint64_t tls_handshake_failures = 0;
 };
 
 } // namespace warden::net

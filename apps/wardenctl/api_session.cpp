@@ -1,5 +1,6 @@
 #include "apps/wardenctl/api_session.hpp"
 
+#include <cstdlib>
 #include <fstream>
 #include <future>
 #include <iostream>
@@ -81,8 +82,7 @@ std::optional<net::client_failure> api_session::exchange_pieces(
     *failure = std::move(f);
     done->set_value();
   };
-  client->send(origin, net::tls_settings{}, std::move(req),
-               std::move(handlers));
+  client->send(origin, tls, std::move(req), std::move(handlers));
   finished.wait();
   return std::move(*failure);
 }
@@ -126,6 +126,10 @@ int open(const ctl_command& cmd, api_session& api) {
   api.cmd = &cmd;
   api.origin = *origin;
   api.key = std::move(*key);
+  api.tls.ca_file = cmd.api_ca_file;
+  if (api.tls.ca_file.empty())
+    if (const char* from_env = std::getenv("WARDEN_API_CA_FILE"))
+      api.tls.ca_file = from_env;
   net::client_options options;
   options.max_connections_per_origin = 2;
   api.client = net::http_client::start(options, error);

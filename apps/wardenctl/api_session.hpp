@@ -41,6 +41,8 @@ struct exchange {
 struct api_session {
   const ctl_command* cmd = nullptr;
   net::url origin;
+  /// How an https:// origin is checked (--api-ca-file).
+  net::tls_settings tls;
   std::string key;
   std::unique_ptr<net::http_client> client;
   std::optional<clock_type::time_point> deadline;

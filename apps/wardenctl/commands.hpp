@@ -22,6 +22,9 @@ struct ctl_command {
   std::string api;
   /// A file whose first line is the API key (else $WARDEN_API_KEY).
   std::string api_key_file;
+  /// For an https:// API: a PEM file of the CAs to trust instead of the
+  /// system's (else $WARDEN_API_CA_FILE).
+  std::string api_ca_file;
   /// The tenant the request speaks for (also from WARDEN_TENANT); for
   /// `tenant pause|resume TENANT`, the tenant named there.
   std::string tenant;

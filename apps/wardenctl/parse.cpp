@@ -159,10 +159,13 @@ ctl_parse_result parse_ctl_command(int argc, char** argv) {
       ("node", po::value(&cmd.node)->value_name("HOST:PORT"),
        "the node to talk to (default 127.0.0.1:4242)") //
       ("api", po::value(&cmd.api)->value_name("URL"),
-       "talk to the node's HTTP API instead (http://127.0.0.1:8080); the "
-       "key names the tenant") //
+       "talk to the node's HTTP API instead (http://127.0.0.1:8080, or "
+       "https://); the key names the tenant") //
       ("api-key-file", po::value(&cmd.api_key_file)->value_name("FILE"),
-       "the API key, on the first line (default $WARDEN_API_KEY)")  //
+       "the API key, on the first line (default $WARDEN_API_KEY)") //
+      ("api-ca-file", po::value(&cmd.api_ca_file)->value_name("FILE"),
+       "for an https:// API: the CAs to trust, PEM (default "
+       "$WARDEN_API_CA_FILE, else the system's)")                   //
       ("tenant", po::value(&cmd.tenant)->value_name("T"), "tenant") //
       ("agent", po::value(&cmd.agent)->value_name("A"),
        "agent to run (submit)")("input",

@@ -28,6 +28,8 @@ net::server_options options_of(const config::api_settings& settings) {
   net::server_options options;
   options.host = settings.listen.host;
   options.port = settings.listen.port;
+  options.tls.cert_file = settings.tls_cert;
+  options.tls.key_file = settings.tls_key;
   options.threads = settings.threads;
   options.max_connections = settings.max_connections;
   options.header_timeout = milliseconds{settings.header_timeout_ms};
@@ -161,6 +163,14 @@ api_endpoint::start(const config::settings& config, caf::actor_system& system,
 
 std::uint16_t api_endpoint::port() const {
   return server_->port();
+}
+
+bool api_endpoint::secure() const {
+  return server_->secure();
+}
+
+bool api_endpoint::reload_tls(std::string& error) {
+  return server_->reload_tls(error);
 }
 
 void api_endpoint::reload_keys(const config::api_settings& settings) {

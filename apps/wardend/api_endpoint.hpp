@@ -25,8 +25,9 @@ namespace warden::apps {
 class metrics_endpoint;
 
 /// The node's HTTP API ([api]): the run resources of api/routes.hpp on a
-/// net::http_server of its own threads, its keys from [api.keys.<id>]
-/// (reloaded on SIGHUP), and its metrics in the node's registry:
+/// net::http_server of its own threads (HTTPS with [api] tls_cert), its keys
+/// from [api.keys.<id>] (reloaded on SIGHUP), and its metrics in the node's
+/// registry:
 ///
 /// - warden_api_requests_total{route, method, status}: answers by route
 ///   pattern (ids never become labels; "unmatched" for 404/405 and
@@ -51,6 +52,14 @@ class api_endpoint {
 
   /// The bound TCP port (the OS's choice when the configured port was 0).
   [[nodiscard]] std::uint16_t port() const;
+
+  /// Whether the API speaks HTTPS ([api] tls_cert and tls_key).
+  [[nodiscard]] bool secure() const;
+
+  /// Reads the certificate and key files again, at the paths it started
+  /// with; new connections present the new certificate. When they do not
+  /// load, the current one stays and `error` says why. Thread-safe.
+  bool reload_tls(std::string& error);
 
   /// Puts the keys of `settings` in force in place of the current ones;
   /// requests that were let in keep their answer. Thread-safe.

@@ -95,6 +95,13 @@ void append_listener_metrics(std::vector<prometheus::MetricFamily>& families,
       type::Counter, listeners, nullptr, [](const stats& x) {
         return samples{{"", x.streams_cut}};
       }));
+  families.push_back(family(
+      "warden_http_tls_handshake_failures_total",
+      "HTTPS connections closed because their TLS handshake failed (plain "
+      "HTTP, no common protocol version or cipher)",
+      type::Counter, listeners, nullptr, [](const stats& x) {
+        return samples{{"", x.tls_handshake_failures}};
+      }));
 }
 
 void append_fd_metrics(std::vector<prometheus::MetricFamily>& families) {

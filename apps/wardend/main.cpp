@@ -86,25 +86,37 @@ void drain(caf::actor_system& system, const caf::actor& node) {
 /// SIGHUP: reads the configuration file again and puts its [api.keys] in
 /// force; a file with errors changes nothing. Other sections need a
 /// restart.
-void reload_api_keys(const std::string& path, apps::api_endpoint* api) {
-  auto loaded = config::load_file(path);
-  if (!loaded.ok()) {
-    for (const auto& e : loaded.errors)
-      std::cerr << e.to_string() << '\n';
-    std::cerr << "wardend: SIGHUP: " << path << " has errors; the API keys "
-              << "in force are kept" << std::endl;
-    return;
-  }
+/// SIGHUP: the API's keys from the file at `path`, and its certificate
+/// from the files it started with. What does not load is reported and the
+/// current one kept.
+void reload_api(const std::string& path, apps::api_endpoint* api) {
   if (api == nullptr) {
     std::cout << "wardend: SIGHUP: the HTTP API is off; nothing to reload"
               << std::endl;
     return;
   }
-  api->reload_keys(loaded.value.api);
-  std::cout << "wardend: SIGHUP: " << api->key_count()
-            << " API keys in force (only [api.keys] is reloaded; other "
-               "changes need a restart)"
-            << std::endl;
+  auto loaded = config::load_file(path);
+  if (loaded.ok()) {
+    api->reload_keys(loaded.value.api);
+    std::cout << "wardend: SIGHUP: " << api->key_count()
+              << " API keys in force (only [api.keys] and the API's "
+                 "certificate are reloaded; other changes need a restart)"
+              << std::endl;
+  } else {
+    for (const auto& e : loaded.errors)
+      std::cerr << e.to_string() << '\n';
+    std::cerr << "wardend: SIGHUP: " << path << " has errors; the API keys "
+              << "in force are kept" << std::endl;
+  }
+  if (!api->secure())
+    return;
+  std::string error;
+  if (api->reload_tls(error))
+    std::cout << "wardend: SIGHUP: the API's certificate is reloaded"
+              << std::endl;
+  else
+    std::cerr << "wardend: SIGHUP: " << error
+              << "; the API's certificate in force is kept" << std::endl;
 }
 
 int run_node(const config::settings& settings,
@@ -207,12 +219,13 @@ int run_node(const config::settings& settings,
   std::cout << "wardend: metrics on http://" << settings.metrics.listen.host
             << ':' << metrics->port() << "/metrics\n";
   if (api)
-    std::cout << "wardend: API on http://" << settings.api.listen.host << ':'
-              << api->port() << " (" << api->key_count() << " keys)\n";
+    std::cout << "wardend: API on " << (api->secure() ? "https" : "http")
+              << "://" << settings.api.listen.host << ':' << api->port() << " ("
+              << api->key_count() << " keys)\n";
   else
     std::cout << "wardend: API off (api.listen = \"\")\n";
   std::cout << "wardend: send SIGTERM or press Ctrl-C to stop, SIGHUP to "
-               "reload the API keys"
+               "reload the API's keys and certificate"
             << std::endl;
   if (demo)
     apps::start_demo(system, node->node, settings, metrics->registry(), {});
@@ -221,7 +234,7 @@ int run_node(const config::settings& settings,
     sigwait(&signals, &received);
     if (received != SIGHUP)
       break;
-    reload_api_keys(opts.config_path, api.get());
+    reload_api(opts.config_path, api.get());
   }
   std::cout << "wardend: " << (received == SIGINT ? "SIGINT" : "SIGTERM")
             << " received, draining" << std::endl;

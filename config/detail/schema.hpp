@@ -118,6 +118,8 @@ void describe(V& v, api_key_settings& x) {
 template <class V>
 void describe(V& v, api_settings& x) {
   v.field("listen", x.listen, port_rule::any_or_off);
+  v.field("tls_cert", x.tls_cert, text_rule::any);
+  v.field("tls_key", x.tls_key, text_rule::any);
   v.field("threads", x.threads, limits::api_threads);
   v.field("max_connections", x.max_connections, limits::connections);
   v.field("header_timeout_ms", x.header_timeout_ms, limits::io_timeout_ms);

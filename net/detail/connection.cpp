@@ -5,6 +5,7 @@
 #include <utility>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
@@ -35,28 +36,81 @@ constexpr std::size_t linger_bytes = 1024 * 1024;
 
 constexpr std::string_view continue_text = "HTTP/1.1 100 Continue\r\n\r\n";
 
+/// The first byte of a TLS client's first record (a handshake record).
+constexpr unsigned char tls_handshake_record = 0x16;
+
+/// The answer to plain HTTP on an HTTPS port, in plain HTTP.
+constexpr std::string_view plain_http_text =
+    "HTTP/1.1 400 Bad Request\r\n"
+    "Content-Type: text/plain\r\n"
+    "Content-Length: 42\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    "This port speaks HTTPS: ask for https://.\n";
+
 /// Whether `ec` ends a request that the client left unfinished or never
 /// started: nothing to answer.
 bool client_left(beast::error_code ec) {
   return ec == http::error::end_of_stream ||
          ec == http::error::partial_message || ec == boost::asio::error::eof ||
          ec == boost::asio::error::connection_reset ||
-         ec == boost::asio::error::operation_aborted;
+         ec == boost::asio::error::operation_aborted ||
+         ec == boost::asio::ssl::error::stream_truncated;
 }
 
 } // namespace
 
 connection::connection(boost::asio::ip::tcp::socket socket,
+                       std::shared_ptr<boost::asio::ssl::context> tls,
                        std::shared_ptr<server_core> core)
-    : stream_(std::move(socket)), core_(std::move(core)) {
+    : stream_(std::move(socket), std::move(tls)), core_(std::move(core)) {
   // nop
 }
 
 void connection::start(std::uint64_t id) {
   boost::asio::post(stream_.get_executor(), [self = shared_from_this(), id] {
     self->id_ = id;
-    self->read_request();
+    if (!self->stream_.secure())
+      return self->read_request();
+    // The handshake is part of the first request's header: the header
+    // deadline covers both. Its first bytes are read here, to tell a
+    // plain HTTP client what went wrong.
+    self->stream_.lowest().expires_after(self->core_->options.header_timeout);
+    self->stream_.lowest().async_read_some(
+        self->buffer_.prepare(first_read_bytes),
+        beast::bind_front_handler(&connection::on_hello, self));
   });
+}
+
+void connection::on_hello(beast::error_code ec, std::size_t n) {
+  if (ec)
+    return fail(ec);
+  buffer_.commit(n);
+  auto first = static_cast<const unsigned char*>(buffer_.data().data())[0];
+  if (first != tls_handshake_record) {
+    ++core_->counters.tls_handshake_failures;
+    phase_ = phase::writing;
+    boost::asio::async_write(
+        stream_.lowest(),
+        boost::asio::buffer(plain_http_text.data(), plain_http_text.size()),
+        [self = shared_from_this()](beast::error_code, std::size_t) {
+          self->linger();
+        });
+    return;
+  }
+  stream_.tls().async_handshake(
+      boost::asio::ssl::stream_base::server, buffer_.data(),
+      beast::bind_front_handler(&connection::on_handshake, shared_from_this()));
+}
+
+void connection::on_handshake(beast::error_code ec, std::size_t used) {
+  if (ec && ec != beast::error::timeout && !client_left(ec))
+    ++core_->counters.tls_handshake_failures;
+  if (ec)
+    return fail(ec);
+  buffer_.consume(used);
+  handshaken_ = true;
+  read_request();
 }
 
 void connection::shutdown() {
@@ -66,7 +120,7 @@ void connection::shutdown() {
     // one not fully read is not owed an answer.
     if (self->phase_ == phase::idle || self->phase_ == phase::header ||
         self->phase_ == phase::body)
-      self->stream_.close();
+      self->stream_.lowest().close();
     // A stream may last for ever: it ends now, with what it has queued.
     if (self->phase_ == phase::streaming) {
       self->channel_->open = false;
@@ -79,7 +133,7 @@ void connection::shutdown() {
 void connection::abort() {
   boost::asio::post(stream_.get_executor(), [self = shared_from_this()] {
     self->stopping_ = true;
-    self->stream_.close();
+    self->stream_.lowest().close();
     // Nothing is pending while a handler works or a stream waits for its
     // next piece: end here.
     if (self->phase_ == phase::handling ||
@@ -99,43 +153,43 @@ void connection::deliver(std::uint64_t sequence, response answer) {
 
 void connection::begin_stream(std::uint64_t sequence, response header,
                               std::shared_ptr<stream_channel> channel) {
-  boost::asio::post(
-      stream_.get_executor(),
-      [self = shared_from_this(), sequence, header = std::move(header),
-       channel = std::move(channel)]() mutable {
-        if (self->phase_ != phase::handling || self->sequence_ != sequence) {
-          channel->open = false;
-          return;
-        }
-        if (self->head_) {
-          // The header a GET would get; nothing follows.
-          channel->open = false;
-          header.body().clear();
-          return self->write(std::move(header), self->keep_alive_);
-        }
-        self->note_answer(header.result_int());
-        self->phase_ = phase::streaming;
-        self->channel_ = std::move(channel);
-        // The request's version decides the framing, whatever the header
-        // says.
-        auto version = self->parser_->get().version();
-        self->chunked_ = version >= 11;
-        http::response<http::empty_body> head{header.result(), version};
-        for (const auto& field : header.base())
-          head.set(field.name_string(), field.value());
-        head.keep_alive(self->keep_alive_ && !self->stopping_ &&
-                        self->chunked_);
-        if (self->chunked_)
-          head.chunked(true);
-        self->stream_header_.emplace(std::move(head));
-        self->stream_serializer_.emplace(*self->stream_header_);
-        self->header_sent_ = false;
-        self->stream_writing_ = true;
-        self->stream_.expires_after(self->core_->options.write_timeout);
-        http::async_write_header(
-            self->stream_, *self->stream_serializer_,
-            beast::bind_front_handler(&connection::on_stream_write, self));
-      });
+  boost::asio::post(stream_.get_executor(), [self = shared_from_this(),
+                                             sequence,
+                                             header = std::move(header),
+                                             channel =
+                                                 std::move(channel)]() mutable {
+    if (self->phase_ != phase::handling || self->sequence_ != sequence) {
+      channel->open = false;
+      return;
+    }
+    if (self->head_) {
+      // The header a GET would get; nothing follows.
+      channel->open = false;
+      header.body().clear();
+      return self->write(std::move(header), self->keep_alive_);
+    }
+    self->note_answer(header.result_int());
+    self->phase_ = phase::streaming;
+    self->channel_ = std::move(channel);
+    // The request's version decides the framing, whatever the header
+    // says.
+    auto version = self->parser_->get().version();
+    self->chunked_ = version >= 11;
+    http::response<http::empty_body> head{header.result(), version};
+    for (const auto& field : header.base())
+      head.set(field.name_string(), field.value());
+    head.keep_alive(self->keep_alive_ && !self->stopping_ && self->chunked_);
+    if (self->chunked_)
+      head.chunked(true);
+    self->stream_header_.emplace(std::move(head));
+    self->stream_serializer_.emplace(*self->stream_header_);
+    self->header_sent_ = false;
+    self->stream_writing_ = true;
+    self->stream_.lowest().expires_after(self->core_->options.write_timeout);
+    http::async_write_header(
+        self->stream_, *self->stream_serializer_,
+        beast::bind_front_handler(&connection::on_stream_write, self));
+  });
 }
 
 template <class Action>
@@ -167,7 +221,7 @@ void connection::end_stream(std::uint64_t sequence) {
 void connection::cut_stream(std::uint64_t sequence) {
   on_stream(sequence, [](connection& c) {
     c.channel_->open = false;
-    c.stream_.close();
+    c.stream_.lowest().close();
     // A write in flight fails and ends the connection; otherwise end here.
     if (!c.stream_writing_)
       c.finish();
@@ -179,7 +233,7 @@ void connection::pump_stream() {
     return;
   if (!pieces_.empty()) {
     stream_writing_ = true;
-    stream_.expires_after(core_->options.write_timeout);
+    stream_.lowest().expires_after(core_->options.write_timeout);
     auto piece = boost::asio::buffer(pieces_.front());
     auto done = beast::bind_front_handler(&connection::on_stream_write,
                                           shared_from_this());
@@ -193,7 +247,7 @@ void connection::pump_stream() {
   if (!stream_ending_) {
     // Waiting for the next piece may take long: the write deadline is for
     // writes only.
-    stream_.expires_never();
+    stream_.lowest().expires_never();
     return;
   }
   auto done =
@@ -203,7 +257,7 @@ void connection::pump_stream() {
     return done(beast::error_code{}, 0);
   }
   stream_writing_ = true;
-  stream_.expires_after(core_->options.write_timeout);
+  stream_.lowest().expires_after(core_->options.write_timeout);
   boost::asio::async_write(stream_, http::make_chunk_last(), std::move(done));
 }
 
@@ -246,7 +300,7 @@ void connection::read_request() {
   if (sequence_ == 0 || buffer_.size() > 0)
     return read_header();
   phase_ = phase::idle;
-  stream_.expires_after(core_->options.idle_timeout);
+  stream_.lowest().expires_after(core_->options.idle_timeout);
   stream_.async_read_some(buffer_.prepare(first_read_bytes),
                           beast::bind_front_handler(&connection::on_first_bytes,
                                                     shared_from_this()));
@@ -261,7 +315,7 @@ void connection::on_first_bytes(beast::error_code ec, std::size_t n) {
 
 void connection::read_header() {
   phase_ = phase::header;
-  stream_.expires_after(core_->options.header_timeout);
+  stream_.lowest().expires_after(core_->options.header_timeout);
   http::async_read_header(
       stream_, buffer_, *parser_,
       beast::bind_front_handler(&connection::on_header, shared_from_this()));
@@ -278,7 +332,7 @@ void connection::on_header(beast::error_code ec, std::size_t) {
   if (parser_->is_done())
     return dispatch();
   phase_ = phase::body;
-  stream_.expires_after(core_->options.body_timeout);
+  stream_.lowest().expires_after(core_->options.body_timeout);
   auto read_body = [self = shared_from_this()] {
     http::async_read(self->stream_, self->buffer_, *self->parser_,
                      beast::bind_front_handler(&connection::on_body, self));
@@ -307,7 +361,7 @@ void connection::on_body(beast::error_code ec, std::size_t) {
 
 void connection::dispatch() {
   phase_ = phase::handling;
-  stream_.expires_never();
+  stream_.lowest().expires_never();
   ++sequence_;
   const auto& message = parser_->get();
   keep_alive_ = message.keep_alive();
@@ -359,7 +413,7 @@ void connection::write(response answer, bool keep_alive) {
     answer.content_length(length);
   }
   answer_.emplace(std::move(answer));
-  stream_.expires_after(core_->options.write_timeout);
+  stream_.lowest().expires_after(core_->options.write_timeout);
   http::async_write(
       stream_, *answer_,
       beast::bind_front_handler(&connection::on_write, shared_from_this()));
@@ -421,10 +475,20 @@ void connection::fail(beast::error_code ec) {
 
 void connection::linger() {
   phase_ = phase::closing;
+  if (handshaken_) {
+    // TLS ends with close_notify, which tells the client that the answer
+    // is whole (an HTTP/1.0 stream ends with the connection); the wait
+    // for the client's close_notify in return is bounded.
+    stream_.lowest().expires_after(std::min<std::chrono::milliseconds>(
+        linger_time, core_->options.header_timeout));
+    stream_.tls().async_shutdown(
+        [self = shared_from_this()](beast::error_code) { self->finish(); });
+    return;
+  }
   beast::error_code ignored;
-  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send,
-                            ignored);
-  stream_.expires_after(std::min<std::chrono::milliseconds>(
+  stream_.lowest().socket().shutdown(
+      boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.lowest().expires_after(std::min<std::chrono::milliseconds>(
       linger_time, core_->options.header_timeout));
   buffer_.clear();
   stream_.async_read_some(
@@ -447,7 +511,7 @@ void connection::finish() {
   if (id_ == 0)
     return;
   beast::error_code ignored;
-  stream_.socket().close(ignored);
+  stream_.lowest().socket().close(ignored);
   core_->forget(id_);
   id_ = 0;
 }

@@ -9,11 +9,11 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
 
+#include "net/detail/server_stream.hpp"
 #include "net/http_types.hpp"
 #include "net/response_stream.hpp"
 
@@ -21,15 +21,17 @@ namespace warden::net::detail {
 
 class server_core;
 
-/// One accepted connection: reads a request under the header and body
-/// deadlines, hands it to its route, writes the answer under the write
-/// deadline, and waits for the next one under the idle deadline. Every
-/// step runs on the connection's strand; the public functions are
-/// thread-safe (they post to it).
+/// One accepted connection (plain, or TLS after a handshake under the
+/// header deadline): reads a request under the header and body deadlines, hands
+/// it to its route, writes the answer under the write deadline, and waits for
+/// the next one under the idle deadline. Every step runs on the connection's
+/// strand; the public functions are thread-safe (they post to it).
 class connection : public std::enable_shared_from_this<connection> {
  public:
-  /// Takes `socket`, whose executor must be a strand.
+  /// Takes `socket`, whose executor must be a strand; speaks TLS with
+  /// `tls` unless it is null.
   connection(boost::asio::ip::tcp::socket socket,
+             std::shared_ptr<boost::asio::ssl::context> tls,
              std::shared_ptr<server_core> core);
 
   /// Starts reading the first request; `id` is the core's handle.
@@ -70,6 +72,8 @@ class connection : public std::enable_shared_from_this<connection> {
     closing
   };
 
+  void on_hello(boost::beast::error_code ec, std::size_t n);
+  void on_handshake(boost::beast::error_code ec, std::size_t used);
   void read_request();
   void read_header();
   void on_first_bytes(boost::beast::error_code ec, std::size_t n);
@@ -91,7 +95,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void on_linger(boost::beast::error_code ec, std::size_t n);
   void finish();
 
-  boost::beast::tcp_stream stream_;
+  server_stream stream_;
   std::shared_ptr<server_core> core_;
   boost::beast::flat_buffer buffer_;
   std::optional<
@@ -108,6 +112,8 @@ class connection : public std::enable_shared_from_this<connection> {
       stream_serializer_;
   std::deque<std::string> pieces_;
   std::shared_ptr<stream_channel> channel_;
+  /// Whether the TLS handshake succeeded: closing then says close_notify.
+  bool handshaken_ = false;
   bool header_sent_ = false;
   bool stream_writing_ = false;
   bool stream_ending_ = false;

@@ -102,6 +102,7 @@ server_stats server_core::stats() {
   result.too_large = counters.too_large;
   result.malformed = counters.malformed;
   result.streams_cut = counters.streams_cut;
+  result.tls_handshake_failures = counters.tls_handshake_failures;
   return result;
 }
 

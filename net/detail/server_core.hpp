@@ -31,6 +31,7 @@ struct stats_counters {
   std::atomic<std::uint64_t> too_large{0};
   std::atomic<std::uint64_t> malformed{0};
   std::atomic<std::uint64_t> streams_cut{0};
+  std::atomic<std::uint64_t> tls_handshake_failures{0};
 };
 
 /// What a server shares with its connections and responders: options,

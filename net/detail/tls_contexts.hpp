@@ -9,6 +9,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "net/client_options.hpp"
+#include "net/server_options.hpp"
 
 namespace warden::net::detail {
 
@@ -30,5 +31,11 @@ class tls_contexts {
            std::shared_ptr<boost::asio::ssl::context>>
       made_;
 };
+
+/// A server's context for `settings`: TLS 1.2 or later, the certificate
+/// chain and key of `settings`, checked against each other. Null when they
+/// do not load, with `error` a sentence naming the file and why.
+std::shared_ptr<boost::asio::ssl::context>
+make_server_context(const server_tls& settings, std::string& error);
 
 } // namespace warden::net::detail

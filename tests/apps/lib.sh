@@ -43,7 +43,7 @@ start_wardend() {
     metrics_port=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$work/node.out")
     if [ -n "$metrics_port" ]; then
       node_port=$(sed -n 's|.*node listening on 127.0.0.1:\([0-9]*\).*|\1|p' "$work/node.out")
-      api_port=$(sed -n 's|.*API on http://127.0.0.1:\([0-9]*\) .*|\1|p' "$work/node.out")
+      api_port=$(sed -n 's|.*API on https\?://127.0.0.1:\([0-9]*\) .*|\1|p' "$work/node.out")
       return 0
     fi
     kill -0 "$pid" 2>/dev/null || return 1

@@ -97,3 +97,27 @@ CAF_TEST(settings built in code may turn the port off) {
   CAF_REQUIRE_EQUAL(errors.size(), 1u);
   CAF_CHECK_EQUAL(errors[0].key, "node.listen");
 }
+
+CAF_TEST(the API serves HTTPS with its certificate and key together) {
+  auto result = load("[api]\ntls_cert = \"/etc/w/api.pem\"\n"
+                     "tls_key = \"/etc/w/api.key\"\n");
+  if (!result.ok())
+    CAF_MESSAGE("errors:" << render(result.errors));
+  CAF_REQUIRE(result.ok());
+  CAF_CHECK_EQUAL(result.value.api.tls_cert, "/etc/w/api.pem");
+  CAF_CHECK_EQUAL(result.value.api.tls_key, "/etc/w/api.key");
+  // Plain HTTP by default.
+  auto plain = load("");
+  CAF_REQUIRE(plain.ok());
+  CAF_CHECK(plain.value.api.tls_cert.empty() &&
+            plain.value.api.tls_key.empty());
+}
+
+CAF_TEST(an API certificate without its key names the missing key) {
+  CAF_CHECK(only_error(load("[api]\ntls_cert = \"/etc/w/api.pem\"\n"),
+                       "api.tls_key", 2,
+                       "is required with api.tls_cert: api.tls_cert and "
+                       "api.tls_key go together"));
+  CAF_CHECK(only_error(load("[api]\ntls_key = \"/etc/w/api.key\"\n"),
+                       "api.tls_cert", 2, "is required with api.tls_key"));
+}
