@@ -29,8 +29,8 @@ void submit(const api_context& ctx, const net::incoming& in,
                              header(in.message, "Idempotency-Key"));
   if (auto* err = std::get_if<http_error>(&parsed))
     return send_error(reply, *err);
-  ask_and_answer<run_ack>(ctx, std::move(std::get<submit_run>(parsed)), 202,
-                          ack_body, std::move(reply), ctx.node_timeout);
+  start_run(ctx, in, std::move(std::get<submit_run>(parsed)), *tenant,
+            std::move(reply));
 }
 
 void read_run(const api_context& ctx, const net::incoming& in,
@@ -39,21 +39,17 @@ void read_run(const api_context& ctx, const net::incoming& in,
   if (!run)
     return;
   const auto& [tenant, id] = *run;
-  auto wait_text = query_value(in.query, "wait");
-  if (!wait_text)
+  auto wait = wait_or_refuse(ctx, in, reply);
+  if (!wait)
+    return;
+  if (*wait == milliseconds::zero())
     return ask_and_answer<run_status>(ctx, get_status{tenant, id}, 200,
                                       status_body, std::move(reply),
                                       ctx.node_timeout);
-  auto wait = parse_wait(*wait_text);
-  if (!wait)
-    return send_error(
-        reply, refuse(400, "bad_request",
-                      "query wait must be a duration: 30s, 500ms or 30"));
   // The node answers within the wait, with the run as of then.
-  auto bounded = std::min(*wait, ctx.max_wait);
-  await_run ask_run{tenant, id, static_cast<std::uint32_t>(bounded.count())};
+  await_run ask_run{tenant, id, static_cast<std::uint32_t>(wait->count())};
   ask_and_answer<run_status>(ctx, std::move(ask_run), 200, status_body,
-                             std::move(reply), bounded + ctx.node_timeout);
+                             std::move(reply), *wait + ctx.node_timeout);
 }
 
 void cancel(const api_context& ctx, const net::incoming& in,

@@ -45,7 +45,9 @@ struct api_context : std::enable_shared_from_this<api_context> {
 /// Adds the API's resources to `routes`, for tenants' keys:
 ///
 /// - `POST /v1/runs` (`{"agent", "input", "priority"}`, `Idempotency-Key`)
-///   -> 202 with the run's id once it is durable;
+///   -> 202 with the run's id once it is durable; with `?wait=30s`, 200
+///   with the run once it ended within the wait (202 with the run as of
+///   then if not);
 /// - `GET /v1/runs/{id}` -> 200 with the run; `?wait=30s` (or `500ms`, or
 ///   seconds alone) waits for the run to end, at most `max_wait`;
 /// - `POST /v1/runs/{id}/cancel` -> 200 with the run as of now;
@@ -57,6 +59,7 @@ struct api_context : std::enable_shared_from_this<api_context> {
 /// - `GET /v1/sessions/{id}` -> 200 with one session;
 /// - `POST /v1/sessions/{id}/turns` (`{"input", "priority", "on_busy"}`,
 ///   `Idempotency-Key`) -> 202 with the turn's run once it is durable;
+///   `?wait=` as for `POST /v1/runs`;
 /// - `POST /v1/admin/drain` (an admin key) -> 202: the node drains;
 /// - `POST /v1/admin/tenants/{tenant}/pause` and `.../resume` (an admin
 ///   key) -> 200 `{"tenant", "paused", "queued"}`: the tenant's new runs

@@ -181,23 +181,37 @@ std::string session_list_body(const session_list& list) {
   return json_text({{"sessions", std::move(sessions)}, {"next_after", next}});
 }
 
-std::string status_body(const run_status& status) {
+namespace {
+
+json status_json(const run_status& status) {
   const auto& u = status.usage;
-  return json_text({{"run_id", status.run},
-                    {"session_id", status.session},
-                    {"agent", status.agent},
-                    {"status", to_string(status.state)},
-                    {"output", status.output},
-                    {"reason", status.reason},
-                    {"model", status.model},
-                    {"usage",
-                     {{"prompt_tokens", u.prompt_tokens},
-                      {"completion_tokens", u.completion_tokens},
-                      {"cost_micros", u.cost_micros},
-                      {"model_calls", u.model_calls},
-                      {"tool_calls", u.tool_calls},
-                      {"retries", u.retries},
-                      {"iterations", u.iterations}}}});
+  return {{"run_id", status.run},
+          {"session_id", status.session},
+          {"agent", status.agent},
+          {"status", to_string(status.state)},
+          {"output", status.output},
+          {"reason", status.reason},
+          {"model", status.model},
+          {"usage",
+           {{"prompt_tokens", u.prompt_tokens},
+            {"completion_tokens", u.completion_tokens},
+            {"cost_micros", u.cost_micros},
+            {"model_calls", u.model_calls},
+            {"tool_calls", u.tool_calls},
+            {"retries", u.retries},
+            {"iterations", u.iterations}}}};
+}
+
+} // namespace
+
+std::string status_body(const run_status& status) {
+  return json_text(status_json(status));
+}
+
+std::string waited_body(const run_ack& ack, const run_status& status) {
+  auto result = status_json(status);
+  result["duplicate"] = ack.duplicate;
+  return json_text(result);
 }
 
 } // namespace warden::api

@@ -62,4 +62,9 @@ parse_idempotency_key(std::optional<std::string_view> header);
 /// tenant is the caller's own and is left out.
 [[nodiscard]] std::string status_body(const run_status& status);
 
+/// status_body() with the ack's `duplicate`: what a request that starts a
+/// run and waits for it (`?wait=`) answers.
+[[nodiscard]] std::string waited_body(const run_ack& ack,
+                                      const run_status& status);
+
 } // namespace warden::api

@@ -96,8 +96,8 @@ void send_turn_to(const api_context& ctx, const net::incoming& in,
                            header(in.message, "Idempotency-Key"));
   if (auto* err = std::get_if<http_error>(&parsed))
     return send_error(reply, *err);
-  ask_and_answer<run_ack>(ctx, std::move(std::get<send_turn>(parsed)), 202,
-                          ack_body, std::move(reply), ctx.node_timeout);
+  start_run(ctx, in, std::move(std::get<send_turn>(parsed)), session->tenant,
+            std::move(reply));
 }
 
 } // namespace

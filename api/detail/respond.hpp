@@ -14,6 +14,7 @@
 #include <boost/beast/http/field.hpp>
 #include <caf/expected.hpp>
 
+#include "actors/protocol/messages.hpp"
 #include "net/responder.hpp"
 #include "net/router.hpp"
 
@@ -95,6 +96,24 @@ void ask_and_answer(const api_context& ctx, Request request, unsigned ok,
                  shared->send(error_response(to_http(answer.error()), version));
              });
 }
+
+/// The request's `?wait=`, cut to ctx.max_wait; zero without one; nothing
+/// once `reply` carries the 400 for a value that is no duration.
+[[nodiscard]] std::optional<std::chrono::milliseconds>
+wait_or_refuse(const api_context& ctx, const net::incoming& in,
+               net::responder& reply);
+
+/// Starts the run `request` asks for (api/start_run.cpp). Without `?wait=`
+/// answers 202 with the ack once the run is durable. With it, also waits
+/// for the run's end: 200 with the run when it ended within the wait, 202
+/// with the run as of then when it did not (or when the wait failed: the
+/// run is accepted either way).
+void start_run(const api_context& ctx, const net::incoming& in,
+               submit_run request, const std::string& tenant,
+               net::responder reply);
+void start_run(const api_context& ctx, const net::incoming& in,
+               send_turn request, const std::string& tenant,
+               net::responder reply);
 
 /// Adds the OpenAI-compatible front door (api/chat_routes.cpp).
 [[nodiscard]] bool

@@ -4,6 +4,7 @@
 //   http    through the API (api::add_routes on net::http_server, 2
 //           threads, as wardend's [api] default), from net::http_client
 //           over loopback: POST /v1/runs, then GET /v1/runs/{id}?wait=30s,
+//   http_one_exchange  the same with POST /v1/runs?wait=30s alone,
 // closed loop at --concurrency, alternating (--rounds), then the API
 // paced open loop for the submit latency (POST -> 202): at half the
 // in-process runs/s (the target's rate), and at half the API's own. One JSON
@@ -11,6 +12,7 @@
 //
 // usage: warden-api-bench [--runs N] [--concurrency N] [--rounds N]
 //                         [--paced-seconds N] [--paced-rate N]
+//                         [--api-threads N]
 
 #include <algorithm>
 #include <atomic>
@@ -53,6 +55,8 @@ struct options {
   /// Runs/s of the paced loop; 0: half the in-process runs/s, then half
   /// the API's own.
   double paced_rate = 0;
+  /// The API server's threads; 2 is [api] threads' default.
+  std::uint32_t api_threads = 2;
 };
 
 // -- through the API ----------------------------------------------------------
@@ -70,6 +74,9 @@ struct http_loop {
   countdown done;
   /// Open loop: no next run when one ends.
   bool paced = false;
+  /// One exchange per run: POST /v1/runs?wait=30s answers with the run's
+  /// end (a GET follows only if it did not end within the wait).
+  bool one_exchange = false;
 
   net::client_request request(net::method verb, std::string target,
                               std::string body) {
@@ -118,6 +125,9 @@ struct http_loop {
     handlers.on_body = [body](std::string_view piece) { body->append(piece); };
     handlers.on_done = [this, start, body,
                         status](std::optional<net::client_failure> f) {
+      if (!f && *status == 200)
+        return ended(start, body->find("\"status\":\"succeeded\"") !=
+                                std::string::npos);
       if (f || *status != 202)
         return ended(start, false);
       {
@@ -129,7 +139,8 @@ struct http_loop {
       await(run, start);
     };
     client->send(origin, {},
-                 request(net::method::post, "/v1/runs",
+                 request(net::method::post,
+                         one_exchange ? "/v1/runs?wait=30s" : "/v1/runs",
                          R"({"agent":"assistant","input":"question"})"),
                  std::move(handlers));
   }
@@ -153,8 +164,9 @@ struct http_loop {
 
 figures run_http(net::http_client& client, const net::url& origin,
                  std::uint64_t runs, std::uint32_t concurrency,
-                 figures* submits = nullptr) {
+                 figures* submits = nullptr, bool one_exchange = false) {
   http_loop loop;
+  loop.one_exchange = one_exchange;
   loop.client = &client;
   loop.origin = origin;
   loop.left = runs;
@@ -236,10 +248,13 @@ bool parse(int argc, char** argv, options& opts) {
       opts.paced_seconds = static_cast<std::uint32_t>(value);
     else if (arg == "--paced-rate")
       opts.paced_rate = static_cast<double>(value);
+    else if (arg == "--api-threads")
+      opts.api_threads = static_cast<std::uint32_t>(value);
     else
       return false;
   }
-  return opts.runs > 0 && opts.concurrency > 0 && opts.rounds > 0;
+  return opts.runs > 0 && opts.concurrency > 0 && opts.rounds > 0 &&
+         opts.api_threads > 0;
 }
 
 void print(std::ostream& out, const char* name, const figures& x) {
@@ -260,7 +275,8 @@ int main(int argc, char** argv) {
       throw std::invalid_argument("bad arguments");
   } catch (const std::exception&) {
     std::cerr << "usage: warden-api-bench [--runs N] [--concurrency N] "
-                 "[--rounds N] [--paced-seconds N] [--paced-rate N]\n";
+                 "[--rounds N] [--paced-seconds N] [--paced-rate N] "
+                 "[--api-threads N]\n";
     return 2;
   }
   auto settings = node_settings(opts.concurrency);
@@ -295,7 +311,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   net::server_options server_options;
-  server_options.threads = 2; // [api] threads' default
+  server_options.threads = opts.api_threads;
   server_options.max_connections = 65'536;
   std::string error;
   auto server =
@@ -325,12 +341,20 @@ int main(int argc, char** argv) {
     figures submits;
     auto http =
         run_http(*client, *origin, opts.runs, opts.concurrency, &submits);
+    auto waited =
+        run_http(*client, *origin, opts.runs, opts.concurrency, nullptr, true);
     in_process_rates.push_back(actors.calls_per_second());
     http_rates.push_back(http.calls_per_second());
     out << (round == 0 ? "" : ",") << "{\"round\":" << round + 1 << ',';
     print(out, "actors", actors);
     out << ',';
     print(out, "http", http);
+    out << ',';
+    print(out, "http_one_exchange", waited);
+    out << ",\"one_exchange_ratio\":"
+        << (actors.calls_per_second() > 0
+                ? waited.calls_per_second() / actors.calls_per_second()
+                : 0);
     out << ",\"http_submit_p50_us\":" << submits.percentile(0.5)
         << ",\"http_submit_p99_us\":" << submits.percentile(0.99)
         << ",\"runs_per_s_ratio\":"

@@ -60,7 +60,16 @@ caf::behavior fake_node(caf::event_based_actor*) {
         return run_ack{42, 7, x.idempotency_key == "again"};
       },
       [find](const get_status& x) { return find(x.tenant, x.run); },
-      [find](const await_run& x) { return find(x.tenant, x.run); },
+      // Turn 107 has ended, turn 108 is still running, others are unknown.
+      [find](const await_run& x) -> caf::result<run_status> {
+        if (x.tenant == "acme" && (x.run == 107 || x.run == 108)) {
+          auto status = status_for(x.tenant, x.run);
+          if (x.run == 108)
+            status.state = run_state::running;
+          return status;
+        }
+        return find(x.tenant, x.run);
+      },
       [find](const cancel_run& x) { return find(x.tenant, x.run); },
       [readiness](get_readiness) { return *readiness; },
       // acme has sessions 7, 8 and 9; globex none.
@@ -304,6 +313,50 @@ CAF_TEST(a turn is sent to a session and answered 202) {
   auto foreign =
       call("POST", "/v1/sessions/7/turns", "wk_globex", R"({"input": "x"})");
   CAF_CHECK_EQUAL(status_of(foreign), 404);
+}
+
+CAF_TEST(a run started with a wait is answered with its end) {
+  auto answer = call("POST", "/v1/runs?wait=2s", "wk_acme",
+                     R"({"agent": "researcher", "input": "find it"})",
+                     "Idempotency-Key: again\r\n");
+  CAF_CHECK_EQUAL(status_of(answer), 200);
+  auto run = body_of(answer);
+  CAF_CHECK_EQUAL(run["run_id"], 42);
+  CAF_CHECK_EQUAL(run["status"], "succeeded");
+  CAF_CHECK_EQUAL(run["output"], "the answer");
+  CAF_CHECK_EQUAL(run["duplicate"], true);
+  auto ended = call("POST", "/v1/sessions/7/turns?wait=500ms", "wk_acme",
+                    R"({"input": "and then?"})");
+  CAF_CHECK_EQUAL(status_of(ended), 200);
+  auto turn = body_of(ended);
+  CAF_CHECK_EQUAL(turn["run_id"], 107);
+  CAF_CHECK_EQUAL(turn["status"], "succeeded");
+  // The wait is checked before anything starts.
+  auto bad = call("POST", "/v1/runs?wait=soon", "wk_acme",
+                  R"({"agent": "researcher", "input": "x"})");
+  CAF_CHECK_EQUAL(status_of(bad), 400);
+  CAF_CHECK(body_of(bad)["error"]["message"].get<std::string>().find(
+                "wait must be a duration") != std::string::npos);
+}
+
+CAF_TEST(a run not ended within its wait is answered 202 as of then) {
+  auto running = call("POST", "/v1/sessions/8/turns?wait=1s", "wk_acme",
+                      R"({"input": "long"})");
+  CAF_CHECK_EQUAL(status_of(running), 202);
+  auto run = body_of(running);
+  CAF_CHECK_EQUAL(run["run_id"], 108);
+  CAF_CHECK_EQUAL(run["status"], "running");
+  // A wait that fails still tells the accepted run.
+  auto lost = call("POST", "/v1/sessions/9/turns?wait=1s", "wk_acme",
+                   R"({"input": "x"})");
+  CAF_CHECK_EQUAL(status_of(lost), 202);
+  auto ack = body_of(lost);
+  CAF_CHECK_EQUAL(ack["run_id"], 109);
+  CAF_CHECK_EQUAL(ack["status"], "accepted");
+  // Refusals come as without a wait.
+  auto busy = call("POST", "/v1/runs?wait=1s", "wk_acme",
+                   R"({"agent": "busy", "input": "x"})");
+  CAF_CHECK_EQUAL(status_of(busy), 429);
 }
 
 CAF_TEST(the front door answers as openai does) {

@@ -116,6 +116,19 @@ other = api.call("POST", "/v1/runs", globex, {"agent": "quick", "input": "once"}
 check("another tenant's equal Idempotency-Key makes its own run",
       other[0] == 202 and other[2]["run_id"] != first[2]["run_id"], f"{other[2]}")
 
+status, _, sync, _ = api.call("POST", "/v1/runs?wait=10s", acme,
+                              {"agent": "quick", "input": "in one request"})
+check("POST /v1/runs?wait=10s answers 200 with the ended run",
+      status == 200 and sync["status"] == "succeeded"
+      and "in one request" in sync["output"] and sync["duplicate"] is False,
+      f"{status} {sync}")
+status, _, slow_sync, _ = api.call("POST", "/v1/runs?wait=200ms", acme,
+                                   {"agent": "slow", "input": "not yet"})
+check("POST /v1/runs?wait= answers 202 with the run as of the wait's end",
+      status == 202 and slow_sync["status"] in ("queued", "running")
+      and slow_sync["run_id"] > 0, f"{status} {slow_sync}")
+api.call("POST", f"/v1/runs/{slow_sync['run_id']}/cancel", acme)
+
 status, _, doc, _ = api.call("POST", f"/v1/runs/{run}/cancel", acme)
 check("cancelling a finished run answers it as it ended",
       status == 200 and doc["status"] == "succeeded", f"{status} {doc}")
