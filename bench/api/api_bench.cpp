@@ -12,13 +12,17 @@
 //
 // usage: warden-api-bench [--runs N] [--concurrency N] [--rounds N]
 //                         [--paced-seconds N] [--paced-rate N]
-//                         [--api-threads N]
+//                         [--api-threads N] [--tls 0|1]
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sstream>
+#include <stdlib.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +35,7 @@
 #include "actors/node/start.hpp"
 #include "actors/protocol/error.hpp"
 #include "actors/protocol/messages.hpp"
+#include "apps/tls/certificates.hpp"
 #include "config/validate.hpp"
 #include "net/http_client.hpp"
 #include "net/http_server.hpp"
@@ -57,15 +62,65 @@ struct options {
   double paced_rate = 0;
   /// The API server's threads; 2 is [api] threads' default.
   std::uint32_t api_threads = 2;
+  /// HTTPS (a certificate of a CA made for the run) instead of HTTP.
+  bool tls = false;
+};
+
+/// A CA and a certificate for 127.0.0.1 it signed, as PEM files in a
+/// folder of their own (removed with the object).
+struct bench_pki {
+  std::filesystem::path folder;
+  std::string error;
+
+  bench_pki() {
+    char name[] = "/tmp/warden-api-bench-XXXXXX";
+    if (::mkdtemp(name) == nullptr) {
+      error = "cannot make a temporary folder";
+      return;
+    }
+    folder = name;
+    auto valid = tls::valid_for_days(1);
+    auto ca = tls::make_authority("warden-api-bench CA", valid);
+    if (!ca) {
+      error = ca.error->to_string();
+      return;
+    }
+    auto server =
+        tls::issue_certificate(ca.value, tls::tls_role::node, "api", valid);
+    if (!server) {
+      error = server.error->to_string();
+      return;
+    }
+    std::ofstream{ca_file()} << ca.value.certificate;
+    std::ofstream{cert_file()} << server.value.certificate;
+    std::ofstream{key_file()} << server.value.key;
+  }
+
+  ~bench_pki() {
+    std::error_code ignored;
+    if (!folder.empty())
+      std::filesystem::remove_all(folder, ignored);
+  }
+
+  [[nodiscard]] std::string ca_file() const { return folder / "ca.pem"; }
+  [[nodiscard]] std::string cert_file() const { return folder / "api.pem"; }
+  [[nodiscard]] std::string key_file() const { return folder / "api.key"; }
 };
 
 // -- through the API ----------------------------------------------------------
+
+/// Where the API listens, and how its certificate is checked (HTTPS).
+struct api_target {
+  net::url origin;
+  net::tls_settings tls;
+};
 
 /// Runs through the API: each a POST, then a GET that waits for the end.
 /// `submits` gets each POST's latency.
 struct http_loop {
   net::http_client* client = nullptr;
   net::url origin;
+  net::tls_settings tls;
   std::atomic<std::uint64_t> left{0};
   std::atomic<std::uint32_t> outstanding{0};
   std::mutex mutex;
@@ -138,7 +193,7 @@ struct http_loop {
                      .value("run_id", std::uint64_t{0});
       await(run, start);
     };
-    client->send(origin, {},
+    client->send(origin, tls,
                  request(net::method::post,
                          one_exchange ? "/v1/runs?wait=30s" : "/v1/runs",
                          R"({"agent":"assistant","input":"question"})"),
@@ -155,20 +210,21 @@ struct http_loop {
           !f && body->find("\"status\":\"succeeded\"") != std::string::npos;
       ended(start, ok);
     };
-    client->send(origin, {},
+    client->send(origin, tls,
                  request(net::method::get,
                          "/v1/runs/" + std::to_string(run) + "?wait=30s", {}),
                  std::move(handlers));
   }
 };
 
-figures run_http(net::http_client& client, const net::url& origin,
+figures run_http(net::http_client& client, const api_target& target,
                  std::uint64_t runs, std::uint32_t concurrency,
                  figures* submits = nullptr, bool one_exchange = false) {
   http_loop loop;
   loop.one_exchange = one_exchange;
   loop.client = &client;
-  loop.origin = origin;
+  loop.origin = target.origin;
+  loop.tls = target.tls;
   loop.left = runs;
   loop.outstanding = concurrency;
   loop.result.latency_us.reserve(runs);
@@ -188,11 +244,12 @@ figures run_http(net::http_client& client, const net::url& origin,
 /// Runs through the API at `rate` per second for `seconds`, open loop;
 /// returns the POST latencies (submits) and the whole runs.
 std::pair<figures, figures> run_paced(net::http_client& client,
-                                      const net::url& origin, double rate,
+                                      const api_target& target, double rate,
                                       std::uint32_t seconds) {
   http_loop loop;
   loop.client = &client;
-  loop.origin = origin;
+  loop.origin = target.origin;
+  loop.tls = target.tls;
   loop.paced = true;
   auto total = static_cast<std::uint64_t>(rate * seconds);
   loop.left = total;
@@ -250,6 +307,8 @@ bool parse(int argc, char** argv, options& opts) {
       opts.paced_rate = static_cast<double>(value);
     else if (arg == "--api-threads")
       opts.api_threads = static_cast<std::uint32_t>(value);
+    else if (arg == "--tls")
+      opts.tls = value != 0;
     else
       return false;
   }
@@ -276,7 +335,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception&) {
     std::cerr << "usage: warden-api-bench [--runs N] [--concurrency N] "
                  "[--rounds N] [--paced-seconds N] [--paced-rate N] "
-                 "[--api-threads N]\n";
+                 "[--api-threads N] [--tls 0|1]\n";
     return 2;
   }
   auto settings = node_settings(opts.concurrency);
@@ -312,6 +371,16 @@ int main(int argc, char** argv) {
   }
   net::server_options server_options;
   server_options.threads = opts.api_threads;
+  std::optional<bench_pki> pki;
+  if (opts.tls) {
+    pki.emplace();
+    if (!pki->error.empty()) {
+      std::cerr << "warden-api-bench: " << pki->error << '\n';
+      return 1;
+    }
+    server_options.tls.cert_file = pki->cert_file();
+    server_options.tls.key_file = pki->key_file();
+  }
   server_options.max_connections = 65'536;
   std::string error;
   auto server =
@@ -321,17 +390,23 @@ int main(int argc, char** argv) {
   client_options.max_waiting = 1'000'000;
   auto client = net::http_client::start(client_options, error);
   auto origin = net::parse_url(
-      "http://127.0.0.1:" + std::to_string(server ? server->port() : 0), error);
+      std::string{opts.tls ? "https" : "http"} +
+          "://127.0.0.1:" + std::to_string(server ? server->port() : 0),
+      error);
   if (!server || !client || !origin) {
     std::cerr << "warden-api-bench: " << error << '\n';
     return 1;
   }
+  api_target target{*origin, {}};
+  if (pki)
+    target.tls.ca_file = pki->ca_file();
   std::ostringstream out;
-  out << "{\"concurrency\":" << opts.concurrency << ",\"rounds\":[";
+  out << "{\"concurrency\":" << opts.concurrency
+      << ",\"tls\":" << (opts.tls ? "true" : "false") << ",\"rounds\":[";
   // Warm both paths: connections, sessions, allocator.
   auto warm = std::max<std::uint64_t>(opts.runs / 10, opts.concurrency);
   run_submit_await(sys, node->node, warm, opts.concurrency);
-  run_http(*client, *origin, warm, opts.concurrency);
+  run_http(*client, target, warm, opts.concurrency);
   std::vector<double> in_process_rates;
   std::vector<double> http_rates;
   for (std::uint32_t round = 0; round < opts.rounds; ++round) {
@@ -340,9 +415,9 @@ int main(int argc, char** argv) {
         run_submit_await(sys, node->node, opts.runs, opts.concurrency);
     figures submits;
     auto http =
-        run_http(*client, *origin, opts.runs, opts.concurrency, &submits);
+        run_http(*client, target, opts.runs, opts.concurrency, &submits);
     auto waited =
-        run_http(*client, *origin, opts.runs, opts.concurrency, nullptr, true);
+        run_http(*client, target, opts.runs, opts.concurrency, nullptr, true);
     in_process_rates.push_back(actors.calls_per_second());
     http_rates.push_back(http.calls_per_second());
     out << (round == 0 ? "" : ",") << "{\"round\":" << round + 1 << ',';
@@ -377,8 +452,7 @@ int main(int argc, char** argv) {
     rates = {opts.paced_rate};
   for (auto rate : rates) {
     std::cerr << "warden-api-bench: paced at " << rate << " runs/s\n";
-    auto [submits, runs] =
-        run_paced(*client, *origin, rate, opts.paced_seconds);
+    auto [submits, runs] = run_paced(*client, target, rate, opts.paced_seconds);
     out << (first ? "" : ",") << "{\"rate_per_s\":" << rate
         << ",\"submit_p50_us\":" << submits.percentile(0.5)
         << ",\"submit_p99_us\":" << submits.percentile(0.99)
