@@ -92,6 +92,10 @@ caf::behavior event_stream(stream_actor* self,
         if (event.kind == "final")
           end_stream(self);
       },
+      [self](const run_delta& delta) {
+        self->state.idle_ticks = 0;
+        write_or_end(self, sse_delta_text(delta));
+      },
       [self](stream_tick_atom) {
         auto& st = self->state;
         if (!st.out.open())
@@ -115,11 +119,19 @@ void follow_run(const api_context& ctx, const net::incoming& in,
   auto resume = parse_last_event_id(header(in.message, "Last-Event-ID"));
   if (auto* err = std::get_if<http_error>(&resume))
     return send_error(reply, *err);
+  bool deltas = false;
+  if (auto text = query_value(in.query, "deltas")) {
+    if (*text != "true" && *text != "false")
+      return send_error(reply, refuse(400, "bad_request",
+                                      "query deltas must be true or false"));
+    deltas = *text == "true";
+  }
   auto point = std::get<resume_point>(resume);
   ctx.system->spawn(
       event_stream, ctx.shared_from_this(),
       std::make_shared<net::responder>(std::move(reply)),
-      subscribe_run{run->tenant, run->id, caf::actor{}, point.after}, point);
+      subscribe_run{run->tenant, run->id, caf::actor{}, point.after, deltas},
+      point);
 }
 
 } // namespace
