@@ -196,24 +196,44 @@ std::string completion_body(const run_status& run, std::int64_t created) {
                     {"usage", usage_of(run)}});
 }
 
+namespace {
+
+json choice(json delta, json finish) {
+  return json::array({{{"index", 0},
+                       {"delta", std::move(delta)},
+                       {"finish_reason", std::move(finish)},
+                       {"logprobs", nullptr}}});
+}
+
+} // namespace
+
 std::string completion_events(const run_status& run, std::int64_t created) {
-  auto choice = [](json delta, json finish) {
-    return json::array({{{"index", 0},
-                         {"delta", std::move(delta)},
-                         {"finish_reason", std::move(finish)},
-                         {"logprobs", nullptr}}});
-  };
-  std::string result;
-  result += event(chunk(
+  return role_event(run, created) + content_event(run, created, run.output) +
+         finish_events(run, created);
+}
+
+std::string role_event(const run_status& run, std::int64_t created) {
+  return event(chunk(
       run, created, choice({{"role", "assistant"}, {"content", ""}}, nullptr)));
-  result +=
-      event(chunk(run, created, choice({{"content", run.output}}, nullptr)));
-  result += event(chunk(run, created, choice(json::object(), "stop")));
+}
+
+std::string content_event(const run_status& run, std::int64_t created,
+                          std::string_view text) {
+  return event(
+      chunk(run, created, choice({{"content", std::string{text}}}, nullptr)));
+}
+
+std::string finish_events(const run_status& run, std::int64_t created) {
+  auto result = event(chunk(run, created, choice(json::object(), "stop")));
   auto last = chunk(run, created, json::array());
   last["usage"] = usage_of(run);
   result += event(last);
   result += "data: [DONE]\n\n";
   return result;
+}
+
+std::string error_event(const http_error& err) {
+  return "data: " + openai_body(err) + "\n\n";
 }
 
 http_error run_failure(const run_status& run) {

@@ -53,6 +53,28 @@ parse_chat(std::string_view body);
 [[nodiscard]] std::string completion_events(const run_status& run,
                                             std::int64_t created);
 
+/// The first chunk of a streamed answer: the assistant's role, empty
+/// content. Of `run` only the id and the agent are read, here and in
+/// `content_event`.
+[[nodiscard]] std::string role_event(const run_status& run,
+                                     std::int64_t created);
+
+/// A chunk carrying `text`, the content that followed the last chunk.
+[[nodiscard]] std::string content_event(const run_status& run,
+                                        std::int64_t created,
+                                        std::string_view text);
+
+/// The end of a streamed answer of the succeeded `run`: a chunk with
+/// `finish_reason` "stop", one with `usage` (and no choices), then
+/// `data: [DONE]`.
+[[nodiscard]] std::string finish_events(const run_status& run,
+                                        std::int64_t created);
+
+/// An error that ends a stream already begun, in OpenAI's shape
+/// (`data: {"error": {"message", "type", "code", "param"}}`, no
+/// `[DONE]`): the SDKs raise it as an API error.
+[[nodiscard]] std::string error_event(const http_error& err);
+
 /// The error a run that did not succeed answers with: 504 for a timeout,
 /// 409 for a cancelled run, 429 (with a retry) for one shed from a full
 /// queue, 502 for a failure; the message is the run's reason.

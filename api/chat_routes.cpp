@@ -4,7 +4,9 @@
 //
 // One request is a chain of questions to the node, each from a short-lived
 // actor (bridge.hpp): [open_session when the request brings history for a
-// new session] -> submit_run or send_turn -> await_run -> the answer.
+// new session] -> submit_run or send_turn -> await_run -> the answer, or,
+// streamed, a subscription to the run that writes its answer as it comes
+// (chat_stream.cpp).
 
 #include <algorithm>
 #include <chrono>
@@ -14,11 +16,10 @@
 #include <utility>
 #include <variant>
 
-#include <boost/beast/http/field.hpp>
-
 #include "actors/protocol/messages.hpp"
 
 #include "api/chat.hpp"
+#include "api/detail/chat_stream.hpp"
 #include "api/detail/respond.hpp"
 #include "api/runs.hpp"
 
@@ -27,11 +28,6 @@ namespace warden::api::detail {
 namespace {
 
 using std::chrono::milliseconds;
-
-/// The headers that tell a client which session and run answered, so that
-/// it can continue the session (X-Warden-Session) or read the run.
-constexpr const char* session_header = "X-Warden-Session";
-constexpr const char* run_header = "X-Warden-Run";
 
 std::int64_t unix_now() {
   return static_cast<std::int64_t>(std::time(nullptr));
@@ -77,14 +73,8 @@ void answer(const exchange_ptr& x, const run_status& run) {
                    run.run, run.session);
   if (run.state != run_state::succeeded)
     return x->fail(run_failure(run), run.run, run.session);
-  auto created = unix_now();
   auto response =
-      x->request.stream
-          ? net::make_response(net::status::ok, completion_events(run, created),
-                               "text/event-stream", x->version)
-          : json_response(200, completion_body(run, created), x->version);
-  if (x->request.stream)
-    response.set(boost::beast::http::field::cache_control, "no-cache");
+      json_response(200, completion_body(run, unix_now()), x->version);
   response.set(run_header, std::to_string(run.run));
   response.set(session_header, std::to_string(run.session));
   x->reply.send(std::move(response));
@@ -92,6 +82,8 @@ void answer(const exchange_ptr& x, const run_status& run) {
 
 void await(const exchange_ptr& x, const run_ack& ack) {
   const auto& ctx = *x->ctx;
+  if (x->request.stream)
+    return stream_completion(ctx, std::move(x->reply), x->tenant, ack);
   auto bound = ctx.completion_timeout;
   await_run ask_run{x->tenant, ack.run,
                     static_cast<std::uint32_t>(

@@ -12,24 +12,14 @@
 #include "actors/protocol/messages.hpp"
 
 #include "api/detail/respond.hpp"
+#include "api/detail/sse_stream.hpp"
 #include "api/events.hpp"
 
 namespace warden::api::detail {
 
 namespace {
 
-using std::chrono::milliseconds;
-
 using stream_tick_atom = caf::atom_constant<caf::atom("sse_tick")>;
-
-/// How often a stream looks whether its client or the server went away
-/// (a stream closed by the server's stop ends its actor then).
-constexpr milliseconds stream_tick{1'000};
-
-/// How often an idle stream writes a comment: proxies and load balancers
-/// close connections that stay silent, and a write is how a stream learns
-/// that its client left.
-constexpr int ticks_per_keep_alive = 15;
 
 struct stream_state {
   static inline const char* name = "warden.api.event_stream";
@@ -38,15 +28,6 @@ struct stream_state {
 };
 
 using stream_actor = caf::stateful_actor<stream_state>;
-
-net::response stream_header(unsigned version) {
-  auto header =
-      net::make_response(net::status::ok, {}, "text/event-stream", version);
-  header.set(boost::beast::http::field::cache_control, "no-cache");
-  // nginx buffers answers unless told not to.
-  header.set("X-Accel-Buffering", "no");
-  return header;
-}
 
 /// Ends the stream and the actor.
 void end_stream(stream_actor* self) {
@@ -75,7 +56,7 @@ void on_subscribed(stream_actor* self, net::responder& reply,
     reply.send(net::response{net::status::no_content, version});
     return self->quit();
   }
-  self->state.out = reply.stream(stream_header(version));
+  self->state.out = reply.stream(sse_stream_header(version));
   if (final && sub.last_seq == 0) {
     write_or_end(self, sse_final_text(sub.status));
     return end_stream(self);
@@ -111,13 +92,17 @@ caf::behavior event_stream(stream_actor* self,
         if (event.kind == "final")
           end_stream(self);
       },
+      [self](const run_delta& delta) {
+        self->state.idle_ticks = 0;
+        write_or_end(self, sse_delta_text(delta));
+      },
       [self](stream_tick_atom) {
         auto& st = self->state;
         if (!st.out.open())
           return self->quit();
         if (++st.idle_ticks >= ticks_per_keep_alive) {
           st.idle_ticks = 0;
-          if (!write_or_end(self, ": keep-alive\n\n"))
+          if (!write_or_end(self, keep_alive_comment))
             return;
         }
         self->delayed_send(self, stream_tick, stream_tick_atom::value);
@@ -134,11 +119,19 @@ void follow_run(const api_context& ctx, const net::incoming& in,
   auto resume = parse_last_event_id(header(in.message, "Last-Event-ID"));
   if (auto* err = std::get_if<http_error>(&resume))
     return send_error(reply, *err);
+  bool deltas = false;
+  if (auto text = query_value(in.query, "deltas")) {
+    if (*text != "true" && *text != "false")
+      return send_error(reply, refuse(400, "bad_request",
+                                      "query deltas must be true or false"));
+    deltas = *text == "true";
+  }
   auto point = std::get<resume_point>(resume);
   ctx.system->spawn(
       event_stream, ctx.shared_from_this(),
       std::make_shared<net::responder>(std::move(reply)),
-      subscribe_run{run->tenant, run->id, caf::actor{}, point.after}, point);
+      subscribe_run{run->tenant, run->id, caf::actor{}, point.after, deltas},
+      point);
 }
 
 } // namespace

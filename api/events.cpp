@@ -20,9 +20,12 @@ std::string sse_text(std::string_view id, std::string_view kind,
                      const json& data) {
   std::string result;
   result.reserve(128);
-  result += "id: ";
-  result += id;
-  result += "\nevent: ";
+  if (!id.empty()) {
+    result += "id: ";
+    result += id;
+    result += '\n';
+  }
+  result += "event: ";
   result += kind;
   // json_text escapes line breaks: the data is one line.
   result += "\ndata: ";
@@ -82,6 +85,14 @@ std::string sse_event_text(const run_event& event) {
                     {"detail", s.detail}};
   }
   return sse_text(std::to_string(event.seq), event.kind, data);
+}
+
+std::string sse_delta_text(const run_delta& delta) {
+  json data{{"run_id", delta.run},
+            {"step", delta.step},
+            {"text", delta.text},
+            {"restarted", delta.restarted}};
+  return sse_text({}, "delta", data);
 }
 
 std::string sse_final_text(const run_status& status) {

@@ -37,6 +37,12 @@ parse_last_event_id(std::optional<std::string_view> value);
 /// "child_run_id", "error", "detail"}`; then the blank line that ends it.
 [[nodiscard]] std::string sse_event_text(const run_event& event);
 
+/// Content of a model call as it streamed (`?deltas=true`), as SSE text:
+/// no `id:` (a delta is not an event: Last-Event-ID stays on the last
+/// event), `event: delta`, and `data:` with `{"run_id", "step", "text",
+/// "restarted"}`.
+[[nodiscard]] std::string sse_delta_text(const run_delta& delta);
+
 /// The final event of a run whose events are no longer held, from its
 /// status: `id: final`, `event: final`, `data:` as above without a seq.
 [[nodiscard]] std::string sse_final_text(const run_status& status);

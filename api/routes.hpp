@@ -53,7 +53,8 @@ struct api_context : std::enable_shared_from_this<api_context> {
 /// - `POST /v1/runs/{id}/cancel` -> 200 with the run as of now;
 /// - `GET /v1/runs/{id}/events` -> 200 with the run's events as
 ///   Server-Sent Events until its final one (`Last-Event-ID` resumes after
-///   an event; 204 when the client has them all);
+///   an event; 204 when the client has them all; `?deltas=true` adds the
+///   model calls' content as it streams);
 /// - `GET /v1/sessions` (`?limit=100&after=ID`, pages by id) -> 200 with
 ///   the caller's sessions and the `after` of the next page;
 /// - `GET /v1/sessions/{id}` -> 200 with one session;

@@ -46,7 +46,8 @@ make_model_backend(const std::string& name,
     return make_scripted_model(settings);
   case config::provider_kind::openai:
     return openai::make_endpoint_model(name, settings, std::move(context.tools),
-                                       std::move(context.metrics));
+                                       std::move(context.metrics),
+                                       std::move(context.deltas));
   }
   return make_error(error_code::invalid_argument,
                     std::string{"provider kind "} + to_string(settings.kind) +

@@ -17,6 +17,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include "actors/common/clock.hpp"
+#include "actors/common/delta_board.hpp"
 #include "actors/dependencies/backend.hpp"
 #include "actors/dependencies/detail/dependency_state.hpp"
 #include "actors/dependencies/metrics.hpp"
@@ -79,6 +80,9 @@ struct model_backend_context {
   openai::tool_catalog tools;
   /// Metric handles per model (openai; members may be null).
   openai::provider_model_metrics metrics;
+  /// Where streamed content goes for runs whose sessions listen (openai);
+  /// null: nowhere.
+  std::shared_ptr<const delta_board> deltas;
 };
 
 /// The backend of provider `name` from its settings: the scripted model

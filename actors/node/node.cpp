@@ -67,6 +67,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
       [self](final_retry_atom) { retry_finals(self); },
       [self](turn_finished& done) { on_turn_finished(self, done); },
       [self](turn_step& msg) { on_turn_step(self, msg); },
+      [self](const run_delta& msg) { on_run_delta(self, msg); },
       [self](session_snapshot& snapshot) {
         on_export_snapshot(self, snapshot);
         self->state.registry.snapshot_taken(snapshot);

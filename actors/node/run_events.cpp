@@ -85,6 +85,14 @@ void on_turn_step(node_ptr self, turn_step& msg) {
   apply_step(self, *r, std::move(msg.step));
 }
 
+void on_run_delta(node_ptr self, const run_delta& msg) {
+  auto* r = self->state.runs.find(msg.run);
+  if (r == nullptr || r->ended())
+    return;
+  for (const auto& subscriber : r->delta_subscribers)
+    self->send(subscriber, msg);
+}
+
 void record_turn_steps(node_ptr self, run_record& r, turn_finished& done) {
   // The steps and the final event, at once.
   r.history.reserve(r.history.size() + done.steps.size() + 1);
@@ -97,11 +105,14 @@ void observe_turn(node_ptr self, run_record& r, turn_input& turn) {
   if (r.subscribers.empty())
     return;
   turn.observer = self->address();
+  turn.deltas = !r.delta_subscribers.empty();
   r.watched = true;
+  r.watched_deltas = turn.deltas;
 }
 
 void keep_ended_events(node_ptr self, run_record& r) {
   r.subscribers.clear();
+  r.delta_subscribers.clear();
   self->state.ended.keep(r.status.run, r.status.tenant,
                          std::exchange(r.history, {}));
 }
@@ -116,12 +127,18 @@ caf::result<run_subscription> on_subscribe_run(node_ptr self,
     auto last = send_held(self, req.subscriber, r->history, req.after);
     if (req.subscriber) {
       r->subscribers.push_back(req.subscriber);
-      if (r->phase == run_phase::running && !r->watched) {
-        // The session keeps the turn's steps and sends them from now on.
+      if (req.deltas)
+        r->delta_subscribers.push_back(req.subscriber);
+      if (r->phase == run_phase::running &&
+          (!r->watched || (req.deltas && !r->watched_deltas))) {
+        // The session keeps the turn's steps and sends them from now on,
+        // and the content of its model calls when asked.
         auto s = st.registry.sessions().find(r->status.session);
         if (s != st.registry.sessions().end() && s->second.actor) {
-          self->send(s->second.actor, watch_turn{req.run, self->address()});
+          self->send(s->second.actor,
+                     watch_turn{req.run, self->address(), req.deltas});
           r->watched = true;
+          r->watched_deltas = r->watched_deltas || req.deltas;
         }
       }
     }

@@ -112,6 +112,11 @@ struct run_record {
   std::uint32_t steps_seen = 0;
   /// The session sends the turn's steps as they happen (a subscriber came).
   bool watched = false;
+  /// Subscribers (also in `subscribers`) that get the content of the run's
+  /// model calls as it streams (`run_delta`).
+  std::vector<caf::actor> delta_subscribers;
+  /// The session sends that content too.
+  bool watched_deltas = false;
   /// The run's place in its tree of spawned runs.
   run_tree_link tree;
 

@@ -229,6 +229,7 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   handle.components.push_back(governor);
   auto cancels = std::make_shared<cancel_board>();
   parts.cancels = cancels;
+  auto deltas = std::make_shared<delta_board>();
   auto catalog = tool_catalog_of(settings.tools, tools);
   if (!catalog)
     return fail(std::move(catalog.error()));
@@ -240,6 +241,7 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
           *registry, name, models_of(settings, name));
     if (provider_settings.kind == config::provider_kind::openai)
       context.tools = *catalog;
+    context.deltas = deltas;
     auto model_metrics = context.metrics;
     auto backend = make_model_backend(name, provider_settings, context);
     if (!backend)
@@ -293,6 +295,7 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     runtime->journal = journal;
     runtime->admission = *admission;
     runtime->checkpoint = !storage.in_memory;
+    runtime->deltas = deltas;
     if (registry)
       runtime->metrics = make_session_metrics(*registry, name);
     parts.agents[name] = std::move(runtime);

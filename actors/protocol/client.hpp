@@ -82,6 +82,10 @@ struct subscribe_run {
   caf::actor subscriber;
   /// The last event the subscriber has (0: none), e.g. SSE's Last-Event-ID.
   std::uint64_t after = 0;
+  /// Also send the subscriber the content of the run's model calls as it
+  /// streams (`run_delta`), live only: deltas are not events, are not
+  /// numbered or held, and a subscriber that comes late misses those gone.
+  bool deltas = false;
 };
 
 /// List the tenant's sessions, by id, from the first id above `after`,
@@ -211,6 +215,22 @@ struct run_subscription {
   /// none (a run that ended before its events were kept, or whose events
   /// were dropped since: the store keeps its final status, not its events).
   std::uint64_t last_seq = 0;
+};
+
+/// Content of a model call of a run, as it streams from the model (node ->
+/// subscribers that asked for deltas; session -> node first). Not a run
+/// event: live only, not numbered, not held, not journaled. Model calls
+/// that end in tool calls may stream content too; a compaction's does not.
+struct run_delta {
+  run_id run = 0;
+  /// The turn's model call the text belongs to (run_step::step).
+  std::uint32_t step = 0;
+  /// The text that followed the previous delta of the call.
+  std::string text;
+  /// The call was retried, or went to a fallback model, after part of its
+  /// answer was sent: the text sent for `step` so far is void, and `text`
+  /// (perhaps empty) starts the new attempt's.
+  bool restarted = false;
 };
 
 /// One session in a `session_list`.

@@ -70,6 +70,7 @@ inline const auto protocol_types = std::make_tuple(
     message_type<std::vector<run_step>>{"warden.run_steps"},
     message_type<run_event>{"warden.run_event"},
     message_type<run_subscription>{"warden.run_subscription"},
+    message_type<run_delta>{"warden.run_delta"},
     message_type<session_info>{"warden.session_info"},
     message_type<std::vector<session_info>>{"warden.session_infos"},
     message_type<session_list>{"warden.session_list"},

@@ -51,6 +51,9 @@ struct turn_input {
   /// node, when someone follows the run. Empty: the steps come with
   /// turn_finished only.
   caf::actor_addr observer{};
+  /// The observer also wants the content of the turn's model calls as it
+  /// streams (`run_delta`).
+  bool deltas = false;
 };
 
 /// Run `turn` on `session` once the agent's pool has a permit (node -> pool).
@@ -103,6 +106,9 @@ inline constexpr std::size_t max_turn_steps = 1000;
 struct watch_turn {
   run_id run = 0;
   caf::actor_addr observer;
+  /// Send `observer` the content of the turn's model calls as it streams
+  /// too (`run_delta`), from now on.
+  bool deltas = false;
 };
 
 /// Step `index` (from 1) of run `run`'s turn (session -> node). One-way.

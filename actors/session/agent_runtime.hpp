@@ -7,6 +7,7 @@
 
 #include <caf/actor.hpp>
 
+#include "actors/common/delta_board.hpp"
 #include "actors/session/metrics.hpp"
 #include "config/agents.hpp"
 #include "config/dependencies.hpp"
@@ -61,6 +62,10 @@ struct agent_runtime {
   bool checkpoint = false;
   /// The agent's metric handles (null members are skipped).
   session_metrics metrics;
+  /// Where a turn whose observer wants its model calls' content marks its
+  /// run, so that the providers' backends send the session that content
+  /// as it streams (`model_delta`). Null: no content streams.
+  std::shared_ptr<delta_board> deltas;
 };
 
 /// Shared, immutable agent runtime.

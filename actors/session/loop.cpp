@@ -205,6 +205,7 @@ void session_state::dispatch_model_request(const caf::actor& provider,
 }
 
 void session_state::handle_model_reply(model_reply& reply) {
+  check_streamed_reply(reply);
   note_step({step_kind::model_finished, turn_->step, 0, reply.model,
              reply.prompt_tokens, reply.completion_tokens, 0, false,
              call_purpose(turn_->call)});

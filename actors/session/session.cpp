@@ -46,6 +46,7 @@ caf::behavior session_state::make_behavior() {
       },
       [this](const cancel_turn& msg) { handle_cancel_turn(msg); },
       [this](watch_turn& msg) { handle_watch_turn(msg); },
+      [this](model_delta& msg) { handle_model_delta(msg); },
       [this](turn_expired_atom, std::uint64_t serial) {
         handle_turn_expired(serial);
       },
@@ -86,11 +87,16 @@ caf::result<turn_finished> session_state::handle_run_turn(turn_input& input) {
                                          self_->clock().now() + timeout);
   turn_->first_ticket = journal_tickets_ + 1;
   turn_->observer = turn_->input.observer;
+  turn_->deltas = turn_->input.deltas;
   if (early_ && early_->watch) {
-    if (early_->watch->run == turn_->input.run)
+    if (early_->watch->run == turn_->input.run) {
       turn_->observer = early_->watch->observer;
+      turn_->deltas = turn_->deltas || early_->watch->deltas;
+    }
     early_->watch.reset();
   }
+  turn_->deltas = turn_->deltas && turn_->observer;
+  listen_for_deltas();
   conversation_.push_back({chat_role::user, turn_->input.input, {}});
   if (auto refusal = turn_->open_budget()) {
     finish(run_state::failed, {}, "budget exhausted: " + *refusal);
@@ -121,7 +127,7 @@ void session_state::handle_cancel_turn(const cancel_turn& msg) {
 
 void session_state::handle_watch_turn(watch_turn& msg) {
   if (turn_ && turn_->input.run == msg.run)
-    return watch(std::move(msg.observer));
+    return watch(std::move(msg.observer), msg.deltas);
   // For a turn waiting behind the running one, or one that ended (its
   // steps went with turn_finished): kept until the next turn starts.
   notes().watch = std::move(msg);
@@ -133,11 +139,15 @@ session_state::early_notes& session_state::notes() {
   return *early_;
 }
 
-void session_state::watch(caf::actor_addr observer) {
+void session_state::watch(caf::actor_addr observer, bool deltas) {
   turn_->observer = std::move(observer);
   auto to = caf::actor_cast<caf::actor>(turn_->observer);
   if (!to)
     return;
+  if (deltas && !turn_->deltas) {
+    turn_->deltas = true;
+    listen_for_deltas();
+  }
   const auto& steps = turn_->steps;
   for (std::size_t i = 0; i < steps.size(); ++i)
     self_->send(to, turn_step{turn_->input.run,
@@ -220,6 +230,7 @@ void session_state::finish(run_state state, std::string output,
                            std::string reason) {
   turn_->refund();
   close_open_calls(state);
+  stop_listening_for_deltas();
   turn_finished outcome{
       turn_->input.run,    id_,          state,        std::move(output),
       std::move(reason),   turn_->usage, turn_->model, std::move(turn_->steps),

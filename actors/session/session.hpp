@@ -48,6 +48,13 @@ class session_state {
   /// `restored_session_actor` fill it in.
   explicit session_state(caf::stateful_actor<session_state>* self);
 
+  /// Clears a turn that did not end from the delta board (the actor
+  /// stopped mid-turn).
+  ~session_state();
+
+  session_state(const session_state&) = delete;
+  session_state& operator=(const session_state&) = delete;
+
   /// A new session `id` running the agent of `runtime`.
   void init(session_id id, agent_runtime_ptr runtime);
 
@@ -114,8 +121,28 @@ class session_state {
   void note_call(step_kind kind, std::size_t call, std::string name,
                  bool error = false, std::string detail = {});
 
-  /// Sends the turn's steps to `observer` from now on, those so far first.
-  void watch(caf::actor_addr observer);
+  /// Sends the turn's steps to `observer` from now on, those so far first,
+  /// and the model calls' content as it streams when it wants `deltas`.
+  void watch(caf::actor_addr observer, bool deltas);
+
+  // -- content as it streams (session/deltas.cpp) -----------------------------
+
+  /// Marks the turn's run on the delta board when its observer wants the
+  /// content, so that backends send it here.
+  void listen_for_deltas();
+
+  /// Clears the turn's run from the delta board, if marked.
+  void stop_listening_for_deltas();
+
+  /// Content a backend streamed: sent on to the observer when it is of the
+  /// model call in flight (not a compaction's), flagged `restarted` when it
+  /// comes from another attempt than the content sent before.
+  void handle_model_delta(model_delta& msg);
+
+  /// The reply of the call in flight came: when content of the call was
+  /// sent and the reply's text is not what was sent (an attempt that did
+  /// not stream answered), the observer learns that the text sent is void.
+  void check_streamed_reply(const model_reply& reply);
 
   // -- the agent loop (session/loop.cpp) --------------------------------------
 

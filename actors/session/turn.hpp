@@ -126,6 +126,22 @@ class session_turn {
   /// Where each step goes as it happens (the node, when someone follows the
   /// run); empty: the steps leave with turn_finished only.
   caf::actor_addr observer;
+  /// The observer wants the model calls' content as it streams, and the
+  /// run is marked on the runtime's delta board (cleared when the turn
+  /// ends).
+  bool deltas = false;
+  /// Which attempt of which model call the content sent to the observer
+  /// came from, and how much of it: another attempt's content, or an
+  /// answer of another length, voids what was sent (`run_delta::restarted`).
+  /// Counts, never the text: the session keeps no content.
+  struct streamed_attempt {
+    std::uint32_t step = 0;
+    /// fallbacks_tried when the content came.
+    std::size_t route = 0;
+    std::uint32_t attempt = 0;
+    std::uint64_t bytes = 0;
+  };
+  std::optional<streamed_attempt> streamed;
   /// The child run of the call being finished, set by child_done for
   /// tool_done's event (0: none ran).
   run_id finishing_child = 0;

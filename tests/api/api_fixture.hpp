@@ -94,6 +94,26 @@ struct api_fixture {
     return *answer;
   }
 
+  /// A POST of `body` to `path` whose answer is a stream: its header and
+  /// chunks up to the last.
+  std::string call_streamed(const std::string& path, const std::string& body,
+                            const std::string& key = "wk_acme") {
+    client c{server->port()};
+    CAF_REQUIRE(c.send(post(path, body, key)));
+    auto answer = c.read_until("\r\n0\r\n\r\n", 10s);
+    CAF_REQUIRE(answer);
+    return *answer;
+  }
+
+  /// The text of a POST of `body` to `path` with `key`.
+  static std::string post(const std::string& path, const std::string& body,
+                          const std::string& key = "wk_acme") {
+    return "POST " + path +
+           " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key +
+           "\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\nContent-Type: application/json\r\n\r\n" + body;
+  }
+
   static nlohmann::json body_of(const std::string& response) {
     return nlohmann::json::parse(
         response.substr(response.find("\r\n\r\n") + 4));

@@ -52,12 +52,15 @@ run_status status(run_id run, run_state state) {
 }
 
 /// acme's runs: 42 ended and its three events are held; 43 runs (event 1
-/// at once, 2 and 3 when the test sends `push`); 44 ended long ago (no
-/// events held). Nothing else exists.
+/// at once, 2 and 3 when the test sends `push`, with a delta before them
+/// for a subscriber that asked for deltas); 44 ended long ago (no events
+/// held). Nothing else exists.
 caf::behavior fake_node(caf::event_based_actor* self) {
   auto live = std::make_shared<caf::actor>();
+  auto deltas = std::make_shared<bool>(false);
   return {
-      [self, live](const subscribe_run& x) -> caf::result<run_subscription> {
+      [self, live,
+       deltas](const subscribe_run& x) -> caf::result<run_subscription> {
         auto send_after = [&](const run_event& e) {
           if (e.seq > x.after)
             self->send(x.subscriber, e);
@@ -71,6 +74,7 @@ caf::behavior fake_node(caf::event_based_actor* self) {
         if (x.tenant == "acme" && x.run == 43) {
           send_after(event(43, 1, "started"));
           *live = x.subscriber;
+          *deltas = x.deltas;
           return run_subscription{status(43, run_state::running), 1};
         }
         if (x.tenant == "acme" && x.run == 44)
@@ -79,7 +83,9 @@ caf::behavior fake_node(caf::event_based_actor* self) {
                                                      std::to_string(x.run) +
                                                      " for tenant " + x.tenant);
       },
-      [self, live](push_atom) {
+      [self, live, deltas](push_atom) {
+        if (*deltas)
+          self->send(*live, run_delta{43, 1, "Hel", false});
         self->send(*live, event(43, 2, "tool_started"));
         self->send(*live, event(43, 3, "final"));
       },
@@ -216,6 +222,28 @@ CAF_TEST(a running run streams its events as they come) {
   auto next = c.read_response(10s);
   CAF_REQUIRE(next);
   CAF_CHECK_EQUAL(status_of(*next), 200);
+}
+
+CAF_TEST(deltas come between the events when asked for and carry no id) {
+  for (bool asked : {true, false}) {
+    client c{server->port()};
+    CAF_REQUIRE(c.send(std::string{"GET /v1/runs/43/events"} +
+                       (asked ? "?deltas=true" : "") +
+                       " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Authorization: Bearer wk_acme\r\n\r\n"));
+    CAF_REQUIRE(c.read_until("id: 1\nevent: started\n", 10s));
+    caf::anon_send(node, push_atom::value);
+    auto rest = c.read_until("\r\n0\r\n\r\n", 10s);
+    CAF_REQUIRE(rest);
+    auto delta = rest->find("event: delta\ndata: "
+                            R"({"restarted":false,"run_id":43,"step":1,)"
+                            R"("text":"Hel"})");
+    CAF_CHECK_EQUAL(delta != std::string::npos, asked);
+    if (asked)
+      CAF_CHECK(delta < rest->find("id: 2\nevent: tool_started\n"));
+  }
+  auto bad = call("GET", "/v1/runs/43/events?deltas=yes", "wk_acme");
+  CAF_CHECK_EQUAL(status_of(bad), 400);
 }
 
 CAF_TEST(errors come before any event) {

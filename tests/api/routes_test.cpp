@@ -70,6 +70,12 @@ caf::behavior fake_node(caf::event_based_actor*) {
         }
         return find(x.tenant, x.run);
       },
+      // Run 42 ended and its events are gone: a stream asks for its status.
+      [](const subscribe_run& x) -> caf::result<run_subscription> {
+        if (x.tenant != "acme" || x.run != 42)
+          return make_error(error_code::not_found, "no such run");
+        return run_subscription{status_for(x.tenant, x.run), 0};
+      },
       [find](const cancel_run& x) { return find(x.tenant, x.run); },
       [readiness](get_readiness) { return *readiness; },
       // acme has sessions 7, 8 and 9; globex none.
@@ -369,9 +375,10 @@ CAF_TEST(the front door answers as openai does) {
   auto completion = body_of(plain);
   CAF_CHECK_EQUAL(completion["object"], "chat.completion");
   CAF_CHECK_EQUAL(completion["choices"][0]["message"]["content"], "the answer");
-  auto streamed = call("POST", "/v1/chat/completions", "wk_acme",
-                       R"({"model": "researcher", "stream": true, "messages":
-                           [{"role": "user", "content": "hi"}]})");
+  auto streamed =
+      call_streamed("/v1/chat/completions",
+                    R"({"model": "researcher", "stream": true, "messages":
+                        [{"role": "user", "content": "hi"}]})");
   CAF_CHECK_EQUAL(status_of(streamed), 200);
   CAF_CHECK(has(streamed, "Content-Type: text/event-stream\r\n"));
   CAF_CHECK(has(streamed, "data: [DONE]\n\n"));

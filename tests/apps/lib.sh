@@ -52,6 +52,32 @@ start_wardend() {
   return 1
 }
 
+# start_mock_llm CONFIG: starts @dwmkerr/mock-llm (tests/third_party, from
+# $source_dir) with the rules of CONFIG on a free loopback port, killed on
+# exit, and waits at most 10 s for its /health; sets mock_port and
+# mock_pid. Fails when it is not installed, exits or never answers (its
+# output is in $work/mock.out).
+start_mock_llm() {
+  mock_port=""
+  mock_pid=""
+  local mock_llm=$source_dir/tests/third_party/node_modules/.bin/mock-llm
+  if [ ! -x "$mock_llm" ]; then
+    echo "mock-llm is not installed: run scripts/install-deps" >"$work/mock.out"
+    return 1
+  fi
+  # It cannot report a port it chose: pick a free one.
+  mock_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  HOST=127.0.0.1 PORT=$mock_port "$mock_llm" --config "$1" >"$work/mock.out" 2>&1 &
+  mock_pid=$!
+  trap 'kill -9 "${pid:-}" "$mock_pid" 2>/dev/null; rm -rf "$work"' EXIT
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$mock_port/health" >/dev/null 2>&1 && return 0
+    kill -0 "$mock_pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
 # stop_wardend SIGNAL: sends SIGNAL to wardend and waits at most 10 s for it
 # to exit; returns its exit code.
 stop_wardend() {

@@ -3,7 +3,10 @@
 # `openai` npm package (tests/third_party, pinned; scripts/install-deps
 # installs it): models.list(), a plain and a streamed answer, history and
 # X-Warden-Session, NotFound and Authentication errors, and a 429 the SDK
-# retries after Retry-After.
+# retries after Retry-After; and a streamed answer of an agent whose
+# provider streams from @dwmkerr/mock-llm (tests/apps/openai/
+# mock-llm-stream.yaml) arrives in several content chunks, as the model
+# writes it, that add up to the answer the same agent gives unstreamed.
 # Usage: openai_sdk_test.sh WARDEND WARDENCTL SOURCE_DIR
 set -u
 wardend=$1
@@ -16,6 +19,11 @@ if [ ! -d "$modules/openai" ]; then
   echo "FAIL - the openai package is missing: run scripts/install-deps"
   exit 1
 fi
+
+healthy=no
+start_mock_llm "$source_dir/tests/apps/openai/mock-llm-stream.yaml" && healthy=yes
+check "mock-llm answers /health on 127.0.0.1:$mock_port" [ "$healthy" = yes ]
+[ "$healthy" = yes ] || { cat "$work/mock.out"; finish; exit 1; }
 
 for name in acme tight; do
   "$wardenctl" new-api-key --json >"$work/$name.key" ||
@@ -44,6 +52,15 @@ side_effect = "pure"
 [agents.slow]
 provider = "scripted"
 tools = ["slow"]
+
+[providers.mock_stream]
+kind = "openai"
+endpoint = "http://127.0.0.1:$mock_port/v1"
+timeout_ms = 5000
+
+[agents.streamer]
+provider = "mock_stream"
+model = "mock-model"
 
 [api.keys.acme]
 tenant = "acme"

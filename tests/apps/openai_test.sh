@@ -25,27 +25,8 @@ rc=$?
 check "config/openai.example.toml passes --check-config" [ "$rc" -eq 0 ]
 check "and says ok" grep -qx ok "$work/check.out"
 
-mock_llm=$source_dir/tests/third_party/node_modules/.bin/mock-llm
-if [ ! -x "$mock_llm" ]; then
-  echo "FAIL - mock-llm is not installed: run scripts/install-deps"
-  exit 1
-fi
-
-# A free loopback port for mock-llm (it cannot report one it chose).
-mock_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-HOST=127.0.0.1 PORT=$mock_port "$mock_llm" --config "$source_dir/tests/apps/openai/mock-llm.yaml" \
-  >"$work/mock.out" 2>&1 &
-mock_pid=$!
-trap 'kill -9 "${pid:-}" "$mock_pid" 2>/dev/null; rm -rf "$work"' EXIT
 healthy=no
-for _ in $(seq 100); do
-  if curl -sf "http://127.0.0.1:$mock_port/health" >/dev/null 2>&1; then
-    healthy=yes
-    break
-  fi
-  kill -0 "$mock_pid" 2>/dev/null || break
-  sleep 0.1
-done
+start_mock_llm "$source_dir/tests/apps/openai/mock-llm.yaml" && healthy=yes
 check "mock-llm answers /health on 127.0.0.1:$mock_port" [ "$healthy" = yes ]
 [ "$healthy" = yes ] || { cat "$work/mock.out"; finish; exit 1; }
 

@@ -72,6 +72,11 @@ struct exchange {
   attempt_ticket ticket;
   std::shared_ptr<const endpoint_options> options;
   std::string model;
+  /// The run and model call, for the content reported as it streams.
+  std::uint64_t run = 0;
+  std::uint32_t step = 0;
+  /// Bytes of the content reported so far.
+  std::size_t reported = 0;
   std::uint64_t prompt_chars = 0;
   steady::time_point sent = steady::now();
   bool first_token = false;
@@ -133,12 +138,26 @@ struct exchange {
       }
     }
     pending.clear();
+    report_content();
     if (!first_token && (!stream.answer().content.empty() ||
                          !stream.answer().tool_calls.empty())) {
       first_token = true;
       first_token_after = steady::now() - sent;
       observe(metrics().first_token_seconds, first_token_after);
     }
+  }
+
+  /// Reports the content not yet reported: one message per read, and
+  /// none unless the run's session listens. A session that starts to
+  /// listen mid-call gets what came before in its first message.
+  void report_content() {
+    const auto& content = stream.answer().content;
+    if (!options->deltas || options->deltas->size() == 0 ||
+        content.size() <= reported)
+      return;
+    if (options->deltas->report(
+            {run, step, ticket.attempt, content.substr(reported)}))
+      reported = content.size();
   }
 
   void on_done(const std::optional<net::client_failure>& failure) {
@@ -270,6 +289,8 @@ void endpoint_model::start(const model_request& request,
   call->ticket = ticket;
   call->options = options_;
   call->model = request.model;
+  call->run = request.run;
+  call->step = request.step;
   call->prompt_chars = prompt_chars(request);
   net::client_request http;
   http.verb = net::method::post;
@@ -314,7 +335,8 @@ void endpoint_model::prune() {
 caf::expected<std::shared_ptr<model_backend>>
 make_endpoint_model(const std::string& name,
                     const config::provider_settings& settings,
-                    tool_catalog tools, provider_model_metrics metrics) {
+                    tool_catalog tools, provider_model_metrics metrics,
+                    std::shared_ptr<const delta_board> deltas) {
   auto key_path = [&](const char* key) {
     return "providers." + name + "." + key;
   };
@@ -372,6 +394,7 @@ make_endpoint_model(const std::string& name,
   options.style.stream = settings.stream;
   options.timeout = std::chrono::milliseconds{settings.timeout_ms};
   options.metrics = std::move(metrics);
+  options.deltas = std::move(deltas);
   net::client_options client_options;
   client_options.max_connections_per_origin = settings.max_connections;
   auto client = net::http_client::start(client_options, problem);

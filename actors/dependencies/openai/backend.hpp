@@ -18,6 +18,7 @@
 
 #include <caf/expected.hpp>
 
+#include "actors/common/delta_board.hpp"
 #include "actors/dependencies/backend.hpp"
 #include "actors/dependencies/openai/model_metrics.hpp"
 #include "actors/dependencies/openai/request.hpp"
@@ -58,6 +59,9 @@ struct endpoint_options {
   std::chrono::milliseconds timeout{60'000};
   /// Metric handles (members may be null).
   provider_model_metrics metrics;
+  /// Where a streamed answer's content goes as it arrives, for the runs
+  /// whose sessions listen; null: nowhere.
+  std::shared_ptr<const delta_board> deltas;
 };
 
 /// The backend: thread-safe reporting, owner-context `start`/`abandon`.
@@ -93,10 +97,12 @@ class endpoint_model final : public model_backend {
 /// the API key read from the environment variable `api_key_env` (an error
 /// naming the variable, never a value, when it is unset or empty), the CA
 /// file checked, prices and headers taken over; `tools` offered with their
-/// schemas; its HTTP client started with `max_connections`.
+/// schemas; its HTTP client started with `max_connections`; streamed
+/// content reported to the listeners of `deltas` (may be null).
 caf::expected<std::shared_ptr<model_backend>>
 make_endpoint_model(const std::string& name,
                     const config::provider_settings& settings,
-                    tool_catalog tools, provider_model_metrics metrics);
+                    tool_catalog tools, provider_model_metrics metrics,
+                    std::shared_ptr<const delta_board> deltas = nullptr);
 
 } // namespace warden::openai

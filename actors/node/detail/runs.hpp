@@ -131,6 +131,10 @@ void emit(node_ptr self, run_record& r, const char* kind, std::string detail,
 /// A step the session sent as it happened (`turn_step`).
 void on_turn_step(node_ptr self, turn_step& msg);
 
+/// Content of a model call as it streamed (`run_delta`): sent on to the
+/// run's delta subscribers, and neither numbered nor held.
+void on_run_delta(node_ptr self, const run_delta& msg);
+
 /// Records the steps of `done` that no turn_step brought.
 void record_turn_steps(node_ptr self, run_record& r, turn_finished& done);
 

@@ -92,7 +92,13 @@ typename Inspector::result_type inspect(Inspector& f, cancel_run& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, subscribe_run& x) {
   return f(caf::meta::type_name("subscribe_run"), x.tenant, x.run, x.subscriber,
-           x.after);
+           x.after, x.deltas);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, run_delta& x) {
+  return f(caf::meta::type_name("run_delta"), x.run, x.step, x.text,
+           x.restarted);
 }
 
 template <class Inspector>
@@ -260,7 +266,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_input& x) {
   return f(caf::meta::type_name("turn_input"), x.run, x.session, x.tenant,
            x.input, x.depth, x.grant, x.spawner, x.replay, x.deadline_watched,
-           x.observer);
+           x.observer, x.deltas);
 }
 
 template <class Inspector>
@@ -286,7 +292,7 @@ typename Inspector::result_type inspect(Inspector& f, turn_finished& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, watch_turn& x) {
-  return f(caf::meta::type_name("watch_turn"), x.run, x.observer);
+  return f(caf::meta::type_name("watch_turn"), x.run, x.observer, x.deltas);
 }
 
 template <class Inspector>

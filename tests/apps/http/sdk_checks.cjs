@@ -92,6 +92,34 @@ async function main() {
         text.includes('stream this') && chunks >= 3 && usage && usage.total_tokens > 0,
         `${chunks} ${text} ${JSON.stringify(usage)}`);
 
+  // Agent `streamer`'s provider streams from mock-llm: the chunks come as
+  // the model writes, and add up to the answer it gives unstreamed.
+  const whole = await acme.chat.completions.create({
+    model: 'streamer', messages: [{ role: 'user', content: 'tell me' }],
+  });
+  const answer = whole.choices[0].message.content;
+  const live = await acme.chat.completions.create({
+    model: 'streamer', messages: [{ role: 'user', content: 'tell me' }],
+    stream: true, stream_options: { include_usage: true },
+  });
+  const pieces = [];
+  let finish = null;
+  let liveUsage = null;
+  for await (const chunk of live) {
+    const choice = chunk.choices[0];
+    if (choice && choice.delta.content) pieces.push(choice.delta.content);
+    if (choice && choice.finish_reason) finish = choice.finish_reason;
+    if (chunk.usage) liveUsage = chunk.usage;
+  }
+  console.log(`# the streamed answer came in ${pieces.length} content chunks`);
+  check('a streaming model answer arrives in more than one content chunk',
+        pieces.length > 1, JSON.stringify(pieces));
+  check('its chunks add up to the answer given unstreamed',
+        answer.length > 0 && pieces.join('') === answer, `${JSON.stringify(pieces)} vs ${answer}`);
+  check('it ends with stop and the run usage',
+        finish === 'stop' && liveUsage && liveUsage.total_tokens > 0,
+        `${finish} ${JSON.stringify(liveUsage)}`);
+
   try {
     await acme.chat.completions.create({ model: 'poet', messages: [{ role: 'user', content: 'x' }] });
     check('an unknown model is the SDK NotFoundError', false, 'answered');
