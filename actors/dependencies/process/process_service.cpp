@@ -333,6 +333,7 @@ void process_service::finish_if_done(const std::shared_ptr<child>& c) {
     result.end = process_end::signalled;
     result.signal = WTERMSIG(c->status);
   }
+  result.pid = c->pid;
   result.output = std::move(c->output);
   result.error_tail = c->errors.text();
   auto done = std::move(c->done);

@@ -51,6 +51,9 @@ enum class process_end {
 /// The outcome of one call.
 struct process_result {
   process_end end = process_end::exited;
+  /// The child's pid, which was its process group's id; -1 when it did not
+  /// start.
+  int pid = -1;
   int exit_code = 0;
   int signal = 0;
   /// Why the service stopped the child; set when end == killed.
