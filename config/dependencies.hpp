@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,7 @@ enum class tool_kind : std::uint8_t {
   append_file, ///< appends a line per call to the file at `path`
   spawn_agent, ///< runs a child session of agent `agent`
   native,      ///< a tool registered from C++ under the same name
+  command,     ///< runs one process per call (see tool_settings::command)
 };
 
 /// Returns the name used in the file ("echo", "sleep", ...).
@@ -142,6 +144,29 @@ struct tool_settings {
   /// allowed otherwise. Relative paths are resolved against wardend's working
   /// directory. Default empty.
   std::string path;
+  /// Executable each call runs, without a shell; required for command, not
+  /// allowed otherwise. A name without a slash is looked up on wardend's
+  /// PATH when the configuration is loaded (and replaced by the path found);
+  /// a relative path is resolved against wardend's working directory.
+  /// Default empty.
+  std::string command;
+  /// Arguments after the program name, as is; command only. Default none.
+  std::vector<std::string> args;
+  /// The child's whole environment besides PATH, HOME and LANG (taken from
+  /// wardend's unless set here); nothing else of wardend's environment
+  /// reaches it; command only. Default none.
+  std::map<std::string, std::string> env;
+  /// Working directory of the child; command only. Empty = wardend's.
+  /// Default empty.
+  std::string cwd;
+  /// Bytes of standard output a call may produce; beyond it the call fails
+  /// and the process is killed; command only. Range [1, 67108864].
+  /// Default 1048576 (1 MiB).
+  std::uint32_t max_output_bytes = 1'048'576;
+  /// Milliseconds between SIGTERM and SIGKILL when a call's process group is
+  /// stopped (timeout, cancel, shutdown); command only. Range [0, 60000].
+  /// Default 2000.
+  std::uint32_t kill_grace_ms = 2'000;
   /// How failed calls are retried. Default: never (max_attempts 1); an
   /// effectful tool may not be retried.
   retry_settings retry = retry_settings::none();

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/command_path.hpp"
 #include "config/detail/rules.hpp"
 #include "config/detail/toml_reader.hpp"
 #include "config/validate.hpp"
@@ -44,6 +45,8 @@ load_result load_string(std::string_view text, const std::string& file_name) {
   source_map where{file_name};
   if (!detail::read_toml(text, file_name, result.value, where, result.errors))
     return result;
+  // Before validation, so that the node runs the path that was checked.
+  resolve_commands(result.value);
   auto problems = validate(result.value, where);
   result.errors.insert(result.errors.end(), problems.begin(), problems.end());
   detail::sort_in_file_order(result.errors);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/common/policy_configs.hpp"
+#include "actors/dependencies/command_tool.hpp"
 #include "actors/protocol/error.hpp"
 
 namespace warden {
@@ -150,7 +151,8 @@ void append_file_tool::start(const tool_request& request,
 caf::expected<std::shared_ptr<tool_backend>>
 make_tool_backend(caf::actor_system& sys, const std::string& name,
                   const config::tool_settings& settings,
-                  const tool_registry& registry, blocking_executor executor) {
+                  const tool_registry& registry, blocking_executor executor,
+                  const command_context& commands) {
   using result = std::shared_ptr<tool_backend>;
   switch (settings.kind) {
   case config::tool_kind::echo:
@@ -168,6 +170,13 @@ make_tool_backend(caf::actor_system& sys, const std::string& name,
                       "tool '" + name +
                           "' spawns agents: the session routes its calls to "
                           "the node, not to a tool runner");
+  case config::tool_kind::command:
+    if (!commands.service)
+      return make_error(error_code::invalid_argument,
+                        "command tool '" + name +
+                            "' needs the node's process service");
+    return result{std::make_shared<command_tool>(settings, commands.service,
+                                                 commands.metrics)};
   case config::tool_kind::native:
     break;
   }

@@ -12,6 +12,7 @@
 #include <caf/expected.hpp>
 
 #include "actors/dependencies/backend.hpp"
+#include "actors/dependencies/process/process_service.hpp"
 #include "actors/dependencies/tool_registry.hpp"
 #include "config/dependencies.hpp"
 
@@ -109,15 +110,22 @@ class append_file_tool final : public tool_backend {
   int fd_ = -1;
 };
 
-/// The backend of tool `name`: echo, sleep, fail, append_file, or the
-/// registered callable of a native tool (on `executor` when it blocks; default:
-/// detached actors of `sys`). An invalid_argument error for an unregistered
-/// native tool and for spawn_agent tools (the session routes those to the
-/// node).
-caf::expected<std::shared_ptr<tool_backend>>
-make_tool_backend(caf::actor_system& sys, const std::string& name,
-                  const config::tool_settings& settings,
-                  const tool_registry& registry,
-                  blocking_executor executor = {});
+/// What command tools run on: the node's process service (null: command
+/// tools cannot start) and the tool's process metrics.
+struct command_context {
+  std::shared_ptr<process::process_service> service;
+  process::process_metrics metrics;
+};
+
+/// The backend of tool `name`: echo, sleep, fail, append_file, command (on
+/// `commands`), or the registered callable of a native tool (on `executor`
+/// when it blocks; default: detached actors of `sys`). An invalid_argument
+/// error for an unregistered native tool, for a command tool without a
+/// process service and for spawn_agent tools (the session routes those to
+/// the node).
+caf::expected<std::shared_ptr<tool_backend>> make_tool_backend(
+    caf::actor_system& sys, const std::string& name,
+    const config::tool_settings& settings, const tool_registry& registry,
+    blocking_executor executor = {}, const command_context& commands = {});
 
 } // namespace warden

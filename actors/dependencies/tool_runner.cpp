@@ -33,13 +33,12 @@ caf::actor spawn_tool_runner(caf::actor_system& sys, tool_runner_config cfg) {
   return sys.spawn(tool_runner, std::move(cfg));
 }
 
-caf::expected<tool_runner_config>
-make_tool_runner_config(caf::actor_system& sys, const std::string& name,
-                        const config::tool_settings& settings,
-                        const tool_registry& registry,
-                        blocking_executor executor) {
-  auto backend =
-      make_tool_backend(sys, name, settings, registry, std::move(executor));
+caf::expected<tool_runner_config> make_tool_runner_config(
+    caf::actor_system& sys, const std::string& name,
+    const config::tool_settings& settings, const tool_registry& registry,
+    blocking_executor executor, const command_context& commands) {
+  auto backend = make_tool_backend(sys, name, settings, registry,
+                                   std::move(executor), commands);
   if (!backend)
     return std::move(backend.error());
   tool_runner_config result;

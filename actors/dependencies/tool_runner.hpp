@@ -74,10 +74,9 @@ caf::actor spawn_tool_runner(caf::actor_system& sys, tool_runner_config cfg);
 /// side effect made the stricter of the configured and the registered one,
 /// and its backend (make_tool_backend). The governor, metrics and seed are
 /// left for the caller. Errors as make_tool_backend.
-caf::expected<tool_runner_config>
-make_tool_runner_config(caf::actor_system& sys, const std::string& name,
-                        const config::tool_settings& settings,
-                        const tool_registry& registry,
-                        blocking_executor executor = {});
+caf::expected<tool_runner_config> make_tool_runner_config(
+    caf::actor_system& sys, const std::string& name,
+    const config::tool_settings& settings, const tool_registry& registry,
+    blocking_executor executor = {}, const command_context& commands = {});
 
 } // namespace warden

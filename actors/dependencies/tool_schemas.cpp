@@ -40,6 +40,12 @@ openai::tool_definition builtin(const config::tool_settings& tool) {
                       "' to work on the text and returns its answer.";
     out.parameters = text_schema("The task for the agent.");
     break;
+  case config::tool_kind::command:
+    // The arguments reach the program as they are: no schema is imposed.
+    out.description = "Runs " + tool.command +
+                      " with the arguments as JSON on its standard input "
+                      "and returns what it prints.";
+    break;
   case config::tool_kind::native:
     break;
   }

@@ -260,7 +260,17 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   for (const auto& [name, tool_settings] : settings.tools) {
     if (tool_settings.kind == config::tool_kind::spawn_agent)
       continue; // routed by sessions to the node, not run by a runner
-    auto cfg = make_tool_runner_config(sys, name, tool_settings, tools);
+    command_context commands;
+    if (tool_settings.kind == config::tool_kind::command) {
+      // One service (one I/O thread) for every command tool of the node.
+      if (!handle.processes)
+        handle.processes = std::make_shared<process::process_service>();
+      commands.service = handle.processes;
+      if (registry)
+        commands.metrics = process::make_process_metrics(*registry, name);
+    }
+    auto cfg =
+        make_tool_runner_config(sys, name, tool_settings, tools, {}, commands);
     if (!cfg)
       return fail(std::move(cfg.error()));
     cfg->governor = governor;
@@ -334,6 +344,10 @@ void stop_node(node_handle& handle) {
     caf::anon_send_exit(handle.node, caf::exit_reason::user_shutdown);
   for (auto i = handle.components.rbegin(); i != handle.components.rend(); ++i)
     caf::anon_send_exit(*i, caf::exit_reason::user_shutdown);
+  // After the runners were told to stop: what they still run is killed.
+  if (handle.processes)
+    handle.processes->stop();
+  handle.processes = nullptr;
   handle.node = nullptr;
   handle.components.clear();
   handle.store = nullptr;

@@ -9,6 +9,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
 
+#include "actors/dependencies/process/process_service.hpp"
 #include "actors/dependencies/tool_registry.hpp"
 #include "config/settings.hpp"
 #include "storage/journal.hpp"
@@ -32,6 +33,9 @@ struct node_handle {
   /// The node's snapshot store (null in memory), for reading while the node
   /// runs: `visit` scans what the database holds.
   std::shared_ptr<const storage::snapshot_store> snapshots;
+  /// The processes of the node's command tools (null when it has none):
+  /// stopped, every child killed and reaped, by stop_node.
+  std::shared_ptr<process::process_service> processes;
 };
 
 /// Where a node keeps its state.
@@ -76,7 +80,9 @@ start_node(caf::actor_system& sys, const config::settings& settings,
            const node_storage& storage = {});
 
 /// Stops the node (which stops its pools and sessions) and then its
-/// components in the reverse order of their start.
+/// components in the reverse order of their start; then the processes of
+/// command tools (each child's group killed, TERM then KILL after its
+/// grace, and reaped: this blocks up to the longest kill_grace_ms).
 void stop_node(node_handle& handle);
 
 } // namespace warden

@@ -183,6 +183,11 @@ std::string check(const std::string& x, text_rule rule) {
            "new-api-key prints a key and its digest); the value given (" +
            std::to_string(x.size()) + " characters) is not";
   }
+  case text_rule::os_text:
+    if (x.find('\0') == std::string::npos)
+      return {};
+    return "must not contain a NUL character: the operating system ends "
+           "the text there";
   case text_rule::url:
     if (x.empty() || is_valid_url(x))
       return {};
@@ -191,6 +196,13 @@ std::string check(const std::string& x, text_rule rule) {
            quoted(x);
   }
   return {};
+}
+
+std::string check_env_name(const std::string& x) {
+  if (x.empty())
+    return "is empty; an environment variable needs a name "
+           "([A-Za-z_][A-Za-z0-9_]*)";
+  return check(x, text_rule::env_var);
 }
 
 std::string check(const endpoint& x, port_rule rule) {

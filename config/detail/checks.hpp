@@ -35,7 +35,8 @@ enum class text_rule {
   url,       ///< empty, or an http:// or https:// URL with a host
   header_name,  ///< an HTTP header name: 1 to 128 token characters (RFC 9110)
   header_value, ///< an HTTP header value: visible ASCII, spaces and tabs
-  sha256, ///< empty (a rule requires it), or a SHA-256 digest: 64 hex digits
+  sha256,  ///< empty (a rule requires it), or a SHA-256 digest: 64 hex digits
+  os_text, ///< anything but a NUL character (handed to the operating system)
 };
 
 /// Which ports an endpoint may have.
@@ -52,6 +53,10 @@ enum class port_rule {
 [[nodiscard]] std::string check(const std::string& x, text_rule rule);
 
 [[nodiscard]] std::string check(const endpoint& x, port_rule rule);
+
+/// Checks the name of an environment variable a child receives: not empty,
+/// [A-Za-z_][A-Za-z0-9_]*.
+[[nodiscard]] std::string check_env_name(const std::string& x);
 
 /// Parses "host:port" or "[v6-address]:port"; nothing when malformed.
 [[nodiscard]] std::optional<endpoint> parse_endpoint(std::string_view text);

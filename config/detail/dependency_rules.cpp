@@ -134,6 +134,7 @@ void check_tool(rule_context& context, const std::string& prefix,
     only_for("times", tool_kind::fail);
     only_for("error", tool_kind::fail);
     only_for("path", tool_kind::append_file);
+    check_command_tool(context, prefix, tool);
   }
   if (!kind_known) {
     // The kind was rejected: rules that depend on it would only guess.

@@ -23,8 +23,9 @@ struct enum_names<provider_kind> {
 
 template <>
 struct enum_names<tool_kind> {
-  static constexpr std::array<std::string_view, 6> values{
-      "echo", "sleep", "fail", "append_file", "spawn_agent", "native"};
+  static constexpr std::array<std::string_view, 7> values{
+      "echo",        "sleep",  "fail",   "append_file",
+      "spawn_agent", "native", "command"};
 };
 
 template <>

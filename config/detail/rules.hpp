@@ -85,6 +85,12 @@ void check_governor_rules(rule_context& context);
 /// [providers] and [tools], their retry and breaker tables included.
 void check_dependency_rules(rule_context& context);
 
+/// The keys of command tools on tool `tool` at `prefix` ("tools.x"): only
+/// on kind = "command"; there, an executable `command` and an existing
+/// `cwd`.
+void check_command_tool(rule_context& context, const std::string& prefix,
+                        const tool_settings& tool);
+
 /// [agents] and their references to providers and tools.
 void check_agent_rules(rule_context& context);
 

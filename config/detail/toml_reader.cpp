@@ -160,6 +160,37 @@ class table_reader {
     });
   }
 
+  // A table of environment variables: names checked as such, values by
+  // `rule`; keeps the default unless every entry is valid.
+  void field(const char* key, std::map<std::string, std::string>& x,
+             text_rule rule) {
+    auto* value = lookup(key);
+    if (value == nullptr)
+      return;
+    if (!value->is_table())
+      return fail(key, *value,
+                  "must be a table of strings, got " + type_name(*value));
+    auto base = join(prefix_, key);
+    std::map<std::string, std::string> result;
+    bool valid = true;
+    for (const auto& [name, item] : value->as_table()) {
+      auto path = join(base, path_component(name));
+      where_.add(path, position_of(item));
+      if (auto problem = check_env_name(name); !problem.empty()) {
+        report(path, key_position(item, name), "name " + problem);
+        valid = false;
+      } else if (auto text = read_string(path, item, rule)) {
+        result[name] = std::move(*text);
+      } else {
+        valid = false;
+      }
+    }
+    if (valid)
+      x = std::move(result);
+    else
+      where_.mark_invalid(base);
+  }
+
   void field(const char* key, endpoint& x, port_rule rule) {
     auto* value = lookup(key);
     if (value == nullptr)

@@ -70,6 +70,18 @@ class value_checker {
       report(base + '[' + std::to_string(i) + ']', check(x[i], rule));
   }
 
+  void field(const char* key, const std::map<std::string, std::string>& x,
+             text_rule rule) {
+    auto base = join(prefix_, key);
+    for (const auto& [name, text] : x) {
+      auto path = join(base, path_component(name));
+      if (auto problem = check_env_name(name); !problem.empty())
+        report(path, "name " + problem);
+      else
+        report(path, check(text, rule));
+    }
+  }
+
   void field(const char* key, const endpoint& x, port_rule rule) {
     report(join(prefix_, key), check(x, rule));
   }

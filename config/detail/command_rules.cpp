@@ -1,0 +1,44 @@
+#include <filesystem>
+
+#include "config/command_path.hpp"
+#include "config/detail/checks.hpp"
+#include "config/detail/names.hpp"
+#include "config/detail/rules.hpp"
+
+namespace warden::config::detail {
+
+void check_command_tool(rule_context& context, const std::string& prefix,
+                        const tool_settings& tool) {
+  auto key = [&](const char* name) { return prefix + "." + name; };
+  if (tool.kind != tool_kind::command) {
+    for (const char* name :
+         {"command", "args", "env", "cwd", "max_output_bytes", "kill_grace_ms"})
+      if (context.present(key(name)))
+        context.report(key(name), "only applies to kind = \"command\", not "
+                                  "kind = " +
+                                      quoted(name_of(tool.kind)));
+    return;
+  }
+  if (tool.command.empty()) {
+    context.report_missing(key("command"), key("kind"),
+                           "is required for kind = \"command\": the "
+                           "executable each call runs (a path, or a name "
+                           "looked up on PATH)");
+  } else if (context.usable({key("command")})) {
+    // Resolved again here (load already did) so that settings built in C++
+    // are held to the same rule; an absolute path resolves to itself.
+    auto resolved = resolve_command(tool.command, search_path_of_process());
+    if (!resolved.problem.empty())
+      context.report(key("command"),
+                     detail::quoted(tool.command) + " " + resolved.problem);
+  }
+  if (!tool.cwd.empty() && context.usable({key("cwd")})) {
+    std::error_code failure;
+    if (!std::filesystem::is_directory(tool.cwd, failure))
+      context.report(key("cwd"), detail::quoted(tool.cwd) +
+                                     " is not a directory: the child could "
+                                     "not start there");
+  }
+}
+
+} // namespace warden::config::detail
