@@ -1,6 +1,7 @@
 #include "net/detail/connection.hpp"
 
 #include <algorithm>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -40,13 +41,16 @@ constexpr std::string_view continue_text = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr unsigned char tls_handshake_record = 0x16;
 
 /// The answer to plain HTTP on an HTTPS port, in plain HTTP.
-constexpr std::string_view plain_http_text =
-    "HTTP/1.1 400 Bad Request\r\n"
-    "Content-Type: text/plain\r\n"
-    "Content-Length: 42\r\n"
-    "Connection: close\r\n"
-    "\r\n"
+constexpr std::string_view plain_http_body =
     "This port speaks HTTPS: ask for https://.\n";
+const std::string plain_http_text = "HTTP/1.1 400 Bad Request\r\n"
+                                    "Content-Type: text/plain\r\n"
+                                    "Content-Length: " +
+                                    std::to_string(plain_http_body.size()) +
+                                    "\r\n"
+                                    "Connection: close\r\n"
+                                    "\r\n" +
+                                    std::string{plain_http_body};
 
 /// Whether `ec` ends a request that the client left unfinished or never
 /// started: nothing to answer.

@@ -64,14 +64,6 @@ struct https_fixture : server_fixture, client_fixture {
     return record;
   }
 
-  /// Whether the failure `record` got names `part`.
-  static bool names(recorder& record, const std::string& part) {
-    auto failure = record.failure();
-    if (failure)
-      CAF_MESSAGE(failure->message);
-    return failure && failure->message.find(part) != std::string::npos;
-  }
-
   /// Copies `from` to `to`, replacing it.
   static void install(const std::string& from, const fs::path& to) {
     fs::copy_file(from, to, fs::copy_options::overwrite_existing);
