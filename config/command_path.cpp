@@ -81,6 +81,13 @@ void resolve_commands(settings& value) {
     if (resolved.problem.empty())
       tool.command = std::move(resolved.path);
   }
+  for (auto& [name, server] : value.mcp_servers) {
+    if (server.command.empty())
+      continue;
+    auto resolved = resolve_command(server.command, search_path);
+    if (resolved.problem.empty())
+      server.command = std::move(resolved.path);
+  }
 }
 
 } // namespace warden::config

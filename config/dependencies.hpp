@@ -104,6 +104,7 @@ enum class tool_kind : std::uint8_t {
   spawn_agent, ///< runs a child session of agent `agent`
   native,      ///< a tool registered from C++ under the same name
   command,     ///< runs one process per call (see tool_settings::command)
+  mcp,         ///< a tool of an MCP server (set by the node, never in [tools])
 };
 
 /// Returns the name used in the file ("echo", "sleep", ...).

@@ -1,5 +1,7 @@
 #include "config/settings.hpp"
 
+#include <algorithm>
+
 #include "config/detail/names.hpp"
 
 namespace warden::config {
@@ -29,6 +31,34 @@ const char* to_string(busy_policy x) noexcept {
 
 const char* to_string(tool_kind x) noexcept {
   return detail::name_of(x).data();
+}
+
+side_effect_kind
+mcp_server_settings::side_effect_of(const std::string& tool) const {
+  auto listed = [&](const std::vector<std::string>& names) {
+    return std::find(names.begin(), names.end(), tool) != names.end();
+  };
+  if (listed(effectful_tools))
+    return side_effect_kind::effectful;
+  if (listed(idempotent_tools))
+    return side_effect_kind::idempotent;
+  if (listed(pure_tools))
+    return side_effect_kind::pure;
+  return side_effect;
+}
+
+std::string
+mcp_server_of(const std::map<std::string, mcp_server_settings>& servers,
+              const std::string& tool) {
+  std::string found;
+  for (const auto& entry : servers) {
+    const auto& name = entry.first;
+    if (name.size() > found.size() && tool.size() > name.size() + 2 &&
+        tool.compare(0, name.size(), name) == 0 &&
+        tool.compare(name.size(), 2, "__") == 0)
+      found = name;
+  }
+  return found;
 }
 
 const char* to_string(side_effect_kind x) noexcept {

@@ -11,6 +11,7 @@
 #include "config/dependencies.hpp"
 #include "config/endpoint.hpp"
 #include "config/governor.hpp"
+#include "config/mcp.hpp"
 
 namespace warden::config {
 
@@ -156,6 +157,8 @@ struct settings {
   std::map<std::string, provider_settings> providers;
   /// [tools.<name>]. Default none.
   std::map<std::string, tool_settings> tools;
+  /// [mcp_servers.<name>]. Default none.
+  std::map<std::string, mcp_server_settings> mcp_servers;
   /// [agents.<name>]. Default none.
   std::map<std::string, agent_settings> agents;
   /// [sessions].

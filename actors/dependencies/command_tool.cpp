@@ -80,6 +80,9 @@ command_failure(const process::process_result& result,
     return failure(error_class::cancelled,
                    "the process was stopped: the node is stopping");
   case process::kill_reason::cancelled:
+  case process::kill_reason::idle: // long-lived children only
+  case process::kill_reason::unresponsive:
+  case process::kill_reason::protocol:
     break;
   }
   return failure(error_class::cancelled,

@@ -55,6 +55,17 @@ model_reply scripted_model::reply_to(const model_request& request) const {
       step = &entry;
   if (step != nullptr) {
     reply.text = step->text;
+    // "{tool_results}" in a step's text: what the turn's tools answered,
+    // one per line, so a script can show that a tool's output came back.
+    static constexpr std::string_view placeholder = "{tool_results}";
+    if (auto at = reply.text.find(placeholder); at != std::string::npos) {
+      std::string results;
+      for (auto i = user < messages.size() ? user + 1 : 0; i < messages.size();
+           ++i)
+        if (messages[i].role == chat_role::tool)
+          results += (results.empty() ? "" : "\n") + messages[i].content;
+      reply.text.replace(at, placeholder.size(), results);
+    }
     reply.tool_calls = step->tool_calls;
   } else if (request.compaction) {
     reply.text = "Summary of " + std::to_string(messages.size()) +

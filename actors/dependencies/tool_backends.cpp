@@ -177,6 +177,11 @@ make_tool_backend(caf::actor_system& sys, const std::string& name,
                             "' needs the node's process service");
     return result{std::make_shared<command_tool>(settings, commands.service,
                                                  commands.metrics)};
+  case config::tool_kind::mcp:
+    return make_error(error_code::invalid_argument,
+                      "tool '" + name +
+                          "' is an MCP server's: the node makes its backend "
+                          "from the server's actor");
   case config::tool_kind::native:
     break;
   }

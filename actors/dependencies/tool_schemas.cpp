@@ -47,6 +47,7 @@ openai::tool_definition builtin(const config::tool_settings& tool) {
                       "and returns what it prints.";
     break;
   case config::tool_kind::native:
+  case config::tool_kind::mcp: // described by its server (mcp::offered_tool)
     break;
   }
   return out;

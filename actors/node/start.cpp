@@ -18,6 +18,7 @@
 #include "actors/dependencies/tool_runner.hpp"
 #include "actors/dependencies/tool_schemas.hpp"
 #include "actors/journal/journal.hpp"
+#include "actors/node/mcp_tools.hpp"
 #include "actors/node/node.hpp"
 #include "actors/protocol/error.hpp"
 #include "actors/session/metrics.hpp"
@@ -233,6 +234,21 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   auto catalog = tool_catalog_of(settings.tools, tools);
   if (!catalog)
     return fail(std::move(catalog.error()));
+  // One service (one I/O thread) for every child of the node: command
+  // tools' and MCP servers'.
+  auto processes = [&] {
+    if (!handle.processes)
+      handle.processes = std::make_shared<process::process_service>();
+    return handle.processes;
+  };
+  auto mcp = start_mcp_servers(
+      sys, settings, settings.mcp_servers.empty() ? nullptr : processes(),
+      registry, handle.components);
+  if (!mcp)
+    return fail(std::move(mcp.error()));
+  handle.mcp_servers = mcp->servers;
+  for (const auto& [name, definition] : mcp->catalog)
+    (*catalog)[name] = definition;
   std::map<std::string, caf::actor> providers;
   for (const auto& [name, provider_settings] : settings.providers) {
     model_backend_context context;
@@ -262,10 +278,7 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
       continue; // routed by sessions to the node, not run by a runner
     command_context commands;
     if (tool_settings.kind == config::tool_kind::command) {
-      // One service (one I/O thread) for every command tool of the node.
-      if (!handle.processes)
-        handle.processes = std::make_shared<process::process_service>();
-      commands.service = handle.processes;
+      commands.service = processes();
       if (registry)
         commands.metrics = process::make_process_metrics(*registry, name);
     }
@@ -281,18 +294,38 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     runners[name] = spawn_tool_runner(sys, std::move(*cfg));
     handle.components.push_back(runners[name]);
   }
+  for (const auto& [name, tool_settings] : mcp->settings) {
+    tool_runner_config cfg;
+    cfg.name = name;
+    cfg.settings = tool_settings;
+    cfg.backend = mcp->backends.at(name);
+    cfg.governor = governor;
+    cfg.seed = seed_of(name);
+    cfg.cancels = cancels;
+    if (registry)
+      cfg.metrics = make_dependency_metrics(*registry, "tool", name);
+    runners[name] = spawn_tool_runner(sys, std::move(cfg));
+    handle.components.push_back(runners[name]);
+  }
   parts.admission = *admission;
   parts.journal = journal;
   for (const auto& [name, agent] : settings.agents) {
     auto runtime = std::make_shared<agent_runtime>();
     runtime->name = name;
     runtime->settings = agent;
+    auto agent_tools = expand_agent_tools(name, agent.tools, settings, *mcp);
+    if (!agent_tools)
+      return fail(std::move(agent_tools.error()));
+    runtime->settings.tools = std::move(*agent_tools);
     runtime->provider = providers.at(agent.provider);
     for (const auto& fallback : agent.fallback_models)
       runtime->fallbacks.push_back(
           {providers.at(fallback.provider), fallback.provider, fallback.model});
-    for (const auto& tool : agent.tools) {
-      const auto& definition = settings.tools.at(tool);
+    for (const auto& tool : runtime->settings.tools) {
+      auto configured = settings.tools.find(tool);
+      const auto& definition = configured != settings.tools.end()
+                                   ? configured->second
+                                   : mcp->settings.at(tool);
       runtime->tool_definitions[tool] = definition;
       if (definition.kind == config::tool_kind::spawn_agent)
         if (auto child = settings.agents.find(definition.agent);

@@ -33,9 +33,12 @@ struct node_handle {
   /// The node's snapshot store (null in memory), for reading while the node
   /// runs: `visit` scans what the database holds.
   std::shared_ptr<const storage::snapshot_store> snapshots;
-  /// The processes of the node's command tools (null when it has none):
-  /// stopped, every child killed and reaped, by stop_node.
+  /// The processes of the node's command tools and MCP servers (null when
+  /// it has none): stopped, every child killed and reaped, by stop_node.
   std::shared_ptr<process::process_service> processes;
+  /// The actor of each MCP server, by its table's name (status_atom for
+  /// operators).
+  std::map<std::string, caf::actor> mcp_servers;
 };
 
 /// Where a node keeps its state.

@@ -69,7 +69,24 @@ void check_tool_use(rule_context& context, const std::string& prefix,
     }
     auto tool = tools.find(name);
     if (tool == tools.end()) {
-      context.report_undefined(key, name, "tool", names_of(tools));
+      auto server = mcp_server_of(context.value().mcp_servers, name);
+      if (server.empty()) {
+        auto defined = names_of(tools);
+        for (const auto& entry : context.value().mcp_servers)
+          defined.push_back(entry.first + "__*");
+        context.report_undefined(key, name, "tool", defined);
+        continue;
+      }
+      // A tool of an MCP server: whether the server offers it is known
+      // once the node has asked it (at start).
+      const auto& mcp = context.value().mcp_servers.at(server);
+      if (mcp.timeout_ms > agent.turn_timeout_ms &&
+          context.usable({prefix + ".turn_timeout_ms"}))
+        context.report(entry_path("mcp_servers", server) + ".timeout_ms",
+                       "must be at most " + prefix + ".turn_timeout_ms (" +
+                           std::to_string(agent.turn_timeout_ms) +
+                           ") of an agent that uses the server's tools, got " +
+                           std::to_string(mcp.timeout_ms));
       continue;
     }
     auto tool_key = entry_path("tools", name);

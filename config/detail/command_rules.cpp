@@ -19,23 +19,29 @@ void check_command_tool(rule_context& context, const std::string& prefix,
                                       quoted(name_of(tool.kind)));
     return;
   }
-  if (tool.command.empty()) {
+  if (tool.command.empty())
     context.report_missing(key("command"), key("kind"),
                            "is required for kind = \"command\": the "
                            "executable each call runs (a path, or a name "
                            "looked up on PATH)");
-  } else if (context.usable({key("command")})) {
+  check_executable(context, prefix, tool.command, tool.cwd);
+}
+
+void check_executable(rule_context& context, const std::string& prefix,
+                      const std::string& command, const std::string& cwd) {
+  auto key = [&](const char* name) { return prefix + "." + name; };
+  if (!command.empty() && context.usable({key("command")})) {
     // Resolved again here (load already did) so that settings built in C++
     // are held to the same rule; an absolute path resolves to itself.
-    auto resolved = resolve_command(tool.command, search_path_of_process());
+    auto resolved = resolve_command(command, search_path_of_process());
     if (!resolved.problem.empty())
       context.report(key("command"),
-                     detail::quoted(tool.command) + " " + resolved.problem);
+                     detail::quoted(command) + " " + resolved.problem);
   }
-  if (!tool.cwd.empty() && context.usable({key("cwd")})) {
+  if (!cwd.empty() && context.usable({key("cwd")})) {
     std::error_code failure;
-    if (!std::filesystem::is_directory(tool.cwd, failure))
-      context.report(key("cwd"), detail::quoted(tool.cwd) +
+    if (!std::filesystem::is_directory(cwd, failure))
+      context.report(key("cwd"), detail::quoted(cwd) +
                                      " is not a directory: the child could "
                                      "not start there");
   }

@@ -12,6 +12,8 @@ std::string kind_name(const char* kind) {
   return "kind = " + quoted(kind);
 }
 
+} // namespace
+
 void check_retry(rule_context& context, const std::string& prefix,
                  const retry_settings& retry) {
   auto key = [&](const char* name) { return prefix + ".retry." + name; };
@@ -77,6 +79,19 @@ void check_breaker(rule_context& context, const std::string& prefix,
                        ": a call that slow has already timed out");
 }
 
+void check_tool_guard(rule_context& context, const std::string& prefix,
+                      const retry_settings& retry,
+                      const breaker_settings& breaker,
+                      std::uint32_t timeout_ms) {
+  check_retry(context, prefix, retry);
+  check_breaker(context, prefix, breaker, timeout_ms);
+  if (context.present(prefix + ".breaker.slow_first_token_ms"))
+    context.report(prefix + ".breaker.slow_first_token_ms",
+                   "only applies to providers: a tool has no first token");
+}
+
+namespace {
+
 void check_provider(rule_context& context, const std::string& prefix,
                     const provider_settings& provider) {
   if (!context.usable({prefix + ".kind"})) {
@@ -135,6 +150,12 @@ void check_tool(rule_context& context, const std::string& prefix,
     only_for("error", tool_kind::fail);
     only_for("path", tool_kind::append_file);
     check_command_tool(context, prefix, tool);
+    if (tool.kind == tool_kind::mcp)
+      context.report(prefix + ".kind",
+                     "\"mcp\" is the kind of the tools the node finds on "
+                     "an MCP server; configure the server under "
+                     "[mcp_servers.<name>] and list its tools in an agent as "
+                     "\"<name>__<tool>\" or \"<name>__*\"");
   }
   if (!kind_known) {
     // The kind was rejected: rules that depend on it would only guess.
@@ -164,11 +185,7 @@ void check_tool(rule_context& context, const std::string& prefix,
                        std::to_string(tool.retry.max_attempts) +
                        "; declare side_effect = \"idempotent\" if repeating a "
                        "call is safe");
-  check_retry(context, prefix, tool.retry);
-  check_breaker(context, prefix, tool.breaker, tool.timeout_ms);
-  if (context.present(prefix + ".breaker.slow_first_token_ms"))
-    context.report(prefix + ".breaker.slow_first_token_ms",
-                   "only applies to providers: a tool has no first token");
+  check_tool_guard(context, prefix, tool.retry, tool.breaker, tool.timeout_ms);
 }
 
 } // namespace
@@ -178,6 +195,7 @@ void check_dependency_rules(rule_context& context) {
     check_provider(context, entry_path("providers", name), provider);
   for (const auto& [name, tool] : context.value().tools)
     check_tool(context, entry_path("tools", name), tool);
+  check_mcp_rules(context);
 }
 
 } // namespace warden::config::detail

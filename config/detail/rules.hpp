@@ -91,6 +91,31 @@ void check_dependency_rules(rule_context& context);
 void check_command_tool(rule_context& context, const std::string& prefix,
                         const tool_settings& tool);
 
+/// The retry table at `prefix`.retry (backoffs in order, classes once).
+void check_retry(rule_context& context, const std::string& prefix,
+                 const retry_settings& retry);
+
+/// The breaker table at `prefix`.breaker against the call's `timeout_ms`.
+void check_breaker(rule_context& context, const std::string& prefix,
+                   const breaker_settings& breaker, std::uint32_t timeout_ms);
+
+/// A tool's retry and breaker tables at `prefix` (no first-token rule: a
+/// tool has no first token).
+void check_tool_guard(rule_context& context, const std::string& prefix,
+                      const retry_settings& retry,
+                      const breaker_settings& breaker,
+                      std::uint32_t timeout_ms);
+
+/// `prefix`.command names an executable (resolved as load does) and
+/// `prefix`.cwd, when set, a directory; an empty command is not checked.
+void check_executable(rule_context& context, const std::string& prefix,
+                      const std::string& command, const std::string& cwd);
+
+/// [mcp_servers]: an executable command, an existing cwd, backoffs in
+/// order, each tool in one side-effect list, no retry of effectful tools,
+/// and no [tools] name in a server's "<name>__" space.
+void check_mcp_rules(rule_context& context);
+
 /// [agents] and their references to providers and tools.
 void check_agent_rules(rule_context& context);
 

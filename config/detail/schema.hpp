@@ -49,6 +49,12 @@ inline constexpr int_range times{0, 1'000'000};
 inline constexpr int_range output_bytes{1, 67'108'864};
 /// tools.<name>.kill_grace_ms: SIGTERM to SIGKILL, up to a minute.
 inline constexpr int_range kill_grace_ms{0, 60'000};
+/// mcp_servers.<name>.max_processes.
+inline constexpr int_range processes{1, 256};
+/// mcp_servers.<name>.max_message_bytes: one line of JSON-RPC.
+inline constexpr int_range message_bytes{1'024, 67'108'864};
+/// mcp_servers.<name>.stderr_bytes: the ring operators read.
+inline constexpr int_range stderr_bytes{0, 16'777'216};
 inline constexpr int_range iterations{1, 10'000};
 inline constexpr int_range turn_timeout_ms{1, 86'400'000};
 inline constexpr int_range context_tokens{1, 100'000'000};
@@ -271,6 +277,34 @@ void describe(V& v, tool_settings& x) {
 }
 
 template <class V>
+void describe(V& v, mcp_server_settings& x) {
+  v.field("command", x.command, text_rule::os_text);
+  v.field("args", x.args, text_rule::os_text);
+  v.field("env", x.env, text_rule::os_text);
+  v.field("cwd", x.cwd, text_rule::os_text);
+  v.field("timeout_ms", x.timeout_ms, limits::call_timeout_ms);
+  v.field("startup_timeout_ms", x.startup_timeout_ms, limits::call_timeout_ms);
+  v.field("max_processes", x.max_processes, limits::processes);
+  v.field("max_queue", x.max_queue, limits::queue);
+  v.field("idle_ttl_ms", x.idle_ttl_ms, limits::idle_ttl_ms);
+  v.field("ping_timeout_ms", x.ping_timeout_ms, limits::call_timeout_ms);
+  v.field("kill_grace_ms", x.kill_grace_ms, limits::kill_grace_ms);
+  v.field("restart_backoff_ms", x.restart_backoff_ms, limits::backoff_ms);
+  v.field("max_restart_backoff_ms", x.max_restart_backoff_ms,
+          limits::backoff_ms);
+  v.field("max_message_bytes", x.max_message_bytes, limits::message_bytes);
+  v.field("stderr_bytes", x.stderr_bytes, limits::stderr_bytes);
+  v.field("side_effect", x.side_effect);
+  v.field("pure_tools", x.pure_tools, text_rule::non_empty);
+  v.field("idempotent_tools", x.idempotent_tools, text_rule::non_empty);
+  v.field("effectful_tools", x.effectful_tools, text_rule::non_empty);
+  v.field("requests_per_minute", x.requests_per_minute,
+          limits::requests_per_minute);
+  v.table("retry", x.retry);
+  v.table("breaker", x.breaker);
+}
+
+template <class V>
 void describe(V& v, run_budget_settings& x) {
   v.field("tokens", x.tokens, limits::run_tokens);
   v.field("cost_micros", x.cost_micros, limits::cost_micros);
@@ -345,6 +379,7 @@ void describe(V& v, settings& x) {
   v.table_array("priorities", x.priorities);
   v.named_tables("providers", x.providers);
   v.named_tables("tools", x.tools);
+  v.named_tables("mcp_servers", x.mcp_servers);
   v.named_tables("agents", x.agents);
   v.table("sessions", x.sessions);
   v.table("storage", x.storage);

@@ -63,7 +63,7 @@ CAF_TEST(a boolean where an enum name belongs lists the allowed names) {
   CAF_CHECK(only_error(
       load("[tools.t]\nkind = true\n"), "tools.t.kind", 2,
       "must be one of \"echo\", \"sleep\", \"fail\", "
-      "\"append_file\", \"spawn_agent\", \"native\", \"command\"; got "
+      "\"append_file\", \"spawn_agent\", \"native\", \"command\", \"mcp\"; got "
       "a boolean"));
 }
 

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <csignal>
+#include <deque>
 #include <mutex>
 #include <pthread.h>
 #include <string_view>
@@ -49,9 +50,11 @@ void read_until_end(asio::posix::stream_descriptor& pipe,
       });
 }
 
-/// Reports that a call did not start, for `problem`.
-void not_started(const process_service::completion& done, std::string problem) {
+/// Reports that call `id` did not start, for `problem`.
+void not_started(const process_service::completion& done, std::uint64_t id,
+                 std::string problem) {
   process_result result;
+  result.id = id;
   result.end = process_end::not_started;
   result.problem = std::move(problem);
   done(std::move(result));
@@ -68,9 +71,10 @@ void bump(Metric* metric) {
 /// One running call; owned by the service's map and by pending handlers.
 struct process_service::child {
   child(asio::io_context& io, std::uint64_t call_id, process_request r,
-        completion d, std::size_t tail_bytes)
+        std::optional<child_listener> l, completion d, std::size_t tail_bytes)
       : id(call_id),
         request(std::move(r)),
+        listener(std::move(l)),
         done(std::move(d)),
         stdin_pipe(io),
         stdout_pipe(io),
@@ -82,6 +86,8 @@ struct process_service::child {
 
   std::uint64_t id;
   process_request request;
+  /// Set for a long-lived child: its output is handed over, not kept.
+  std::optional<child_listener> listener;
   completion done;
   pid_t pid = -1;
   asio::posix::stream_descriptor stdin_pipe;
@@ -93,6 +99,11 @@ struct process_service::child {
   asio::steady_timer grace;
   std::string output;
   output_tail errors;
+  /// Input queued by `write` (long-lived children), the first being
+  /// written while `writing`.
+  std::deque<std::string> input;
+  std::size_t input_bytes = 0;
+  bool writing = false;
   std::array<char, 16'384> output_buffer{};
   std::array<char, 4'096> error_buffer{};
   bool reaped = false;
@@ -122,14 +133,71 @@ process_service::~process_service() {
 std::uint64_t process_service::run(process_request request, completion done) {
   auto id = ++next_id_;
   if (stopped_.load()) {
-    not_started(done, "the node is stopping");
+    not_started(done, id, "the node is stopping");
     return id;
   }
   asio::post(io_, [this, id, request = std::move(request),
                    done = std::move(done)]() mutable {
-    start(id, std::move(request), std::move(done));
+    start(id, std::move(request), std::nullopt, std::move(done));
   });
   return id;
+}
+
+std::uint64_t process_service::open(process_request request,
+                                    child_listener listener, completion done) {
+  auto id = ++next_id_;
+  if (stopped_.load()) {
+    not_started(done, id, "the node is stopping");
+    return id;
+  }
+  request.input.clear();
+  request.timeout = std::chrono::milliseconds{0};
+  asio::post(io_, [this, id, request = std::move(request),
+                   listener = std::move(listener),
+                   done = std::move(done)]() mutable {
+    start(id, std::move(request), std::move(listener), std::move(done));
+  });
+  return id;
+}
+
+void process_service::write(std::uint64_t id, std::string bytes) {
+  asio::post(io_, [this, id, bytes = std::move(bytes)]() mutable {
+    auto i = children_.find(id);
+    if (i == children_.end() || !i->second->listener || i->second->reaped ||
+        !i->second->stdin_pipe.is_open())
+      return;
+    auto& c = i->second;
+    c->input_bytes += bytes.size();
+    c->input.push_back(std::move(bytes));
+    if (c->input_bytes > c->request.max_input_backlog)
+      return stop_group(c, kill_reason::unresponsive);
+    if (!c->writing)
+      write_next(c);
+  });
+}
+
+void process_service::write_next(const std::shared_ptr<child>& c) {
+  if (c->input.empty() || !c->stdin_pipe.is_open()) {
+    c->writing = false;
+    return;
+  }
+  c->writing = true;
+  asio::async_write(c->stdin_pipe, asio::buffer(c->input.front()),
+                    [this, c](boost::system::error_code ec, std::size_t) {
+                      c->input_bytes -= c->input.front().size();
+                      c->input.pop_front();
+                      if (ec) {
+                        // The child closed its stdin or ended: its end
+                        // tells the story; what is queued is dropped.
+                        boost::system::error_code ignored;
+                        c->stdin_pipe.close(ignored);
+                        c->input.clear();
+                        c->input_bytes = 0;
+                        c->writing = false;
+                        return;
+                      }
+                      write_next(c);
+                    });
 }
 
 void process_service::cancel(std::uint64_t id, kill_reason reason) {
@@ -159,15 +227,16 @@ void process_service::stop() {
 }
 
 void process_service::start(std::uint64_t id, process_request request,
+                            std::optional<child_listener> listener,
                             completion done) {
   if (stopping_)
-    return not_started(done, "the node is stopping");
+    return not_started(done, id, "the node is stopping");
   auto spawned = spawn_child(request.launch);
   if (auto* problem = std::get_if<std::string>(&spawned))
-    return not_started(done, std::move(*problem));
+    return not_started(done, id, std::move(*problem));
   auto handles = std::get<child_handles>(spawned);
   try {
-    watch(id, handles, request, done);
+    watch(id, handles, request, listener, done);
   } catch (const std::exception& e) {
     // The reactor refused a descriptor: the child cannot be governed, so it
     // does not run. It was just started; its end comes at once.
@@ -186,15 +255,18 @@ void process_service::start(std::uint64_t id, process_request request,
       if (c->request.metrics.running != nullptr)
         c->request.metrics.running->Decrement();
     }
-    not_started(c ? c->done : done,
+    not_started(c ? c->done : done, id,
                 std::string{"cannot watch the child: "} + e.what());
   }
 }
 
 void process_service::watch(std::uint64_t id, child_handles& handles,
-                            process_request& request, completion& done) {
-  auto c = std::make_shared<child>(io_, id, std::move(request), std::move(done),
-                                   stderr_tail_bytes_);
+                            process_request& request,
+                            std::optional<child_listener>& listener,
+                            completion& done) {
+  auto c =
+      std::make_shared<child>(io_, id, std::move(request), std::move(listener),
+                              std::move(done), stderr_tail_bytes_);
   c->pid = handles.pid;
   children_[id] = c;
   ++running_;
@@ -210,7 +282,9 @@ void process_service::watch(std::uint64_t id, child_handles& handles,
   take(c->stdout_pipe, handles.stdout_fd);
   take(c->stderr_pipe, handles.stderr_fd);
   take(c->exit_watch, handles.pidfd);
-  if (c->request.input.empty()) {
+  if (c->listener) {
+    // Long-lived: stdin stays open for `write`.
+  } else if (c->request.input.empty()) {
     c->stdin_pipe.close();
   } else {
     // A child that exits without reading its input makes this fail with
@@ -237,6 +311,11 @@ void process_service::read_output(const std::shared_ptr<child>& c) {
   read_until_end(
       c->stdout_pipe, c->output_buffer,
       [this, c](std::string_view bytes) {
+        if (c->listener) {
+          if (c->listener->on_output)
+            c->listener->on_output(c->id, bytes);
+          return;
+        }
         auto room = c->request.max_output_bytes - c->output.size();
         c->output.append(bytes.substr(0, room));
         // Past the cap the bytes are dropped, but read: the pipe must
@@ -250,7 +329,11 @@ void process_service::read_output(const std::shared_ptr<child>& c) {
 void process_service::read_errors(const std::shared_ptr<child>& c) {
   read_until_end(
       c->stderr_pipe, c->error_buffer,
-      [c](std::string_view bytes) { c->errors.append(bytes); },
+      [c](std::string_view bytes) {
+        c->errors.append(bytes);
+        if (c->listener && c->listener->on_errors)
+          c->listener->on_errors(c->id, bytes);
+      },
       [this, c] { finish_if_done(c); });
 }
 
@@ -323,6 +406,7 @@ void process_service::finish_if_done(const std::shared_ptr<child>& c) {
   c->stdin_pipe.close(ignored);
   children_.erase(c->id);
   process_result result;
+  result.id = c->id;
   if (c->stopped_by) {
     result.end = process_end::killed;
     result.reason = c->stopped_by;

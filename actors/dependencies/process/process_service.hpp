@@ -1,9 +1,11 @@
 #pragma once
 
-// The process service of a node: runs the children of command tools on one
-// I/O thread of its own (an Asio io_context), never on a scheduler thread.
-// One child per call; each in its own process group, its pipes and its end
-// (a pidfd) watched asynchronously, reaped as soon as it ends.
+// The process service of a node: runs the children of command tools and MCP
+// servers on one I/O thread of its own (an Asio io_context), never on a
+// scheduler thread. A command tool's child serves one call (`run`); an MCP
+// server's is long-lived and speaks through its pipes as long as it lives
+// (`open`, `write`). Each runs in its own process group, its pipes and its
+// end (a pidfd) watched asynchronously, reaped as soon as it ends.
 
 #include <atomic>
 #include <chrono>
@@ -28,10 +30,14 @@ namespace warden::process {
 /// One call: what to run and how it is bounded.
 struct process_request {
   launch_spec launch;
-  /// Written to the child's stdin, which is then closed.
+  /// Written to the child's stdin, which is then closed (`run` only).
   std::string input;
-  /// Bytes of stdout kept; one more stops the child (output_cap).
+  /// Bytes of stdout kept; one more stops the child (output_cap; `run`
+  /// only).
   std::size_t max_output_bytes = 1'048'576;
+  /// Bytes written with `write` and not yet taken by the child; one more
+  /// stops it (unresponsive: it does not read its input; `open` only).
+  std::size_t max_input_backlog = 16'777'216;
   /// Zero: no timeout of the service's own.
   std::chrono::milliseconds timeout{0};
   /// From SIGTERM to SIGKILL when the service stops the child's group.
@@ -50,6 +56,8 @@ enum class process_end {
 
 /// The outcome of one call.
 struct process_result {
+  /// The id `run` or `open` returned.
+  std::uint64_t id = 0;
   process_end end = process_end::exited;
   /// The child's pid, which was its process group's id; -1 when it did not
   /// start.
@@ -66,12 +74,23 @@ struct process_result {
   std::string problem;
 };
 
+/// What a long-lived child says, handed over on the service's thread as it
+/// comes, in pieces as the pipes deliver them, with the child's id (what
+/// `open` returned); must not block.
+struct child_listener {
+  /// A piece of its stdout.
+  std::function<void(std::uint64_t, std::string_view)> on_output;
+  /// A piece of its stderr.
+  std::function<void(std::uint64_t, std::string_view)> on_errors;
+};
+
 /// Runs, bounds, stops and reaps child processes. Thread-safe: `run`,
-/// `cancel` and `stop` may be called from any thread (actors call them);
-/// completions run on the service's thread and must not block.
+/// `open`, `write`, `cancel` and `stop` may be called from any thread
+/// (actors call them); completions and listeners run on the service's
+/// thread and must not block.
 class process_service {
  public:
-  /// Called once per call, on the service's thread.
+  /// Called once per child, on the service's thread.
   using completion = std::function<void(process_result)>;
 
   /// Starts the service's thread.
@@ -87,7 +106,19 @@ class process_service {
   /// `stop`, `done` runs at once on the caller's thread (not_started).
   std::uint64_t run(process_request request, completion done);
 
-  /// Stops call `id` (SIGTERM to its group, SIGKILL after the grace): it
+  /// Starts a long-lived child for `request` (its input, output cap and
+  /// timeout are not used) and returns its id: what it writes goes to
+  /// `listener` as it comes; `done` gets its end (with no output; the
+  /// stderr tail as for `run`). After `stop`, `done` runs at once on the
+  /// caller's thread (not_started).
+  std::uint64_t open(process_request request, child_listener listener,
+                     completion done);
+
+  /// Queues `bytes` for the stdin of long-lived child `id`, after what was
+  /// queued before. Nothing when it ended (its end is reported anyway).
+  void write(std::uint64_t id, std::string bytes);
+
+  /// Stops child `id` (SIGTERM to its group, SIGKILL after the grace): it
   /// ends as killed with `reason`. Nothing when it already ended.
   void cancel(std::uint64_t id, kill_reason reason = kill_reason::cancelled);
 
@@ -103,12 +134,14 @@ class process_service {
  private:
   struct child;
 
-  void start(std::uint64_t id, process_request request, completion done);
+  void start(std::uint64_t id, process_request request,
+             std::optional<child_listener> listener, completion done);
   /// Hands the descriptors of a started child to Asio (each one taken is
   /// set to -1 in `handles`) and begins to watch it; may throw when the
   /// reactor refuses one (then `request` and `done` may be moved from).
   void watch(std::uint64_t id, child_handles& handles, process_request& request,
-             completion& done);
+             std::optional<child_listener>& listener, completion& done);
+  void write_next(const std::shared_ptr<child>& c);
   void read_output(const std::shared_ptr<child>& c);
   void read_errors(const std::shared_ptr<child>& c);
   void watch_exit(const std::shared_ptr<child>& c);
