@@ -1,13 +1,17 @@
-// The operator endpoints, for admin keys: a drain of the node, and a
-// tenant's pause and resume.
+// The operator endpoints, for admin keys: a drain of the node, a tenant's
+// pause and resume, and the state of the MCP servers.
 
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include <caf/send.hpp>
 #include <nlohmann/json.hpp>
 
+#include "actors/dependencies/mcp/server.hpp"
 #include "actors/protocol/messages.hpp"
 
+#include "api/bridge.hpp"
 #include "api/detail/respond.hpp"
 
 namespace warden::api::detail {
@@ -58,12 +62,74 @@ void resume(const api_context& ctx, const net::incoming& in,
   set_paused(ctx, in, std::move(reply), false);
 }
 
+/// One MCP server as operators read it.
+nlohmann::json server_json(const std::string& name,
+                           const caf::expected<mcp::server_view>& view) {
+  if (!view)
+    return {{"name", name}, {"error", error_reason(view.error())}};
+  auto processes = nlohmann::json::array();
+  for (const auto& p : view->processes)
+    processes.push_back(
+        {{"id", p.child}, {"state", p.state}, {"calls", p.calls}});
+  return {{"name", name},
+          {"tools", view->tools},
+          {"queued", view->queued},
+          {"restarts", view->restarts},
+          {"failures", view->failures},
+          {"last_failure", view->last_failure},
+          {"processes", std::move(processes)},
+          {"stderr", view->stderr_tail}};
+}
+
+/// GET /v1/admin/mcp-servers: every MCP server's processes, queue,
+/// restarts, last failure and the newest bytes of its processes' stderr,
+/// by name. A server that does not answer within the node timeout is
+/// listed with the error.
+void mcp_servers(const api_context& ctx, const net::incoming& in,
+                 net::responder reply) {
+  if (!admin_or_refuse(ctx, in, reply))
+    return;
+  struct gathering {
+    explicit gathering(net::responder r, std::size_t n)
+        : reply(std::move(r)), missing(n) {}
+    std::mutex lock;
+    net::responder reply;
+    std::size_t missing;
+    std::map<std::string, nlohmann::json> servers;
+  };
+  auto version = reply.version();
+  if (ctx.mcp_servers.empty())
+    return reply.send(json_response(200, R"({"servers":[]})", version));
+  auto state =
+      std::make_shared<gathering>(std::move(reply), ctx.mcp_servers.size());
+  for (const auto& [name, server] : ctx.mcp_servers)
+    ask<mcp::server_view>(
+        *ctx.system, server, mcp::status_atom::value, ctx.node_timeout,
+        [state, name = name, version](caf::expected<mcp::server_view> view) {
+          std::lock_guard<std::mutex> guard{state->lock};
+          state->servers[name] = server_json(name, view);
+          if (--state->missing > 0)
+            return;
+          auto list = nlohmann::json::array();
+          for (auto& entry : state->servers)
+            list.push_back(std::move(entry.second));
+          state->reply.send(json_response(
+              200,
+              nlohmann::json{{"servers", std::move(list)}}.dump(
+                  -1, ' ', false, nlohmann::json::error_handler_t::replace),
+              version));
+        });
+}
+
 } // namespace
 
 bool add_admin_routes(net::router& routes,
                       const std::shared_ptr<const api_context>& ctx) {
   bool added =
       add_route(routes, ctx, net::method::post, "/v1/admin/drain", drain);
+  added = add_route(routes, ctx, net::method::get, "/v1/admin/mcp-servers",
+                    mcp_servers) &&
+          added;
   added = add_route(routes, ctx, net::method::post,
                     "/v1/admin/tenants/{tenant}/pause", pause) &&
           added;

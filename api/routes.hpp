@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,8 @@ struct api_context : std::enable_shared_from_this<api_context> {
   /// "admin_key", "not_admin") each time a request's credentials are refused,
   /// for metrics; on I/O threads, so thread-safe. Optional.
   std::function<void(const char* reason)> on_auth_failure;
+  /// The actor of each MCP server, by its table's name (for operators).
+  std::map<std::string, caf::actor> mcp_servers;
 };
 
 /// Adds the API's resources to `routes`, for tenants' keys:
@@ -62,6 +65,8 @@ struct api_context : std::enable_shared_from_this<api_context> {
 ///   `Idempotency-Key`) -> 202 with the turn's run once it is durable;
 ///   `?wait=` as for `POST /v1/runs`;
 /// - `POST /v1/admin/drain` (an admin key) -> 202: the node drains;
+/// - `GET /v1/admin/mcp-servers` (an admin key) -> 200: each MCP server's
+///   processes, queue, restarts, last failure and the end of its stderr;
 /// - `POST /v1/admin/tenants/{tenant}/pause` and `.../resume` (an admin
 ///   key) -> 200 `{"tenant", "paused", "queued"}`: the tenant's new runs
 ///   wait in the queue, or are dispatched again; 404 for a tenant the node

@@ -135,6 +135,11 @@ int run_api_command(const ctl_command& cmd) {
                           doc->value("tenant", cmd.tenant),
                           doc->value("paused", cmd.tenant_action == "pause"),
                           doc->value("queued", std::uint32_t{0})});
+  } else if (cmd.verb == "mcp-servers") {
+    if (auto doc = answer_or_report(
+            cmd, api.call(net::method::get, "/v1/admin/mcp-servers", {}, quick),
+            rc))
+      show_mcp_servers(cmd, *doc);
   } else if (cmd.verb == "drain") {
     if (answer_or_report(
             cmd, api.call(net::method::post, "/v1/admin/drain", {}, quick),

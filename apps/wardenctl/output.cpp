@@ -109,6 +109,47 @@ void show_pause(const ctl_command& cmd, const tenant_pause_state& s) {
             << " in the queue\n";
 }
 
+void show_mcp_servers(const ctl_command& cmd, const nlohmann::json& doc) {
+  if (cmd.json) {
+    std::cout << dump(doc) << '\n';
+    return;
+  }
+  const auto& servers = doc.value("servers", json::array());
+  if (servers.empty())
+    std::cout << "no MCP servers\n";
+  for (const auto& s : servers) {
+    auto name = s.value("name", std::string{});
+    if (s.contains("error")) {
+      std::cout << "mcp server " << name << ": "
+                << s.value("error", std::string{}) << '\n';
+      continue;
+    }
+    std::cout << "mcp server " << name << ": " << s.value("tools", 0)
+              << " tools, " << s.value("queued", 0) << " calls queued, "
+              << s.value("restarts", 0) << " restarts\n";
+    for (const auto& p : s.value("processes", json::array()))
+      std::cout << "  process " << p.value("id", 0) << " "
+                << p.value("state", std::string{}) << ", "
+                << p.value("calls", 0) << " calls\n";
+    auto failure = s.value("last_failure", std::string{});
+    if (!failure.empty())
+      std::cout << "  last failure (" << s.value("failures", 0)
+                << " in a row now): " << failure << '\n';
+    auto errors = s.value("stderr", std::string{});
+    if (errors.empty())
+      continue;
+    std::cout << "  stderr, newest bytes:\n";
+    std::size_t begin = 0;
+    while (begin < errors.size()) {
+      auto end = errors.find('\n', begin);
+      if (end == std::string::npos)
+        end = errors.size();
+      std::cout << "    " << errors.substr(begin, end - begin) << '\n';
+      begin = end + 1;
+    }
+  }
+}
+
 int show_refusal(const ctl_command& cmd, const std::string& code,
                  const std::string& reason) {
   if (cmd.json)

@@ -30,6 +30,10 @@ void show_sessions(const ctl_command& cmd,
 /// Prints a tenant's pause state (tenant pause, tenant resume).
 void show_pause(const ctl_command& cmd, const tenant_pause_state& s);
 
+/// Prints the node's MCP servers (GET /v1/admin/mcp-servers's document):
+/// a line per server, its processes, and the end of its stderr indented.
+void show_mcp_servers(const ctl_command& cmd, const nlohmann::json& doc);
+
 /// Prints a refusal (`code`: the node's error code) and returns its exit
 /// code: `exit_not_found` for not_found, else `exit_failure`.
 int show_refusal(const ctl_command& cmd, const std::string& code,

@@ -38,13 +38,15 @@ Commands:
   tenant resume TENANT
                       let the tenant's waiting runs start again; the pause is
                       kept in the node's memory (a restart resumes everyone)
+  mcp-servers         each MCP server's processes, queued calls, restarts,
+                      last failure and the end of its stderr (--api only)
   new-api-key         print a new random API key and its SHA-256, the digest
                       an [api.keys.<id>] table of wardend's configuration
                       holds (the key itself is never written there)
 
 With --api URL, wardenctl speaks the node's HTTP API: the key
 (--api-key-file, or WARDEN_API_KEY) names the tenant, so --tenant is not
-needed; drain and tenant take an admin key. A request whose answer is lost
+needed; drain, tenant and mcp-servers take an admin key. A request whose answer is lost
 is sent again within the timeout; submit and turn always carry an
 idempotency key (--key, or one wardenctl makes), so that a second run is
 never started.
@@ -115,9 +117,9 @@ bool take_operands(ctl_command& cmd, const std::vector<std::string>& args) {
 }
 
 bool known_verb(const ctl_command& cmd) {
-  static const char* verbs[] = {"submit", "turn",       "status",   "wait",
-                                "cancel", "events",     "sessions", "drain",
-                                "tenant", "new-api-key"};
+  static const char* verbs[] = {"submit", "turn",        "status",     "wait",
+                                "cancel", "events",      "sessions",   "drain",
+                                "tenant", "new-api-key", "mcp-servers"};
   bool known = false;
   for (auto verb : verbs)
     known = known || cmd.verb == verb;
@@ -125,6 +127,8 @@ bool known_verb(const ctl_command& cmd) {
 }
 
 bool check(const ctl_command& cmd) {
+  if (cmd.verb == "mcp-servers" && cmd.api.empty())
+    return fail("mcp-servers needs --api: the node's HTTP API serves it");
   if (cmd.verb != "drain" && cmd.verb != "new-api-key" && cmd.api.empty() &&
       cmd.tenant.empty())
     return fail(cmd.verb + " needs --tenant (or WARDEN_TENANT)");

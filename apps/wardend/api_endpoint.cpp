@@ -119,8 +119,9 @@ api_endpoint::~api_endpoint() {
 
 std::unique_ptr<api_endpoint>
 api_endpoint::start(const config::settings& config, caf::actor_system& system,
-                    caf::actor node, metrics_endpoint& metrics,
-                    std::string& error) {
+                    caf::actor node,
+                    std::map<std::string, caf::actor> mcp_servers,
+                    metrics_endpoint& metrics, std::string& error) {
   const auto& settings = config.api;
   std::unique_ptr<api_endpoint> result{new api_endpoint};
   result->metrics_ = &metrics;
@@ -129,6 +130,7 @@ api_endpoint::start(const config::settings& config, caf::actor_system& system,
   auto ctx = std::make_shared<api::api_context>();
   ctx->system = &system;
   ctx->node = std::move(node);
+  ctx->mcp_servers = std::move(mcp_servers);
   auto* self = result.get();
   ctx->keys = [self] { return self->keys(); };
   ctx->node_timeout = std::chrono::milliseconds{settings.node_timeout_ms};

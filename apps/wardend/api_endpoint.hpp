@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,12 +44,14 @@ class api_endpoint {
  public:
   ~api_endpoint();
 
-  /// Starts serving `settings.api.listen`, asking `node` in `system`. On
-  /// failure returns null and sets `error` to a sentence naming the
-  /// address. `metrics` must outlive the endpoint.
+  /// Starts serving `settings.api.listen`, asking `node` in `system` (and
+  /// `mcp_servers` for operators). On failure returns null and sets
+  /// `error` to a sentence naming the address. `metrics` must outlive the
+  /// endpoint.
   [[nodiscard]] static std::unique_ptr<api_endpoint>
   start(const config::settings& settings, caf::actor_system& system,
-        caf::actor node, metrics_endpoint& metrics, std::string& error);
+        caf::actor node, std::map<std::string, caf::actor> mcp_servers,
+        metrics_endpoint& metrics, std::string& error);
 
   /// The bound TCP port (the OS's choice when the configured port was 0).
   [[nodiscard]] std::uint16_t port() const;

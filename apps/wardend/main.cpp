@@ -200,8 +200,8 @@ int run_node(const config::settings& settings,
   }
   std::unique_ptr<apps::api_endpoint> api;
   if (!settings.api.listen.is_off()) {
-    api = apps::api_endpoint::start(settings, system, node->node, *metrics,
-                                    error);
+    api = apps::api_endpoint::start(settings, system, node->node,
+                                    node->mcp_servers, *metrics, error);
     if (!api) {
       std::cerr << "wardend: " << error << '\n';
       stop_node(*node);

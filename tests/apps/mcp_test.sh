@@ -71,6 +71,10 @@ for line in sys.stdin:
     print(json.dumps({"jsonrpc": "2.0", "id": m["id"], "result": r}), flush=True)
 PY
 
+"$wardenctl" new-api-key --json >"$work/ops.json" || { echo "FAIL - new-api-key"; exit 1; }
+ops_key=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["key"])' "$work/ops.json")
+ops_digest=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["sha256"])' "$work/ops.json")
+
 cat >"$work/node.toml" <<TOML
 [node]
 name = "mcp"
@@ -83,6 +87,10 @@ listen = "127.0.0.1:0"
 
 [api]
 listen = "127.0.0.1:0"
+
+[api.keys.ops]
+admin = true
+sha256 = "$ops_digest"
 
 [admission]
 global_cap = 100
@@ -184,6 +192,10 @@ ask sum >"$work/sum2.out"
 check "the restarted server answers the next call" contains "$work/sum2.out" "is 5"
 scrape >"$work/metrics.txt"
 check "the restart is counted" contains "$work/metrics.txt" 'warden_mcp_process_restarts_total{server="everything"} 1'
+WARDEN_API_KEY=$ops_key timeout 20 "$wardenctl" --api "http://127.0.0.1:$api_port" mcp-servers >"$work/servers.out"
+check "wardenctl mcp-servers shows the restart" grep -q "mcp server everything: 13 tools, 0 calls queued, 1 restarts" "$work/servers.out"
+check "wardenctl mcp-servers shows why and the end of stderr" \
+  bash -c "grep -q 'killed by signal 9' '$work/servers.out' && grep -q 'Starting default (STDIO) server' '$work/servers.out'"
 check "calls are counted per tool" grep -q 'warden_dependency_calls_total{.*everything__get-sum' "$work/metrics.txt"
 
 # A child that ignores SIGTERM: stopped when idle, killed after its grace.
