@@ -12,6 +12,7 @@
 #include "actors/dependencies/process/process_service.hpp"
 #include "actors/dependencies/tool_registry.hpp"
 #include "config/settings.hpp"
+#include "net/http_client.hpp"
 #include "storage/journal.hpp"
 #include "storage/snapshot_store.hpp"
 
@@ -36,6 +37,9 @@ struct node_handle {
   /// The processes of the node's command tools (null when it has none):
   /// stopped, every child killed and reaped, by stop_node.
   std::shared_ptr<process::process_service> processes;
+  /// The HTTP client of the node's http tools (null when it has none):
+  /// stopped by stop_node, every exchange still open failed and closed.
+  std::shared_ptr<net::http_client> http;
 };
 
 /// Where a node keeps its state.
@@ -82,7 +86,8 @@ start_node(caf::actor_system& sys, const config::settings& settings,
 /// Stops the node (which stops its pools and sessions) and then its
 /// components in the reverse order of their start; then the processes of
 /// command tools (each child's group killed, TERM then KILL after its
-/// grace, and reaped: this blocks up to the longest kill_grace_ms).
+/// grace, and reaped: this blocks up to the longest kill_grace_ms) and the
+/// HTTP client of http tools (its threads joined).
 void stop_node(node_handle& handle);
 
 } // namespace warden
