@@ -15,6 +15,7 @@
 #include "actors/protocol/error.hpp"
 #include "actors/protocol/messages.hpp"
 #include "net/http_server.hpp"
+#include "tests/actors/dependencies/one_tool_node.hpp"
 
 using namespace warden;
 using namespace std::chrono_literals;
@@ -25,13 +26,6 @@ namespace {
 /// The variable the tools' X-Key header refers to, and what it holds.
 constexpr const char* key_variable = "WARDEN_TEST_HOOK_KEY";
 constexpr const char* key_value = "hook-secret-4711";
-
-struct test_config : caf::actor_system_config {
-  test_config() {
-    warden::add_message_types(*this);
-    set("scheduler.max-threads", 2);
-  }
-};
 
 /// One scripted answer.
 struct answer {
@@ -183,7 +177,7 @@ struct call_outcome {
 };
 
 struct fixture {
-  test_config cfg;
+  test::real_node_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   hook_server server;
@@ -373,7 +367,8 @@ CAF_TEST(an idempotent tool retries transient answers until one succeeds) {
   CAF_REQUIRE(outcome.reply);
   CAF_CHECK_EQUAL(outcome.reply->output, "ok");
   CAF_CHECK_EQUAL(outcome.reply->retries, 2u);
-  CAF_CHECK_EQUAL(server.hits("flaky"), 3);
+  auto hits = server.hits("flaky");
+  CAF_CHECK_EQUAL(hits, 3);
 }
 
 CAF_TEST(an effectful tool is never retried) {
@@ -383,7 +378,8 @@ CAF_TEST(an effectful tool is never retried) {
   CAF_REQUIRE(!outcome.reply);
   CAF_CHECK(warden_code(outcome.error) == error_code::dependency_failed);
   CAF_CHECK(contains(error_reason(outcome.error), "HTTP 503"));
-  CAF_CHECK_EQUAL(server.hits("once"), 1);
+  auto hits = server.hits("once");
+  CAF_CHECK_EQUAL(hits, 1);
 }
 
 CAF_TEST(a permanent refusal is not retried) {
@@ -392,7 +388,8 @@ CAF_TEST(a permanent refusal is not retried) {
   CAF_REQUIRE(!outcome.reply);
   CAF_CHECK(warden_code(outcome.error) == error_code::invalid_argument);
   CAF_CHECK(contains(error_reason(outcome.error), "HTTP 404: no such hook"));
-  CAF_CHECK_EQUAL(server.hits("nope"), 1);
+  auto hits = server.hits("nope");
+  CAF_CHECK_EQUAL(hits, 1);
 }
 
 CAF_TEST(a 429 is retried after the wait it asks for) {
@@ -402,7 +399,8 @@ CAF_TEST(a 429 is retried after the wait it asks for) {
   auto took = std::chrono::steady_clock::now() - started;
   CAF_REQUIRE(outcome.reply);
   CAF_CHECK_EQUAL(outcome.reply->retries, 1u);
-  CAF_CHECK_EQUAL(server.hits("busy"), 2);
+  auto hits = server.hits("busy");
+  CAF_CHECK_EQUAL(hits, 2);
   CAF_CHECK(took >= 1s);
 }
 
@@ -420,7 +418,35 @@ CAF_TEST(a slow answer times out and its request is cancelled) {
     return stats.failed(net::failure_kind::cancelled) == 1 &&
            stats.open_now == 0;
   }));
-  CAF_CHECK_EQUAL(server.hits("slow"), 1);
+  auto hits = server.hits("slow");
+  CAF_CHECK_EQUAL(hits, 1);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+// Through a node: start_node makes the client, stop_node stops it ------------
+
+CAF_TEST(an agent gets the answer of an http tool through a started node) {
+  ::setenv(key_variable, key_value, 1);
+  hook_server server;
+  test::real_node_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  auto handle = test::start_one_tool_node(
+      sys, test::one_tool_node("hook", "kind = \"http\"\nurl = \"" +
+                                           server.url("echo") +
+                                           "\"\nheaders = { X-Key = "
+                                           "\"${WARDEN_TEST_HOOK_KEY}\" }\n"));
+  CAF_REQUIRE(handle.http != nullptr);
+  auto status = test::run_assistant(self, handle.node, "look this up");
+  CAF_CHECK(status.state == run_state::succeeded);
+  CAF_CHECK_EQUAL(status.usage.tool_calls, 1u);
+  auto hits = server.hits("echo");
+  CAF_CHECK_EQUAL(hits, 1);
+  auto client = handle.http;
+  stop_node(handle);
+  CAF_CHECK(handle.http == nullptr);
+  // Stopped: every connection closed.
+  auto connections = client->stats().open_now;
+  CAF_CHECK_EQUAL(connections, 0u);
+}
