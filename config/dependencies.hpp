@@ -104,7 +104,8 @@ enum class tool_kind : std::uint8_t {
   spawn_agent, ///< runs a child session of agent `agent`
   native,      ///< a tool registered from C++ under the same name
   command,     ///< runs one process per call (see tool_settings::command)
-  mcp,         ///< a tool of an MCP server (set by the node, never in [tools])
+  http, ///< POSTs each call's arguments to `url` (see tool_settings::url)
+  mcp,  ///< a tool of an MCP server (set by the node, never in [tools])
 };
 
 /// Returns the name used in the file ("echo", "sleep", ...).
@@ -160,14 +161,29 @@ struct tool_settings {
   /// Working directory of the child; command only. Empty = wardend's.
   /// Default empty.
   std::string cwd;
-  /// Bytes of standard output a call may produce; beyond it the call fails
-  /// and the process is killed; command only. Range [1, 67108864].
-  /// Default 1048576 (1 MiB).
+  /// Bytes a call may answer: the process's standard output (command; beyond
+  /// it the process is killed) or the response body (http; beyond it the
+  /// connection is dropped); beyond it the call fails. command and http
+  /// only. Range [1, 67108864]. Default 1048576 (1 MiB).
   std::uint32_t max_output_bytes = 1'048'576;
   /// Milliseconds between SIGTERM and SIGKILL when a call's process group is
   /// stopped (timeout, cancel, shutdown); command only. Range [0, 60000].
   /// Default 2000.
   std::uint32_t kill_grace_ms = 2'000;
+  /// URL each call POSTs its JSON arguments to, http:// or https:// (no
+  /// user information, query or fragment); required for http, not allowed
+  /// otherwise. Default empty.
+  std::string url;
+  /// Headers of every call, name -> value; `${NAME}` in a value stands for
+  /// wardend's environment variable NAME, read when the tool starts (unset
+  /// or empty: a config error), so that secrets stay out of the file; what
+  /// the variables hold never appears in logs, errors or results. http
+  /// only. Default none.
+  std::map<std::string, std::string> headers;
+  /// CA certificates (PEM) that sign the server's certificate; http only,
+  /// with an https url. Empty = the system's CA store. Relative paths are
+  /// resolved against wardend's working directory. Default empty.
+  std::string ca_file;
   /// How failed calls are retried. Default: never (max_attempts 1); an
   /// effectful tool may not be retried.
   retry_settings retry = retry_settings::none();

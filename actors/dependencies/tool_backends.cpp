@@ -13,6 +13,7 @@
 
 #include "actors/common/policy_configs.hpp"
 #include "actors/dependencies/command_tool.hpp"
+#include "actors/dependencies/http_tool.hpp"
 #include "actors/protocol/error.hpp"
 
 namespace warden {
@@ -152,7 +153,7 @@ caf::expected<std::shared_ptr<tool_backend>>
 make_tool_backend(caf::actor_system& sys, const std::string& name,
                   const config::tool_settings& settings,
                   const tool_registry& registry, blocking_executor executor,
-                  const command_context& commands) {
+                  const tool_services& services) {
   using result = std::shared_ptr<tool_backend>;
   switch (settings.kind) {
   case config::tool_kind::echo:
@@ -171,12 +172,18 @@ make_tool_backend(caf::actor_system& sys, const std::string& name,
                           "' spawns agents: the session routes its calls to "
                           "the node, not to a tool runner");
   case config::tool_kind::command:
-    if (!commands.service)
+    if (!services.processes)
       return make_error(error_code::invalid_argument,
                         "command tool '" + name +
                             "' needs the node's process service");
-    return result{std::make_shared<command_tool>(settings, commands.service,
-                                                 commands.metrics)};
+    return result{std::make_shared<command_tool>(settings, services.processes,
+                                                 services.process_metrics)};
+  case config::tool_kind::http:
+    if (!services.http)
+      return make_error(error_code::invalid_argument,
+                        "http tool '" + name +
+                            "' needs the node's HTTP client");
+    return make_http_tool(name, settings, services.http);
   case config::tool_kind::mcp:
     return make_error(error_code::invalid_argument,
                       "tool '" + name +

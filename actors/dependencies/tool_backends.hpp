@@ -1,7 +1,8 @@
 #pragma once
 
 // What implements a tool: registered callables (inline or on a worker
-// thread) and the built-in kinds echo, sleep, fail and append_file.
+// thread), the built-in kinds echo, sleep, fail and append_file, and the
+// kinds command and http on the node's services.
 
 #include <cstdint>
 #include <functional>
@@ -15,6 +16,7 @@
 #include "actors/dependencies/process/process_service.hpp"
 #include "actors/dependencies/tool_registry.hpp"
 #include "config/dependencies.hpp"
+#include "net/http_client.hpp"
 
 namespace warden {
 
@@ -110,22 +112,26 @@ class append_file_tool final : public tool_backend {
   int fd_ = -1;
 };
 
-/// What command tools run on: the node's process service (null: command
-/// tools cannot start) and the tool's process metrics.
-struct command_context {
-  std::shared_ptr<process::process_service> service;
-  process::process_metrics metrics;
+/// What the node's command and http tools run on, shared by them all.
+struct tool_services {
+  /// The node's process service (null: command tools cannot start).
+  std::shared_ptr<process::process_service> processes;
+  /// The command tool's process metrics.
+  process::process_metrics process_metrics;
+  /// The node's HTTP client for tools (null: http tools cannot start).
+  std::shared_ptr<net::http_client> http;
 };
 
 /// The backend of tool `name`: echo, sleep, fail, append_file, command (on
-/// `commands`), or the registered callable of a native tool (on `executor`
-/// when it blocks; default: detached actors of `sys`). An invalid_argument
-/// error for an unregistered native tool, for a command tool without a
-/// process service and for spawn_agent tools (the session routes those to
-/// the node).
+/// `services.processes`), http (on `services.http`), or the registered
+/// callable of a native tool (on `executor` when it blocks; default:
+/// detached actors of `sys`). An invalid_argument error for an unregistered
+/// native tool, for a command or http tool without its service, for an
+/// http tool whose headers refer to a variable unset or empty, and for
+/// spawn_agent tools (the session routes those to the node).
 caf::expected<std::shared_ptr<tool_backend>> make_tool_backend(
     caf::actor_system& sys, const std::string& name,
     const config::tool_settings& settings, const tool_registry& registry,
-    blocking_executor executor = {}, const command_context& commands = {});
+    blocking_executor executor = {}, const tool_services& services = {});
 
 } // namespace warden

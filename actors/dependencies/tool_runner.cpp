@@ -36,9 +36,9 @@ caf::actor spawn_tool_runner(caf::actor_system& sys, tool_runner_config cfg) {
 caf::expected<tool_runner_config> make_tool_runner_config(
     caf::actor_system& sys, const std::string& name,
     const config::tool_settings& settings, const tool_registry& registry,
-    blocking_executor executor, const command_context& commands) {
+    blocking_executor executor, const tool_services& services) {
   auto backend = make_tool_backend(sys, name, settings, registry,
-                                   std::move(executor), commands);
+                                   std::move(executor), services);
   if (!backend)
     return std::move(backend.error());
   tool_runner_config result;

@@ -77,6 +77,6 @@ caf::actor spawn_tool_runner(caf::actor_system& sys, tool_runner_config cfg);
 caf::expected<tool_runner_config> make_tool_runner_config(
     caf::actor_system& sys, const std::string& name,
     const config::tool_settings& settings, const tool_registry& registry,
-    blocking_executor executor = {}, const command_context& commands = {});
+    blocking_executor executor = {}, const tool_services& services = {});
 
 } // namespace warden

@@ -46,6 +46,11 @@ openai::tool_definition builtin(const config::tool_settings& tool) {
                       " with the arguments as JSON on its standard input "
                       "and returns what it prints.";
     break;
+  case config::tool_kind::http:
+    // The URL has no user information or query (config refuses them).
+    out.description = "POSTs the arguments as JSON to " + tool.url +
+                      " and returns the answer's body.";
+    break;
   case config::tool_kind::native:
   case config::tool_kind::mcp: // described by its server (mcp::offered_tool)
     break;

@@ -13,6 +13,7 @@
 #include "actors/admission/admission.hpp"
 #include "actors/admission/agent_pool.hpp"
 #include "actors/admission/governor.hpp"
+#include "actors/dependencies/http_tool.hpp"
 #include "actors/dependencies/metrics.hpp"
 #include "actors/dependencies/provider.hpp"
 #include "actors/dependencies/tool_runner.hpp"
@@ -276,14 +277,26 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   for (const auto& [name, tool_settings] : settings.tools) {
     if (tool_settings.kind == config::tool_kind::spawn_agent)
       continue; // routed by sessions to the node, not run by a runner
-    command_context commands;
+    tool_services services;
     if (tool_settings.kind == config::tool_kind::command) {
-      commands.service = processes();
+      services.processes = processes();
       if (registry)
-        commands.metrics = process::make_process_metrics(*registry, name);
+        services.process_metrics =
+            process::make_process_metrics(*registry, name);
+    }
+    if (tool_settings.kind == config::tool_kind::http) {
+      // One client (one I/O thread, a pool per origin) for every http tool.
+      if (!handle.http) {
+        std::string problem;
+        handle.http = start_tool_http_client(problem);
+        if (!handle.http)
+          return fail(make_error(error_code::invalid_argument,
+                                 "tool " + name + ": " + problem));
+      }
+      services.http = handle.http;
     }
     auto cfg =
-        make_tool_runner_config(sys, name, tool_settings, tools, {}, commands);
+        make_tool_runner_config(sys, name, tool_settings, tools, {}, services);
     if (!cfg)
       return fail(std::move(cfg.error()));
     cfg->governor = governor;
@@ -381,6 +394,9 @@ void stop_node(node_handle& handle) {
   if (handle.processes)
     handle.processes->stop();
   handle.processes = nullptr;
+  if (handle.http)
+    handle.http->stop();
+  handle.http = nullptr;
   handle.node = nullptr;
   handle.components.clear();
   handle.store = nullptr;

@@ -12,6 +12,7 @@
 #include "actors/dependencies/process/process_service.hpp"
 #include "actors/dependencies/tool_registry.hpp"
 #include "config/settings.hpp"
+#include "net/http_client.hpp"
 #include "storage/journal.hpp"
 #include "storage/snapshot_store.hpp"
 
@@ -39,6 +40,9 @@ struct node_handle {
   /// The actor of each MCP server, by its table's name (status_atom for
   /// operators).
   std::map<std::string, caf::actor> mcp_servers;
+  /// The HTTP client of the node's http tools (null when it has none):
+  /// stopped by stop_node, every exchange still open failed and closed.
+  std::shared_ptr<net::http_client> http;
 };
 
 /// Where a node keeps its state.
@@ -85,7 +89,8 @@ start_node(caf::actor_system& sys, const config::settings& settings,
 /// Stops the node (which stops its pools and sessions) and then its
 /// components in the reverse order of their start; then the processes of
 /// command tools (each child's group killed, TERM then KILL after its
-/// grace, and reaped: this blocks up to the longest kill_grace_ms).
+/// grace, and reaped: this blocks up to the longest kill_grace_ms) and the
+/// HTTP client of http tools (its threads joined).
 void stop_node(node_handle& handle);
 
 } // namespace warden

@@ -205,6 +205,10 @@ std::string check_env_name(const std::string& x) {
   return check(x, text_rule::env_var);
 }
 
+std::string check_table_key(const std::string& x, text_rule rule) {
+  return rule == text_rule::env_var ? check_env_name(x) : check(x, rule);
+}
+
 std::string check(const endpoint& x, port_rule rule) {
   if (rule == port_rule::any_or_off && x.is_off() && x.port == 0)
     return {};

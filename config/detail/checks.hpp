@@ -58,6 +58,10 @@ enum class port_rule {
 /// [A-Za-z_][A-Za-z0-9_]*.
 [[nodiscard]] std::string check_env_name(const std::string& x);
 
+/// Checks a key of a table of strings (env, headers) by `rule`; an empty
+/// key never passes.
+[[nodiscard]] std::string check_table_key(const std::string& x, text_rule rule);
+
 /// Parses "host:port" or "[v6-address]:port"; nothing when malformed.
 [[nodiscard]] std::optional<endpoint> parse_endpoint(std::string_view text);
 

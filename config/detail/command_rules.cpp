@@ -11,12 +11,13 @@ void check_command_tool(rule_context& context, const std::string& prefix,
                         const tool_settings& tool) {
   auto key = [&](const char* name) { return prefix + "." + name; };
   if (tool.kind != tool_kind::command) {
-    for (const char* name :
-         {"command", "args", "env", "cwd", "max_output_bytes", "kill_grace_ms"})
-      if (context.present(key(name)))
-        context.report(key(name), "only applies to kind = \"command\", not "
-                                  "kind = " +
-                                      quoted(name_of(tool.kind)));
+    refuse_keys_of(context, prefix,
+                   {"command", "args", "env", "cwd", "kill_grace_ms"},
+                   "kind = \"command\"", tool.kind);
+    // The cap of what a call answers: a process's stdout, or a body.
+    if (tool.kind != tool_kind::http)
+      refuse_keys_of(context, prefix, {"max_output_bytes"},
+                     "kind = \"command\" or \"http\"", tool.kind);
     return;
   }
   if (tool.command.empty())

@@ -138,10 +138,9 @@ void check_tool(rule_context& context, const std::string& prefix,
   auto kind = std::string{name_of(tool.kind)};
   // Keys of one kind set on a tool of another kind are mistakes.
   auto only_for = [&](const char* key, tool_kind owner) {
-    if (tool.kind != owner && context.present(prefix + "." + key))
-      context.report(prefix + "." + key,
-                     "only applies to kind = " + quoted(name_of(owner)) +
-                         ", not " + kind_name(kind.c_str()));
+    if (tool.kind != owner)
+      refuse_keys_of(context, prefix, {key}, "kind = " + quoted(name_of(owner)),
+                     tool.kind);
   };
   bool kind_known = context.usable({prefix + ".kind"});
   if (kind_known) {
@@ -150,6 +149,7 @@ void check_tool(rule_context& context, const std::string& prefix,
     only_for("error", tool_kind::fail);
     only_for("path", tool_kind::append_file);
     check_command_tool(context, prefix, tool);
+    check_http_tool(context, prefix, tool);
     if (tool.kind == tool_kind::mcp)
       context.report(prefix + ".kind",
                      "\"mcp\" is the kind of the tools the node finds on "
@@ -189,6 +189,16 @@ void check_tool(rule_context& context, const std::string& prefix,
 }
 
 } // namespace
+
+void refuse_keys_of(rule_context& context, const std::string& prefix,
+                    std::initializer_list<const char*> keys,
+                    const std::string& owners, tool_kind kind) {
+  for (const char* key : keys)
+    if (context.present(prefix + "." + key))
+      context.report(prefix + "." + key, "only applies to " + owners +
+                                             ", not " +
+                                             kind_name(name_of(kind).data()));
+}
 
 void check_dependency_rules(rule_context& context) {
   for (const auto& [name, provider] : context.value().providers)

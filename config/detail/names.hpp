@@ -23,9 +23,9 @@ struct enum_names<provider_kind> {
 
 template <>
 struct enum_names<tool_kind> {
-  static constexpr std::array<std::string_view, 8> values{
-      "echo",        "sleep",  "fail",    "append_file",
-      "spawn_agent", "native", "command", "mcp"};
+  static constexpr std::array<std::string_view, 9> values{
+      "echo",   "sleep",   "fail", "append_file", "spawn_agent",
+      "native", "command", "http", "mcp"};
 };
 
 template <>

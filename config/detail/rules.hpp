@@ -1,5 +1,6 @@
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,12 @@ void check_governor_rules(rule_context& context);
 /// [providers] and [tools], their retry and breaker tables included.
 void check_dependency_rules(rule_context& context);
 
+/// Reports each key of `keys` that tool `prefix` ("tools.x") of kind `kind`
+/// sets: it only applies to `owners` ("kind = \"command\"").
+void refuse_keys_of(rule_context& context, const std::string& prefix,
+                    std::initializer_list<const char*> keys,
+                    const std::string& owners, tool_kind kind);
+
 /// The keys of command tools on tool `tool` at `prefix` ("tools.x"): only
 /// on kind = "command"; there, an executable `command` and an existing
 /// `cwd`.
@@ -115,6 +122,13 @@ void check_executable(rule_context& context, const std::string& prefix,
 /// order, each tool in one side-effect list, no retry of effectful tools,
 /// and no [tools] name in a server's "<name>__" space.
 void check_mcp_rules(rule_context& context);
+
+/// The keys of http tools on tool `tool` at `prefix` ("tools.x"): only on
+/// kind = "http"; there, a usable `url`, a readable `ca_file` for https,
+/// and `headers` whose `${NAME}` references are set in wardend's
+/// environment.
+void check_http_tool(rule_context& context, const std::string& prefix,
+                     const tool_settings& tool);
 
 /// [agents] and their references to providers and tools.
 void check_agent_rules(rule_context& context);

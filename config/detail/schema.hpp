@@ -15,8 +15,8 @@
 //   text_rule) field(key, enum&)                       field(key,
 //   std::vector<enum>&) field(key, endpoint&, port_rule)        field(key,
 //   std::vector<endpoint>&, port_rule) field(key, std::vector<std::string>&,
-//   text_rule) field(key, std::map<std::string, std::string>&, text_rule)
-//   (names are environment variable names, the rule is the values')
+//   text_rule) field(key, std::map<std::string, std::string>&, text_rule
+//   names, text_rule values)
 //   table(key, T&)       named_tables(key, std::map<std::string,
 //   T>&) table_array(key, std::vector<T>&)
 namespace warden::config::detail {
@@ -45,7 +45,8 @@ inline constexpr int_range open_ms{1, 86'400'000};
 inline constexpr int_range probes{1, 1'000};
 inline constexpr int_range duration_ms{0, 3'600'000};
 inline constexpr int_range times{0, 1'000'000};
-/// tools.<name>.max_output_bytes: up to 64 MiB of a command's output.
+/// tools.<name>.max_output_bytes: up to 64 MiB of a command's output or an
+/// http tool's response body.
 inline constexpr int_range output_bytes{1, 67'108'864};
 /// tools.<name>.kill_grace_ms: SIGTERM to SIGKILL, up to a minute.
 inline constexpr int_range kill_grace_ms{0, 60'000};
@@ -268,10 +269,14 @@ void describe(V& v, tool_settings& x) {
   v.field("path", x.path, text_rule::any);
   v.field("command", x.command, text_rule::os_text);
   v.field("args", x.args, text_rule::os_text);
-  v.field("env", x.env, text_rule::os_text);
+  v.field("env", x.env, text_rule::env_var, text_rule::os_text);
   v.field("cwd", x.cwd, text_rule::os_text);
   v.field("max_output_bytes", x.max_output_bytes, limits::output_bytes);
   v.field("kill_grace_ms", x.kill_grace_ms, limits::kill_grace_ms);
+  v.field("url", x.url, text_rule::any);
+  v.field("headers", x.headers, text_rule::header_name,
+          text_rule::header_value);
+  v.field("ca_file", x.ca_file, text_rule::os_text);
   v.table("retry", x.retry);
   v.table("breaker", x.breaker);
 }
@@ -280,7 +285,7 @@ template <class V>
 void describe(V& v, mcp_server_settings& x) {
   v.field("command", x.command, text_rule::os_text);
   v.field("args", x.args, text_rule::os_text);
-  v.field("env", x.env, text_rule::os_text);
+  v.field("env", x.env, text_rule::env_var, text_rule::os_text);
   v.field("cwd", x.cwd, text_rule::os_text);
   v.field("timeout_ms", x.timeout_ms, limits::call_timeout_ms);
   v.field("startup_timeout_ms", x.startup_timeout_ms, limits::call_timeout_ms);

@@ -160,10 +160,11 @@ class table_reader {
     });
   }
 
-  // A table of environment variables: names checked as such, values by
-  // `rule`; keeps the default unless every entry is valid.
+  // A table of strings (environment variables, headers): names checked by
+  // `names`, values by `rule`; keeps the default unless every entry is
+  // valid.
   void field(const char* key, std::map<std::string, std::string>& x,
-             text_rule rule) {
+             text_rule names, text_rule rule) {
     auto* value = lookup(key);
     if (value == nullptr)
       return;
@@ -176,7 +177,7 @@ class table_reader {
     for (const auto& [name, item] : value->as_table()) {
       auto path = join(base, path_component(name));
       where_.add(path, position_of(item));
-      if (auto problem = check_env_name(name); !problem.empty()) {
+      if (auto problem = check_table_key(name, names); !problem.empty()) {
         report(path, key_position(item, name), "name " + problem);
         valid = false;
       } else if (auto text = read_string(path, item, rule)) {

@@ -71,11 +71,11 @@ class value_checker {
   }
 
   void field(const char* key, const std::map<std::string, std::string>& x,
-             text_rule rule) {
+             text_rule names, text_rule rule) {
     auto base = join(prefix_, key);
     for (const auto& [name, text] : x) {
       auto path = join(base, path_component(name));
-      if (auto problem = check_env_name(name); !problem.empty())
+      if (auto problem = check_table_key(name, names); !problem.empty())
         report(path, "name " + problem);
       else
         report(path, check(text, rule));

@@ -60,11 +60,12 @@ CAF_TEST(an array item of the wrong type is named by its index) {
 }
 
 CAF_TEST(a boolean where an enum name belongs lists the allowed names) {
-  CAF_CHECK(only_error(
-      load("[tools.t]\nkind = true\n"), "tools.t.kind", 2,
-      "must be one of \"echo\", \"sleep\", \"fail\", "
-      "\"append_file\", \"spawn_agent\", \"native\", \"command\", \"mcp\"; got "
-      "a boolean"));
+  CAF_CHECK(
+      only_error(load("[tools.t]\nkind = true\n"), "tools.t.kind", 2,
+                 "must be one of \"echo\", \"sleep\", \"fail\", "
+                 "\"append_file\", \"spawn_agent\", \"native\", \"command\", "
+                 "\"http\", \"mcp\"; got "
+                 "a boolean"));
 }
 
 // Unknown keys --------------------------------------------------------------

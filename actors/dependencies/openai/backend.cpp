@@ -266,22 +266,12 @@ std::string lower(std::string text) {
   return text;
 }
 
-std::uint64_t key_of(const attempt_ticket& ticket) {
-  return (ticket.call << 16) ^ ticket.attempt;
-}
-
 } // namespace
 
 endpoint_model::endpoint_model(endpoint_options options,
                                std::shared_ptr<net::http_client> client)
     : options_(std::make_shared<const endpoint_options>(std::move(options))),
       client_(std::move(client)) {}
-
-endpoint_model::~endpoint_model() {
-  // The provider actor is gone: nobody waits for these answers.
-  for (auto& [key, handle] : calls_)
-    handle.cancel();
-}
 
 void endpoint_model::start(const model_request& request,
                            const attempt_ticket& ticket) {
@@ -301,35 +291,14 @@ void endpoint_model::start(const model_request& request,
     http.headers.emplace_back("Accept", "text/event-stream");
   http.body = request_body(request, options_->tools, options_->style);
   http.timeout = options_->timeout;
-  net::response_handlers handlers;
-  handlers.on_head = [call](const net::response_head& head) {
-    call->on_head(head);
-  };
-  handlers.on_body = [call](std::string_view bytes) { call->on_body(bytes); };
-  handlers.on_done = [call](std::optional<net::client_failure> failure) {
-    call->on_done(failure);
-  };
   call->sent = steady::now();
   auto handle = client_->send(options_->origin, options_->tls, std::move(http),
-                              std::move(handlers));
-  prune();
-  calls_[key_of(ticket)] = handle;
+                              detail::handlers_for(call));
+  calls_.add(ticket, std::move(handle));
 }
 
 void endpoint_model::abandon(const attempt_ticket& ticket) {
-  auto i = calls_.find(key_of(ticket));
-  if (i == calls_.end())
-    return;
-  i->second.cancel();
-  calls_.erase(i);
-}
-
-void endpoint_model::prune() {
-  if (calls_.size() < prune_at_)
-    return;
-  for (auto i = calls_.begin(); i != calls_.end();)
-    i = i->second.done() ? calls_.erase(i) : std::next(i);
-  prune_at_ = std::max<std::size_t>(64, calls_.size() * 2);
+  calls_.cancel(ticket);
 }
 
 caf::expected<std::shared_ptr<model_backend>>

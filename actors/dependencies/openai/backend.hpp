@@ -12,7 +12,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -20,6 +19,7 @@
 
 #include "actors/common/delta_board.hpp"
 #include "actors/dependencies/backend.hpp"
+#include "actors/dependencies/detail/http_attempts.hpp"
 #include "actors/dependencies/openai/model_metrics.hpp"
 #include "actors/dependencies/openai/request.hpp"
 #include "config/dependencies.hpp"
@@ -71,8 +71,6 @@ class endpoint_model final : public model_backend {
   endpoint_model(endpoint_options options,
                  std::shared_ptr<net::http_client> client);
 
-  ~endpoint_model() override;
-
   /// Sends one attempt; its outcome is reported from the client's thread.
   void start(const model_request& request,
              const attempt_ticket& ticket) override;
@@ -82,15 +80,12 @@ class endpoint_model final : public model_backend {
   void abandon(const attempt_ticket& ticket) override;
 
  private:
-  /// Forgets exchanges that ended (amortised over starts).
-  void prune();
-
   /// Read by the client's threads too: immutable.
   std::shared_ptr<const endpoint_options> options_;
   std::shared_ptr<net::http_client> client_;
-  /// (call, attempt) -> the exchange's handle, while it may be running.
-  std::unordered_map<std::uint64_t, net::call_handle> calls_;
-  std::size_t prune_at_ = 64;
+  /// The exchanges that may be running; cancelled when the backend goes
+  /// (the provider actor is gone: nobody waits for their answers).
+  detail::http_attempts calls_;
 };
 
 /// The backend of provider `name` from its settings: the endpoint parsed,

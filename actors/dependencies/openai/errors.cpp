@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/common/secret_text.hpp"
 #include "net/retry_after.hpp"
 
 namespace warden::openai {
@@ -21,17 +22,6 @@ struct endpoint_error {
   std::string message;
   std::string code;
 };
-
-/// Cuts `text` to at most `n` bytes, at a character boundary (a reason
-/// stays valid UTF-8 when the message was).
-void cut(std::string& text, std::size_t n) {
-  if (text.size() <= n)
-    return;
-  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80)
-    --n;
-  text.resize(n);
-  text += "...";
-}
 
 std::string string_or_number(const json& x) {
   if (x.is_string())
@@ -74,15 +64,6 @@ bool is_zero(std::string_view x) {
 
 } // namespace
 
-std::string redact(std::string text, std::string_view secret) {
-  if (secret.empty())
-    return text;
-  for (auto at = text.find(secret); at != std::string::npos;
-       at = text.find(secret, at))
-    text.replace(at, secret.size(), "[redacted]");
-  return text;
-}
-
 std::optional<std::chrono::milliseconds>
 requested_wait(const header_lookup& header, std::uint64_t now_unix_ms) {
   if (auto ms = net::parse_retry_after_ms(header("retry-after-ms")))
@@ -120,11 +101,11 @@ classified_failure classify_status(unsigned status, std::string_view body,
     result.error = error_class::permanent;
   }
   auto message = redact(std::move(error.message), api_key);
-  cut(message, max_message_bytes);
+  cut_text(message, max_message_bytes);
   result.reason = "the endpoint answered HTTP " + std::to_string(status);
   if (!error.code.empty()) {
     auto code = redact(error.code, api_key);
-    cut(code, 64);
+    cut_text(code, 64);
     result.reason += " (" + code + ")";
   }
   if (!message.empty())

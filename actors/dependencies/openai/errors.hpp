@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "actors/common/secret_text.hpp"
 #include "policies/retry_policy.hpp"
 
 namespace warden::openai {
@@ -53,8 +54,8 @@ classify_stream_error(std::string_view data, std::string_view api_key);
 [[nodiscard]] std::optional<std::chrono::milliseconds>
 requested_wait(const header_lookup& header, std::uint64_t now_unix_ms);
 
-/// `text` with every occurrence of `secret` replaced by `[redacted]`
-/// (nothing when `secret` is empty).
-[[nodiscard]] std::string redact(std::string text, std::string_view secret);
+/// Secrets are taken out of endpoints' messages as everywhere
+/// (actors/common/secret_text.hpp).
+using warden::redact;
 
 } // namespace warden::openai

@@ -9,50 +9,12 @@
 #include <caf/all.hpp>
 #include <caf/test/unit_test.hpp>
 
-#include "actors/dependencies/tool_registry.hpp"
-#include "actors/node/start.hpp"
-#include "actors/protocol/messages.hpp"
-#include "config/load.hpp"
+#include "tests/actors/dependencies/one_tool_node.hpp"
 
 using namespace warden;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct test_config : caf::actor_system_config {
-  test_config() {
-    warden::add_message_types(*this);
-    set("scheduler.max-threads", 2);
-  }
-};
-
-/// An agent `assistant` whose scripted model calls its one tool `run`
-/// (the command tool defined by `tool`) once, then answers.
-std::string node_config(const std::string& tool) {
-  return R"(
-[admission]
-default_tier = "free"
-
-[tiers.free]
-in_flight_cap = 4
-
-[providers.scripted]
-kind = "scripted"
-timeout_ms = 5000
-
-[tools.run]
-kind = "command"
-timeout_ms = 10000
-kill_grace_ms = 100
-)" + tool +
-         R"(
-
-[agents.assistant]
-provider = "scripted"
-tools = ["run"]
-turn_timeout_ms = 30000
-)";
-}
 
 std::string read(const std::filesystem::path& path) {
   std::ifstream in{path, std::ios::binary};
@@ -63,20 +25,19 @@ std::string read(const std::filesystem::path& path) {
 
 /// A node on a real actor system (its command tools run real processes).
 struct fixture {
-  test_config cfg;
+  test::real_node_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
   node_handle handle;
 
-  explicit fixture(const std::string& tool) {
-    auto loaded = config::load_string(node_config(tool), "node.toml");
-    for (const auto& err : loaded.errors)
-      CAF_MESSAGE(err.to_string());
-    CAF_REQUIRE(loaded.ok());
-    auto started =
-        start_node(sys, loaded.value, tool_registry{}, nullptr, {true, false});
-    CAF_REQUIRE(started);
-    handle = std::move(*started);
+  /// `tool`: the keys of the command tool `run` besides its kind and
+  /// timeouts.
+  explicit fixture(const std::string& tool)
+      : handle(test::start_one_tool_node(
+            sys, test::one_tool_node("run", "kind = \"command\"\n"
+                                            "timeout_ms = 10000\n"
+                                            "kill_grace_ms = 100\n" +
+                                                tool))) {
     CAF_REQUIRE(handle.processes != nullptr);
   }
 
@@ -84,21 +45,7 @@ struct fixture {
 
   /// Runs `input` on the assistant and returns its final status.
   run_status run(const std::string& input) {
-    run_status status;
-    self->request(handle.node, 10s,
-                  submit_run{"acme", "assistant", input, "", ""})
-        .receive(
-            [&](const run_ack& ack) {
-              self->request(handle.node, 30s, await_run{"acme", ack.run})
-                  .receive([&](const run_status& x) { status = x; },
-                           [&](const caf::error& err) {
-                             CAF_FAIL("await failed: " << sys.render(err));
-                           });
-            },
-            [&](const caf::error& err) {
-              CAF_FAIL("submit failed: " << sys.render(err));
-            });
-    return status;
+    return test::run_assistant(self, handle.node, input);
   }
 
   /// The tool_finished step of `run`.
