@@ -109,6 +109,9 @@ struct process_slot {
   bool relist = false;
   std::uint64_t calls = 0;
   caf::actor_clock::time_point last_used;
+  /// An idle_due timer is pending for it (one at a time, however many
+  /// calls it serves meanwhile).
+  bool idle_armed = false;
 };
 
 struct server_state {
@@ -593,9 +596,11 @@ struct server_state {
 
   void become_free(std::uint64_t child, process_slot& slot) {
     slot.last_used = now();
-    if (cfg.settings.idle_ttl_ms > 0)
+    if (cfg.settings.idle_ttl_ms > 0 && !slot.idle_armed) {
+      slot.idle_armed = true;
       self->delayed_send(self, milliseconds{cfg.settings.idle_ttl_ms},
                          idle_due{child});
+    }
     dispatch();
   }
 
@@ -639,12 +644,16 @@ struct server_state {
     if (i == slots.end())
       return;
     auto& slot = i->second;
+    slot.idle_armed = false;
+    auto ttl = milliseconds{cfg.settings.idle_ttl_ms};
+    if (is_free(slot) && now() - slot.last_used >= ttl)
+      return stop_process(msg.child, process::kill_reason::idle, "idle", false);
+    // Used since, or busy now: check again when it may have idled long
+    // enough (a busy one is checked again when it becomes free).
     if (!is_free(slot))
       return;
-    auto ttl = milliseconds{cfg.settings.idle_ttl_ms};
-    if (now() - slot.last_used < ttl)
-      return; // used since: a later timer checks again
-    stop_process(msg.child, process::kill_reason::idle, "idle", false);
+    slot.idle_armed = true;
+    self->delayed_send(self, slot.last_used + ttl - now(), idle_due{msg.child});
   }
 
   void on_restart_due(const restart_due& msg) {
