@@ -215,9 +215,13 @@ std::size_t governor_state::unpark(governed_target& entry, std::size_t count) {
 }
 
 void governor_state::release(permit_kind kind, std::uint32_t count) {
-  auto entry =
-      targets_.find(self_->current_sender() ? self_->current_sender()->address()
-                                            : caf::actor_addr{});
+  // An anonymous release (a runner's last batch as it stops) names no
+  // dependency; a null address must not reach the map either: its hash
+  // reads the address's control block.
+  const auto& sender = self_->current_sender();
+  if (!sender)
+    return;
+  auto entry = targets_.find(sender->address());
   if (entry == targets_.end())
     return; // not a dependency we delegated to
   auto& held = entry->second.held[index(kind)];
