@@ -44,6 +44,9 @@ void http_seeds(writer& w);
 /// Seeds of the openai_response target (seeds_http.cpp).
 void openai_seeds(writer& w);
 
+/// Seeds of mcp_messages: a server's stdout (fuzz/seeds_http.cpp).
+void mcp_seeds(writer& w);
+
 /// Seeds of the api_request target (seeds_http.cpp).
 void api_seeds(writer& w);
 

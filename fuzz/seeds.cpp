@@ -292,6 +292,7 @@ int main(int argc, char** argv) {
   warden::fuzz::recovery_seeds(w);
   warden::fuzz::http_seeds(w);
   warden::fuzz::openai_seeds(w);
+  warden::fuzz::mcp_seeds(w);
   warden::fuzz::api_seeds(w);
   if (w.failed()) {
     std::cerr << "warden-fuzz-seeds: cannot write to " << argv[2] << '\n';

@@ -51,6 +51,29 @@ void openai_seeds(writer& w) {
             "sk-fuzz-0123456789abcdef\",\"code\":\"invalid_api_key\"}}\n\n");
 }
 
+void mcp_seeds(writer& w) {
+  w.put("mcp_messages", "startup",
+        "{\"method\":\"notifications/tools/list_changed\",\"jsonrpc\":"
+        "\"2.0\"}\n"
+        "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocolVersion\":"
+        "\"2025-06-18\",\"capabilities\":{\"tools\":{\"listChanged\":"
+        "true}},\"serverInfo\":{\"name\":\"s\",\"version\":\"1\"}}}\r\n"
+        "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"tools\":[{\"name\":"
+        "\"get sum!\",\"description\":\"adds\",\"inputSchema\":{\"type\":"
+        "\"object\"}},{\"name\":\"bad\",\"inputSchema\":3}],"
+        "\"nextCursor\":\"p2\"}}\n");
+  w.put("mcp_messages", "calls",
+        "{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"content\":[{\"type\":"
+        "\"text\",\"text\":\"The sum of 2 and 3 is 5.\"},{\"type\":\"image\","
+        "\"data\":\"AAAA\",\"mimeType\":\"image/png\"}]}}\n"
+        "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"content\":[],"
+        "\"structuredContent\":{\"sum\":5},\"isError\":true}}\n"
+        "{\"jsonrpc\":\"2.0\",\"id\":\"s1\",\"method\":\"ping\"}\n"
+        "{\"jsonrpc\":\"2.0\",\"id\":5,\"error\":{\"code\":-32602,"
+        "\"message\":\"unknown tool\"}}\n"
+        "not json\n");
+}
+
 void api_seeds(writer& w) {
   // A reader byte (0 run, 1 turn, 2 chat, 3 wait, id and key), then text.
   w.put(

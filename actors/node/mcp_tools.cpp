@@ -57,7 +57,11 @@ start_mcp_servers(caf::actor_system& sys, const config::settings& settings,
     started.push_back(actor);
     out.servers[name] = actor;
   }
-  // Every server lists its tools at once; the wait is the slowest's.
+  // Every server starts listing its tools at once (this first ask's answer
+  // goes nowhere); the waits below then take the slowest's time, not the
+  // sum.
+  for (const auto& entry : out.servers)
+    caf::anon_send(entry.second, mcp::discover_atom::value);
   caf::scoped_actor self{sys};
   for (const auto& [name, server] : settings.mcp_servers) {
     auto wait = std::chrono::milliseconds{server.startup_timeout_ms} +

@@ -135,8 +135,6 @@ struct server_state {
 
   caf::actor_clock::time_point now() const { return self->clock().now(); }
 
-  const std::string& name_of() const { return cfg.name; }
-
   void note(const std::string& text) {
     if (cfg.log)
       cfg.log("mcp server " + cfg.name + ": " + text);
