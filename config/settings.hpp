@@ -8,6 +8,7 @@
 #include "config/admission.hpp"
 #include "config/agents.hpp"
 #include "config/api.hpp"
+#include "config/cluster.hpp"
 #include "config/dependencies.hpp"
 #include "config/endpoint.hpp"
 #include "config/governor.hpp"
@@ -30,8 +31,8 @@ const char* to_string(scheduler_policy x) noexcept;
 
 /// [node]: identity and resources of this node.
 struct node_settings {
-  /// Name of this node among its peers: 1 to 64 characters of [A-Za-z0-9_-].
-  /// Default "warden-1".
+  /// Name of this node among its peers (in a cluster, one of [cluster]
+  /// nodes): 1 to 64 characters of [A-Za-z0-9_-]. Default "warden-1".
   std::string name = "warden-1";
   /// Directory of the node's database and files; relative paths are resolved
   /// against wardend's working directory. Default "./var".
@@ -70,9 +71,6 @@ struct node_settings {
   /// quarter of it, so peer nodes stay connected. 0 = never. Range
   /// [0, 3600000]. Default 0 (see config/warden.toml).
   std::uint64_t peer_idle_timeout_ms = 0;
-  /// Other nodes of the cluster ("host:port" each, port not 0, no duplicate,
-  /// not this node's own listen address). Default empty (a single node).
-  std::vector<endpoint> peers;
 };
 
 /// [metrics]: the Prometheus endpoint.
@@ -137,6 +135,8 @@ struct storage_settings {
 struct settings {
   /// [node].
   node_settings node;
+  /// [cluster].
+  cluster_settings cluster;
   /// [metrics].
   metrics_settings metrics;
   /// [api].

@@ -57,13 +57,13 @@ void rule_context::report(const std::string& key, std::string message) {
     errors_.push_back(where_.error(key, std::move(message)));
 }
 
-void rule_context::report_missing(const std::string& key,
-                                  const std::string& required_by,
-                                  std::string message) {
-  if (where_.invalid(key) || where_.invalid(required_by))
+void rule_context::report_near(const std::string& key,
+                               const std::string& instead,
+                               std::string message) {
+  if (where_.invalid(key) || where_.invalid(instead))
     return;
-  // An empty value is reported where it is written.
-  auto at = where_.find(where_.present(key) ? key : required_by);
+  // A value the file writes (an empty one included) is reported there.
+  auto at = where_.find(where_.present(key) ? key : instead);
   errors_.push_back(
       config_error{where_.file(), at.line, at.column, key, std::move(message)});
 }
@@ -71,11 +71,16 @@ void rule_context::report_missing(const std::string& key,
 void rule_context::report_undefined(const std::string& key,
                                     const std::string& name, const char* what,
                                     const std::vector<std::string>& defined) {
+  report(key, undefined_message(name, what, defined));
+}
+
+std::string undefined_message(const std::string& name, const char* what,
+                              const std::vector<std::string>& defined) {
   std::string message = "`" + name + "` is not a defined " + what +
                         "; defined: " + name_list(defined);
   if (auto guess = closest(name, defined); !guess.empty())
     message += " (did you mean `" + guess + "`?)";
-  report(key, std::move(message));
+  return message;
 }
 
 void sort_in_file_order(config_errors& errors) {
@@ -101,6 +106,7 @@ config_errors validate(const settings& value, const source_map& where) {
   detail::check_values(value, checked, result);
   detail::rule_context context{value, checked, result};
   detail::check_node_rules(context);
+  detail::check_cluster_rules(context);
   detail::check_tls_rules(context);
   detail::check_api_rules(context);
   detail::check_admission_rules(context);

@@ -71,6 +71,12 @@ std::optional<std::uint16_t> parse_port(std::string_view text) {
   return static_cast<std::uint16_t>(result);
 }
 
+// What an endpoint under `rule` looks like, for messages.
+std::string endpoint_form(port_rule rule) {
+  return std::string{"\"host:port\" with a port in ["} +
+         (rule == port_rule::non_zero ? "1" : "0") + ", 65535]";
+}
+
 std::string format_real(double x) {
   std::ostringstream out;
   out << x;
@@ -212,6 +218,9 @@ std::string check_table_key(const std::string& x, text_rule rule) {
 std::string check(const endpoint& x, port_rule rule) {
   if (rule == port_rule::any_or_off && x.is_off() && x.port == 0)
     return {};
+  // An address left out (a cluster member's, whose default is none).
+  if (x.is_off() && x.port == 0)
+    return "is required: " + endpoint_form(rule);
   if (!is_valid_host(x.host) || (rule == port_rule::non_zero && x.port == 0))
     return bad_endpoint(x.to_string(), rule);
   return {};
@@ -228,9 +237,7 @@ std::optional<endpoint> parse_endpoint(std::string_view text) {
 }
 
 std::string bad_endpoint(std::string_view text, port_rule rule) {
-  return std::string{"must be \"host:port\" with a port in ["} +
-         (rule == port_rule::non_zero ? "1" : "0") + ", 65535], got " +
-         quoted(text) +
+  return "must be " + endpoint_form(rule) + ", got " + quoted(text) +
          (rule == port_rule::any_or_off ? " (\"\" turns it off)" : "");
 }
 

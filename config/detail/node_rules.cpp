@@ -43,19 +43,6 @@ void check_node_rules(rule_context& context) {
   check_clash(context, "node.listen", node.listen, "api.listen", api.listen);
   check_clash(context, "metrics.listen", metrics.listen, "api.listen",
               api.listen);
-  for (std::size_t i = 0; i < node.peers.size(); ++i) {
-    auto key = "node.peers[" + std::to_string(i) + "]";
-    const auto& peer = node.peers[i];
-    if (peer == node.listen && context.usable({"node.listen"}))
-      context.report(key, "is this node's own listen address (" +
-                              peer.to_string() + "); list other nodes only");
-    for (std::size_t j = 0; j < i; ++j)
-      if (node.peers[j] == peer) {
-        context.report(key, "duplicate of node.peers[" + std::to_string(j) +
-                                "] (" + peer.to_string() + ")");
-        break;
-      }
-  }
   // Sessions running a turn stay resident, so the cap on resident sessions
   // must hold every run the node admits.
   const auto& sessions = context.value().sessions;

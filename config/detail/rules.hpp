@@ -2,6 +2,7 @@
 
 #include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/error.hpp"
@@ -32,12 +33,20 @@ class rule_context {
   /// Reports `message` about `key`, unless `key` was rejected while reading.
   void report(const std::string& key, std::string message);
 
+  /// Reports `message` about `key` at its own position when the file sets
+  /// it, else at the position of `instead` (a key of the same rule that the
+  /// file may set); nothing when either was rejected while reading.
+  void report_near(const std::string& key, const std::string& instead,
+                   std::string message);
+
   /// Reports `message` about the required `key`, which is absent or empty:
   /// at its own position when the file sets it, else at the position of
   /// `required_by` (the key whose value makes `key` required); nothing when
   /// either was rejected while reading.
   void report_missing(const std::string& key, const std::string& required_by,
-                      std::string message);
+                      std::string message) {
+    report_near(key, required_by, std::move(message));
+  }
 
   /// Reports that `key` names `name`, which is not one of `defined` (the
   /// names of the `what` tables, e.g. "tier").
@@ -50,6 +59,12 @@ class rule_context {
   const source_map& where_;
   config_errors& errors_;
 };
+
+/// "`name` is not a defined `what`; defined: `a`, `b`", with the closest
+/// defined name when one is close.
+[[nodiscard]] std::string
+undefined_message(const std::string& name, const char* what,
+                  const std::vector<std::string>& defined);
 
 /// The names of a map's entries.
 template <class Map>
@@ -73,6 +88,11 @@ void check_node_rules(rule_context& context);
 
 /// [api]: its keys (a tenant or admin each, one digest per key).
 void check_api_rules(rule_context& context);
+
+/// [cluster]: 2 to 256 members, each name and address once, this node
+/// among them at its own listen address, a shared CA, and the failure
+/// timeout against the heartbeat interval.
+void check_cluster_rules(rule_context& context);
 
 /// The node's TLS files: node.tls_cert, tls_key and tls_ca_file.
 void check_tls_rules(rule_context& context);

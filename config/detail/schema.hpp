@@ -9,16 +9,23 @@
 // the value checker of validate() (checking settings built in C++).
 //
 // A visitor V provides:
-//   field(key, bool&)   field(key, optional<double>&, real_range)
-//   field(key, integral&, int_range)        field(key, optional<integral>&,
-//   int_range) field(key, double&, real_range)         field(key, std::string&,
-//   text_rule) field(key, enum&)                       field(key,
-//   std::vector<enum>&) field(key, endpoint&, port_rule)        field(key,
-//   std::vector<endpoint>&, port_rule) field(key, std::vector<std::string>&,
-//   text_rule) field(key, std::map<std::string, std::string>&, text_rule
-//   names, text_rule values)
-//   table(key, T&)       named_tables(key, std::map<std::string,
-//   T>&) table_array(key, std::vector<T>&)
+//   field(key, bool&)
+//   field(key, integral&, int_range)
+//   field(key, optional<integral>&, int_range)
+//   field(key, double&, real_range)
+//   field(key, optional<double>&, real_range)
+//   field(key, std::string&, text_rule)
+//   field(key, enum&)
+//   field(key, std::vector<enum>&)
+//   field(key, endpoint&, port_rule)
+//   field(key, std::vector<std::string>&, text_rule)
+//   field(key, std::map<std::string, std::string>&, text_rule names,
+//         text_rule values)
+//   table(key, T&)
+//   named_tables(key, std::map<std::string, T>&)
+//   table_array(key, std::vector<T>&)
+//   retired(key, message): a key the file no longer takes; `message` says
+//     what replaced it
 namespace warden::config::detail {
 
 /// The allowed ranges, named once (the struct comments repeat them).
@@ -89,6 +96,13 @@ inline constexpr int_range api_threads{1, 64};
 inline constexpr int_range body_bytes{1'024, 67'108'864};
 /// Number of [[priorities]] classes.
 inline constexpr int_range priority_classes{1, 16};
+/// cluster.heartbeat_interval_ms.
+inline constexpr int_range heartbeat_interval_ms{10, 60'000};
+/// cluster.failure_timeout_ms (and at least twice the heartbeat interval).
+inline constexpr int_range failure_timeout_ms{20, 600'000};
+/// Members of a cluster ([cluster] nodes when not empty): a member's index is
+/// the 8 high bits of the ids it creates.
+inline constexpr int_range cluster_members{2, 256};
 } // namespace limits
 
 template <class V>
@@ -108,7 +122,23 @@ void describe(V& v, node_settings& x) {
           limits::connections);
   v.field("peer_idle_timeout_ms", x.peer_idle_timeout_ms,
           limits::drain_timeout_ms);
-  v.field("peers", x.peers, port_rule::non_zero);
+  v.retired("peers", "was replaced by [cluster] nodes: every member, this "
+                     "node among them, as { name, address }");
+}
+
+template <class V>
+void describe(V& v, cluster_member& x) {
+  v.field("name", x.name, text_rule::name);
+  v.field("address", x.address, port_rule::non_zero);
+}
+
+template <class V>
+void describe(V& v, cluster_settings& x) {
+  v.table_array("nodes", x.nodes);
+  v.field("heartbeat_interval_ms", x.heartbeat_interval_ms,
+          limits::heartbeat_interval_ms);
+  v.field("failure_timeout_ms", x.failure_timeout_ms,
+          limits::failure_timeout_ms);
 }
 
 template <class V>
@@ -375,6 +405,7 @@ void describe(V& v, storage_settings& x) {
 template <class V>
 void describe(V& v, settings& x) {
   v.table("node", x.node);
+  v.table("cluster", x.cluster);
   v.table("metrics", x.metrics);
   v.table("api", x.api);
   v.table("admission", x.admission);

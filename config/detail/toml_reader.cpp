@@ -200,10 +200,12 @@ class table_reader {
       x = std::move(*address);
   }
 
-  void field(const char* key, std::vector<endpoint>& x, port_rule rule) {
-    read_array(key, x, [&](const std::string& path, const toml::value& item) {
-      return read_endpoint(path, item, rule);
-    });
+  // A key the schema no longer takes: refused with what replaced it, rather
+  // than as an unknown key.
+  void retired(const char* key, const char* message) {
+    auto* value = lookup(key);
+    if (value != nullptr)
+      report(join(prefix_, key), key_position(*value, key), message);
   }
 
   template <class T>

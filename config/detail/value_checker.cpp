@@ -86,10 +86,8 @@ class value_checker {
     report(join(prefix_, key), check(x, rule));
   }
 
-  void field(const char* key, const std::vector<endpoint>& x, port_rule rule) {
-    auto base = join(prefix_, key);
-    for (std::size_t i = 0; i < x.size(); ++i)
-      report(base + '[' + std::to_string(i) + ']', check(x[i], rule));
+  void retired(const char*, const char*) {
+    // Settings hold no member for it.
   }
 
   template <class T>

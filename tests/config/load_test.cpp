@@ -31,6 +31,9 @@ CAF_TEST(the shipped configuration describes the demo node) {
   const auto& cfg = result.value;
   CAF_CHECK_EQUAL(cfg.node.data_dir, "./var");
   CAF_CHECK_EQUAL(cfg.node.listen.to_string(), "127.0.0.1:4242");
+  CAF_CHECK(!cfg.cluster.enabled());
+  CAF_CHECK_EQUAL(cfg.cluster.heartbeat_interval_ms, 500u);
+  CAF_CHECK_EQUAL(cfg.cluster.failure_timeout_ms, 3000u);
   CAF_CHECK_EQUAL(cfg.metrics.listen.to_string(), "127.0.0.1:9464");
   CAF_CHECK_EQUAL(cfg.admission.global_cap, 4096u);
   CAF_REQUIRE_EQUAL(cfg.tiers.size(), 3u);
@@ -80,7 +83,9 @@ CAF_TEST(an empty file gives every default) {
   CAF_CHECK_EQUAL(cfg.node.data_dir, "./var");
   CAF_CHECK_EQUAL(cfg.node.scheduler_threads, 0u);
   CAF_CHECK(cfg.node.listen == (endpoint{"127.0.0.1", 4242}));
-  CAF_CHECK(cfg.node.peers.empty());
+  CAF_CHECK(!cfg.cluster.enabled());
+  CAF_CHECK_EQUAL(cfg.cluster.heartbeat_interval_ms, 500u);
+  CAF_CHECK_EQUAL(cfg.cluster.failure_timeout_ms, 3000u);
   CAF_CHECK(cfg.metrics.listen == (endpoint{"127.0.0.1", 9464}));
   CAF_CHECK_EQUAL(cfg.admission.global_cap, 4096u);
   CAF_CHECK_EQUAL(cfg.admission.global_queue_cap, 65536u);
@@ -122,8 +127,10 @@ CAF_TEST(a table with no keys takes the defaults of its struct) {
 
 CAF_TEST(values of every type are read into the settings) {
   auto result = load(R"(
-[node]
-peers = ["10.0.0.2:4242", "[::1]:4243", "node-3.example:4242"]
+[metrics]
+listen = "[::1]:4243"
+[api]
+listen = "node-3.example:4244"
 [providers.p.retry]
 multiplier = 3
 retry_on = ["timeout"]
@@ -134,11 +141,10 @@ failure_rate = 0.25
 )");
   CAF_REQUIRE(result.ok());
   const auto& cfg = result.value;
-  CAF_REQUIRE_EQUAL(cfg.node.peers.size(), 3u);
-  CAF_CHECK_EQUAL(cfg.node.peers[1].host, "::1");
-  CAF_CHECK_EQUAL(cfg.node.peers[1].port, 4243u);
-  CAF_CHECK_EQUAL(cfg.node.peers[1].to_string(), "[::1]:4243");
-  CAF_CHECK_EQUAL(cfg.node.peers[2].host, "node-3.example");
+  CAF_CHECK_EQUAL(cfg.metrics.listen.host, "::1");
+  CAF_CHECK_EQUAL(cfg.metrics.listen.port, 4243u);
+  CAF_CHECK_EQUAL(cfg.metrics.listen.to_string(), "[::1]:4243");
+  CAF_CHECK_EQUAL(cfg.api.listen.host, "node-3.example");
   const auto& provider = cfg.providers.at("p");
   CAF_CHECK_EQUAL(provider.retry.multiplier, 3.0);
   CAF_REQUIRE_EQUAL(provider.retry.retry_on.size(), 1u);

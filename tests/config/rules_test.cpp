@@ -97,16 +97,6 @@ CAF_TEST(listeners on the same port of different hosts do not clash) {
   CAF_CHECK(result.ok());
 }
 
-CAF_TEST(duplicate peers are refused) {
-  CAF_CHECK(only_error(load("[node]\npeers = [\"a:1\", \"b:1\", \"a:1\"]\n"),
-                       "node.peers[2]", 2, "duplicate of node.peers[0]"));
-}
-
-CAF_TEST(a node listed among its own peers is refused) {
-  CAF_CHECK(only_error(load("[node]\npeers = [\"127.0.0.1:4242\"]\n"),
-                       "node.peers[0]", 2, "own listen address"));
-}
-
 // Providers and tools ---------------------------------------------------------
 
 CAF_TEST(an openai provider without an endpoint is refused) {
@@ -366,7 +356,7 @@ CAF_TEST(fewer resident sessions than the global cap are refused) {
 CAF_TEST(a file with several problems reports every one in file order) {
   auto result = load(R"([node]
 name = 7
-peers = ["10.0.0.2:4242", "10.0.0.2:4242"]
+drain_timeout_ms = -1
 [admission]
 global_cap = 0
 [tiers.pro]
@@ -387,7 +377,7 @@ weight = 2
   CAF_MESSAGE("errors:" << render(result.errors));
   CAF_CHECK_EQUAL(result.errors.size(), 10u);
   CAF_CHECK(has_error(result, "node.name", 2, "must be a string"));
-  CAF_CHECK(has_error(result, "node.peers[1]", 3, "duplicate"));
+  CAF_CHECK(has_error(result, "node.drain_timeout_ms", 3, "[0, 3600000]"));
   CAF_CHECK(has_error(result, "admission.global_cap", 5, "[1, 1048576]"));
   CAF_CHECK(has_error(result, "tiers.pro.in_flight_cap", 7, "integer"));
   CAF_CHECK(has_error(result, "tenants.acme.tier", 9, "`gold`"));

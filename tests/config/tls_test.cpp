@@ -78,7 +78,6 @@ CAF_TEST(an off node port clashes with no listener) {
   CAF_CHECK(load("[node]\nlisten = \"\"\n[metrics]\nlisten = "
                  "\"0.0.0.0:4242\"\n")
                 .ok());
-  CAF_CHECK(load("[node]\nlisten = \"\"\npeers = [\"10.0.0.1:4242\"]\n").ok());
 }
 
 CAF_TEST(a bad node address mentions that empty means off) {

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/endpoint.hpp"
+
+namespace warden::config {
+
+/// One member of [cluster] nodes.
+struct cluster_member {
+  /// The member's [node] name: 1 to 64 characters of [A-Za-z0-9_-].
+  /// Required.
+  std::string name;
+  /// Its node port ([node] listen): where members and clients reach it,
+  /// "host:port" with a port not 0. Required.
+  endpoint address{"", 0};
+};
+
+/// [cluster]: the nodes that form one runtime with this one.
+struct cluster_settings {
+  /// Every member, this node included; its position is the member's index
+  /// (the high bits of the ids it creates), so members must list the same
+  /// nodes in the same order. Empty: a single node; else 2 to 256 members,
+  /// no name or address twice, one of them named [node] name with [node]
+  /// listen as its address. Default empty.
+  std::vector<cluster_member> nodes;
+  /// How often a node tells each member it is alive, in milliseconds.
+  /// Range [10, 60000]. Default 500.
+  std::uint64_t heartbeat_interval_ms = 500;
+  /// A member not heard from for this long is declared down, in
+  /// milliseconds. Range [20, 600000], and at least twice
+  /// heartbeat_interval_ms. Default 3000.
+  std::uint64_t failure_timeout_ms = 3'000;
+
+  /// Whether this node is one of a cluster: nodes is not empty (and so, once
+  /// validated, lists 2 members or more).
+  [[nodiscard]] bool enabled() const noexcept { return !nodes.empty(); }
+
+  /// The index of the member named `name` in nodes, or nodes.size() when
+  /// none.
+  [[nodiscard]] std::size_t index_of(std::string_view name) const noexcept;
+};
+
+} // namespace warden::config
