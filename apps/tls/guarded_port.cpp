@@ -47,6 +47,10 @@ caf::expected<std::uint16_t> guarded_port::publish(const caf::actor& node,
                  std::set<std::string>{}, host, true);
 }
 
+caf::actor guarded_port::connector() const {
+  return caf::actor_cast<caf::actor>(middleman_);
+}
+
 void guarded_port::sweep_until_stopped(std::chrono::milliseconds period) {
   std::unique_lock<std::mutex> lock{mutex_};
   while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {

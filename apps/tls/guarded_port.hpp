@@ -42,6 +42,11 @@ class guarded_port {
   [[nodiscard]] caf::expected<std::uint16_t>
   publish(const caf::actor& node, std::uint16_t port, const std::string& host);
 
+  /// The port's middleman actor: (connect_atom, host, port) opens a mutual
+  /// TLS connection with the same streams as the port's (a cluster's
+  /// members connect to each other through it).
+  [[nodiscard]] caf::actor connector() const;
+
  private:
   void sweep_until_stopped(std::chrono::milliseconds period);
 

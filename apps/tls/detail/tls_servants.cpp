@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <iostream>
+#include <openssl/err.h>
 #include <string>
 #include <utility>
 
@@ -73,19 +74,33 @@ class tls_stream final : public net::stream {
 
   // The transport policy of handle_event_impl.
 
+  // OpenSSL keeps its errors in a queue per thread, and libcaf_openssl
+  // asks SSL_get_error about a call that returned <= 0 without clearing the
+  // queue first: an error left by one failed session (a peer that hung up
+  // in its handshake) then reads as a failure of every other session the
+  // I/O thread serves next, and CAF closes them all. Each call here starts
+  // from an empty queue and leaves one behind.
+
   rw_state read_some(size_t& result, native_socket fd, void* buf, size_t len) {
+    ERR_clear_error();
     auto outcome = session_->read_some(result, fd, buf, len);
+    ERR_clear_error();
     return observe(outcome, result, len, false);
   }
 
   rw_state write_some(size_t& result, native_socket fd, const void* buf,
                       size_t len) {
+    ERR_clear_error();
     auto outcome = session_->write_some(result, fd, buf, len);
+    ERR_clear_error();
     return observe(outcome, result, len, true);
   }
 
   bool must_read_more(native_socket fd, size_t threshold) {
-    return session_->must_read_more(fd, threshold);
+    ERR_clear_error();
+    auto more = session_->must_read_more(fd, threshold);
+    ERR_clear_error();
+    return more;
   }
 
  private:
@@ -96,7 +111,8 @@ class tls_stream final : public net::stream {
       // Application data moved: the handshake is over.
       if (!established_) {
         established_ = true;
-        guard_->forget(owner_);
+        if (guard_)
+          guard_->forget(owner_);
       }
     } else if (outcome == rw_state::success && writing && len > 0) {
       stalled_ = true;
@@ -113,8 +129,8 @@ class tls_stream final : public net::stream {
   bool parked_ = false;
 };
 
-/// A BASP connection over tls_stream, tracked by the guard until its
-/// handshake is over.
+/// A BASP connection over tls_stream: accepted ones are tracked by the guard
+/// until their handshake is over; made ones (a null guard) are not.
 class tls_scribe final : public caf::io::scribe {
  public:
   tls_scribe(net::default_multiplexer& mpx, native_socket fd,
@@ -123,10 +139,14 @@ class tls_scribe final : public caf::io::scribe {
       : caf::io::scribe(net::conn_hdl_from_socket(fd)),
         guard_(guard),
         stream_(mpx, fd, std::move(session), guard, this) {
-    guard_->track(this, fd);
+    if (guard_)
+      guard_->track(this, fd);
   }
 
-  ~tls_scribe() override { guard_->forget(this); }
+  ~tls_scribe() override {
+    if (guard_)
+      guard_->forget(this);
+  }
 
   void configure_read(caf::io::receive_policy::config config) override {
     stream_.configure_read(config);
@@ -226,10 +246,31 @@ class tls_middleman final : public caf::io::middleman_actor_impl {
   const char* name() const override { return "warden.tls_middleman"; }
 
  protected:
-  caf::expected<caf::io::scribe_ptr> connect(const std::string&,
-                                             uint16_t) override {
-    return caf::make_error(caf::sec::cannot_connect_to_node,
-                           "the node port's middleman only listens");
+  caf::expected<caf::io::scribe_ptr> connect(const std::string& host,
+                                             uint16_t port) override {
+    auto fd = net::new_tcp_connection(host, port);
+    if (!fd)
+      return std::move(fd.error());
+    caf::detail::socket_guard closer{*fd};
+    if (!net::nonblocking(*fd, true))
+      return caf::make_error(caf::sec::cannot_connect_to_node,
+                             "cannot make the socket non-blocking");
+    caf::openssl::session_ptr session;
+    try {
+      session = caf::openssl::make_session(system(), *fd, false);
+    } catch (const std::exception& e) {
+      return caf::make_error(caf::sec::cannot_connect_to_node,
+                             std::string{"TLS session refused: "} + e.what());
+    }
+    if (!session)
+      return caf::make_error(caf::sec::cannot_connect_to_node,
+                             "the TLS handshake failed");
+    auto& mpx =
+        static_cast<net::default_multiplexer&>(system().middleman().backend());
+    auto scribe =
+        caf::make_counted<tls_scribe>(mpx, *fd, std::move(session), nullptr);
+    closer.release();
+    return scribe;
   }
 
   caf::expected<caf::io::doorman_ptr> open(uint16_t port, const char* addr,

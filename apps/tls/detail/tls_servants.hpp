@@ -20,9 +20,12 @@ namespace warden::tls::detail {
 ///   read.
 /// - No deadline: `guard` closes handshakes that take too long, and the
 ///   oldest when a new one comes beyond its cap.
-/// It only listens: connecting (clients, migrations) stays with
-/// libcaf_openssl's middleman actor, whose streams never write before the
-/// peer answers.
+/// - OpenSSL's per-thread error queue: libcaf_openssl never clears it, so
+///   one failed session closed every other session of the I/O thread; our
+///   streams clear it around each call.
+/// It also connects (a cluster's members to each other), with the same
+/// streams and no guard, so that every TLS session of wardend is one of
+/// ours.
 caf::io::middleman_actor
 spawn_tls_middleman(caf::actor_system& system,
                     std::shared_ptr<handshake_guard> guard);
