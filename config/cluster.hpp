@@ -24,7 +24,7 @@ struct cluster_member {
 struct cluster_settings {
   /// Every member, this node included; its position is the member's index
   /// (the high bits of the ids it creates), so members must list the same
-  /// nodes in the same order. Empty: a single node; else 2 to 256 members,
+  /// nodes in the same order. Empty: a single node; else 2 to 32 members,
   /// no name or address twice, one of them named [node] name with [node]
   /// listen as its address. Default empty.
   std::vector<cluster_member> nodes;

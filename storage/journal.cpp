@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "policies/daily_budget.hpp"
+#include "policies/placement.hpp"
 #include "storage/detail/batch.hpp"
 #include "storage/keys.hpp"
 
@@ -113,8 +114,9 @@ memory_journal::append_owned(std::vector<journal_entry>&& batch) {
       continue; // see entry_kind::session_checkpoint
     if (detail::carries_run_record(e.kind)) {
       auto& x = *record++;
-      marks_.run = std::max(marks_.run, x.run);
-      marks_.session = std::max(marks_.session, x.session);
+      marks_.run = std::max(marks_.run, policies::counter_of(x.run));
+      marks_.session =
+          std::max(marks_.session, policies::counter_of(x.session));
       if (e.kind == entry_kind::run_accepted && !x.idempotency_key.empty())
         idempotency_[keys::idempotency(idempotency_tenant(x),
                                        x.idempotency_key)] = x.run;

@@ -62,8 +62,9 @@ struct journal_entry {
   std::string payload;
 };
 
-/// The highest ids storage has seen, so that a restarted node never reuses
-/// one.
+/// The highest id counters storage has seen (policies::counter_of: an id
+/// without its member and slot), so that a restarted node never hands one
+/// out again, whichever member made the ids it holds.
 struct id_watermarks {
   std::uint64_t run = 0;
   std::uint64_t session = 0;

@@ -35,6 +35,10 @@ struct rocks_options {
   bool sync = true;
   /// Recorded in the meta column family when the database is created.
   std::string node_name;
+  /// The node's index among its cluster's members (0 on a single node):
+  /// recorded when the database is created; a database created by another
+  /// index is refused, as its ids would collide with that member's.
+  std::uint32_t member = 0;
   /// Open a database refused as damaged anyway, with what is intact
   /// (wardend --accept-data-loss): the refusal is logged instead, and new
   /// run and session ids start above every id the database may have handed

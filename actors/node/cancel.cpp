@@ -94,7 +94,8 @@ caf::error make_room(node_ptr self, session_id session,
   }
   auto reason = "interrupted by a new turn of session " +
                 std::to_string(session) + " (run " +
-                std::to_string(st.ids.next_run) + ")";
+                std::to_string(st.ids.peek_run(policies::slot_of(session))) +
+                ")";
   // Newest first: a turn waiting behind the running one learns of its
   // cancel before the running one ends and lets it come up.
   for (auto id = open.rbegin(); id != open.rend(); ++id)

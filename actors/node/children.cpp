@@ -127,7 +127,7 @@ caf::result<caf::message> on_spawn_child(node_actor_ptr self,
     }
   }
   if (msg.child == 0)
-    msg.child = st.ids.next_run++;
+    msg.child = st.ids.new_run(policies::slot_of(root_id));
   auto& supervisor = st.trees.supervisors[root_id];
   if (!supervisor) {
     const auto& agent = root->status.agent;
@@ -163,7 +163,8 @@ void on_admit_child(node_actor_ptr self, admit_child& msg) {
     adopt_child(self, *existing, spawn, supervisor, priority);
     return;
   }
-  auto session = st.ids.next_session++;
+  // A tree stays on its root's node: the child's session takes its slot.
+  auto session = st.ids.new_session(policies::slot_of(spawn.root));
   auto& record = st.registry.sessions()[session];
   record = session_record{tenant, spawn.agent, nullptr, 0};
   record.open_runs.push_back(spawn.child);

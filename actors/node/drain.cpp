@@ -42,6 +42,16 @@ node_readiness on_get_readiness(node_ptr self) {
   return result;
 }
 
+node_counts on_get_node_counts(node_ptr self) {
+  const auto& st = self->state;
+  node_counts result;
+  result.resident_sessions = st.registry.resident();
+  for (const auto& [id, r] : st.runs)
+    if (r.phase != run_phase::final)
+      ++result.open_runs;
+  return result;
+}
+
 caf::result<drain_report> on_drain(node_ptr self) {
   auto& st = self->state;
   auto promise = self->make_response_promise();

@@ -431,10 +431,10 @@ caf::result<session_imported> on_import_session(node_ptr self,
   if (auto err = st.registry.stage(x.snapshot))
     return err;
   // Never hand out the imported ids again, even if the import fails.
-  st.ids.next_session = std::max(st.ids.next_session, x.session + 1);
-  st.ids.next_run = std::max(st.ids.next_run, x.snapshot.counters.last_run + 1);
+  st.ids.saw_session(x.session);
+  st.ids.saw_run(x.snapshot.counters.last_run);
   for (const auto& r : x.runs)
-    st.ids.next_run = std::max(st.ids.next_run, r.run + 1);
+    st.ids.saw_run(r.run);
   auto ticket = st.ids.next_ticket++;
   self->send(st.components.journal, journal_append{ticket, import_entries(x)});
   auto promise = self->make_response_promise();

@@ -18,6 +18,7 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
                          node_components components, node_options options) {
   self->state.components = std::move(components);
   self->state.options = std::move(options);
+  self->state.ids.member = self->state.options.member;
   auto& parts = self->state.components;
   if (!parts.time) {
     auto time = std::make_shared<actor_clock_source>(self->system());
@@ -91,6 +92,9 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
       [self](list_sessions& req) { return on_list_sessions(self, req); },
       [self](drain_node&) { return on_drain(self); },
       [self](get_readiness) { return on_get_readiness(self); },
+      [self](get_node_counts) { return on_get_node_counts(self); },
+      // A single node: a cluster's router answers this itself.
+      [](get_cluster) { return cluster_report{}; },
       [self](const pause_tenant& req) { return on_pause_tenant(self, req); },
       [self](drain_deadline_atom) { on_drain_deadline(self); },
   };

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -25,6 +26,7 @@
 #include "actors/protocol/messages.hpp"
 #include "actors/session/agent_runtime.hpp"
 #include "actors/session/registry.hpp"
+#include "policies/placement.hpp"
 #include "policies/session_cache.hpp"
 #include "storage/journal.hpp"
 #include "storage/snapshot_store.hpp"
@@ -107,6 +109,9 @@ struct node_options {
   std::chrono::milliseconds session_expiry{0};
   /// How often expiry looks for them ([storage] sweep_interval_ms).
   std::chrono::milliseconds sweep_interval{60'000};
+  /// The node's index among its cluster's members ([cluster] nodes), the
+  /// high bits of its ids; 0 on a single node.
+  std::uint32_t member = 0;
 };
 
 /// An `export_session` waiting for the snapshot of its resident session
@@ -135,13 +140,44 @@ struct final_write {
 };
 using journal_wait = std::variant<accepted_write, final_write, pending_import>;
 
-/// Where the node's new ids come from.
+/// Where the node's new ids come from: a counter for runs and one for
+/// sessions, composed with the node's member index and a placement slot
+/// (policies/placement.hpp). A single node is member 0 in slot 0, so its
+/// ids are the counters themselves.
 struct node_ids {
-  run_id next_run = 1;
-  session_id next_session = 1;
+  /// The node's index among its cluster's members (0 on a single node).
+  std::uint32_t member = 0;
+  /// The counter of the next run id.
+  std::uint64_t next_run = 1;
+  /// The counter of the next session id.
+  std::uint64_t next_session = 1;
   std::uint64_t next_ticket = 1;
   /// Names the next bounded await_run (see run_waiter).
   std::uint64_t next_waiter = 1;
+
+  /// The id the next run in `slot` gets, without taking it.
+  [[nodiscard]] run_id peek_run(std::uint32_t slot) const {
+    return policies::compose_id({member, slot, next_run});
+  }
+  /// Takes a new run id in `slot`.
+  [[nodiscard]] run_id new_run(std::uint32_t slot) {
+    auto id = peek_run(slot);
+    ++next_run;
+    return id;
+  }
+  /// Takes a new session id in `slot`.
+  [[nodiscard]] session_id new_session(std::uint32_t slot) {
+    return policies::compose_id({member, slot, next_session++});
+  }
+  /// Never hands out the counters of `run` or below again (a run id
+  /// another node made, or a store's watermark).
+  void saw_run(std::uint64_t run) {
+    next_run = std::max(next_run, policies::counter_of(run) + 1);
+  }
+  /// As saw_run, for session ids.
+  void saw_session(std::uint64_t session) {
+    next_session = std::max(next_session, policies::counter_of(session) + 1);
+  }
 };
 
 /// Final runs whose final record failed to write: written again when the

@@ -65,7 +65,7 @@ caf::result<session_imported> on_open_session(node_ptr self,
     return err;
   // An import of a session without runs: the same path to durability.
   session_export x;
-  x.session = st.ids.next_session++;
+  x.session = st.ids.new_session(req.slot);
   x.tenant = req.tenant;
   x.agent = req.agent;
   x.snapshot.session = x.session;

@@ -143,9 +143,8 @@ void end_unadopted_children(node_ptr self, run_record& r) {
 void recover(node_ptr self) {
   auto& st = self->state;
   auto& parts = st.components;
-  st.ids.next_run = std::max(st.ids.next_run, parts.watermarks.run + 1);
-  st.ids.next_session =
-      std::max(st.ids.next_session, parts.watermarks.session + 1);
+  st.ids.saw_run(parts.watermarks.run);
+  st.ids.saw_session(parts.watermarks.session);
   auto recovered = std::move(parts.recovered);
   parts.recovered.clear();
   // Sized once: growing these tables run by run rehashes a million entries

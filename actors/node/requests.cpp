@@ -196,7 +196,7 @@ caf::result<run_ack> on_submit_run(node_ptr self, submit_run& req) {
     return refused(self, std::move(priority.error()));
   if (auto known = answer_known_key(self, req.tenant, req.idempotency_key))
     return std::move(*known);
-  auto session = st.ids.next_session++;
+  auto session = st.ids.new_session(req.slot);
   st.registry.sessions()[session] =
       session_record{req.tenant, req.agent, nullptr, 0};
   return accept(self, req.tenant, req.agent, session, std::move(req.input),

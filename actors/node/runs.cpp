@@ -89,7 +89,7 @@ caf::response_promise accept(node_ptr self, const std::string& tenant,
                              std::string input, std::uint8_t priority,
                              const std::string& key) {
   auto& st = self->state;
-  auto id = st.ids.next_run++;
+  auto id = st.ids.new_run(policies::slot_of(session));
   auto& r = st.runs.add(id, run_origin::submitted, run_phase::submitted);
   r.status.session = session;
   r.status.tenant = tenant;

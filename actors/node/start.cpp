@@ -81,6 +81,9 @@ open_stores(const config::settings& settings, const node_storage& choice,
   storage::rocks_options opts;
   opts.path = (std::filesystem::path{settings.node.data_dir} / "db").string();
   opts.node_name = settings.node.name;
+  if (settings.cluster.enabled())
+    opts.member = static_cast<std::uint32_t>(
+        settings.cluster.index_of(settings.node.name));
   opts.accept_data_loss = choice.accept_data_loss;
   opts.clock = std::move(time);
   auto opened = storage::open_rocks(opts);
@@ -164,6 +167,9 @@ node_options options_of(const config::settings& settings) {
   opts.sweep_interval =
       std::chrono::milliseconds{static_cast<std::chrono::milliseconds::rep>(
           settings.storage.sweep_interval_ms)};
+  if (settings.cluster.enabled())
+    opts.member = static_cast<std::uint32_t>(
+        settings.cluster.index_of(settings.node.name));
   auto fallback = settings.default_priority();
   for (std::size_t i = 0; i < opts.priorities.size(); ++i)
     if (opts.priorities[i] == fallback)
@@ -382,10 +388,15 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     parts.metrics =
         std::make_shared<const node_metrics>(node_metrics::create(*registry));
   handle.node = sys.spawn(node_actor, std::move(parts), options_of(settings));
+  handle.entry = handle.node;
   return handle;
 }
 
 void stop_node(node_handle& handle) {
+  for (auto i = handle.cluster.rbegin(); i != handle.cluster.rend(); ++i)
+    caf::anon_send_exit(*i, caf::exit_reason::user_shutdown);
+  handle.cluster.clear();
+  handle.entry = nullptr;
   if (handle.node)
     caf::anon_send_exit(handle.node, caf::exit_reason::user_shutdown);
   for (auto i = handle.components.rbegin(); i != handle.components.rend(); ++i)

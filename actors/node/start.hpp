@@ -24,8 +24,15 @@ namespace warden {
 
 /// A started node: its entry actor and everything it runs on.
 struct node_handle {
-  /// The entry actor: publish it, or send it the client protocol.
+  /// The node actor.
   caf::actor node;
+  /// What clients talk to: publish it, or send it the client protocol. The
+  /// node actor on a single node; a cluster's router once start_cluster
+  /// (actors/cluster/start.hpp) made the node a member.
+  caf::actor entry;
+  /// A cluster member's router and membership actor (empty on a single
+  /// node): stopped first by stop_node.
+  std::vector<caf::actor> cluster;
   /// The node's components in start order: journal, admission, governor,
   /// providers, tool runners. The node owns its pools and sessions itself.
   std::vector<caf::actor> components;

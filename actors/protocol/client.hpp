@@ -25,6 +25,9 @@ struct submit_run {
   /// A priority class name; empty means the configured default.
   std::string priority;
   std::string idempotency_key;
+  /// The placement slot of the new session (policies/placement.hpp): set by
+  /// a cluster's router to a slot its owner holds; 0 on a single node.
+  std::uint32_t slot = 0;
 };
 
 /// Send one more turn to an existing session. Reply: `run_ack`.

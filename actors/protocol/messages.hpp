@@ -19,7 +19,8 @@
 // - admission.hpp, turns.hpp, children.hpp, snapshots.hpp,
 // admission/governor.hpp,
 //   journal.hpp: between the node's own actors;
-// - migration.hpp: between nodes.
+// - migration.hpp: between nodes;
+// - cluster.hpp: between the members of a cluster, and its operators' view.
 
 #include <tuple>
 #include <vector>
@@ -31,6 +32,7 @@
 #include "actors/protocol/calls.hpp"
 #include "actors/protocol/children.hpp"
 #include "actors/protocol/client.hpp"
+#include "actors/protocol/cluster.hpp"
 #include "actors/protocol/governor.hpp"
 #include "actors/protocol/journal.hpp"
 #include "actors/protocol/migration.hpp"
@@ -121,7 +123,18 @@ inline const auto protocol_types = std::make_tuple(
     message_type<journal_append>{"warden.journal_append"},
     message_type<journal_ack>{"warden.journal_ack"},
     message_type<watch_storage>{"warden.watch_storage"},
-    message_type<storage_state>{"warden.storage_state"});
+    message_type<storage_state>{"warden.storage_state"},
+    message_type<member_greeting>{"warden.member_greeting"},
+    message_type<member_beat>{"warden.member_beat"},
+    message_type<member_view>{"warden.member_view"},
+    message_type<std::vector<member_view>>{"warden.member_views"},
+    message_type<cluster_view>{"warden.cluster_view"},
+    message_type<get_cluster>{"warden.get_cluster"},
+    message_type<member_report>{"warden.member_report"},
+    message_type<std::vector<member_report>>{"warden.member_reports"},
+    message_type<cluster_report>{"warden.cluster_report"},
+    message_type<get_node_counts>{"warden.get_node_counts"},
+    message_type<node_counts>{"warden.node_counts"});
 
 /// Registers every message type of the protocol (and the error category)
 /// with `cfg`. Both ends of a connection must call it.

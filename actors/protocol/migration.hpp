@@ -108,6 +108,8 @@ struct open_session {
   std::string tenant;
   std::string agent;
   std::vector<chat_message> conversation;
+  /// The placement slot of the session, as submit_run::slot.
+  std::uint32_t slot = 0;
 };
 
 /// The most messages an `open_session` brings.

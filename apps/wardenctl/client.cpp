@@ -163,6 +163,9 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
     self->request(*node, timeout,
                   pause_tenant{cmd.tenant, cmd.tenant_action == "pause"})
         .receive([&](tenant_pause_state& s) { show_pause(cmd, s); }, on_error);
+  } else if (cmd.verb == "cluster") {
+    self->request(*node, timeout, get_cluster{})
+        .receive([&](cluster_report& r) { show_cluster(cmd, r); }, on_error);
   } else if (cmd.verb == "drain") {
     self->request(*node, timeout, drain_node{})
         .receive(

@@ -10,7 +10,7 @@ namespace warden::apps {
 /// One wardenctl invocation, parsed.
 struct ctl_command {
   /// submit, turn, status, wait, cancel, events, sessions, drain, tenant,
-  /// or  /// new-api-key.
+  /// mcp-servers, cluster or new-api-key.
   std::string verb;
   /// What `tenant` does to the tenant it names (in `tenant`): pause or
   /// resume.

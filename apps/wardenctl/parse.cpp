@@ -40,6 +40,9 @@ Commands:
                       kept in the node's memory (a restart resumes everyone)
   mcp-servers         each MCP server's processes, queued calls, restarts,
                       last failure and the end of its stderr (--api only)
+  cluster             the cluster as the node sees it: each member's address,
+                      state (up or down), placement slots, resident sessions
+                      and open runs
   new-api-key         print a new random API key and its SHA-256, the digest
                       an [api.keys.<id>] table of wardend's configuration
                       holds (the key itself is never written there)
@@ -117,9 +120,9 @@ bool take_operands(ctl_command& cmd, const std::vector<std::string>& args) {
 }
 
 bool known_verb(const ctl_command& cmd) {
-  static const char* verbs[] = {"submit", "turn",        "status",     "wait",
-                                "cancel", "events",      "sessions",   "drain",
-                                "tenant", "new-api-key", "mcp-servers"};
+  static const char* verbs[] = {
+      "submit",   "turn",  "status", "wait",        "cancel",      "events",
+      "sessions", "drain", "tenant", "new-api-key", "mcp-servers", "cluster"};
   bool known = false;
   for (auto verb : verbs)
     known = known || cmd.verb == verb;
@@ -129,8 +132,10 @@ bool known_verb(const ctl_command& cmd) {
 bool check(const ctl_command& cmd) {
   if (cmd.verb == "mcp-servers" && cmd.api.empty())
     return fail("mcp-servers needs --api: the node's HTTP API serves it");
-  if (cmd.verb != "drain" && cmd.verb != "new-api-key" && cmd.api.empty() &&
-      cmd.tenant.empty())
+  if (cmd.verb == "cluster" && !cmd.api.empty())
+    return fail("cluster needs --node: the node's CAF port serves it");
+  if (cmd.verb != "drain" && cmd.verb != "new-api-key" &&
+      cmd.verb != "cluster" && cmd.api.empty() && cmd.tenant.empty())
     return fail(cmd.verb + " needs --tenant (or WARDEN_TENANT)");
   if (cmd.verb == "submit" && cmd.agent.empty())
     return fail("submit needs --agent");

@@ -19,6 +19,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
+#include "actors/cluster/start.hpp"
 #include "actors/node/start.hpp"
 #include "actors/protocol/error.hpp"
 #include "actors/protocol/messages.hpp"
@@ -180,14 +181,24 @@ int run_node(const config::settings& settings,
   const auto& listen = settings.node.listen;
   std::unique_ptr<tls::guarded_port> guarded;
   std::unique_ptr<apps::node_listener> port;
-  if (!listen.is_off()) {
+  if (!listen.is_off())
     guarded = apps::guard_node_port(system, settings.node, metrics->registry());
+  if (settings.cluster.enabled()) {
+    // Validation made the node port (mutual TLS) a cluster's requirement;
+    // members connect to each other through its middleman, whose TLS
+    // streams are wardend's own (apps/tls/detail/tls_servants.hpp).
+    start_cluster(system, settings, *node, guarded->connector(),
+                  &metrics->registry());
+    std::cout << "wardend: member " << settings.node.name << " of a cluster of "
+              << settings.cluster.nodes.size() << " nodes" << std::endl;
+  }
+  if (!listen.is_off()) {
     apps::node_port_calls calls;
-    calls.publish = [node = node->node,
+    calls.publish = [node = node->entry,
                      guard = guarded.get()](const config::endpoint& at) {
       return apps::publish_node_port(*guard, node, at);
     };
-    calls.unpublish = [node = node->node](std::uint16_t number) {
+    calls.unpublish = [node = node->entry](std::uint16_t number) {
       return apps::unpublish_node_port(node, number);
     };
     port = apps::node_listener::open(system, std::move(calls), listen,
@@ -200,7 +211,7 @@ int run_node(const config::settings& settings,
   }
   std::unique_ptr<apps::api_endpoint> api;
   if (!settings.api.listen.is_off()) {
-    api = apps::api_endpoint::start(settings, system, node->node,
+    api = apps::api_endpoint::start(settings, system, node->entry,
                                     node->mcp_servers, *metrics, error);
     if (!api) {
       std::cerr << "wardend: " << error << '\n';
@@ -228,7 +239,7 @@ int run_node(const config::settings& settings,
                "reload the API's keys and certificate"
             << std::endl;
   if (demo)
-    apps::start_demo(system, node->node, settings, metrics->registry(), {});
+    apps::start_demo(system, node->entry, settings, metrics->registry(), {});
   int received = 0;
   for (;;) {
     sigwait(&signals, &received);

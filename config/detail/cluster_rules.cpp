@@ -22,7 +22,7 @@ void check_size(rule_context& context, const cluster_settings& cluster) {
                  "must list " + std::to_string(allowed.min) + " to " +
                      std::to_string(allowed.max) +
                      " members, this node among them (a member's index is "
-                     "the 8 high bits of the ids it creates), or none for a "
+                     "5 bits of the ids it creates), or none for a "
                      "single node; got " +
                      std::to_string(count));
 }
@@ -76,11 +76,17 @@ void check_this_node(rule_context& context) {
   }
   auto key = member_path(index) + ".address";
   const auto& address = nodes[index].address;
-  if (!node.listen.is_off() && address != node.listen &&
-      context.usable({"node.listen"}))
+  // A node listening on every interface is reached at an address of one
+  // of them: the port must match.
+  auto wildcard = node.listen.host == "0.0.0.0" || node.listen.host == "::";
+  auto matches =
+      wildcard ? address.port == node.listen.port : address == node.listen;
+  if (!node.listen.is_off() && !matches && context.usable({"node.listen"}))
     context.report(key, "must be node.listen (" + node.listen.to_string() +
-                            "), host and port as written: member `" +
-                            node.name + "` is this node ([node] name), got " +
+                            (wildcard ? "), its port at least"
+                                      : "), host and port as written") +
+                            ": member `" + node.name +
+                            "` is this node ([node] name), got " +
                             address.to_string());
 }
 

@@ -102,7 +102,8 @@ inline constexpr int_range heartbeat_interval_ms{10, 60'000};
 inline constexpr int_range failure_timeout_ms{20, 600'000};
 /// Members of a cluster ([cluster] nodes when not empty): a member's index is
 /// the 8 high bits of the ids it creates.
-inline constexpr int_range cluster_members{2, 256};
+/// 2^5: policies::id_layout::max_members.
+inline constexpr int_range cluster_members{2, 32};
 } // namespace limits
 
 template <class V>

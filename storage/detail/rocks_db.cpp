@@ -388,6 +388,7 @@ open_db_result open_db(const rocks_options& opts) {
       ignore_status(batch.Put((*db)[cf::meta], key, value));
     };
     put(meta::node, opts.node_name);
+    put(meta::member, encode_number(opts.member));
     put(meta::format, format_record());
     rocksdb::WriteOptions sync;
     sync.sync = true;
@@ -404,6 +405,25 @@ open_db_result open_db(const rocks_options& opts) {
     return refuse("not a Warden database: the format record reads `" + format +
                   "`");
   }
+  std::string member_value;
+  std::uint64_t member = 0;
+  auto member_found = db->db().Get(rocksdb::ReadOptions{}, (*db)[cf::meta],
+                                   meta::member, &member_value);
+  if (!member_found.IsNotFound()) {
+    if (auto err = to_error(member_found, operation))
+      return {nullptr, std::move(err)};
+    if (auto why = decode_number(member_value, member))
+      return refuse("meta `member`: " + *why);
+  }
+  if (member != opts.member)
+    return refuse(
+        "the database hands out the ids of cluster member " +
+        std::to_string(member) +
+        (member == 0 ? " (a single node's, or the first member's)" : "") +
+        ", and this node is member " + std::to_string(opts.member) +
+        " of [cluster] nodes: its ids would collide with that "
+        "member's; give the node its old place in [cluster] nodes, "
+        "or start it on an empty data_dir");
   // A Warden database of this format: from here on the marks file is ours
   // to keep. It says "not clean" until the next clean close.
   if (auto err = db->adopt_marks())

@@ -46,6 +46,9 @@ inline constexpr std::array<const char*, cf_count> column_family_names{
 namespace meta {
 inline constexpr const char* format = "format";
 inline constexpr const char* node = "node";
+/// The cluster member whose ids the database hands out (absent: 0, a
+/// database from before clusters, whose ids are member 0's).
+inline constexpr const char* member = "member";
 inline constexpr const char* journal_seq = "journal_seq";
 inline constexpr const char* journal_entries = "journal_entries";
 inline constexpr const char* max_run = "max_run";

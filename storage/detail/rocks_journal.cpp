@@ -9,6 +9,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "policies/daily_budget.hpp"
+#include "policies/placement.hpp"
 #include "storage/detail/batch.hpp"
 #include "storage/detail/codec.hpp"
 #include "storage/detail/entry_codec.hpp"
@@ -151,8 +152,8 @@ rocks_journal::append(const std::vector<journal_entry>& batch) {
       put(cf::runs, keys::finished(x.finished_at_ms, x.run), {});
       retention_floor_ = std::min(retention_floor_, x.finished_at_ms);
     }
-    max_run = std::max(max_run, x.run);
-    max_session = std::max(max_session, x.session);
+    max_run = std::max(max_run, policies::counter_of(x.run));
+    max_session = std::max(max_session, policies::counter_of(x.session));
   }
   for (const auto& [slot, tokens] : changed)
     put(cf::budgets, keys::budget(slot.first, slot.second),

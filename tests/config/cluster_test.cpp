@@ -90,15 +90,15 @@ CAF_TEST(members may be written as an array of tables) {
 CAF_TEST(a cluster of one member is refused) {
   CAF_CHECK(only_error(
       load(cluster_file("{ name = \"b\", address = \"10.0.0.2:4242\" }\n")),
-      "cluster.nodes", 8, "must list 2 to 256 members, this node among them"));
+      "cluster.nodes", 8, "must list 2 to 32 members, this node among them"));
 }
 
-CAF_TEST(a cluster holds at most 256 members) {
-  auto largest = many_members(256);
+CAF_TEST(a cluster holds at most 32 members) {
+  auto largest = many_members(32);
   CAF_CHECK(load_ok(cluster_file(largest, "", "m1", "m1.example:4242")).ok());
   CAF_CHECK(only_error(
-      load(cluster_file(many_members(257), "", "m1", "m1.example:4242")),
-      "cluster.nodes", 8, "8 high bits"));
+      load(cluster_file(many_members(33), "", "m1", "m1.example:4242")),
+      "cluster.nodes", 8, "5 bits"));
 }
 
 CAF_TEST(a member name follows the rule of node names) {
@@ -201,6 +201,14 @@ CAF_TEST(the member that is this node has its listen address as written) {
   other_host.replace(other_host.find("10.0.0.2"), 8, "node-b.example");
   CAF_CHECK(only_error(load(cluster_file(other_host)),
                        "cluster.nodes[1].address", 10, "as written"));
+}
+
+CAF_TEST(a node listening on every interface needs only its port matched) {
+  CAF_CHECK(load_ok(cluster_file(three, "", "b", "0.0.0.0:4242")).ok());
+  CAF_CHECK(
+      only_error(load(cluster_file(three, "", "b", "0.0.0.0:4243")),
+                 "cluster.nodes[1].address", 10,
+                 "must be node.listen (0.0.0.0:4243), its port at least"));
 }
 
 CAF_TEST(a cluster needs the node port) {

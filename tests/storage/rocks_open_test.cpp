@@ -127,6 +127,43 @@ CAF_TEST(a database of another storage format names both versions) {
                       ": storage format 2 is unknown (this build reads 1)");
 }
 
+CAF_TEST(a database is refused by a cluster member of another index) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  create_database(path); // a single node's: member 0
+  auto as_member = [&](std::uint32_t member) {
+    auto opts = options_for(path);
+    opts.member = member;
+    return open_rocks(opts);
+  };
+  {
+    auto second = as_member(1);
+    CAF_REQUIRE(second.error.has_value());
+    CAF_CHECK(contains(second.error->to_string(),
+                       "the database hands out the ids of cluster member 0 (a "
+                       "single node's, or the first member's), and this node "
+                       "is member 1"));
+  }
+  // The first member of a cluster keeps a single node's database.
+  auto first = as_member(0);
+  CAF_CHECK(!first.error.has_value());
+}
+
+CAF_TEST(a database from before clusters is member 0s) {
+  scratch_dir dir;
+  auto path = dir / "db";
+  create_database(path);
+  CAF_REQUIRE(with_raw_db(path, [&](auto& db, auto& cfs) {
+    CAF_CHECK(db.Delete(rocksdb::WriteOptions{}, cfs["meta"], "member").ok());
+  }));
+  CAF_CHECK_EQUAL(refusal(path), "(opened)");
+  auto opts = options_for(path);
+  opts.member = 2;
+  auto other = open_rocks(opts);
+  CAF_REQUIRE(other.error.has_value());
+  CAF_CHECK(contains(other.error->to_string(), "cluster member 0"));
+}
+
 CAF_TEST(a database with Warden column families but a foreign format record is
              refused) {
   scratch_dir dir;

@@ -60,7 +60,7 @@ typename Inspector::result_type inspect(Inspector& f, exported_run& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, submit_run& x) {
   return f(caf::meta::type_name("submit_run"), x.tenant, x.agent, x.input,
-           x.priority, x.idempotency_key);
+           x.priority, x.idempotency_key, x.slot);
 }
 
 template <class Inspector>
@@ -354,7 +354,7 @@ typename Inspector::result_type inspect(Inspector& f, import_session& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, open_session& x) {
   return f(caf::meta::type_name("open_session"), x.tenant, x.agent,
-           x.conversation);
+           x.conversation, x.slot);
 }
 
 template <class Inspector>
@@ -401,6 +401,56 @@ typename Inspector::result_type inspect(Inspector& f, watch_storage&) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, storage_state& x) {
   return f(caf::meta::type_name("storage_state"), x.writable);
+}
+
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_greeting& x) {
+  return f(caf::meta::type_name("member_greeting"), x.name, x.index,
+           x.fingerprint, x.incarnation, x.membership, x.node);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_beat& x) {
+  return f(caf::meta::type_name("member_beat"), x.index, x.incarnation);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_view& x) {
+  return f(caf::meta::type_name("member_view"), x.name, x.address, x.up,
+           x.since_ms, x.node);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_view& x) {
+  return f(caf::meta::type_name("cluster_view"), x.members, x.self);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_cluster&) {
+  return f(caf::meta::type_name("get_cluster"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_report& x) {
+  return f(caf::meta::type_name("member_report"), x.name, x.address, x.state,
+           x.since_ms, x.slots, x.counted, x.resident_sessions, x.open_runs);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_report& x) {
+  return f(caf::meta::type_name("cluster_report"), x.self, x.members);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_node_counts&) {
+  return f(caf::meta::type_name("get_node_counts"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_counts& x) {
+  return f(caf::meta::type_name("node_counts"), x.resident_sessions,
+           x.open_runs);
 }
 
 } // namespace warden

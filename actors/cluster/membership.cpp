@@ -1,0 +1,302 @@
+#include "actors/cluster/membership.hpp"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include <caf/all.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+
+#include "policies/placement.hpp"
+
+#include "actors/protocol/error.hpp"
+#include "logging/log.hpp"
+
+namespace warden {
+
+namespace {
+
+/// The membership actor's timer: beats, failure checks and reconnects.
+using cluster_tick_atom = caf::atom_constant<caf::atom("clu_tick")>;
+
+using membership_ptr = caf::stateful_actor<membership_state>*;
+
+constexpr const char* component = "cluster";
+
+std::uint64_t now_ms(membership_ptr self) {
+  const auto& time = self->state.config.time;
+  return time ? time->unix_ms() : policies::system_unix_ms();
+}
+
+std::string name_of(membership_ptr self, std::size_t index) {
+  return self->state.config.members[index].name;
+}
+
+/// This node's view, sent to the router.
+cluster_view view_of(membership_ptr self) {
+  auto& st = self->state;
+  cluster_view view;
+  view.self = st.config.self;
+  for (std::size_t i = 0; i < st.config.members.size(); ++i) {
+    member_view m;
+    m.name = st.config.members[i].name;
+    m.address = st.config.members[i].address();
+    if (i == st.config.self) {
+      m.up = true;
+      m.since_ms = st.started_ms;
+      m.node = st.config.node;
+    } else {
+      const auto& peer = st.peers[i];
+      m.up = peer.up;
+      m.since_ms = peer.since_ms;
+      if (peer.up)
+        m.node = peer.node;
+    }
+    view.members.push_back(std::move(m));
+  }
+  return view;
+}
+
+void publish_view(membership_ptr self) {
+  auto& st = self->state;
+  if (st.config.metrics && st.config.metrics->members_up) {
+    auto up = std::count_if(st.peers.begin(), st.peers.end(),
+                            [](const peer_state& p) { return p.up; });
+    st.config.metrics->members_up->Set(static_cast<double>(up + 1));
+  }
+  if (st.config.router)
+    self->send(st.config.router, view_of(self));
+}
+
+void mark_up(membership_ptr self, std::size_t index) {
+  auto& peer = self->state.peers[index];
+  peer.last_heard = self->clock().now();
+  if (peer.up)
+    return;
+  peer.up = true;
+  peer.since_ms = now_ms(self);
+  peer.backoff = std::chrono::milliseconds{0};
+  logging::info(component, "member " + name_of(self, index) + " (" +
+                           self->state.config.members[index].address() +
+                           ") is up");
+  if (const auto& m = self->state.config.metrics; m && m->went_up)
+    m->went_up->Increment();
+  publish_view(self);
+}
+
+void mark_down(membership_ptr self, std::size_t index, const std::string& why) {
+  auto& peer = self->state.peers[index];
+  if (!peer.up)
+    return;
+  peer.up = false;
+  peer.since_ms = now_ms(self);
+  logging::warning(component, "member " + name_of(self, index) + " (" +
+                              self->state.config.members[index].address() +
+                              ") is down: " + why);
+  if (const auto& m = self->state.config.metrics; m && m->went_down)
+    m->went_down->Increment();
+  publish_view(self);
+}
+
+/// The greeting this node sends and answers with.
+member_greeting own_greeting(membership_ptr self) {
+  auto& st = self->state;
+  return {st.config.members[st.config.self].name,
+          st.config.self,
+          st.fingerprint,
+          st.config.incarnation,
+          caf::actor_cast<caf::actor>(self),
+          st.config.node};
+}
+
+/// Why `g` cannot be taken, or empty.
+std::string refusal_of(membership_ptr self, const member_greeting& g) {
+  auto& st = self->state;
+  if (g.index >= st.config.members.size() || g.index == st.config.self ||
+      st.config.members[g.index].name != g.name)
+    return "member `" + g.name + "` (index " + std::to_string(g.index) +
+           ") is not in this node's [cluster] nodes at that position";
+  if (g.fingerprint != st.fingerprint)
+    return "member `" + g.name +
+           "` has a different [cluster] nodes list than this node";
+  if (!g.membership || !g.node)
+    return "member `" + g.name + "` sent a greeting without its actors";
+  return {};
+}
+
+/// Takes a member's greeting (checked by refusal_of): a new incarnation
+/// replaces the actors of the one before.
+void take_greeting(membership_ptr self, const member_greeting& g) {
+  auto& peer = self->state.peers[g.index];
+  if (peer.membership != g.membership) {
+    if (peer.membership)
+      self->demonitor(peer.membership);
+    if (peer.up && peer.incarnation != g.incarnation)
+      mark_down(self, g.index, "it restarted");
+    peer.membership = g.membership;
+    self->monitor(peer.membership);
+  }
+  peer.node = g.node;
+  peer.incarnation = g.incarnation;
+  if (peer.up) {
+    peer.last_heard = self->clock().now();
+    publish_view(self); // its node actor may be new
+  } else {
+    mark_up(self, g.index);
+  }
+}
+
+void attempt_failed(membership_ptr self, std::size_t index,
+                    const std::string& why) {
+  auto& st = self->state;
+  auto& peer = st.peers[index];
+  peer.connecting = false;
+  peer.backoff =
+      std::min(std::max(peer.backoff * 2, st.config.heartbeat_interval),
+               st.config.failure_timeout);
+  peer.next_attempt = self->clock().now() + peer.backoff;
+  if (peer.up)
+    mark_down(self, index, why);
+}
+
+/// Connects to member `index` (higher than this node's) and greets it.
+void connect(membership_ptr self, std::size_t index) {
+  auto& st = self->state;
+  auto& peer = st.peers[index];
+  peer.connecting = true;
+  const auto& to = st.config.members[index];
+  auto timeout = st.config.failure_timeout;
+  self->request(st.config.connector, timeout, caf::connect_atom::value, to.host,
+                to.port)
+      .then(
+          [self, index, timeout](const caf::node_id&,
+                                 caf::strong_actor_ptr& entry,
+                                 const std::set<std::string>&) {
+            if (!entry) {
+              attempt_failed(self, index, "nothing is published on its port");
+              return;
+            }
+            self->request(caf::actor_cast<caf::actor>(entry), timeout,
+                          own_greeting(self))
+                .then(
+                    [self, index](member_greeting& g) {
+                      self->state.peers[index].connecting = false;
+                      if (auto why = refusal_of(self, g); !why.empty()) {
+                        logging::error(component, "refused: " + why);
+                        if (const auto& m = self->state.config.metrics;
+                            m && m->refused_greetings)
+                          m->refused_greetings->Increment();
+                        attempt_failed(self, index, why);
+                        return;
+                      }
+                      take_greeting(self, g);
+                    },
+                    [self, index](caf::error& err) {
+                      attempt_failed(self, index,
+                                     "its greeting failed: " +
+                                         self->system().render(err));
+                    });
+          },
+          [self, index](caf::error& err) {
+            attempt_failed(self, index,
+                           "cannot connect: " + self->system().render(err));
+          });
+}
+
+void tick(membership_ptr self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  member_beat beat{st.config.self, st.config.incarnation};
+  for (std::size_t i = 0; i < st.peers.size(); ++i) {
+    if (i == st.config.self)
+      continue;
+    auto& peer = st.peers[i];
+    if (peer.up && now - peer.last_heard >= st.config.failure_timeout)
+      mark_down(self, i,
+                "nothing heard for " +
+                    std::to_string(st.config.failure_timeout.count()) + " ms");
+    if (peer.membership)
+      self->send(peer.membership, beat);
+    // Members with a higher index are this node's to connect to; it tries
+    // again while one is down, so that a member that restarts is found.
+    if (i > st.config.self && !peer.up && !peer.connecting &&
+        now >= peer.next_attempt)
+      connect(self, i);
+  }
+  self->delayed_send(self, st.config.heartbeat_interval,
+                     cluster_tick_atom::value);
+}
+
+} // namespace
+
+std::string member_address::address() const {
+  if (host.find(':') != std::string::npos)
+    return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+std::uint64_t cluster_fingerprint(const std::vector<member_address>& members) {
+  std::uint64_t h = policies::placement::mix(members.size());
+  for (const auto& m : members)
+    for (const auto& text : {m.name, m.address()}) {
+      for (unsigned char c : text)
+        h = policies::placement::mix(h ^ c);
+      h = policies::placement::mix(h ^ 0xFF);
+    }
+  return h;
+}
+
+caf::behavior membership_actor(caf::stateful_actor<membership_state>* self,
+                               membership_config config) {
+  auto& st = self->state;
+  st.config = std::move(config);
+  st.fingerprint = cluster_fingerprint(st.config.members);
+  st.peers.resize(st.config.members.size());
+  st.started_ms = now_ms(self);
+  self->set_down_handler([self](caf::down_msg& down) {
+    auto& peers = self->state.peers;
+    for (std::size_t i = 0; i < peers.size(); ++i)
+      if (peers[i].membership && peers[i].membership.address() == down.source) {
+        peers[i].membership = nullptr;
+        peers[i].node = nullptr;
+        mark_down(self, i,
+                  "its connection was lost (" +
+                      self->system().render(down.reason) + ")");
+        // A higher member is tried again at once, then with backoff.
+        peers[i].next_attempt = self->clock().now();
+      }
+  });
+  if (st.config.router)
+    self->send(st.config.router, cluster_membership_atom::value,
+               caf::actor_cast<caf::actor>(self));
+  publish_view(self);
+  self->send(self, cluster_tick_atom::value);
+  return {
+      [self](cluster_tick_atom) { tick(self); },
+      [self](member_greeting& g) -> caf::result<member_greeting> {
+        if (auto why = refusal_of(self, g); !why.empty()) {
+          logging::error(component, "refused: " + why);
+          if (const auto& m = self->state.config.metrics;
+              m && m->refused_greetings)
+            m->refused_greetings->Increment();
+          return make_error(error_code::invalid_argument, why);
+        }
+        take_greeting(self, g);
+        return own_greeting(self);
+      },
+      [self](const member_beat& beat) {
+        auto& peers = self->state.peers;
+        if (beat.index >= peers.size() || beat.index == self->state.config.self)
+          return;
+        auto& peer = peers[beat.index];
+        // A beat counts from the incarnation that greeted, whose actors
+        // this node holds; another waits for its greeting.
+        if (!peer.membership || peer.incarnation != beat.incarnation)
+          return;
+        mark_up(self, beat.index);
+      },
+  };
+}
+
+} // namespace warden

@@ -1,0 +1,105 @@
+#pragma once
+
+// Who of a cluster is up, as this node sees it (actors/README.md, "A
+// cluster"). The membership actor connects to the members with a higher
+// index than its own through CAF's middleman (libcaf_openssl: mutual TLS),
+// greets them, and exchanges heartbeats with every member it knows. A
+// member is down when its actor is lost (a CAF monitor) or when nothing
+// came from it for failure_timeout; it is up again once it greets or beats
+// again. Each change goes to the router as a `cluster_view`, is logged and
+// counted.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_clock.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/cluster/metrics.hpp"
+#include "actors/protocol/messages.hpp"
+#include "policies/clock.hpp"
+
+namespace warden {
+
+/// One member as configured.
+struct member_address {
+  std::string name;
+  std::string host;
+  std::uint16_t port = 0;
+
+  /// "host:port".
+  [[nodiscard]] std::string address() const;
+};
+
+/// What a membership actor needs.
+struct membership_config {
+  /// Every member, by index ([cluster] nodes).
+  std::vector<member_address> members;
+  /// This node's index among them.
+  std::uint32_t self = 0;
+  /// [cluster] heartbeat_interval_ms and failure_timeout_ms.
+  std::chrono::milliseconds heartbeat_interval{500};
+  std::chrono::milliseconds failure_timeout{3000};
+  /// This process's start, Unix ms: tells a restarted member apart.
+  std::uint64_t incarnation = 0;
+  /// The local node actor, named in greetings.
+  caf::actor node;
+  /// Receives a `cluster_view` at start and at every change.
+  caf::actor router;
+  /// Opens connections: answers (connect_atom, host, port) with
+  /// (node_id, strong_actor_ptr, std::set<std::string>) like CAF's
+  /// middleman actor. wardend passes libcaf_openssl's, so that every
+  /// connection between members takes mutual TLS; tests pass a fake.
+  caf::actor connector;
+  /// Wall time for `since_ms`; null: the system clock.
+  std::shared_ptr<const policies::clock> time;
+  /// Null: no metrics.
+  std::shared_ptr<const cluster_metrics> metrics;
+};
+
+/// A hash of the member list (names and addresses, in order): members of
+/// one cluster agree on it.
+[[nodiscard]] std::uint64_t
+cluster_fingerprint(const std::vector<member_address>& members);
+
+/// One other member as the membership actor tracks it.
+struct peer_state {
+  bool up = false;
+  std::uint64_t since_ms = 0;
+  /// Its actors, from its greeting; null until it greeted, and again once
+  /// its membership actor is lost.
+  caf::actor membership;
+  caf::actor node;
+  std::uint64_t incarnation = 0;
+  /// When anything last came from it.
+  caf::actor_clock::time_point last_heard{};
+  /// A connection attempt is under way (members with a higher index only).
+  bool connecting = false;
+  /// No attempt before this.
+  caf::actor_clock::time_point next_attempt{};
+  /// The wait after the next failed attempt (doubles up to
+  /// failure_timeout).
+  std::chrono::milliseconds backoff{0};
+};
+
+/// State of the membership actor.
+struct membership_state {
+  static inline const char* name = "warden.cluster.membership";
+
+  membership_config config;
+  std::uint64_t fingerprint = 0;
+  /// By member index; this node's own entry is unused.
+  std::vector<peer_state> peers;
+  std::uint64_t started_ms = 0;
+};
+
+/// The membership actor. Besides its timers it takes `member_greeting`
+/// (from the router) and `member_beat`.
+caf::behavior membership_actor(caf::stateful_actor<membership_state>* self,
+                               membership_config config);
+
+} // namespace warden

@@ -1,0 +1,224 @@
+#include "actors/cluster/router.hpp"
+
+#include <utility>
+
+#include <caf/all.hpp>
+#include <prometheus/counter.h>
+
+#include "actors/cluster/detail/gather.hpp"
+#include "actors/protocol/error.hpp"
+
+namespace warden {
+
+namespace {
+
+using router_ptr = caf::stateful_actor<router_state>*;
+
+/// Answers the current request with `err` (a router that delegates answers
+/// nothing itself).
+void refuse(router_ptr self, caf::error err) {
+  auto promise = self->make_response_promise();
+  promise.deliver(std::move(err));
+}
+
+/// The member owning `slot`, or refuses the request naming `what` and
+/// returns null.
+const member_view* owner_of(router_ptr self, std::uint32_t slot,
+                            const std::string& what) {
+  auto& st = self->state;
+  auto owner = st.placement.owner(slot);
+  if (!owner || *owner >= st.view.members.size()) {
+    refuse(self, make_error(error_code::unavailable,
+                            "the cluster's view is not known yet",
+                            st.config.retry_after));
+    return nullptr;
+  }
+  const auto& m = st.view.members[*owner];
+  if (!m.up || !m.node) {
+    if (const auto& metrics = st.config.metrics)
+      metrics->unavailable[*owner]->Increment();
+    refuse(self,
+           make_error(error_code::unavailable,
+                      what + " lives on node " + m.name + " (" + m.address +
+                          "), which is down; it is served again once "
+                          "that node is back",
+                      st.config.retry_after));
+    return nullptr;
+  }
+  return &m;
+}
+
+/// Sends the current request to the owner of `slot`, which answers the
+/// client itself.
+template <class Message>
+void route(router_ptr self, std::uint32_t slot, Message&& msg,
+           const std::string& what) {
+  auto& st = self->state;
+  const auto* owner = owner_of(self, slot, what);
+  if (owner == nullptr)
+    return;
+  auto index = static_cast<std::size_t>(owner - st.view.members.data());
+  if (index != st.config.self)
+    if (const auto& metrics = st.config.metrics)
+      metrics->forwarded[index]->Increment();
+  self->delegate(owner->node, std::forward<Message>(msg));
+}
+
+/// Whether the current message comes from an actor of this process.
+bool from_this_node(router_ptr self) {
+  const auto& sender = self->current_sender();
+  return sender && sender->node() == self->node();
+}
+
+std::string run_named(run_id run) {
+  return "run " + std::to_string(run);
+}
+
+std::string session_named(session_id session) {
+  return "session " + std::to_string(session);
+}
+
+/// A slot for a new session whose owner is up: spread by a counter mixed
+/// with this node's index, so that members place differently.
+std::optional<std::uint32_t> place_new(router_ptr self) {
+  auto& st = self->state;
+  auto seed = (std::uint64_t{st.config.self} << 48) ^ st.placed++;
+  return st.placement.place(seed, [&](std::size_t member) {
+    return member < st.view.members.size() && st.view.members[member].up &&
+           st.view.members[member].node;
+  });
+}
+
+template <class Request>
+void route_new_session(router_ptr self, Request&& req) {
+  auto slot = place_new(self);
+  if (!slot) {
+    refuse(self, make_error(error_code::unavailable, "no member is up",
+                            self->state.config.retry_after));
+    return;
+  }
+  req.slot = *slot;
+  route(self, *slot, std::forward<Request>(req), "the new session");
+}
+
+std::vector<detail::gather_target> targets_of(router_ptr self) {
+  std::vector<detail::gather_target> result;
+  for (const auto& m : self->state.view.members)
+    result.push_back({m.name, m.up ? m.node : caf::actor{}});
+  return result;
+}
+
+cluster_report report_of(router_ptr self) {
+  auto& st = self->state;
+  cluster_report report;
+  report.self = st.config.members[st.config.self];
+  for (std::size_t i = 0; i < st.view.members.size(); ++i) {
+    const auto& m = st.view.members[i];
+    member_report r;
+    r.name = m.name;
+    r.address = m.address;
+    r.state = m.up ? "up" : "down";
+    r.since_ms = m.since_ms;
+    r.slots = static_cast<std::uint32_t>(st.placement.slots_of(i));
+    report.members.push_back(std::move(r));
+  }
+  return report;
+}
+
+} // namespace
+
+caf::behavior router_actor(caf::stateful_actor<router_state>* self,
+                           router_config config) {
+  auto& st = self->state;
+  st.config = std::move(config);
+  st.placement = policies::placement{st.config.members};
+  // Until the membership actor speaks, this node alone is up.
+  for (std::size_t i = 0; i < st.config.members.size(); ++i) {
+    member_view m;
+    m.name = st.config.members[i];
+    m.up = i == st.config.self;
+    if (m.up)
+      m.node = st.config.node;
+    st.view.members.push_back(std::move(m));
+  }
+  st.view.self = st.config.self;
+  return {
+      // Client requests, by what they name.
+      [self](submit_run& req) { route_new_session(self, std::move(req)); },
+      [self](open_session& req) { route_new_session(self, std::move(req)); },
+      [self](send_turn& req) {
+        auto slot = policies::slot_of(req.session);
+        route(self, slot, std::move(req), session_named(req.session));
+      },
+      [self](get_status& req) {
+        route(self, policies::slot_of(req.run), std::move(req),
+              run_named(req.run));
+      },
+      [self](await_run& req) {
+        route(self, policies::slot_of(req.run), std::move(req),
+              run_named(req.run));
+      },
+      [self](cancel_run& req) {
+        route(self, policies::slot_of(req.run), std::move(req),
+              run_named(req.run));
+      },
+      [self](subscribe_run& req) {
+        route(self, policies::slot_of(req.run), std::move(req),
+              run_named(req.run));
+      },
+      [self](list_sessions& req) {
+        const auto& cfg = self->state.config;
+        auto gatherer = self->spawn(detail::session_gatherer, targets_of(self),
+                                    cfg.gather_timeout, cfg.retry_after);
+        self->delegate(gatherer, std::move(req));
+      },
+      [self](get_cluster& req) {
+        auto gatherer =
+            self->spawn(detail::cluster_gatherer, report_of(self),
+                        targets_of(self), self->state.config.gather_timeout);
+        self->delegate(gatherer, std::move(req));
+      },
+      // This node's own business.
+      [self](drain_node& req) {
+        self->delegate(self->state.config.node, std::move(req));
+      },
+      [self](get_readiness& req) {
+        self->delegate(self->state.config.node, std::move(req));
+      },
+      [self](pause_tenant& req) {
+        self->delegate(self->state.config.node, std::move(req));
+      },
+      [self](get_node_counts& req) {
+        self->delegate(self->state.config.node, std::move(req));
+      },
+      [self](export_session& req) {
+        self->delegate(self->state.config.node, std::move(req));
+      },
+      [self](import_session& req) {
+        self->delegate(self->state.config.node, std::move(req));
+      },
+      // Between members.
+      [self](member_greeting& g) {
+        auto& membership = self->state.config.membership;
+        if (!membership) {
+          refuse(self, make_error(error_code::unavailable,
+                                  "this node's membership has not started",
+                                  self->state.config.retry_after));
+          return;
+        }
+        self->delegate(membership, std::move(g));
+      },
+      // From this node's own actors only: the router is published.
+      [self](cluster_membership_atom, caf::actor& membership) {
+        if (from_this_node(self))
+          self->state.config.membership = std::move(membership);
+      },
+      [self](cluster_view& view) {
+        if (from_this_node(self) &&
+            view.members.size() == self->state.config.members.size())
+          self->state.view = std::move(view);
+      },
+  };
+}
+
+} // namespace warden

@@ -1,0 +1,54 @@
+#include "actors/cluster/start.hpp"
+
+#include <memory>
+
+#include <caf/all.hpp>
+
+#include "actors/cluster/membership.hpp"
+#include "actors/cluster/metrics.hpp"
+#include "actors/cluster/router.hpp"
+#include "policies/clock.hpp"
+
+namespace warden {
+
+void start_cluster(caf::actor_system& sys, const config::settings& settings,
+                   node_handle& handle, const caf::actor& connector,
+                   prometheus::Registry* registry) {
+  const auto& cluster = settings.cluster;
+  auto self = static_cast<std::uint32_t>(cluster.index_of(settings.node.name));
+  std::vector<std::string> names;
+  std::vector<member_address> members;
+  for (const auto& m : cluster.nodes) {
+    names.push_back(m.name);
+    members.push_back({m.name, m.address.host, m.address.port});
+  }
+  std::shared_ptr<const cluster_metrics> metrics;
+  if (registry)
+    metrics = std::make_shared<const cluster_metrics>(
+        cluster_metrics::create(*registry, names));
+  std::chrono::milliseconds failure{cluster.failure_timeout_ms};
+  router_config routing;
+  routing.members = names;
+  routing.self = self;
+  routing.node = handle.node;
+  routing.retry_after = failure;
+  routing.gather_timeout = failure;
+  routing.metrics = metrics;
+  auto router = sys.spawn(router_actor, std::move(routing));
+  membership_config view;
+  view.members = std::move(members);
+  view.self = self;
+  view.heartbeat_interval =
+      std::chrono::milliseconds{cluster.heartbeat_interval_ms};
+  view.failure_timeout = failure;
+  view.incarnation = policies::system_unix_ms();
+  view.node = handle.node;
+  view.router = router;
+  view.connector = connector;
+  view.metrics = metrics;
+  auto membership = sys.spawn(membership_actor, std::move(view));
+  handle.cluster = {router, membership};
+  handle.entry = router;
+}
+
+} // namespace warden

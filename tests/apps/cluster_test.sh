@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# Three wardend nodes as one cluster, each in a network namespace of its own
+# made here (ip netns, a veth pair each on a bridge, addresses in
+# 10.231.7.0/24, used only inside this test and removed at the end), with
+# mutual TLS from a CA and node certificates made here with openssl.
+# Scenarios: every member sees the others up; a request sent to any node
+# reaches the session's owner (CAF and HTTP); connections that fail their
+# TLS handshake on a node's port do not cut the links between members;
+# kill -9 of one node: its runs answer unavailable (HTTP 503 with
+# Retry-After) naming it, the others are served and new sessions go to the
+# live nodes; after its restart its runs answer again; a node restarted
+# again and again is taken back each time while the others keep serving
+# (WARDEN_CLUSTER_RESTARTS, default 5; the long mode is 50); a node whose
+# certificate another CA signed cannot join. Needs root (namespaces);
+# exits 77 (CTest: skipped) otherwise.
+#
+# Usage: cluster_test.sh PATH_TO_WARDEND PATH_TO_WARDENCTL
+set -uo pipefail
+
+wardend=$1
+wardenctl=$2
+source "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
+  echo "skipped: network namespaces need root and iproute2"
+  exit 77
+fi
+names=(a b c)
+tag="w$$"
+bridge="${tag}br"
+declare -A pids=()
+cleanup() {
+  local n
+  for n in "${names[@]}"; do
+    [ -n "${pids[$n]:-}" ] && kill -9 "${pids[$n]}" 2>/dev/null
+  done
+  wait 2>/dev/null
+  for n in "${names[@]}"; do ip netns del "$tag-$n" 2>/dev/null; done
+  ip link del "$bridge" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+if ! ip link add "$bridge" type bridge 2>/dev/null; then
+  echo "skipped: cannot create a bridge here (no CAP_NET_ADMIN)"
+  exit 77
+fi
+ip addr add 10.231.7.254/24 dev "$bridge"
+ip link set "$bridge" up
+for i in 0 1 2; do
+  n=${names[$i]}
+  ip netns add "$tag-$n" || { echo "FAIL - ip netns add"; exit 1; }
+  ip link add "$tag$n" type veth peer name "${tag}p$n"
+  ip link set "${tag}p$n" netns "$tag-$n"
+  ip link set "$tag$n" master "$bridge"
+  ip link set "$tag$n" up
+  ip netns exec "$tag-$n" ip link set lo up
+  ip netns exec "$tag-$n" ip addr add "10.231.7.$((i + 1))/24" dev "${tag}p$n"
+  ip netns exec "$tag-$n" ip link set "${tag}p$n" up
+done
+addr() { echo "10.231.7.$(($1 + 1))"; }
+
+# The operator's PKI: one CA, a certificate for the nodes (server and
+# client), one for wardenctl; and a rogue CA with a node certificate.
+pki() { # DIR
+  local d=$1
+  mkdir -p "$d"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$d/ca.key" -out "$d/ca.pem" -days 2 -subj "/CN=cluster CA" \
+    2>/dev/null || return 1
+  local who eku
+  for who in node client; do
+    eku=clientAuth
+    [ "$who" = node ] && eku=serverAuth,clientAuth
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+      -keyout "$d/$who.key" -out "$d/$who.csr" -subj "/CN=$who" 2>/dev/null ||
+      return 1
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=%s\n' \
+      "$eku" >"$d/$who.ext"
+    openssl x509 -req -in "$d/$who.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+      -CAcreateserial -out "$d/$who.pem" -days 2 -extfile "$d/$who.ext" \
+      2>/dev/null || return 1
+  done
+  chmod 600 "$d"/*.key
+}
+check "the test makes a CA and certificates with openssl" pki "$work/pki"
+pki "$work/rogue"
+
+keys_of() { "$wardenctl" new-api-key --json >"$work/acme.key"; }
+keys_of
+field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+acme_key=$(field "$work/acme.key" key)
+
+config() { # INDEX PKI_DIR
+  local i=$1 n=${names[$1]} d=$2
+  cat <<TOML
+[node]
+name = "$n"
+data_dir = "$work/$n"
+scheduler_threads = 2
+listen = "$(addr "$i"):4242"
+tls_cert = "$d/node.pem"
+tls_key = "$d/node.key"
+tls_ca_file = "$d/ca.pem"
+
+[api]
+listen = "$(addr "$i"):8080"
+
+[api.keys.acme]
+tenant = "acme"
+sha256 = "$(field "$work/acme.key" sha256)"
+
+[metrics]
+listen = "$(addr "$i"):9464"
+
+[cluster]
+nodes = [
+  { name = "a", address = "$(addr 0):4242" },
+  { name = "b", address = "$(addr 1):4242" },
+  { name = "c", address = "$(addr 2):4242" },
+]
+heartbeat_interval_ms = 200
+failure_timeout_ms = 1000
+TOML
+  quick_agent_config 50 200
+}
+
+start() { # INDEX [PKI_DIR]
+  local i=$1 n=${names[$1]}
+  config "$i" "${2:-$work/pki}" >"$work/$n.toml"
+  ip netns exec "$tag-$n" "$wardend" --config "$work/$n.toml" \
+    >>"$work/$n.out" 2>>"$work/$n.err" &
+  pids[$n]=$!
+}
+
+ctl() { # NODE_INDEX ARGS...
+  local i=$1
+  shift
+  timeout 20 "$wardenctl" --node "$(addr "$i"):4242" \
+    --tls-cert "$work/pki/client.pem" --tls-key "$work/pki/client.key" \
+    --tls-ca "$work/pki/ca.pem" "$@"
+}
+
+# up_count NODE_INDEX: how many members node i sees up.
+up_count() { ctl "$1" cluster 2>/dev/null | grep -c '  up  '; }
+
+# wait_view NODE_INDEX COUNT: waits at most 15 s for node i to see COUNT up.
+wait_view() {
+  for _ in $(seq 150); do
+    [ "$(up_count "$1")" = "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+for i in 0 1 2; do start "$i"; done
+for i in 0 1 2; do
+  check "node ${names[$i]} sees all three members up" wait_view "$i" 3
+done
+downs() { cat "$work"/?.err 2>/dev/null | grep -c 'is down'; }
+
+# Requests to every node reach the owner ----------------------------------
+runs=()
+for k in $(seq 12); do
+  runs+=("$(ctl $((k % 3)) submit --tenant acme --agent quick --input "hi $k")")
+done
+answers=0
+for k in $(seq 12); do
+  r=${runs[$((k - 1))]}
+  for i in 0 1 2; do
+    ctl "$i" wait "$r" --tenant acme 2>&1 | grep -q "hi $k" &&
+      answers=$((answers + 1))
+  done
+done
+check "36 of 36 waits through every node answer with their run's output" \
+  [ "$answers" = 36 ]
+holders=0
+for i in 0 1 2; do
+  report=$(ctl "$i" cluster --json)
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if d["members"][int(sys.argv[2])]["resident_sessions"] > 0 else 1)' \
+    "$report" "$i" && holders=$((holders + 1))
+done
+check "sessions were placed on all three members" [ "$holders" = 3 ]
+http_status() { # NODE_INDEX RUN
+  curl -s -o "$work/http.body" -D "$work/http.head" -w '%{http_code}' \
+    --max-time 10 -H "Authorization: Bearer $acme_key" \
+    "http://$(addr "$1"):8080/v1/runs/$2"
+}
+ok=0
+for r in "${runs[@]}"; do
+  for i in 0 1 2; do
+    [ "$(http_status "$i" "$r")" = 200 ] && ok=$((ok + 1))
+  done
+done
+check "36 of 36 HTTP reads through every node answer 200" [ "$ok" = 36 ]
+
+# Failed handshakes on a node's port leave the members' links alone --------
+before=$(downs)
+for _ in 1 2 3; do
+  timeout 5 bash -c "exec 3<>/dev/tcp/$(addr 1)/4242; sleep 0.2" 2>/dev/null
+  (sleep 0.2) | timeout 5 openssl s_client -connect "$(addr 1):4242" \
+    -quiet >/dev/null 2>&1
+done
+sleep 1.5
+check "hung-up and refused TLS clients cut no link between members" \
+  [ "$(downs)" = "$before" ]
+
+# kill -9 of one node ------------------------------------------------------
+kill -9 "${pids[c]}"
+wait "${pids[c]}" 2>/dev/null
+pids[c]=""
+check "a sees c down within the failure timeout" wait_view 0 2
+unavailable=0
+served=0
+named=0
+on_c=""
+retry_after=0
+for r in "${runs[@]}"; do
+  code=$(http_status 0 "$r")
+  if [ "$code" = 503 ]; then
+    unavailable=$((unavailable + 1))
+    on_c=$r
+    grep -q 'node c' "$work/http.body" && named=$((named + 1))
+    grep -qi '^retry-after: ' "$work/http.head" && retry_after=$((retry_after + 1))
+  elif [ "$code" = 200 ]; then
+    served=$((served + 1))
+  fi
+done
+check "c's runs answer 503 and the others 200 ($unavailable + $served of 12)" \
+  [ $((unavailable + served)) = 12 ] && [ "$unavailable" -gt 0 ] && [ "$served" -gt 0 ]
+check "every 503 names node c" [ "$named" = "$unavailable" ]
+check "every 503 carries Retry-After" [ "$retry_after" = "$unavailable" ]
+ctl 0 status "${on_c:-0}" --tenant acme >"$work/ctl.out" 2>&1
+check "wardenctl status of a run on c says it is unavailable on node c" \
+  grep -q 'unavailable: run .* lives on node c' "$work/ctl.out"
+new_ok=0
+for k in $(seq 10); do
+  r=$(ctl $((k % 2)) submit --tenant acme --agent quick --input "while c is down $k") &&
+    ctl 0 wait "$r" --tenant acme >/dev/null && new_ok=$((new_ok + 1))
+done
+check "10 of 10 new runs succeed while c is down" [ "$new_ok" = 10 ]
+
+start 2
+check "c is taken back after its restart" wait_view 0 3
+wait_view 1 3
+back=0
+for r in "${runs[@]}"; do
+  [ "$(http_status 1 "$r")" = 200 ] && back=$((back + 1))
+done
+check "all 12 runs answer again through b" [ "$back" = 12 ]
+
+# Restarts while the others keep serving ------------------------------------
+restarts=${WARDEN_CLUSTER_RESTARTS:-5}
+taken=0
+served=0
+for k in $(seq "$restarts"); do
+  kill -9 "${pids[c]}"
+  wait "${pids[c]}" 2>/dev/null
+  start 2
+  r=$(ctl 0 submit --tenant acme --agent quick --input "restart $k") &&
+    ctl 1 wait "$r" --tenant acme >/dev/null && served=$((served + 1))
+  wait_view 0 3 && wait_view 1 3 && taken=$((taken + 1))
+done
+check "c is taken back after each of $restarts restarts" [ "$taken" = "$restarts" ]
+check "a and b serve a run during each restart" [ "$served" = "$restarts" ]
+final_ok=0
+for r in "${runs[@]}"; do
+  [ "$(http_status 0 "$r")" = 200 ] && final_ok=$((final_ok + 1))
+done
+check "after the restarts every run answers through a" [ "$final_ok" = 12 ]
+
+# A certificate of another CA cannot join ------------------------------------
+kill -9 "${pids[c]}"
+wait "${pids[c]}" 2>/dev/null
+wait_view 0 2
+start 2 "$work/rogue"
+sleep 3
+check "a node with a certificate of another CA is not taken up by a" \
+  [ "$(up_count 0)" = 2 ]
+check "nor by b" [ "$(up_count 1)" = 2 ]
+
+metric() { # NODE_INDEX NAME_REGEX
+  curl -sf --max-time 5 "http://$(addr "$1"):9464/metrics" | grep -E "^$2" |
+    awk '{s += $2} END {print s + 0}'
+}
+check "a counts the members up" [ "$(metric 0 'warden_cluster_members_up ')" = 2 ]
+check "a counts requests it forwarded" \
+  [ "$(metric 0 'warden_cluster_forwarded_requests_total')" -gt 0 ]
+check "a counts c going down" \
+  [ "$(metric 0 'warden_cluster_view_changes_total\{change="down"')" -gt 0 ]
+
+finish
