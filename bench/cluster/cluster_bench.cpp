@@ -179,12 +179,19 @@ int main(int argc, char** argv) {
             },
             [&](const caf::error&) { ++failed; });
   };
-  // Warm-up, then alternating blocks of 100 so that drift hits both alike.
+  // a forwards once it sees b up: wait for that (at most 10 s), warm up,
+  // then alternate blocks of 100 so that drift hits both alike.
+  std::vector<double> ignored;
+  for (int i = 0; i < 1000 && ignored.empty(); ++i) {
+    ask(*router_a, ignored);
+    if (ignored.empty())
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   for (int i = 0; i < 200; ++i) {
-    std::vector<double> ignored;
     ask(*router_b, ignored);
     ask(*router_a, ignored);
   }
+  failed = 0;
   for (std::size_t done = 0; done < opts.requests; done += 100) {
     for (int i = 0; i < 100; ++i)
       ask(*router_b, direct);
