@@ -1,5 +1,5 @@
 // The operator endpoints, for admin keys: a drain of the node, a tenant's
-// pause and resume, and the state of the MCP servers.
+// pause and resume, the state of the MCP servers, and the cluster.
 
 #include <memory>
 #include <mutex>
@@ -12,6 +12,7 @@
 #include "actors/protocol/messages.hpp"
 
 #include "api/bridge.hpp"
+#include "api/cluster.hpp"
 #include "api/detail/respond.hpp"
 
 namespace warden::api::detail {
@@ -121,6 +122,17 @@ void mcp_servers(const api_context& ctx, const net::incoming& in,
         });
 }
 
+/// GET /v1/admin/cluster: the cluster as this node sees it (cluster_json).
+void cluster(const api_context& ctx, const net::incoming& in,
+             net::responder reply) {
+  if (!admin_or_refuse(ctx, in, reply))
+    return;
+  ask_and_answer<cluster_report>(
+      ctx, get_cluster{}, 200,
+      [](const cluster_report& x) { return json_text(cluster_json(x)); },
+      std::move(reply), ctx.node_timeout);
+}
+
 } // namespace
 
 bool add_admin_routes(net::router& routes,
@@ -129,6 +141,9 @@ bool add_admin_routes(net::router& routes,
       add_route(routes, ctx, net::method::post, "/v1/admin/drain", drain);
   added = add_route(routes, ctx, net::method::get, "/v1/admin/mcp-servers",
                     mcp_servers) &&
+          added;
+  added = add_route(routes, ctx, net::method::get, "/v1/admin/cluster",
+                    cluster) &&
           added;
   added = add_route(routes, ctx, net::method::post,
                     "/v1/admin/tenants/{tenant}/pause", pause) &&

@@ -1,5 +1,6 @@
 #include "actors/cluster/router.hpp"
 
+#include <type_traits>
 #include <utility>
 
 #include <caf/all.hpp>
@@ -89,8 +90,32 @@ std::optional<std::uint32_t> place_new(router_ptr self) {
   });
 }
 
+/// The slot of a new session submitted with an idempotency key: a function
+/// of the tenant and the key alone (never slot 0), so that a retry through
+/// any member reaches the member that holds the key, which answers with the
+/// first run. While that member is down the retry is refused, never placed
+/// elsewhere (that would start a second run).
+std::uint32_t slot_of_key(const std::string& tenant, const std::string& key) {
+  std::uint64_t h = policies::placement::mix(tenant.size());
+  for (const auto* text : {&tenant, &key}) {
+    for (unsigned char c : *text)
+      h = policies::placement::mix(h ^ c);
+    h = policies::placement::mix(h ^ 0xFF);
+  }
+  return 1 + static_cast<std::uint32_t>(h % (policies::id_layout::slots - 1));
+}
+
 template <class Request>
 void route_new_session(router_ptr self, Request&& req) {
+  if constexpr (std::is_same_v<std::decay_t<Request>, submit_run>) {
+    if (!req.idempotency_key.empty()) {
+      req.slot = slot_of_key(req.tenant, req.idempotency_key);
+      auto slot = req.slot;
+      route(self, slot, std::forward<Request>(req),
+            "the run of that idempotency key");
+      return;
+    }
+  }
   auto slot = place_new(self);
   if (!slot) {
     refuse(self, make_error(error_code::unavailable, "no member is up",

@@ -140,6 +140,11 @@ int run_api_command(const ctl_command& cmd) {
             cmd, api.call(net::method::get, "/v1/admin/mcp-servers", {}, quick),
             rc))
       show_mcp_servers(cmd, *doc);
+  } else if (cmd.verb == "cluster") {
+    if (auto doc = answer_or_report(
+            cmd, api.call(net::method::get, "/v1/admin/cluster", {}, quick),
+            rc))
+      show_cluster(cmd, *doc);
   } else if (cmd.verb == "drain") {
     if (answer_or_report(
             cmd, api.call(net::method::post, "/v1/admin/drain", {}, quick),

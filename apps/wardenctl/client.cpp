@@ -10,6 +10,7 @@
 
 #include "actors/protocol/error.hpp"
 #include "actors/protocol/messages.hpp"
+#include "api/cluster.hpp"
 #include "apps/exit_codes.hpp"
 #include "apps/tls/caf_tls.hpp"
 #include "apps/wardenctl/commands.hpp"
@@ -165,7 +166,9 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
         .receive([&](tenant_pause_state& s) { show_pause(cmd, s); }, on_error);
   } else if (cmd.verb == "cluster") {
     self->request(*node, timeout, get_cluster{})
-        .receive([&](cluster_report& r) { show_cluster(cmd, r); }, on_error);
+        .receive(
+            [&](cluster_report& r) { show_cluster(cmd, api::cluster_json(r)); },
+            on_error);
   } else if (cmd.verb == "drain") {
     self->request(*node, timeout, drain_node{})
         .receive(

@@ -96,35 +96,28 @@ void show_sessions(const ctl_command& cmd,
               << (s.resident ? "" : "  (passivated)") << '\n';
 }
 
-void show_cluster(const ctl_command& cmd, const cluster_report& report) {
+void show_cluster(const ctl_command& cmd, const nlohmann::json& doc) {
   if (cmd.json) {
-    auto rows = json::array();
-    for (const auto& m : report.members) {
-      json row{{"name", m.name},      {"address", m.address},
-               {"state", m.state},    {"since_ms", m.since_ms},
-               {"slots", m.slots},    {"resident_sessions", nullptr},
-               {"open_runs", nullptr}};
-      if (m.counted) {
-        row["resident_sessions"] = m.resident_sessions;
-        row["open_runs"] = m.open_runs;
-      }
-      rows.push_back(std::move(row));
-    }
-    std::cout << dump(json{{"self", report.self}, {"members", rows}}) << '\n';
+    std::cout << dump(doc) << '\n';
     return;
   }
-  if (report.self.empty()) {
+  auto self = doc.value("self", std::string{});
+  const auto& members = doc.value("members", json::array());
+  if (self.empty()) {
     std::cout << "a single node: [cluster] nodes is empty\n";
     return;
   }
-  std::cout << "cluster of " << report.members.size() << ", seen from "
-            << report.self << '\n';
-  for (const auto& m : report.members) {
-    std::cout << m.name << "  " << m.address << "  " << m.state << "  "
-              << m.slots << " slots";
-    if (m.counted)
-      std::cout << "  " << m.resident_sessions << " resident sessions  "
-                << m.open_runs << " open runs";
+  std::cout << "cluster of " << members.size() << ", seen from " << self
+            << '\n';
+  for (const auto& m : members) {
+    std::cout << m.value("name", std::string{}) << "  "
+              << m.value("address", std::string{}) << "  "
+              << m.value("state", std::string{}) << "  "
+              << m.value("slots", 0) << " slots";
+    if (m.contains("resident_sessions") && !m["resident_sessions"].is_null())
+      std::cout << "  " << m["resident_sessions"].get<std::uint64_t>()
+                << " resident sessions  " << m["open_runs"].get<std::uint64_t>()
+                << " open runs";
     std::cout << '\n';
   }
 }

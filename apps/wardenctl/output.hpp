@@ -27,8 +27,9 @@ void show_ack(const ctl_command& cmd, const run_ack& ack);
 void show_sessions(const ctl_command& cmd,
                    const std::vector<session_info>& sessions);
 
-/// Prints the cluster as the node sees it (cluster).
-void show_cluster(const ctl_command& cmd, const cluster_report& report);
+/// Prints the cluster as the node sees it (cluster): `doc` as
+/// api::cluster_json writes it.
+void show_cluster(const ctl_command& cmd, const nlohmann::json& doc);
 
 /// Prints a tenant's pause state (tenant pause, tenant resume).
 void show_pause(const ctl_command& cmd, const tenant_pause_state& s);

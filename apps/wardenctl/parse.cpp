@@ -49,7 +49,7 @@ Commands:
 
 With --api URL, wardenctl speaks the node's HTTP API: the key
 (--api-key-file, or WARDEN_API_KEY) names the tenant, so --tenant is not
-needed; drain, tenant and mcp-servers take an admin key. A request whose answer is lost
+needed; drain, tenant, mcp-servers and cluster take an admin key. A request whose answer is lost
 is sent again within the timeout; submit and turn always carry an
 idempotency key (--key, or one wardenctl makes), so that a second run is
 never started.
@@ -132,8 +132,6 @@ bool known_verb(const ctl_command& cmd) {
 bool check(const ctl_command& cmd) {
   if (cmd.verb == "mcp-servers" && cmd.api.empty())
     return fail("mcp-servers needs --api: the node's HTTP API serves it");
-  if (cmd.verb == "cluster" && !cmd.api.empty())
-    return fail("cluster needs --node: the node's CAF port serves it");
   if (cmd.verb != "drain" && cmd.verb != "new-api-key" &&
       cmd.verb != "cluster" && cmd.api.empty() && cmd.tenant.empty())
     return fail(cmd.verb + " needs --tenant (or WARDEN_TENANT)");

@@ -85,10 +85,10 @@ pki() { # DIR
 check "the test makes a CA and certificates with openssl" pki "$work/pki"
 pki "$work/rogue"
 
-keys_of() { "$wardenctl" new-api-key --json >"$work/acme.key"; }
-keys_of
+for who in acme ops; do "$wardenctl" new-api-key --json >"$work/$who.key"; done
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 acme_key=$(field "$work/acme.key" key)
+field "$work/ops.key" key >"$work/ops.txt"
 
 config() { # INDEX PKI_DIR
   local i=$1 n=${names[$1]} d=$2
@@ -108,6 +108,10 @@ listen = "$(addr "$i"):8080"
 [api.keys.acme]
 tenant = "acme"
 sha256 = "$(field "$work/acme.key" sha256)"
+
+[api.keys.ops]
+admin = true
+sha256 = "$(field "$work/ops.key" sha256)"
 
 [metrics]
 listen = "$(addr "$i"):9464"
@@ -157,6 +161,11 @@ for i in 0 1 2; do
   check "node ${names[$i]} sees all three members up" wait_view "$i" 3
 done
 downs() { cat "$work"/?.err 2>/dev/null | grep -c 'is down'; }
+timeout 20 "$wardenctl" --api "http://$(addr 1):8080" --api-key-file "$work/ops.txt" \
+  cluster --json >"$work/cluster.json"
+check "GET /v1/admin/cluster on b lists three members up, seen from b" \
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["self"] == "b" and [m["state"] for m in d["members"]] == ["up"] * 3 and sum(m["slots"] for m in d["members"]) == 1024 else 1)' \
+  "$work/cluster.json"
 
 # Requests to every node reach the owner ----------------------------------
 runs=()

@@ -310,6 +310,34 @@ CAF_TEST(new sessions go to members that are up) {
   CAF_CHECK_GREATER(c.placed.size(), 0u);
 }
 
+CAF_TEST(a submission with an idempotency key goes to one slot through every
+             member) {
+  advance_beats(2);
+  std::set<std::uint32_t> slots;
+  for (std::size_t via = 0; via < 3; ++via) {
+    self->send(routers[via], submit_run{"t", "agent", "hi", "", "key-1", 0});
+    sched.run();
+  }
+  for (auto& ack : take<run_ack>()) {
+    CAF_REQUIRE(ack.ok());
+    slots.insert(policies::slot_of(ack.reply->session));
+  }
+  CAF_CHECK_EQUAL(slots.size(), 1u);
+  auto slot = *slots.begin();
+  CAF_CHECK_NOT_EQUAL(slot, 0u);
+  // While its owner is down, a retry is refused rather than placed
+  // elsewhere.
+  auto owner = router(0).placement.owner(slot);
+  CAF_REQUIRE(owner.has_value());
+  crash(*owner);
+  auto via = (*owner + 1) % 3;
+  self->send(routers[via], submit_run{"t", "agent", "hi", "", "key-1", 0});
+  sched.run();
+  auto refused = take<run_ack>();
+  CAF_REQUIRE_EQUAL(refused.size(), 1u);
+  CAF_CHECK(refused.front().code() == error_code::unavailable);
+}
+
 CAF_TEST(a restarted member is taken up again with its new actors) {
   advance_beats(2);
   crash(2);

@@ -131,9 +131,10 @@ struct fixture : test_coordinator_fixture<config> {
     run();
   }
 
-  /// A node over `from` (null: none), resuming what `from` holds unfinished.
+  /// A node over `from` (null: none), resuming what `from` holds unfinished;
+  /// `member`: its index among a cluster's members.
   caf::actor start(std::shared_ptr<storage::memory_journal> from,
-                   std::size_t resume_window = 4096) {
+                   std::size_t resume_window = 4096, std::uint32_t member = 0) {
     auto parts = fake_parts(admission, journal, pool);
     if (from) {
       parts.store = from;
@@ -144,6 +145,7 @@ struct fixture : test_coordinator_fixture<config> {
     opts.max_input_bytes = 64;
     opts.drain_timeout = std::chrono::seconds{5};
     opts.resume_window = resume_window;
+    opts.member = member;
     return sys.spawn(node_actor, std::move(parts), opts);
   }
 

@@ -25,6 +25,34 @@ CAF_TEST(a submitted run is acknowledged started and awaited to its result) {
   CAF_CHECK_EQUAL(admission_state().released.size(), 1u);
 }
 
+CAF_TEST(a cluster member makes ids of its own in the slot it is given) {
+  auto single = submit("acme");
+  // A single node is member 0 in slot 0: its ids are its counters.
+  CAF_CHECK_EQUAL(single.run, 1u);
+  CAF_CHECK_EQUAL(single.session, 1u);
+  finish_turn(single.run);
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  run();
+  node = start(store, 4096, 3);
+  run();
+  self->send(node, submit_run{"acme", "researcher", "hello", "", "", 7});
+  auto ack = next<run_ack>();
+  auto run_parts = policies::split_id(ack.run);
+  auto session_parts = policies::split_id(ack.session);
+  CAF_CHECK_EQUAL(run_parts.member, 3u);
+  CAF_CHECK_EQUAL(run_parts.slot, 7u);
+  // Counters go on above what the store holds.
+  CAF_CHECK_EQUAL(run_parts.counter, 2u);
+  CAF_CHECK_EQUAL(session_parts.member, 3u);
+  CAF_CHECK_EQUAL(session_parts.slot, 7u);
+  CAF_CHECK_EQUAL(session_parts.counter, 2u);
+  // The next turn of that session stays in its slot.
+  self->send(node, send_turn{"acme", ack.session, "again", "", "", "enqueue"});
+  auto turn = next<run_ack>();
+  CAF_CHECK_EQUAL(policies::slot_of(turn.run), 7u);
+  CAF_CHECK_EQUAL(turn.session, ack.session);
+}
+
 CAF_TEST(a finished run gives admission the tokens and day its record counts) {
   auto ack = submit("acme");
   CAF_REQUIRE_EQUAL(admission_state().admits.size(), 1u);
