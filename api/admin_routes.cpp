@@ -142,9 +142,9 @@ bool add_admin_routes(net::router& routes,
   added = add_route(routes, ctx, net::method::get, "/v1/admin/mcp-servers",
                     mcp_servers) &&
           added;
-  added = add_route(routes, ctx, net::method::get, "/v1/admin/cluster",
-                    cluster) &&
-          added;
+  added =
+      add_route(routes, ctx, net::method::get, "/v1/admin/cluster", cluster) &&
+      added;
   added = add_route(routes, ctx, net::method::post,
                     "/v1/admin/tenants/{tenant}/pause", pause) &&
           added;

@@ -8,9 +8,10 @@
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 
+#include "actors/cluster/detail/text_hash.hpp"
+#include "actors/protocol/error.hpp"
 #include "policies/placement.hpp"
 
-#include "actors/protocol/error.hpp"
 #include "logging/log.hpp"
 
 namespace warden {
@@ -78,8 +79,8 @@ void mark_up(membership_ptr self, std::size_t index) {
   peer.since_ms = now_ms(self);
   peer.backoff = std::chrono::milliseconds{0};
   logging::info(component, "member " + name_of(self, index) + " (" +
-                           self->state.config.members[index].address() +
-                           ") is up");
+                               self->state.config.members[index].address() +
+                               ") is up");
   if (const auto& m = self->state.config.metrics; m && m->went_up)
     m->went_up->Increment();
   publish_view(self);
@@ -92,8 +93,8 @@ void mark_down(membership_ptr self, std::size_t index, const std::string& why) {
   peer.up = false;
   peer.since_ms = now_ms(self);
   logging::warning(component, "member " + name_of(self, index) + " (" +
-                              self->state.config.members[index].address() +
-                              ") is down: " + why);
+                                  self->state.config.members[index].address() +
+                                  ") is down: " + why);
   if (const auto& m = self->state.config.metrics; m && m->went_down)
     m->went_down->Increment();
   publish_view(self);
@@ -111,7 +112,7 @@ member_greeting own_greeting(membership_ptr self) {
 }
 
 /// Why `g` cannot be taken, or empty.
-std::string refusal_of(membership_ptr self, const member_greeting& g) {
+std::string why_not(membership_ptr self, const member_greeting& g) {
   auto& st = self->state;
   if (g.index >= st.config.members.size() || g.index == st.config.self ||
       st.config.members[g.index].name != g.name)
@@ -123,6 +124,17 @@ std::string refusal_of(membership_ptr self, const member_greeting& g) {
   if (!g.membership || !g.node)
     return "member `" + g.name + "` sent a greeting without its actors";
   return {};
+}
+
+/// As why_not, and a refusal is logged and counted.
+std::string refusal_of(membership_ptr self, const member_greeting& g) {
+  auto why = why_not(self, g);
+  if (!why.empty()) {
+    logging::error(component, "refused: " + why);
+    if (const auto& m = self->state.config.metrics; m && m->refused_greetings)
+      m->refused_greetings->Increment();
+  }
+  return why;
 }
 
 /// Takes a member's greeting (checked by refusal_of): a new incarnation
@@ -183,10 +195,6 @@ void connect(membership_ptr self, std::size_t index) {
                     [self, index](member_greeting& g) {
                       self->state.peers[index].connecting = false;
                       if (auto why = refusal_of(self, g); !why.empty()) {
-                        logging::error(component, "refused: " + why);
-                        if (const auto& m = self->state.config.metrics;
-                            m && m->refused_greetings)
-                          m->refused_greetings->Increment();
                         attempt_failed(self, index, why);
                         return;
                       }
@@ -239,11 +247,7 @@ std::string member_address::address() const {
 std::uint64_t cluster_fingerprint(const std::vector<member_address>& members) {
   std::uint64_t h = policies::placement::mix(members.size());
   for (const auto& m : members)
-    for (const auto& text : {m.name, m.address()}) {
-      for (unsigned char c : text)
-        h = policies::placement::mix(h ^ c);
-      h = policies::placement::mix(h ^ 0xFF);
-    }
+    h = detail::fold_text(detail::fold_text(h, m.name), m.address());
   return h;
 }
 
@@ -275,13 +279,8 @@ caf::behavior membership_actor(caf::stateful_actor<membership_state>* self,
   return {
       [self](cluster_tick_atom) { tick(self); },
       [self](member_greeting& g) -> caf::result<member_greeting> {
-        if (auto why = refusal_of(self, g); !why.empty()) {
-          logging::error(component, "refused: " + why);
-          if (const auto& m = self->state.config.metrics;
-              m && m->refused_greetings)
-            m->refused_greetings->Increment();
+        if (auto why = refusal_of(self, g); !why.empty())
           return make_error(error_code::invalid_argument, why);
-        }
         take_greeting(self, g);
         return own_greeting(self);
       },

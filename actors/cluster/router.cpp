@@ -7,6 +7,7 @@
 #include <prometheus/counter.h>
 
 #include "actors/cluster/detail/gather.hpp"
+#include "actors/cluster/detail/text_hash.hpp"
 #include "actors/protocol/error.hpp"
 
 namespace warden {
@@ -96,12 +97,8 @@ std::optional<std::uint32_t> place_new(router_ptr self) {
 /// first run. While that member is down the retry is refused, never placed
 /// elsewhere (that would start a second run).
 std::uint32_t slot_of_key(const std::string& tenant, const std::string& key) {
-  std::uint64_t h = policies::placement::mix(tenant.size());
-  for (const auto* text : {&tenant, &key}) {
-    for (unsigned char c : *text)
-      h = policies::placement::mix(h ^ c);
-    h = policies::placement::mix(h ^ 0xFF);
-  }
+  auto h = detail::fold_text(
+      detail::fold_text(policies::placement::mix(tenant.size()), tenant), key);
   return 1 + static_cast<std::uint32_t>(h % (policies::id_layout::slots - 1));
 }
 

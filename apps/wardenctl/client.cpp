@@ -10,12 +10,13 @@
 
 #include "actors/protocol/error.hpp"
 #include "actors/protocol/messages.hpp"
-#include "api/cluster.hpp"
 #include "apps/exit_codes.hpp"
 #include "apps/tls/caf_tls.hpp"
 #include "apps/wardenctl/commands.hpp"
 #include "apps/wardenctl/node_connection.hpp"
 #include "apps/wardenctl/output.hpp"
+
+#include "api/cluster.hpp"
 
 namespace warden::apps {
 

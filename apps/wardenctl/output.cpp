@@ -112,8 +112,8 @@ void show_cluster(const ctl_command& cmd, const nlohmann::json& doc) {
   for (const auto& m : members) {
     std::cout << m.value("name", std::string{}) << "  "
               << m.value("address", std::string{}) << "  "
-              << m.value("state", std::string{}) << "  "
-              << m.value("slots", 0) << " slots";
+              << m.value("state", std::string{}) << "  " << m.value("slots", 0)
+              << " slots";
     if (m.contains("resident_sessions") && !m["resident_sessions"].is_null())
       std::cout << "  " << m["resident_sessions"].get<std::uint64_t>()
                 << " resident sessions  " << m["open_runs"].get<std::uint64_t>()

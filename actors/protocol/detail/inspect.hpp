@@ -403,7 +403,6 @@ typename Inspector::result_type inspect(Inspector& f, storage_state& x) {
   return f(caf::meta::type_name("storage_state"), x.writable);
 }
 
-
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_greeting& x) {
   return f(caf::meta::type_name("member_greeting"), x.name, x.index,
