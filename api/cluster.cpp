@@ -5,9 +5,14 @@ namespace warden::api {
 nlohmann::json cluster_json(const cluster_report& report) {
   auto members = nlohmann::json::array();
   for (const auto& m : report.members) {
-    nlohmann::json row{{"name", m.name},      {"address", m.address},
-                       {"state", m.state},    {"since_ms", m.since_ms},
-                       {"slots", m.slots},    {"resident_sessions", nullptr},
+    nlohmann::json row{{"name", m.name},
+                       {"address", m.address},
+                       {"state", m.state},
+                       {"since_ms", m.since_ms},
+                       {"slots", m.slots},
+                       {"leaving", m.leaving},
+                       {"holding_slots", m.holding},
+                       {"resident_sessions", nullptr},
                        {"open_runs", nullptr}};
     if (m.counted) {
       row["resident_sessions"] = m.resident_sessions;

@@ -35,6 +35,12 @@ struct cluster_settings {
   /// milliseconds. Range [20, 600000], and at least twice
   /// heartbeat_interval_ms. Default 3000.
   std::uint64_t failure_timeout_ms = 3'000;
+  /// On SIGTERM, before its drain, this member leaves the cluster and hands
+  /// every session to its slot's new owner (as `wardenctl drain --member`),
+  /// waiting at most [node] drain_timeout_ms; sessions still busy then stay
+  /// on its disk and are served again when it rejoins. Default false: a
+  /// stopped member's sessions wait for it (503 naming it).
+  bool handoff_on_drain = false;
 
   /// Whether this node is one of a cluster: nodes is not empty (and so, once
   /// validated, lists 2 members or more).

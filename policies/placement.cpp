@@ -37,6 +37,20 @@ void placement::set_eligible(const std::vector<bool>& eligible) {
   recompute();
 }
 
+void placement::set_eligible_mask(std::uint32_t mask) {
+  for (std::size_t i = 0; i < eligible_.size(); ++i)
+    eligible_[i] = ((mask >> i) & 1u) != 0;
+  recompute();
+}
+
+std::uint32_t placement::eligible_mask() const noexcept {
+  std::uint32_t mask = 0;
+  for (std::size_t i = 0; i < eligible_.size(); ++i)
+    if (eligible_[i])
+      mask |= std::uint32_t{1} << i;
+  return mask;
+}
+
 std::optional<std::size_t> placement::owner(std::uint32_t slot) const {
   auto member = owners_[slot % id_layout::slots];
   if (member == no_owner)

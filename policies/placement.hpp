@@ -89,6 +89,12 @@ class placement {
   /// slot is ownerless.
   void set_eligible(const std::vector<bool>& eligible);
 
+  /// As set_eligible, from a bit per member index (bit i: member i).
+  void set_eligible_mask(std::uint32_t mask);
+
+  /// The eligible members as a bit per member index.
+  [[nodiscard]] std::uint32_t eligible_mask() const noexcept;
+
   /// The member owning `slot` (cut to its width), or none when no member is
   /// eligible.
   [[nodiscard]] std::optional<std::size_t> owner(std::uint32_t slot) const;

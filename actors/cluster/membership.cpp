@@ -47,12 +47,23 @@ cluster_view view_of(membership_ptr self) {
       m.up = true;
       m.since_ms = st.started_ms;
       m.node = st.config.node;
+      m.membership = caf::actor_cast<caf::actor>(self);
+      m.leaving = st.leaving;
+      m.holding_known = st.holding_known;
+      m.holding_mask = st.holding_mask;
+      m.holding = st.holding;
     } else {
       const auto& peer = st.peers[i];
       m.up = peer.up;
       m.since_ms = peer.since_ms;
-      if (peer.up)
+      if (peer.up) {
         m.node = peer.node;
+        m.membership = peer.membership;
+      }
+      m.leaving = peer.leaving;
+      m.holding_known = peer.holding_known;
+      m.holding_mask = peer.holding_mask;
+      m.holding = peer.holding;
     }
     view.members.push_back(std::move(m));
   }
@@ -108,7 +119,42 @@ member_greeting own_greeting(membership_ptr self) {
           st.fingerprint,
           st.config.incarnation,
           caf::actor_cast<caf::actor>(self),
-          st.config.node};
+          st.config.node,
+          st.leaving,
+          st.holding_mask,
+          st.holding};
+}
+
+/// This member's heartbeat.
+member_beat own_beat(membership_ptr self) {
+  auto& st = self->state;
+  return {st.config.self, st.config.incarnation, st.leaving, st.holding_mask,
+          st.holding};
+}
+
+/// Takes what a member's greeting or beat says of it; true when that
+/// changed.
+bool take_news(peer_state& peer, bool leaving, std::uint32_t mask,
+               const std::vector<std::uint32_t>& holding) {
+  // Mask 0: its handoff actor has not said yet (a member that owns slots
+  // is in every mask that counts).
+  auto known = mask != 0;
+  auto changed = peer.holding_known != known || peer.leaving != leaving ||
+                 peer.holding_mask != mask || peer.holding != holding;
+  peer.leaving = leaving;
+  peer.holding_known = known;
+  peer.holding_mask = mask;
+  peer.holding = holding;
+  return changed;
+}
+
+/// Sends this member's beat to every member it is connected to now (a
+/// change others should learn before the next tick).
+void beat_now(membership_ptr self) {
+  auto beat = own_beat(self);
+  for (const auto& peer : self->state.peers)
+    if (peer.membership)
+      self->send(peer.membership, beat);
 }
 
 /// Why `g` cannot be taken, or empty.
@@ -151,12 +197,68 @@ void take_greeting(membership_ptr self, const member_greeting& g) {
   }
   peer.node = g.node;
   peer.incarnation = g.incarnation;
+  take_news(peer, g.leaving, g.holding_mask, g.holding);
   if (peer.up) {
     peer.last_heard = self->clock().now();
     publish_view(self); // its node actor may be new
   } else {
     mark_up(self, g.index);
   }
+}
+
+/// Starts this member's leaving (drain_member naming it): it owns no slot
+/// from now on, and says so to every member at once.
+void leave(membership_ptr self) {
+  auto& st = self->state;
+  if (st.leaving)
+    return;
+  st.leaving = true;
+  logging::warning(component, "this member (" +
+                                  st.config.members[st.config.self].name +
+                                  ") is leaving the cluster: its sessions "
+                                  "move to their slots' new owners");
+  publish_view(self);
+  beat_now(self);
+}
+
+/// Serves drain_member: this member's own drain goes to its handoff actor,
+/// which answers once its sessions moved; another member's goes to that
+/// member.
+void on_drain_member(membership_ptr self, drain_member& req) {
+  auto& st = self->state;
+  const auto& members = st.config.members;
+  auto i =
+      std::find_if(members.begin(), members.end(),
+                   [&](const member_address& m) { return m.name == req.name; });
+  auto promise = self->make_response_promise();
+  if (i == members.end()) {
+    promise.deliver(make_error(error_code::invalid_argument,
+                               "no member `" + req.name +
+                                   "` in this cluster's [cluster] nodes"));
+    return;
+  }
+  auto index = static_cast<std::size_t>(i - members.begin());
+  if (index == st.config.self) {
+    if (!st.config.handoff) {
+      promise.deliver(make_error(error_code::unavailable,
+                                 "this member hands off no sessions",
+                                 st.config.failure_timeout));
+      return;
+    }
+    leave(self);
+    promise.delegate(st.config.handoff, std::move(req));
+    return;
+  }
+  const auto& peer = st.peers[index];
+  if (!peer.up || !peer.membership) {
+    promise.deliver(make_error(error_code::unavailable,
+                               "member " + req.name + " (" + i->address() +
+                                   ") is down; it can be drained once it is "
+                                   "back",
+                               st.config.failure_timeout));
+    return;
+  }
+  promise.delegate(peer.membership, std::move(req));
 }
 
 void attempt_failed(membership_ptr self, std::size_t index,
@@ -215,7 +317,7 @@ void connect(membership_ptr self, std::size_t index) {
 void tick(membership_ptr self) {
   auto& st = self->state;
   auto now = self->clock().now();
-  member_beat beat{st.config.self, st.config.incarnation};
+  auto beat = own_beat(self);
   for (std::size_t i = 0; i < st.peers.size(); ++i) {
     if (i == st.config.self)
       continue;
@@ -271,9 +373,10 @@ caf::behavior membership_actor(caf::stateful_actor<membership_state>* self,
         peers[i].next_attempt = self->clock().now();
       }
   });
-  if (st.config.router)
-    self->send(st.config.router, cluster_membership_atom::value,
-               caf::actor_cast<caf::actor>(self));
+  for (const auto& to : {st.config.router, st.config.handoff})
+    if (to)
+      self->send(to, cluster_membership_atom::value,
+                 caf::actor_cast<caf::actor>(self));
   publish_view(self);
   self->send(self, cluster_tick_atom::value);
   return {
@@ -293,7 +396,27 @@ caf::behavior membership_actor(caf::stateful_actor<membership_state>* self,
         // this node holds; another waits for its greeting.
         if (!peer.membership || peer.incarnation != beat.incarnation)
           return;
+        auto changed =
+            take_news(peer, beat.leaving, beat.holding_mask, beat.holding);
+        if (peer.up && changed)
+          publish_view(self);
         mark_up(self, beat.index);
+      },
+      [self](drain_member& req) { on_drain_member(self, req); },
+      [self](cluster_holding_atom, std::uint32_t mask,
+             std::vector<std::uint32_t>& slots) {
+        auto& own = self->state;
+        const auto& sender = self->current_sender();
+        if (!sender || sender->node() != self->node())
+          return;
+        if (own.holding_known && own.holding_mask == mask &&
+            own.holding == slots)
+          return;
+        own.holding_known = mask != 0;
+        own.holding_mask = mask;
+        own.holding = std::move(slots);
+        publish_view(self);
+        beat_now(self);
       },
   };
 }

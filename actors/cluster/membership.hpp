@@ -50,6 +50,9 @@ struct membership_config {
   caf::actor node;
   /// Receives a `cluster_view` at start and at every change.
   caf::actor router;
+  /// The local handoff actor: told this actor's handle at start, and given
+  /// the drain_member requests for this member.
+  caf::actor handoff;
   /// Opens connections: answers (connect_atom, host, port) with
   /// (node_id, strong_actor_ptr, std::set<std::string>) like CAF's
   /// middleman actor. wardend passes libcaf_openssl's, so that every
@@ -84,6 +87,12 @@ struct peer_state {
   /// The wait after the next failed attempt (doubles up to
   /// failure_timeout).
   std::chrono::milliseconds backoff{0};
+  /// What it said last in its greeting or beats: leaving the cluster, and
+  /// the slots it holds without owning them (kept while it is down).
+  bool leaving = false;
+  bool holding_known = false;
+  std::uint32_t holding_mask = 0;
+  std::vector<std::uint32_t> holding;
 };
 
 /// State of the membership actor.
@@ -95,10 +104,19 @@ struct membership_state {
   /// By member index; this node's own entry is unused.
   std::vector<peer_state> peers;
   std::uint64_t started_ms = 0;
+  /// This member leaves the cluster (drain_member): it owns no slot.
+  bool leaving = false;
+  /// The slots this member's node holds without owning them, as its
+  /// handoff actor last said; unknown until it first said.
+  bool holding_known = false;
+  std::uint32_t holding_mask = 0;
+  std::vector<std::uint32_t> holding;
 };
 
 /// The membership actor. Besides its timers it takes `member_greeting`
-/// (from the router) and `member_beat`.
+/// (from the router), `member_beat`, `drain_member` (from the router, or
+/// from another member's membership actor), and its handoff actor's
+/// holdings (cluster_holding_atom).
 caf::behavior membership_actor(caf::stateful_actor<membership_state>* self,
                                membership_config config);
 

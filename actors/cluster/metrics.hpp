@@ -7,6 +7,7 @@
 namespace prometheus {
 class Counter;
 class Gauge;
+class Histogram;
 class Registry;
 } // namespace prometheus
 
@@ -32,6 +33,20 @@ struct cluster_metrics {
   /// warden_cluster_unavailable_total{owner}: client requests refused
   /// because the member owning what they name is down.
   std::vector<prometheus::Counter*> unavailable;
+  /// warden_cluster_migrations_total{reason="drain"|"rejoin"}: sessions
+  /// this node handed to the owner of their slot, because this member is
+  /// leaving or because the owner came back.
+  prometheus::Counter* migrated_drain = nullptr;
+  prometheus::Counter* migrated_rejoin = nullptr;
+  /// warden_cluster_handoff_failures_total: handoffs that did not complete
+  /// (the session stays here and is offered again).
+  prometheus::Counter* handoff_failures = nullptr;
+  /// warden_cluster_handoff_seconds: from the export of a session to its
+  /// copy forgotten here, the import on its owner included.
+  prometheus::Histogram* handoff_seconds = nullptr;
+  /// warden_cluster_sessions_held_elsewhere: sessions this node holds in
+  /// slots it does not own (on their way to the owner).
+  prometheus::Gauge* held = nullptr;
 
   /// Creates the families in `registry` for `members` (names by index) and
   /// fetches every handle.

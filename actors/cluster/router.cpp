@@ -1,5 +1,7 @@
 #include "actors/cluster/router.hpp"
 
+#include <algorithm>
+#include <map>
 #include <type_traits>
 #include <utility>
 
@@ -66,6 +68,19 @@ void route(router_ptr self, std::uint32_t slot, Message&& msg,
   self->delegate(owner->node, std::forward<Message>(msg));
 }
 
+/// Passes the current request to this node's membership actor.
+template <class Message>
+void to_membership(router_ptr self, Message&& msg) {
+  const auto& membership = self->state.config.membership;
+  if (!membership) {
+    refuse(self, make_error(error_code::unavailable,
+                            "this node's membership has not started",
+                            self->state.config.retry_after));
+    return;
+  }
+  self->delegate(membership, std::forward<Message>(msg));
+}
+
 /// Whether the current message comes from an actor of this process.
 bool from_this_node(router_ptr self) {
   const auto& sender = self->current_sender();
@@ -130,6 +145,81 @@ std::vector<detail::gather_target> targets_of(router_ptr self) {
   return result;
 }
 
+/// The member (not `owner`) that may still hold sessions of `slot` on their
+/// way to `owner`, or slot_table::no_member. A member that computed its
+/// holdings under another placement than this router's may hold every slot
+/// it owned under its own (`theirs`, by mask) until it says otherwise; one
+/// not heard from since this node started may hold any slot.
+std::uint8_t
+holder_of(router_ptr self, std::uint32_t slot, std::size_t owner,
+          const std::map<std::uint32_t, policies::placement>& theirs) {
+  auto& st = self->state;
+  auto mine = st.placement.eligible_mask();
+  const auto& members = st.view.members;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const auto& m = members[i];
+    if (i == owner || !m.holding_known)
+      continue;
+    if (std::binary_search(m.holding.begin(), m.holding.end(), slot))
+      return static_cast<std::uint8_t>(i);
+    if (m.holding_mask == mine)
+      continue;
+    auto p = theirs.find(m.holding_mask);
+    if (p != theirs.end() && p->second.owner(slot) == i)
+      return static_cast<std::uint8_t>(i);
+  }
+  for (std::size_t i = 0; i < members.size(); ++i)
+    if (i != owner && i != st.config.self && !members[i].holding_known)
+      return static_cast<std::uint8_t>(i);
+  return slot_table::no_member;
+}
+
+/// Recomputes the placement from the view (leaving members own nothing) and
+/// sends the slot table to the node and the handoff actor when it changed.
+void update_slots(router_ptr self) {
+  auto& st = self->state;
+  member_mask eligible = 0;
+  for (std::size_t i = 0; i < st.view.members.size(); ++i)
+    if (!st.view.members[i].leaving)
+      eligible |= member_mask{1} << i;
+  if (eligible != st.placement.eligible_mask())
+    st.placement.set_eligible_mask(eligible);
+  std::map<std::uint32_t, policies::placement> theirs;
+  for (const auto& m : st.view.members)
+    if (m.holding_known && m.holding_mask != eligible &&
+        theirs.count(m.holding_mask) == 0) {
+      policies::placement p{st.config.members};
+      p.set_eligible_mask(m.holding_mask);
+      theirs.emplace(m.holding_mask, std::move(p));
+    }
+  slot_table table;
+  table.self = st.config.self;
+  table.names = st.config.members;
+  table.eligible = eligible;
+  table.retry_after_ms = static_cast<std::uint64_t>(
+      std::max<std::int64_t>(st.config.handoff_retry_after.count(), 1));
+  table.owners.resize(policies::id_layout::slots, slot_table::no_member);
+  table.holders.resize(policies::id_layout::slots, slot_table::no_member);
+  for (std::uint32_t slot = 0; slot < policies::id_layout::slots; ++slot) {
+    auto owner = st.placement.owner(slot);
+    if (!owner)
+      continue;
+    table.owners[slot] = static_cast<std::uint8_t>(*owner);
+    table.holders[slot] = holder_of(self, slot, *owner, theirs);
+  }
+  for (const auto& m : st.view.members)
+    table.nodes.push_back(m.up ? m.node : caf::actor{});
+  if (table.owners == st.table.owners && table.holders == st.table.holders &&
+      table.nodes == st.table.nodes && table.eligible == st.table.eligible &&
+      !st.table.owners.empty())
+    return;
+  st.table = table;
+  if (st.config.node)
+    self->send(st.config.node, table);
+  if (st.config.handoff)
+    self->send(st.config.handoff, std::move(table));
+}
+
 cluster_report report_of(router_ptr self) {
   auto& st = self->state;
   cluster_report report;
@@ -142,6 +232,8 @@ cluster_report report_of(router_ptr self) {
     r.state = m.up ? "up" : "down";
     r.since_ms = m.since_ms;
     r.slots = static_cast<std::uint32_t>(st.placement.slots_of(i));
+    r.leaving = m.leaving;
+    r.holding = static_cast<std::uint32_t>(m.holding.size());
     report.members.push_back(std::move(r));
   }
   return report;
@@ -164,6 +256,7 @@ caf::behavior router_actor(caf::stateful_actor<router_state>* self,
     st.view.members.push_back(std::move(m));
   }
   st.view.self = st.config.self;
+  update_slots(self);
   return {
       // Client requests, by what they name.
       [self](submit_run& req) { route_new_session(self, std::move(req)); },
@@ -219,17 +312,9 @@ caf::behavior router_actor(caf::stateful_actor<router_state>* self,
       [self](import_session& req) {
         self->delegate(self->state.config.node, std::move(req));
       },
+      [self](drain_member& req) { to_membership(self, std::move(req)); },
       // Between members.
-      [self](member_greeting& g) {
-        auto& membership = self->state.config.membership;
-        if (!membership) {
-          refuse(self, make_error(error_code::unavailable,
-                                  "this node's membership has not started",
-                                  self->state.config.retry_after));
-          return;
-        }
-        self->delegate(membership, std::move(g));
-      },
+      [self](member_greeting& g) { to_membership(self, std::move(g)); },
       // From this node's own actors only: the router is published.
       [self](cluster_membership_atom, caf::actor& membership) {
         if (from_this_node(self))
@@ -237,8 +322,12 @@ caf::behavior router_actor(caf::stateful_actor<router_state>* self,
       },
       [self](cluster_view& view) {
         if (from_this_node(self) &&
-            view.members.size() == self->state.config.members.size())
+            view.members.size() == self->state.config.members.size()) {
+          for (auto& m : view.members)
+            std::sort(m.holding.begin(), m.holding.end());
           self->state.view = std::move(view);
+          update_slots(self);
+        }
       },
   };
 }

@@ -11,6 +11,12 @@
 // `unavailable`, naming the member, and a retry-after. New sessions go to a
 // slot whose owner is up. Queries over every member (list_sessions,
 // get_cluster) are gathered by a short-lived actor each.
+//
+// Members that are leaving (drain_member) own no slot: their slots go to
+// the others by the same rendezvous, and the sessions move with them (the
+// handoff actor). The router tells its node and its handoff actor who owns
+// each slot, and which member still holds sessions of a slot on their way
+// to its owner (slot_table).
 
 #include <chrono>
 #include <cstdint>
@@ -38,10 +44,16 @@ struct router_config {
   caf::actor node;
   /// The local membership actor; it introduces itself when it starts
   /// (cluster_membership_atom), as it needs the router's handle first.
-  /// Greetings go there.
+  /// Greetings and drain_member go there.
   caf::actor membership;
+  /// The local handoff actor: receives the slot_table at every change, as
+  /// the node does.
+  caf::actor handoff;
   /// The retry-after of a request refused because its owner is down.
   std::chrono::milliseconds retry_after{3000};
+  /// The retry-after of a request a node refuses because what it names is
+  /// on its way to another member, or to it (slot_table::retry_after_ms).
+  std::chrono::milliseconds handoff_retry_after{1000};
   /// How long a query over every member waits for each.
   std::chrono::milliseconds gather_timeout{5000};
   /// Null: no metrics.
@@ -61,6 +73,8 @@ struct router_state {
   cluster_view view;
   /// Seeds the placement of new sessions.
   std::uint64_t placed = 0;
+  /// The slot table last sent to the node and the handoff actor.
+  slot_table table;
 };
 
 /// The router actor.

@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/cluster/handoff.hpp"
 #include "actors/cluster/membership.hpp"
 #include "actors/cluster/metrics.hpp"
 #include "actors/cluster/router.hpp"
@@ -27,27 +28,38 @@ void start_cluster(caf::actor_system& sys, const config::settings& settings,
     metrics = std::make_shared<const cluster_metrics>(
         cluster_metrics::create(*registry, names));
   std::chrono::milliseconds failure{cluster.failure_timeout_ms};
+  std::chrono::milliseconds heartbeat{cluster.heartbeat_interval_ms};
+  handoff_config moving;
+  moving.node = handle.node;
+  moving.rescan = heartbeat;
+  moving.drain_timeout =
+      std::chrono::milliseconds{settings.node.drain_timeout_ms};
+  moving.metrics = metrics;
+  auto handoff = sys.spawn(handoff_actor, std::move(moving));
   router_config routing;
   routing.members = names;
   routing.self = self;
   routing.node = handle.node;
   routing.retry_after = failure;
   routing.gather_timeout = failure;
+  routing.handoff = handoff;
+  // A session on its way is served again within a few heartbeats.
+  routing.handoff_retry_after = 2 * heartbeat;
   routing.metrics = metrics;
   auto router = sys.spawn(router_actor, std::move(routing));
   membership_config view;
   view.members = std::move(members);
   view.self = self;
-  view.heartbeat_interval =
-      std::chrono::milliseconds{cluster.heartbeat_interval_ms};
+  view.heartbeat_interval = heartbeat;
   view.failure_timeout = failure;
   view.incarnation = policies::system_unix_ms();
   view.node = handle.node;
   view.router = router;
+  view.handoff = handoff;
   view.connector = connector;
   view.metrics = metrics;
   auto membership = sys.spawn(membership_actor, std::move(view));
-  handle.cluster = {router, membership};
+  handle.cluster = {router, membership, handoff};
   handle.entry = router;
 }
 

@@ -6,6 +6,8 @@
 #include <caf/all.hpp>
 
 #include "actors/protocol/error.hpp"
+#include "actors/session/registry.hpp"
+#include "storage/keys.hpp"
 
 namespace warden::detail {
 
@@ -116,7 +118,8 @@ caf::expected<storage::stored_run> record_of(node_ptr self,
 /// The export of session `id` around `snapshot`: the records of its runs
 /// and the journal of its latest one.
 caf::expected<session_export> build_export(node_ptr self, session_id id,
-                                           session_snapshot snapshot) {
+                                           session_snapshot snapshot,
+                                           bool handoff) {
   auto& st = self->state;
   const auto& s = st.registry.sessions().at(id);
   auto runs = runs_of(self, id);
@@ -128,6 +131,8 @@ caf::expected<session_export> build_export(node_ptr self, session_id id,
   result.agent = s.agent;
   result.snapshot = std::move(snapshot);
   result.snapshot.tenant = s.tenant;
+  if (handoff)
+    ++result.snapshot.counters.epoch;
   for (const auto* r : *runs) {
     auto record = record_of(self, *r);
     if (!record)
@@ -232,6 +237,28 @@ caf::expected<bool> key_taken(node_ptr self, const std::string& tenant,
   return found.value.has_value();
 }
 
+/// Whether run `id` of a session coming back in a handoff (an epoch past
+/// 0) is one this node held before the session left: final here, of the
+/// same session and tenant. Such a run is taken back as it is.
+caf::expected<bool> held_before(node_ptr self, const session_export& x,
+                                run_id id) {
+  if (x.snapshot.counters.epoch == 0)
+    return false;
+  auto same = [&](session_id session, const std::string& tenant, bool final) {
+    return final && session == x.session && tenant == x.tenant;
+  };
+  auto& st = self->state;
+  if (const auto* r = st.runs.find(id))
+    return same(r->status.session, r->status.tenant, is_final(r->status.state));
+  if (!st.components.store)
+    return false;
+  auto found = st.components.store->find_run(id);
+  if (!found)
+    return store_failed(*found.error);
+  return found.value &&
+         same(found.value->session, found.value->tenant, found.value->final);
+}
+
 /// Checks one run record of an import.
 caf::error check_run(node_ptr self, const session_export& x,
                      const exported_run& r) {
@@ -241,6 +268,11 @@ caf::error check_run(node_ptr self, const session_export& x,
                       " of tenant " + x.tenant);
   if (!is_final(r.state))
     return bad_import(name + " is not final");
+  auto mine = held_before(self, x, r.run);
+  if (!mine)
+    return std::move(mine.error());
+  if (*mine)
+    return {}; // final, and the same run: its key maps to it already
   auto taken = run_taken(self, r.run);
   if (!taken)
     return std::move(taken.error());
@@ -313,12 +345,49 @@ caf::error check_import(node_ptr self, const session_export& x) {
   return {};
 }
 
+/// A handoff of a session this node already holds: an offer of an epoch it
+/// holds already (or a later one) is answered as imported, as the first
+/// offer was (the sender lost that answer, or restarted before forgetting
+/// its copy). A copy of an earlier epoch, left behind here when the session
+/// moved away, is forgotten so that the offer replaces it. None: import as
+/// usual.
+std::optional<caf::result<session_imported>>
+settle_known_epoch(node_ptr self, const session_export& x) {
+  auto epoch = x.snapshot.counters.epoch;
+  if (epoch == 0)
+    return std::nullopt; // an operator's export: no handoff
+  auto& st = self->state;
+  auto* record = st.registry.known(x.session);
+  if (record == nullptr || record->tenant != x.tenant)
+    return std::nullopt;
+  if (record->epoch >= epoch)
+    return caf::result<session_imported>{session_imported{x.session}};
+  if (record->turns_in_flight > 0 || !record->open_runs.empty())
+    return caf::result<session_imported>{
+        make_error(error_code::invalid_argument,
+                   "cannot import: " + session_name(x.session) +
+                       " is running here at an earlier epoch")};
+  if (auto err = st.registry.forget(x.session))
+    return caf::result<session_imported>{std::move(err)};
+  return std::nullopt;
+}
+
 /// What the journal appends for an import: the exported journal, then for
 /// each run its acceptance (when the journal lacks it: it registers the
-/// idempotency key) and its record as exported.
-std::vector<storage::journal_entry> import_entries(const session_export& x) {
-  auto entries = x.journal;
+/// idempotency key) and its record as exported. Runs this node held before
+/// the session left (`kept`) are in its journal already: appending their
+/// entries again would repeat them at every round trip. A batch left empty
+/// carries the session's checkpoint, so that the journal answers it.
+std::vector<storage::journal_entry>
+import_entries(node_ptr self, const session_export& x,
+               const std::set<run_id>& kept) {
+  std::vector<storage::journal_entry> entries;
+  for (const auto& e : x.journal)
+    if (kept.count(e.run) == 0)
+      entries.push_back(e);
   for (const auto& r : x.runs) {
+    if (kept.count(r.run) != 0)
+      continue;
     auto accepted =
         std::any_of(x.journal.begin(), x.journal.end(), [&](const auto& e) {
           return e.run == r.run && e.kind == storage::entry_kind::run_accepted;
@@ -328,21 +397,41 @@ std::vector<storage::journal_entry> import_entries(const session_export& x) {
       entries.push_back({r.run, 0, storage::entry_kind::run_accepted, bytes});
     entries.push_back({r.run, 0, storage::entry_kind::run_record, bytes});
   }
+  if (entries.empty())
+    if (auto bytes = encode_snapshot(self->system(), x.snapshot))
+      entries.push_back({0, 0, storage::entry_kind::session_checkpoint,
+                         storage::keys::session(x.session) + *bytes});
   return entries;
+}
+
+/// The runs of `x` this node held before the session left (held_before).
+caf::expected<std::set<run_id>> kept_runs(node_ptr self,
+                                          const session_export& x) {
+  std::set<run_id> kept;
+  for (const auto& r : x.runs) {
+    auto mine = held_before(self, x, r.run);
+    if (!mine)
+      return std::move(mine.error());
+    if (*mine)
+      kept.insert(r.run);
+  }
+  return kept;
 }
 
 } // namespace
 
-caf::result<session_export> on_export_session(node_ptr self,
-                                              const export_session& req) {
+namespace {
+
+/// The export of session `id` of `tenant`; with `handoff`, it carries the
+/// next ownership epoch.
+caf::result<session_export> export_of(node_ptr self, const std::string& tenant,
+                                      session_id id, bool handoff) {
   auto& st = self->state;
-  if (auto err = check_tenant(self, req.tenant))
-    return err;
   // A passivated session may have no record in memory: `known` brings it
   // back from its snapshot.
-  auto* found = st.registry.known(req.session);
-  if (found == nullptr || found->tenant != req.tenant)
-    return no_such_session(req.tenant, req.session);
+  auto* found = st.registry.known(id);
+  if (found == nullptr || found->tenant != tenant)
+    return no_such_session(tenant, id);
   auto& record = *found;
   caf::expected<session_snapshot> snapshot{session_snapshot{}};
   switch (record.residency) {
@@ -350,30 +439,49 @@ caf::result<session_export> on_export_session(node_ptr self,
   case session_residency::passivating: {
     // Checked now so that a busy session is refused at once; checked again
     // when the snapshot arrives.
-    if (auto runs = runs_of(self, req.session); !runs)
+    if (auto runs = runs_of(self, id); !runs)
       return std::move(runs.error());
     auto promise = self->make_response_promise();
-    st.exports.push_back(pending_export{req.session, req.tenant,
-                                        record.actor.address(), promise});
+    st.exports.push_back(
+        pending_export{id, tenant, record.actor.address(), promise, handoff});
     self->send(record.actor, snapshot_session{});
     return promise;
   }
   case session_residency::passivated:
-    snapshot = stored_snapshot(self, req.session);
+    snapshot = stored_snapshot(self, id);
     break;
   case session_residency::none:
     // No actor: the session's next turn would start empty, so that is
     // what moves.
-    snapshot->session = req.session;
+    snapshot->session = id;
     snapshot->agent = record.agent;
+    snapshot->counters.epoch = record.epoch;
     break;
   }
   if (!snapshot)
     return std::move(snapshot.error());
-  auto result = build_export(self, req.session, std::move(*snapshot));
+  auto result = build_export(self, id, std::move(*snapshot), handoff);
   if (!result)
     return std::move(result.error());
   return std::move(*result);
+}
+
+} // namespace
+
+caf::result<session_export> on_export_session(node_ptr self,
+                                              const export_session& req) {
+  if (auto err = check_tenant(self, req.tenant))
+    return err;
+  return export_of(self, req.tenant, req.session, false);
+}
+
+caf::result<session_export> export_for_handoff(node_ptr self, session_id id) {
+  const auto* record = self->state.registry.known(id);
+  if (record == nullptr)
+    return make_error(error_code::not_found,
+                      session_name(id) + " is not held by this node");
+  auto tenant = record->tenant;
+  return export_of(self, tenant, id, true);
 }
 
 void on_export_snapshot(node_ptr self, const session_snapshot& snapshot) {
@@ -385,7 +493,7 @@ void on_export_snapshot(node_ptr self, const session_snapshot& snapshot) {
       x.promise.deliver(no_such_session(x.tenant, x.session));
       return;
     }
-    auto result = build_export(self, x.session, snapshot);
+    auto result = build_export(self, x.session, snapshot, x.handoff);
     if (result)
       x.promise.deliver(std::move(*result));
     else
@@ -423,8 +531,13 @@ caf::result<session_imported> on_import_session(node_ptr self,
   if (st.drain.active)
     return make_error(error_code::draining,
                       "the node is draining and accepts no imports");
+  if (auto settled = settle_known_epoch(self, x))
+    return std::move(*settled);
   if (auto err = check_import(self, x))
     return err;
+  auto kept = kept_runs(self, x);
+  if (!kept)
+    return std::move(kept.error());
   // The stored snapshot names its tenant: a passivated session needs no
   // record in memory (session_registry::known).
   x.snapshot.tenant = x.tenant;
@@ -436,7 +549,8 @@ caf::result<session_imported> on_import_session(node_ptr self,
   for (const auto& r : x.runs)
     st.ids.saw_run(r.run);
   auto ticket = st.ids.next_ticket++;
-  self->send(st.components.journal, journal_append{ticket, import_entries(x)});
+  self->send(st.components.journal,
+             journal_append{ticket, import_entries(self, x, *kept)});
   auto promise = self->make_response_promise();
   st.tickets.emplace(ticket, pending_import{std::move(x), promise});
   return promise;
@@ -464,6 +578,7 @@ void on_import_durable(node_ptr self, pending_import& pending,
   session.tenant = x.tenant;
   session.agent = x.agent;
   session.last_run = 0;
+  session.epoch = x.snapshot.counters.epoch;
   for (auto& s : x.runs) {
     // Final, and now durable here.
     auto& r = st.runs.add(s.run, run_origin::imported, run_phase::final,

@@ -6,6 +6,7 @@
 
 #include "actors/node/children.hpp"
 #include "actors/node/detail/durability.hpp"
+#include "actors/node/detail/handoff.hpp"
 #include "actors/node/detail/migration.hpp"
 #include "actors/node/detail/requests.hpp"
 #include "actors/protocol/error.hpp"
@@ -13,6 +14,24 @@
 namespace warden {
 
 using namespace detail;
+
+namespace {
+
+/// Answers a request about run `req.run` here, or passes it to the member
+/// holding the run's session while it is on its way to this node (the
+/// holder answers the client).
+template <class Request, class Handler>
+auto answer_run(node_ptr self, Request& req, Handler handler)
+    -> decltype(handler(self, req)) {
+  if (auto holder = holder_of_unknown_run(self, req.run)) {
+    auto promise = self->make_response_promise();
+    promise.delegate(holder, std::move(req));
+    return promise;
+  }
+  return handler(self, req);
+}
+
+} // namespace
 
 caf::behavior node_actor(caf::stateful_actor<node_state>* self,
                          node_components components, node_options options) {
@@ -82,13 +101,15 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         self->state.registry.timer_fired(serial);
       },
       [self](expire_atom) { self->state.registry.expire_idle(); },
-      [self](get_status& req) { return on_get_status(self, req); },
-      [self](await_run& req) { return on_await_run(self, req); },
+      [self](get_status& req) { return answer_run(self, req, on_get_status); },
+      [self](await_run& req) { return answer_run(self, req, on_await_run); },
       [self](wait_bound_atom, run_id run, std::uint64_t serial) {
         on_wait_bound(self, run, serial);
       },
-      [self](cancel_run& req) { return on_cancel_run(self, req); },
-      [self](subscribe_run& req) { return on_subscribe_run(self, req); },
+      [self](cancel_run& req) { return answer_run(self, req, on_cancel_run); },
+      [self](subscribe_run& req) {
+        return answer_run(self, req, on_subscribe_run);
+      },
       [self](list_sessions& req) { return on_list_sessions(self, req); },
       [self](drain_node&) { return on_drain(self); },
       [self](get_readiness) { return on_get_readiness(self); },
@@ -97,6 +118,13 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
       [](get_cluster) { return cluster_report{}; },
       [self](const pause_tenant& req) { return on_pause_tenant(self, req); },
       [self](drain_deadline_atom) { on_drain_deadline(self); },
+      // As a member of a cluster.
+      [self](slot_table& table) { on_slot_table(self, table); },
+      [self](list_foreign) { return on_list_foreign(self); },
+      [self](const handoff_session& req) {
+        return on_handoff_session(self, req);
+      },
+      [self](const handoff_done& req) { return on_handoff_done(self, req); },
   };
 }
 

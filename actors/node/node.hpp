@@ -122,6 +122,9 @@ struct pending_export {
   /// The session actor asked for its snapshot.
   caf::actor_addr source;
   caf::response_promise promise;
+  /// A handoff to the owner of the session's slot (handoff_session): the
+  /// export carries the next ownership epoch.
+  bool handoff = false;
 };
 
 /// An `import_session` whose runs and journal are on their way to the
@@ -237,6 +240,9 @@ struct node_state {
   run_trees trees;
   /// Exports waiting for a resident session's snapshot.
   std::vector<pending_export> exports;
+  /// In a cluster: which member owns each placement slot, as the router
+  /// last said (slot_table); none on a single node, which owns every slot.
+  std::optional<slot_table> slots;
   /// The events of runs that ended recently.
   ended_events ended;
 };

@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/node/detail/handoff.hpp"
 #include "actors/node/detail/migration.hpp"
 #include "actors/protocol/error.hpp"
 #include "actors/session/registry.hpp"
@@ -62,6 +63,10 @@ caf::result<session_imported> on_open_session(node_ptr self,
                                               open_session& req) {
   auto& st = self->state;
   if (auto err = check_open(self, req))
+    return err;
+  if (auto err = not_owned(self, req.slot,
+                           "a new session in placement slot " +
+                               std::to_string(req.slot)))
     return err;
   // An import of a session without runs: the same path to durability.
   session_export x;

@@ -9,7 +9,9 @@
 
 #include <caf/all.hpp>
 
+#include "actors/node/detail/handoff.hpp"
 #include "actors/protocol/error.hpp"
+#include "policies/placement.hpp"
 #include "policies/utf8.hpp"
 #include "storage/keys.hpp"
 
@@ -42,7 +44,13 @@ caf::expected<run_status> stored_status(node_ptr self,
   if (!found)
     return storage_failure(*found.error,
                            "reading run " + std::to_string(id) + " failed");
-  if (!found.value || found.value->tenant != tenant)
+  if (!found.value) {
+    if (auto err = on_its_way(self, policies::slot_of(id),
+                              "run " + std::to_string(id)))
+      return err;
+    return no_such_run(tenant, id);
+  }
+  if (found.value->tenant != tenant)
     return no_such_run(tenant, id);
   return status_of(*found.value);
 }
@@ -194,8 +202,18 @@ caf::result<run_ack> on_submit_run(node_ptr self, submit_run& req) {
   auto priority = resolve_priority(self, req.priority);
   if (!priority)
     return refused(self, std::move(priority.error()));
+  auto in_slot = "a new session in placement slot " + std::to_string(req.slot);
+  if (auto err = not_owned(self, req.slot, in_slot))
+    return refused(self, std::move(err));
   if (auto known = answer_known_key(self, req.tenant, req.idempotency_key))
     return std::move(*known);
+  // The run of this key may be on its way here with its session: a new run
+  // now could be its second.
+  if (!req.idempotency_key.empty())
+    if (auto err = on_its_way(self, req.slot,
+                              "the run of idempotency key `" +
+                                  req.idempotency_key + "`"))
+      return refused(self, std::move(err));
   auto session = st.ids.new_session(req.slot);
   st.registry.sessions()[session] =
       session_record{req.tenant, req.agent, nullptr, 0};
@@ -210,7 +228,13 @@ caf::result<run_ack> on_send_turn(node_ptr self, send_turn& req) {
   if (auto err =
           check_request(self, req.tenant, req.input, req.idempotency_key))
     return refused(self, std::move(err));
+  auto name = "session " + std::to_string(req.session);
+  if (auto err = not_owned(self, policies::slot_of(req.session), name))
+    return refused(self, std::move(err));
   auto* s = st.registry.known(req.session);
+  if (s == nullptr)
+    if (auto err = on_its_way(self, policies::slot_of(req.session), name))
+      return refused(self, std::move(err));
   if (s == nullptr || s->tenant != req.tenant)
     return make_error(error_code::not_found, "no session " +
                                                  std::to_string(req.session) +

@@ -30,7 +30,7 @@ struct node_handle {
   /// node actor on a single node; a cluster's router once start_cluster
   /// (actors/cluster/start.hpp) made the node a member.
   caf::actor entry;
-  /// A cluster member's router and membership actor (empty on a single
+  /// A cluster member's router, membership and handoff actors (empty on a single
   /// node): stopped first by stop_node.
   std::vector<caf::actor> cluster;
   /// The node's components in start order: journal, admission, governor,

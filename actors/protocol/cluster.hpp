@@ -17,6 +17,17 @@ namespace warden {
 /// (cluster_membership_atom, caf::actor membership). Local only.
 using cluster_membership_atom = caf::atom_constant<caf::atom("clu_member")>;
 
+/// A handoff actor tells its membership actor which placement slots its node
+/// holds sessions of without owning them, as of the placement of `mask`:
+/// (cluster_holding_atom, std::uint32_t mask, std::vector<std::uint32_t>
+/// slots). Local only; the membership actor passes it on in greetings and
+/// beats.
+using cluster_holding_atom = caf::atom_constant<caf::atom("clu_hold")>;
+
+/// The members that may own slots, as a bit per member index (bit i:
+/// member i); at most 32 members, so 32 bits.
+using member_mask = std::uint32_t;
+
 /// A member introduces itself: sent by a member's membership actor to the
 /// entry actor of a member with a higher index, which passes it to its own
 /// membership actor. Reply: the receiver's `member_greeting`.
@@ -35,13 +46,25 @@ struct member_greeting {
   caf::actor membership;
   /// Its node actor: requests for the sessions it owns go there.
   caf::actor node;
+  /// The member is leaving (wardenctl drain --node): it owns no slot, and
+  /// hands its sessions to their new owners.
+  bool leaving = false;
+  /// What it holds without owning: see `member_view`; mask 0 while it
+  /// does not know yet.
+  std::uint32_t holding_mask = 0;
+  std::vector<std::uint32_t> holding;
 };
 
 /// A heartbeat, sent by each membership actor to every member it is
-/// connected to, every [cluster] heartbeat_interval_ms.
+/// connected to, every [cluster] heartbeat_interval_ms; it carries what
+/// changes between greetings.
 struct member_beat {
   std::uint32_t index = 0;
   std::uint64_t incarnation = 0;
+  /// As member_greeting.
+  bool leaving = false;
+  std::uint32_t holding_mask = 0;
+  std::vector<std::uint32_t> holding;
 };
 
 /// One member as a membership actor sees it.
@@ -55,6 +78,20 @@ struct member_view {
   std::uint64_t since_ms = 0;
   /// Its node actor while up; null when down.
   caf::actor node;
+  /// Its membership actor while up (drain_member goes there); null when
+  /// down.
+  caf::actor membership;
+  /// Leaving the cluster (kept while it is down, until a new incarnation
+  /// greets without it): it owns no slot.
+  bool leaving = false;
+  /// The placement slots it holds sessions of without owning them, as of
+  /// the placement where the members of `holding_mask` may own slots; a
+  /// member that computed them under another mask may still hold every
+  /// slot it owned under its own. Unknown (`holding_known` false) until it
+  /// first said.
+  bool holding_known = false;
+  std::uint32_t holding_mask = 0;
+  std::vector<std::uint32_t> holding;
 };
 
 /// The members as the membership actor sees them, sent to the router at
@@ -62,6 +99,76 @@ struct member_view {
 struct cluster_view {
   std::vector<member_view> members;
   std::uint32_t self = 0;
+};
+
+/// Slot ownership as a member's router computes it, sent to its node actor
+/// and its handoff actor at every change. Local only.
+struct slot_table {
+  /// This node's member index.
+  std::uint32_t self = 0;
+  /// Member names, by index.
+  std::vector<std::string> names;
+  /// By member index: whether it may own slots now (not leaving).
+  member_mask eligible = 0;
+  /// By slot: the owning member's index, or `no_member`.
+  std::vector<std::uint8_t> owners;
+  /// By slot: a member other than the owner that still holds sessions of
+  /// it (they are on their way to the owner), or `no_member`.
+  std::vector<std::uint8_t> holders;
+  /// By member index: its node actor while it is up.
+  std::vector<caf::actor> nodes;
+  /// The retry-after of a request the node refuses because what it names
+  /// is served elsewhere or on its way, ms.
+  std::uint64_t retry_after_ms = 1000;
+
+  static constexpr std::uint8_t no_member = 0xFF;
+};
+
+/// Move every session off a member (wardenctl drain --node NAME): it stops
+/// owning slots, and hands each session to its slot's new owner once the
+/// session is idle (snapshot and journal, as export/import). Sent to any
+/// member's entry actor. Reply: `member_drain_report` once the member holds
+/// no session it does not own, or when `timeout_ms` passed (0: [node]
+/// drain_timeout_ms of the member). The member stays out of placement until
+/// it restarts.
+struct drain_member {
+  std::string name;
+  std::uint64_t timeout_ms = 0;
+};
+
+/// The answer to `drain_member`.
+struct member_drain_report {
+  std::string name;
+  /// Sessions handed to other members since the drain began.
+  std::uint64_t moved = 0;
+  /// Sessions still on the member (busy past the timeout, or refused by
+  /// their new owner); they stay on its disk and are served again by it
+  /// once it rejoins.
+  std::uint64_t remaining = 0;
+};
+
+/// A handoff actor asks its node for the sessions it holds in slots it
+/// does not own (local only). Reply: `foreign_sessions`.
+struct list_foreign {};
+
+/// The answer to `list_foreign`.
+struct foreign_sessions {
+  std::vector<std::uint64_t> sessions;
+};
+
+/// A handoff actor asks its node for the export of a session it holds
+/// without owning its slot (local only). Reply: `session_export` whose
+/// snapshot carries the next ownership epoch; refused with `cap_exceeded`
+/// while a run of the session is not final, `not_found` when the node no
+/// longer holds it, `invalid_argument` when the node owns its slot.
+struct handoff_session {
+  std::uint64_t session = 0;
+};
+
+/// The new owner imported the session: the node forgets it (its snapshot,
+/// its record, its actor). Local only. Reply: `handoff_done`.
+struct handoff_done {
+  std::uint64_t session = 0;
 };
 
 /// An operator asks a node for the cluster as it sees it (wardenctl
@@ -83,6 +190,10 @@ struct member_report {
   /// Sessions it holds in memory, and runs it tracks that are not final.
   std::uint64_t resident_sessions = 0;
   std::uint64_t open_runs = 0;
+  /// Leaving the cluster (drain_member).
+  bool leaving = false;
+  /// Placement slots it holds sessions of without owning them.
+  std::uint32_t holding = 0;
 };
 
 /// The answer to `get_cluster`.

@@ -134,7 +134,14 @@ inline const auto protocol_types = std::make_tuple(
     message_type<std::vector<member_report>>{"warden.member_reports"},
     message_type<cluster_report>{"warden.cluster_report"},
     message_type<get_node_counts>{"warden.get_node_counts"},
-    message_type<node_counts>{"warden.node_counts"});
+    message_type<node_counts>{"warden.node_counts"},
+    message_type<slot_table>{"warden.slot_table"},
+    message_type<drain_member>{"warden.drain_member"},
+    message_type<member_drain_report>{"warden.member_drain_report"},
+    message_type<list_foreign>{"warden.list_foreign"},
+    message_type<foreign_sessions>{"warden.foreign_sessions"},
+    message_type<handoff_session>{"warden.handoff_session"},
+    message_type<handoff_done>{"warden.handoff_done"});
 
 /// Registers every message type of the protocol (and the error category)
 /// with `cfg`. Both ends of a connection must call it.

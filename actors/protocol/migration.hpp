@@ -20,8 +20,8 @@ namespace warden {
 /// value (2: run records carry `counts_own_tokens`; 3: `reserved_tokens`;
 /// 4: runs travel as `exported_run`, no longer as storage's record; 5: chat
 /// messages carry tool calls and tool call ids; 6: runs name the model that
-/// answered).
-inline constexpr std::uint32_t session_export_format = 6;
+/// answered; 7: the snapshot's counters carry the ownership epoch).
+inline constexpr std::uint32_t session_export_format = 7;
 
 /// Export an idle session with its history, to be imported on another node.
 /// Reply: `session_export`. The session stays where it is (resident or

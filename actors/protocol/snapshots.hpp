@@ -23,6 +23,11 @@ struct session_counters {
   run_state last_state = run_state::queued;
   /// Usage summed over every turn of the session.
   usage_totals usage;
+  /// The session's ownership epoch: 0 on the node that created it, one more
+  /// at each handoff to another member of a cluster. A member holding a
+  /// session of a lower epoch than another holds a stale copy (its handoff
+  /// was done, but not yet forgotten) and never serves it.
+  std::uint64_t epoch = 0;
 };
 
 /// Everything needed to bring an idle session back (session -> node ->

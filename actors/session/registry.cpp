@@ -18,11 +18,25 @@ namespace warden {
 namespace {
 
 /// The first byte of every stored snapshot; a new encoding gets a new value.
-/// 2: chat messages carry tool calls and tool call ids. Format 1 is still
-/// read (its messages have neither).
-constexpr char snapshot_format = 2;
+/// 2: chat messages carry tool calls and tool call ids; 3: the counters carry
+/// the ownership epoch. Formats 1 and 2 are still read (epoch 0; format 1's
+/// messages have neither tool calls nor ids).
+constexpr char snapshot_format = 3;
 
-/// A snapshot as format 1 stored it: messages without tool calls or ids.
+/// Counters as formats 1 and 2 stored them: without the epoch.
+struct session_counters_v2 {
+  std::uint64_t turns = 0;
+  run_id last_run = 0;
+  run_state last_state = run_state::queued;
+  usage_totals usage;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, session_counters_v2& x) {
+  return f(x.turns, x.last_run, x.last_state, x.usage);
+}
+
+/// A message as format 1 stored it: without tool calls or ids.
 struct chat_message_v1 {
   chat_role role = chat_role::user;
   std::string content;
@@ -34,17 +48,47 @@ typename Inspector::result_type inspect(Inspector& f, chat_message_v1& x) {
   return f(x.role, x.content, x.tool);
 }
 
-struct session_snapshot_v1 {
+/// A snapshot as formats 1 and 2 stored it, by its message type.
+template <class Message>
+struct session_snapshot_before_epochs {
   session_id session = 0;
   std::string agent;
-  std::vector<chat_message_v1> conversation;
-  session_counters counters;
+  std::vector<Message> conversation;
+  session_counters_v2 counters;
   std::string tenant;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, session_snapshot_v1& x) {
+template <class Inspector, class Message>
+typename Inspector::result_type
+inspect(Inspector& f, session_snapshot_before_epochs<Message>& x) {
   return f(x.session, x.agent, x.conversation, x.counters, x.tenant);
+}
+
+chat_message upgraded(chat_message&& m) {
+  return std::move(m);
+}
+
+chat_message upgraded(chat_message_v1&& m) {
+  return {m.role, std::move(m.content), std::move(m.tool), {}, {}};
+}
+
+/// Reads a snapshot of format 1 or 2 into `result` (epoch 0).
+template <class Message>
+caf::error read_before_epochs(caf::binary_deserializer& source,
+                              session_snapshot& result) {
+  session_snapshot_before_epochs<Message> old;
+  if (auto err = source(old))
+    return err;
+  result.session = old.session;
+  result.agent = std::move(old.agent);
+  result.counters.turns = old.counters.turns;
+  result.counters.last_run = old.counters.last_run;
+  result.counters.last_state = old.counters.last_state;
+  result.counters.usage = old.counters.usage;
+  result.tenant = std::move(old.tenant);
+  for (auto& m : old.conversation)
+    result.conversation.push_back(upgraded(std::move(m)));
+  return {};
 }
 
 /// Reads the body of a snapshot of `format` into `result`.
@@ -52,17 +96,9 @@ caf::error read_snapshot(caf::binary_deserializer& source, char format,
                          session_snapshot& result) {
   if (format == snapshot_format)
     return source(result);
-  session_snapshot_v1 old;
-  if (auto err = source(old))
-    return err;
-  result.session = old.session;
-  result.agent = std::move(old.agent);
-  result.counters = old.counters;
-  result.tenant = std::move(old.tenant);
-  for (auto& m : old.conversation)
-    result.conversation.push_back(
-        {m.role, std::move(m.content), std::move(m.tool), {}, {}});
-  return {};
+  if (format == 2)
+    return read_before_epochs<chat_message>(source, result);
+  return read_before_epochs<chat_message_v1>(source, result);
 }
 
 std::string session_name(session_id id) {
@@ -86,7 +122,7 @@ caf::expected<std::string> encode_snapshot(caf::actor_system& sys,
 
 caf::expected<session_snapshot> decode_snapshot(caf::actor_system& sys,
                                                 const std::string& bytes) {
-  if (bytes.empty() || (bytes.front() != snapshot_format && bytes.front() != 1))
+  if (bytes.empty() || bytes.front() < 1 || bytes.front() > snapshot_format)
     return make_error(error_code::data_loss,
                       "stored snapshot has an unknown format");
   caf::binary_deserializer source{sys, bytes.data() + 1, bytes.size() - 1};
@@ -138,6 +174,7 @@ session_record* session_registry::known(session_id id) {
   record.agent = std::move(snapshot->agent);
   record.last_run = snapshot->counters.last_run;
   record.last_state = snapshot->counters.last_state;
+  record.epoch = snapshot->counters.epoch;
   record.residency = session_residency::passivated;
   return &record;
 }
@@ -352,6 +389,44 @@ std::uint64_t session_registry::wall_ms() const {
 void session_registry::discard(session_id id) {
   // A snapshot left behind is only wasted space: no record points to it.
   static_cast<void>(store_->erase(id));
+}
+
+caf::error session_registry::forget(session_id id) {
+  auto stored = store_->get(id).has_value();
+  bool counted = stored;
+  if (auto i = sessions_.find(id); i != sessions_.end()) {
+    if (i->second.actor) {
+      auto actor = i->second.actor;
+      detach(id);
+      self_->send_exit(actor, caf::exit_reason::user_shutdown);
+    }
+    // A resident session's stored snapshot is a stale one (activate erases
+    // it, and may fail to): it is not counted as passivated.
+    counted = stored && i->second.residency == session_residency::passivated;
+    cache_->remove(id);
+    sessions_.erase(i);
+  }
+  if (!stored)
+    return {};
+  if (auto err = store_->erase(id))
+    return storage_failure(*err, "cannot erase the snapshot of " +
+                                     session_name(id) +
+                                     ", handed to another member");
+  if (counted && passivated_ > 0) {
+    --passivated_;
+    if (auto& m = node_->components.metrics)
+      m->count_passivated(-1);
+  }
+  return {};
+}
+
+void session_registry::visit_stored(
+    const std::function<void(session_id)>& fn) const {
+  auto err = store_->visit([&](std::uint64_t id, const std::string&) {
+    fn(id);
+    return true;
+  });
+  static_cast<void>(err); // what could not be read is asked again later
 }
 
 void session_registry::timer_fired(std::uint64_t serial) {

@@ -77,6 +77,9 @@ struct session_record {
   /// the session while there are any finds it busy (`send_turn.on_busy`).
   /// The record stays in memory while it holds any.
   std::vector<run_id> open_runs{};
+  /// The session's ownership epoch (session_counters::epoch): 0 where it
+  /// was created, as its snapshot says once imported.
+  std::uint64_t epoch = 0;
 };
 
 /// Spawns a session actor for `agent` from `snapshot` (reactivation); the
@@ -163,6 +166,17 @@ class session_registry {
 
   /// Drops the staged snapshot of `id` (an import that failed).
   void discard(session_id id);
+
+  /// Forgets session `id`, which another member of the cluster now owns:
+  /// stops its actor, drops its record and erases its snapshot. A
+  /// `dependency_failed` error when the snapshot cannot be erased (the
+  /// record is gone all the same; the stale copy is offered to the owner
+  /// again, who already holds a later epoch).
+  [[nodiscard]] caf::error forget(session_id id);
+
+  /// Calls `fn(id)` for each session whose snapshot the store holds.
+  /// O(stored sessions).
+  void visit_stored(const std::function<void(session_id)>& fn) const;
 
   /// The registry's timer fired.
   void timer_fired(std::uint64_t serial);

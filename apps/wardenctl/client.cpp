@@ -170,6 +170,24 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
         .receive(
             [&](cluster_report& r) { show_cluster(cmd, api::cluster_json(r)); },
             on_error);
+  } else if (cmd.verb == "drain" && !cmd.member.empty()) {
+    self->request(*node, timeout, drain_member{cmd.member, 0})
+        .receive(
+            [&](member_drain_report& r) {
+              if (cmd.json)
+                std::cout << json{{"member", r.name},
+                                  {"moved", r.moved},
+                                  {"remaining", r.remaining}}
+                                 .dump()
+                          << '\n';
+              else
+                std::cout << "member " << r.name << " drained: " << r.moved
+                          << " sessions moved, " << r.remaining
+                          << " still there\n";
+              if (r.remaining > 0)
+                rc = exit_failure;
+            },
+            on_error);
   } else if (cmd.verb == "drain") {
     self->request(*node, timeout, drain_node{})
         .receive(

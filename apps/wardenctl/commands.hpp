@@ -35,6 +35,9 @@ struct ctl_command {
   /// What a turn does when the session is busy: enqueue, reject or
   /// interrupt; empty = the agent's default.
   std::string on_busy;
+  /// drain --member NAME: the cluster member to move every session off;
+  /// empty: drain the node talked to.
+  std::string member;
   /// The run of status, wait, cancel and events; the session of turn.
   std::uint64_t run = 0;
   /// Print machine-readable JSON instead of text.

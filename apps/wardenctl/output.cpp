@@ -112,8 +112,11 @@ void show_cluster(const ctl_command& cmd, const nlohmann::json& doc) {
   for (const auto& m : members) {
     std::cout << m.value("name", std::string{}) << "  "
               << m.value("address", std::string{}) << "  "
-              << m.value("state", std::string{}) << "  " << m.value("slots", 0)
-              << " slots";
+              << m.value("state", std::string{})
+              << (m.value("leaving", false) ? " (leaving)" : "") << "  "
+              << m.value("slots", 0) << " slots";
+    if (auto held = m.value("holding_slots", 0); held > 0)
+      std::cout << "  holds sessions of " << held << " other slots";
     if (m.contains("resident_sessions") && !m["resident_sessions"].is_null())
       std::cout << "  " << m["resident_sessions"].get<std::uint64_t>()
                 << " resident sessions  " << m["open_runs"].get<std::uint64_t>()

@@ -33,6 +33,10 @@ Commands:
                       ends with the final one (exit code as for wait)
   sessions            list the tenant's sessions
   drain               drain the node: refuse new runs, finish or cancel the rest
+  drain --member NAME move every session off cluster member NAME (any member
+                      can be asked): it stops owning placement slots and hands
+                      each idle session to its slot's new owner; prints how
+                      many moved and how many are still there
   tenant pause TENANT hold the tenant's new runs in the queue (they are still
                       accepted); its running runs and their children go on
   tenant resume TENANT
@@ -132,6 +136,11 @@ bool known_verb(const ctl_command& cmd) {
 bool check(const ctl_command& cmd) {
   if (cmd.verb == "mcp-servers" && cmd.api.empty())
     return fail("mcp-servers needs --api: the node's HTTP API serves it");
+  if (!cmd.member.empty() && cmd.verb != "drain")
+    return fail("--member is an option of drain");
+  if (!cmd.member.empty() && !cmd.api.empty())
+    return fail("drain --member speaks CAF (--node): the HTTP API does not "
+                "serve it");
   if (cmd.verb != "drain" && cmd.verb != "new-api-key" &&
       cmd.verb != "cluster" && cmd.api.empty() && cmd.tenant.empty())
     return fail(cmd.verb + " needs --tenant (or WARDEN_TENANT)");
@@ -185,7 +194,9 @@ ctl_parse_result parse_ctl_command(int argc, char** argv) {
       ("on-busy", po::value(&cmd.on_busy)->value_name("MODE"),
        "turn, when the session's last turn has not ended: enqueue (run "
        "after it), reject, or interrupt (cancel it); default: the agent's") //
-      ("json", po::bool_switch(&cmd.json), "print JSON")                    //
+      ("member", po::value(&cmd.member)->value_name("NAME"),
+       "drain: the cluster member to move every session off") //
+      ("json", po::bool_switch(&cmd.json), "print JSON")      //
       ("timeout", po::value(&timeout_s)->value_name("SECONDS"),
        "how long to wait for the answer (default 10; wait and drain: none)") //
       ("tls-dir", po::value(&cmd.tls_dir)->value_name("DIR"),

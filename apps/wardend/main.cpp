@@ -84,6 +84,28 @@ void drain(caf::actor_system& system, const caf::actor& node) {
           });
 }
 
+/// Leaves the cluster before the drain ([cluster] handoff_on_drain): this
+/// member's sessions move to their slots' new owners, within the drain
+/// timeout.
+void hand_off(caf::actor_system& system, const caf::actor& entry,
+              const config::settings& settings) {
+  caf::scoped_actor self{system};
+  std::chrono::milliseconds timeout{settings.node.drain_timeout_ms};
+  self->request(entry, timeout + std::chrono::seconds{5},
+                drain_member{settings.node.name,
+                             static_cast<std::uint64_t>(timeout.count())})
+      .receive(
+          [](member_drain_report& report) {
+            std::cout << "wardend: left the cluster: " << report.moved
+                      << " sessions handed to other members, "
+                      << report.remaining << " still here" << std::endl;
+          },
+          [&](caf::error& err) {
+            std::cerr << "wardend: handing sessions to other members failed: "
+                      << system.render(err) << std::endl;
+          });
+}
+
 /// SIGHUP: reads the configuration file again and puts its [api.keys] in
 /// force; a file with errors changes nothing. Other sections need a
 /// restart.
@@ -249,6 +271,8 @@ int run_node(const config::settings& settings,
   }
   std::cout << "wardend: " << (received == SIGINT ? "SIGINT" : "SIGTERM")
             << " received, draining" << std::endl;
+  if (settings.cluster.enabled() && settings.cluster.handoff_on_drain)
+    hand_off(system, node->entry, settings);
   // Clients keep reading their runs' ends through the API while it drains.
   drain(system, node->node);
   if (api)

@@ -140,6 +140,7 @@ void describe(V& v, cluster_settings& x) {
           limits::heartbeat_interval_ms);
   v.field("failure_timeout_ms", x.failure_timeout_ms,
           limits::failure_timeout_ms);
+  v.field("handoff_on_drain", x.handoff_on_drain);
 }
 
 template <class V>

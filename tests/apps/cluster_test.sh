@@ -124,6 +124,7 @@ nodes = [
 ]
 heartbeat_interval_ms = 200
 failure_timeout_ms = 1000
+handoff_on_drain = ${handoff_on_drain:-false}
 TOML
   quick_agent_config 50 200
 }
@@ -169,8 +170,11 @@ check "GET /v1/admin/cluster on b lists three members up, seen from b" \
 
 # Requests to every node reach the owner ----------------------------------
 runs=()
+sessions=()
 for k in $(seq 12); do
-  runs+=("$(ctl $((k % 3)) submit --tenant acme --agent quick --input "hi $k")")
+  ack=$(ctl $((k % 3)) submit --tenant acme --agent quick --input "hi $k" --json)
+  runs+=("$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["run"])' "$ack")")
+  sessions+=("$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["session"])' "$ack")")
 done
 answers=0
 for k in $(seq 12); do
@@ -201,6 +205,71 @@ for r in "${runs[@]}"; do
   done
 done
 check "36 of 36 HTTP reads through every node answer 200" [ "$ok" = 36 ]
+
+# reads_ok NODE_INDEX: how many of the 12 runs answer 200 through node i.
+reads_ok() {
+  local ok=0
+  for r in "${runs[@]}"; do
+    [ "$(http_status "$1" "$r")" = 200 ] && ok=$((ok + 1))
+  done
+  echo "$ok"
+}
+# turns_ok NODE_INDEX: how many of the 12 sessions take a turn through node
+# i that runs to its end.
+turns_ok() {
+  local ok=0 r
+  for s in "${sessions[@]}"; do
+    r=$(ctl "$1" turn "$s" --tenant acme --input "more") &&
+      ctl "$1" wait "$r" --tenant acme >/dev/null && ok=$((ok + 1))
+  done
+  echo "$ok"
+}
+# settled NODE_INDEX: node i sees every member up, none leaving, and no
+# member holding sessions outside its slots.
+settled() {
+  ctl "$1" cluster --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if all(m["state"] == "up" and not m["leaving"] and m["holding_slots"] == 0 and m["slots"] > 0 for m in d["members"]) else 1)'
+}
+wait_settled() { # NODE_INDEX
+  for _ in $(seq 150); do
+    settled "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Drain of a member: its sessions move, nothing is lost ---------------------
+ctl 0 drain --member c --json >"$work/drain.json"
+check "wardenctl drain --member c (asked of a) moves c's sessions and leaves none" \
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["member"] == "c" and d["moved"] > 0 and d["remaining"] == 0 else 1)' \
+  "$work/drain.json"
+ctl 1 cluster --json >"$work/drained.json"
+check "b sees c leaving, owning no slot" \
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["members"][2]; sys.exit(0 if c["leaving"] and c["slots"] == 0 else 1)' \
+  "$work/drained.json"
+check "after the drain all 12 runs answer 200 through c" [ "$(reads_ok 2)" = 12 ]
+check "after the drain all 12 sessions take a turn through a" [ "$(turns_ok 0)" = 12 ]
+kill "${pids[c]}"
+wait "${pids[c]}" 2>/dev/null
+start 2
+check "c restarted takes its slots and their sessions back" wait_settled 0
+check "then all 12 runs answer 200 through b" [ "$(reads_ok 1)" = 12 ]
+check "then all 12 sessions take a turn through c" [ "$(turns_ok 2)" = 12 ]
+
+# SIGTERM with [cluster] handoff_on_drain: c leaves before it stops ---------
+kill "${pids[c]}"
+wait "${pids[c]}" 2>/dev/null
+handoff_on_drain=true start 2
+wait_settled 0
+kill -TERM "${pids[c]}"
+wait "${pids[c]}" 2>/dev/null
+pids[c]=""
+check "c says on SIGTERM that it handed its sessions to the others" \
+  grep -q 'left the cluster: [1-9][0-9]* sessions handed to other members, 0 still here' "$work/c.out"
+check "while c is stopped all 12 runs answer 200 through a" [ "$(reads_ok 0)" = 12 ]
+check "while c is stopped all 12 sessions take a turn through b" [ "$(turns_ok 1)" = 12 ]
+start 2
+check "c is back with its slots" wait_settled 1
+wait_settled 0
 
 # Failed handshakes on a node's port leave the members' links alone --------
 before=$(downs)
@@ -294,6 +363,10 @@ metric() { # NODE_INDEX NAME_REGEX
 check "a counts the members up" [ "$(metric 0 'warden_cluster_members_up ')" = 2 ]
 check "a counts requests it forwarded" \
   [ "$(metric 0 'warden_cluster_forwarded_requests_total')" -gt 0 ]
+check "a counts the sessions it handed back to c when c rejoined" \
+  [ "$(metric 0 'warden_cluster_migrations_total\{reason="rejoin"')" -gt 0 ]
+check "a times its handoffs" \
+  [ "$(metric 0 'warden_cluster_handoff_seconds_count')" -gt 0 ]
 check "a counts c going down" \
   [ "$(metric 0 'warden_cluster_view_changes_total\{change="down"')" -gt 0 ]
 

@@ -19,6 +19,10 @@ namespace warden::detail {
 caf::result<session_export> on_export_session(node_ptr self,
                                               const export_session& req);
 
+/// Serves `handoff_session`: the export of a session this node holds, with
+/// the next ownership epoch, for the owner of its slot.
+caf::result<session_export> export_for_handoff(node_ptr self, session_id id);
+
 /// A session sent its snapshot: completes the exports waiting for it.
 void on_export_snapshot(node_ptr self, const session_snapshot& snapshot);
 

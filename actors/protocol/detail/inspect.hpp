@@ -321,7 +321,7 @@ typename Inspector::result_type inspect(Inspector& f, child_finished& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, session_counters& x) {
   return f(caf::meta::type_name("session_counters"), x.turns, x.last_run,
-           x.last_state, x.usage);
+           x.last_state, x.usage, x.epoch);
 }
 
 template <class Inspector>
@@ -406,18 +406,58 @@ typename Inspector::result_type inspect(Inspector& f, storage_state& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_greeting& x) {
   return f(caf::meta::type_name("member_greeting"), x.name, x.index,
-           x.fingerprint, x.incarnation, x.membership, x.node);
+           x.fingerprint, x.incarnation, x.membership, x.node, x.leaving,
+           x.holding_mask, x.holding);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_beat& x) {
-  return f(caf::meta::type_name("member_beat"), x.index, x.incarnation);
+  return f(caf::meta::type_name("member_beat"), x.index, x.incarnation,
+           x.leaving, x.holding_mask, x.holding);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_view& x) {
   return f(caf::meta::type_name("member_view"), x.name, x.address, x.up,
-           x.since_ms, x.node);
+           x.since_ms, x.node, x.membership, x.leaving, x.holding_known,
+           x.holding_mask, x.holding);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, slot_table& x) {
+  return f(caf::meta::type_name("slot_table"), x.self, x.names, x.eligible,
+           x.owners, x.holders, x.nodes, x.retry_after_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, drain_member& x) {
+  return f(caf::meta::type_name("drain_member"), x.name, x.timeout_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_drain_report& x) {
+  return f(caf::meta::type_name("member_drain_report"), x.name, x.moved,
+           x.remaining);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_foreign&) {
+  return f(caf::meta::type_name("list_foreign"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, foreign_sessions& x) {
+  return f(caf::meta::type_name("foreign_sessions"), x.sessions);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, handoff_session& x) {
+  return f(caf::meta::type_name("handoff_session"), x.session);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, handoff_done& x) {
+  return f(caf::meta::type_name("handoff_done"), x.session);
 }
 
 template <class Inspector>
@@ -433,7 +473,8 @@ typename Inspector::result_type inspect(Inspector& f, get_cluster&) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_report& x) {
   return f(caf::meta::type_name("member_report"), x.name, x.address, x.state,
-           x.since_ms, x.slots, x.counted, x.resident_sessions, x.open_runs);
+           x.since_ms, x.slots, x.counted, x.resident_sessions, x.open_runs,
+           x.leaving, x.holding);
 }
 
 template <class Inspector>

@@ -16,10 +16,13 @@
 
 #include "actors/cluster/membership.hpp"
 #include "actors/cluster/router.hpp"
+#include "tests/actors/cluster/fake_connector.hpp"
 #include "tests/actors/dependencies/dependency_test_support.hpp"
 
 using namespace warden;
 using namespace std::chrono_literals;
+using cluster_test::entry_map;
+using cluster_test::fake_connector;
 
 namespace {
 
@@ -68,43 +71,15 @@ caf::behavior fake_node(caf::stateful_actor<fake_node_state>* self,
       [self](get_node_counts) {
         return node_counts{self->state.sessions.size(), 1};
       },
+      [](const slot_table&) {},
   };
 }
 
-using connect_reply =
-    caf::result<caf::node_id, caf::strong_actor_ptr, std::set<std::string>>;
-
-/// CAF's middleman as the membership actors use it: port -> entry actor;
-/// a port not in the map refuses the connection.
-caf::behavior
-fake_connector(caf::event_based_actor*,
-               std::shared_ptr<std::map<std::uint16_t, caf::actor>> entries) {
-  return {
-      [entries](caf::connect_atom, const std::string&,
-                std::uint16_t port) -> connect_reply {
-        auto i = entries->find(port);
-        if (i == entries->end() || !i->second)
-          return caf::make_error(caf::sec::cannot_connect_to_node);
-        return {caf::node_id{},
-                caf::actor_cast<caf::strong_actor_ptr>(i->second),
-                std::set<std::string>{}};
-      },
-  };
-}
-
-const std::vector<std::string> names{"a", "b", "c"};
-
-std::vector<member_address> addresses() {
-  std::vector<member_address> result;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    result.push_back({names[i], "10.0.0." + std::to_string(i + 1),
-                      static_cast<std::uint16_t>(4240 + i)});
-  return result;
-}
+using cluster_test::addresses;
+using cluster_test::names;
 
 struct fixture : test::dependency_fixture_base {
-  std::shared_ptr<std::map<std::uint16_t, caf::actor>> entries =
-      std::make_shared<std::map<std::uint16_t, caf::actor>>();
+  std::shared_ptr<entry_map> entries = std::make_shared<entry_map>();
   caf::actor connector;
   std::vector<caf::actor> nodes;
   std::vector<caf::actor> routers;
@@ -259,8 +234,13 @@ CAF_TEST(a member that stops beating is down after the failure timeout) {
   auto silent =
       sys.spawn([]() -> caf::behavior { return {[](const member_beat&) {}}; });
   auto greeted = std::make_shared<int>(0);
-  member_greeting g{"c", 2,      cluster_fingerprint(addresses()),
-                    9,   silent, nodes[2]};
+  member_greeting g;
+  g.name = "c";
+  g.index = 2;
+  g.fingerprint = cluster_fingerprint(addresses());
+  g.incarnation = 9;
+  g.membership = silent;
+  g.node = nodes[2];
   auto entry = sys.spawn([g, greeted]() -> caf::behavior {
     return {
         [g, greeted](const member_greeting&) -> caf::result<member_greeting> {

@@ -64,6 +64,8 @@ struct node_parts {
       std::make_shared<storage::memory_snapshot_store>();
   caf::actor journal;
   caf::actor node;
+  /// The node's index among a cluster's members (node_options::member).
+  std::uint32_t member = 0;
 };
 
 struct fixture : test_coordinator_fixture<session_test::test_config> {
@@ -119,6 +121,7 @@ struct fixture : test_coordinator_fixture<session_test::test_config> {
     parts.store = n.store;
     node_options opts;
     opts.sessions.idle_ttl = ttl;
+    opts.member = n.member;
     n.node = sys.spawn(node_actor, std::move(parts), opts);
     sched.run();
   }

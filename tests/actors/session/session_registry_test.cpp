@@ -253,7 +253,7 @@ CAF_TEST(tool calls and their ids survive a snapshot) {
   x.conversation = {calls, result};
   auto bytes = encode_snapshot(sys, x);
   CAF_REQUIRE(bytes);
-  CAF_CHECK_EQUAL(bytes->front(), 2);
+  CAF_CHECK_EQUAL(bytes->front(), 3); // the current format
   auto y = decode_snapshot(sys, *bytes);
   CAF_REQUIRE(y);
   CAF_REQUIRE_EQUAL(y->conversation.size(), 2u);
@@ -271,8 +271,9 @@ CAF_TEST(a snapshot stored in format 1 is still read) {
   caf::binary_serializer sink{sys, buf};
   std::vector<std::tuple<chat_role, std::string, std::string>> messages{
       {chat_role::user, "hi", ""}, {chat_role::tool, "42", "calc"}};
-  session_counters counters;
-  counters.turns = 2;
+  // Counters of formats 1 and 2: turns, last run, its state, usage.
+  auto counters = std::make_tuple(std::uint64_t{2}, run_id{0},
+                                  run_state::queued, usage_totals{});
   CAF_REQUIRE(!sink(session_id{5}, std::string{"researcher"}, messages,
                     counters, std::string{"acme"}));
   std::string bytes(1, '\x01');
@@ -286,6 +287,43 @@ CAF_TEST(a snapshot stored in format 1 is still read) {
   CAF_CHECK_EQUAL(y->conversation[1].tool, "calc");
   CAF_CHECK_EQUAL(y->conversation[1].content, "42");
   CAF_CHECK(y->conversation[1].tool_call_id.empty());
+}
+
+CAF_TEST(a snapshot stored in format 2 is read with ownership epoch 0) {
+  // Format 2's layout: format 1 with tool call ids, counters without the
+  // epoch.
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  std::vector<chat_message> messages{
+      {chat_role::user, "hi", "", {}, {}},
+      {chat_role::tool, "42", "calc", {}, "call_1"}};
+  auto counters = std::make_tuple(std::uint64_t{3}, run_id{9},
+                                  run_state::succeeded, usage_totals{});
+  CAF_REQUIRE(!sink(session_id{6}, std::string{"researcher"}, messages,
+                    counters, std::string{"acme"}));
+  std::string bytes(1, '\x02');
+  bytes.append(buf.begin(), buf.end());
+  auto y = decode_snapshot(sys, bytes);
+  CAF_REQUIRE(y);
+  CAF_CHECK_EQUAL(y->session, 6u);
+  CAF_CHECK_EQUAL(y->counters.turns, 3u);
+  CAF_CHECK_EQUAL(y->counters.last_run, 9u);
+  CAF_CHECK_EQUAL(y->counters.epoch, 0u);
+  CAF_REQUIRE_EQUAL(y->conversation.size(), 2u);
+  CAF_CHECK_EQUAL(y->conversation[1].tool_call_id, "call_1");
+}
+
+CAF_TEST(a snapshot keeps its ownership epoch) {
+  session_snapshot x;
+  x.session = 7;
+  x.agent = "researcher";
+  x.tenant = "acme";
+  x.counters.epoch = 4;
+  auto bytes = encode_snapshot(sys, x);
+  CAF_REQUIRE(bytes);
+  auto y = decode_snapshot(sys, *bytes);
+  CAF_REQUIRE(y);
+  CAF_CHECK_EQUAL(y->counters.epoch, 4u);
 }
 
 CAF_TEST(a passivated session is known from its snapshot alone even after a
