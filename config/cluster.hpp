@@ -41,6 +41,11 @@ struct cluster_settings {
   /// on its disk and are served again when it rejoins. Default false: a
   /// stopped member's sessions wait for it (503 naming it).
   bool handoff_on_drain = false;
+  /// A file holding the cluster's shared secret (at least 32 bytes, e.g.
+  /// `openssl rand -hex 32`; readable by its owner alone): members prove
+  /// with it that they belong, since the node port's CA signs clients'
+  /// certificates too. Required in a cluster. Default empty.
+  std::string secret_file;
 
   /// Whether this node is one of a cluster: nodes is not empty (and so, once
   /// validated, lists 2 members or more).

@@ -154,8 +154,11 @@ void hand_over(handoff_ptr self, std::uint64_t id, std::uint8_t owner,
                                 next(self, moved_in_pass + 1);
                               },
                               [=](caf::error& err) {
+                                // Its owner holds it; the copy here is
+                                // offered again at the next scan, after a
+                                // pause, and forgotten then.
                                 failed(self, id, "forgetting it here", err);
-                                next(self, moved_in_pass + 1);
+                                next(self, moved_in_pass);
                               });
                     },
                     [=](caf::error& err) {
@@ -236,8 +239,15 @@ caf::behavior handoff_actor(caf::stateful_actor<handoff_state>* self,
       [self, local](slot_table& table) {
         if (!local())
           return;
-        self->state.table = std::move(table);
-        scan(self);
+        auto& st = self->state;
+        // Who holds what elsewhere changes as sessions move; what this
+        // node should hand over changes only with owners and who is up.
+        auto moves = !st.table || st.table->owners != table.owners ||
+                     st.table->nodes != table.nodes ||
+                     st.table->eligible != table.eligible;
+        st.table = std::move(table);
+        if (moves)
+          scan(self);
       },
       [self, local](cluster_membership_atom, caf::actor& membership) {
         if (!local())

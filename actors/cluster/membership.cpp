@@ -111,18 +111,38 @@ void mark_down(membership_ptr self, std::size_t index, const std::string& why) {
   publish_view(self);
 }
 
+/// The proof `g` should carry, by this node's secret.
+std::string proof_of(membership_ptr self, const member_greeting& g) {
+  const auto& prove = self->state.config.prove;
+  return prove ? prove(member_identity(g)) : std::string{};
+}
+
+/// Compares without stopping at the first difference: how long a check
+/// takes says nothing of how much of a forged proof was right.
+bool same_proof(const std::string& x, const std::string& y) {
+  if (x.size() != y.size())
+    return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    diff |= static_cast<unsigned char>(x[i] ^ y[i]);
+  return diff == 0;
+}
+
 /// The greeting this node sends and answers with.
 member_greeting own_greeting(membership_ptr self) {
   auto& st = self->state;
-  return {st.config.members[st.config.self].name,
-          st.config.self,
-          st.fingerprint,
-          st.config.incarnation,
-          caf::actor_cast<caf::actor>(self),
-          st.config.node,
-          st.leaving,
-          st.holding_mask,
-          st.holding};
+  member_greeting g{st.config.members[st.config.self].name,
+                    st.config.self,
+                    st.fingerprint,
+                    st.config.incarnation,
+                    caf::actor_cast<caf::actor>(self),
+                    st.config.node,
+                    st.leaving,
+                    st.holding_mask,
+                    st.holding,
+                    {}};
+  g.proof = proof_of(self, g);
+  return g;
 }
 
 /// This member's heartbeat.
@@ -169,6 +189,10 @@ std::string why_not(membership_ptr self, const member_greeting& g) {
            "` has a different [cluster] nodes list than this node";
   if (!g.membership || !g.node)
     return "member `" + g.name + "` sent a greeting without its actors";
+  if (!same_proof(g.proof, proof_of(self, g)))
+    return "a greeting as member `" + g.name +
+           "` does not prove that it holds this cluster's secret ([cluster] "
+           "secret_file differs, or it is no member)";
   return {};
 }
 
@@ -344,6 +368,12 @@ std::string member_address::address() const {
   if (host.find(':') != std::string::npos)
     return "[" + host + "]:" + std::to_string(port);
   return host + ":" + std::to_string(port);
+}
+
+std::string member_identity(const member_greeting& g) {
+  return "warden member greeting\n" + g.name + "\n" + std::to_string(g.index) +
+         "\n" + std::to_string(g.fingerprint) + "\n" +
+         std::to_string(g.incarnation);
 }
 
 std::uint64_t cluster_fingerprint(const std::vector<member_address>& members) {

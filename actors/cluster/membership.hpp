@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,6 +59,11 @@ struct membership_config {
   /// middleman actor. wardend passes libcaf_openssl's, so that every
   /// connection between members takes mutual TLS; tests pass a fake.
   caf::actor connector;
+  /// Signs a greeting's identity with the cluster's secret (wardend: an
+  /// HMAC-SHA256 under [cluster] secret_file, apps/tls/member_secret.hpp);
+  /// a greeting whose proof differs from what this gives is refused. The
+  /// secret stays inside the function.
+  std::function<std::string(const std::string&)> prove;
   /// Wall time for `since_ms`; null: the system clock.
   std::shared_ptr<const policies::clock> time;
   /// Null: no metrics.
@@ -68,6 +74,10 @@ struct membership_config {
 /// one cluster agree on it.
 [[nodiscard]] std::uint64_t
 cluster_fingerprint(const std::vector<member_address>& members);
+
+/// What a greeting's proof signs (membership_config::prove): who greets,
+/// in which cluster, which incarnation.
+[[nodiscard]] std::string member_identity(const member_greeting& g);
 
 /// One other member as the membership actor tracks it.
 struct peer_state {

@@ -18,6 +18,9 @@ namespace {
 
 using router_ptr = caf::stateful_actor<router_state>*;
 
+/// The router's own timer: members not heard from by now are down.
+using router_settled_atom = caf::atom_constant<caf::atom("rt_settled")>;
+
 /// Answers the current request with `err` (a router that delegates answers
 /// nothing itself).
 void refuse(router_ptr self, caf::error err) {
@@ -207,11 +210,15 @@ void update_slots(router_ptr self) {
     table.owners[slot] = static_cast<std::uint8_t>(*owner);
     table.holders[slot] = holder_of(self, slot, *owner, theirs);
   }
-  for (const auto& m : st.view.members)
+  for (std::size_t i = 0; i < st.view.members.size(); ++i) {
+    const auto& m = st.view.members[i];
     table.nodes.push_back(m.up ? m.node : caf::actor{});
+    if (st.settled_in && !m.holding_known && i != st.config.self)
+      table.unheard |= member_mask{1} << i;
+  }
   if (table.owners == st.table.owners && table.holders == st.table.holders &&
       table.nodes == st.table.nodes && table.eligible == st.table.eligible &&
-      !st.table.owners.empty())
+      table.unheard == st.table.unheard && !st.table.owners.empty())
     return;
   st.table = table;
   if (st.config.node)
@@ -257,7 +264,12 @@ caf::behavior router_actor(caf::stateful_actor<router_state>* self,
   }
   st.view.self = st.config.self;
   update_slots(self);
+  self->delayed_send(self, st.config.retry_after, router_settled_atom::value);
   return {
+      [self](router_settled_atom) {
+        self->state.settled_in = true;
+        update_slots(self);
+      },
       // Client requests, by what they name.
       [self](submit_run& req) { route_new_session(self, std::move(req)); },
       [self](open_session& req) { route_new_session(self, std::move(req)); },

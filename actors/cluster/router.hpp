@@ -75,6 +75,10 @@ struct router_state {
   std::uint64_t placed = 0;
   /// The slot table last sent to the node and the handoff actor.
   slot_table table;
+  /// `retry_after` passed since the router started: members not heard from
+  /// since are taken as down rather than as holders of stale-making copies
+  /// (slot_table::unheard).
+  bool settled_in = false;
 };
 
 /// The router actor.

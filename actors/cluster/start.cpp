@@ -14,7 +14,8 @@ namespace warden {
 
 void start_cluster(caf::actor_system& sys, const config::settings& settings,
                    node_handle& handle, const caf::actor& connector,
-                   prometheus::Registry* registry) {
+                   prometheus::Registry* registry,
+                   std::function<std::string(const std::string&)> prove) {
   const auto& cluster = settings.cluster;
   auto self = static_cast<std::uint32_t>(cluster.index_of(settings.node.name));
   std::vector<std::string> names;
@@ -57,6 +58,7 @@ void start_cluster(caf::actor_system& sys, const config::settings& settings,
   view.router = router;
   view.handoff = handoff;
   view.connector = connector;
+  view.prove = std::move(prove);
   view.metrics = metrics;
   auto membership = sys.spawn(membership_actor, std::move(view));
   handle.cluster = {router, membership, handoff};

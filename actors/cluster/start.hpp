@@ -1,5 +1,8 @@
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
@@ -19,9 +22,11 @@ namespace warden {
 /// `connector` (CAF's middleman actor; wardend passes libcaf_openssl's).
 /// Afterwards `handle.entry` is the router: publish it on the node port and
 /// give it to the HTTP API in place of the node actor. stop_node stops both
-/// actors first. Metrics go to `registry` (null: none).
+/// actors first. Metrics go to `registry` (null: none). `prove` signs
+/// greetings with the cluster's secret (membership_config::prove).
 void start_cluster(caf::actor_system& sys, const config::settings& settings,
                    node_handle& handle, const caf::actor& connector,
-                   prometheus::Registry* registry);
+                   prometheus::Registry* registry,
+                   std::function<std::string(const std::string&)> prove);
 
 } // namespace warden

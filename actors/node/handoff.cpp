@@ -109,6 +109,23 @@ caf::error on_its_way(node_ptr self, std::uint32_t slot,
                     retry_of(*table));
 }
 
+caf::error may_be_stale(node_ptr self, session_id id, const std::string& what) {
+  const auto& table = self->state.slots;
+  if (!table)
+    return {};
+  auto slot = policies::slot_of(id);
+  auto holder = table->holders[slot];
+  if (holder == slot_table::no_member ||
+      owner_of(*table, slot) != table->self ||
+      ((table->unheard >> holder) & 1u) != 0)
+    return {};
+  return make_error(error_code::unavailable,
+                    what + ": member " + member_name(*table, holder) +
+                        " still holds sessions of its placement slot, on "
+                        "their way to this node (a handoff); retry shortly",
+                    retry_of(*table));
+}
+
 caf::actor holder_of_unknown_run(node_ptr self, run_id run) {
   const auto& table = self->state.slots;
   if (!table)

@@ -235,6 +235,9 @@ caf::result<run_ack> on_send_turn(node_ptr self, send_turn& req) {
   if (s == nullptr)
     if (auto err = on_its_way(self, policies::slot_of(req.session), name))
       return refused(self, std::move(err));
+  if (s != nullptr && s->tenant == req.tenant)
+    if (auto err = may_be_stale(self, req.session, name))
+      return refused(self, std::move(err));
   if (s == nullptr || s->tenant != req.tenant)
     return make_error(error_code::not_found, "no session " +
                                                  std::to_string(req.session) +

@@ -46,13 +46,19 @@ struct member_greeting {
   caf::actor membership;
   /// Its node actor: requests for the sessions it owns go there.
   caf::actor node;
-  /// The member is leaving (wardenctl drain --node): it owns no slot, and
+  /// The member is leaving (wardenctl drain --member): it owns no slot, and
   /// hands its sessions to their new owners.
   bool leaving = false;
   /// What it holds without owning: see `member_view`; mask 0 while it
   /// does not know yet.
   std::uint32_t holding_mask = 0;
   std::vector<std::uint32_t> holding;
+  /// Proof that the member holds the cluster's secret ([cluster]
+  /// secret_file): an HMAC of its name, index, fingerprint and incarnation
+  /// (membership_config::prove). The node port's CA signs clients'
+  /// certificates too: without the proof, a client could greet as a
+  /// member.
+  std::string proof;
 };
 
 /// A heartbeat, sent by each membership actor to every member it is
@@ -115,6 +121,12 @@ struct slot_table {
   /// By slot: a member other than the owner that still holds sessions of
   /// it (they are on their way to the owner), or `no_member`.
   std::vector<std::uint8_t> holders;
+  /// Members not heard from within [cluster] failure_timeout_ms of this
+  /// node's start: what they hold is unknown, so they are named holders of
+  /// every slot they do not own, but they do not hold back turns for the
+  /// sessions this node holds (they are down). Until that time has passed,
+  /// this is 0: every member counts.
+  member_mask unheard = 0;
   /// By member index: its node actor while it is up.
   std::vector<caf::actor> nodes;
   /// The retry-after of a request the node refuses because what it names
@@ -124,7 +136,7 @@ struct slot_table {
   static constexpr std::uint8_t no_member = 0xFF;
 };
 
-/// Move every session off a member (wardenctl drain --node NAME): it stops
+/// Move every session off a member (wardenctl drain --member NAME): it stops
 /// owning slots, and hands each session to its slot's new owner once the
 /// session is idle (snapshot and journal, as export/import). Sent to any
 /// member's entry actor. Reply: `member_drain_report` once the member holds

@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
-
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <sys/stat.h>

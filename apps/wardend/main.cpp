@@ -25,6 +25,7 @@
 #include "actors/protocol/messages.hpp"
 #include "apps/exit_codes.hpp"
 #include "apps/tls/caf_tls.hpp"
+#include "apps/tls/member_secret.hpp"
 #include "apps/wardend/api_endpoint.hpp"
 #include "apps/wardend/cli.hpp"
 #include "apps/wardend/demo.hpp"
@@ -193,6 +194,16 @@ int run_node(const config::settings& settings,
   if (storage.unsafe_ack_before_write)
     std::cerr << "wardend: WARNING: --unsafe-ack-before-write: acknowledged "
                  "runs can be lost on a crash (testing only)\n";
+  // The cluster's secret, read before anything starts: a member that
+  // cannot prove it belongs would only be refused by the others.
+  tls::member_secret secret;
+  if (settings.cluster.enabled()) {
+    secret = tls::read_member_secret(settings.cluster.secret_file);
+    if (!secret.secret) {
+      std::cerr << "wardend: " << secret.error << '\n';
+      return apps::exit_usage;
+    }
+  }
   auto node =
       start_node(system, settings, tools, &metrics->registry(), storage);
   if (!node) {
@@ -210,7 +221,10 @@ int run_node(const config::settings& settings,
     // members connect to each other through its middleman, whose TLS
     // streams are wardend's own (apps/tls/detail/tls_servants.hpp).
     start_cluster(system, settings, *node, guarded->connector(),
-                  &metrics->registry());
+                  &metrics->registry(),
+                  [key = std::move(*secret.secret)](const std::string& text) {
+                    return tls::member_proof(key, text);
+                  });
     std::cout << "wardend: member " << settings.node.name << " of a cluster of "
               << settings.cluster.nodes.size() << " nodes" << std::endl;
   }

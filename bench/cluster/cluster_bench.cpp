@@ -5,9 +5,15 @@
 // ciphers). The client asks for the status of a run that b owns, directly
 // from b (its owner) and through a (which forwards to b; b answers the
 // client itself), in alternating blocks of one run, one request at a time.
-// One JSON object on stdout.
+// Then migrations per second: `--sessions` sessions are opened through a
+// (spread over a and b by placement), and b is drained (drain_member):
+// the time until its report, against the sessions it handed to a (export,
+// import made durable on a, copy forgotten on b, one after another). With
+// --data-dir the nodes keep their state in RocksDB there (each import is a
+// synced write), else in memory. One JSON object on stdout.
 //
-//   warden-cluster-bench [--requests 4000] [--port-base 47300]
+//   warden-cluster-bench [--requests 4000] [--sessions 1000]
+//                        [--data-dir DIR] [--port-base 47300]
 
 #include <algorithm>
 #include <chrono>
@@ -24,6 +30,7 @@
 #include "actors/cluster/start.hpp"
 #include "actors/node/start.hpp"
 #include "actors/protocol/messages.hpp"
+#include "apps/tls/member_secret.hpp"
 #include "policies/placement.hpp"
 
 namespace {
@@ -33,6 +40,9 @@ using clock_type = std::chrono::steady_clock;
 
 struct options {
   std::size_t requests = 4000;
+  std::size_t sessions = 1000;
+  /// Empty: the nodes keep their state in memory.
+  std::string data_dir;
   std::uint16_t port_base = 47300;
 };
 
@@ -93,6 +103,9 @@ nlohmann::json summary(const std::vector<double>& micros) {
            micros.empty() ? 0 : sum / static_cast<double>(micros.size())}};
 }
 
+/// The members' shared secret (wardend reads it from [cluster] secret_file).
+const std::string bench_secret(32, 's');
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -101,11 +114,15 @@ int main(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "--requests")
       opts.requests = std::stoul(argv[i + 1]);
+    else if (arg == "--sessions")
+      opts.sessions = std::stoul(argv[i + 1]);
+    else if (arg == "--data-dir")
+      opts.data_dir = argv[i + 1];
     else if (arg == "--port-base")
       opts.port_base = static_cast<std::uint16_t>(std::stoul(argv[i + 1]));
     else {
-      std::cerr
-          << "usage: warden-cluster-bench [--requests N] [--port-base P]\n";
+      std::cerr << "usage: warden-cluster-bench [--requests N] [--sessions N] "
+                   "[--data-dir DIR] [--port-base P]\n";
       return 2;
     }
   }
@@ -118,7 +135,11 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < 2; ++i) {
     auto& m = *members[i];
     auto settings = member_settings(names[i], opts.port_base);
-    auto node = start_node(m.sys, settings, tools, nullptr, node_storage{true});
+    node_storage storage;
+    storage.in_memory = opts.data_dir.empty();
+    if (!storage.in_memory)
+      settings.node.data_dir = opts.data_dir + "/" + names[i];
+    auto node = start_node(m.sys, settings, tools, nullptr, storage);
     if (!node) {
       std::cerr << "cannot start node " << names[i] << '\n';
       return 1;
@@ -126,7 +147,9 @@ int main(int argc, char** argv) {
     m.handle = std::move(*node);
     start_cluster(m.sys, settings, m.handle,
                   caf::actor_cast<caf::actor>(m.sys.middleman().actor_handle()),
-                  nullptr);
+                  nullptr, [](const std::string& identity) {
+                    return tls::member_proof(bench_secret, identity);
+                  });
     auto port = m.sys.middleman().publish(
         m.handle.entry, settings.node.listen.port, "127.0.0.1", true);
     if (!port) {
@@ -200,6 +223,36 @@ int main(int argc, char** argv) {
   }
   auto d = summary(direct);
   auto f = summary(forwarded);
+  // Migrations: sessions through a, then b drained onto a.
+  std::size_t opened = 0;
+  std::size_t on_b = 0;
+  for (std::size_t i = 0; i < opts.sessions; ++i) {
+    self->request(*router_a, std::chrono::seconds(10),
+                  submit_run{"acme", "assistant", "hi", "", "", 0})
+        .receive(
+            [&](const run_ack& ack) {
+              ++opened;
+              if (placement.owner(policies::slot_of(ack.session)) == 1u)
+                ++on_b;
+              self->request(*router_a, std::chrono::seconds(10),
+                            await_run{"acme", ack.run, 5000})
+                  .receive([](const run_status&) {},
+                           [&](const caf::error&) { ++failed; });
+            },
+            [&](const caf::error&) { ++failed; });
+  }
+  member_drain_report drained;
+  auto drain_start = clock_type::now();
+  self->request(*router_a, std::chrono::minutes(10), drain_member{"b", 600'000})
+      .receive([&](member_drain_report& r) { drained = std::move(r); },
+               [&](const caf::error& err) {
+                 std::cerr << "drain failed: " << client.render(err) << '\n';
+                 ++failed;
+               });
+  auto drain_s =
+      std::chrono::duration<double>(clock_type::now() - drain_start).count();
+  if (drained.remaining != 0 || drained.moved != on_b)
+    ++failed;
   nlohmann::json out{
       {"bench", "cluster"},
       {"transport", "CAF BASP over loopback, no TLS, 3 actor systems in one "
@@ -208,6 +261,15 @@ int main(int argc, char** argv) {
       {"non_owner", f},
       {"added_p50_us", f["p50_us"].get<double>() - d["p50_us"].get<double>()},
       {"added_p99_us", f["p99_us"].get<double>() - d["p99_us"].get<double>()},
+      {"migration",
+       {{"storage", opts.data_dir.empty() ? "memory" : "rocksdb"},
+        {"sessions", opened},
+        {"on_b", on_b},
+        {"moved", drained.moved},
+        {"remaining", drained.remaining},
+        {"seconds", drain_s},
+        {"per_second",
+         drain_s > 0 ? static_cast<double>(drained.moved) / drain_s : 0.0}}},
       {"failed", failed}};
   std::cout << out.dump() << std::endl;
   self->send_exit(self, caf::exit_reason::normal);

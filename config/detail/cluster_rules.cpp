@@ -103,6 +103,15 @@ void check_shared_ca(rule_context& context) {
       "private CA in <data_dir>/tls is each node's own)");
 }
 
+void check_secret(rule_context& context, const cluster_settings& cluster) {
+  if (!cluster.secret_file.empty())
+    return;
+  context.report_missing(
+      "cluster.secret_file", "cluster.nodes",
+      "is required in a cluster: the members prove with its secret that "
+      "they belong (the node port's CA signs wardenctl's certificates too)");
+}
+
 void check_timeouts(rule_context& context, const cluster_settings& cluster) {
   // One late heartbeat must not declare a member down.
   auto least = 2 * cluster.heartbeat_interval_ms;
@@ -129,6 +138,7 @@ void check_cluster_rules(rule_context& context) {
                [](const cluster_member& x) { return x.address.to_string(); });
   check_this_node(context);
   check_shared_ca(context);
+  check_secret(context, cluster);
   check_timeouts(context, cluster);
 }
 

@@ -141,6 +141,7 @@ void describe(V& v, cluster_settings& x) {
   v.field("failure_timeout_ms", x.failure_timeout_ms,
           limits::failure_timeout_ms);
   v.field("handoff_on_drain", x.handoff_on_drain);
+  v.field("secret_file", x.secret_file, text_rule::any);
 }
 
 template <class V>

@@ -60,7 +60,8 @@ done
 addr() { echo "10.231.7.$(($1 + 1))"; }
 
 # The operator's PKI: one CA, a certificate for the nodes (server and
-# client), one for wardenctl; and a rogue CA with a node certificate.
+# client), one for wardenctl, the cluster's secret; and a rogue CA with a
+# node certificate and another secret.
 pki() { # DIR
   local d=$1
   mkdir -p "$d"
@@ -80,7 +81,8 @@ pki() { # DIR
       -CAcreateserial -out "$d/$who.pem" -days 2 -extfile "$d/$who.ext" \
       2>/dev/null || return 1
   done
-  chmod 600 "$d"/*.key
+  openssl rand -hex 32 >"$d/cluster.secret" || return 1
+  chmod 600 "$d"/*.key "$d/cluster.secret"
 }
 check "the test makes a CA and certificates with openssl" pki "$work/pki"
 pki "$work/rogue"
@@ -125,6 +127,7 @@ nodes = [
 heartbeat_interval_ms = 200
 failure_timeout_ms = 1000
 handoff_on_drain = ${handoff_on_drain:-false}
+secret_file = "${secret:-$d/cluster.secret}"
 TOML
   quick_agent_config 50 200
 }
@@ -355,6 +358,29 @@ sleep 3
 check "a node with a certificate of another CA is not taken up by a" \
   [ "$(up_count 0)" = 2 ]
 check "nor by b" [ "$(up_count 1)" = 2 ]
+
+# A node of the right CA without the cluster's secret cannot join ----------
+# (as a holder of a wardenctl certificate greeting as a member would not)
+kill -9 "${pids[c]}"
+wait "${pids[c]}" 2>/dev/null
+secret="$work/rogue/cluster.secret" start 2
+sleep 3
+check "a node without the cluster's secret is not taken up by a" \
+  [ "$(up_count 0)" = 2 ]
+check "nor by b" [ "$(up_count 1)" = 2 ]
+check "c says why it refuses a's greeting: no proof of c's secret" \
+  grep -q "refused: a greeting as member .a. does not prove that it holds this cluster's secret" "$work/c.err"
+kill -9 "${pids[c]}"
+wait "${pids[c]}" 2>/dev/null
+pids[c]=""
+cp "$work/pki/cluster.secret" "$work/open.secret"
+chmod 644 "$work/open.secret"
+secret="$work/open.secret" config 2 "$work/pki" >"$work/open.toml"
+ip netns exec "$tag-c" "$wardend" --config "$work/open.toml" \
+  >"$work/open.out" 2>&1
+rc=$?
+check "a secret file others can read stops wardend at start (exit 2)" [ "$rc" = 2 ]
+check "and says to chmod 600 it" grep -q 'chmod 600' "$work/open.out"
 
 metric() { # NODE_INDEX NAME_REGEX
   curl -sf --max-time 5 "http://$(addr "$1"):9464/metrics" | grep -E "^$2" |

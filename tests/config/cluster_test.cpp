@@ -20,15 +20,19 @@ const std::string shared_pki = "tls_cert = \"/etc/w/node.pem\"\n"
                                "tls_key = \"/etc/w/node.key\"\n"
                                "tls_ca_file = \"/etc/w/ca.pem\"\n";
 
+/// The cluster's secret file, last in [cluster].
+const std::string secret_line = "secret_file = \"/etc/w/cluster.secret\"\n";
+
 /// Node `name` at `listen` (lines 1 to 6, the PKI on 4 to 6), then
 /// [cluster] (line 7) whose nodes (line 8) are `members`, one a line from
-/// line 9, then `extra`.
+/// line 9, then `extra`, then the secret file.
 std::string cluster_file(const std::string& members,
                          const std::string& extra = "",
                          const std::string& name = "b",
                          const std::string& listen = "10.0.0.2:4242") {
   return "[node]\nname = \"" + name + "\"\nlisten = \"" + listen + "\"\n" +
-         shared_pki + "[cluster]\nnodes = [\n" + members + "]\n" + extra;
+         shared_pki + "[cluster]\nnodes = [\n" + members + "]\n" + extra +
+         secret_line;
 }
 
 /// Members a, b (this node) and c.
@@ -74,12 +78,12 @@ CAF_TEST(a valid three node cluster indexes its members by position) {
 }
 
 CAF_TEST(members may be written as an array of tables) {
-  auto result =
-      load_ok("[node]\nname = \"b\"\nlisten = \"[::1]:4243\"\n" + shared_pki +
-              "[[cluster.nodes]]\nname = \"a\"\n"
-              "address = \"[::1]:4242\"\n"
-              "[[cluster.nodes]]\nname = \"b\"\n"
-              "address = \"[::1]:4243\"\n");
+  auto result = load_ok("[node]\nname = \"b\"\nlisten = \"[::1]:4243\"\n" +
+                        shared_pki + "[cluster]\n" + secret_line +
+                        "[[cluster.nodes]]\nname = \"a\"\n"
+                        "address = \"[::1]:4242\"\n"
+                        "[[cluster.nodes]]\nname = \"b\"\n"
+                        "address = \"[::1]:4243\"\n");
   CAF_REQUIRE(result.ok());
   const auto& nodes = result.value.cluster.nodes;
   CAF_REQUIRE_EQUAL(nodes.size(), 2u);
@@ -187,7 +191,7 @@ CAF_TEST(this node must be one of the members) {
 
 CAF_TEST(a node name left at its default is reported at the members) {
   auto result = load("[node]\nlisten = \"10.0.0.2:4242\"\n" + shared_pki +
-                     "[cluster]\nnodes = [\n" + three + "]\n");
+                     "[cluster]\nnodes = [\n" + three + "]\n" + secret_line);
   CAF_CHECK(only_error(result, "node.name", 7, "`warden-1` is not a defined"));
 }
 
@@ -226,10 +230,25 @@ CAF_TEST(a cluster needs the TLS files of one CA) {
   auto partial = load("[node]\nname = \"b\"\nlisten = \"10.0.0.2:4242\"\n"
                       "tls_cert = \"/etc/w/node.pem\"\n"
                       "[cluster]\nnodes = [\n" +
-                      three + "]\n");
+                      three + "]\n" + secret_line);
   CAF_CHECK_EQUAL(partial.errors.size(), 2u);
   CAF_CHECK(has_error(partial, "node.tls_key", 4, "go together"));
   CAF_CHECK(has_error(partial, "node.tls_ca_file", 4, "go together"));
+}
+
+CAF_TEST(a cluster needs the file of its shared secret) {
+  auto text = cluster_file(three);
+  text.erase(text.find(secret_line), secret_line.size());
+  CAF_CHECK(only_error(load(text), "cluster.secret_file", 8,
+                       "is required in a cluster: the members prove with its "
+                       "secret that they belong"));
+  auto result = load_ok(cluster_file(three));
+  CAF_REQUIRE(result.ok());
+  CAF_CHECK_EQUAL(result.value.cluster.secret_file, "/etc/w/cluster.secret");
+  CAF_CHECK(!result.value.cluster.handoff_on_drain);
+  auto handoff = load_ok(cluster_file(three, "handoff_on_drain = true\n"));
+  CAF_REQUIRE(handoff.ok());
+  CAF_CHECK(handoff.value.cluster.handoff_on_drain);
 }
 
 // Timing ----------------------------------------------------------------------
@@ -297,6 +316,7 @@ CAF_TEST(settings built in code follow the same rules) {
   value.node.tls_key = "/etc/w/node.key";
   value.node.tls_ca_file = "/etc/w/ca.pem";
   value.cluster.nodes = {{"a", {"10.0.0.1", 4242}}, {"b", {"10.0.0.2", 4242}}};
+  value.cluster.secret_file = "/etc/w/cluster.secret";
   auto errors = config::validate(value);
   CAF_CHECK(errors.empty());
   if (!errors.empty())

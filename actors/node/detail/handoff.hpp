@@ -33,6 +33,15 @@ caf::error not_owned(node_ptr self, std::uint32_t slot,
 caf::error on_its_way(node_ptr self, std::uint32_t slot,
                       const std::string& what);
 
+/// `unavailable` when session `id`, which this node holds, may have a later
+/// copy elsewhere: another member reports sessions of its slot, on their
+/// way here (this node's copy may be one it handed over and, crashing,
+/// did not forget). Turns wait for the handoff; reads do not (runs are
+/// final once their session moves). Members not heard from within the
+/// failure timeout of this node's start do not count here
+/// (slot_table::unheard).
+caf::error may_be_stale(node_ptr self, session_id id, const std::string& what);
+
 /// The node of the member that holds sessions of run `run`'s slot for this
 /// node while they are on their way here, when this node does not know the
 /// run: it answers for the runs it holds. Null otherwise.

@@ -407,7 +407,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_greeting& x) {
   return f(caf::meta::type_name("member_greeting"), x.name, x.index,
            x.fingerprint, x.incarnation, x.membership, x.node, x.leaving,
-           x.holding_mask, x.holding);
+           x.holding_mask, x.holding, x.proof);
 }
 
 template <class Inspector>
@@ -426,7 +426,7 @@ typename Inspector::result_type inspect(Inspector& f, member_view& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, slot_table& x) {
   return f(caf::meta::type_name("slot_table"), x.self, x.names, x.eligible,
-           x.owners, x.holders, x.nodes, x.retry_after_ms);
+           x.owners, x.holders, x.unheard, x.nodes, x.retry_after_ms);
 }
 
 template <class Inspector>

@@ -5,6 +5,7 @@
 // map from port to a member's router.
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -108,7 +109,9 @@ struct fixture : test::dependency_fixture_base {
   /// Starts member i (again): router and membership, reachable on its
   /// port.
   void start(std::size_t i, std::uint64_t incarnation = 1,
-             std::vector<member_address> members = addresses()) {
+             std::vector<member_address> members = addresses(),
+             std::function<std::string(const std::string&)> prove =
+                 cluster_test::prove) {
     router_config rc;
     rc.members = names;
     rc.self = static_cast<std::uint32_t>(i);
@@ -125,6 +128,7 @@ struct fixture : test::dependency_fixture_base {
     mc.node = nodes[i];
     mc.router = routers[i];
     mc.connector = connector;
+    mc.prove = std::move(prove);
     memberships[i] = sys.spawn(membership_actor, std::move(mc));
     (*entries)[static_cast<std::uint16_t>(4240 + i)] = routers[i];
   }
@@ -241,6 +245,7 @@ CAF_TEST(a member that stops beating is down after the failure timeout) {
   g.incarnation = 9;
   g.membership = silent;
   g.node = nodes[2];
+  g.proof = cluster_test::prove(member_identity(g));
   auto entry = sys.spawn([g, greeted]() -> caf::behavior {
     return {
         [g, greeted](const member_greeting&) -> caf::result<member_greeting> {
@@ -344,6 +349,35 @@ CAF_TEST(a member with another member list is refused) {
   CAF_CHECK(!up_seen_by(1)[2]);
   // c refuses their greetings too: it sees itself alone.
   CAF_CHECK(up_seen_by(2) == std::vector<bool>({false, false, true}));
+}
+
+CAF_TEST(a member without the cluster secret is refused) {
+  advance_beats(2);
+  crash(2);
+  // c's list is right, its secret is not (or it is a client of the node
+  // port's CA greeting as c).
+  start(2, 2, addresses(),
+        [](const std::string& identity) { return "forged " + identity; });
+  advance_beats(5);
+  CAF_CHECK(!up_seen_by(0)[2]);
+  CAF_CHECK(!up_seen_by(1)[2]);
+  CAF_CHECK(up_seen_by(2) == std::vector<bool>({false, false, true}));
+  // A greeting with no proof at all, sent to a's entry as a client could.
+  member_greeting g;
+  g.name = "c";
+  g.index = 2;
+  g.fingerprint = cluster_fingerprint(addresses());
+  g.incarnation = 3;
+  g.membership = nodes[2];
+  g.node = nodes[2];
+  self->send(routers[0], g);
+  sched.run();
+  auto got = take<member_greeting>();
+  CAF_REQUIRE_EQUAL(got.size(), 1u);
+  CAF_CHECK(got.front().code() == error_code::invalid_argument);
+  CAF_CHECK(error_reason(got.front().error).find("secret") !=
+            std::string::npos);
+  CAF_CHECK(!up_seen_by(0)[2]);
 }
 
 CAF_TEST(listing sessions merges every member page by id) {

@@ -39,6 +39,13 @@ inline caf::behavior fake_connector(caf::event_based_actor*,
   };
 }
 
+/// The suites' stand-in for wardend's HMAC under the cluster's secret
+/// (membership_config::prove): what matters here is that members agree and
+/// others do not.
+inline std::string prove(const std::string& identity) {
+  return "proof of " + identity;
+}
+
 /// The suites' members: a, b, c.
 inline const std::vector<std::string> names{"a", "b", "c"};
 

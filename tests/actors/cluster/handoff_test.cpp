@@ -109,6 +109,7 @@ struct fixture : migration_test::fixture {
     mc.router = routers[i];
     mc.handoff = handoffs[i];
     mc.connector = connector;
+    mc.prove = cluster_test::prove;
     memberships[i] = sys.spawn(membership_actor, std::move(mc));
     (*entries)[static_cast<std::uint16_t>(4240 + i)] = routers[i];
   }
@@ -367,6 +368,57 @@ CAF_TEST(a member that comes back takes its slots and their sessions back) {
   for (auto id : ids)
     if (owner_of(id) != 2)
       CAF_CHECK_EQUAL(epoch_on(owner_of(id), id), 0u);
+}
+
+CAF_TEST(a copy left behind by a crash is replaced and never served stale) {
+  auto ids = open_sessions(30);
+  auto id = *std::find_if(ids.begin(), ids.end(),
+                          [&](session_id s) { return owner_of(s) == 2; });
+  // c's copy as it is before it moves (epoch 0).
+  self->send(c.node, export_session{"acme", id});
+  auto before = take<session_export>();
+  auto stale = encode_snapshot(sys, before.snapshot);
+  CAF_REQUIRE(stale);
+  drain(0, "c");
+  auto owner = owner_of(id);
+  // A turn on the new owner while c is away, still running when c is back:
+  // the session cannot move back yet.
+  provider_st().script.push_back(
+      session_test::hold(session_test::reply("answered away")));
+  auto turn =
+      ask<run_ack>(owner, send_turn{"acme", id, "while c is away", "", "", ""});
+  CAF_REQUIRE(turn.ok());
+  // c crashed after the owner's import and before forgetting its copy:
+  // the old snapshot is still on its disk when it starts again.
+  leave_process(2);
+  CAF_REQUIRE(!c.snapshots->put(id, *stale, 0));
+  join(2);
+  settle(3);
+  CAF_REQUIRE(holds(2, id));
+  auto early = ask<run_ack>(2, send_turn{"acme", id, "too early", "", "", ""});
+  CAF_REQUIRE(!early.ok());
+  CAF_CHECK(early.code() == error_code::unavailable);
+  CAF_CHECK(error_reason(early.error).find("still holds sessions") !=
+            std::string::npos);
+  self->send(provider, session_test::release_atom::value);
+  // Once the session is back, its conversation holds the turn taken on the
+  // owner.
+  std::optional<run_ack> last;
+  for (int k = 0; k < 50 && !last; ++k) {
+    settle(1);
+    auto got = ask<run_ack>(2, send_turn{"acme", id, "back on c", "", "", ""});
+    if (got.ok())
+      last = got.reply;
+    else
+      CAF_REQUIRE(got.code() == error_code::unavailable);
+  }
+  CAF_REQUIRE(last.has_value());
+  auto prompt = last_prompt();
+  CAF_CHECK_EQUAL(prompt.size(), 5u);
+  CAF_CHECK(std::find(prompt.begin(), prompt.end(), "while c is away") !=
+            prompt.end());
+  CAF_CHECK(serves(2, id));
+  CAF_CHECK_EQUAL(epoch_on(2, id), 2u);
 }
 
 CAF_TEST(over a thousand migrations under load no session is served by two
