@@ -170,13 +170,17 @@ int main(int argc, char** argv) {
   // Wait until a and b see each other, then find a run b owns.
   policies::placement placement{{"a", "b"}};
   run_id run = 0;
+  // Sessions opened on b: what a drain of b moves.
+  std::size_t on_b = 0;
   for (int attempt = 0; attempt < 200 && run == 0; ++attempt) {
     self->request(*router_b, std::chrono::seconds(5),
                   submit_run{"acme", "assistant", "hello", "", "", 0})
         .receive(
             [&](const run_ack& ack) {
-              if (placement.owner(policies::slot_of(ack.run)) == 1u)
+              if (placement.owner(policies::slot_of(ack.run)) == 1u) {
                 run = ack.run;
+                ++on_b; // its session moves too
+              }
             },
             [&](const caf::error&) {
               std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -225,7 +229,6 @@ int main(int argc, char** argv) {
   auto f = summary(forwarded);
   // Migrations: sessions through a, then b drained onto a.
   std::size_t opened = 0;
-  std::size_t on_b = 0;
   for (std::size_t i = 0; i < opts.sessions; ++i) {
     self->request(*router_a, std::chrono::seconds(10),
                   submit_run{"acme", "assistant", "hi", "", "", 0})
