@@ -95,13 +95,12 @@ void pass_ended(handoff_ptr self, std::uint64_t moved_in_pass) {
 
 void failed(handoff_ptr self, std::uint64_t id, const std::string& step,
             const caf::error& err) {
-  auto& st = self->state;
-  if (const auto& m = st.config.metrics; m && m->handoff_failures)
-    m->handoff_failures->Increment();
-  // A busy session is the common case while turns finish: not worth a
-  // warning each time.
+  // A busy session is the common case while turns finish: it is offered
+  // again, and neither counted nor worth a warning each time.
   if (warden_code(err) == error_code::cap_exceeded)
     return;
+  if (const auto& m = self->state.config.metrics; m && m->handoff_failures)
+    m->handoff_failures->Increment();
   logging::warning(component, "cannot hand " + session_named(id) +
                                   " to its owner (" + step +
                                   "): " + self->system().render(err) +

@@ -38,8 +38,9 @@ struct cluster_metrics {
   /// leaving or because the owner came back.
   prometheus::Counter* migrated_drain = nullptr;
   prometheus::Counter* migrated_rejoin = nullptr;
-  /// warden_cluster_handoff_failures_total: handoffs that did not complete
-  /// (the session stays here and is offered again).
+  /// warden_cluster_handoff_failures_total: handoffs that failed (the
+  /// session stays here and is offered again); a busy session waiting for
+  /// its turn to end is not one.
   prometheus::Counter* handoff_failures = nullptr;
   /// warden_cluster_handoff_seconds: from the export of a session to its
   /// copy forgotten here, the import on its owner included.
