@@ -111,7 +111,7 @@ void next(handoff_ptr self, std::uint64_t moved_in_pass);
 
 /// Hands session `id` to `owner` (a member index): export, import there,
 /// forget here.
-void hand_over(handoff_ptr self, std::uint64_t id, std::uint8_t owner,
+void hand_over(handoff_ptr self, std::uint64_t id, slot_table::index_type owner,
                std::uint64_t moved_in_pass) {
   auto& st = self->state;
   auto timeout = st.config.step_timeout;

@@ -153,7 +153,7 @@ std::vector<detail::gather_target> targets_of(router_ptr self) {
 /// holdings under another placement than this router's may hold every slot
 /// it owned under its own (`theirs`, by mask) until it says otherwise; one
 /// not heard from since this node started may hold any slot.
-std::uint8_t
+slot_table::index_type
 holder_of(router_ptr self, std::uint32_t slot, std::size_t owner,
           const std::map<std::uint32_t, policies::placement>& theirs) {
   auto& st = self->state;
@@ -164,16 +164,16 @@ holder_of(router_ptr self, std::uint32_t slot, std::size_t owner,
     if (i == owner || !m.holding_known)
       continue;
     if (std::binary_search(m.holding.begin(), m.holding.end(), slot))
-      return static_cast<std::uint8_t>(i);
+      return static_cast<slot_table::index_type>(i);
     if (m.holding_mask == mine)
       continue;
     auto p = theirs.find(m.holding_mask);
     if (p != theirs.end() && p->second.owner(slot) == i)
-      return static_cast<std::uint8_t>(i);
+      return static_cast<slot_table::index_type>(i);
   }
   for (std::size_t i = 0; i < members.size(); ++i)
     if (i != owner && i != st.config.self && !members[i].holding_known)
-      return static_cast<std::uint8_t>(i);
+      return static_cast<slot_table::index_type>(i);
   return slot_table::no_member;
 }
 
@@ -207,7 +207,7 @@ void update_slots(router_ptr self) {
     auto owner = st.placement.owner(slot);
     if (!owner)
       continue;
-    table.owners[slot] = static_cast<std::uint8_t>(*owner);
+    table.owners[slot] = static_cast<slot_table::index_type>(*owner);
     table.holders[slot] = holder_of(self, slot, *owner, theirs);
   }
   for (std::size_t i = 0; i < st.view.members.size(); ++i) {

@@ -30,18 +30,18 @@ caf::error not_local(const char* what) {
                         " is taken only from the node's own actors");
 }
 
-std::uint8_t owner_of(const slot_table& table, std::uint32_t slot) {
+slot_table::index_type owner_of(const slot_table& table, std::uint32_t slot) {
   slot %= policies::id_layout::slots;
   return slot < table.owners.size() ? table.owners[slot]
                                     : slot_table::no_member;
 }
 
-std::string member_name(const slot_table& table, std::uint8_t index) {
+std::string member_name(const slot_table& table, slot_table::index_type index) {
   return index < table.names.size() ? table.names[index]
                                     : "#" + std::to_string(index);
 }
 
-bool is_up(const slot_table& table, std::uint8_t index) {
+bool is_up(const slot_table& table, slot_table::index_type index) {
   return index < table.nodes.size() && table.nodes[index];
 }
 

@@ -116,11 +116,16 @@ struct slot_table {
   std::vector<std::string> names;
   /// By member index: whether it may own slots now (not leaving).
   member_mask eligible = 0;
+  /// A member's index in the table. Not a byte: CAF 0.17 sizes a byte
+  /// vector by the length it reads before checking that length against the
+  /// input, so a forged length would allocate without bound
+  /// (fuzz/corpus/caf_messages/regression-slot_table-length).
+  using index_type = std::uint16_t;
   /// By slot: the owning member's index, or `no_member`.
-  std::vector<std::uint8_t> owners;
+  std::vector<index_type> owners;
   /// By slot: a member other than the owner that still holds sessions of
   /// it (they are on their way to the owner), or `no_member`.
-  std::vector<std::uint8_t> holders;
+  std::vector<index_type> holders;
   /// Members not heard from within [cluster] failure_timeout_ms of this
   /// node's start: what they hold is unknown, so they are named holders of
   /// every slot they do not own, but they do not hold back turns for the
@@ -133,7 +138,7 @@ struct slot_table {
   /// is served elsewhere or on its way, ms.
   std::uint64_t retry_after_ms = 1000;
 
-  static constexpr std::uint8_t no_member = 0xFF;
+  static constexpr index_type no_member = 0xFF;
 };
 
 /// Move every session off a member (wardenctl drain --member NAME): it stops
