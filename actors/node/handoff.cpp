@@ -163,27 +163,34 @@ caf::result<foreign_sessions> on_list_foreign(node_ptr self) {
   return result;
 }
 
+namespace {
+
+/// Why the handoff step `step` for `session` is refused: it comes from
+/// outside this process, or the session's slot is this node's.
+caf::error refuse_handoff(node_ptr self, const char* step, session_id session) {
+  if (!from_this_process(self))
+    return not_local(step);
+  const auto& table = self->state.slots;
+  if (!table || owns(*table, session))
+    return make_error(error_code::invalid_argument,
+                      "session " + std::to_string(session) +
+                          " is in a slot this node owns: it stays here");
+  return {};
+}
+
+} // namespace
+
 caf::result<session_export> on_handoff_session(node_ptr self,
                                                const handoff_session& req) {
-  if (!from_this_process(self))
-    return not_local("handoff_session");
-  const auto& table = self->state.slots;
-  if (!table || owns(*table, req.session))
-    return make_error(error_code::invalid_argument,
-                      "session " + std::to_string(req.session) +
-                          " is in a slot this node owns: it stays here");
+  if (auto err = refuse_handoff(self, "handoff_session", req.session))
+    return err;
   return export_for_handoff(self, req.session);
 }
 
 caf::result<handoff_done> on_handoff_done(node_ptr self,
                                           const handoff_done& req) {
-  if (!from_this_process(self))
-    return not_local("handoff_done");
-  const auto& table = self->state.slots;
-  if (!table || owns(*table, req.session))
-    return make_error(error_code::invalid_argument,
-                      "session " + std::to_string(req.session) +
-                          " is in a slot this node owns: it is kept");
+  if (auto err = refuse_handoff(self, "handoff_done", req.session))
+    return err;
   if (auto err = self->state.registry.forget(req.session))
     return err;
   return req;

@@ -30,8 +30,8 @@ struct node_handle {
   /// node actor on a single node; a cluster's router once start_cluster
   /// (actors/cluster/start.hpp) made the node a member.
   caf::actor entry;
-  /// A cluster member's router, membership and handoff actors (empty on a single
-  /// node): stopped first by stop_node.
+  /// A cluster member's router, membership and handoff actors (empty on a
+  /// single node): stopped first by stop_node.
   std::vector<caf::actor> cluster;
   /// The node's components in start order: journal, admission, governor,
   /// providers, tool runners. The node owns its pools and sessions itself.

@@ -869,15 +869,29 @@ class simulation {
 
 } // namespace
 
-CAF_TEST(randomized leases never overshoot without a lost holder) {
-  auto seed = warden::test::test_seed();
+namespace {
+
+/// Runs `s` for 200,000 steps from the suite's seed plus `offset` (both
+/// printed), and prints what it measured.
+measured simulate(std::uint64_t offset, scenario s) {
+  auto seed = warden::test::test_seed() + offset;
   CAF_MESSAGE("seed = " << seed);
   random_engine rng{seed};
-  scenario s;
   s.steps = 200'000;
   auto x = simulation{rng, s}.run_all();
-  CAF_MESSAGE(x.takes << " takes, " << x.expiries << " expiries, max overshoot "
-                      << x.max_overshoot);
+  CAF_MESSAGE(x.takes << " takes, " << x.partitions << " partitions, "
+                      << x.losses << " losses, " << x.expiries << " expiries, "
+                      << x.windows << " windows (most spent "
+                      << x.max_window_spent << "), max overshoot "
+                      << x.max_overshoot << " in " << x.overshoot_steps
+                      << " steps (bound then " << x.bound_then << ")");
+  return x;
+}
+
+} // namespace
+
+CAF_TEST(randomized leases never overshoot without a lost holder) {
+  auto x = simulate(0, scenario{});
   CAF_CHECK_EQUAL(x.violations, 0);
   CAF_CHECK_EQUAL(x.expiries, 0);
   CAF_CHECK_EQUAL(x.max_overshoot, 0u);
@@ -885,18 +899,10 @@ CAF_TEST(randomized leases never overshoot without a lost holder) {
 }
 
 CAF_TEST(randomized partitions overshoot only by runs that outlive an expiry) {
-  auto seed = warden::test::test_seed() + 1;
-  CAF_MESSAGE("seed = " << seed);
-  random_engine rng{seed};
   scenario s;
   s.partitions = true;
   s.lossy = true;
-  s.steps = 200'000;
-  auto x = simulation{rng, s}.run_all();
-  CAF_MESSAGE(x.partitions << " partitions, " << x.expiries << " expiries, "
-                           << x.takes << " takes, max overshoot "
-                           << x.max_overshoot << " in " << x.overshoot_steps
-                           << " steps (bound then " << x.bound_then << ")");
+  auto x = simulate(1, s);
   CAF_CHECK_EQUAL(x.violations, 0);
   CAF_CHECK_GREATER(x.expiries, 0);
   CAF_CHECK_LESS_OR_EQUAL(x.max_overshoot,
@@ -904,21 +910,12 @@ CAF_TEST(randomized partitions overshoot only by runs that outlive an expiry) {
 }
 
 CAF_TEST(randomized lost holders overshoot within the stated bound) {
-  auto seed = warden::test::test_seed() + 2;
-  CAF_MESSAGE("seed = " << seed);
-  random_engine rng{seed};
   scenario s;
   s.partitions = true;
   s.losses = true;
   s.wrong_losses = true;
   s.lossy = true;
-  s.steps = 200'000;
-  auto x = simulation{rng, s}.run_all();
-  CAF_MESSAGE(x.partitions << " partitions, " << x.losses << " losses, "
-                           << x.expiries << " expiries, " << x.takes
-                           << " takes, max overshoot " << x.max_overshoot
-                           << " in " << x.overshoot_steps
-                           << " steps (bound then " << x.bound_then << ")");
+  auto x = simulate(2, s);
   CAF_CHECK_EQUAL(x.violations, 0);
   CAF_CHECK_GREATER(x.losses, 0);
   CAF_CHECK_LESS_OR_EQUAL(x.max_overshoot,
@@ -926,22 +923,13 @@ CAF_TEST(randomized lost holders overshoot within the stated bound) {
 }
 
 CAF_TEST(randomized budget windows never spend beyond their capacity) {
-  auto seed = warden::test::test_seed() + 3;
-  CAF_MESSAGE("seed = " << seed);
-  random_engine rng{seed};
   scenario s;
   s.mode = lease_mode::budget;
   s.partitions = true;
   s.losses = true;
   s.wrong_losses = true;
   s.lossy = true;
-  s.steps = 200'000;
-  auto x = simulation{rng, s}.run_all();
-  CAF_MESSAGE(
-      x.windows << " windows, " << x.partitions << " partitions, " << x.expiries
-                << " expiries, " << x.takes << " takes, most spent in a window "
-                << x.max_window_spent << " of " << simulation::budget_capacity
-                << ", max overshoot " << x.max_overshoot);
+  auto x = simulate(3, s);
   CAF_CHECK_EQUAL(x.violations, 0);
   CAF_CHECK_EQUAL(x.max_overshoot, 0u);
   CAF_CHECK_GREATER(x.expiries, 0);
