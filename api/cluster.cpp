@@ -13,10 +13,14 @@ nlohmann::json cluster_json(const cluster_report& report) {
                        {"leaving", m.leaving},
                        {"holding_slots", m.holding},
                        {"resident_sessions", nullptr},
-                       {"open_runs", nullptr}};
+                       {"open_runs", nullptr},
+                       {"leases", nullptr}};
     if (m.counted) {
       row["resident_sessions"] = m.resident_sessions;
       row["open_runs"] = m.open_runs;
+      row["leases"] = {{"homes", m.lease_homes},
+                       {"leased_out", m.leased_out},
+                       {"held", m.leases_held}};
     }
     members.push_back(std::move(row));
   }

@@ -46,6 +46,17 @@ struct cluster_settings {
   /// with it that they belong, since the node port's CA signs clients'
   /// certificates too. Required in a cluster. Default empty.
   std::string secret_file;
+  /// How long a lease of a cluster-wide limit (a tenant's in-flight cap)
+  /// lives after its home's latest answer, in milliseconds: a member that
+  /// stops renewing (lost, or cut off) loses its units after this long,
+  /// and a member that becomes a limit's home grants nothing new for this
+  /// long, while the others tell it the runs they have. Range
+  /// [100, 600000]. Default 3000.
+  std::uint64_t lease_ttl_ms = 3'000;
+  /// Units a member leases at a time from a limit's home (runs of one
+  /// tenant). Larger chunks ask the home less often and leave more units
+  /// idle on members that do not use them. Range [1, 100000]. Default 2.
+  std::uint64_t lease_chunk = 2;
 
   /// Whether this node is one of a cluster: nodes is not empty (and so, once
   /// validated, lists 2 members or more).

@@ -56,7 +56,8 @@ lease_ledger::lease_ledger(const clock& time_source, lease_ledger_config config)
       capacity_(config.capacity),
       max_per_holder_(config.max_per_holder),
       mode_(config.mode) {
-  // Nothing else to set up.
+  for (auto& x : leases_)
+    x.generation = config.first_generation;
 }
 
 std::uint64_t lease_ledger::available() const noexcept {
@@ -117,6 +118,21 @@ lease_answer lease_ledger::grant(lease_holder_id holder, std::uint64_t wanted) {
   auto result = answer(x, outcome);
   result.units = units;
   return result;
+}
+
+std::uint64_t lease_ledger::adopt(lease_holder_id holder,
+                                  std::uint64_t in_use) {
+  if (holder >= max_lease_holders)
+    return 0;
+  auto& x = leases_[holder];
+  if (in_use <= x.units)
+    return 0;
+  auto units = in_use - x.units;
+  x.units += units;
+  x.granted += units;
+  outstanding_ += units;
+  x.expiry = clock_.now() + ttl_;
+  return units;
 }
 
 lease_answer lease_ledger::renew(lease_holder_id holder) {
@@ -247,6 +263,8 @@ void lease_holder::give_back(std::uint64_t units) {
 std::uint64_t lease_holder::wants() const {
   if (asking_)
     return 0;
+  if (auto missing = in_use_ - std::min(in_use_, leased()); missing > 0)
+    return std::max(config_.chunk, saturating_add(missing, shortfall_));
   auto now = clock_.now();
   if (idle(now))
     return 0;

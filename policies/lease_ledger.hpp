@@ -103,6 +103,12 @@ struct lease_ledger_config {
   std::uint64_t max_per_holder = 0;
   /// Whether units come back or are spent. Default concurrency.
   lease_mode mode = lease_mode::concurrency;
+  /// The generation every holder's lease starts at. A home that takes over
+  /// a limit (another member's ledger, or its own before a restart) starts
+  /// at a number no earlier ledger used, so that a holder's lease from the
+  /// earlier one shows as another generation: the holder then takes this
+  /// ledger's totals as they are (`lease_holder::on_answer`). Default 0.
+  lease_generation first_generation = 0;
 };
 
 /// What an ask (grant or renew) got.
@@ -176,6 +182,19 @@ class lease_ledger {
   /// grants: the ask shows that the holder is alive. Asking 0 units renews.
   [[nodiscard]] lease_answer grant(lease_holder_id holder,
                                    std::uint64_t wanted);
+
+  /// A holder says it has `in_use` units in use. When the ledger counts
+  /// fewer as leased to it (the lease came from another home, or was
+  /// revoked here), it counts the difference as leased to it at once,
+  /// whether free or not: those runs run anyway, and counting them keeps
+  /// new grants within the capacity as soon as they end. Asking again
+  /// adopts nothing more. Renews the lease when it adopts. Returns the
+  /// units adopted.
+  std::uint64_t adopt(lease_holder_id holder, std::uint64_t in_use);
+
+  /// The home's own units in use when it took the limit over: counted as
+  /// its own use, whether free or not.
+  void adopt_local(std::uint64_t units) noexcept { local_ += units; }
 
   /// Extends `holder`'s lease to now + ttl; `no_lease` when it holds
   /// nothing (its lease expired or was revoked: the answer's generation
@@ -318,9 +337,17 @@ class lease_holder {
   /// mode, an estimate above the actual use).
   void give_back(std::uint64_t units);
 
+  /// Counts `units` in use that no lease of this holder covers (runs that
+  /// started under a lease from an earlier home): the next ask tells the
+  /// home (`lease_ledger::adopt`), whose answer covers them before any
+  /// unit can be taken again.
+  void adopt(std::uint64_t units) noexcept { in_use_ += units; }
+
   /// Units to ask the home for now (send them with `asked`): 0 while an
   /// ask is out, when idle, or while the balance is above low_water;
   /// otherwise the larger of chunk and what the last refused take missed.
+  /// Units in use that the lease does not cover (`uncovered`) are asked
+  /// for whatever the demand: the home adopts them with the ask.
   [[nodiscard]] std::uint64_t wants() const;
 
   /// Whether to renew now: the lease has units (even if it ran out here:
@@ -378,6 +405,11 @@ class lease_holder {
 
   /// Units taken and not given back (budget mode: and not settled).
   [[nodiscard]] std::uint64_t in_use() const noexcept { return in_use_; }
+
+  /// Units of the current generation as the home last said, trusted or
+  /// not (the lease may have run out here while the home still counts
+  /// them).
+  [[nodiscard]] std::uint64_t leased_units() const noexcept { return leased(); }
 
   /// Units in use beyond what is held: in use after the lease was lost.
   [[nodiscard]] std::uint64_t uncovered() const noexcept {

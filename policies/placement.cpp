@@ -67,6 +67,23 @@ std::uint64_t placement::weight(std::size_t member, std::uint32_t slot) const {
   return mix(name_hashes_[member] ^ mix(std::uint64_t{slot} + 1));
 }
 
+std::optional<std::size_t> placement::home_of(const std::string& key,
+                                              std::uint32_t candidates) const {
+  auto key_hash = mix(fnv1a(key));
+  std::optional<std::size_t> best;
+  std::uint64_t best_weight = 0;
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    if (((candidates >> i) & 1u) == 0)
+      continue;
+    auto w = mix(name_hashes_[i] ^ key_hash);
+    if (!best || w > best_weight) {
+      best = i;
+      best_weight = w;
+    }
+  }
+  return best;
+}
+
 std::uint64_t placement::mix(std::uint64_t x) noexcept {
   x += 0x9e3779b97f4a7c15ull;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;

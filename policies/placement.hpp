@@ -118,6 +118,13 @@ class placement {
     return std::nullopt;
   }
 
+  /// The member of `candidates` (a bit per member index) that `key`
+  /// weighs most for, by the same rendezvous hash as the slots: a
+  /// cluster-wide limit's home. Losing a member moves only the keys it
+  /// was the home of. None when no candidate is a member.
+  [[nodiscard]] std::optional<std::size_t>
+  home_of(const std::string& key, std::uint32_t candidates) const;
+
   /// How many slots `member` owns now.
   [[nodiscard]] std::size_t slots_of(std::size_t member) const;
 

@@ -14,6 +14,7 @@ namespace warden {
 namespace {
 
 using refresh_atom = caf::atom_constant<caf::atom("a_refresh")>;
+using lease_tick_atom = caf::atom_constant<caf::atom("a_lease")>;
 
 double seconds(policies::duration d) {
   return std::chrono::duration<double>(d).count();
@@ -62,6 +63,10 @@ void admission_state::init(admission_actor_config cfg) {
   clock_ = cfg_.time ? cfg_.time
                      : std::make_shared<actor_clock_source>(self_->system());
   queue_.emplace(admission_config_of(cfg_.settings), *clock_);
+  auto lease_cfg = cfg_.leases;
+  lease_cfg.metrics = cfg_.metrics.leases;
+  leases_.emplace(self_, *clock_, std::move(lease_cfg),
+                  cfg_.settings.cluster.enabled());
   budgets_.emplace(cfg_.tokens_day,
                    policies::daily_budget::counters{cfg_.daily_tokens.begin(),
                                                     cfg_.daily_tokens.end()});
@@ -91,8 +96,9 @@ void admission_state::init(admission_actor_config cfg) {
         gauge != cfg_.metrics.tenant_paused.end())
       entry->paused = gauge->second;
     entry->daily_token_budget = daily_token_budget_of(tier->second, &tenant);
-    queue_->set_tenant(entry->id, tenant_limits_of(tier->second, &tenant),
-                       admitted_);
+    entry->limits = tenant_limits_of(tier->second, &tenant);
+    entry->applied_cap = entry->limits.in_flight_cap;
+    queue_->set_tenant(entry->id, entry->limits, admitted_);
     tenants_.emplace(tenant_name, std::move(entry));
   }
   reset_daily_gauges();
@@ -117,6 +123,35 @@ caf::behavior admission_state::make_behavior() {
         refresh_gauges();
         arm_refresh();
       },
+      // A tenant's cap across a cluster (leases.cpp).
+      [this](const lease_members& msg) {
+        if (self_->current_sender() &&
+            self_->current_sender()->node() == self_->node())
+          on_lease_members(msg);
+      },
+      [this](const lease_ask& msg) {
+        if (leases_->from_member(self_->current_sender()))
+          on_lease_ask(msg,
+                       caf::actor_cast<caf::actor>(self_->current_sender()));
+      },
+      [this](const lease_grant& msg) {
+        if (leases_->from_member(self_->current_sender()))
+          on_lease_grant(msg);
+      },
+      [this](const lease_return& msg) {
+        if (leases_->from_member(self_->current_sender()))
+          on_lease_return(msg);
+      },
+      [this](const lease_recall& msg) {
+        if (leases_->from_member(self_->current_sender()))
+          on_lease_recall(msg);
+      },
+      [this](get_lease_counts) { return leases_->counts(); },
+      [this](lease_tick_atom) {
+        lease_tick_armed_ = false;
+        apply_leases(leases_->tick());
+        arm_lease_tick();
+      },
   };
 }
 
@@ -139,8 +174,9 @@ admission_tenant* admission_state::tenant_for(const std::string& tenant_name) {
   entry->in_flight = cfg_.metrics.other_in_flight;
   entry->paused = cfg_.metrics.other_paused;
   entry->daily_token_budget = daily_token_budget_of(tier->second, nullptr);
-  queue_->set_tenant(entry->id, tenant_limits_of(tier->second, nullptr),
-                     admitted_);
+  entry->limits = tenant_limits_of(tier->second, nullptr);
+  entry->applied_cap = entry->limits.in_flight_cap;
+  queue_->set_tenant(entry->id, entry->limits, admitted_);
   return tenants_.emplace(tenant_name, std::move(entry)).first->second.get();
 }
 
@@ -181,6 +217,7 @@ void admission_state::admit(const admit_run& msg, const caf::actor& sender) {
       return;
     }
   }
+  apply_leases(*tenant);
   auto decision =
       msg.continuation
           ? queue_->submit_continuation(msg.run, tenant->id, msg.priority)
@@ -240,6 +277,7 @@ void admission_state::admit(const admit_run& msg, const caf::actor& sender) {
   reply(std::move(verdict));
   if (decision.shed)
     shed(*decision.shed, queue_->config().priorities[msg.priority].name);
+  apply_leases(*tenant);
   refresh_gauges();
   arm_refresh();
 }
@@ -261,6 +299,7 @@ void admission_state::release(const release_run& msg) {
   admitted_.clear();
   queue_->cancel(run, admitted_);
   announce(admitted_);
+  apply_leases(*tenant);
   forget_if_idle(tenant);
   refresh_gauges();
 }
@@ -279,6 +318,7 @@ void admission_state::yield(const yield_slot& msg) {
   if (cfg_.metrics.yielded != nullptr)
     cfg_.metrics.yielded->Increment();
   announce(admitted_);
+  apply_leases(*entry.tenant);
   refresh_gauges();
 }
 
@@ -311,6 +351,7 @@ void admission_state::regained(admission_run& entry, run_id run,
   entry.submitter = nullptr;
   if (entry.tenant->in_flight != nullptr)
     entry.tenant->in_flight->Increment();
+  take_lease(*entry.tenant);
   if (sender)
     self_->send(sender, slot_returned{run});
 }
@@ -320,6 +361,7 @@ void admission_state::started(admission_run& entry, policies::duration waited) {
   entry.submitter = nullptr;
   if (entry.tenant->in_flight != nullptr)
     entry.tenant->in_flight->Increment();
+  take_lease(*entry.tenant);
   if (cfg_.metrics.admitted != nullptr)
     cfg_.metrics.admitted->Increment();
   if (cfg_.metrics.wait != nullptr)

@@ -15,6 +15,7 @@
 #include <caf/expected.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/admission/leases.hpp"
 #include "actors/admission/metrics.hpp"
 #include "actors/common/clock.hpp"
 #include "actors/protocol/messages.hpp"
@@ -59,6 +60,10 @@ struct admission_actor_config {
   /// hold from spawn on, before those runs come back to admission, so that
   /// new runs cannot take what they were promised. Default empty.
   std::vector<token_reservation> reservations{};
+  /// How tenants' caps are leased in a cluster ([cluster] lease_ttl_ms,
+  /// lease_chunk); its metrics come from `metrics.leases`. Unused until a
+  /// router sends `lease_members`.
+  lease_settings leases{};
 };
 
 /// The policy's limits for `settings`' tier `tier` with the overrides of
@@ -89,6 +94,12 @@ struct admission_tenant {
   bool configured = false;
   /// The tenant's `warden_admission_in_flight` gauge; may be null.
   prometheus::Gauge* in_flight = nullptr;
+  /// Its limits as configured (its tier with its table's overrides).
+  policies::tenant_limits limits;
+  /// The in-flight cap the queue applies now: `limits.in_flight_cap`, or in
+  /// a cluster the runs it has in flight here plus the units this node may
+  /// still take of its cluster-wide cap (admission_leases).
+  std::uint32_t applied_cap = 0;
   /// Tokens the tenant may use per UTC day; 0 = unlimited.
   std::uint64_t daily_token_budget = 0;
   /// The tenant's `warden_tenant_daily_tokens` gauge (null for tenants
@@ -177,6 +188,24 @@ struct admission_state {
   /// Handles `reclaim_slot` from `sender`.
   void reclaim(const reclaim_slot& msg, const caf::actor& sender);
 
+  /// Handles `lease_members` (from this node's router): tenants' caps are
+  /// leased from their homes from now on.
+  void on_lease_members(const lease_members& msg);
+
+  /// Handles `lease_ask` from another member's admission actor (through
+  /// its node actor): this node answers as the limit's home.
+  void on_lease_ask(const lease_ask& msg, const caf::actor& sender);
+
+  /// Handles `lease_grant` and `lease_return`.
+  void on_lease_grant(const lease_grant& msg);
+  void on_lease_return(const lease_return& msg);
+  void on_lease_recall(const lease_recall& msg);
+
+  /// The lease side (for tests and `get_lease_counts`).
+  [[nodiscard]] const admission_leases& leases() const noexcept {
+    return *leases_;
+  }
+
   /// Adds tokens no release carries to their tenant's daily counter.
   void charge_tokens_of(const charge_tokens& msg);
 
@@ -222,6 +251,12 @@ struct admission_state {
   void reset_daily_gauges();
   void refresh_gauges();
   void arm_refresh();
+  [[nodiscard]] std::optional<policies::tenant_limits>
+  configured_limits(const std::string& tenant_name) const;
+  void apply_leases(admission_tenant& tenant);
+  void take_lease(const admission_tenant& tenant);
+  void apply_leases(const std::vector<std::string>& tenant_names);
+  void arm_lease_tick();
 
   caf::event_based_actor* self_;
   admission_actor_config cfg_;
@@ -238,6 +273,8 @@ struct admission_state {
   std::vector<policies::admitted_run> admitted_; // reused buffer
   policies::admission::tenant_id next_tenant_ = 1;
   bool refresh_armed_ = false;
+  std::optional<admission_leases> leases_;
+  bool lease_tick_armed_ = false;
 };
 
 /// The admission actor's type.

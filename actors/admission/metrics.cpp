@@ -112,6 +112,49 @@ admission_metrics make_admission_metrics(prometheus::Registry& registry,
                      .Add({}, prometheus::Histogram::BucketBoundaries{
                                   0.001, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10,
                                   30, 60, 300});
+  if (settings.cluster.enabled())
+    result.leases = make_lease_metrics(registry);
+  return result;
+}
+
+lease_metrics make_lease_metrics(prometheus::Registry& registry) {
+  lease_metrics result;
+  result.grants = &prometheus::BuildCounter()
+                       .Name("warden_cluster_lease_grants_total")
+                       .Help("Answers of this member, as the home of tenants' "
+                             "in-flight caps, that leased runs to another "
+                             "member.")
+                       .Register(registry)
+                       .Add({});
+  result.granted_units =
+      &prometheus::BuildCounter()
+           .Name("warden_cluster_lease_granted_units_total")
+           .Help("Runs of tenants' in-flight caps this member leased to "
+                 "others, as their home.")
+           .Register(registry)
+           .Add({});
+  auto& expiries =
+      prometheus::BuildCounter()
+          .Name("warden_cluster_lease_expiries_total")
+          .Help("Leases of tenants' in-flight caps that ran out: revoked by "
+                "this member as their home (side=home: no renewal within "
+                "the ttl, or the holder was lost), or given up by it as "
+                "their holder (side=holder).")
+          .Register(registry);
+  result.home_expiries = &expiries.Add({{"side", "home"}});
+  result.holder_expiries = &expiries.Add({{"side", "holder"}});
+  result.leased_out = &prometheus::BuildGauge()
+                           .Name("warden_cluster_leased_units")
+                           .Help("Runs of tenants' in-flight caps this member "
+                                 "has leased to others, as their home.")
+                           .Register(registry)
+                           .Add({});
+  result.held = &prometheus::BuildGauge()
+                     .Name("warden_cluster_lease_held_units")
+                     .Help("Runs of tenants' in-flight caps leased to this "
+                           "member by their homes.")
+                     .Register(registry)
+                     .Add({});
   return result;
 }
 

@@ -11,6 +11,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "actors/admission/leases.hpp"
 #include "config/settings.hpp"
 
 namespace warden {
@@ -83,7 +84,15 @@ struct admission_metrics {
   /// `warden_tenant_paused{tenant="_other"}`: how many tenants without a
   /// [tenants.<name>] table are paused.
   prometheus::Gauge* other_paused = nullptr;
+  /// The leases of tenants' caps in a cluster (registered only when
+  /// [cluster] nodes is set).
+  lease_metrics leases;
 };
+
+/// Registers the lease metrics of tenants' caps in a cluster in `registry`
+/// and returns their handles (make_admission_metrics calls it when
+/// [cluster] nodes is set).
+[[nodiscard]] lease_metrics make_lease_metrics(prometheus::Registry& registry);
 
 /// Registers the admission metrics in `registry` for the classes and tenants
 /// of `settings` and returns their handles. Call once, at startup.

@@ -220,6 +220,10 @@ void update_slots(router_ptr self) {
       table.nodes == st.table.nodes && table.eligible == st.table.eligible &&
       table.unheard == st.table.unheard && !st.table.owners.empty())
     return;
+  if (st.config.admission &&
+      (table.nodes != st.table.nodes || st.table.owners.empty()))
+    self->send(st.config.admission,
+               lease_members{table.self, table.names, table.nodes});
   st.table = table;
   if (st.config.node)
     self->send(st.config.node, table);

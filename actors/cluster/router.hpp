@@ -49,6 +49,9 @@ struct router_config {
   /// The local handoff actor: receives the slot_table at every change, as
   /// the node does.
   caf::actor handoff;
+  /// The local admission actor: receives `lease_members` whenever the
+  /// members up change, so that tenants' caps hold cluster-wide.
+  caf::actor admission;
   /// The retry-after of a request refused because its owner is down.
   std::chrono::milliseconds retry_after{3000};
   /// The retry-after of a request a node refuses because what it names is

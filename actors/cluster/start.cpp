@@ -44,6 +44,7 @@ void start_cluster(caf::actor_system& sys, const config::settings& settings,
   routing.retry_after = failure;
   routing.gather_timeout = failure;
   routing.handoff = handoff;
+  routing.admission = handle.admission;
   // A session on its way is served again within a few heartbeats.
   routing.handoff_retry_after = 2 * heartbeat;
   routing.metrics = metrics;

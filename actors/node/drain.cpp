@@ -42,14 +42,28 @@ node_readiness on_get_readiness(node_ptr self) {
   return result;
 }
 
-node_counts on_get_node_counts(node_ptr self) {
+caf::result<node_counts> on_get_node_counts(node_ptr self) {
   const auto& st = self->state;
   node_counts result;
   result.resident_sessions = st.registry.resident();
   for (const auto& [id, r] : st.runs)
     if (r.phase != run_phase::final)
       ++result.open_runs;
-  return result;
+  if (!st.components.admission)
+    return result;
+  // The leases are admission's: ask it, answering without them if it is slow.
+  auto promise = self->make_response_promise();
+  self->request(st.components.admission, std::chrono::seconds{1},
+                get_lease_counts{})
+      .then(
+          [promise, result](const lease_counts& leases) mutable {
+            result.lease_homes = leases.homes;
+            result.leased_out = leases.leased_out;
+            result.leases_held = leases.held;
+            promise.deliver(result);
+          },
+          [promise, result](caf::error&) mutable { promise.deliver(result); });
+  return promise;
 }
 
 caf::result<drain_report> on_drain(node_ptr self) {

@@ -125,6 +125,14 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         return on_handoff_session(self, req);
       },
       [self](const handoff_done& req) { return on_handoff_done(self, req); },
+      // A tenant's cap across the cluster: its admission actor answers (and
+      // drops what does not come from a member).
+      [self](lease_ask& msg) {
+        self->delegate(self->state.components.admission, std::move(msg));
+      },
+      [self](lease_return& msg) {
+        self->delegate(self->state.components.admission, std::move(msg));
+      },
   };
 }
 

@@ -218,6 +218,9 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   admission_actor_config admission_cfg;
   admission_cfg.settings = settings;
   admission_cfg.time = time;
+  admission_cfg.leases.ttl =
+      std::chrono::milliseconds{settings.cluster.lease_ttl_ms};
+  admission_cfg.leases.chunk = settings.cluster.lease_chunk;
   if (auto err = load_daily_tokens(*stores->journal, admission_cfg))
     return fail(std::move(err));
   for (const auto& run : parts.recovered)
@@ -230,6 +233,7 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   if (!admission)
     return fail(std::move(admission.error()));
   handle.components.push_back(*admission);
+  handle.admission = *admission;
   auto governor_cfg = governor_config_of(settings);
   if (registry)
     governor_cfg.metrics = make_governor_metrics(*registry);

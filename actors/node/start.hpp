@@ -33,6 +33,9 @@ struct node_handle {
   /// A cluster member's router, membership and handoff actors (empty on a
   /// single node): stopped first by stop_node.
   std::vector<caf::actor> cluster;
+  /// The node's admission actor (also in `components`): a cluster's router
+  /// tells it the members, so that tenants' caps hold cluster-wide.
+  caf::actor admission;
   /// The node's components in start order: journal, admission, governor,
   /// providers, tool runners. The node owns its pools and sessions itself.
   std::vector<caf::actor> components;

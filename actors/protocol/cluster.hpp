@@ -188,6 +188,92 @@ struct handoff_done {
   std::uint64_t session = 0;
 };
 
+/// The members an admission actor leases cluster-wide limits from, sent by
+/// its router at every change (local only). A limit's home is the member
+/// up that the limit's name weighs most for (rendezvous, as placement).
+struct lease_members {
+  /// This node's member index.
+  std::uint32_t self = 0;
+  /// Member names, by index.
+  std::vector<std::string> names;
+  /// By member index: its node actor while it is up, else null. Lease
+  /// messages go to a member's node actor, which passes them to its
+  /// admission actor.
+  std::vector<caf::actor> nodes;
+};
+
+/// A member asks the home of a cluster-wide limit for units, or renews its
+/// lease (`wanted` 0), telling it the units it has in use: a home that
+/// counts fewer as leased to it (it took the limit over, or revoked the
+/// lease) counts them at once (policies::lease_ledger::adopt). Sent to the
+/// home's node actor; answered one-way with `lease_grant`.
+struct lease_ask {
+  /// The limit, e.g. "tenant:acme" (a tenant's in-flight cap).
+  std::string limit;
+  /// The asking member's index.
+  std::uint32_t holder = 0;
+  /// The ask's id, echoed by the answer.
+  std::uint64_t ask = 0;
+  /// Units to add to the lease; 0 renews it.
+  std::uint64_t wanted = 0;
+  /// Units the holder has in use.
+  std::uint64_t in_use = 0;
+};
+
+/// The home's answer to a `lease_ask` (policies::lease_answer).
+struct lease_grant {
+  std::string limit;
+  /// The answering member's index.
+  std::uint32_t home = 0;
+  std::uint64_t ask = 0;
+  /// False when the member is not the limit's home (as it sees the
+  /// members): the asker gives the ask up.
+  bool is_home = true;
+  /// policies::lease_outcome.
+  std::uint8_t outcome = 0;
+  /// Units granted by this answer, in this generation in total, and held
+  /// by the asker after it, as the home counts them.
+  std::uint64_t units = 0;
+  std::uint64_t granted_total = 0;
+  std::uint64_t held = 0;
+  std::uint64_t generation = 0;
+  /// How long the lease lives from the answer, ms.
+  std::uint64_t ttl_ms = 0;
+};
+
+/// A holder returns units it does not use, as running totals of one lease
+/// generation (policies::lease_report). One-way, to the home's node actor.
+struct lease_return {
+  std::string limit;
+  std::uint32_t holder = 0;
+  std::uint64_t generation = 0;
+  std::uint64_t returned = 0;
+  std::uint64_t settled = 0;
+};
+
+/// The home of a limit asks a holder for the units it holds and does not
+/// use, because a member (or the home itself) waits for units none are
+/// free of. One-way, from the home's admission actor to the holder's; the
+/// holder answers with `lease_return`.
+struct lease_recall {
+  std::string limit;
+  /// The home's member index.
+  std::uint32_t home = 0;
+};
+
+/// Ask an admission actor for its leases (for `cluster_report`). Reply:
+/// `lease_counts`.
+struct get_lease_counts {};
+
+/// What a member's admission actor holds of cluster-wide limits.
+struct lease_counts {
+  /// Limits this member is the home of, and the units it has leased out.
+  std::uint64_t homes = 0;
+  std::uint64_t leased_out = 0;
+  /// Units leased to this member by the limits' homes.
+  std::uint64_t held = 0;
+};
+
 /// An operator asks a node for the cluster as it sees it (wardenctl
 /// cluster). Reply: `cluster_report`.
 struct get_cluster {};
@@ -211,6 +297,10 @@ struct member_report {
   bool leaving = false;
   /// Placement slots it holds sessions of without owning them.
   std::uint32_t holding = 0;
+  /// Its cluster-wide limits (lease_counts; counted only).
+  std::uint64_t lease_homes = 0;
+  std::uint64_t leased_out = 0;
+  std::uint64_t leases_held = 0;
 };
 
 /// The answer to `get_cluster`.
@@ -227,6 +317,10 @@ struct get_node_counts {};
 struct node_counts {
   std::uint64_t resident_sessions = 0;
   std::uint64_t open_runs = 0;
+  /// From its admission actor (lease_counts).
+  std::uint64_t lease_homes = 0;
+  std::uint64_t leased_out = 0;
+  std::uint64_t leases_held = 0;
 };
 
 } // namespace warden

@@ -141,7 +141,14 @@ inline const auto protocol_types = std::make_tuple(
     message_type<list_foreign>{"warden.list_foreign"},
     message_type<foreign_sessions>{"warden.foreign_sessions"},
     message_type<handoff_session>{"warden.handoff_session"},
-    message_type<handoff_done>{"warden.handoff_done"});
+    message_type<handoff_done>{"warden.handoff_done"},
+    message_type<lease_members>{"warden.lease_members"},
+    message_type<lease_ask>{"warden.lease_ask"},
+    message_type<lease_grant>{"warden.lease_grant"},
+    message_type<lease_return>{"warden.lease_return"},
+    message_type<lease_recall>{"warden.lease_recall"},
+    message_type<get_lease_counts>{"warden.get_lease_counts"},
+    message_type<lease_counts>{"warden.lease_counts"});
 
 /// Registers every message type of the protocol (and the error category)
 /// with `cfg`. Both ends of a connection must call it.

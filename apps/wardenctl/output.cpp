@@ -121,6 +121,12 @@ void show_cluster(const ctl_command& cmd, const nlohmann::json& doc) {
       std::cout << "  " << m["resident_sessions"].get<std::uint64_t>()
                 << " resident sessions  " << m["open_runs"].get<std::uint64_t>()
                 << " open runs";
+    if (m.contains("leases") && m["leases"].is_object()) {
+      const auto& leases = m["leases"];
+      std::cout << "  leases: home of " << leases.value("homes", 0) << " caps, "
+                << leases.value("leased_out", 0) << " runs leased out, "
+                << leases.value("held", 0) << " held";
+    }
     std::cout << '\n';
   }
 }

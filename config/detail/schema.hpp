@@ -100,6 +100,10 @@ inline constexpr int_range priority_classes{1, 16};
 inline constexpr int_range heartbeat_interval_ms{10, 60'000};
 /// cluster.failure_timeout_ms (and at least twice the heartbeat interval).
 inline constexpr int_range failure_timeout_ms{20, 600'000};
+/// cluster.lease_ttl_ms.
+inline constexpr int_range lease_ttl_ms{100, 600'000};
+/// cluster.lease_chunk.
+inline constexpr int_range lease_chunk{1, 100'000};
 /// Members of a cluster ([cluster] nodes when not empty): a member's index is
 /// the 8 high bits of the ids it creates.
 /// 2^5: policies::id_layout::max_members.
@@ -142,6 +146,8 @@ void describe(V& v, cluster_settings& x) {
           limits::failure_timeout_ms);
   v.field("handoff_on_drain", x.handoff_on_drain);
   v.field("secret_file", x.secret_file, text_rule::any);
+  v.field("lease_ttl_ms", x.lease_ttl_ms, limits::lease_ttl_ms);
+  v.field("lease_chunk", x.lease_chunk, limits::lease_chunk);
 }
 
 template <class V>

@@ -128,9 +128,30 @@ heartbeat_interval_ms = 200
 failure_timeout_ms = 1000
 handoff_on_drain = ${handoff_on_drain:-false}
 secret_file = "${secret:-$d/cluster.secret}"
+lease_ttl_ms = 1500
+lease_chunk = 2
 TOML
   quick_agent_config 50 200
+  cat <<TOML
+
+[tiers.capped]
+in_flight_cap = 10
+queue_cap = 1000
+
+[tenants.capped]
+tier = "capped"
+
+[providers.slow]
+kind = "scripted"
+script = "$work/slow.toml"
+
+[agents.slow]
+provider = "slow"
+tools = []
+TOML
 }
+# Every model call of agent slow takes a second; a run is one call.
+printf 'seed = 1\n[latency]\nmin_ms = 1000\n' >"$work/slow.toml"
 
 start() { # INDEX [PKI_DIR]
   local i=$1 n=${names[$1]}
@@ -208,6 +229,84 @@ for r in "${runs[@]}"; do
   done
 done
 check "36 of 36 HTTP reads through every node answer 200" [ "$ok" = 36 ]
+
+metric() { # NODE_INDEX NAME_REGEX
+  curl -sf --max-time 5 "http://$(addr "$1"):9464/metrics" | grep -E "^$2" |
+    awk '{s += $2} END {print s + 0}'
+}
+
+# A tenant's cap holds across the three nodes --------------------------------
+# Tenant capped may have 10 runs in flight; 45 runs of a second arrive through
+# all three nodes at once, and every member admits some (sessions are
+# placed on all three). A sampler sums warden_admission_in_flight of
+# capped over the three nodes every 10 ms. With the members' views steady
+# nothing overshoots (actors/admission/leases.hpp states the bound), so the
+# sum must never pass 10; and it must reach 10: the cap is shared, not
+# starved.
+cat >"$work/sample.py" <<'PY'
+import sys, time, urllib.request
+urls, stop, out = sys.argv[1:4], sys.argv[4], sys.argv[5]
+import os
+most, per_node, samples = 0, [0, 0, 0], 0
+while not os.path.exists(stop):
+    t0 = time.monotonic()
+    total = 0
+    for i, url in enumerate(urls):
+        try:
+            body = urllib.request.urlopen(url, timeout=2).read().decode()
+        except Exception:
+            continue
+        for line in body.splitlines():
+            if line.startswith('warden_admission_in_flight{tenant="capped"}'):
+                v = int(float(line.split()[-1]))
+                per_node[i] = max(per_node[i], v)
+                total += v
+    most = max(most, total)
+    samples += 1
+    time.sleep(max(0.0, 0.01 - (time.monotonic() - t0)))
+open(out, "w").write(f"{most} {samples} {per_node[0]} {per_node[1]} {per_node[2]}\n")
+PY
+rm -f "$work/sample.stop"
+python3 "$work/sample.py" "http://$(addr 0):9464/metrics" \
+  "http://$(addr 1):9464/metrics" "http://$(addr 2):9464/metrics" \
+  "$work/sample.stop" "$work/sample.out" &
+sampler=$!
+for i in 0 1 2; do
+  (for k in $(seq 15); do
+    ctl "$i" submit --tenant capped --agent slow --input "capped $i $k"
+  done >"$work/capped.$i") &
+done
+wait_capped() {
+  for _ in $(seq 300); do
+    [ "$(cat "$work"/capped.? 2>/dev/null | grep -c .)" = 45 ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+check "45 runs of tenant capped are accepted through the three nodes" wait_capped
+capped_done=0
+for r in $(cat "$work"/capped.?); do
+  ctl 0 wait "$r" --tenant capped 2>&1 | grep -q 'capped' &&
+    capped_done=$((capped_done + 1))
+done
+touch "$work/sample.stop"
+wait "$sampler"
+read -r most samples most_a most_b most_c <"$work/sample.out"
+echo "# capped: at most $most of 10 in flight over $samples samples (a $most_a, b $most_b, c $most_c)"
+check "all 45 runs of tenant capped end with their output" [ "$capped_done" = 45 ]
+check "runs of capped in flight across the cluster never pass 10 ($most, $samples samples)" \
+  [ "$most" -le 10 -a "$samples" -ge 100 ]
+check "and reach the cap: it is shared, not starved ($most)" [ "$most" -ge 9 ]
+check "every member ran runs of capped ($most_a, $most_b, $most_c)" \
+  [ "$most_a" -gt 0 -a "$most_b" -gt 0 -a "$most_c" -gt 0 ]
+grants=0
+for i in 0 1 2; do
+  grants=$((grants + $(metric "$i" 'warden_cluster_lease_grants_total')))
+done
+check "the homes count the leases they granted ($grants)" [ "$grants" -gt 0 ]
+ctl 1 cluster >"$work/leases.txt"
+check "wardenctl cluster shows each member's leases" \
+  [ "$(grep -c 'leases: home of' "$work/leases.txt")" = 3 ]
 
 # reads_ok NODE_INDEX: how many of the 12 runs answer 200 through node i.
 reads_ok() {
@@ -307,7 +406,7 @@ for r in "${runs[@]}"; do
   fi
 done
 check "c's runs answer 503 and the others 200 ($unavailable + $served of 12)" \
-  [ $((unavailable + served)) = 12 ] && [ "$unavailable" -gt 0 ] && [ "$served" -gt 0 ]
+  [ $((unavailable + served)) = 12 -a "$unavailable" -gt 0 -a "$served" -gt 0 ]
 check "every 503 names node c" [ "$named" = "$unavailable" ]
 check "every 503 carries Retry-After" [ "$retry_after" = "$unavailable" ]
 ctl 0 status "${on_c:-0}" --tenant acme >"$work/ctl.out" 2>&1
@@ -382,10 +481,6 @@ rc=$?
 check "a secret file others can read stops wardend at start (exit 2)" [ "$rc" = 2 ]
 check "and says to chmod 600 it" grep -q 'chmod 600' "$work/open.out"
 
-metric() { # NODE_INDEX NAME_REGEX
-  curl -sf --max-time 5 "http://$(addr "$1"):9464/metrics" | grep -E "^$2" |
-    awk '{s += $2} END {print s + 0}'
-}
 check "a counts the members up" [ "$(metric 0 'warden_cluster_members_up ')" = 2 ]
 check "a counts requests it forwarded" \
   [ "$(metric 0 'warden_cluster_forwarded_requests_total')" -gt 0 ]
@@ -395,5 +490,6 @@ check "a times its handoffs" \
   [ "$(metric 0 'warden_cluster_handoff_seconds_count')" -gt 0 ]
 check "a counts c going down" \
   [ "$(metric 0 'warden_cluster_view_changes_total\{change="down"')" -gt 0 ]
+
 
 finish

@@ -485,6 +485,54 @@ CAF_TEST(a budget holder settles what it spent) {
   CAF_CHECK_EQUAL(home.available(), 85u);
 }
 
+CAF_TEST(a new home adopts the units in use under an earlier home) {
+  // Home A leased 6 units to holder 1, which runs 5 of them. A goes away;
+  // home B takes the limit over with a generation A never used.
+  lease_ledger first{clock, ledger_config(10)};
+  lease_holder holder{clock, holder_config(6)};
+  CAF_CHECK(!holder.try_take(1));
+  ask(first, holder, 1, 6);
+  CAF_REQUIRE(holder.try_take(5));
+  auto ledger_b = ledger_config(10);
+  ledger_b.first_generation = 1000;
+  lease_ledger second{clock, ledger_b};
+  second.adopt_local(3); // B's own runs, started under A's lease
+  lease_holder moved{clock, holder_config(6)};
+  moved.adopt(holder.in_use() + 1);
+  CAF_CHECK_EQUAL(moved.uncovered(), 6u);
+  CAF_CHECK(!moved.try_take(1)); // nothing covers what runs already
+  // The holder asks for its runs whatever its demand, and B counts them.
+  CAF_CHECK_EQUAL(moved.wants(), 7u);
+  auto ask_id = moved.asked();
+  CAF_CHECK_EQUAL(second.adopt(1, moved.in_use()), 6u);
+  CAF_CHECK_EQUAL(second.adopt(1, moved.in_use()), 0u);
+  auto answer = second.grant(1, 1);
+  moved.on_answer(ask_id, answer);
+  CAF_CHECK_EQUAL(answer.units, 1u);
+  CAF_CHECK_EQUAL(moved.generation(), 1000u);
+  CAF_CHECK_EQUAL(moved.held(), 7u);
+  CAF_CHECK_EQUAL(moved.uncovered(), 0u);
+  CAF_CHECK_EQUAL(second.available(), 0u); // 3 local + 7 leased
+  CAF_CHECK(moved.try_take(1));
+  CAF_CHECK(!moved.try_take(1));
+  // A holder in good standing is never adopted twice.
+  CAF_CHECK_EQUAL(second.adopt(1, moved.in_use()), 0u);
+}
+
+CAF_TEST(adopting more than is free overshoots until runs end) {
+  lease_ledger home{clock, ledger_config(4)};
+  CAF_REQUIRE(home.try_acquire_local(3));
+  CAF_CHECK_EQUAL(home.adopt(2, 3), 3u);
+  CAF_CHECK_EQUAL(home.outstanding(), 3u);
+  CAF_CHECK_EQUAL(home.available(), 0u);
+  CAF_CHECK(!home.try_acquire_local(1));
+  CAF_CHECK_EQUAL(home.grant(1, 1).outcome, lease_outcome::exhausted);
+  // The holder's runs end and it returns them: capacity comes back.
+  lease_report back{home.generation_of(2), 3, 0};
+  CAF_CHECK_EQUAL(home.report(2, back), 3u);
+  CAF_CHECK_EQUAL(home.available(), 1u);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
 
 // -- randomized simulation ----------------------------------------------------

@@ -136,6 +136,9 @@ caf::behavior cluster_gatherer(caf::event_based_actor* self,
                     m.counted = true;
                     m.resident_sessions = counts.resident_sessions;
                     m.open_runs = counts.open_runs;
+                    m.lease_homes = counts.lease_homes;
+                    m.leased_out = counts.leased_out;
+                    m.leases_held = counts.leases_held;
                     one_done();
                   },
                   [one_done](caf::error&) { one_done(); });

@@ -53,7 +53,7 @@ caf::result<drain_report> on_drain(node_ptr self);
 node_readiness on_get_readiness(node_ptr self);
 
 /// The node's resident sessions and unfinished runs (a cluster's report).
-node_counts on_get_node_counts(node_ptr self);
+caf::result<node_counts> on_get_node_counts(node_ptr self);
 
 /// The drain's time is up: every unfinished run is cancelled.
 void on_drain_deadline(node_ptr self);

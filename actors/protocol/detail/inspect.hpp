@@ -474,7 +474,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, member_report& x) {
   return f(caf::meta::type_name("member_report"), x.name, x.address, x.state,
            x.since_ms, x.slots, x.counted, x.resident_sessions, x.open_runs,
-           x.leaving, x.holding);
+           x.leaving, x.holding, x.lease_homes, x.leased_out, x.leases_held);
 }
 
 template <class Inspector>
@@ -490,7 +490,46 @@ typename Inspector::result_type inspect(Inspector& f, get_node_counts&) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_counts& x) {
   return f(caf::meta::type_name("node_counts"), x.resident_sessions,
-           x.open_runs);
+           x.open_runs, x.lease_homes, x.leased_out, x.leases_held);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_members& x) {
+  return f(caf::meta::type_name("lease_members"), x.self, x.names, x.nodes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_ask& x) {
+  return f(caf::meta::type_name("lease_ask"), x.limit, x.holder, x.ask,
+           x.wanted, x.in_use);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_grant& x) {
+  return f(caf::meta::type_name("lease_grant"), x.limit, x.home, x.ask,
+           x.is_home, x.outcome, x.units, x.granted_total, x.held, x.generation,
+           x.ttl_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_return& x) {
+  return f(caf::meta::type_name("lease_return"), x.limit, x.holder,
+           x.generation, x.returned, x.settled);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_recall& x) {
+  return f(caf::meta::type_name("lease_recall"), x.limit, x.home);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, get_lease_counts&) {
+  return f(caf::meta::type_name("get_lease_counts"));
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lease_counts& x) {
+  return f(caf::meta::type_name("lease_counts"), x.homes, x.leased_out, x.held);
 }
 
 } // namespace warden

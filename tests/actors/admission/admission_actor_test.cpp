@@ -11,6 +11,7 @@
 #include "actors/admission/admission.hpp"
 #include "actors/protocol/error.hpp"
 #include "actors/protocol/messages.hpp"
+#include "tests/actors/admission/verdict_log.hpp"
 #include "tests/support/seed.hpp"
 
 using namespace warden;
@@ -18,23 +19,9 @@ using std::chrono::seconds;
 
 namespace {
 
-struct test_config : caf::actor_system_config {
-  test_config() { warden::add_message_types(*this); }
-};
-
-/// Every verdict a fake node received, in arrival order.
-struct verdict_log {
-  std::vector<admission_verdict> verdicts;
-};
-
-caf::behavior fake_node(caf::event_based_actor*,
-                        std::shared_ptr<verdict_log> log) {
-  return {
-      [=](admission_verdict& verdict) {
-        log->verdicts.push_back(std::move(verdict));
-      },
-  };
-}
+using admission_test::fake_node;
+using admission_test::test_config;
+using admission_test::verdict_log;
 
 /// One tier `basic` with the given caps, tenants `a` and `b` in it, and two
 /// priority classes (interactive, batch).
