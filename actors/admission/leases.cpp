@@ -177,11 +177,12 @@ std::uint64_t admission_leases::sync(const std::string& tenant,
     } else {
       holder.give_back(used - in_flight);
     }
-    free = holder.balance();
     // Runs wait and nothing is left: say so, so that the holder asks.
-    if (waiting && free == 0)
+    if (waiting && holder.balance() == 0)
       (void)holder.try_take(1);
     pump(limit, waiting);
+    // After pump: what it returned is no longer the node's to take.
+    free = holder.balance();
   }
   show_counts();
   return free;
@@ -191,8 +192,9 @@ void admission_leases::pump(lease_limit& limit, bool waiting) {
   auto& holder = *limit.holder;
   if (limit.home >= nodes_.size() || !nodes_[limit.home])
     return;
+  // Lean (recalled), it keeps only what runs waiting here will take.
   auto lean = clock_.now() < limit.lean_until;
-  auto surplus = lean ? holder.balance() : holder.surplus();
+  auto surplus = !lean ? holder.surplus() : waiting ? 0 : holder.balance();
   if (surplus > 0) {
     auto report = holder.return_units(surplus);
     self_->send(nodes_[limit.home],
