@@ -98,7 +98,7 @@ void admission_state::on_lease_members(const lease_members& msg) {
 
 void admission_state::on_lease_ask(const lease_ask& msg,
                                    const caf::actor& sender) {
-  auto tenant_name = msg.limit.substr(msg.limit.find(':') + 1);
+  auto tenant_name = tenant_of_limit(msg.limit);
   auto limits = configured_limits(tenant_name);
   leases_->on_ask(msg,
                   limits ? std::optional<std::uint64_t>{limits->in_flight_cap}
@@ -109,17 +109,17 @@ void admission_state::on_lease_ask(const lease_ask& msg,
 
 void admission_state::on_lease_grant(const lease_grant& msg) {
   leases_->on_grant(msg);
-  apply_leases({msg.limit.substr(msg.limit.find(':') + 1)});
+  apply_leases({tenant_of_limit(msg.limit)});
 }
 
 void admission_state::on_lease_recall(const lease_recall& msg) {
   leases_->on_recall(msg);
-  apply_leases({msg.limit.substr(msg.limit.find(':') + 1)});
+  apply_leases({tenant_of_limit(msg.limit)});
 }
 
 void admission_state::on_lease_return(const lease_return& msg) {
   leases_->on_return(msg);
-  apply_leases({msg.limit.substr(msg.limit.find(':') + 1)});
+  apply_leases({tenant_of_limit(msg.limit)});
 }
 
 } // namespace warden

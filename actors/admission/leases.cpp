@@ -1,6 +1,7 @@
 #include "actors/admission/leases.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 #include <caf/all.hpp>
 #include <prometheus/counter.h>
@@ -12,8 +13,10 @@ namespace warden {
 
 namespace {
 
+constexpr std::string_view limit_prefix = "tenant:";
+
 std::string limit_name(const std::string& tenant) {
-  return "tenant:" + tenant;
+  return std::string{limit_prefix} + tenant;
 }
 
 void add(prometheus::Counter* counter, std::uint64_t units) {
@@ -27,6 +30,12 @@ std::uint64_t to_ms(policies::duration d) {
 }
 
 } // namespace
+
+std::string tenant_of_limit(const std::string& limit) {
+  return limit.compare(0, limit_prefix.size(), limit_prefix) == 0
+             ? limit.substr(limit_prefix.size())
+             : limit;
+}
 
 admission_leases::admission_leases(caf::event_based_actor* self,
                                    const policies::clock& clock,
@@ -225,7 +234,7 @@ void admission_leases::on_ask(const lease_ask& msg,
   reply.limit = msg.limit;
   reply.home = self_index_;
   reply.ask = msg.ask;
-  auto tenant = msg.limit.substr(msg.limit.find(':') + 1);
+  auto tenant = tenant_of_limit(msg.limit);
   auto* limit = capacity ? &limit_for(tenant, *capacity) : nullptr;
   // A member this node takes as down gets nothing, not even a renewal:
   // its lease was revoked when it went down, and it must not take the
@@ -264,7 +273,7 @@ void admission_leases::on_ask(const lease_ask& msg,
 }
 
 void admission_leases::on_grant(const lease_grant& msg) {
-  auto tenant = msg.limit.substr(msg.limit.find(':') + 1);
+  auto tenant = tenant_of_limit(msg.limit);
   auto i = limits_.find(tenant);
   if (i == limits_.end() || !i->second.holder || msg.home != i->second.home)
     return;
@@ -289,7 +298,7 @@ void admission_leases::on_grant(const lease_grant& msg) {
 }
 
 void admission_leases::on_return(const lease_return& msg) {
-  auto tenant = msg.limit.substr(msg.limit.find(':') + 1);
+  auto tenant = tenant_of_limit(msg.limit);
   auto i = limits_.find(tenant);
   if (i == limits_.end() || !i->second.ledger)
     return;
@@ -309,7 +318,7 @@ void admission_leases::recall(lease_limit& limit, std::uint32_t except) {
 }
 
 void admission_leases::on_recall(const lease_recall& msg) {
-  auto tenant = msg.limit.substr(msg.limit.find(':') + 1);
+  auto tenant = tenant_of_limit(msg.limit);
   auto i = limits_.find(tenant);
   if (i == limits_.end() || !i->second.holder || msg.home != i->second.home)
     return;

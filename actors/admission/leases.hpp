@@ -48,6 +48,9 @@ class Gauge;
 
 namespace warden {
 
+/// The tenant a limit's name ("tenant:<name>") is the cap of.
+[[nodiscard]] std::string tenant_of_limit(const std::string& limit);
+
 /// The lease metrics of one node; every pointer may be null.
 struct lease_metrics {
   /// `warden_cluster_lease_grants_total`: answers of this node, as a home,
