@@ -29,6 +29,14 @@ admission_verdict refusal_verdict(run_id run, admission_outcome outcome,
   return verdict;
 }
 
+/// `by_tenant`'s series of `tenant_name`; null when it has none.
+template <class Metric>
+Metric* series_of(const std::map<std::string, Metric*, std::less<>>& by_tenant,
+                  const std::string& tenant_name) {
+  auto i = by_tenant.find(tenant_name);
+  return i != by_tenant.end() ? i->second : nullptr;
+}
+
 } // namespace
 
 policies::tenant_limits
@@ -43,6 +51,20 @@ std::uint64_t daily_token_budget_of(const config::tier_settings& tier,
   return tenant != nullptr && tenant->daily_token_budget
              ? *tenant->daily_token_budget
              : tier.daily_token_budget;
+}
+
+void admission_tenant::took_slot() {
+  if (in_flight != nullptr)
+    in_flight->Increment();
+  if (slots_taken != nullptr)
+    slots_taken->Increment();
+}
+
+void admission_tenant::returned_slot() {
+  if (in_flight != nullptr)
+    in_flight->Decrement();
+  if (slots_returned != nullptr)
+    slots_returned->Increment();
 }
 
 policies::admission_config
@@ -86,15 +108,13 @@ void admission_state::init(admission_actor_config cfg) {
     entry->name = tenant_name;
     entry->id = next_tenant_++;
     entry->configured = true;
-    if (auto gauge = cfg_.metrics.tenant_in_flight.find(tenant_name);
-        gauge != cfg_.metrics.tenant_in_flight.end())
-      entry->in_flight = gauge->second;
-    if (auto gauge = cfg_.metrics.tenant_daily_tokens.find(tenant_name);
-        gauge != cfg_.metrics.tenant_daily_tokens.end())
-      entry->daily_tokens = gauge->second;
-    if (auto gauge = cfg_.metrics.tenant_paused.find(tenant_name);
-        gauge != cfg_.metrics.tenant_paused.end())
-      entry->paused = gauge->second;
+    const auto& metrics = cfg_.metrics;
+    entry->in_flight = series_of(metrics.tenant_in_flight, tenant_name);
+    entry->slots_taken = series_of(metrics.tenant_slots_taken, tenant_name);
+    entry->slots_returned =
+        series_of(metrics.tenant_slots_returned, tenant_name);
+    entry->daily_tokens = series_of(metrics.tenant_daily_tokens, tenant_name);
+    entry->paused = series_of(metrics.tenant_paused, tenant_name);
     entry->daily_token_budget = daily_token_budget_of(tier->second, &tenant);
     entry->limits = tenant_limits_of(tier->second, &tenant);
     entry->applied_cap = entry->limits.in_flight_cap;
@@ -172,6 +192,8 @@ admission_tenant* admission_state::tenant_for(const std::string& tenant_name) {
   entry->name = tenant_name;
   entry->id = next_tenant_++;
   entry->in_flight = cfg_.metrics.other_in_flight;
+  entry->slots_taken = cfg_.metrics.other_slots_taken;
+  entry->slots_returned = cfg_.metrics.other_slots_returned;
   entry->paused = cfg_.metrics.other_paused;
   entry->daily_token_budget = daily_token_budget_of(tier->second, nullptr);
   entry->limits = tenant_limits_of(tier->second, nullptr);
@@ -290,8 +312,8 @@ void admission_state::release(const release_run& msg) {
   auto* tenant = i->second.tenant;
   settle(*tenant, run, msg.tokens,
          msg.finished_at_ms != 0 ? msg.finished_at_ms : wall_now());
-  if (i->second.running && tenant->in_flight != nullptr)
-    tenant->in_flight->Decrement();
+  if (i->second.running)
+    tenant->returned_slot();
   if (cfg_.metrics.yielded != nullptr &&
       queue_->state(run) == policies::request_state::yielded)
     cfg_.metrics.yielded->Decrement();
@@ -313,8 +335,7 @@ void admission_state::yield(const yield_slot& msg) {
     return;
   auto& entry = i->second;
   entry.running = false;
-  if (entry.tenant->in_flight != nullptr)
-    entry.tenant->in_flight->Decrement();
+  entry.tenant->returned_slot();
   if (cfg_.metrics.yielded != nullptr)
     cfg_.metrics.yielded->Increment();
   announce(admitted_);
@@ -349,8 +370,7 @@ void admission_state::regained(admission_run& entry, run_id run,
                                const caf::actor& sender) {
   entry.running = true;
   entry.submitter = nullptr;
-  if (entry.tenant->in_flight != nullptr)
-    entry.tenant->in_flight->Increment();
+  entry.tenant->took_slot();
   take_lease(*entry.tenant);
   if (sender)
     self_->send(sender, slot_returned{run});
@@ -359,8 +379,7 @@ void admission_state::regained(admission_run& entry, run_id run,
 void admission_state::started(admission_run& entry, policies::duration waited) {
   entry.running = true;
   entry.submitter = nullptr;
-  if (entry.tenant->in_flight != nullptr)
-    entry.tenant->in_flight->Increment();
+  entry.tenant->took_slot();
   take_lease(*entry.tenant);
   if (cfg_.metrics.admitted != nullptr)
     cfg_.metrics.admitted->Increment();

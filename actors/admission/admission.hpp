@@ -94,6 +94,10 @@ struct admission_tenant {
   bool configured = false;
   /// The tenant's `warden_admission_in_flight` gauge; may be null.
   prometheus::Gauge* in_flight = nullptr;
+  /// Its `warden_admission_slots_taken_total` and
+  /// `warden_admission_slots_returned_total` counters; may be null.
+  prometheus::Counter* slots_taken = nullptr;
+  prometheus::Counter* slots_returned = nullptr;
   /// Its limits as configured (its tier with its table's overrides).
   policies::tenant_limits limits;
   /// The in-flight cap the queue applies now: `limits.in_flight_cap`, or in
@@ -108,6 +112,12 @@ struct admission_tenant {
   /// The tenant's `warden_tenant_paused` gauge: its own (set to 0 or 1), or
   /// `_other` (counts paused tenants without a table); may be null.
   prometheus::Gauge* paused = nullptr;
+
+  /// A run of the tenant took an in-flight slot (admitted, or regained
+  /// after it yielded): counts it in the tenant's metrics.
+  void took_slot();
+  /// A run of the tenant gave its slot back (ended, or yielded).
+  void returned_slot();
 };
 
 /// One run queued or running in admission.

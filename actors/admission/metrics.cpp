@@ -4,16 +4,17 @@ namespace warden {
 
 namespace {
 
-/// Registers gauge `name` with one series per configured tenant of
-/// `settings` (into `by_tenant`) and one for every other tenant together,
-/// `tenant="_other"`, which it returns: tenant labels stay bounded by the
-/// configuration.
-prometheus::Gauge* tenant_gauges(
-    prometheus::Registry& registry, const config::settings& settings,
-    const char* name, const char* help,
-    std::map<std::string, prometheus::Gauge*, std::less<>>& by_tenant) {
-  auto& family =
-      prometheus::BuildGauge().Name(name).Help(help).Register(registry);
+/// Registers metric `name` (built by `builder`) with one series per
+/// configured tenant of `settings` (into `by_tenant`) and one for every
+/// other tenant together, `tenant="_other"`, which it returns: tenant labels
+/// stay bounded by the configuration.
+template <class Metric>
+Metric* tenant_series(prometheus::detail::Builder<Metric> builder,
+                      prometheus::Registry& registry,
+                      const config::settings& settings, const char* name,
+                      const char* help,
+                      std::map<std::string, Metric*, std::less<>>& by_tenant) {
+  auto& family = builder.Name(name).Help(help).Register(registry);
   for (const auto& [tenant_name, tenant] : settings.tenants)
     by_tenant.emplace(tenant_name, &family.Add({{"tenant", tenant_name}}));
   return &family.Add({{"tenant", "_other"}});
@@ -69,11 +70,26 @@ admission_metrics make_admission_metrics(prometheus::Registry& registry,
     result.queue_depth.push_back(&depth.Add({{"priority", priority.name}}));
     result.oldest_wait.push_back(&oldest.Add({{"priority", priority.name}}));
   }
-  result.other_in_flight = tenant_gauges(
-      registry, settings, "warden_admission_in_flight",
+  result.other_in_flight = tenant_series(
+      prometheus::BuildGauge(), registry, settings,
+      "warden_admission_in_flight",
       "Runs in flight by configured tenant; _other sums the tenants without a "
       "[tenants] table.",
       result.tenant_in_flight);
+  result.other_slots_taken = tenant_series(
+      prometheus::BuildCounter(), registry, settings,
+      "warden_admission_slots_taken_total",
+      "In-flight slots taken by runs (admitted, or regained after waiting for "
+      "their children), by configured tenant; _other sums the tenants "
+      "without a [tenants] table.",
+      result.tenant_slots_taken);
+  result.other_slots_returned = tenant_series(
+      prometheus::BuildCounter(), registry, settings,
+      "warden_admission_slots_returned_total",
+      "In-flight slots given back by runs (ended, or yielded while they wait "
+      "for their children), by configured tenant; _other sums the tenants "
+      "without a [tenants] table.",
+      result.tenant_slots_returned);
   result.yielded = &prometheus::BuildGauge()
                         .Name("warden_admission_yielded_runs")
                         .Help("Admitted runs that gave their in-flight slot "
@@ -81,13 +97,15 @@ admission_metrics make_admission_metrics(prometheus::Registry& registry,
                               "(not counted in warden_admission_in_flight)")
                         .Register(registry)
                         .Add({});
-  result.other_daily_tokens = tenant_gauges(
-      registry, settings, "warden_tenant_daily_tokens",
+  result.other_daily_tokens = tenant_series(
+      prometheus::BuildGauge(), registry, settings,
+      "warden_tenant_daily_tokens",
       "Tokens used on the current UTC day by configured tenant (runs that "
       "ended today); _other sums the tenants without a [tenants] table.",
       result.tenant_daily_tokens);
-  result.other_reserved_tokens = tenant_gauges(
-      registry, settings, "warden_tenant_reserved_tokens",
+  result.other_reserved_tokens = tenant_series(
+      prometheus::BuildGauge(), registry, settings,
+      "warden_tenant_reserved_tokens",
       "Tokens held in escrow out of the daily budget by runs that have not "
       "ended, by configured tenant; _other sums the tenants without a "
       "[tenants] table.",
@@ -99,8 +117,8 @@ admission_metrics make_admission_metrics(prometheus::Registry& registry,
                  "tenant's daily budget (counted for the day all the same)")
            .Register(registry)
            .Add({});
-  result.other_paused = tenant_gauges(
-      registry, settings, "warden_tenant_paused",
+  result.other_paused = tenant_series(
+      prometheus::BuildGauge(), registry, settings, "warden_tenant_paused",
       "1 while an operator holds the configured tenant's new runs in the "
       "queue (pause), else 0; _other counts the paused tenants without a "
       "[tenants] table.",

@@ -57,6 +57,18 @@ struct admission_metrics {
   /// `warden_admission_in_flight{tenant="_other"}`: runs in flight of all
   /// tenants without a [tenants.<name>] table.
   prometheus::Gauge* other_in_flight = nullptr;
+  /// `warden_admission_slots_taken_total{tenant}` and
+  /// `warden_admission_slots_returned_total{tenant}`: in-flight slots each
+  /// configured tenant's runs took and gave back; their difference is the
+  /// in-flight gauge. Read apart (takes first, returns after) on several
+  /// nodes, they bound from below what was in flight across them at one
+  /// instant, which one scrape after another of the gauges does not.
+  std::map<std::string, prometheus::Counter*, std::less<>> tenant_slots_taken;
+  std::map<std::string, prometheus::Counter*, std::less<>>
+      tenant_slots_returned;
+  /// The same, summed over the tenants without a [tenants.<name>] table.
+  prometheus::Counter* other_slots_taken = nullptr;
+  prometheus::Counter* other_slots_returned = nullptr;
   /// `warden_admission_yielded_runs`: admitted runs that gave their slot
   /// back while they wait for their children.
   prometheus::Gauge* yielded = nullptr;

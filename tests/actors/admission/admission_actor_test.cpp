@@ -338,6 +338,15 @@ CAF_TEST(admission metrics count verdicts and track depth and in flight) {
   families = registry.Collect();
   CAF_CHECK_EQUAL(value("warden_admission_in_flight", "tenant", "a"), 0.0);
   CAF_CHECK_EQUAL(value("warden_admission_in_flight", "tenant", "_other"), 0.0);
+  // Runs 1 and 2 of a took a slot each (2 after 1 ended) and gave it back.
+  CAF_CHECK_EQUAL(value("warden_admission_slots_taken_total", "tenant", "a"),
+                  2.0);
+  CAF_CHECK_EQUAL(value("warden_admission_slots_returned_total", "tenant", "a"),
+                  2.0);
+  CAF_CHECK_EQUAL(
+      value("warden_admission_slots_taken_total", "tenant", "_other"), 1.0);
+  CAF_CHECK_EQUAL(
+      value("warden_admission_slots_returned_total", "tenant", "_other"), 1.0);
 }
 
 CAF_TEST(a paused tenant queues its runs while another tenant goes past) {
