@@ -1,5 +1,6 @@
 // The operator endpoints, for admin keys: a drain of the node, a tenant's
-// pause and resume, the state of the MCP servers, and the cluster.
+// pause and resume, the state of the MCP servers, the cluster and the
+// drain of one of its members.
 
 #include <memory>
 #include <mutex>
@@ -133,6 +134,26 @@ void cluster(const api_context& ctx, const net::incoming& in,
       std::move(reply), ctx.node_timeout);
 }
 
+/// POST /v1/admin/cluster/members/{member}/drain: member `member` leaves
+/// the placement and hands every session it holds to its slot's new owner
+/// (running turns first finish, within the member's drain timeout); the
+/// answer waits for that: 200 with how many moved and how many stay on the
+/// member's disk (busy past the timeout, or refused by their new owner).
+/// Any member may be asked, the member itself included.
+void drain_member_route(const api_context& ctx, const net::incoming& in,
+                        net::responder reply) {
+  if (!admin_or_refuse(ctx, in, reply))
+    return;
+  ask_and_answer<member_drain_report>(
+      ctx, drain_member{std::string{in.param("member")}, 0}, 200,
+      [](const member_drain_report& x) {
+        return json_text({{"member", x.name},
+                          {"moved", x.moved},
+                          {"remaining", x.remaining}});
+      },
+      std::move(reply), ctx.drain_timeout + ctx.node_timeout);
+}
+
 } // namespace
 
 bool add_admin_routes(net::router& routes,
@@ -145,6 +166,10 @@ bool add_admin_routes(net::router& routes,
   added =
       add_route(routes, ctx, net::method::get, "/v1/admin/cluster", cluster) &&
       added;
+  added = add_route(routes, ctx, net::method::post,
+                    "/v1/admin/cluster/members/{member}/drain",
+                    drain_member_route) &&
+          added;
   added = add_route(routes, ctx, net::method::post,
                     "/v1/admin/tenants/{tenant}/pause", pause) &&
           added;

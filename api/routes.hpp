@@ -35,6 +35,10 @@ struct api_context : std::enable_shared_from_this<api_context> {
   /// How long a chat completion waits for its run to end before answering
   /// 504 (the run goes on; `GET /v1/runs/{id}` tells its end).
   std::chrono::milliseconds completion_timeout{600'000};
+  /// [node] drain_timeout_ms: how long a cluster member's drain may take;
+  /// `POST /v1/admin/cluster/members/{member}/drain` waits that plus
+  /// `node_timeout` for its report before answering 504.
+  std::chrono::milliseconds drain_timeout{30'000};
   /// The agents the node runs: the front door's models.
   std::vector<std::string> agents;
   /// Called with the reason ("missing", "malformed", "unknown", "no_keys",
@@ -65,6 +69,10 @@ struct api_context : std::enable_shared_from_this<api_context> {
 ///   `Idempotency-Key`) -> 202 with the turn's run once it is durable;
 ///   `?wait=` as for `POST /v1/runs`;
 /// - `POST /v1/admin/drain` (an admin key) -> 202: the node drains;
+/// - `POST /v1/admin/cluster/members/{member}/drain` (an admin key) -> 200
+///   `{"member", "moved", "remaining"}` once the member's sessions moved
+///   to the others (it owns no slot until it restarts); 422 for a name not
+///   in [cluster] nodes, 503 while it is down;
 /// - `GET /v1/admin/mcp-servers` (an admin key) -> 200: each MCP server's
 ///   processes, queue, restarts, last failure and the end of its stderr;
 /// - `POST /v1/admin/tenants/{tenant}/pause` and `.../resume` (an admin

@@ -42,7 +42,9 @@ int run_api_command(const ctl_command& cmd) {
     api.client->stop();
     return rc;
   }
-  auto waits = cmd.verb == "wait";
+  // Commands whose answer may take long wait without a default deadline.
+  auto waits =
+      cmd.verb == "wait" || (cmd.verb == "drain" && !cmd.member.empty());
   if (cmd.timeout)
     api.deadline = clock_type::now() + *cmd.timeout;
   else if (!waits)
@@ -145,6 +147,19 @@ int run_api_command(const ctl_command& cmd) {
             cmd, api.call(net::method::get, "/v1/admin/cluster", {}, quick),
             rc))
       show_cluster(cmd, *doc);
+  } else if (cmd.verb == "drain" && !cmd.member.empty()) {
+    // The member's sessions move before the answer: up to its drain
+    // timeout, unless --timeout says otherwise.
+    auto path = "/v1/admin/cluster/members/" + cmd.member + "/drain";
+    if (auto doc = answer_or_report(cmd,
+                                    api.call(net::method::post, path, {},
+                                             api.left(milliseconds{3'600'000})),
+                                    rc)) {
+      member_drain_report r{doc->value("member", cmd.member),
+                            doc->value("moved", std::uint64_t{0}),
+                            doc->value("remaining", std::uint64_t{0})};
+      rc = show_member_drain(cmd, r);
+    }
   } else if (cmd.verb == "drain") {
     if (answer_or_report(
             cmd, api.call(net::method::post, "/v1/admin/drain", {}, quick),

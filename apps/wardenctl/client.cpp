@@ -173,20 +173,7 @@ int run_ctl_attempt(const ctl_command& cmd, const ctl_attempt& attempt) {
   } else if (cmd.verb == "drain" && !cmd.member.empty()) {
     self->request(*node, timeout, drain_member{cmd.member, 0})
         .receive(
-            [&](member_drain_report& r) {
-              if (cmd.json)
-                std::cout << json{{"member", r.name},
-                                  {"moved", r.moved},
-                                  {"remaining", r.remaining}}
-                                 .dump()
-                          << '\n';
-              else
-                std::cout << "member " << r.name << " drained: " << r.moved
-                          << " sessions moved, " << r.remaining
-                          << " still there\n";
-              if (r.remaining > 0)
-                rc = exit_failure;
-            },
+            [&](member_drain_report& r) { rc = show_member_drain(cmd, r); },
             on_error);
   } else if (cmd.verb == "drain") {
     self->request(*node, timeout, drain_node{})

@@ -131,6 +131,18 @@ void show_cluster(const ctl_command& cmd, const nlohmann::json& doc) {
   }
 }
 
+int show_member_drain(const ctl_command& cmd, const member_drain_report& r) {
+  if (cmd.json)
+    std::cout << dump(json{{"member", r.name},
+                           {"moved", r.moved},
+                           {"remaining", r.remaining}})
+              << '\n';
+  else
+    std::cout << "member " << r.name << " drained: " << r.moved
+              << " sessions moved, " << r.remaining << " still there\n";
+  return r.remaining > 0 ? exit_failure : exit_ok;
+}
+
 void show_pause(const ctl_command& cmd, const tenant_pause_state& s) {
   if (cmd.json) {
     std::cout << dump(json{{"tenant", s.tenant},

@@ -31,6 +31,10 @@ void show_sessions(const ctl_command& cmd,
 /// api::cluster_json writes it.
 void show_cluster(const ctl_command& cmd, const nlohmann::json& doc);
 
+/// Prints how a cluster member's drain went (drain --member); returns
+/// exit_failure when sessions stay on the member, else exit_ok.
+int show_member_drain(const ctl_command& cmd, const member_drain_report& r);
+
 /// Prints a tenant's pause state (tenant pause, tenant resume).
 void show_pause(const ctl_command& cmd, const tenant_pause_state& s);
 

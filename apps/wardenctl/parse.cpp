@@ -138,9 +138,6 @@ bool check(const ctl_command& cmd) {
     return fail("mcp-servers needs --api: the node's HTTP API serves it");
   if (!cmd.member.empty() && cmd.verb != "drain")
     return fail("--member is an option of drain");
-  if (!cmd.member.empty() && !cmd.api.empty())
-    return fail("drain --member speaks CAF (--node): the HTTP API does not "
-                "serve it");
   if (cmd.verb != "drain" && cmd.verb != "new-api-key" &&
       cmd.verb != "cluster" && cmd.api.empty() && cmd.tenant.empty())
     return fail(cmd.verb + " needs --tenant (or WARDEN_TENANT)");

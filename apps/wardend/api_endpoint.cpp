@@ -137,6 +137,7 @@ api_endpoint::start(const config::settings& config, caf::actor_system& system,
   ctx->max_wait = std::chrono::milliseconds{settings.max_wait_ms};
   ctx->completion_timeout =
       std::chrono::milliseconds{settings.completion_timeout_ms};
+  ctx->drain_timeout = std::chrono::milliseconds{config.node.drain_timeout_ms};
   for (const auto& agent : config.agents)
     ctx->agents.push_back(agent.first);
   ctx->on_auth_failure = [gauges = result->instruments_](const char* reason) {

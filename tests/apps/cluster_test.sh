@@ -279,13 +279,6 @@ while not os.path.exists(stop):
     time.sleep(max(0.0, 0.01 - (time.monotonic() - t0)))
 open(out, "w").write(f"{most} {samples} {summed} {per_node[0]} {per_node[1]} {per_node[2]}\n")
 PY
-downs() { # members declared down, as all three nodes counted them
-  local n=0
-  for i in 0 1 2; do
-    n=$((n + $(metric "$i" 'warden_cluster_view_changes_total\{change="down"')))
-  done
-  echo "$n"
-}
 downs_before=$(downs)
 rm -f "$work/sample.stop"
 python3 "$work/sample.py" "http://$(addr 0):9464/metrics" \
@@ -379,6 +372,24 @@ start 2
 check "c restarted takes its slots and their sessions back" wait_settled 0
 check "then all 12 runs answer 200 through b" [ "$(reads_ok 1)" = 12 ]
 check "then all 12 sessions take a turn through c" [ "$(turns_ok 2)" = 12 ]
+
+# The same drain over HTTP, asked of b ----------------------------------------
+api_drain() { # MEMBER KEY_FILE: the HTTP status of POST .../MEMBER/drain on b
+  curl -s -o "$work/api_drain.out" -w '%{http_code}' --max-time 60 -X POST \
+    -H "Authorization: Bearer $(cat "$2")" \
+    "http://$(addr 1):8080/v1/admin/cluster/members/$1/drain"
+}
+field "$work/acme.key" key >"$work/acme.txt"
+check "POST /v1/admin/cluster/members/c/drain with a tenant's key is refused (403)" \
+  [ "$(api_drain c "$work/acme.txt")" = 403 ]
+check "a member not in [cluster] nodes is named in a 422" \
+  [ "$(api_drain nobody "$work/ops.txt")" = 422 -a -n "$(grep -o nobody "$work/api_drain.out")" ]
+timeout 60 "$wardenctl" --api "http://$(addr 1):8080" --api-key-file "$work/ops.txt" \
+  drain --member c --json >"$work/api_drain.json"
+check "wardenctl --api (b) drain --member c moves c's sessions and leaves none" \
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["member"] == "c" and d["moved"] > 0 and d["remaining"] == 0 else 1)' \
+  "$work/api_drain.json"
+check "after it all 12 runs answer 200 through a" [ "$(reads_ok 0)" = 12 ]
 
 # SIGTERM with [cluster] handoff_on_drain: c leaves before it stops ---------
 kill "${pids[c]}"
