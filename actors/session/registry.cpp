@@ -226,10 +226,12 @@ session_registry::activate(session_id id, const agent_runtime_ptr& agent) {
     if (!attach(id, restore_(self_, agent, std::move(*snapshot))))
       return make_error(error_code::dependency_failed,
                         "cannot spawn the restored " + session_name(id));
-    // The restored actor holds the conversation now. A snapshot that cannot
-    // be erased is only stale: no one reads it while the session is
-    // resident, and the next passivation replaces it.
-    static_cast<void>(store_->erase(id));
+    // The snapshot stays in the store: it is the session as of its last
+    // turn's end, which a crash during the turn starting now resumes from
+    // (with the turn's journal); the turn's end replaces it (the journal's
+    // session_checkpoint). Erasing it here lost the conversation of a
+    // restored session that crashed mid-turn. While the session is
+    // resident no one reads it, and expiry leaves it alone.
     --passivated_;
     if (auto& m = node_->components.metrics)
       m->count_passivated(-1);
@@ -400,8 +402,8 @@ caf::error session_registry::forget(session_id id) {
       detach(id);
       self_->send_exit(actor, caf::exit_reason::user_shutdown);
     }
-    // A resident session's stored snapshot is a stale one (activate erases
-    // it, and may fail to): it is not counted as passivated.
+    // A resident session's stored snapshot (its last turn's end) is not
+    // counted as passivated.
     counted = stored && i->second.residency == session_residency::passivated;
     cache_->remove(id);
     sessions_.erase(i);

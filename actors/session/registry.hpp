@@ -13,9 +13,13 @@
 //
 // A turn that arrives while a snapshot is in flight cancels the passivation:
 // the live actor runs the turn and the snapshot, when it arrives, is
-// dropped. Restoring erases the snapshot once the restored actor holds the
-// conversation, so the store holds exactly the passivated sessions (a stale
-// snapshot would hide every later turn from a restore).
+// dropped. Restoring leaves the snapshot in the store: it is what a crash
+// during the restored session's turn resumes from (with the turn's journal),
+// and that turn's end replaces it (on a durable node the journal writes each
+// turn's session_checkpoint there), as does the next passivation. The store
+// therefore holds every passivated session and, on a durable node, the last
+// turn's end of the resident ones; the registry reads it only for sessions
+// it holds no record of, and expires only passivated ones.
 
 #include <cstdint>
 #include <functional>
