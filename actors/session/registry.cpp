@@ -320,8 +320,20 @@ bool session_registry::session_down(const caf::down_msg& down) {
     return false;
   auto id = i->second;
   detach(id);
-  sessions_[id].residency = session_residency::none;
   cache_->remove(id);
+  auto& record = sessions_[id];
+  // Its actor died (not stopped by the registry): the session lives on as
+  // its stored snapshot, if the store holds one (its last turn's end on a
+  // durable node), rather than as a new, empty session at its next turn.
+  if (store_->get(id)) {
+    record.residency = session_residency::passivated;
+    ++passivated_;
+    if (auto& m = node_->components.metrics)
+      m->count_passivated(1);
+    arm_expiry(false);
+  } else {
+    record.residency = session_residency::none;
+  }
   return true;
 }
 

@@ -57,10 +57,12 @@ using expire_atom = caf::atom_constant<caf::atom("sessexpire")>;
 
 /// Where a session lives.
 enum class session_residency : std::uint8_t {
-  none,        ///< no actor yet (or it died): the next turn spawns a new one
+  none,        ///< no actor yet (or it died and the store holds no snapshot
+               ///< of it): the next turn spawns a new one
   resident,    ///< a live actor
   passivating, ///< a live actor whose snapshot is on its way to the node
-  passivated,  ///< no actor; the snapshot store holds the session
+  passivated,  ///< no actor; the snapshot store holds the session (also
+               ///< once its actor died, when the store holds its last turn)
 };
 
 /// One session as the node tracks it.
@@ -155,7 +157,9 @@ class session_registry {
   bool snapshot_refused(const caf::error& err);
 
   /// A monitored session actor stopped; true when it was one of ours. The
-  /// session's next turn starts a new, empty session.
+  /// session is passivated when the store holds a snapshot of it (its next
+  /// turn restores it from there), else its next turn starts a new, empty
+  /// session.
   bool session_down(const caf::down_msg& down);
 
   /// Stores the snapshot of a session imported from another node before the

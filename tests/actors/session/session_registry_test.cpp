@@ -69,6 +69,38 @@ CAF_TEST(a passivated session comes back on its next turn with its history) {
   CAF_CHECK_EQUAL(kept->counters.turns, 1u);
 }
 
+CAF_TEST(a session whose actor died comes back from its stored snapshot) {
+  start();
+  auto ack = submit("first question");
+  // Stored, then restored by a second turn: the store keeps the first
+  // turn's end (a durable node's journal keeps it up to the latest turn).
+  wait(ttl);
+  CAF_REQUIRE(passivated(ack.session));
+  CAF_CHECK(status(turn(ack.session, "second question").run).state ==
+            run_state::succeeded);
+  auto actor = record(ack.session).actor;
+  CAF_REQUIRE(actor);
+  caf::anon_send_exit(actor, caf::exit_reason::kill);
+  sched.run();
+  CAF_CHECK(passivated(ack.session));
+  CAF_CHECK_EQUAL(node_st().registry.passivated(), 1u);
+  auto next = turn(ack.session, "third question");
+  CAF_CHECK(status(next.run).state == run_state::succeeded);
+  // Not a new, empty session: the stored conversation is there.
+  auto prompt = last_prompt();
+  CAF_CHECK(contains(prompt, "first question"));
+  CAF_CHECK(contains(prompt, "third question"));
+  // A session never stored starts empty after its actor died, as before.
+  auto other = submit("lonely question");
+  auto other_actor = record(other.session).actor;
+  CAF_REQUIRE(other_actor);
+  caf::anon_send_exit(other_actor, caf::exit_reason::kill);
+  sched.run();
+  CAF_CHECK(record(other.session).residency == session_residency::none);
+  CAF_CHECK(status(turn(other.session, "again").run).state ==
+            run_state::succeeded);
+}
+
 CAF_TEST(above max resident the least recently used idle sessions go) {
   start();
   std::vector<session_id> ids;
