@@ -138,6 +138,14 @@ bool check(const ctl_command& cmd) {
     return fail("mcp-servers needs --api: the node's HTTP API serves it");
   if (!cmd.member.empty() && cmd.verb != "drain")
     return fail("--member is an option of drain");
+  if (!cmd.member.empty() &&
+      (cmd.member.size() > 64 ||
+       !std::all_of(cmd.member.begin(), cmd.member.end(), [](char c) {
+         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+                c == '-';
+       })))
+    return fail("--member takes a member's name as [cluster] nodes gives "
+                "it: 1 to 64 characters of A-Z, a-z, 0-9, _ and -");
   if (cmd.verb != "drain" && cmd.verb != "new-api-key" &&
       cmd.verb != "cluster" && cmd.api.empty() && cmd.tenant.empty())
     return fail(cmd.verb + " needs --tenant (or WARDEN_TENANT)");

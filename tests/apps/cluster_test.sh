@@ -40,6 +40,15 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# A run killed before its cleanup (a test timeout's SIGKILL) leaves its
+# namespaces and bridge behind, and a second bridge on 10.231.7.0/24 would
+# take this run's traffic: drop those of test processes that are gone.
+for stale in $(ip -o link show type bridge 2>/dev/null |
+  sed -n 's/^[0-9]*: \(w[0-9]*\)br[:@].*/\1/p'); do
+  kill -0 "${stale#w}" 2>/dev/null && continue
+  for n in "${names[@]}"; do ip netns del "$stale-$n" 2>/dev/null; done
+  ip link del "${stale}br" 2>/dev/null
+done
 if ! ip link add "$bridge" type bridge 2>/dev/null; then
   echo "skipped: cannot create a bridge here (no CAP_NET_ADMIN)"
   exit 77
@@ -150,8 +159,8 @@ provider = "slow"
 tools = []
 TOML
 }
-# Every model call of agent slow takes a second; a run is one call.
-printf 'seed = 1\n[latency]\nmin_ms = 1000\n' >"$work/slow.toml"
+# Every model call of agent slow takes 2 s; a run is one call.
+printf 'seed = 1\n[latency]\nmin_ms = 2000\n' >"$work/slow.toml"
 
 start() { # INDEX [PKI_DIR]
   local i=$1 n=${names[$1]}
@@ -236,9 +245,10 @@ metric() { # NODE_INDEX NAME_REGEX
 }
 
 # A tenant's cap holds across the three nodes --------------------------------
-# Tenant capped may have 10 runs in flight; 45 runs of a second arrive through
-# all three nodes at once, and every member admits some (sessions are
-# placed on all three). Every 10 ms a sampler scrapes the three nodes twice:
+# Tenant capped may have 10 runs in flight; 45 runs of 2 s arrive through
+# all three nodes at once (nine submitters, three per node, so that they
+# arrive faster than runs end even on a loaded machine), and every member
+# admits some (sessions are placed on all three). Every 10 ms a sampler scrapes the three nodes twice:
 # first the slots capped's runs took (warden_admission_slots_taken_total),
 # then the slots they gave back (..._returned_total). Counters only grow, so
 # taken (read before instant T) minus returned (read after T), summed over
@@ -286,20 +296,22 @@ python3 "$work/sample.py" "http://$(addr 0):9464/metrics" \
   "$work/sample.stop" "$work/sample.out" &
 sampler=$!
 for i in 0 1 2; do
-  (for k in $(seq 15); do
-    ctl "$i" submit --tenant capped --agent slow --input "capped $i $k"
-  done >"$work/capped.$i") &
+  for j in 0 1 2; do
+    (for k in $(seq 5); do
+      ctl "$i" submit --tenant capped --agent slow --input "capped $i $j $k"
+    done >"$work/capped.$i$j") &
+  done
 done
 wait_capped() {
   for _ in $(seq 300); do
-    [ "$(cat "$work"/capped.? 2>/dev/null | grep -c .)" = 45 ] && return 0
+    [ "$(cat "$work"/capped.?? 2>/dev/null | grep -c .)" = 45 ] && return 0
     sleep 0.1
   done
   return 1
 }
 check "45 runs of tenant capped are accepted through the three nodes" wait_capped
 capped_done=0
-for r in $(cat "$work"/capped.?); do
+for r in $(cat "$work"/capped.??); do
   ctl 0 wait "$r" --tenant capped 2>&1 | grep -q 'capped' &&
     capped_done=$((capped_done + 1))
 done
@@ -384,6 +396,11 @@ check "POST /v1/admin/cluster/members/c/drain with a tenant's key is refused (40
   [ "$(api_drain c "$work/acme.txt")" = 403 ]
 check "a member not in [cluster] nodes is named in a 422" \
   [ "$(api_drain nobody "$work/ops.txt")" = 422 -a -n "$(grep -o nobody "$work/api_drain.out")" ]
+timeout 10 "$wardenctl" --api "http://$(addr 1):8080" --api-key-file "$work/ops.txt" \
+  drain --member 'c/../x' >/dev/null 2>"$work/bad_member.err"
+bad_member_rc=$?
+check "wardenctl refuses a --member that is no member's name (exit 2), naming what one is" \
+  [ "$bad_member_rc" = 2 -a -n "$(grep -o 'A-Z, a-z, 0-9' "$work/bad_member.err")" ]
 timeout 60 "$wardenctl" --api "http://$(addr 1):8080" --api-key-file "$work/ops.txt" \
   drain --member c --json >"$work/api_drain.json"
 check "wardenctl --api (b) drain --member c moves c's sessions and leaves none" \
