@@ -96,9 +96,10 @@ pki() { # DIR
 check "the test makes a CA and certificates with openssl" pki "$work/pki"
 pki "$work/rogue"
 
-for who in acme ops; do "$wardenctl" new-api-key --json >"$work/$who.key"; done
+for who in acme capped ops; do "$wardenctl" new-api-key --json >"$work/$who.key"; done
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 acme_key=$(field "$work/acme.key" key)
+capped_key=$(field "$work/capped.key" key)
 field "$work/ops.key" key >"$work/ops.txt"
 
 config() { # INDEX PKI_DIR
@@ -119,6 +120,10 @@ listen = "$(addr "$i"):8080"
 [api.keys.acme]
 tenant = "acme"
 sha256 = "$(field "$work/acme.key" sha256)"
+
+[api.keys.capped]
+tenant = "capped"
+sha256 = "$(field "$work/capped.key" sha256)"
 
 [api.keys.ops]
 admin = true
@@ -246,10 +251,11 @@ metric() { # NODE_INDEX NAME_REGEX
 
 # A tenant's cap holds across the three nodes --------------------------------
 # Tenant capped may have 10 runs in flight; 45 runs of 2 s arrive through
-# all three nodes at once (nine submitters, three per node, so that they
-# arrive faster than runs end even on a loaded machine), and every member
-# admits some (sessions are placed on all three). Every 10 ms a sampler scrapes the three nodes twice:
-# first the slots capped's runs took (warden_admission_slots_taken_total),
+# all three nodes at once over HTTP (nine submitters, three per node, so
+# that they arrive faster than runs end even on a loaded machine or a
+# sanitized build), and every member admits some (sessions are placed on
+# all three). Every 10 ms a sampler scrapes the three nodes twice (the
+# three at once each time): first the slots capped's runs took (warden_admission_slots_taken_total),
 # then the slots they gave back (..._returned_total). Counters only grow, so
 # taken (read before instant T) minus returned (read after T), summed over
 # the nodes, is at most what was in flight across the cluster at T: a sum
@@ -257,27 +263,30 @@ metric() { # NODE_INDEX NAME_REGEX
 # a run may end on a node read first and its slot start a run on a node read
 # later. With the members' views steady nothing overshoots
 # (actors/admission/leases.hpp states the bound), so the bound must never
-# pass 10; and it must reach the cap: it is shared, not starved.
+# pass 10; and it must come within one of the cap: it is shared, not
+# starved.
 cat >"$work/sample.py" <<'PY'
 import os, sys, time, urllib.request
+from concurrent.futures import ThreadPoolExecutor
 urls, stop, out = sys.argv[1:4], sys.argv[4], sys.argv[5]
-def scrape(urls):
-    """The series of tenant capped on each node; None if a node is silent."""
-    found = []
-    for url in urls:
-        try:
-            body = urllib.request.urlopen(url, timeout=2).read().decode()
-        except Exception:
-            return None
-        found.append({line.split("{")[0]: int(float(line.split()[-1]))
-                      for line in body.splitlines()
-                      if '{tenant="capped"}' in line})
-    return found
+pool = ThreadPoolExecutor(len(urls))
+def series(url):
+    """The series of tenant capped on one node; None if it is silent."""
+    try:
+        body = urllib.request.urlopen(url, timeout=2).read().decode()
+    except Exception:
+        return None
+    return {line.split("{")[0]: int(float(line.split()[-1]))
+            for line in body.splitlines() if '{tenant="capped"}' in line}
+def scrape():
+    """Every node's series, read at once; None if a node is silent."""
+    found = list(pool.map(series, urls))
+    return None if None in found else found
 most, summed, per_node, samples = 0, 0, [0, 0, 0], 0
 while not os.path.exists(stop):
     t0 = time.monotonic()
-    before = scrape(urls)
-    after = scrape(urls)
+    before = scrape()
+    after = scrape()
     if before is not None and after is not None:
         taken = sum(x["warden_admission_slots_taken_total"] for x in before)
         returned = sum(x["warden_admission_slots_returned_total"] for x in after)
@@ -298,7 +307,11 @@ sampler=$!
 for i in 0 1 2; do
   for j in 0 1 2; do
     (for k in $(seq 5); do
-      ctl "$i" submit --tenant capped --agent slow --input "capped $i $j $k"
+      curl -sf --max-time 10 -H "Authorization: Bearer $capped_key" \
+        -H 'Content-Type: application/json' \
+        -d "{\"agent\":\"slow\",\"input\":\"capped $i $j $k\"}" \
+        "http://$(addr "$i"):8080/v1/runs" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["run_id"])'
     done >"$work/capped.$i$j") &
   done
 done
@@ -324,7 +337,9 @@ check "the members' views stayed steady meanwhile (downs $downs_before, then $(d
   [ "$(downs)" = "$downs_before" ]
 check "runs of capped in flight across the cluster never pass 10 ($most, $samples samples)" \
   [ "$most" -le 10 -a "$samples" -ge 100 ]
-check "and reach the cap: it is shared, not starved ($most)" [ "$most" -ge 9 ]
+# Near the cap, not at it: a lower bound, read while runs end; the peak
+# seen here is 9 or 10.
+check "and reach it within one: the cap is shared, not starved ($most)" [ "$most" -ge 9 ]
 check "every member ran runs of capped ($most_a, $most_b, $most_c)" \
   [ "$most_a" -gt 0 -a "$most_b" -gt 0 -a "$most_c" -gt 0 ]
 grants=0
