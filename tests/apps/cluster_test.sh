@@ -154,18 +154,10 @@ queue_cap = 1000
 
 [tenants.capped]
 tier = "capped"
-
-[providers.slow]
-kind = "scripted"
-script = "$work/slow.toml"
-
-[agents.slow]
-provider = "slow"
-tools = []
 TOML
+  # Every model call of agent slow takes 2 s; a run is one call.
+  slow_agent_config 2000
 }
-# Every model call of agent slow takes 2 s; a run is one call.
-printf 'seed = 1\n[latency]\nmin_ms = 2000\n' >"$work/slow.toml"
 
 start() { # INDEX [PKI_DIR]
   local i=$1 n=${names[$1]}

@@ -128,6 +128,24 @@ listen = "127.0.0.1:0"
 TOML
 }
 
+# slow_agent_config MILLISECONDS: writes $work/slow.toml, a model script
+# whose every call takes MILLISECONDS, and prints the tables of agent
+# `slow` (no tools: a run is one model call) on the scripted provider
+# `slow` that plays it.
+slow_agent_config() {
+  printf 'seed = 1\n[latency]\nmin_ms = %s\n' "$1" >"$work/slow.toml"
+  cat <<TOML
+
+[providers.slow]
+kind = "scripted"
+script = "$work/slow.toml"
+
+[agents.slow]
+provider = "slow"
+tools = []
+TOML
+}
+
 # quick_agent_config IN_FLIGHT_CAP QUEUE_CAP: prints the tables of a node
 # with tenant acme (a pro tier with those caps) and agent `quick` (the
 # scripted provider and the pure tool echo); print it after

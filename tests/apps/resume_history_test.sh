@@ -20,7 +20,6 @@ wardenctl=$2
 source "$(dirname "$0")/lib.sh"
 export WARDEN_TLS_DIR="$work/var/tls"
 
-printf 'seed = 1\n[latency]\nmin_ms = 1500\n' >"$work/slow.toml"
 {
   ephemeral_node_config
   cat <<TOML
@@ -34,15 +33,8 @@ queue_cap = 100
 
 [tenants.acme]
 tier = "pro"
-
-[providers.slow]
-kind = "scripted"
-script = "$work/slow.toml"
-
-[agents.slow]
-provider = "slow"
-tools = []
 TOML
+  slow_agent_config 1500
 } >"$work/node.toml"
 # The same node whose sessions stay resident.
 sed 's/^idle_ttl_ms = 200$/idle_ttl_ms = 600000/' "$work/node.toml" >"$work/resident.toml"
