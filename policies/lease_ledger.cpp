@@ -335,6 +335,15 @@ lease_report lease_holder::settle() {
   return report();
 }
 
+lease_report lease_holder::settle(std::uint64_t units) {
+  // Units in use beyond the lease stay in use: the next ask has the home
+  // adopt them, and they are settled after.
+  auto spent = std::min({units, in_use_, leased()});
+  settled_ += spent;
+  in_use_ -= spent;
+  return report();
+}
+
 std::uint64_t lease_holder::on_expired() {
   auto units = held();
   if (units == 0 || clock_.now() < expiry_)

@@ -381,6 +381,12 @@ class lease_holder {
   /// the lease; send the result to the home's `report`.
   [[nodiscard]] lease_report settle();
 
+  /// Budget mode: `units` of the units taken were spent (a call's actual
+  /// use, while others are still in flight); they leave the lease, never
+  /// more than it has left: units in use beyond it stay in use until the
+  /// home adopted them. Send the result to the home's `report`.
+  [[nodiscard]] lease_report settle(std::uint64_t units);
+
   /// The running totals of the current lease, to send again (a report may
   /// be lost; sending it twice does no harm).
   [[nodiscard]] lease_report report() const noexcept {

@@ -485,6 +485,38 @@ CAF_TEST(a budget holder settles what it spent) {
   CAF_CHECK_EQUAL(home.available(), 85u);
 }
 
+CAF_TEST(a budget holder settles one call while others are in flight) {
+  lease_ledger home{clock, ledger_config(100, 0, lease_mode::budget)};
+  lease_holder holder{clock, holder_config(20)};
+  CAF_CHECK(!holder.try_take(1));
+  ask(home, holder, 1, 20);
+  CAF_REQUIRE(holder.try_take(8)); // call A's estimate
+  CAF_REQUIRE(holder.try_take(8)); // call B's
+  auto report = holder.settle(6);  // A used 6 ...
+  holder.give_back(2);             // ... of its 8
+  CAF_CHECK_EQUAL(report.settled, 6u);
+  CAF_CHECK_EQUAL(holder.in_use(), 8u); // B is still in flight
+  CAF_CHECK_EQUAL(home.report(1, report), 0u);
+  CAF_CHECK_EQUAL(home.spent(), 6u);
+  CAF_CHECK_EQUAL(home.leased_to(1), 14u);
+  // B used 16 of its 8: 6 more fit the lease, the last 2 do not. They
+  // stay in use, uncovered, until the home adopts them; settled after.
+  CAF_CHECK(!holder.try_take(8));
+  holder.adopt(8);
+  report = holder.settle(16);
+  CAF_CHECK_EQUAL(report.settled, 20u);
+  CAF_CHECK_EQUAL(holder.in_use(), 2u);
+  CAF_CHECK_EQUAL(holder.uncovered(), 2u);
+  CAF_CHECK_EQUAL(home.report(1, report), 0u);
+  CAF_CHECK_EQUAL(home.spent(), 20u);
+  CAF_CHECK_EQUAL(home.adopt(1, holder.in_use()), 2u);
+  ask(home, holder, 1, 0);
+  CAF_CHECK_EQUAL(holder.uncovered(), 0u);
+  CAF_CHECK_EQUAL(home.report(1, holder.settle(2)), 0u);
+  CAF_CHECK_EQUAL(home.spent(), 22u);
+  CAF_CHECK_EQUAL(home.leased_to(1), 0u);
+}
+
 CAF_TEST(a new home adopts the units in use under an earlier home) {
   // Home A leased 6 units to holder 1, which runs 5 of them. A goes away;
   // home B takes the limit over with a generation A never used.
