@@ -4,7 +4,6 @@
 #include <string_view>
 
 #include <caf/all.hpp>
-#include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 
 #include "logging/log.hpp"
@@ -17,16 +16,6 @@ constexpr std::string_view limit_prefix = "tenant:";
 
 std::string limit_name(const std::string& tenant) {
   return std::string{limit_prefix} + tenant;
-}
-
-void add(prometheus::Counter* counter, std::uint64_t units) {
-  if (counter != nullptr && units > 0)
-    counter->Increment(static_cast<double>(units));
-}
-
-std::uint64_t to_ms(policies::duration d) {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
 }
 
 } // namespace
@@ -52,12 +41,8 @@ const lease_limit* admission_leases::find(const std::string& tenant) const {
 }
 
 std::uint32_t admission_leases::home_of(const std::string& name) const {
-  std::uint32_t up = 0;
-  for (std::size_t i = 0; i < nodes_.size(); ++i)
-    if (nodes_[i] || i == self_index_)
-      up |= std::uint32_t{1} << i;
-  auto home = placement_ ? placement_->home_of(name, up) : std::nullopt;
-  return home ? static_cast<std::uint32_t>(*home) : lease_limit::no_home;
+  return lease_home_of(placement_, nodes_, self_index_, name)
+      .value_or(lease_limit::no_home);
 }
 
 lease_limit& admission_leases::limit_for(const std::string& tenant,
@@ -134,7 +119,7 @@ std::vector<std::string> admission_leases::on_members(
         if (before[i] && before[i] != nodes_[i] && i != self_index_) {
           auto freed = limit.ledger->holder_lost(static_cast<std::uint32_t>(i));
           if (freed > 0)
-            add(settings_.metrics.home_expiries, 1);
+            add_units(settings_.metrics.home_expiries, 1);
         }
       }
     }
@@ -178,7 +163,7 @@ std::uint64_t admission_leases::sync(const std::string& tenant,
   } else if (limit.holder) {
     auto& holder = *limit.holder;
     if (auto lapsed = holder.on_expired(); lapsed > 0)
-      add(settings_.metrics.holder_expiries, 1);
+      add_units(settings_.metrics.holder_expiries, 1);
     auto used = holder.in_use();
     if (in_flight > used) {
       if (!holder.try_take(in_flight - used))
@@ -257,18 +242,8 @@ void admission_leases::on_ask(const lease_ask& msg,
   if (answer.units < wanted)
     recall(*limit, msg.holder);
   limit->holders[msg.holder] = sender;
-  if (answer.units > 0) {
-    add(settings_.metrics.grants, 1);
-    add(settings_.metrics.granted_units, answer.units);
-  }
-  reply.outcome = static_cast<std::uint8_t>(answer.outcome);
-  reply.units = answer.units;
-  reply.granted_total = answer.granted_total;
-  reply.held = answer.held;
-  reply.generation = answer.generation;
-  reply.ttl_ms = to_ms(answer.ttl);
   if (sender)
-    self_->send(sender, std::move(reply));
+    self_->send(sender, grant_of(msg, self_index_, answer, settings_.metrics));
   show_counts();
 }
 
@@ -286,15 +261,8 @@ void admission_leases::on_grant(const lease_grant& msg) {
     limit.holder->ask_failed(msg.ask);
     return;
   }
-  policies::lease_answer answer;
-  answer.outcome = static_cast<policies::lease_outcome>(msg.outcome);
-  answer.units = msg.units;
-  answer.granted_total = msg.granted_total;
-  answer.held = msg.held;
-  answer.generation = msg.generation;
-  answer.ttl = std::chrono::milliseconds{msg.ttl_ms};
-  answer.mode = policies::lease_mode::concurrency;
-  limit.holder->on_answer(msg.ask, answer);
+  limit.holder->on_answer(msg.ask,
+                          answer_of(msg, policies::lease_mode::concurrency));
 }
 
 void admission_leases::on_return(const lease_return& msg) {
@@ -312,9 +280,8 @@ void admission_leases::recall(lease_limit& limit, std::uint32_t except) {
   if (now < limit.recall_at || !limit.ledger)
     return;
   limit.recall_at = now + tick_interval();
-  for (std::uint32_t i = 0; i < limit.holders.size(); ++i)
-    if (i != except && limit.holders[i] && limit.ledger->leased_to(i) > 0)
-      self_->send(limit.holders[i], lease_recall{limit.name, self_index_});
+  send_recalls(self_, limit.name, self_index_, limit.holders, *limit.ledger,
+               except);
 }
 
 void admission_leases::on_recall(const lease_recall& msg) {
@@ -333,7 +300,7 @@ std::vector<std::string> admission_leases::tick() {
     auto& limit = i->second;
     if (limit.ledger) {
       auto expired = limit.ledger->expire();
-      add(settings_.metrics.home_expiries, expired.leases);
+      add_units(settings_.metrics.home_expiries, expired.leases);
     } else if (limit.holder && limit.holder->asking() &&
                now - limit.ask_sent >= settings_.ttl) {
       limit.holder->ask_failed(limit.ask); // the home did not answer
@@ -345,13 +312,7 @@ std::vector<std::string> admission_leases::tick() {
 }
 
 bool admission_leases::from_member(const caf::strong_actor_ptr& sender) const {
-  if (!sender)
-    return false;
-  if (sender->node() == self_->node())
-    return true;
-  return std::any_of(nodes_.begin(), nodes_.end(), [&](const caf::actor& x) {
-    return x && x->node() == sender->node();
-  });
+  return sent_by_member(self_, nodes_, sender);
 }
 
 void admission_leases::forget_if_unused(const std::string& tenant) {

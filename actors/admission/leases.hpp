@@ -36,39 +36,16 @@
 #include <caf/actor.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include "actors/common/lease_members.hpp"
 #include "actors/protocol/messages.hpp"
 #include "policies/clock.hpp"
 #include "policies/lease_ledger.hpp"
 #include "policies/placement.hpp"
 
-namespace prometheus {
-class Counter;
-class Gauge;
-} // namespace prometheus
-
 namespace warden {
 
 /// The tenant a limit's name ("tenant:<name>") is the cap of.
 [[nodiscard]] std::string tenant_of_limit(const std::string& limit);
-
-/// The lease metrics of one node; every pointer may be null.
-struct lease_metrics {
-  /// `warden_cluster_lease_grants_total`: answers of this node, as a home,
-  /// that granted units.
-  prometheus::Counter* grants = nullptr;
-  /// `warden_cluster_lease_granted_units_total`: the units they granted.
-  prometheus::Counter* granted_units = nullptr;
-  /// `warden_cluster_lease_expiries_total{side="home"}`: leases this node
-  /// revoked as a home (their ttl passed, or their holder was lost).
-  prometheus::Counter* home_expiries = nullptr;
-  /// `warden_cluster_lease_expiries_total{side="holder"}`: leases this
-  /// node gave up as a holder (no renewal in time).
-  prometheus::Counter* holder_expiries = nullptr;
-  /// `warden_cluster_leased_units`: units this node has leased out.
-  prometheus::Gauge* leased_out = nullptr;
-  /// `warden_cluster_lease_held_units`: units leased to this node.
-  prometheus::Gauge* held = nullptr;
-};
 
 /// What the lease side of admission needs.
 struct lease_settings {

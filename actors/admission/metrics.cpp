@@ -139,22 +139,24 @@ lease_metrics make_lease_metrics(prometheus::Registry& registry) {
   lease_metrics result;
   result.grants = &prometheus::BuildCounter()
                        .Name("warden_cluster_lease_grants_total")
-                       .Help("Answers of this member, as the home of tenants' "
-                             "in-flight caps, that leased runs to another "
-                             "member.")
+                       .Help("Answers of this member, as the home of a "
+                             "cluster-wide limit (a tenant's in-flight cap, "
+                             "a provider's requests or tokens per minute), "
+                             "that leased units to another member.")
                        .Register(registry)
                        .Add({});
   result.granted_units =
       &prometheus::BuildCounter()
            .Name("warden_cluster_lease_granted_units_total")
-           .Help("Runs of tenants' in-flight caps this member leased to "
+           .Help("Units of cluster-wide limits (runs of tenants' caps, "
+                 "providers' requests and tokens) this member leased to "
                  "others, as their home.")
            .Register(registry)
            .Add({});
   auto& expiries =
       prometheus::BuildCounter()
           .Name("warden_cluster_lease_expiries_total")
-          .Help("Leases of tenants' in-flight caps that ran out: revoked by "
+          .Help("Leases of cluster-wide limits that ran out: revoked by "
                 "this member as their home (side=home: no renewal within "
                 "the ttl, or the holder was lost), or given up by it as "
                 "their holder (side=holder).")

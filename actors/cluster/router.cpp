@@ -220,10 +220,13 @@ void update_slots(router_ptr self) {
       table.nodes == st.table.nodes && table.eligible == st.table.eligible &&
       table.unheard == st.table.unheard && !st.table.owners.empty())
     return;
-  if (st.config.admission &&
-      (table.nodes != st.table.nodes || st.table.owners.empty()))
-    self->send(st.config.admission,
-               lease_members{table.self, table.names, table.nodes});
+  if (table.nodes != st.table.nodes || st.table.owners.empty()) {
+    lease_members members{table.self, table.names, table.nodes};
+    if (st.config.admission)
+      self->send(st.config.admission, members);
+    for (const auto& provider : st.config.providers)
+      self->send(provider, members);
+  }
   st.table = table;
   if (st.config.node)
     self->send(st.config.node, table);

@@ -45,6 +45,8 @@ void start_cluster(caf::actor_system& sys, const config::settings& settings,
   routing.gather_timeout = failure;
   routing.handoff = handoff;
   routing.admission = handle.admission;
+  for (const auto& [name, provider] : handle.providers)
+    routing.providers.push_back(provider);
   // A session on its way is served again within a few heartbeats.
   routing.handoff_retry_after = 2 * heartbeat;
   routing.metrics = metrics;

@@ -23,9 +23,16 @@ caf::behavior provider_state::make_behavior(provider_config cfg) {
                                    policies::breaker_state to) {
         detail::set_breaker_gauge(models.of(model).breaker_state, to);
       };
+  settings.cluster.prefix = "provider:" + cfg.name;
+  settings.cluster.label = "provider '" + cfg.name + "'";
+  settings.cluster.requests_per_minute = cfg.settings.requests_per_minute;
+  settings.cluster.tokens_per_minute = cfg.settings.tokens_per_minute;
+  settings.cluster.ttl = cfg.lease_ttl;
+  settings.cluster.metrics = cfg.lease_counters;
   if (!cfg.backend)
     cfg.backend = std::make_shared<scripted_model>();
-  return start(std::move(guard), std::move(settings), std::move(cfg.backend));
+  return start(std::move(guard), std::move(settings), std::move(cfg.backend),
+               std::move(cfg.time));
 }
 
 caf::behavior provider(caf::stateful_actor<provider_state>* self,

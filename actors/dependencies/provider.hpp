@@ -18,6 +18,7 @@
 
 #include "actors/common/clock.hpp"
 #include "actors/common/delta_board.hpp"
+#include "actors/common/lease_members.hpp"
 #include "actors/dependencies/backend.hpp"
 #include "actors/dependencies/detail/dependency_state.hpp"
 #include "actors/dependencies/metrics.hpp"
@@ -50,9 +51,19 @@ struct provider_config {
   std::shared_ptr<const cancel_board> cancels;
   /// Per-model handles; their breaker gauges follow the model's breaker.
   openai::provider_model_metrics model_metrics{};
+  /// In a cluster, the provider's requests and tokens per minute hold
+  /// across its members (actors/README.md, "A provider's rates across the
+  /// cluster") once the router names them (`lease_members`): how long a
+  /// lease lives ([cluster] lease_ttl_ms), and the lease counters.
+  std::chrono::milliseconds lease_ttl{3000};
+  lease_metrics lease_counters{};
+  /// The node's time (its wall clock sets the rates' one-minute windows);
+  /// null: the actor system's clock and the system's wall time.
+  std::shared_ptr<const policies::clock> time{};
 };
 
-/// The state of a provider actor.
+/// The state of a provider actor; `lease_members`, `lease_ask`,
+/// `lease_grant` and `lease_return` carry its rates across a cluster.
 struct provider_state
     : detail::dependency_state_base<model_request, model_reply> {
   static inline const char* name = "warden.provider";

@@ -1,6 +1,8 @@
 #include "actors/node/node.hpp"
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 
 #include <caf/all.hpp>
 
@@ -29,6 +31,24 @@ auto answer_run(node_ptr self, Request& req, Handler handler)
     return promise;
   }
   return handler(self, req);
+}
+
+/// The actor that keeps cluster-wide limit `limit`: admission for a
+/// tenant's cap ("tenant:<name>"), a provider for its rates
+/// ("provider:<name>:requests" or ":tokens"); null for anything else.
+caf::actor lease_party_of(const node_components& parts,
+                          const std::string& limit) {
+  constexpr std::string_view tenant = "tenant:";
+  constexpr std::string_view provider = "provider:";
+  if (limit.compare(0, tenant.size(), tenant) == 0)
+    return parts.admission;
+  auto last = limit.rfind(':');
+  if (limit.compare(0, provider.size(), provider) != 0 ||
+      last <= provider.size())
+    return {};
+  auto name = limit.substr(provider.size(), last - provider.size());
+  auto i = parts.providers.find(name);
+  return i != parts.providers.end() ? i->second : caf::actor{};
 }
 
 } // namespace
@@ -125,13 +145,16 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
         return on_handoff_session(self, req);
       },
       [self](const handoff_done& req) { return on_handoff_done(self, req); },
-      // A tenant's cap across the cluster: its admission actor answers (and
-      // drops what does not come from a member).
+      // A limit across the cluster: a tenant's cap goes to admission, a
+      // provider's rates to the provider; either drops what does not come
+      // from a member.
       [self](lease_ask& msg) {
-        self->delegate(self->state.components.admission, std::move(msg));
+        if (auto to = lease_party_of(self->state.components, msg.limit))
+          self->delegate(to, std::move(msg));
       },
       [self](lease_return& msg) {
-        self->delegate(self->state.components.admission, std::move(msg));
+        if (auto to = lease_party_of(self->state.components, msg.limit))
+          self->delegate(to, std::move(msg));
       },
   };
 }

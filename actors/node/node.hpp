@@ -49,6 +49,9 @@ struct node_components {
   caf::actor admission;
   /// Makes run records durable (`journal_append` / `journal_ack`).
   caf::actor journal;
+  /// Provider name -> its actor: lease messages of its rates across a
+  /// cluster ("provider:<name>:...") go there.
+  std::map<std::string, caf::actor> providers;
   /// Agent name -> its pool (`start_turn` / `turn_finished` / `cancel_turn`).
   /// Agents without one get a pool from `spawn_pool` when the node starts;
   /// the node stops the pools it spawned when it stops.

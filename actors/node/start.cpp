@@ -229,6 +229,10 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
           {run.run, run.tenant, run.reserved_tokens});
   if (registry)
     admission_cfg.metrics = make_admission_metrics(*registry, settings);
+  // Providers' rates count their leases with tenants' caps (counters only).
+  auto lease_counters = admission_cfg.metrics.leases;
+  lease_counters.leased_out = nullptr;
+  lease_counters.held = nullptr;
   auto admission = spawn_admission(sys, std::move(admission_cfg));
   if (!admission)
     return fail(std::move(admission.error()));
@@ -278,8 +282,12 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     provider_config cfg{name, provider_settings, *backend, governor,
                         {},   seed_of(name),     cancels};
     cfg.model_metrics = std::move(model_metrics);
-    if (registry)
+    cfg.lease_ttl = std::chrono::milliseconds{settings.cluster.lease_ttl_ms};
+    cfg.time = time;
+    if (registry) {
       cfg.metrics = make_dependency_metrics(*registry, "provider", name);
+      cfg.lease_counters = lease_counters;
+    }
     providers[name] = spawn_provider(sys, std::move(cfg));
     handle.components.push_back(providers[name]);
   }
@@ -332,6 +340,8 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   }
   parts.admission = *admission;
   parts.journal = journal;
+  parts.providers = providers;
+  handle.providers = providers;
   for (const auto& [name, agent] : settings.agents) {
     auto runtime = std::make_shared<agent_runtime>();
     runtime->name = name;

@@ -188,8 +188,9 @@ struct handoff_done {
   std::uint64_t session = 0;
 };
 
-/// The members an admission actor leases cluster-wide limits from, sent by
-/// its router at every change (local only). A limit's home is the member
+/// The members an admission actor (tenants' caps) or a provider actor (its
+/// rates) leases cluster-wide limits from, sent by the router at every
+/// change (local only). A limit's home is the member
 /// up that the limit's name weighs most for (rendezvous, as placement).
 struct lease_members {
   /// This node's member index.
@@ -197,8 +198,8 @@ struct lease_members {
   /// Member names, by index.
   std::vector<std::string> names;
   /// By member index: its node actor while it is up, else null. Lease
-  /// messages go to a member's node actor, which passes them to its
-  /// admission actor.
+  /// messages go to a member's node actor, which passes them to the actor
+  /// that keeps the limit (by the limit's name).
   std::vector<caf::actor> nodes;
 };
 
@@ -208,7 +209,9 @@ struct lease_members {
 /// lease) counts them at once (policies::lease_ledger::adopt). Sent to the
 /// home's node actor; answered one-way with `lease_grant`.
 struct lease_ask {
-  /// The limit, e.g. "tenant:acme" (a tenant's in-flight cap).
+  /// The limit, e.g. "tenant:acme" (a tenant's in-flight cap) or
+  /// "provider:openai:requests" (a provider's requests per minute; also
+  /// ":tokens").
   std::string limit;
   /// The asking member's index.
   std::uint32_t holder = 0;
@@ -239,6 +242,10 @@ struct lease_grant {
   std::uint64_t generation = 0;
   /// How long the lease lives from the answer, ms.
   std::uint64_t ttl_ms = 0;
+  /// Units leased to other members, which the home recalls when it
+  /// granted less than asked: a budget's holder waits for them rather
+  /// than take the window as spent (0 for tenants' caps).
+  std::uint64_t elsewhere = 0;
 };
 
 /// A holder returns units it does not use, as running totals of one lease
@@ -253,8 +260,8 @@ struct lease_return {
 
 /// The home of a limit asks a holder for the units it holds and does not
 /// use, because a member (or the home itself) waits for units none are
-/// free of. One-way, from the home's admission actor to the holder's; the
-/// holder answers with `lease_return`.
+/// free of. One-way, from the home's admission (or provider) actor to the
+/// holder's; the holder answers with `lease_return`.
 struct lease_recall {
   std::string limit;
   /// The home's member index.

@@ -11,7 +11,8 @@
 # live nodes; after its restart its runs answer again; a node restarted
 # again and again is taken back each time while the others keep serving
 # (WARDEN_CLUSTER_RESTARTS, default 5; the long mode is 50); a node whose
-# certificate another CA signed cannot join. Needs root (namespaces);
+# certificate another CA signed cannot join; a tenant's in-flight cap and
+# a provider's requests per minute hold across the three. Needs root (namespaces);
 # exits 77 (CTest: skipped) otherwise.
 #
 # Usage: cluster_test.sh PATH_TO_WARDEND PATH_TO_WARDENCTL
@@ -157,6 +158,16 @@ tier = "capped"
 TOML
   # Every model call of agent slow takes 2 s; a run is one call.
   slow_agent_config 2000
+  cat <<TOML
+
+[providers.metered]
+kind = "scripted"
+requests_per_minute = 20
+
+[agents.metered]
+provider = "metered"
+tools = []
+TOML
 }
 
 start() { # INDEX [PKI_DIR]
@@ -241,6 +252,26 @@ metric() { # NODE_INDEX NAME_REGEX
     awk '{s += $2} END {print s + 0}'
 }
 
+# submit_45 API_KEY AGENT TAG: 45 runs of AGENT over HTTP, nine submitters
+# at once (three per node, five runs each); each writes the run ids it got
+# to $work/TAG.<node><submitter>. Their pids are in `submitters`.
+submit_45() {
+  local i j
+  submitters=()
+  for i in 0 1 2; do
+    for j in 0 1 2; do
+      (for k in $(seq 5); do
+        curl -sf --max-time 10 -H "Authorization: Bearer $1" \
+          -H 'Content-Type: application/json' \
+          -d "{\"agent\":\"$2\",\"input\":\"$3 $i $j $k\"}" \
+          "http://$(addr "$i"):8080/v1/runs" |
+          python3 -c 'import json,sys; print(json.load(sys.stdin)["run_id"])'
+      done >"$work/$3.$i$j") &
+      submitters+=($!)
+    done
+  done
+}
+
 # A tenant's cap holds across the three nodes --------------------------------
 # Tenant capped may have 10 runs in flight; 45 runs of 2 s arrive through
 # all three nodes at once over HTTP (nine submitters, three per node, so
@@ -296,17 +327,7 @@ python3 "$work/sample.py" "http://$(addr 0):9464/metrics" \
   "http://$(addr 1):9464/metrics" "http://$(addr 2):9464/metrics" \
   "$work/sample.stop" "$work/sample.out" &
 sampler=$!
-for i in 0 1 2; do
-  for j in 0 1 2; do
-    (for k in $(seq 5); do
-      curl -sf --max-time 10 -H "Authorization: Bearer $capped_key" \
-        -H 'Content-Type: application/json' \
-        -d "{\"agent\":\"slow\",\"input\":\"capped $i $j $k\"}" \
-        "http://$(addr "$i"):8080/v1/runs" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["run_id"])'
-    done >"$work/capped.$i$j") &
-  done
-done
+submit_45 "$capped_key" slow capped
 wait_capped() {
   for _ in $(seq 300); do
     [ "$(cat "$work"/capped.?? 2>/dev/null | grep -c .)" = 45 ] && return 0
@@ -342,6 +363,38 @@ check "the homes count the leases they granted ($grants)" [ "$grants" -gt 0 ]
 ctl 1 cluster >"$work/leases.txt"
 check "wardenctl cluster shows each member's leases" \
   [ "$(grep -c 'leases: home of' "$work/leases.txt")" = 3 ]
+
+# A provider's requests per minute hold across the three nodes -------------
+# Provider metered may take 20 requests a minute, and each node alone would
+# take 20 (its own bucket): 45 runs of one call each arrive through the
+# three nodes at once. Across the cluster at most 20 calls start in a UTC
+# minute (actors/dependencies/cluster_rates.hpp; the phase may straddle two
+# minutes, each with its 20), the others are refused naming the limit.
+minute() { echo $(($(date +%s) / 60)); }
+first_minute=$(minute)
+submit_45 "$acme_key" metered metered
+wait "${submitters[@]}"
+check "45 runs of agent metered are accepted through the three nodes" \
+  [ "$(cat "$work"/metered.?? | grep -c .)" = 45 ]
+served=0
+refused=0
+for r in $(cat "$work"/metered.??); do
+  if out=$(ctl 0 wait "$r" --tenant acme 2>&1); then
+    served=$((served + 1))
+  elif echo "$out" | grep -q "the cluster's 20 requests per minute are spent"; then
+    refused=$((refused + 1))
+  fi
+done
+minutes=$(($(minute) - first_minute + 1))
+calls=0
+for i in 0 1 2; do
+  calls=$((calls + $(metric "$i" 'warden_dependency_attempts_total\{dependency="metered",kind="provider"\}')))
+done
+echo "# metered: $calls calls started, $served runs served, $refused refused, over $minutes minute(s)"
+check "calls of provider metered across the cluster stay within 20 a minute ($calls in $minutes)" \
+  [ "$calls" -le $((20 * minutes)) -a "$calls" -ge 15 ]
+check "every run of metered is served or refused naming the cluster's limit ($served + $refused)" \
+  [ $((served + refused)) = 45 -a "$served" = "$calls" ]
 
 # reads_ok NODE_INDEX: how many of the 12 runs answer 200 through node i.
 reads_ok() {

@@ -28,6 +28,7 @@
 #include "actors/common/cancel_board.hpp"
 #include "actors/common/clock.hpp"
 #include "actors/dependencies/backend.hpp"
+#include "actors/dependencies/cluster_rates.hpp"
 #include "actors/dependencies/detail/call_traits.hpp"
 #include "actors/dependencies/guard.hpp"
 #include "actors/dependencies/metrics.hpp"
@@ -57,12 +58,16 @@ struct retry_due {
 /// itself).
 struct hold_due {};
 
+/// Time to tick the cluster-wide rates (dependency actor -> itself).
+struct rates_due {};
+
 } // namespace warden::detail
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::deadline_tick)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::retry_due)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::release_due)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::hold_due)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(warden::detail::rates_due)
 
 namespace warden::detail {
 
@@ -94,6 +99,9 @@ struct dependency_call_settings {
   /// with their key; may be empty.
   std::function<void(const std::string& key, policies::breaker_state to)>
       on_keyed_breaker_change;
+  /// The dependency's rates across a cluster; an empty prefix: none (tools,
+  /// a single node, no rates set).
+  cluster_rate_settings cluster;
 };
 
 /// The calls of one dependency actor. Owned by the actor's state, used only
@@ -121,6 +129,8 @@ class dependency_calls {
                  set_breaker_gauge(gauge, to);
                }),
         backend_(std::move(backend)) {
+    if (!settings_.cluster.prefix.empty())
+      rates_.emplace(self_, clk, settings_.cluster);
     set_breaker_gauge(settings_.metrics.breaker_state,
                       policies::breaker_state::closed);
     if (auto report = settings_.on_keyed_breaker_change)
@@ -152,6 +162,30 @@ class dependency_calls {
         [this](cancel_calls& msg) { cancel_run(msg.run); },
         [this](hold_due&) { on_hold_due(); },
         [this](dependency_backpressure& msg) { hold(msg.wait); },
+        // The rates across a cluster: the members from the router; asks and
+        // reports (to a home) through the members' node actors; answers
+        // straight from the home.
+        [this](const lease_members& msg) { on_members(msg); },
+        [this](const lease_ask& msg) {
+          if (rates_ && rates_->from_member(self_->current_sender()))
+            rates_->on_ask(
+                msg, caf::actor_cast<caf::actor>(self_->current_sender()));
+        },
+        [this](const lease_grant& msg) {
+          if (rates_ && rates_->from_member(self_->current_sender()) &&
+              rates_->on_grant(msg))
+            retry_lease_waiting();
+        },
+        [this](const lease_return& msg) {
+          if (rates_ && rates_->from_member(self_->current_sender()) &&
+              rates_->on_return(msg))
+            retry_lease_waiting();
+        },
+        [this](const lease_recall& msg) {
+          if (rates_ && rates_->from_member(self_->current_sender()))
+            rates_->on_recall(msg);
+        },
+        [this](rates_due&) { on_rates_due(); },
     };
   }
 
@@ -161,6 +195,11 @@ class dependency_calls {
   /// The guard of the dependency.
   [[nodiscard]] const dependency_guard& guard() const noexcept {
     return guard_;
+  }
+
+  /// The dependency's rates across a cluster; null when it has none.
+  [[nodiscard]] const cluster_rates* rates() const noexcept {
+    return rates_ ? &*rates_ : nullptr;
   }
 
  private:
@@ -176,6 +215,11 @@ class dependency_calls {
     std::optional<typename deadline_queue::iterator> deadline;
     /// When the caller's turn ends, if it said.
     std::optional<time_point> caller_deadline;
+    /// The token estimate the cluster's rates gave the attempt in flight
+    /// (with one request); empty when nothing was taken from them.
+    std::optional<std::uint64_t> rates_taken;
+    /// Since when the call waits for a share of the cluster's rates.
+    std::optional<time_point> rates_wait_since;
   };
 
   void receive(Request request) {
@@ -189,7 +233,8 @@ class dependency_calls {
     auto guarded = guard_.begin_call(estimate, breaker_key_of(request));
     calls_.emplace(id, call_entry{self_->make_response_promise(),
                                   std::move(request), std::move(guarded),
-                                  std::nullopt, caller_deadline});
+                                  std::nullopt, caller_deadline, std::nullopt,
+                                  std::nullopt});
     start_attempt(id);
   }
 
@@ -310,6 +355,103 @@ class dependency_calls {
     release_held();
   }
 
+  // -- the rates across a cluster ---------------------------------------------
+
+  void on_members(const lease_members& msg) {
+    if (!rates_)
+      return;
+    rates_->on_members(msg);
+    if (rates_->active() && !rates_ticking_) {
+      rates_ticking_ = true;
+      self_->delayed_send(self_, rates_->tick_interval(), rates_due{});
+    }
+    retry_lease_waiting();
+  }
+
+  void on_rates_due() {
+    rates_->tick();
+    retry_lease_waiting();
+    self_->delayed_send(self_, rates_->tick_interval(), rates_due{});
+  }
+
+  /// Takes call `id`'s share of the cluster's rates for its next attempt;
+  /// false when the call waits for a lease or ended (refused).
+  bool take_rates(std::uint64_t id, call_entry& entry) {
+    if (!rates_ || !rates_->active() || entry.rates_taken)
+      return true;
+    auto estimate = entry.guarded.token_estimate;
+    auto take = rates_->try_take(estimate);
+    switch (take.what) {
+    case rate_take::outcome::taken:
+      entry.rates_taken = estimate;
+      entry.rates_wait_since.reset();
+      return true;
+    case rate_take::outcome::wait:
+      wait_for_rates(id, entry);
+      return false;
+    case rate_take::outcome::refused:
+      break;
+    }
+    increment(settings_.metrics.rejections);
+    if (take.never)
+      finish(id, make_error(error_code::invalid_argument, take.reason));
+    else
+      finish(id, make_error(error_code::rate_limited, take.reason,
+                            std::chrono::ceil<std::chrono::milliseconds>(
+                                take.retry_after)));
+    return false;
+  }
+
+  /// Parks call `id` until the holder's next answer; refuses it once it
+  /// waited a lease ttl (the home does not answer) or too many wait.
+  void wait_for_rates(std::uint64_t id, call_entry& entry) {
+    auto now = self_->clock().now();
+    if (!entry.rates_wait_since)
+      entry.rates_wait_since = now;
+    auto waited = now - *entry.rates_wait_since;
+    std::string why;
+    if (waited >= rates_->max_wait())
+      why = "no share of the cluster's rate limits came within " +
+            std::to_string(rates_->max_wait().count()) +
+            " ms (their home did not answer, or other members use them)";
+    else if (rates_waiting_.size() >= settings_.max_held)
+      why = std::to_string(rates_waiting_.size()) +
+            " calls already wait for a share of the cluster's rate limits";
+    if (why.empty()) {
+      rates_waiting_.push_back(id);
+      return;
+    }
+    increment(settings_.metrics.rejections);
+    finish(id, make_error(error_code::rate_limited,
+                          guard_.config().name + ": " + why,
+                          std::chrono::ceil<std::chrono::milliseconds>(
+                              rates_->max_wait())));
+  }
+
+  /// Calls that waited for a lease try again (an answer came, or a tick).
+  void retry_lease_waiting() {
+    if (rates_waiting_.empty())
+      return;
+    std::deque<std::uint64_t> waiting;
+    waiting.swap(rates_waiting_);
+    for (auto id : waiting) {
+      auto i = calls_.find(id);
+      if (i != calls_.end() && !i->second.guarded.in_flight())
+        start_attempt(id);
+    }
+  }
+
+  /// The attempt in flight of `entry` ended, having used `actual` tokens
+  /// (empty: unknown, as estimated).
+  void end_rates(call_entry& entry, std::optional<std::uint64_t> actual) {
+    if (!entry.rates_taken)
+      return;
+    auto estimate = *entry.rates_taken;
+    entry.rates_taken.reset();
+    if (rates_)
+      rates_->reconcile(estimate, actual.value_or(estimate));
+  }
+
   void start_attempt(std::uint64_t id) {
     auto& entry = calls_.at(id);
     if (settings_.cancels && settings_.cancels->cancelled(entry.request.run)) {
@@ -325,7 +467,16 @@ class dependency_calls {
       park(id, gate.until);
       return;
     }
+    if (!take_rates(id, entry)) {
+      if (gate.probe)
+        abandon_probe();
+      release_held();
+      return;
+    }
     if (auto rejected = guard_.before_attempt(entry.guarded)) {
+      if (entry.rates_taken && rates_)
+        rates_->put_back(*entry.rates_taken);
+      entry.rates_taken.reset();
       if (gate.probe)
         abandon_probe();
       increment(settings_.metrics.rejections);
@@ -405,6 +556,7 @@ class dependency_calls {
     observe_seconds(settings_.metrics.attempt_seconds,
                     self_->clock().now() - entry->guarded.started);
     clear_deadline(*entry);
+    end_rates(*entry, tokens_used(msg.reply));
     guard_.succeeded(entry->guarded, tokens_used(msg.reply), msg.first_token);
     msg.reply.retries = entry->guarded.retries;
     entry->promise.deliver(std::move(msg.reply));
@@ -464,6 +616,7 @@ class dependency_calls {
   void failed(std::uint64_t id, call_entry& entry,
               const attempt_failure& failure) {
     clear_deadline(entry);
+    end_rates(entry, std::nullopt);
     if (failure.error == policies::error_class::timeout)
       increment(settings_.metrics.timeouts);
     // A request to wait holds every caller, not only this one.
@@ -497,6 +650,7 @@ class dependency_calls {
       clear_deadline(i->second);
       if (i->second.guarded.in_flight())
         abandon(i->first, i->second.guarded.attempt.attempt);
+      end_rates(i->second, std::nullopt);
       guard_.abandon(i->second.guarded);
       increment(settings_.metrics.cancellations);
       i->second.promise.deliver(
@@ -582,6 +736,11 @@ class dependency_calls {
   std::optional<time_point> armed_;
   /// Permits of ended calls not yet returned (see release_permit).
   std::uint32_t unreleased_ = 0;
+  /// The dependency's rates across a cluster, if it has any; calls that
+  /// wait for a share of them; whether their tick is armed.
+  std::optional<cluster_rates> rates_;
+  std::deque<std::uint64_t> rates_waiting_;
+  bool rates_ticking_ = false;
 };
 
 } // namespace warden::detail

@@ -30,21 +30,28 @@ class dependency_state_base {
     return calls_->guard();
   }
 
+  /// The dependency's rates across a cluster; null when it has none.
+  [[nodiscard]] const cluster_rates* rates() const { return calls_->rates(); }
+
  protected:
   /// Builds the call table and returns its handlers.
+  /// `time`: the node's clock; null: the actor system's.
   caf::behavior
   start(dependency_guard_config guard, dependency_call_settings settings,
-        std::shared_ptr<dependency_backend<Request, Reply>> backend) {
-    clock_.emplace(self_->system());
+        std::shared_ptr<dependency_backend<Request, Reply>> backend,
+        std::shared_ptr<const policies::clock> time = nullptr) {
+    if (!time)
+      time = std::make_shared<actor_clock_source>(self_->system());
+    time_ = std::move(time);
     calls_ = std::make_unique<dependency_calls<Request, Reply>>(
-        self_, *clock_, std::move(guard), std::move(settings),
+        self_, *time_, std::move(guard), std::move(settings),
         std::move(backend));
     return calls_->make_behavior();
   }
 
  private:
   caf::event_based_actor* self_;
-  std::optional<actor_clock_source> clock_;
+  std::shared_ptr<const policies::clock> time_;
   std::unique_ptr<dependency_calls<Request, Reply>> calls_;
 };
 

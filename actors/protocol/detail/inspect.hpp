@@ -508,7 +508,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lease_grant& x) {
   return f(caf::meta::type_name("lease_grant"), x.limit, x.home, x.ask,
            x.is_home, x.outcome, x.units, x.granted_total, x.held, x.generation,
-           x.ttl_ms);
+           x.ttl_ms, x.elsewhere);
 }
 
 template <class Inspector>
