@@ -224,8 +224,8 @@ void update_slots(router_ptr self) {
     lease_members members{table.self, table.names, table.nodes};
     if (st.config.admission)
       self->send(st.config.admission, members);
-    for (const auto& provider : st.config.providers)
-      self->send(provider, members);
+    for (const auto& dependency : st.config.dependencies)
+      self->send(dependency, members);
   }
   st.table = table;
   if (st.config.node)

@@ -52,9 +52,9 @@ struct router_config {
   /// The local admission actor: receives `lease_members` whenever the
   /// members up change, so that tenants' caps hold cluster-wide.
   caf::actor admission;
-  /// The local provider actors: receive `lease_members` with admission, so
-  /// that providers' rates hold cluster-wide.
-  std::vector<caf::actor> providers;
+  /// The local provider actors and tool runners: receive `lease_members`
+  /// with admission, so that their rates hold cluster-wide.
+  std::vector<caf::actor> dependencies;
   /// The retry-after of a request refused because its owner is down.
   std::chrono::milliseconds retry_after{3000};
   /// The retry-after of a request a node refuses because what it names is

@@ -46,7 +46,9 @@ void start_cluster(caf::actor_system& sys, const config::settings& settings,
   routing.handoff = handoff;
   routing.admission = handle.admission;
   for (const auto& [name, provider] : handle.providers)
-    routing.providers.push_back(provider);
+    routing.dependencies.push_back(provider);
+  for (const auto& [name, runner] : handle.tool_runners)
+    routing.dependencies.push_back(runner);
   // A session on its way is served again within a few heartbeats.
   routing.handoff_retry_after = 2 * heartbeat;
   routing.metrics = metrics;

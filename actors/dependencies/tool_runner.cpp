@@ -19,9 +19,15 @@ caf::behavior tool_runner_state::make_behavior(tool_runner_config cfg) {
   settings.governor = std::move(cfg.governor);
   settings.metrics = cfg.metrics;
   settings.cancels = std::move(cfg.cancels);
+  settings.cluster.prefix = "tool:" + cfg.name;
+  settings.cluster.label = "tool '" + cfg.name + "'";
+  settings.cluster.requests_per_minute = cfg.settings.requests_per_minute;
+  settings.cluster.ttl = cfg.lease_ttl;
+  settings.cluster.metrics = cfg.lease_counters;
   if (!cfg.backend)
     cfg.backend = std::make_shared<callable_tool>(echo_function(), false);
-  return start(std::move(guard), std::move(settings), std::move(cfg.backend));
+  return start(std::move(guard), std::move(settings), std::move(cfg.backend),
+               std::move(cfg.time));
 }
 
 caf::behavior tool_runner(caf::stateful_actor<tool_runner_state>* self,

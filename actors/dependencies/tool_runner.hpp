@@ -46,9 +46,18 @@ struct tool_runner_config {
   /// Runs whose cancel the node acknowledged: no attempt of theirs starts.
   /// Null (tests): none are checked.
   std::shared_ptr<const cancel_board> cancels;
+  /// In a cluster, the tool's requests per minute hold across its members
+  /// once the router names them (`lease_members`), as a provider's rates
+  /// do (actors/README.md): how long a lease lives, and the lease counters.
+  std::chrono::milliseconds lease_ttl{3000};
+  lease_metrics lease_counters{};
+  /// The node's time (its wall clock sets the one-minute windows); null:
+  /// the actor system's clock and the system's wall time.
+  std::shared_ptr<const policies::clock> time{};
 };
 
-/// The state of a tool runner actor.
+/// The state of a tool runner actor; `lease_members`, `lease_ask`,
+/// `lease_grant` and `lease_return` carry its rate across a cluster.
 struct tool_runner_state
     : detail::dependency_state_base<tool_request, tool_reply> {
   static inline const char* name = "warden.tool_runner";

@@ -35,20 +35,24 @@ auto answer_run(node_ptr self, Request& req, Handler handler)
 
 /// The actor that keeps cluster-wide limit `limit`: admission for a
 /// tenant's cap ("tenant:<name>"), a provider for its rates
-/// ("provider:<name>:requests" or ":tokens"); null for anything else.
+/// ("provider:<name>:requests" or ":tokens"), a tool runner for its
+/// ("tool:<name>:requests"); null for anything else.
 caf::actor lease_party_of(const node_components& parts,
                           const std::string& limit) {
   constexpr std::string_view tenant = "tenant:";
-  constexpr std::string_view provider = "provider:";
   if (limit.compare(0, tenant.size(), tenant) == 0)
     return parts.admission;
-  auto last = limit.rfind(':');
-  if (limit.compare(0, provider.size(), provider) != 0 ||
-      last <= provider.size())
-    return {};
-  auto name = limit.substr(provider.size(), last - provider.size());
-  auto i = parts.providers.find(name);
-  return i != parts.providers.end() ? i->second : caf::actor{};
+  auto by_name = [&](std::string_view prefix,
+                     const std::map<std::string, caf::actor>& actors) {
+    auto last = limit.rfind(':');
+    if (limit.compare(0, prefix.size(), prefix) != 0 || last <= prefix.size())
+      return caf::actor{};
+    auto i = actors.find(limit.substr(prefix.size(), last - prefix.size()));
+    return i != actors.end() ? i->second : caf::actor{};
+  };
+  if (auto to = by_name("provider:", parts.providers))
+    return to;
+  return by_name("tool:", parts.tool_runners);
 }
 
 } // namespace

@@ -49,9 +49,11 @@ struct node_components {
   caf::actor admission;
   /// Makes run records durable (`journal_append` / `journal_ack`).
   caf::actor journal;
-  /// Provider name -> its actor: lease messages of its rates across a
-  /// cluster ("provider:<name>:...") go there.
+  /// Provider name -> its actor, tool name -> its runner: lease messages of
+  /// their rates across a cluster ("provider:<name>:...",
+  /// "tool:<name>:requests") go there.
   std::map<std::string, caf::actor> providers;
+  std::map<std::string, caf::actor> tool_runners;
   /// Agent name -> its pool (`start_turn` / `turn_finished` / `cancel_turn`).
   /// Agents without one get a pool from `spawn_pool` when the node starts;
   /// the node stops the pools it spawned when it stops.

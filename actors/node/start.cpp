@@ -264,6 +264,16 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
   handle.mcp_servers = mcp->servers;
   for (const auto& [name, definition] : mcp->catalog)
     (*catalog)[name] = definition;
+  // What a provider and a tool runner share: the node's time, their
+  // metrics, and their rates' leases in a cluster.
+  auto wire_dependency = [&](auto& cfg, const char* kind) {
+    cfg.lease_ttl = std::chrono::milliseconds{settings.cluster.lease_ttl_ms};
+    cfg.time = time;
+    if (registry) {
+      cfg.metrics = make_dependency_metrics(*registry, kind, cfg.name);
+      cfg.lease_counters = lease_counters;
+    }
+  };
   std::map<std::string, caf::actor> providers;
   for (const auto& [name, provider_settings] : settings.providers) {
     model_backend_context context;
@@ -282,16 +292,20 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
     provider_config cfg{name, provider_settings, *backend, governor,
                         {},   seed_of(name),     cancels};
     cfg.model_metrics = std::move(model_metrics);
-    cfg.lease_ttl = std::chrono::milliseconds{settings.cluster.lease_ttl_ms};
-    cfg.time = time;
-    if (registry) {
-      cfg.metrics = make_dependency_metrics(*registry, "provider", name);
-      cfg.lease_counters = lease_counters;
-    }
+    wire_dependency(cfg, "provider");
     providers[name] = spawn_provider(sys, std::move(cfg));
     handle.components.push_back(providers[name]);
   }
   std::map<std::string, caf::actor> runners;
+  auto spawn_runner = [&](tool_runner_config cfg) {
+    auto name = cfg.name;
+    cfg.governor = governor;
+    cfg.seed = seed_of(name);
+    cfg.cancels = cancels;
+    wire_dependency(cfg, "tool");
+    runners[name] = spawn_tool_runner(sys, std::move(cfg));
+    handle.components.push_back(runners[name]);
+  };
   for (const auto& [name, tool_settings] : settings.tools) {
     if (tool_settings.kind == config::tool_kind::spawn_agent)
       continue; // routed by sessions to the node, not run by a runner
@@ -317,31 +331,21 @@ caf::expected<node_handle> start_node(caf::actor_system& sys,
         make_tool_runner_config(sys, name, tool_settings, tools, {}, services);
     if (!cfg)
       return fail(std::move(cfg.error()));
-    cfg->governor = governor;
-    cfg->seed = seed_of(name);
-    cfg->cancels = cancels;
-    if (registry)
-      cfg->metrics = make_dependency_metrics(*registry, "tool", name);
-    runners[name] = spawn_tool_runner(sys, std::move(*cfg));
-    handle.components.push_back(runners[name]);
+    spawn_runner(std::move(*cfg));
   }
   for (const auto& [name, tool_settings] : mcp->settings) {
     tool_runner_config cfg;
     cfg.name = name;
     cfg.settings = tool_settings;
     cfg.backend = mcp->backends.at(name);
-    cfg.governor = governor;
-    cfg.seed = seed_of(name);
-    cfg.cancels = cancels;
-    if (registry)
-      cfg.metrics = make_dependency_metrics(*registry, "tool", name);
-    runners[name] = spawn_tool_runner(sys, std::move(cfg));
-    handle.components.push_back(runners[name]);
+    spawn_runner(std::move(cfg));
   }
   parts.admission = *admission;
   parts.journal = journal;
   parts.providers = providers;
+  parts.tool_runners = runners;
   handle.providers = providers;
+  handle.tool_runners = runners;
   for (const auto& [name, agent] : settings.agents) {
     auto runtime = std::make_shared<agent_runtime>();
     runtime->name = name;

@@ -37,9 +37,11 @@ struct node_handle {
   /// The node's admission actor (also in `components`): a cluster's router
   /// tells it the members, so that tenants' caps hold cluster-wide.
   caf::actor admission;
-  /// The node's provider actors by name (also in `components`): the router
-  /// tells them the members too, so that their rates hold cluster-wide.
+  /// The node's provider actors and tool runners by name (also in
+  /// `components`): the router tells them the members too, so that their
+  /// rates hold cluster-wide.
   std::map<std::string, caf::actor> providers;
+  std::map<std::string, caf::actor> tool_runners;
   /// The node's components in start order: journal, admission, governor,
   /// providers, tool runners. The node owns its pools and sessions itself.
   std::vector<caf::actor> components;

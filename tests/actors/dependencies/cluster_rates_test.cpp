@@ -5,6 +5,7 @@
 #include "actors/dependencies/cluster_rates.hpp"
 #include "actors/dependencies/provider.hpp"
 #include "actors/dependencies/scripted_model.hpp"
+#include "actors/dependencies/tool_runner.hpp"
 #include "tests/actors/dependencies/dependency_test_support.hpp"
 
 // A provider's requests and tokens per minute across three members: three
@@ -94,13 +95,18 @@ struct fixture : test::dependency_fixture_base {
     req.messages = {{chat_role::user, "hello", {}}};
     req.token_estimate = token_estimate;
     self->send(members.at(i), std::move(req));
+    return await<model_reply>();
+  }
+
+  /// The answer to the call just sent: a call may wait a few ticks for
+  /// units recalled from other members (never beyond a lease ttl: 3 s).
+  template <class Reply>
+  test::outcome<Reply> await() {
     sched.run();
-    // A call may wait a few ticks for units recalled from other members
-    // (never beyond a lease ttl: 3 s).
-    auto got = take<model_reply>();
+    auto got = take<Reply>();
     for (int tick = 0; tick < 80 && got.empty(); ++tick) {
       advance_ms(50);
-      got = take<model_reply>();
+      got = take<Reply>();
     }
     CAF_REQUIRE_EQUAL(got.size(), 1u);
     return got.front();
@@ -256,6 +262,42 @@ CAF_TEST(units a holder leaves unused go back for the others) {
     advance_ms(50);
   }
   CAF_CHECK_EQUAL(ok, 12u);
+}
+
+CAF_TEST(the requests per minute of a tool hold across members too) {
+  // Three echo runners of tool "lookup" at 6 calls a minute, told the
+  // members: 6 of 30 calls round them go; the rest are refused naming the
+  // tool and the cluster's limit.
+  for (int i = 0; i < 3; ++i) {
+    tool_runner_config cfg;
+    cfg.name = "lookup";
+    cfg.settings.timeout_ms = 1000;
+    cfg.settings.requests_per_minute = 6;
+    cfg.governor = governor;
+    cfg.time = time;
+    members.push_back(sys.spawn(tool_runner, std::move(cfg)));
+  }
+  sched.run();
+  tell_members(members);
+  std::size_t ok = 0;
+  std::string refusal;
+  for (std::size_t k = 0; k < 30; ++k) {
+    tool_request req;
+    req.run = ++next_run;
+    req.tool = "lookup";
+    req.arguments = "{}";
+    self->send(members[k % 3], std::move(req));
+    auto got = await<tool_reply>();
+    if (got.ok())
+      ++ok;
+    else
+      refusal = error_reason(got.error);
+    advance_ms(50);
+  }
+  CAF_CHECK_EQUAL(ok, 6u);
+  CAF_MESSAGE(refusal);
+  CAF_CHECK(refusal.find("tool 'lookup': the cluster's 6 requests per "
+                         "minute are spent") != std::string::npos);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
