@@ -73,10 +73,7 @@ void admission_leases::rehome(lease_limit& limit, std::uint32_t home,
     policies::lease_ledger_config cfg;
     cfg.capacity = limit.capacity;
     cfg.ttl = settings_.ttl;
-    // A generation no earlier ledger of this limit used: the wall time of
-    // this process, in ms, and a count of ledgers, well apart.
-    cfg.first_generation =
-        (policies::system_unix_ms() << 16) + (++ledgers_made_ & 0xFFFF);
+    cfg.first_generation = first_lease_generation(ledgers_made_);
     limit.ledger.emplace(clock_, cfg);
     limit.ledger->adopt_local(in_use);
     // Another member may have been the home until the members last

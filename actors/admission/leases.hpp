@@ -152,8 +152,7 @@ class admission_leases {
   /// The timer's period, and the wait before asking again after an ask
   /// that got nothing: a sixtieth of the ttl, within [10, 100] ms.
   [[nodiscard]] std::chrono::milliseconds tick_interval() const noexcept {
-    return std::clamp(settings_.ttl / 60, std::chrono::milliseconds{10},
-                      std::chrono::milliseconds{100});
+    return lease_tick_interval(settings_.ttl);
   }
 
   /// Whether `sender` runs on a member of the cluster (this node

@@ -7,6 +7,17 @@
 
 namespace warden {
 
+std::chrono::milliseconds
+lease_tick_interval(std::chrono::milliseconds ttl) noexcept {
+  return std::clamp(ttl / 60, std::chrono::milliseconds{10},
+                    std::chrono::milliseconds{100});
+}
+
+policies::lease_generation
+first_lease_generation(std::uint64_t& made) noexcept {
+  return (policies::system_unix_ms() << 16) + (++made & 0xFFFF);
+}
+
 void add_units(prometheus::Counter* counter, std::uint64_t units) noexcept {
   if (counter != nullptr && units > 0)
     counter->Increment(static_cast<double>(units));

@@ -5,6 +5,7 @@
 // lease counters, who is a member, and where a limit's home is.
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,6 +46,18 @@ struct lease_metrics {
   /// `warden_cluster_lease_held_units`: units leased to this node.
   prometheus::Gauge* held = nullptr;
 };
+
+/// The period of a lease side's timer, and the wait before asking again
+/// after an ask that got nothing: a sixtieth of the lease ttl, within
+/// [10, 100] ms.
+[[nodiscard]] std::chrono::milliseconds
+lease_tick_interval(std::chrono::milliseconds ttl) noexcept;
+
+/// The first generation of a new ledger: one no earlier ledger of the limit
+/// used (the wall time of this process in ms, and `made`, a count of the
+/// ledgers it made, well apart). Increments `made`.
+[[nodiscard]] policies::lease_generation
+first_lease_generation(std::uint64_t& made) noexcept;
 
 /// Adds `units` to `counter` (null-safe; 0 adds nothing).
 void add_units(prometheus::Counter* counter, std::uint64_t units) noexcept;

@@ -32,11 +32,6 @@ cluster_rates::cluster_rates(caf::event_based_actor* self,
   limits_[1].capacity = settings_.tokens_per_minute;
 }
 
-std::chrono::milliseconds cluster_rates::tick_interval() const noexcept {
-  return std::clamp(settings_.ttl / 60, std::chrono::milliseconds{10},
-                    std::chrono::milliseconds{100});
-}
-
 policies::duration cluster_rates::until_next_window() const {
   auto now = clock_.unix_ms();
   auto next = (now / minute_ms + 1) * minute_ms;
@@ -53,9 +48,8 @@ cluster_rates::limit* cluster_rates::find(const std::string& name) {
 void cluster_rates::on_members(const lease_members& members) {
   auto any = std::any_of(limits_.begin(), limits_.end(),
                          [](const limit& x) { return x.capacity > 0; });
-  active_ = any && members.names.size() > 1 && !settings_.prefix.empty();
+  active_ = any && members.names.size() > 1;
   self_index_ = members.self;
-  members_ = std::max<std::size_t>(members.names.size(), 1);
   nodes_ = members.nodes;
   nodes_.resize(members.names.size());
   if (!placement_ || placement_->members() != members.names)
@@ -87,9 +81,7 @@ void cluster_rates::rehome(limit& x, std::uint32_t home) {
     cfg.capacity = x.capacity;
     cfg.ttl = settings_.ttl;
     cfg.mode = policies::lease_mode::budget;
-    // A generation no earlier ledger of this limit used (as admission's).
-    cfg.first_generation =
-        (policies::system_unix_ms() << 16) + (++ledgers_made_ & 0xFFFF);
+    cfg.first_generation = first_lease_generation(ledgers_made_);
     x.ledger.emplace(clock_, cfg);
     x.ledger->adopt_local(x.in_flight);
     x.window = clock_.unix_ms() / minute_ms;
@@ -98,7 +90,7 @@ void cluster_rates::rehome(limit& x, std::uint32_t home) {
   policies::lease_holder_config cfg;
   // A quarter of an even share: a busy member asks a few times a window,
   // an idle one holds little.
-  cfg.chunk = std::max<std::uint64_t>(1, x.capacity / (4 * members_));
+  cfg.chunk = std::max<std::uint64_t>(1, x.capacity / (4 * nodes_.size()));
   cfg.low_water = cfg.chunk / 2;
   cfg.high_water = 2 * cfg.chunk;
   cfg.idle_after = 2 * settings_.ttl;

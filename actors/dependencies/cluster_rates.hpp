@@ -51,7 +51,7 @@ namespace warden {
 /// What a dependency's cluster-wide rates are built from.
 struct cluster_rate_settings {
   /// Names the limits: "<prefix>:requests" and "<prefix>:tokens", e.g.
-  /// "provider:openai". Empty: no cluster-wide rates.
+  /// "provider:openai". Empty: the call table keeps no cluster-wide rates.
   std::string prefix;
   /// Names the dependency in reasons, e.g. "provider 'openai'".
   std::string label;
@@ -126,8 +126,10 @@ class cluster_rates {
   /// spent and sends the reports, returns and asks that are due.
   void tick();
 
-  /// The tick's period: a sixtieth of the ttl, within [10, 100] ms.
-  [[nodiscard]] std::chrono::milliseconds tick_interval() const noexcept;
+  /// The tick's period (lease_tick_interval).
+  [[nodiscard]] std::chrono::milliseconds tick_interval() const noexcept {
+    return lease_tick_interval(settings_.ttl);
+  }
 
   /// How long a call waits for a lease before it is refused.
   [[nodiscard]] std::chrono::milliseconds max_wait() const noexcept {
@@ -195,7 +197,6 @@ class cluster_rates {
   cluster_rate_settings settings_;
   bool active_ = false;
   std::uint32_t self_index_ = 0;
-  std::size_t members_ = 1;
   std::vector<caf::actor> nodes_;
   std::optional<policies::placement> placement_;
   /// Seeds the first generation of each new ledger.

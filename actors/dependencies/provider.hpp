@@ -63,7 +63,8 @@ struct provider_config {
 };
 
 /// The state of a provider actor; `lease_members`, `lease_ask`,
-/// `lease_grant` and `lease_return` carry its rates across a cluster.
+/// `lease_grant`, `lease_return` and `lease_recall` carry its rates across
+/// a cluster.
 struct provider_state
     : detail::dependency_state_base<model_request, model_reply> {
   static inline const char* name = "warden.provider";

@@ -57,7 +57,8 @@ struct tool_runner_config {
 };
 
 /// The state of a tool runner actor; `lease_members`, `lease_ask`,
-/// `lease_grant` and `lease_return` carry its rate across a cluster.
+/// `lease_grant`, `lease_return` and `lease_recall` carry its rate across a
+/// cluster.
 struct tool_runner_state
     : detail::dependency_state_base<tool_request, tool_reply> {
   static inline const char* name = "warden.tool_runner";

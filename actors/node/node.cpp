@@ -150,8 +150,8 @@ caf::behavior node_actor(caf::stateful_actor<node_state>* self,
       },
       [self](const handoff_done& req) { return on_handoff_done(self, req); },
       // A limit across the cluster: a tenant's cap goes to admission, a
-      // provider's rates to the provider; either drops what does not come
-      // from a member.
+      // provider's or a tool's rates to its actor; each drops what does not
+      // come from a member.
       [self](lease_ask& msg) {
         if (auto to = lease_party_of(self->state.components, msg.limit))
           self->delegate(to, std::move(msg));

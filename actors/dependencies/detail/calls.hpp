@@ -448,8 +448,7 @@ class dependency_calls {
       return;
     auto estimate = *entry.rates_taken;
     entry.rates_taken.reset();
-    if (rates_)
-      rates_->reconcile(estimate, actual.value_or(estimate));
+    rates_->reconcile(estimate, actual.value_or(estimate));
   }
 
   void start_attempt(std::uint64_t id) {
@@ -474,7 +473,7 @@ class dependency_calls {
       return;
     }
     if (auto rejected = guard_.before_attempt(entry.guarded)) {
-      if (entry.rates_taken && rates_)
+      if (entry.rates_taken) // taken above: rates_ is set
         rates_->put_back(*entry.rates_taken);
       entry.rates_taken.reset();
       if (gate.probe)
