@@ -289,14 +289,19 @@ void lease_holder::on_answer(std::uint64_t ask, const lease_answer& answer) {
     return;
   asking_ = false;
   mode_ = answer.mode;
+  auto first = !answered_;
+  answered_ = true;
   if (answer.generation != generation_) {
     // The home revoked the lease; in budget mode it charged all of it,
-    // including what was taken here and not settled yet.
+    // including what was taken here and not settled yet. A holder's first
+    // answer revokes nothing: the home adopted what it had in use (units
+    // taken under an earlier home's lease), which stays in use until it is
+    // settled or given back.
     generation_ = answer.generation;
     granted_ = answer.granted_total;
     returned_ = 0;
     settled_ = 0;
-    if (mode_ == lease_mode::budget)
+    if (mode_ == lease_mode::budget && !first)
       in_use_ = 0;
   } else {
     // An answer lost on the way shows up in the next one's total.

@@ -363,7 +363,9 @@ class lease_holder {
   /// when the home holds units for it, trusts the lease until the ask's
   /// departure + ttl - margin. A revoked lease (a new generation) is
   /// dropped first; in budget mode with the units taken from it, which the
-  /// home charged. Answers to other asks are ignored.
+  /// home charged, except at the holder's first answer: the home adopted
+  /// its units in use with that ask (`adopt`), and they stay in use. Answers
+  /// to other asks are ignored.
   void on_answer(std::uint64_t ask, const lease_answer& answer);
 
   /// Ask `ask` got no answer (timeout, error): another may leave.
@@ -452,6 +454,8 @@ class lease_holder {
   std::uint64_t in_use_ = 0;
   // The lease ran out: nothing is trusted until an answer renews it.
   bool lapsed_ = false;
+  // Whether any answer came: the first one revokes nothing.
+  bool answered_ = false;
   time_point expiry_{};
   time_point renew_at_{};
   // The ask out, if any.

@@ -517,6 +517,31 @@ CAF_TEST(a budget holder settles one call while others are in flight) {
   CAF_CHECK_EQUAL(home.leased_to(1), 0u);
 }
 
+CAF_TEST(a new budget home charges what a fresh holder spent before) {
+  // A limit's home changed: the holder, new too, spent 30 units of the
+  // window under the earlier home and has 5 more in flight.
+  auto cfg = ledger_config(100, 0, lease_mode::budget);
+  cfg.first_generation = 7;
+  lease_ledger home{clock, cfg};
+  lease_holder holder{clock, holder_config(20)};
+  holder.adopt(35);
+  CAF_CHECK_EQUAL(holder.uncovered(), 35u);
+  CAF_CHECK_EQUAL(holder.wants(), 35u);
+  CAF_CHECK_EQUAL(home.adopt(1, holder.in_use()), 35u);
+  ask(home, holder, 1, 20);
+  // The first answer revokes nothing: the units stay in use, covered.
+  CAF_CHECK_EQUAL(holder.generation(), 7u);
+  CAF_CHECK_EQUAL(holder.in_use(), 35u);
+  CAF_CHECK_EQUAL(holder.uncovered(), 0u);
+  CAF_CHECK_EQUAL(holder.balance(), 20u);
+  CAF_CHECK_EQUAL(home.report(1, holder.settle(30)), 0u);
+  CAF_CHECK_EQUAL(home.spent(), 30u);
+  holder.give_back(5); // the call in flight used nothing
+  CAF_CHECK_EQUAL(home.available(), 100u - 30u - 25u);
+  CAF_CHECK_EQUAL(home.report(1, holder.return_units(holder.balance())), 25u);
+  CAF_CHECK_EQUAL(home.available(), 70u);
+}
+
 CAF_TEST(a new home adopts the units in use under an earlier home) {
   // Home A leased 6 units to holder 1, which runs 5 of them. A goes away;
   // home B takes the limit over with a generation A never used.
