@@ -89,6 +89,17 @@ void admission_state::init(admission_actor_config cfg) {
   lease_cfg.metrics = cfg_.metrics.leases;
   leases_.emplace(self_, *clock_, std::move(lease_cfg),
                   cfg_.settings.cluster.enabled());
+  // What a tenant has in use here when its tokens' home changes: what it
+  // used today and what its runs hold in reserve.
+  tokens_.emplace(self_, *clock_,
+                  budget_lease_settings{cfg_.leases.ttl, policies::day_ms,
+                                        cfg_.metrics.leases},
+                  [this](const budget_limit& x) {
+                    auto tenant_name = x.name.substr(x.name.find(':') + 1);
+                    return policies::saturating_add(
+                        budgets_->used(tenant_name),
+                        budgets_->reserved(tenant_name));
+                  });
   budgets_.emplace(cfg_.tokens_day,
                    policies::daily_budget::counters{cfg_.daily_tokens.begin(),
                                                     cfg_.daily_tokens.end()});
@@ -150,26 +161,44 @@ caf::behavior admission_state::make_behavior() {
           on_lease_members(msg);
       },
       [this](const lease_ask& msg) {
-        if (leases_->from_member(self_->current_sender()))
-          on_lease_ask(msg,
-                       caf::actor_cast<caf::actor>(self_->current_sender()));
+        if (!leases_->from_member(self_->current_sender()))
+          return;
+        auto sender = caf::actor_cast<caf::actor>(self_->current_sender());
+        if (is_token_limit(msg.limit))
+          tokens_->on_ask(msg, sender);
+        else
+          on_lease_ask(msg, sender);
       },
       [this](const lease_grant& msg) {
-        if (leases_->from_member(self_->current_sender()))
+        if (!leases_->from_member(self_->current_sender()))
+          return;
+        if (!is_token_limit(msg.limit))
           on_lease_grant(msg);
+        else if (tokens_->on_grant(msg) != nullptr)
+          retry_held(msg.limit);
       },
       [this](const lease_return& msg) {
-        if (leases_->from_member(self_->current_sender()))
+        if (!leases_->from_member(self_->current_sender()))
+          return;
+        if (!is_token_limit(msg.limit))
           on_lease_return(msg);
+        else if (tokens_->on_return(msg) != nullptr)
+          retry_held(msg.limit);
       },
       [this](const lease_recall& msg) {
-        if (leases_->from_member(self_->current_sender()))
+        if (!leases_->from_member(self_->current_sender()))
+          return;
+        if (is_token_limit(msg.limit))
+          tokens_->on_recall(msg);
+        else
           on_lease_recall(msg);
       },
       [this](get_lease_counts) { return leases_->counts(); },
       [this](lease_tick_atom) {
         lease_tick_armed_ = false;
         apply_leases(leases_->tick());
+        tokens_->tick();
+        retry_held({});
         arm_lease_tick();
       },
   };
@@ -215,6 +244,11 @@ void admission_state::forget_if_idle(admission_tenant* tenant) {
 }
 
 void admission_state::admit(const admit_run& msg, const caf::actor& sender) {
+  admit(msg, sender, std::nullopt);
+}
+
+void admission_state::admit(const admit_run& msg, const caf::actor& sender,
+                            std::optional<policies::time_point> since) {
   auto reply = [&](admission_verdict verdict) {
     if (sender)
       self_->send(sender, std::move(verdict));
@@ -227,17 +261,10 @@ void admission_state::admit(const admit_run& msg, const caf::actor& sender) {
     return;
   }
   advance_day(wall_now());
-  if (!msg.accepted && tenant->daily_token_budget != 0) {
-    auto budget = budgets_->check(msg.tenant, tenant->daily_token_budget,
-                                  policies::least_reservation(msg.tokens));
-    if (!budget.allowed()) {
-      count_refusal(admission_refusal::daily_budget_exhausted);
-      reply(refusal_verdict(msg.run, admission_outcome::rejected,
-                            error_code::budget_exhausted,
-                            std::move(budget.reason)));
-      forget_if_idle(tenant);
-      return;
-    }
+  if (!msg.accepted && tenant->daily_token_budget != 0 &&
+      !tokens_allow(*tenant, msg, sender, since)) {
+    forget_if_idle(tenant); // refused, or held for a lease of its tokens
+    return;
   }
   apply_leases(*tenant);
   auto decision =
@@ -307,8 +334,10 @@ void admission_state::admit(const admit_run& msg, const caf::actor& sender) {
 void admission_state::release(const release_run& msg) {
   auto run = msg.run;
   auto i = runs_.find(run);
-  if (i == runs_.end())
+  if (i == runs_.end()) {
+    (void)drop_held(run); // withdrawn while its tokens were leased
     return;
+  }
   auto* tenant = i->second.tenant;
   settle(*tenant, run, msg.tokens,
          msg.finished_at_ms != 0 ? msg.finished_at_ms : wall_now());

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -17,7 +18,9 @@
 
 #include "actors/admission/leases.hpp"
 #include "actors/admission/metrics.hpp"
+#include "actors/common/budget_leases.hpp"
 #include "actors/common/clock.hpp"
+#include "actors/protocol/error.hpp"
 #include "actors/protocol/messages.hpp"
 #include "config/settings.hpp"
 #include "policies/admission.hpp"
@@ -79,6 +82,10 @@ tenant_limits_of(const config::tier_settings& tier,
 daily_token_budget_of(const config::tier_settings& tier,
                       const config::tenant_settings* tenant);
 
+/// Whether a lease message's limit is a tenant's daily tokens
+/// ("tokens:<tenant>") rather than its in-flight cap ("tenant:<tenant>").
+[[nodiscard]] bool is_token_limit(const std::string& limit);
+
 /// The admission queue's configuration built from `settings`.
 [[nodiscard]] policies::admission_config
 admission_config_of(const config::settings& settings);
@@ -132,6 +139,15 @@ struct admission_run {
   bool running = false;
 };
 
+/// A run held, without a verdict yet, while this member leases its
+/// tenant's daily tokens from the budget's home.
+struct held_admit {
+  admit_run msg;
+  caf::actor submitter;
+  /// When it was first held: it is refused after the lease ttl.
+  policies::time_point since{};
+};
+
 /// State of the admission actor: the node's fair admission queue.
 ///
 /// Protocol: `admit_run` -> an `admission_verdict` to the sender (admitted,
@@ -173,6 +189,14 @@ struct admission_run {
 /// it had (`admission_actor_config::reservations`). Counters start from the
 /// configuration and drop to zero at 00:00 UTC of the injected wall clock;
 /// reservations stay.
+///
+/// In a cluster, a tenant's daily token budget holds across the members
+/// (cluster_tokens.cpp): the budget is a limit "tokens:<tenant>" of
+/// `budget_leases` whose window is the UTC day, and a member reserves only
+/// tokens it holds a lease of. A run whose reservation this member cannot
+/// cover waits, without a verdict, while it asks the budget's home; it is
+/// refused budget_exhausted when the home says the day's tokens are used or
+/// leased out, or when none come within the lease ttl.
 struct admission_state {
   static inline const char* name = "warden.admission";
 
@@ -188,6 +212,10 @@ struct admission_state {
 
   /// Handles `admit_run` from `sender`.
   void admit(const admit_run& msg, const caf::actor& sender);
+
+  /// `admit` of a run held since `since` (nothing: a new one).
+  void admit(const admit_run& msg, const caf::actor& sender,
+             std::optional<policies::time_point> since);
 
   /// Handles `release_run`.
   void release(const release_run& msg);
@@ -218,6 +246,16 @@ struct admission_state {
 
   /// Adds tokens no release carries to their tenant's daily counter.
   void charge_tokens_of(const charge_tokens& msg);
+
+  /// The daily tokens' leases (for tests); inactive outside a cluster.
+  [[nodiscard]] const budget_leases& token_leases() const noexcept {
+    return *tokens_;
+  }
+
+  /// Runs held while their tenant's tokens are leased (for tests).
+  [[nodiscard]] std::size_t held_for_tokens() const noexcept {
+    return held_.size();
+  }
 
   /// Handles `pause_tenant`: pauses or resumes the tenant and says its state
   /// now; not_found for a tenant the node does not admit.
@@ -254,6 +292,19 @@ struct admission_state {
   std::uint64_t wall_now() const;
   void advance_day(std::uint64_t now_ms);
   std::uint64_t reserve(const admission_tenant& tenant, const admit_run& msg);
+  bool tokens_allow(admission_tenant& tenant, const admit_run& msg,
+                    const caf::actor& sender,
+                    std::optional<policies::time_point> since);
+  void refuse_tokens(const admit_run& msg, const caf::actor& sender,
+                     error_code code, std::string why);
+  budget_limit* token_limit(const std::string& tenant_name,
+                            std::uint64_t budget);
+  std::uint64_t applied_budget(const admission_tenant& tenant,
+                               budget_limit& limit);
+  void lease_settled(const std::string& tenant_name, std::uint64_t released,
+                     std::uint64_t tokens);
+  void retry_held(const std::string& limit_name);
+  bool drop_held(run_id run);
   void settle(const admission_tenant& tenant, run_id run, std::uint64_t tokens,
               std::uint64_t finished_at_ms);
   void show_reserved(const std::string& tenant_name, std::uint64_t added,
@@ -285,6 +336,9 @@ struct admission_state {
   bool refresh_armed_ = false;
   std::optional<admission_leases> leases_;
   bool lease_tick_armed_ = false;
+  /// Tenants' daily tokens across a cluster, and the runs held for them.
+  std::optional<budget_leases> tokens_;
+  std::deque<held_admit> held_;
 };
 
 /// The admission actor's type.

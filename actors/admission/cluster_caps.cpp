@@ -93,6 +93,19 @@ void admission_state::on_lease_members(const lease_members& msg) {
   std::sort(touched.begin(), touched.end());
   touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   apply_leases(touched);
+  // Daily tokens (cluster_tokens.cpp): every known tenant's budget gets
+  // its home, which learns what the tenant used and reserved here today.
+  tokens_->on_members(msg);
+  for (const auto& [tenant_name, tenant] : tenants_)
+    (void)token_limit(tenant_name, tenant->daily_token_budget);
+  const auto& settings = cfg_.settings;
+  auto tier = settings.tiers.find(settings.admission.default_tier);
+  if (tier != settings.tiers.end())
+    for (const auto& [tenant_name, used] : budgets_->used_today())
+      if (used > 0 && tenants_.count(tenant_name) == 0)
+        (void)token_limit(tenant_name,
+                          daily_token_budget_of(tier->second, nullptr));
+  retry_held({});
   arm_lease_tick();
 }
 

@@ -34,8 +34,17 @@ std::uint64_t admission_state::reserve(const admission_tenant& tenant,
                                        const admit_run& msg) {
   if (msg.accepted || tenant.daily_token_budget == 0)
     return 0; // accepted earlier: it keeps what it held (if anything)
-  auto tokens = budgets_->reserve(msg.run, tenant.name,
-                                  tenant.daily_token_budget, msg.tokens);
+  // In a cluster, only tokens this member holds a lease of (tokens_allow
+  // made sure there are enough).
+  auto* limit = token_limit(tenant.name, tenant.daily_token_budget);
+  auto budget = limit != nullptr ? applied_budget(tenant, *limit)
+                                 : tenant.daily_token_budget;
+  auto tokens = budgets_->reserve(msg.run, tenant.name, budget, msg.tokens);
+  if (limit != nullptr && tokens > 0) {
+    if (tokens_->take(*limit, tokens) != budget_take::taken)
+      tokens_->charge(*limit, tokens); // reserved all the same: counted
+    limit->in_flight = budgets_->reserved(tenant.name);
+  }
   show_reserved(tenant.name, tokens, 0);
   return tokens;
 }
@@ -46,6 +55,7 @@ void admission_state::settle(const admission_tenant& tenant, run_id run,
   auto day = budgets_->day();
   auto settled = budgets_->settle(run, tenant.name, tokens, finished_at_ms);
   show_reserved(tenant.name, 0, settled.released);
+  lease_settled(tenant.name, settled.released, tokens);
   if (settled.overrun > 0 && cfg_.metrics.token_overrun != nullptr)
     cfg_.metrics.token_overrun->Increment(static_cast<double>(settled.overrun));
   if (budgets_->day() != day) {

@@ -39,8 +39,8 @@ auto answer_run(node_ptr self, Request& req, Handler handler)
 /// ("tool:<name>:requests"); null for anything else.
 caf::actor lease_party_of(const node_components& parts,
                           const std::string& limit) {
-  constexpr std::string_view tenant = "tenant:";
-  if (limit.compare(0, tenant.size(), tenant) == 0)
+  // A tenant's in-flight cap ("tenant:") and its daily tokens ("tokens:").
+  if (limit.rfind("tenant:", 0) == 0 || limit.rfind("tokens:", 0) == 0)
     return parts.admission;
   auto by_name = [&](std::string_view prefix,
                      const std::map<std::string, caf::actor>& actors) {

@@ -97,10 +97,13 @@ pki() { # DIR
 check "the test makes a CA and certificates with openssl" pki "$work/pki"
 pki "$work/rogue"
 
-for who in acme capped ops; do "$wardenctl" new-api-key --json >"$work/$who.key"; done
+for who in acme capped frugal ops; do "$wardenctl" new-api-key --json >"$work/$who.key"; done
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 acme_key=$(field "$work/acme.key" key)
 capped_key=$(field "$work/capped.key" key)
+frugal_key=$(field "$work/frugal.key" key)
+# Every model call of provider glacial takes 5 s.
+printf 'seed = 1\n[latency]\nmin_ms = 5000\n' >"$work/glacial.toml"
 field "$work/ops.key" key >"$work/ops.txt"
 
 config() { # INDEX PKI_DIR
@@ -125,6 +128,10 @@ sha256 = "$(field "$work/acme.key" sha256)"
 [api.keys.capped]
 tenant = "capped"
 sha256 = "$(field "$work/capped.key" sha256)"
+
+[api.keys.frugal]
+tenant = "frugal"
+sha256 = "$(field "$work/frugal.key" sha256)"
 
 [api.keys.ops]
 admin = true
@@ -163,6 +170,26 @@ TOML
 [providers.metered]
 kind = "scripted"
 requests_per_minute = 20
+
+[tiers.frugal]
+in_flight_cap = 20
+queue_cap = 100
+daily_token_budget = 3000
+
+[tenants.frugal]
+tier = "frugal"
+
+[providers.glacial]
+kind = "scripted"
+script = "$work/glacial.toml"
+
+[agents.costly]
+provider = "glacial"
+tools = []
+context_token_budget = 500
+
+[agents.costly.run_budget]
+tokens = 1000
 
 [agents.metered]
 provider = "metered"
@@ -395,6 +422,35 @@ check "calls of provider metered across the cluster stay within 20 a minute ($ca
   [ "$calls" -le $((20 * minutes)) -a "$calls" -ge 15 ]
 check "every run of metered is served or refused naming the cluster's limit ($served + $refused)" \
   [ $((served + refused)) = 45 -a "$served" = "$calls" ]
+
+# A tenant's daily token budget holds across the three nodes ---------------
+# Tenant frugal may use 3,000 tokens a day, and each run of agent costly
+# reserves its run budget of 1,000 (and takes 5 s): 9 runs arrive through
+# the three nodes at once, and each node alone would accept 3. Across the
+# cluster 3 are accepted; the others are refused budget_exhausted naming
+# the cluster (actors/admission/cluster_tokens.cpp).
+frugal_pids=()
+for i in 0 1 2; do
+  for j in 0 1 2; do
+    curl -s -o "$work/frugal.$i$j" -w '%{http_code}\n' --max-time 10 \
+      -H "Authorization: Bearer $frugal_key" -H 'Content-Type: application/json' \
+      -d "{\"agent\":\"costly\",\"input\":\"frugal $i $j\"}" \
+      "http://$(addr "$i"):8080/v1/runs" >"$work/frugal.code.$i$j" &
+    frugal_pids+=($!)
+  done
+done
+wait "${frugal_pids[@]}"
+frugal_accepted=$(cat "$work"/frugal.code.?? | grep -c '^20[0-9]$')
+frugal_refused=$(grep -l 'across the cluster' "$work"/frugal.?? | wc -l)
+echo "# frugal: $frugal_accepted runs accepted, $frugal_refused refused naming the cluster; status codes: $(sort "$work"/frugal.code.?? | uniq -c | tr -s ' \n' ' ')"
+check "tenant frugal's 3,000 daily tokens admit 3 runs of 1,000 across the three nodes ($frugal_accepted)" \
+  [ "$frugal_accepted" = 3 ]
+check "the other 6 are refused naming the cluster's budget ($frugal_refused)" \
+  [ "$frugal_refused" = 6 ]
+for f in "$work"/frugal.??; do
+  r=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("run_id", ""))' "$f" 2>/dev/null)
+  [ -n "$r" ] && ctl 0 wait "$r" --tenant frugal >/dev/null 2>&1
+done
 
 # reads_ok NODE_INDEX: how many of the 12 runs answer 200 through node i.
 reads_ok() {

@@ -114,16 +114,7 @@ struct fixture : test_coordinator_fixture<test_config> {
 
   /// Tells each member in `up` the members in `up` (the others down).
   void view(std::array<bool, members> up) {
-    for (std::size_t i = 0; i < members; ++i) {
-      if (!up[i])
-        continue;
-      lease_members msg;
-      msg.self = static_cast<std::uint32_t>(i);
-      msg.names = names;
-      for (std::size_t j = 0; j < members; ++j)
-        msg.nodes.push_back(up[j] ? admission[j] : caf::actor{});
-      caf::send_as(admission[i], admission[i], std::move(msg));
-    }
+    admission_test::tell_members(admission, names, up);
     run_all();
   }
 
