@@ -73,7 +73,7 @@ void admission_leases::rehome(lease_limit& limit, std::uint32_t home,
     policies::lease_ledger_config cfg;
     cfg.capacity = limit.capacity;
     cfg.ttl = settings_.ttl;
-    cfg.first_generation = first_lease_generation(ledgers_made_);
+    cfg.first_generation = first_lease_generation(self_index_, ledgers_made_);
     limit.ledger.emplace(clock_, cfg);
     limit.ledger->adopt_local(in_use);
     // Another member may have been the home until the members last

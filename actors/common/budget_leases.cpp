@@ -81,7 +81,7 @@ void budget_leases::rehome(budget_limit& x, std::uint32_t home) {
     cfg.capacity = x.capacity;
     cfg.ttl = settings_.ttl;
     cfg.mode = policies::lease_mode::budget;
-    cfg.first_generation = first_lease_generation(ledgers_made_);
+    cfg.first_generation = first_lease_generation(self_index_, ledgers_made_);
     x.ledger.emplace(clock_, cfg);
     // What is spent here already is charged to the window (roll).
     x.ledger->adopt_local(in_use);

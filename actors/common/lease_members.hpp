@@ -53,11 +53,13 @@ struct lease_metrics {
 [[nodiscard]] std::chrono::milliseconds
 lease_tick_interval(std::chrono::milliseconds ttl) noexcept;
 
-/// The first generation of a new ledger: one no earlier ledger of the limit
-/// used (the wall time of this process in ms, and `made`, a count of the
-/// ledgers it made, well apart). Increments `made`.
+/// The first generation of a new ledger made by member `member`: one no
+/// earlier ledger of the limit used (the wall time in ms, well apart from
+/// the member's index and `made`, a count of the ledgers its owner made, so
+/// that two members, or two actors of one process, that make a ledger in
+/// the same millisecond differ). Increments `made`.
 [[nodiscard]] policies::lease_generation
-first_lease_generation(std::uint64_t& made) noexcept;
+first_lease_generation(std::uint32_t member, std::uint64_t& made) noexcept;
 
 /// Adds `units` to `counter` (null-safe; 0 adds nothing).
 void add_units(prometheus::Counter* counter, std::uint64_t units) noexcept;
