@@ -11,9 +11,9 @@
 # live nodes; after its restart its runs answer again; a node restarted
 # again and again is taken back each time while the others keep serving
 # (WARDEN_CLUSTER_RESTARTS, default 5; the long mode is 50); a node whose
-# certificate another CA signed cannot join; a tenant's in-flight cap and
-# a provider's requests per minute hold across the three. Needs root (namespaces);
-# exits 77 (CTest: skipped) otherwise.
+# certificate another CA signed cannot join; a tenant's in-flight cap, its
+# daily token budget and a provider's requests per minute hold across the
+# three. Needs root (namespaces); exits 77 (CTest: skipped) otherwise.
 #
 # Usage: cluster_test.sh PATH_TO_WARDEND PATH_TO_WARDENCTL
 set -uo pipefail
