@@ -20,15 +20,6 @@ double seconds(policies::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-admission_verdict refusal_verdict(run_id run, admission_outcome outcome,
-                                  error_code code, std::string reason) {
-  admission_verdict verdict;
-  verdict.run = run;
-  verdict.outcome = outcome;
-  verdict.refusal = make_error(code, std::move(reason));
-  return verdict;
-}
-
 /// `by_tenant`'s series of `tenant_name`; null when it has none.
 template <class Metric>
 Metric* series_of(const std::map<std::string, Metric*, std::less<>>& by_tenant,
@@ -38,6 +29,15 @@ Metric* series_of(const std::map<std::string, Metric*, std::less<>>& by_tenant,
 }
 
 } // namespace
+
+admission_verdict refusal_verdict(run_id run, admission_outcome outcome,
+                                  error_code code, std::string reason) {
+  admission_verdict verdict;
+  verdict.run = run;
+  verdict.outcome = outcome;
+  verdict.refusal = make_error(code, std::move(reason));
+  return verdict;
+}
 
 policies::tenant_limits
 tenant_limits_of(const config::tier_settings& tier,
@@ -89,17 +89,7 @@ void admission_state::init(admission_actor_config cfg) {
   lease_cfg.metrics = cfg_.metrics.leases;
   leases_.emplace(self_, *clock_, std::move(lease_cfg),
                   cfg_.settings.cluster.enabled());
-  // What a tenant has in use here when its tokens' home changes: what it
-  // used today and what its runs hold in reserve.
-  tokens_.emplace(self_, *clock_,
-                  budget_lease_settings{cfg_.leases.ttl, policies::day_ms,
-                                        cfg_.metrics.leases},
-                  [this](const budget_limit& x) {
-                    auto tenant_name = x.name.substr(x.name.find(':') + 1);
-                    return policies::saturating_add(
-                        budgets_->used(tenant_name),
-                        budgets_->reserved(tenant_name));
-                  });
+  start_token_leases();
   budgets_.emplace(cfg_.tokens_day,
                    policies::daily_budget::counters{cfg_.daily_tokens.begin(),
                                                     cfg_.daily_tokens.end()});
@@ -161,46 +151,24 @@ caf::behavior admission_state::make_behavior() {
           on_lease_members(msg);
       },
       [this](const lease_ask& msg) {
-        if (!leases_->from_member(self_->current_sender()))
-          return;
-        auto sender = caf::actor_cast<caf::actor>(self_->current_sender());
-        if (is_token_limit(msg.limit))
-          tokens_->on_ask(msg, sender);
-        else
-          on_lease_ask(msg, sender);
+        if (leases_->from_member(self_->current_sender()))
+          on_lease_ask(msg,
+                       caf::actor_cast<caf::actor>(self_->current_sender()));
       },
       [this](const lease_grant& msg) {
-        if (!leases_->from_member(self_->current_sender()))
-          return;
-        if (!is_token_limit(msg.limit))
+        if (leases_->from_member(self_->current_sender()))
           on_lease_grant(msg);
-        else if (tokens_->on_grant(msg) != nullptr)
-          retry_held(msg.limit);
       },
       [this](const lease_return& msg) {
-        if (!leases_->from_member(self_->current_sender()))
-          return;
-        if (!is_token_limit(msg.limit))
+        if (leases_->from_member(self_->current_sender()))
           on_lease_return(msg);
-        else if (tokens_->on_return(msg) != nullptr)
-          retry_held(msg.limit);
       },
       [this](const lease_recall& msg) {
-        if (!leases_->from_member(self_->current_sender()))
-          return;
-        if (is_token_limit(msg.limit))
-          tokens_->on_recall(msg);
-        else
+        if (leases_->from_member(self_->current_sender()))
           on_lease_recall(msg);
       },
       [this](get_lease_counts) { return leases_->counts(); },
-      [this](lease_tick_atom) {
-        lease_tick_armed_ = false;
-        apply_leases(leases_->tick());
-        tokens_->tick();
-        retry_held({});
-        arm_lease_tick();
-      },
+      [this](lease_tick_atom) { on_lease_tick(); },
   };
 }
 

@@ -82,6 +82,13 @@ tenant_limits_of(const config::tier_settings& tier,
 daily_token_budget_of(const config::tier_settings& tier,
                       const config::tenant_settings* tenant);
 
+/// A verdict that refuses run `run` (`outcome` rejected or shed) with a
+/// warden error of `code` and `reason`.
+[[nodiscard]] admission_verdict refusal_verdict(run_id run,
+                                                admission_outcome outcome,
+                                                error_code code,
+                                                std::string reason);
+
 /// Whether a lease message's limit is a tenant's daily tokens
 /// ("tokens:<tenant>") rather than its in-flight cap ("tenant:<tenant>").
 [[nodiscard]] bool is_token_limit(const std::string& limit);
@@ -234,7 +241,9 @@ struct admission_state {
   /// its node actor): this node answers as the limit's home.
   void on_lease_ask(const lease_ask& msg, const caf::actor& sender);
 
-  /// Handles `lease_grant` and `lease_return`.
+  /// Handles `lease_grant`, `lease_return` and `lease_recall`; each
+  /// lease message goes to the tenants' caps or, for "tokens:<tenant>",
+  /// their daily tokens (cluster_tokens.cpp).
   void on_lease_grant(const lease_grant& msg);
   void on_lease_return(const lease_return& msg);
   void on_lease_recall(const lease_recall& msg);
@@ -296,7 +305,11 @@ struct admission_state {
                     const caf::actor& sender,
                     std::optional<policies::time_point> since);
   void refuse_tokens(const admit_run& msg, const caf::actor& sender,
-                     error_code code, std::string why);
+                     admission_refusal reason, error_code code,
+                     std::string why);
+  void start_token_leases();
+  void on_token_members(const lease_members& msg);
+  void on_lease_tick();
   budget_limit* token_limit(const std::string& tenant_name,
                             std::uint64_t budget);
   std::uint64_t applied_budget(const admission_tenant& tenant,

@@ -93,24 +93,22 @@ void admission_state::on_lease_members(const lease_members& msg) {
   std::sort(touched.begin(), touched.end());
   touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   apply_leases(touched);
-  // Daily tokens (cluster_tokens.cpp): every known tenant's budget gets
-  // its home, which learns what the tenant used and reserved here today.
-  tokens_->on_members(msg);
-  for (const auto& [tenant_name, tenant] : tenants_)
-    (void)token_limit(tenant_name, tenant->daily_token_budget);
-  const auto& settings = cfg_.settings;
-  auto tier = settings.tiers.find(settings.admission.default_tier);
-  if (tier != settings.tiers.end())
-    for (const auto& [tenant_name, used] : budgets_->used_today())
-      if (used > 0 && tenants_.count(tenant_name) == 0)
-        (void)token_limit(tenant_name,
-                          daily_token_budget_of(tier->second, nullptr));
+  on_token_members(msg);
+  arm_lease_tick();
+}
+
+void admission_state::on_lease_tick() {
+  lease_tick_armed_ = false;
+  apply_leases(leases_->tick());
+  tokens_->tick();
   retry_held({});
   arm_lease_tick();
 }
 
 void admission_state::on_lease_ask(const lease_ask& msg,
                                    const caf::actor& sender) {
+  if (is_token_limit(msg.limit))
+    return tokens_->on_ask(msg, sender);
   auto tenant_name = tenant_of_limit(msg.limit);
   auto limits = configured_limits(tenant_name);
   leases_->on_ask(msg,
@@ -121,16 +119,28 @@ void admission_state::on_lease_ask(const lease_ask& msg,
 }
 
 void admission_state::on_lease_grant(const lease_grant& msg) {
+  if (is_token_limit(msg.limit)) {
+    if (tokens_->on_grant(msg) != nullptr)
+      retry_held(msg.limit);
+    return;
+  }
   leases_->on_grant(msg);
   apply_leases({tenant_of_limit(msg.limit)});
 }
 
 void admission_state::on_lease_recall(const lease_recall& msg) {
+  if (is_token_limit(msg.limit))
+    return tokens_->on_recall(msg);
   leases_->on_recall(msg);
   apply_leases({tenant_of_limit(msg.limit)});
 }
 
 void admission_state::on_lease_return(const lease_return& msg) {
+  if (is_token_limit(msg.limit)) {
+    if (tokens_->on_return(msg) != nullptr)
+      retry_held(msg.limit);
+    return;
+  }
   leases_->on_return(msg);
   apply_leases({tenant_of_limit(msg.limit)});
 }

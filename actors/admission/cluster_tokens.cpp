@@ -36,6 +36,37 @@ bool is_token_limit(const std::string& limit) {
   return limit.compare(0, tokens_prefix.size(), tokens_prefix) == 0;
 }
 
+void admission_state::start_token_leases() {
+  // What a tenant has in use here when its tokens' home changes: what it
+  // used today and what its runs hold in reserve.
+  tokens_.emplace(self_, *clock_,
+                  budget_lease_settings{cfg_.leases.ttl, policies::day_ms,
+                                        cfg_.metrics.leases},
+                  [this](const budget_limit& x) {
+                    auto tenant_name = tenant_of_tokens(x.name);
+                    return policies::saturating_add(
+                        budgets_->used(tenant_name),
+                        budgets_->reserved(tenant_name));
+                  });
+}
+
+void admission_state::on_token_members(const lease_members& msg) {
+  // Every tenant known here gets its budget's home now, and so does every
+  // tenant that used tokens here today (those without a [tenants] table
+  // are of the default tier), so that the home learns what they used.
+  tokens_->on_members(msg);
+  for (const auto& [tenant_name, tenant] : tenants_)
+    (void)token_limit(tenant_name, tenant->daily_token_budget);
+  const auto& settings = cfg_.settings;
+  auto tier = settings.tiers.find(settings.admission.default_tier);
+  if (tier != settings.tiers.end())
+    for (const auto& [tenant_name, used] : budgets_->used_today())
+      if (used > 0 && tenants_.count(tenant_name) == 0)
+        (void)token_limit(tenant_name,
+                          daily_token_budget_of(tier->second, nullptr));
+  retry_held({});
+}
+
 budget_limit* admission_state::token_limit(const std::string& tenant_name,
                                            std::uint64_t budget) {
   if (!tokens_->active() || budget == 0)
@@ -54,17 +85,13 @@ std::uint64_t admission_state::applied_budget(const admission_tenant& tenant,
 }
 
 void admission_state::refuse_tokens(const admit_run& msg,
-                                    const caf::actor& sender, error_code code,
+                                    const caf::actor& sender,
+                                    admission_refusal reason, error_code code,
                                     std::string why) {
-  count_refusal(code == error_code::budget_exhausted
-                    ? admission_refusal::daily_budget_exhausted
-                    : admission_refusal::global_queue_full);
-  admission_verdict verdict;
-  verdict.run = msg.run;
-  verdict.outcome = admission_outcome::rejected;
-  verdict.refusal = make_error(code, std::move(why));
+  count_refusal(reason);
   if (sender)
-    self_->send(sender, std::move(verdict));
+    self_->send(sender, refusal_verdict(msg.run, admission_outcome::rejected,
+                                        code, std::move(why)));
 }
 
 bool admission_state::tokens_allow(admission_tenant& tenant,
@@ -76,8 +103,8 @@ bool admission_state::tokens_allow(admission_tenant& tenant,
   // Refused on this member's own count: no lease can help.
   auto local = budgets_->check(tenant.name, tenant.daily_token_budget, least);
   if (!local.allowed()) {
-    refuse_tokens(msg, sender, error_code::budget_exhausted,
-                  std::move(local.reason));
+    refuse_tokens(msg, sender, admission_refusal::daily_budget_exhausted,
+                  error_code::budget_exhausted, std::move(local.reason));
     return false;
   }
   if (limit == nullptr)
@@ -106,7 +133,8 @@ bool admission_state::tokens_allow(admission_tenant& tenant,
     if (fits(least))
       return true; // what is left here is all there is
     refuse_tokens(
-        msg, sender, error_code::budget_exhausted,
+        msg, sender, admission_refusal::daily_budget_exhausted,
+        error_code::budget_exhausted,
         "tenant `" + tenant.name + "`'s daily budget of " +
             policies::with_thousands(tenant.daily_token_budget) +
             " tokens is used or held in reserve across the cluster (on "
@@ -123,7 +151,8 @@ bool admission_state::tokens_allow(admission_tenant& tenant,
     if (fits(least))
       return true; // no more came: it runs with what there is
     refuse_tokens(
-        msg, sender, error_code::budget_exhausted,
+        msg, sender, admission_refusal::daily_budget_exhausted,
+        error_code::budget_exhausted,
         "tenant `" + tenant.name + "`: no tokens of its daily budget of " +
             policies::with_thousands(tenant.daily_token_budget) +
             " came free across the cluster within " +
@@ -133,7 +162,8 @@ bool admission_state::tokens_allow(admission_tenant& tenant,
   }
   const auto cap = cfg_.settings.admission.global_queue_cap;
   if (!since && held_.size() + queue_->queued_total() >= cap) {
-    refuse_tokens(msg, sender, error_code::queue_full,
+    refuse_tokens(msg, sender, admission_refusal::global_queue_full,
+                  error_code::queue_full,
                   "the node's admission queue holds " +
                       std::to_string(queue_->queued_total()) + " runs and " +
                       std::to_string(held_.size()) +

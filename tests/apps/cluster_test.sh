@@ -426,7 +426,8 @@ check "every run of metered is served or refused naming the cluster's limit ($se
 # A tenant's daily token budget holds across the three nodes ---------------
 # Tenant frugal may use 3,000 tokens a day, and each run of agent costly
 # reserves its run budget of 1,000 (and takes 5 s): 9 runs arrive through
-# the three nodes at once, and each node alone would accept 3. Across the
+# the three nodes at once; a node counting alone would accept 3 (the
+# control of actors.cluster_tokens shows three lone members do). Across the
 # cluster 3 are accepted; the others are refused budget_exhausted naming
 # the cluster (actors/admission/cluster_tokens.cpp).
 frugal_pids=()
